@@ -1,0 +1,72 @@
+r"""Sinusoid regression, the MT-net protocol (Lee & Choi 2018, section 5.1).
+
+Meta-train (VARIANT: maml, fomaml, meta_sgd, mnet, tnet, mtnet):
+
+  python -m apps.meta_train --config=apps/configs/sinusoid.py:mtnet \
+      --workdir=/tmp/sine_mtnet --config.num_meta_steps=60000
+
+Evaluate (600 held-out tasks, K = 5, 10, 20, 0..10 inner steps):
+
+  python -m apps.evaluate --workdir=/tmp/sine_mtnet
+"""
+
+import ml_collections
+
+# variant -> (algorithm, cell)
+VARIANTS = {
+    "maml": ("maml", "dense"),
+    "fomaml": ("fomaml", "dense"),
+    "meta_sgd": ("meta_sgd", "dense"),
+    "mnet": ("maml", "mnet"),
+    "tnet": ("maml", "tnet"),
+    "mtnet": ("maml", "mtnet"),
+    "mnet_full": ("maml", "mnet_full"),
+    "mtnet_full": ("maml", "mtnet_full"),
+}
+
+
+def get_config(variant="mtnet"):
+  """The config of one variant (see `VARIANTS`)."""
+  if variant not in VARIANTS:
+    raise ValueError(f"Unknown sinusoid variant {variant!r}; expected one "
+                     f"of {sorted(VARIANTS)}.")
+  algorithm, cell = VARIANTS[variant]
+  config = ml_collections.ConfigDict()
+  config.variant = variant
+  # Tasks: y = A sin(w x - b); task_variant "maml" fixes w = 1, Q = K.
+  config.task = "sinusoid"
+  config.task_variant = "mtnet"
+  config.shots = 10
+  config.num_query = 10
+  # Learner: 1-40-40-1 ReLU MLP of `cell`s.
+  config.model = "mlp"
+  config.cell = cell
+  config.hidden_sizes = (40, 40)
+  config.mask_temperature = 1.0
+  config.loss = "mse"
+  # Meta-learning.
+  config.algorithm = algorithm
+  config.num_inner_steps = 1
+  config.inner_learning_rate = 0.01
+  config.first_order = False
+  config.meta_batch_size = 4
+  config.outer_learning_rate = 1e-3
+  config.num_meta_steps = 60000
+  config.seed = 0
+  # Execution.
+  config.strategy = "default"
+  config.num_cpu_devices = 0
+  config.tpu_address = ""
+  config.jit_compile = True
+  config.log_every = 500
+  config.checkpoint_every = 5000
+  config.max_checkpoints = 3
+  # Evaluation (apps.evaluate).
+  config.eval = ml_collections.ConfigDict()
+  config.eval.num_tasks = 600
+  config.eval.shots = (5, 10, 20)
+  config.eval.max_inner_steps = 10
+  config.eval.seed = 1234
+  config.eval.deterministic_masks = False
+  config.eval.num_plot_tasks = 4
+  return config

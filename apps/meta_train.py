@@ -1,0 +1,41 @@
+r"""Meta-trains a learner from a config.
+
+  python -m apps.meta_train --config=apps/configs/sinusoid.py:mtnet \
+      --workdir=/tmp/sine_mtnet [--config.num_meta_steps=2000 ...]
+
+Re-running the same command resumes from the workdir's latest checkpoint.
+With --evaluate (the default) the run ends with `apps.evaluate`'s
+evaluation, writing eval.json and eval.png into the workdir.
+"""
+
+from absl import app
+from absl import flags
+from absl import logging
+from ml_collections import config_flags
+
+from apps import workdirs
+from kerasmeta import training
+
+_CONFIG = config_flags.DEFINE_config_file(
+    "config", None, "Config file, e.g. apps/configs/sinusoid.py:mtnet.",
+    lock_config=True)
+_WORKDIR = flags.DEFINE_string("workdir", None,
+                               "Directory for checkpoints, logs, results.")
+_EVALUATE = flags.DEFINE_bool("evaluate", True,
+                              "Evaluate the trained learner at the end.")
+flags.mark_flags_as_required(["config", "workdir"])
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+  config = _CONFIG.value
+  trainer = training.Trainer(config, _WORKDIR.value)
+  final = trainer.train()
+  logging.info("Finished at step %d: %s", trainer.step, final)
+  if _EVALUATE.value:
+    workdirs.evaluate_workdir(_WORKDIR.value, trainer=trainer)
+
+
+if __name__ == "__main__":
+  app.run(main)

@@ -1,0 +1,169 @@
+"""The interface every meta-learner implements, and the MAML family's core.
+
+A meta-learner turns (model, batch of tasks, seeds) into gradients for the
+variables the outer optimiser trains, plus metrics. The trainer, the
+evaluator and the exporter only use this interface.
+"""
+
+import keras
+import tensorflow as tf
+
+from kerasmeta import functional
+from kerasmeta import inner
+from kerasmeta import losses as losses_lib
+from kerasmeta.tasks import base as tasks_base
+
+
+class MetaLearner:
+  """Base class: a model, its loss and an inner loop.
+
+  Args:
+    model: a built Keras 3 model; its adapted weights are the initialisation
+      the outer loop learns, its meta weights are learned directly.
+    loss: a loss name (see `kerasmeta.losses`) or `(y_true, y_pred) -> loss`.
+    num_inner_steps: inner SGD steps during meta-training.
+    inner_learning_rate: the inner step size alpha.
+    first_order: stop the gradient through the inner gradients.
+    training: the `training` flag the model's layers see in the inner loop
+      and on the query set (True: batch-norm uses each task's batch
+      statistics, as in the MAML reference).
+  """
+
+  name = "meta_learner"
+  metric_names = ("support_loss", "query_loss")
+
+  def __init__(self, model, loss="mse", num_inner_steps=1,
+               inner_learning_rate=0.01, first_order=False, training=True):
+    if int(num_inner_steps) < 0:
+      raise ValueError(
+          f"num_inner_steps must be >= 0; received {num_inner_steps}.")
+    if inner_learning_rate < 0:
+      raise ValueError(
+          f"inner_learning_rate must be >= 0; received {inner_learning_rate}.")
+    self.model = model
+    self.loss_fn = losses_lib.get(loss)
+    self.num_inner_steps = int(num_inner_steps)
+    self.inner_learning_rate = float(inner_learning_rate)
+    self.first_order = bool(first_order)
+    self.training = training
+    self.roles = functional.weight_roles(model)
+    if not self.roles.adapted:
+      raise ValueError(f"Model {model.name!r} has no adapted weights: every "
+                       "trainable weight is meta, so there is nothing to adapt.")
+    self.mask_specs = functional.mask_specs(model, self.roles.adapted)
+
+  # ------------------------------------------------------------ variables
+  @property
+  def extra_variables(self):
+    """Meta variables the algorithm owns besides the model's."""
+    return []
+
+  @property
+  def trainable_variables(self):
+    """What the outer optimiser trains: the model's and the algorithm's."""
+    return list(self.model.trainable_variables) + list(self.extra_variables)
+
+  def checkpoint_items(self):
+    """Trackables `tf.train.Checkpoint` saves for this learner."""
+    return {"model": self.model}
+
+  # ------------------------------------------------------------ inner loop
+  def learning_rates(self):
+    """The inner step size(s) passed to `inner.adapt`."""
+    return self.inner_learning_rate
+
+  def predict(self, adapted, x, training=None):
+    """The model's outputs on `x` with `adapted` values for adapted weights."""
+    training = self.training if training is None else training
+    return functional.call_with_weights(self.model, adapted, x,
+                                        training=training, roles=self.roles)
+
+  def task_loss_fn(self, x, y):
+    """`adapted -> loss of the model on (x, y)`."""
+    return lambda adapted: self.loss_fn(y, self.predict(adapted, x))
+
+  def initial_values(self):
+    return functional.current_values(self.roles.adapted)
+
+  def adapt(self, task, seed=None, num_steps=None, deterministic=False,
+            return_trajectory=False, max_steps=None):
+    """Adapts the model to one task's support set.
+
+    Args:
+      task: a single (unbatched) `Task`.
+      seed: stateless seed of the task's mask samples, int32 [2].
+      num_steps: inner steps (default: `num_inner_steps`); a tensor needs
+        `max_steps`.
+      deterministic: masks at their most probable value instead of sampled.
+      return_trajectory: also return every step's values.
+      max_steps: static bound for a tensor `num_steps`.
+
+    Returns:
+      What `inner.adapt` returns: `(adapted, support_losses[, trajectory])`.
+    """
+    num_steps = self.num_inner_steps if num_steps is None else num_steps
+    masks = inner.GradientMasks(self.mask_specs, deterministic) \
+        if any(self.mask_specs) else None
+    return inner.adapt(
+        self.task_loss_fn(task.support_x, task.support_y),
+        self.initial_values(), num_steps, self.learning_rates(),
+        first_order=self.first_order, masks=masks, seed=seed,
+        return_trajectory=return_trajectory, max_steps=max_steps)
+
+  # ------------------------------------------------------------ outer loop
+  def task_objective(self, task, seed):
+    """Differentiable meta-objective of one task, and its metrics.
+
+    Returns:
+      `(objective, metrics)`: scalars; metrics has `support_loss` (before
+      adaptation) and `query_loss` (after).
+    """
+    raise NotImplementedError
+
+  def compute_gradients(self, tasks, seeds, global_batch_size=None):
+    """Gradients of the mean task objective for `trainable_variables`.
+
+    Args:
+      tasks: a batched `Task` (this replica's tasks).
+      seeds: int32 [tasks, 2], one stateless seed per task.
+      global_batch_size: the number of tasks over all replicas; the
+        objective is summed over this replica's tasks and divided by it, so
+        that summing gradients across replicas (as Keras optimisers do)
+        averages over all tasks.
+
+    Returns:
+      `(gradients, metrics)`, metrics as sums over this replica's tasks.
+    """
+    tasks_base.validate_task(tasks, batched=True)
+    variables = self.trainable_variables
+    with tf.GradientTape() as tape:
+      objectives, metrics = map_tasks(self.task_objective, tasks, seeds,
+                                      self.metric_names)
+      denominator = global_batch_size or tf.shape(objectives)[0]
+      total = tf.reduce_sum(objectives) / tf.cast(denominator,
+                                                  objectives.dtype)
+    gradients = tape.gradient(
+        total, variables, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    return gradients, {k: tf.reduce_sum(v) for k, v in metrics.items()}
+
+
+def map_tasks(fn, tasks, seeds, metric_names, parallel_iterations=None):
+  """Maps `fn(task, seed) -> (scalar, {name: scalar})` over a task batch.
+
+  Tasks run through `tf.map_fn` (a loop the graph holds once, whatever the
+  batch size), which nests second-order gradients and compiles under XLA.
+
+  Returns:
+    `(values, metrics)`: a [tasks] tensor and a dict of [tasks] tensors.
+  """
+  def per_task(elements):
+    task, seed = elements
+    value, metrics = fn(tasks_base.Task(*task), seed)
+    return value, {name: tf.cast(metrics[name], tf.float32)
+                   for name in metric_names}
+
+  signature = (tf.TensorSpec([], tf.float32),
+               {name: tf.TensorSpec([], tf.float32) for name in metric_names})
+  return tf.map_fn(
+      per_task, (tuple(tasks), seeds), fn_output_signature=signature,
+      parallel_iterations=parallel_iterations or seeds.shape[0] or 10)

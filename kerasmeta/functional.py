@@ -1,0 +1,118 @@
+"""Weight roles and functional evaluation of Keras 3 models.
+
+Every weight has one role (DESIGN.md): *adapted* weights change in the inner
+loop (MAML's theta), *meta* weights are fixed during adaptation and learned
+by the outer loop (T matrices, mask logits, warp layers), *state* weights
+are neither (batch-norm moving statistics). Layers declare their meta
+weights through a `meta_weights` property; every other trainable weight is
+adapted.
+
+`call_with_weights` evaluates a model with substituted values for its
+adapted weights through `stateless_call`, so the inner loop works on plain
+tensors and never assigns to a variable.
+"""
+
+import dataclasses
+
+import keras
+import tensorflow as tf
+
+
+@dataclasses.dataclass(frozen=True)
+class WeightRoles:
+  """A model's weights split by role, each list in the model's order."""
+  adapted: list
+  meta: list
+  state: list
+
+
+def _all_layers(model):
+  """The model and every layer nested in it, each once."""
+  seen, ordered, stack = set(), [], [model]
+  while stack:
+    layer = stack.pop()
+    if id(layer) in seen:
+      continue
+    seen.add(id(layer))
+    ordered.append(layer)
+    stack.extend(reversed(getattr(layer, "_layers", []) or []))
+    stack.extend(reversed(getattr(layer, "layers", []) or []))
+  return ordered
+
+
+def _require_built(model):
+  if not model.built or not model.weights:
+    raise ValueError(
+        f"Model {model.name!r} has no weights yet; build it (call it on an "
+        "input or give it an `Input`) before splitting its weights.")
+
+
+def meta_weight_ids(model):
+  """The ids of the weights that some layer of `model` declares meta."""
+  ids = set()
+  for layer in _all_layers(model):
+    for weight in getattr(layer, "meta_weights", ()) or ():
+      ids.add(id(weight))
+  return ids
+
+
+def weight_roles(model):
+  """Splits `model`'s weights into adapted, meta and state weights."""
+  _require_built(model)
+  meta_ids = meta_weight_ids(model)
+  trainable = model.trainable_variables
+  return WeightRoles(
+      adapted=[w for w in trainable if id(w) not in meta_ids],
+      meta=[w for w in trainable if id(w) in meta_ids],
+      state=list(model.non_trainable_variables))
+
+
+def mask_specs(model, adapted=None):
+  """`MaskSpec`s (or None) aligned with the model's adapted weights."""
+  adapted = weight_roles(model).adapted if adapted is None else adapted
+  by_weight = {}
+  for layer in _all_layers(model):
+    for spec in getattr(layer, "mask_specs", ()) or ():
+      by_weight[id(spec.weight)] = spec
+  return [by_weight.get(id(w)) for w in adapted]
+
+
+def call_with_weights(model, adapted_values, inputs, training=False,
+                      roles=None):
+  """Evaluates `model(inputs)` with `adapted_values` for its adapted weights.
+
+  Meta weights are read from their variables, so gradients reach them
+  through the enclosing tape; state weights keep their current values (a
+  batch-norm layer in training mode uses batch statistics, and the moving
+  averages it would update are discarded).
+
+  Args:
+    model: a built Keras 3 model.
+    adapted_values: tensors, one per adapted weight, in
+      `weight_roles(model).adapted` order, each of that weight's shape.
+    inputs: the model's inputs.
+    training: passed to the model's layers.
+    roles: `weight_roles(model)`, to skip recomputing it.
+
+  Returns:
+    The model's outputs.
+  """
+  roles = roles or weight_roles(model)
+  adapted_values = list(adapted_values)
+  if len(adapted_values) != len(roles.adapted):
+    raise ValueError(
+        f"Expected {len(roles.adapted)} adapted values for model "
+        f"{model.name!r}; received {len(adapted_values)}.")
+  substitute = {id(w): v for w, v in zip(roles.adapted, adapted_values)}
+  trainable_values = [substitute.get(id(w), w.value)
+                      for w in model.trainable_variables]
+  state_values = [w.value for w in model.non_trainable_variables]
+  outputs, _ = model.stateless_call(trainable_values, state_values, inputs,
+                                    training=training)
+  return outputs
+
+
+def current_values(variables):
+  """The current values of `variables` as tensors (reads, no copies)."""
+  return [tf.convert_to_tensor(w.value if isinstance(w, keras.Variable) else w)
+          for w in variables]

@@ -1,0 +1,180 @@
+"""The inner loop: K steps of masked / preconditioned SGD on plain tensors.
+
+`adapt` runs `params <- params - lr * transform(grad loss(params))` for a
+number of steps inside a bounded `tf.while_loop`, so the graph (and XLA's
+compile time) does not grow with the number of steps, and it nests inside
+`tf.function`, `tf.map_fn`, `jit_compile` and SavedModel signatures.
+
+Gradient transforms, as in the papers:
+  * identity (MAML);
+  * a learned rate per weight (Meta-SGD: pass a list of rate tensors);
+  * a mask M (MT-net, eq. 8: `W <- W - alpha * M * grad`), sampled once per
+    task for unit masks and at every step for per-weight masks;
+  * nothing at all where the preconditioning lives in the forward pass
+    (T-net's T, WarpGrad's warp layers).
+First order stops the gradient of `grad`; second order keeps it.
+"""
+
+import tensorflow as tf
+
+from kerasmeta.layers import masks as masks_lib
+
+
+class GradientMasks:
+  """Samples the MT-net masks of a list of adapted weights.
+
+  Args:
+    specs: one `MaskSpec` or None per adapted weight.
+    deterministic: use each mask's most probable value (zeta > 0) instead of
+      sampling, so the same task always gets the same update (evaluation,
+      serving).
+  """
+
+  def __init__(self, specs, deterministic=False):
+    self.specs = list(specs)
+    self.deterministic = deterministic
+
+  @property
+  def active(self):
+    return any(spec is not None for spec in self.specs)
+
+  def _sample(self, spec, weight_shape, seed):
+    logits = spec.logits.value if hasattr(spec.logits, "value") else spec.logits
+    if self.deterministic:
+      mask = masks_lib.most_probable_mask(logits)
+    else:
+      mask = masks_lib.sample_binary_concrete(logits, spec.temperature, seed)
+    # A unit mask has one entry per output unit, the weight's last axis.
+    return tf.broadcast_to(mask, weight_shape)
+
+  def sample(self, params, seed, step=None):
+    """Masks for `params` (None where unmasked).
+
+    Args:
+      params: the current adapted tensors.
+      seed: the task's stateless seed, int32 [2].
+      step: None for the masks sampled once per task (unit masks), or the
+        inner step for the per-step masks (per-weight masks).
+
+    Returns:
+      A list aligned with `params`: a mask tensor, or None where this call
+      samples no mask.
+    """
+    out = []
+    for index, (spec, param) in enumerate(zip(self.specs, params)):
+      if spec is None or spec.per_step != (step is not None):
+        out.append(None)
+        continue
+      # Weights sharing logits (a unit mask's kernel and bias) must share
+      # the sample: seed by the logits, not by the weight.
+      logits_index = self._logits_index(spec, index)
+      sub_seed = tf.random.experimental.stateless_fold_in(seed, logits_index)
+      if step is not None:
+        sub_seed = tf.random.experimental.stateless_fold_in(sub_seed, step)
+      out.append(self._sample(spec, tf.shape(param), sub_seed))
+    return out
+
+  def _logits_index(self, spec, index):
+    for other_index, other in enumerate(self.specs[:index + 1]):
+      if other is not None and other.logits is spec.logits:
+        return other_index
+    return index
+
+
+def _as_rates(learning_rate, params):
+  if isinstance(learning_rate, (list, tuple)):
+    if len(learning_rate) != len(params):
+      raise ValueError(
+          f"Expected one learning rate per adapted tensor ({len(params)}); "
+          f"received {len(learning_rate)}.")
+    return [tf.convert_to_tensor(rate) for rate in learning_rate]
+  rate = tf.convert_to_tensor(learning_rate, dtype=params[0].dtype)
+  return [rate] * len(params)
+
+
+def sgd_step(loss_fn, params, rates, *, first_order=False, task_masks=None,
+             step_masks=None):
+  """One step of (masked, preconditioned) SGD. Returns (new params, loss)."""
+  with tf.GradientTape() as tape:
+    tape.watch(params)
+    loss = loss_fn(params)
+  grads = tape.gradient(loss, params,
+                        unconnected_gradients=tf.UnconnectedGradients.ZERO)
+  new_params = []
+  for index, (param, grad, rate) in enumerate(zip(params, grads, rates)):
+    if first_order:
+      grad = tf.stop_gradient(grad)
+    for masks in (task_masks, step_masks):
+      if masks is not None and masks[index] is not None:
+        grad = masks[index] * grad
+    new_params.append(param - rate * grad)
+  return new_params, loss
+
+
+def adapt(loss_fn, params, num_steps, learning_rate, *, first_order=False,
+          masks=None, seed=None, return_trajectory=False, max_steps=None):
+  """Adapts `params` by `num_steps` steps of SGD on `loss_fn`.
+
+  Args:
+    loss_fn: maps a list of tensors (the adapted values) to a scalar loss.
+    params: the initial values, a list of tensors.
+    num_steps: a Python int or an int scalar tensor (then give `max_steps`).
+    learning_rate: a scalar, or one tensor per param (Meta-SGD), each
+      broadcastable to its param.
+    first_order: stop the gradient of the inner gradients.
+    masks: a `GradientMasks`, or None.
+    seed: the task's stateless seed (int32 [2]); needed with sampled masks.
+    return_trajectory: also return the stacked values after every step.
+    max_steps: static upper bound on `num_steps` when it is a tensor.
+
+  Returns:
+    `(params, losses)`: the adapted tensors and the support loss before each
+    step (a [num_steps] tensor); with `return_trajectory`, `(params, losses,
+    trajectory)` where `trajectory[i]` is a [num_steps + 1, ...] tensor of
+    param i at steps 0..num_steps.
+  """
+  params = [tf.convert_to_tensor(p) for p in params]
+  if not params:
+    raise ValueError("adapt needs at least one tensor to adapt.")
+  rates = _as_rates(learning_rate, params)
+  if masks is not None and masks.active and seed is None \
+      and not masks.deterministic:
+    raise ValueError("Sampled masks need a `seed` (int32 tensor of shape [2]).")
+  seed = tf.zeros([2], tf.int32) if seed is None else seed
+  task_masks = masks.sample(params, seed) if masks is not None else None
+  has_step_masks = masks is not None and any(
+      spec is not None and spec.per_step for spec in masks.specs)
+
+  if isinstance(num_steps, int):
+    max_steps = num_steps if max_steps is None else max_steps
+  elif max_steps is None:
+    raise ValueError("A tensor `num_steps` needs a static `max_steps`.")
+  num_steps = tf.convert_to_tensor(num_steps, tf.int32)
+  if max_steps == 0:
+    empty = tf.zeros([0], params[0].dtype)
+    if return_trajectory:
+      return params, empty, [p[tf.newaxis] for p in params]
+    return params, empty
+
+  losses = tf.TensorArray(params[0].dtype, size=max_steps,
+                          element_shape=tf.TensorShape([]))
+  trajectory = [
+      tf.TensorArray(p.dtype, size=max_steps + 1, element_shape=p.shape)
+      .write(0, p) for p in params] if return_trajectory else []
+
+  def body(step, current, losses, trajectory):
+    step_masks = masks.sample(current, seed, step) if has_step_masks else None
+    new, loss = sgd_step(loss_fn, current, rates, first_order=first_order,
+                         task_masks=task_masks, step_masks=step_masks)
+    new = [tf.ensure_shape(n, p.shape) for n, p in zip(new, params)]
+    trajectory = [t.write(step + 1, n) for t, n in zip(trajectory, new)]
+    return step + 1, new, losses.write(step, loss), trajectory
+
+  _, params, losses, trajectory = tf.while_loop(
+      lambda step, *_: step < num_steps, body,
+      (tf.constant(0), params, losses, trajectory),
+      maximum_iterations=max_steps)
+  losses = losses.stack()[:num_steps]
+  if return_trajectory:
+    return params, losses, [t.stack()[:num_steps + 1] for t in trajectory]
+  return params, losses

@@ -1,0 +1,84 @@
+"""MT-net gradient masks (Lee & Choi 2018, eqs. 9-11).
+
+A mask decides which weights a task-specific learner may change. Its
+probability of being 1 is `sigmoid(zeta)` for a meta-learned logit `zeta`
+(eq. 9). Samples use the binary Gumbel-softmax (concrete) relaxation at a
+temperature `tau` (eqs. 10-11) with a straight-through hard sample: the value
+is exactly 0 or 1, the gradient is the relaxed sample's gradient with
+respect to `zeta`.
+"""
+
+import dataclasses
+
+import tensorflow as tf
+
+MASK_KINDS = ("unit", "weight")
+
+
+def check_mask_kind(mask):
+  """Returns `mask` if it names a mask kind or is None, else raises."""
+  if mask is not None and mask not in MASK_KINDS:
+    raise ValueError(
+        f"mask must be one of {MASK_KINDS} or None; received mask={mask!r}.")
+  return mask
+
+
+def sample_binary_concrete(logits, temperature, seed, hard=True):
+  """Samples a relaxed Bernoulli of probability sigmoid(logits).
+
+  With g1, g2 ~ Gumbel(0, 1), eq. 11 of the MT-net paper is
+  `softmax([zeta + g1, g2] / tau)[0] = sigmoid((zeta + g1 - g2) / tau)`, and
+  g1 - g2 is a standard logistic variable, sampled here by inverse CDF.
+
+  Args:
+    logits: float tensor of logits zeta.
+    temperature: relaxation temperature tau > 0.
+    seed: stateless RNG seed, an int tensor of shape [2]. The Philox
+      generator is used explicitly, so samples are the same with and
+      without XLA.
+    hard: if True, the value is the hard sample `soft > 0.5` (exactly 0 or 1)
+      and the gradient is that of the soft sample (straight-through).
+
+  Returns:
+    A tensor shaped like `logits`.
+  """
+  logits = tf.convert_to_tensor(logits)
+  uniform = tf.random.stateless_uniform(
+      tf.shape(logits), seed=seed, minval=1e-7, maxval=1.0 - 1e-7,
+      dtype=logits.dtype, alg="philox")
+  logistic = tf.math.log(uniform) - tf.math.log1p(-uniform)
+  soft = tf.sigmoid((logits + logistic) / temperature)
+  if not hard:
+    return soft
+  hard_sample = tf.cast(soft > 0.5, logits.dtype)
+  # soft - stop_gradient(soft) is exactly zero in value, so the result is
+  # exactly 0 or 1 while its gradient is d soft / d logits.
+  return hard_sample + (soft - tf.stop_gradient(soft))
+
+
+def most_probable_mask(logits):
+  """The mode of Bernoulli(sigmoid(logits)): 1 where zeta > 0, else 0."""
+  logits = tf.convert_to_tensor(logits)
+  return tf.cast(logits > 0, logits.dtype)
+
+
+@dataclasses.dataclass(frozen=True)
+class MaskSpec:
+  """How one adapted weight is masked.
+
+  Attributes:
+    weight: the adapted variable the mask multiplies the gradient of.
+    logits: the meta variable holding the logits zeta.
+    kind: "unit" (one logit per output unit, sampled once per task and
+      broadcast over the weight's last axis) or "weight" (one logit per
+      weight, resampled at every inner step).
+    temperature: the Gumbel-softmax temperature tau.
+  """
+  weight: object
+  logits: object
+  kind: str
+  temperature: float = 1.0
+
+  @property
+  def per_step(self):
+    return self.kind == "weight"

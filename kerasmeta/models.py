@@ -1,0 +1,105 @@
+"""Standard learners built from the kerasmeta layers.
+
+`cell` chooses the layer of every weight layer, as in the MT-net paper:
+
+| cell    | layer                                   | paper   |
+|---------|-----------------------------------------|---------|
+| dense   | plain Dense / Conv2D                    | MAML    |
+| tnet    | T cell, no mask                         | T-net   |
+| mtnet   | T cell with a unit mask                 | MT-net  |
+| mnet    | unit mask without T                     | M-net   |
+| mtnet_full / mnet_full | per-weight masks         | "-full" |
+"""
+
+import keras
+
+from kerasmeta import layers as km_layers
+
+CELLS = ("dense", "tnet", "mtnet", "mnet", "mtnet_full", "mnet_full")
+
+
+def check_cell(cell):
+  if cell not in CELLS:
+    raise ValueError(f"Unknown cell {cell!r}; expected one of {CELLS}.")
+  return cell
+
+
+def _cell_options(cell, mask_temperature):
+  check_cell(cell)
+  if cell == "dense":
+    return None
+  mask = None
+  if cell in ("mtnet", "mnet"):
+    mask = "unit"
+  elif cell in ("mtnet_full", "mnet_full"):
+    mask = "weight"
+  return dict(transform=cell in ("tnet", "mtnet", "mtnet_full"), mask=mask,
+              mask_temperature=mask_temperature)
+
+
+def dense_layer(units, cell="dense", activation=None, mask_temperature=1.0,
+                **kwargs):
+  """A Dense layer or a T / MT / M cell of `units` outputs."""
+  options = _cell_options(cell, mask_temperature)
+  if options is None:
+    return keras.layers.Dense(units, activation=activation, **kwargs)
+  return km_layers.TDense(units, activation=activation, **options, **kwargs)
+
+
+def conv_layer(filters, kernel_size, cell="dense", mask_temperature=1.0,
+               **kwargs):
+  """A Conv2D layer or a convolutional T / MT / M cell."""
+  options = _cell_options(cell, mask_temperature)
+  if options is None:
+    return keras.layers.Conv2D(filters, kernel_size, **kwargs)
+  return km_layers.TConv2D(filters, kernel_size, **options, **kwargs)
+
+
+def mlp(input_dim=1, hidden_sizes=(40, 40), output_dim=1, cell="dense",
+        activation="relu", mask_temperature=1.0, name=None):
+  """A multilayer perceptron whose every weight layer is a `cell`.
+
+  The default is the sinusoid learner of MAML and MT-net: 1-40-40-1 with
+  ReLU; kernels start from a truncated normal of stddev 0.01 and biases at
+  zero, as in the reference code.
+  """
+  initializer = keras.initializers.TruncatedNormal(stddev=0.01)
+  layers = [keras.Input((input_dim,))]
+  sizes = list(hidden_sizes) + [output_dim]
+  for index, units in enumerate(sizes):
+    last = index == len(sizes) - 1
+    layers.append(dense_layer(
+        units, cell, activation=None if last else activation,
+        mask_temperature=mask_temperature, kernel_initializer=initializer,
+        name=f"{'output' if last else f'hidden_{index + 1}'}"))
+  return keras.Sequential(layers, name=name or f"mlp_{cell}")
+
+
+def conv4(input_shape=(28, 28, 1), num_classes=5, filters=64, cell="dense",
+          pooling="stride", mask_temperature=1.0, name=None):
+  """The 4-block convolutional learner of MAML / MT-net.
+
+  Each block: 3x3 convolution (stride 2 with `pooling="stride"`, else
+  stride 1 and 2x2 max-pooling), batch-norm, ReLU; then a linear head.
+  Batch-norm layers called with `training=True` use the batch statistics of
+  each task, as the MAML reference does.
+  """
+  if pooling not in ("stride", "max"):
+    raise ValueError(f"pooling must be 'stride' or 'max'; received "
+                     f"{pooling!r}.")
+  layers = [keras.Input(tuple(input_shape))]
+  for block in range(4):
+    layers.append(conv_layer(
+        filters, 3, cell, mask_temperature=mask_temperature,
+        strides=2 if pooling == "stride" else 1, padding="same",
+        name=f"conv_{block + 1}"))
+    layers.append(keras.layers.BatchNormalization(
+        epsilon=1e-3, momentum=0.9, name=f"batch_norm_{block + 1}"))
+    layers.append(keras.layers.ReLU(name=f"relu_{block + 1}"))
+    if pooling == "max":
+      layers.append(keras.layers.MaxPooling2D(2, padding="same",
+                                              name=f"pool_{block + 1}"))
+  layers.append(keras.layers.Flatten(name="flatten"))
+  layers.append(dense_layer(num_classes, cell,
+                            mask_temperature=mask_temperature, name="logits"))
+  return keras.Sequential(layers, name=name or f"conv4_{cell}")

@@ -1,0 +1,77 @@
+"""The batch-of-tasks structure every task distribution produces."""
+
+import collections
+
+import tensorflow as tf
+
+
+class Task(collections.namedtuple(
+    "Task", ["support_x", "support_y", "query_x", "query_y"])):
+  """A task (or, with a leading task axis, a batch of tasks).
+
+  Attributes:
+    support_x: inputs the learner adapts on, [(tasks,) K, ...].
+    support_y: their targets.
+    query_x: inputs the adapted learner is evaluated on, [(tasks,) Q, ...].
+    query_y: their targets.
+  """
+  __slots__ = ()
+
+
+def validate_task(task, batched=True):
+  """Checks static shapes; raises a ValueError naming what was received."""
+  shapes = {name: tf.TensorShape(getattr(task, name).shape)
+            for name in Task._fields}
+  rank_offset = 1 if batched else 0
+  for name, shape in shapes.items():
+    if shape.rank is not None and shape.rank < 1 + rank_offset:
+      raise ValueError(
+          f"Task.{name} must have rank >= {1 + rank_offset} "
+          f"({'[tasks, points, ...]' if batched else '[points, ...]'}); "
+          f"received shape {shape}.")
+  feature = lambda s: s[1 + rank_offset:]
+  if not feature(shapes["support_x"]).is_compatible_with(
+      feature(shapes["query_x"])):
+    raise ValueError(
+        "support_x and query_x must have the same feature shape; received "
+        f"support_x {shapes['support_x']} and query_x {shapes['query_x']}.")
+  if not feature(shapes["support_y"]).is_compatible_with(
+      feature(shapes["query_y"])):
+    raise ValueError(
+        "support_y and query_y must have the same target shape; received "
+        f"support_y {shapes['support_y']} and query_y {shapes['query_y']}.")
+  for part in ("support", "query"):
+    x, y = shapes[f"{part}_x"], shapes[f"{part}_y"]
+    if not x[:1 + rank_offset].is_compatible_with(y[:1 + rank_offset]):
+      raise ValueError(
+          f"{part}_x and {part}_y must have the same number of "
+          f"{'tasks and ' if batched else ''}points; received {part}_x {x} "
+          f"and {part}_y {y}.")
+  return task
+
+
+def task_from_points(x, y, shots, num_query=None):
+  """Splits one task's labelled points into K support and the rest query.
+
+  Args:
+    x: inputs, [points, ...].
+    y: targets, [points, ...].
+    shots: K, the number of support points (the first K).
+    num_query: query points (the next ones); None takes all the rest.
+
+  Returns:
+    A `Task`.
+  """
+  x, y = tf.convert_to_tensor(x), tf.convert_to_tensor(y)
+  available = x.shape[0]
+  if y.shape[0] != available:
+    raise ValueError(f"x and y must have the same number of points; received "
+                     f"x {x.shape} and y {y.shape}.")
+  needed = shots + (num_query or 1)
+  if shots < 1 or (available is not None and needed > available):
+    raise ValueError(
+        f"Asked for K={shots} support points and "
+        f"{num_query if num_query else 'at least 1'} query points, but the "
+        f"task has {available} points.")
+  end = None if num_query is None else shots + num_query
+  return Task(x[:shots], y[:shots], x[shots:end], y[shots:end])

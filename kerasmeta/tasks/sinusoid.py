@@ -1,0 +1,128 @@
+"""Sinusoid regression tasks (MAML; Meta-SGD / MT-net protocol).
+
+A task is `y = A sin(w x - b)` with A ~ U[0.1, 5], w ~ U[0.8, 1.2],
+b ~ U[0, pi] and x ~ U[-5, 5] (Meta-SGD and MT-net), or with w = 1 (MAML).
+Every task is a pure function of (seed, task index) through stateless RNG,
+so a pipeline restarted at any step yields exactly the same tasks.
+"""
+
+import dataclasses
+import math
+
+import tensorflow as tf
+
+from kerasmeta.tasks.base import Task
+
+VARIANTS = ("mtnet", "maml")
+
+
+@dataclasses.dataclass(frozen=True)
+class SinusoidTasks:
+  """A distribution of sinusoid regression tasks.
+
+  Attributes:
+    shots: K, support points per task.
+    num_query: query points per task (None: 10 for the MT-net protocol, K
+      for the MAML one).
+    variant: "mtnet" (w ~ U[0.8, 1.2], 10 query points) or "maml" (w = 1,
+      K query points).
+    amplitude_range, frequency_range, phase_range, input_range: the ranges
+      of A, w, b and x.
+  """
+  shots: int = 10
+  num_query: int = None
+  variant: str = "mtnet"
+  amplitude_range: tuple = (0.1, 5.0)
+  frequency_range: tuple = (0.8, 1.2)
+  phase_range: tuple = (0.0, math.pi)
+  input_range: tuple = (-5.0, 5.0)
+
+  def __post_init__(self):
+    if self.variant not in VARIANTS:
+      raise ValueError(f"variant must be one of {VARIANTS}; received "
+                       f"{self.variant!r}.")
+    if int(self.shots) < 1:
+      raise ValueError(f"shots must be >= 1; received {self.shots}.")
+    if self.num_query is not None and int(self.num_query) < 1:
+      raise ValueError(f"num_query must be >= 1; received {self.num_query}.")
+
+  @property
+  def query_size(self):
+    if self.num_query is not None:
+      return int(self.num_query)
+    return 10 if self.variant == "mtnet" else int(self.shots)
+
+  def parameters(self, seed):
+    """(amplitude, frequency, phase) of the task `sample(seed)` returns."""
+    task_seed = tf.random.experimental.stateless_split(seed, 2)[0]
+    seeds = tf.random.experimental.stateless_split(task_seed, 3)
+    uniform = lambda s, r: tf.random.stateless_uniform(
+        [], s, minval=r[0], maxval=r[1], alg="philox")
+    amplitude = uniform(seeds[0], self.amplitude_range)
+    phase = uniform(seeds[1], self.phase_range)
+    if self.variant == "maml":
+      frequency = tf.constant(1.0)
+    else:
+      frequency = uniform(seeds[2], self.frequency_range)
+    return amplitude, frequency, phase
+
+  def function(self, seed, x):
+    """The true curve of the task `sample(seed)` returns, at `x`."""
+    amplitude, frequency, phase = self.parameters(seed)
+    return amplitude * tf.sin(frequency * x - phase)
+
+  def sample(self, seed):
+    """One `Task` with support [K, 1] and query [Q, 1] tensors."""
+    seed = tf.convert_to_tensor(seed)
+    input_seed = tf.random.experimental.stateless_split(seed, 2)[1]
+    x = tf.random.stateless_uniform(
+        [self.shots + self.query_size, 1], input_seed,
+        minval=self.input_range[0], maxval=self.input_range[1], alg="philox")
+    y = self.function(seed, x)
+    return Task(x[:self.shots], y[:self.shots], x[self.shots:],
+                y[self.shots:])
+
+  @staticmethod
+  def task_seeds(seed, index):
+    """(data seed, learner seed) of task `index` of the stream `seed`."""
+    stream = tf.stack([tf.cast(seed, tf.int64), tf.cast(index, tf.int64)])
+    data_seed, learner_seed = tf.unstack(
+        tf.random.experimental.stateless_split(stream, 2))
+    return data_seed, tf.cast(learner_seed, tf.int32)
+
+  def dataset(self, seed, batch_size, start_batch=0, num_batches=None):
+    """Batches of `(tasks, task_seeds)`, starting at batch `start_batch`.
+
+    Task `i` of the stream is `sample((seed, i))`; `task_seeds` (int32
+    [batch, 2]) seed whatever the learner samples for that task (masks), so
+    a run restarted at batch n sees exactly what an uninterrupted one did.
+    """
+    if batch_size < 1:
+      raise ValueError(f"batch_size must be >= 1; received {batch_size}.")
+    start = start_batch * batch_size
+    stop = None if num_batches is None else start + num_batches * batch_size
+    indices = tf.data.Dataset.range(start, stop) if stop is not None else \
+        tf.data.Dataset.counter(start)
+
+    def element(index):
+      data_seed, learner_seed = self.task_seeds(seed, index)
+      return self.sample(data_seed), learner_seed
+
+    return (indices.map(element, num_parallel_calls=tf.data.AUTOTUNE,
+                        deterministic=True)
+            .batch(batch_size, drop_remainder=True)
+            .prefetch(tf.data.AUTOTUNE))
+
+  def evaluation_tasks(self, num_tasks, seed):
+    """`(tasks, task_seeds, data_seeds)`: a fixed set of held-out tasks.
+
+    `tasks` is one batched `Task`; `data_seeds[i]` gives task i's true curve
+    through `function`.
+    """
+    indices = tf.range(num_tasks, dtype=tf.int64)
+    data_seeds, learner_seeds = tf.map_fn(
+        lambda i: self.task_seeds(seed, i), indices,
+        fn_output_signature=(tf.int64, tf.int32))
+    tasks = tf.map_fn(self.sample, data_seeds,
+                      fn_output_signature=Task(*[tf.float32] * 4))
+    return tasks, learner_seeds, data_seeds

@@ -1,0 +1,234 @@
+"""The meta-trainer: strategy, compiled meta-step, checkpoints and logs.
+
+A run lives in a workdir:
+
+  workdir/config.json        the config it was started with
+  workdir/checkpoints/       tf.train.CheckpointManager checkpoints
+  workdir/metrics.jsonl      one JSON line per logged step
+  workdir/tensorboard/       TensorBoard summaries
+
+Resuming is exact: the checkpoint holds the weights, the optimiser's slots
+and its step counter; the task stream and every random draw are pure
+functions of (seed, step), so the resumed run sees what an uninterrupted run
+would have seen.
+"""
+
+import json
+import os
+import signal
+import sys
+import time
+
+from absl import logging
+import keras
+import tensorflow as tf
+
+from kerasmeta import distribute
+from kerasmeta import experiment
+
+
+class Interrupted(Exception):
+  """Raised inside the training loop on SIGTERM, to checkpoint and exit."""
+
+
+class Trainer:
+  """Meta-trains the learner a config describes, in `workdir`.
+
+  Args:
+    config: an `ml_collections.ConfigDict` (see `apps/configs/`).
+    workdir: where checkpoints, metrics and summaries go.
+  """
+
+  def __init__(self, config, workdir):
+    self.config = experiment.validate_config(config)
+    self.workdir = workdir
+    os.makedirs(workdir, exist_ok=True)
+    distribute.configure_cpu_devices(config.get("num_cpu_devices", 0))
+    keras.utils.set_random_seed(config.seed)
+    self.strategy = distribute.make_strategy(config.strategy,
+                                             config.get("tpu_address"))
+    self.tasks = experiment.task_distribution(config)
+    with self.strategy.scope():
+      self.learner = experiment.build_learner(config)
+      self.variables = self.learner.trainable_variables
+      self.optimizer = keras.optimizers.Adam(config.outer_learning_rate)
+      self.optimizer.build(self.variables)
+    self.checkpoint = tf.train.Checkpoint(
+        optimizer=self.optimizer, **self.learner.checkpoint_items())
+    self.manager = tf.train.CheckpointManager(
+        self.checkpoint, os.path.join(workdir, "checkpoints"),
+        max_to_keep=config.get("max_checkpoints", 3))
+    self._train_step = self._make_train_step()
+
+  @property
+  def step(self):
+    """Meta-steps taken so far (the optimiser's iteration count)."""
+    return int(self.optimizer.iterations.numpy())
+
+  # ------------------------------------------------------------ the step
+  def _make_train_step(self):
+    learner, optimizer, variables = self.learner, self.optimizer, \
+        self.variables
+    global_batch = self.config.meta_batch_size
+    compute = tf.function(
+        lambda tasks, seeds: learner.compute_gradients(
+            tasks, seeds, global_batch_size=global_batch),
+        jit_compile=self.config.get("jit_compile", True))
+
+    def replica_step(tasks, seeds):
+      gradients, metrics = compute(tasks, seeds)
+      optimizer.apply(gradients, variables)
+      return metrics
+
+    @tf.function
+    def train_step(batch):
+      tasks, seeds = batch
+      metrics = self.strategy.run(replica_step, args=(tasks, seeds))
+      return {name: self.strategy.reduce(tf.distribute.ReduceOp.SUM, value,
+                                         axis=None) / global_batch
+              for name, value in metrics.items()}
+
+    return train_step
+
+  def dataset(self, start_step):
+    if self.config.meta_batch_size % self.strategy.num_replicas_in_sync:
+      raise ValueError(
+          f"meta_batch_size ({self.config.meta_batch_size}) must be a "
+          f"multiple of the number of replicas "
+          f"({self.strategy.num_replicas_in_sync}).")
+    data = self.tasks.dataset(self.config.seed, self.config.meta_batch_size,
+                              start_batch=start_step)
+    return self.strategy.experimental_distribute_dataset(data)
+
+  # ------------------------------------------------------------ the loop
+  def restore(self):
+    """Restores the latest checkpoint, if any. Returns the step."""
+    path = self.manager.latest_checkpoint
+    if path:
+      self.checkpoint.restore(path).assert_existing_objects_matched()
+      logging.info("Restored %s at step %d.", path, self.step)
+    return self.step
+
+  def save(self):
+    path = self.manager.save(checkpoint_number=self.step)
+    logging.info("Saved checkpoint %s.", path)
+    return path
+
+  def train(self, num_steps=None):
+    """Trains until step `num_steps` (default: config.num_meta_steps).
+
+    Returns:
+      The metrics of the last logged step.
+    """
+    num_steps = self.config.num_meta_steps if num_steps is None else num_steps
+    start = self.restore()
+    self._write_config()
+    metrics_log = MetricsLog(os.path.join(self.workdir, "metrics.jsonl"),
+                             resume_step=start)
+    writer = tf.summary.create_file_writer(
+        os.path.join(self.workdir, "tensorboard"))
+    log_every = max(1, self.config.get("log_every", 100))
+    checkpoint_every = max(1, self.config.get("checkpoint_every", 1000))
+    progress = Progress(num_steps, start)
+    last = {}
+    iterator = iter(self.dataset(start))
+    previous_handler = _install_sigterm_handler()
+    sums, count, tick = {}, 0, time.perf_counter()
+    try:
+      for step in range(start + 1, num_steps + 1):
+        metrics = self._train_step(next(iterator))
+        for name, value in metrics.items():
+          sums[name] = sums.get(name, 0.0) + value
+        count += 1
+        if step % log_every == 0 or step == num_steps:
+          now = time.perf_counter()
+          last = {name: float(value) / count for name, value in sums.items()}
+          last["steps_per_second"] = count / max(now - tick, 1e-9)
+          metrics_log.write(step, last)
+          with writer.as_default(step=step):
+            for name, value in last.items():
+              tf.summary.scalar(name, value)
+          progress.update(step, last)
+          sums, count, tick = {}, 0, now
+        if step % checkpoint_every == 0 and step != num_steps:
+          self.save()
+    except (KeyboardInterrupt, Interrupted):
+      logging.warning("Interrupted at step %d: saving a checkpoint.",
+                      self.step)
+      self.save()
+      raise
+    finally:
+      signal.signal(signal.SIGTERM, previous_handler)
+      progress.close()
+      writer.flush()
+    if self.manager.latest_checkpoint is None or \
+        not self.manager.latest_checkpoint.endswith(f"-{self.step}"):
+      self.save()
+    return last
+
+  def _write_config(self):
+    with open(os.path.join(self.workdir, "config.json"), "w") as f:
+      f.write(experiment.config_to_json(self.config))
+
+
+def _install_sigterm_handler():
+  def handler(signum, frame):
+    raise Interrupted(f"signal {signum}")
+  try:
+    return signal.signal(signal.SIGTERM, handler)
+  except ValueError:  # not the main thread
+    return signal.getsignal(signal.SIGTERM)
+
+
+class MetricsLog:
+  """Appends one JSON line per logged step to `metrics.jsonl`.
+
+  On resume, lines past the restored step (written by a run that was killed
+  after its last checkpoint) are dropped, so the file reads as one run.
+  """
+
+  def __init__(self, path, resume_step=0):
+    self.path = path
+    if os.path.exists(path):
+      with open(path) as f:
+        kept = [line for line in f
+                if line.strip() and json.loads(line)["step"] <= resume_step]
+      with open(path, "w") as f:
+        f.writelines(kept)
+
+  def write(self, step, metrics):
+    with open(self.path, "a") as f:
+      f.write(json.dumps({"step": step, **metrics}) + "\n")
+
+
+class Progress:
+  """A one-line progress bar on a terminal; silent log lines otherwise."""
+
+  def __init__(self, total, start):
+    self.total, self.start = total, start
+    self.began = time.perf_counter()
+    self.interactive = sys.stderr.isatty()
+
+  def update(self, step, metrics):
+    done = step - self.start
+    elapsed = time.perf_counter() - self.began
+    remaining = elapsed / max(done, 1) * (self.total - step)
+    shown = " ".join(f"{k}={v:.4g}" for k, v in metrics.items())
+    line = (f"step {step}/{self.total} {shown} "
+            f"[{_clock(elapsed)} elapsed, {_clock(remaining)} left]")
+    if self.interactive:
+      width = 30
+      filled = int(width * step / max(self.total, 1))
+      sys.stderr.write(f"\r[{'=' * filled}{'.' * (width - filled)}] {line}")
+      sys.stderr.flush()
+    else:
+      logging.info(line)
+
+  def close(self):
+    if self.interactive:
+      sys.stderr.write("\n")
+
+
+def _clock(seconds):
+  seconds = int(seconds)
+  return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"

@@ -1,0 +1,32 @@
+"""kerasmeta: gradient-based meta-learning for TensorFlow and Keras 3."""
+
+import setuptools
+
+setuptools.setup(
+    name="kerasmeta",
+    version="0.1.0",
+    description=("Gradient-based meta-learning (MAML, Meta-SGD, T-net, "
+                 "MT-net, WarpGrad, ...) for TensorFlow and Keras 3."),
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    packages=setuptools.find_packages(
+        include=["kerasmeta", "kerasmeta.*", "apps", "apps.*", "export",
+                 "export.*"]),
+    python_requires=">=3.10,<3.13",
+    install_requires=[
+        "tensorflow>=2.16",
+        "keras>=3",
+        "tensorflow-probability[tf]",
+        "tensorflow-datasets",
+        "tensorboard",
+        "absl-py",
+        "ml-collections",
+        "matplotlib",
+        "numpy",
+    ],
+    extras_require={"test": ["pytest", "pytest-xdist"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)
