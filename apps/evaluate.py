@@ -15,13 +15,22 @@ from apps import workdirs
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "A meta_train workdir.")
 _NUM_TASKS = flags.DEFINE_integer("num_tasks", None,
-                                  "Held-out tasks (default: the config's).")
+                                  "Held-out tasks (default: config.eval's).")
+_SEED = flags.DEFINE_integer("seed", None,
+                             "Held-out task seed (default: config.eval's).")
+_SHOTS = flags.DEFINE_list("shots", None, "K values (default: config.eval's).")
+_OUTPUT = flags.DEFINE_string("output", "eval.json",
+                              "JSON file written in the workdir.")
+_PLOT = flags.DEFINE_bool("plot", True, "Also write eval.png.")
 
 
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-  workdirs.evaluate_workdir(_WORKDIR.value, num_tasks=_NUM_TASKS.value)
+  shots = [int(k) for k in _SHOTS.value] if _SHOTS.value else None
+  workdirs.evaluate_workdir(_WORKDIR.value, num_tasks=_NUM_TASKS.value,
+                            seed=_SEED.value, shots=shots,
+                            output_name=_OUTPUT.value, plot=_PLOT.value)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from kerasmeta import training
 
 
 def load_config(workdir):
+  """The config a workdir was trained with (workdir/config.json)."""
   path = os.path.join(workdir, "config.json")
   if not os.path.exists(path):
     raise FileNotFoundError(
@@ -22,38 +23,49 @@ def load_config(workdir):
     return experiment.config_from_json(f.read())
 
 
-def evaluate_workdir(workdir, trainer=None, num_tasks=None):
-  """Evaluates `workdir`; returns the eval.json contents."""
+def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
+                     shots=None, output_name="eval.json", plot=True):
+  """Evaluates `workdir`'s latest checkpoint; returns what it writes.
+
+  Args:
+    workdir: a meta_train workdir.
+    trainer: the `Trainer` of a run still in memory (else one is rebuilt
+      from workdir/config.json and restored).
+    num_tasks, seed, shots: override config.eval's held-out tasks.
+    output_name: the JSON file written in the workdir.
+    plot: also write eval.png.
+  """
   began = time.perf_counter()
   if trainer is None:
-    config = load_config(workdir)
-    trainer = training.Trainer(config, workdir)
+    trainer = training.Trainer(load_config(workdir), workdir)
     if trainer.restore() == 0:
       raise FileNotFoundError(f"No checkpoint in {workdir!r} to evaluate.")
-  config = trainer.config
-  learner = trainer.learner
+  config, learner = trainer.config, trainer.learner
   eval_config = config.eval
-  num_tasks = num_tasks or eval_config.num_tasks
+  seed = eval_config.seed if seed is None else seed
   results = evaluation.evaluate_sinusoid(
       learner, lambda k: experiment.task_distribution(config, shots=k),
-      eval_config.shots, num_tasks=num_tasks,
-      max_steps=eval_config.max_inner_steps, seed=eval_config.seed,
+      shots or eval_config.shots,
+      num_tasks=num_tasks or eval_config.num_tasks,
+      max_steps=eval_config.max_inner_steps, seed=seed,
       deterministic=eval_config.deterministic_masks,
       jit_compile=config.get("jit_compile", True))
   output = {"config": config.to_dict(), "step": trainer.step,
-            "results": results}
-  with open(os.path.join(workdir, "eval.json"), "w") as f:
+            "eval_seed": seed, "results": results}
+  with open(os.path.join(workdir, output_name), "w") as f:
     json.dump(output, f, indent=2, default=list)
-  plotting.plot_sinusoid_adaptation(
-      learner, experiment.task_distribution(config),
-      os.path.join(workdir, "eval.png"),
-      num_tasks=eval_config.num_plot_tasks, seed=eval_config.seed,
-      steps=sorted({0, config.num_inner_steps, eval_config.max_inner_steps}),
-      deterministic=eval_config.deterministic_masks)
-  for shots, by_step in results.items():
-    logging.info("K=%s: " + ", ".join(
+  if plot:
+    plotting.plot_sinusoid_adaptation(
+        learner, experiment.task_distribution(config),
+        os.path.join(workdir, "eval.png"),
+        num_tasks=eval_config.num_plot_tasks, seed=seed,
+        steps=sorted({0, config.num_inner_steps,
+                      eval_config.max_inner_steps}),
+        deterministic=eval_config.deterministic_masks)
+  for k, by_step in results.items():
+    logging.info("K=%s: %s", k, ", ".join(
         f"{s} steps {v['mean']:.3f}±{v['ci95']:.3f}"
-        for s, v in by_step.items() if s in ("0", "1", "10")), shots)
-  logging.info("Wrote %s/eval.json and eval.png in %.1fs.", workdir,
+        for s, v in by_step.items() if s in ("0", "1", "10")))
+  logging.info("Wrote %s in %s in %.1fs.", output_name, workdir,
                time.perf_counter() - began)
   return output

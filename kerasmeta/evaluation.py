@@ -15,14 +15,20 @@ from kerasmeta import algorithms
 
 
 def summarize(values):
-  """`{"mean", "ci95", "num_tasks", "num_nonfinite"}` of per-task values."""
+  """`{"mean", "ci95", "median", "num_tasks", "num_nonfinite"}` of values.
+
+  The mean and CI are over the finite values; `num_nonfinite` counts the
+  others. The median shows where a few diverging tasks dominate the mean.
+  """
   values = np.asarray(values, np.float64)
   finite = values[np.isfinite(values)]
   count = len(finite)
   mean = float(finite.mean()) if count else math.nan
   ci95 = float(1.96 * finite.std() / math.sqrt(count)) if count > 1 else \
       math.nan
-  return {"mean": mean, "ci95": ci95, "num_tasks": int(count),
+  median = float(np.median(finite)) if count else math.nan
+  return {"mean": mean, "ci95": ci95, "median": median,
+          "num_tasks": int(count),
           "num_nonfinite": int(len(values) - count)}
 
 

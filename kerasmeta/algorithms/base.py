@@ -138,7 +138,8 @@ class MetaLearner:
     variables = self.trainable_variables
     with tf.GradientTape() as tape:
       objectives, metrics = map_tasks(self.task_objective, tasks, seeds,
-                                      self.metric_names)
+                                      self.metric_names,
+                                      dtype=self.roles.adapted[0].dtype)
       denominator = global_batch_size or tf.shape(objectives)[0]
       total = tf.reduce_sum(objectives) / tf.cast(denominator,
                                                   objectives.dtype)
@@ -147,22 +148,24 @@ class MetaLearner:
     return gradients, {k: tf.reduce_sum(v) for k, v in metrics.items()}
 
 
-def map_tasks(fn, tasks, seeds, metric_names, parallel_iterations=None):
+def map_tasks(fn, tasks, seeds, metric_names, parallel_iterations=None,
+              dtype=tf.float32):
   """Maps `fn(task, seed) -> (scalar, {name: scalar})` over a task batch.
 
   Tasks run through `tf.map_fn` (a loop the graph holds once, whatever the
   batch size), which nests second-order gradients and compiles under XLA.
 
   Returns:
-    `(values, metrics)`: a [tasks] tensor and a dict of [tasks] tensors.
+    `(values, metrics)`: a [tasks] tensor of `dtype` and a dict of float32
+    [tasks] tensors.
   """
   def per_task(elements):
     task, seed = elements
     value, metrics = fn(tasks_base.Task(*task), seed)
-    return value, {name: tf.cast(metrics[name], tf.float32)
+    return tf.cast(value, dtype), {name: tf.cast(metrics[name], tf.float32)
                    for name in metric_names}
 
-  signature = (tf.TensorSpec([], tf.float32),
+  signature = (tf.TensorSpec([], dtype),
                {name: tf.TensorSpec([], tf.float32) for name in metric_names})
   return tf.map_fn(
       per_task, (tuple(tasks), seeds), fn_output_signature=signature,

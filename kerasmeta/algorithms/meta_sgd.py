@@ -42,6 +42,7 @@ class MetaSGD(maml.MAML):
     super().__init__(model, **kwargs)
     self.rates = LearningRates([w.shape for w in self.roles.adapted],
                                initial_value=self.inner_learning_rate,
+                               dtype=self.roles.adapted[0].dtype,
                                name="meta_sgd_learning_rates")
 
   @property

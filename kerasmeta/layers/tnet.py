@@ -69,6 +69,13 @@ class _CellMixin:
                                       self.mask_temperature))
     return specs
 
+  # Dense and Conv2D save only kernel and bias; a cell saves all its weights.
+  def save_own_variables(self, store):
+    keras.layers.Layer.save_own_variables(self, store)
+
+  def load_own_variables(self, store):
+    keras.layers.Layer.load_own_variables(self, store)
+
   def _cell_config(self):
     return {
         "transform": self.transform,

@@ -1,0 +1,120 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kerasmeta as km
+from kerasmeta import functional
+from tests import helpers
+
+
+def _meta_objective(learner, tasks, seeds):
+  """The mean task objective, evaluated eagerly (for finite differences)."""
+  values = [learner.task_objective(helpers.unbatch(tasks, i), seeds[i])[0]
+            for i in range(seeds.shape[0])]
+  return float(tf.reduce_mean(values))
+
+
+def _finite_difference_gradients(learner, tasks, seeds, epsilon=1e-6):
+  gradients = []
+  for variable in learner.trainable_variables:
+    original = variable.numpy().copy()
+    gradient = np.zeros_like(original)
+    for index in np.ndindex(original.shape):
+      for sign in (1, -1):
+        shifted = original.copy()
+        shifted[index] += sign * epsilon
+        variable.assign(shifted)
+        gradient[index] += sign * _meta_objective(learner, tasks, seeds)
+      variable.assign(original)
+    gradients.append(gradient / (2 * epsilon))
+  return gradients
+
+
+@pytest.mark.parametrize("inner_steps", [1, 2])
+def test_second_order_meta_gradient_matches_finite_differences(inner_steps):
+  model = helpers.tiny_mlp()
+  learner = km.MAML(model, num_inner_steps=inner_steps,
+                    inner_learning_rate=0.3)
+  tasks, seeds = helpers.random_tasks(2), helpers.task_seeds(2)
+  gradients, _ = learner.compute_gradients(tasks, seeds)
+  expected = _finite_difference_gradients(learner, tasks, seeds)
+  for got, want in zip(gradients, expected):
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-8)
+
+
+def test_first_order_gradient_is_the_query_gradient_at_the_adapted_weights():
+  model = helpers.tiny_mlp()
+  second = km.MAML(model, num_inner_steps=1, inner_learning_rate=0.3)
+  first = km.FOMAML(model, num_inner_steps=1, inner_learning_rate=0.3)
+  tasks, seeds = helpers.random_tasks(2), helpers.task_seeds(2)
+  first_order, _ = first.compute_gradients(tasks, seeds)
+  second_order, _ = second.compute_gradients(tasks, seeds)
+  # By hand: theta' = theta - alpha grad L_s(theta); FOMAML's gradient is the
+  # mean over tasks of grad L_q(theta'), as if d theta'/d theta were I.
+  roles = functional.weight_roles(model)
+  expected = [np.zeros(w.shape) for w in roles.adapted]
+  for i in range(2):
+    task = helpers.unbatch(tasks, i)
+    theta = functional.current_values(roles.adapted)
+    with tf.GradientTape() as tape:
+      tape.watch(theta)
+      support = tf.reduce_mean(
+          (functional.call_with_weights(model, theta, task.support_x)
+           - task.support_y) ** 2)
+    adapted = [t - 0.3 * g for t, g in zip(theta, tape.gradient(support,
+                                                                theta))]
+    with tf.GradientTape() as tape:
+      tape.watch(adapted)
+      query = tf.reduce_mean(
+          (functional.call_with_weights(model, adapted, task.query_x)
+           - task.query_y) ** 2)
+    for e, g in zip(expected, tape.gradient(query, adapted)):
+      e += g.numpy() / 2
+  for got, want in zip(first_order, expected):
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+  assert any(not np.allclose(a, b, rtol=1e-3)
+             for a, b in zip(first_order, second_order))
+
+
+def test_mtnet_meta_gradient_matches_finite_differences_with_fixed_masks():
+  """T and the adapted weights, through a masked step (seeded masks)."""
+  model = helpers.tiny_mlp(lambda units, **kw: km.TDense(units, mask="unit",
+                                                          **kw))
+  rng = np.random.default_rng(3)
+  for layer in model.layers:
+    layer.transform_matrix.assign(np.eye(layer.units) + 0.3 * rng.normal(
+        size=(layer.units, layer.units)))
+  learner = km.MAML(model, num_inner_steps=1, inner_learning_rate=0.3)
+  tasks, seeds = helpers.random_tasks(2), helpers.task_seeds(2)
+  gradients, _ = learner.compute_gradients(tasks, seeds)
+  expected = _finite_difference_gradients(learner, tasks, seeds)
+  meta_ids = {id(w) for w in functional.weight_roles(model).meta}
+  for variable, got, want in zip(learner.trainable_variables, gradients,
+                                 expected):
+    if "mask_logits" in variable.path:
+      continue  # the straight-through gradient is not the exact derivative
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-8)
+  mask_gradients = [g for v, g in zip(learner.trainable_variables, gradients)
+                    if id(v) in meta_ids and "mask_logits" in v.path]
+  assert mask_gradients and all(np.any(g.numpy() != 0)
+                                for g in mask_gradients)
+
+
+def test_metrics_report_support_loss_before_and_query_loss_after():
+  model = helpers.tiny_mlp()
+  learner = km.MAML(model, num_inner_steps=1, inner_learning_rate=0.3)
+  tasks, seeds = helpers.random_tasks(2), helpers.task_seeds(2)
+  _, metrics = learner.compute_gradients(tasks, seeds)
+  support = sum(float(tf.reduce_mean(
+      (model(tasks.support_x[i]) - tasks.support_y[i]) ** 2))
+      for i in range(2))
+  np.testing.assert_allclose(metrics["support_loss"], support, rtol=1e-5)
+  assert metrics["query_loss"].shape == ()
+
+
+def test_model_without_adapted_weights_is_rejected():
+  model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+  model.trainable = False
+  with pytest.raises(ValueError, match="no adapted weights"):
+    km.MAML(model)

@@ -1,0 +1,55 @@
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+
+
+def _run(*args):
+  return subprocess.run(
+      [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True,
+      env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+
+
+def test_meta_train_then_evaluate_leave_checkpoint_metrics_eval_and_plot(
+    tmp_path):
+  workdir = tmp_path / "run"
+  trained = _run(
+      "apps.meta_train", "--config=apps/configs/sinusoid.py:mtnet",
+      f"--workdir={workdir}", "--config.num_meta_steps=20",
+      "--config.log_every=10", "--config.hidden_sizes=(8,8)",
+      "--config.eval.num_tasks=12", "--config.eval.max_inner_steps=3",
+      "--config.eval.num_plot_tasks=2")
+  assert trained.returncode == 0, trained.stderr[-3000:]
+  assert (workdir / "checkpoints" / "checkpoint").exists()
+  assert (workdir / "eval.png").stat().st_size > 1000
+  lines = (workdir / "metrics.jsonl").read_text().splitlines()
+  assert [json.loads(l)["step"] for l in lines] == [10, 20]
+  result = json.loads((workdir / "eval.json").read_text())
+  assert result["config"]["num_meta_steps"] == 20
+  assert set(result["results"]) == {"5", "10", "20"}
+  assert set(result["results"]["5"]) == {"0", "1", "2", "3"}
+  assert {"mean", "ci95"} <= set(result["results"]["10"]["1"])
+
+  # apps.evaluate on the same workdir, with other held-out tasks.
+  evaluated = _run("apps.evaluate", f"--workdir={workdir}", "--num_tasks=8",
+                   "--seed=5", "--shots=5", "--output=other.json",
+                   "--noplot")
+  assert evaluated.returncode == 0, evaluated.stderr[-3000:]
+  other = json.loads((workdir / "other.json").read_text())
+  assert set(other["results"]) == {"5"} and other["eval_seed"] == 5
+
+
+def test_unknown_variant_fails_with_the_choices():
+  run = _run("apps.meta_train", "--config=apps/configs/sinusoid.py:warpy",
+             "--workdir=/tmp/never_written")
+  assert run.returncode != 0
+  assert "Unknown sinusoid variant 'warpy'" in run.stderr
+
+
+def test_evaluate_without_a_run_says_what_is_missing(tmp_path):
+  run = _run("apps.evaluate", f"--workdir={tmp_path}")
+  assert run.returncode != 0
+  assert "No config.json" in run.stderr

@@ -1,0 +1,38 @@
+"""Small builders shared by the tests."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kerasmeta.tasks import Task
+
+
+def tiny_mlp(cell_layer=None, dtype="float64", activation="tanh", seed=0,
+             sizes=(1, 3, 1)):
+  """A tiny float64 MLP; `cell_layer(units, **kw)` builds each weight layer."""
+  keras.utils.set_random_seed(seed)
+  cell_layer = cell_layer or keras.layers.Dense
+  layers = [keras.Input((sizes[0],), dtype=dtype)]
+  for index, units in enumerate(sizes[1:]):
+    last = index == len(sizes) - 2
+    layers.append(cell_layer(
+        units, activation=None if last else activation, dtype=dtype,
+        kernel_initializer=keras.initializers.RandomNormal(stddev=0.7),
+        bias_initializer=keras.initializers.RandomNormal(stddev=0.3)))
+  return keras.Sequential(layers)
+
+
+def random_tasks(num_tasks=2, shots=4, queries=5, dim=1, dtype=np.float64,
+                 seed=0):
+  rng = np.random.default_rng(seed)
+  make = lambda n: tf.constant(rng.normal(size=(num_tasks, n, dim)), dtype)
+  return Task(make(shots), make(shots), make(queries), make(queries))
+
+
+def task_seeds(num_tasks, seed=0):
+  return tf.constant(np.random.default_rng(seed).integers(
+      0, 2**31 - 1, size=(num_tasks, 2)), tf.int32)
+
+
+def unbatch(tasks, index):
+  return Task(*[t[index] for t in tasks])

@@ -1,0 +1,152 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from apps.configs import sinusoid
+from kerasmeta import evaluation
+from kerasmeta import experiment
+from kerasmeta import training
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def small_config(variant="mtnet", **overrides):
+  config = sinusoid.get_config(variant)
+  config.hidden_sizes = (16, 16)
+  config.num_meta_steps = 6
+  config.log_every = 1
+  config.checkpoint_every = 3
+  config.jit_compile = False
+  config.update(overrides)
+  return config
+
+
+def read_metrics(workdir):
+  with open(os.path.join(workdir, "metrics.jsonl")) as f:
+    return [json.loads(line) for line in f]
+
+
+def weights(trainer):
+  return [v.numpy().copy() for v in trainer.variables]
+
+
+def test_a_run_writes_checkpoints_metrics_and_summaries(tmp_path):
+  trainer = training.Trainer(small_config(), str(tmp_path))
+  trainer.train()
+  assert trainer.step == 6
+  assert [m["step"] for m in read_metrics(tmp_path)] == list(range(1, 7))
+  assert trainer.manager.latest_checkpoint.endswith("ckpt-6")
+  assert os.listdir(tmp_path / "tensorboard")
+  assert json.loads((tmp_path / "config.json").read_text())["cell"] == "mtnet"
+
+
+@pytest.mark.parametrize("variant", ["mtnet", "meta_sgd"])
+def test_resuming_gives_the_same_losses_and_weights(tmp_path, variant):
+  whole = training.Trainer(small_config(variant), str(tmp_path / "whole"))
+  whole.train()
+  first = training.Trainer(small_config(variant), str(tmp_path / "split"))
+  first.train(num_steps=3)
+  resumed = training.Trainer(small_config(variant), str(tmp_path / "split"))
+  resumed.train()
+  assert resumed.step == 6
+  losses = lambda d: [(m["step"], m["query_loss"], m["support_loss"])
+                      for m in read_metrics(d)]
+  assert losses(tmp_path / "split") == losses(tmp_path / "whole")
+  for a, b in zip(weights(resumed), weights(whole)):
+    np.testing.assert_array_equal(a, b)
+
+
+def test_a_killed_run_resumes_exactly(tmp_path):
+  """SIGKILL mid-run, re-run the same command, compare with a clean run."""
+  command = lambda workdir: [
+      sys.executable, "-m", "apps.meta_train",
+      "--config=apps/configs/sinusoid.py:mtnet", f"--workdir={workdir}",
+      "--config.hidden_sizes=(16,16)", "--config.num_meta_steps=400",
+      "--config.log_every=1", "--config.checkpoint_every=50",
+      "--config.jit_compile=False", "--noevaluate"]
+  environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+  killed = tmp_path / "killed"
+  process = subprocess.Popen(command(killed), cwd=ROOT, env=environment,
+                             stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+  deadline = time.time() + 120
+  while time.time() < deadline:
+    done = (read_metrics(killed)[-1]["step"]
+            if (killed / "metrics.jsonl").exists() else 0)
+    if done >= 120:
+      break
+    time.sleep(0.05)
+  process.send_signal(signal.SIGKILL)
+  process.wait()
+  logged = read_metrics(killed)[-1]["step"]
+  assert 120 <= logged < 400, "the run was not killed mid-way"
+  subprocess.run(command(killed), cwd=ROOT, env=environment, check=True,
+                 capture_output=True)
+  subprocess.run(command(tmp_path / "clean"), cwd=ROOT, env=environment,
+                 check=True, capture_output=True)
+  resumed, clean = read_metrics(killed), read_metrics(tmp_path / "clean")
+  assert [m["step"] for m in resumed] == list(range(1, 401))
+  key = lambda ms: [(m["step"], m["query_loss"]) for m in ms]
+  assert key(resumed) == key(clean)
+
+
+def test_mirrored_on_two_cpus_gives_the_same_update_as_default(tmp_path):
+  default = training.Trainer(small_config(num_meta_steps=2),
+                             str(tmp_path / "default"))
+  mirrored = training.Trainer(
+      small_config(num_meta_steps=2, strategy="mirrored"),
+      str(tmp_path / "mirrored"))
+  assert mirrored.strategy.num_replicas_in_sync == 2
+  default.train()
+  mirrored.train()
+  for a, b in zip(weights(default), weights(mirrored)):
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+  for a, b in zip(read_metrics(tmp_path / "default"),
+                  read_metrics(tmp_path / "mirrored")):
+    np.testing.assert_allclose(a["query_loss"], b["query_loss"], rtol=1e-5)
+
+
+def test_a_few_hundred_meta_steps_make_adaptation_help(tmp_path):
+  config = small_config("maml", hidden_sizes=(40, 40), num_meta_steps=500,
+                        log_every=100, checkpoint_every=1000,
+                        meta_batch_size=8, inner_learning_rate=0.05,
+                        outer_learning_rate=1e-2, jit_compile=True)
+  trainer = training.Trainer(config, str(tmp_path))
+  tasks, seeds, _ = experiment.task_distribution(config).evaluation_tasks(
+      200, seed=1)
+  untrained = evaluation.query_losses_by_step(trainer.learner, tasks, seeds,
+                                              1).mean(axis=0)
+  trainer.train()
+  before, after = evaluation.query_losses_by_step(trainer.learner, tasks,
+                                                  seeds, 1).mean(axis=0)
+  # One step barely helps the untrained learner; after meta-training the
+  # adapted loss is well below the unadapted one.
+  assert untrained[1] > 0.9 * untrained[0]
+  assert after < 0.7 * before, (before, after)
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("cell", "lstm", "Unknown cell 'lstm'"),
+    ("algorithm", "mamll", "Unknown algorithm 'mamll'"),
+    ("strategy", "gpu_cluster", "Unknown strategy 'gpu_cluster'"),
+    ("meta_batch_size", 0, "meta_batch_size must be >= 1; received 0"),
+])
+def test_bad_config_fields_are_named_in_the_error(tmp_path, field, value,
+                                                  message):
+  config = small_config()
+  config[field] = value
+  with pytest.raises(ValueError, match=message):
+    training.Trainer(config, str(tmp_path))
+
+
+def test_meta_batch_not_divisible_by_replicas_is_rejected(tmp_path):
+  trainer = training.Trainer(
+      small_config(meta_batch_size=3, strategy="mirrored"), str(tmp_path))
+  with pytest.raises(ValueError, match=r"meta_batch_size \(3\) .* \(2\)"):
+    trainer.train()
