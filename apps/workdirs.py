@@ -49,7 +49,8 @@ def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
       num_tasks=num_tasks or eval_config.num_tasks,
       max_steps=eval_config.max_inner_steps, seed=seed,
       deterministic=eval_config.deterministic_masks,
-      jit_compile=config.get("jit_compile", True))
+      jit_compile=training.resolve_jit_compile(
+          config.get("jit_compile", "auto"), learner.model))
   output = {"config": config.to_dict(), "step": trainer.step,
             "eval_seed": seed, "results": results}
   with open(os.path.join(workdir, output_name), "w") as f:

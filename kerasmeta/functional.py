@@ -28,16 +28,7 @@ class WeightRoles:
 
 def _all_layers(model):
   """The model and every layer nested in it, each once."""
-  seen, ordered, stack = set(), [], [model]
-  while stack:
-    layer = stack.pop()
-    if id(layer) in seen:
-      continue
-    seen.add(id(layer))
-    ordered.append(layer)
-    stack.extend(reversed(getattr(layer, "_layers", []) or []))
-    stack.extend(reversed(getattr(layer, "layers", []) or []))
-  return ordered
+  return list(model._flatten_layers(include_self=True, recursive=True))  # pylint: disable=protected-access
 
 
 def _require_built(model):

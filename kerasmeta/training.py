@@ -67,28 +67,9 @@ class Trainer:
 
   # ------------------------------------------------------------ the step
   def _make_train_step(self):
-    learner, optimizer, variables = self.learner, self.optimizer, \
-        self.variables
-    global_batch = self.config.meta_batch_size
-    compute = tf.function(
-        lambda tasks, seeds: learner.compute_gradients(
-            tasks, seeds, global_batch_size=global_batch),
-        jit_compile=self.config.get("jit_compile", True))
-
-    def replica_step(tasks, seeds):
-      gradients, metrics = compute(tasks, seeds)
-      optimizer.apply(gradients, variables)
-      return metrics
-
-    @tf.function
-    def train_step(batch):
-      tasks, seeds = batch
-      metrics = self.strategy.run(replica_step, args=(tasks, seeds))
-      return {name: self.strategy.reduce(tf.distribute.ReduceOp.SUM, value,
-                                         axis=None) / global_batch
-              for name, value in metrics.items()}
-
-    return train_step
+    return make_train_step(self.learner, self.optimizer, self.strategy,
+                           self.config.meta_batch_size,
+                           jit_compile=self.config.get("jit_compile", "auto"))
 
   def dataset(self, start_step):
     if self.config.meta_batch_size % self.strategy.num_replicas_in_sync:
@@ -169,6 +150,71 @@ class Trainer:
   def _write_config(self):
     with open(os.path.join(self.workdir, "config.json"), "w") as f:
       f.write(experiment.config_to_json(self.config))
+
+
+def resolve_jit_compile(jit_compile, model):
+  """Whether to use XLA: "on" / "off" as given, "auto" where it is faster.
+
+  XLA speeds up dense learners several times on CPU, but its CPU
+  second-order convolution gradients are an order of magnitude slower than
+  TensorFlow's own kernels (benchmarks/README.md), so "auto" turns it off
+  for convolutional models when no GPU or TPU is present.
+  """
+  if isinstance(jit_compile, str):
+    jit_compile = {"true": True, "on": True, "false": False,
+                   "off": False}.get(jit_compile.lower(), jit_compile)
+  if jit_compile in (True, False):
+    return bool(jit_compile)
+  if jit_compile != "auto":
+    raise ValueError(f"jit_compile must be 'auto', 'on' or 'off' (or a "
+                     f"bool); received {jit_compile!r}.")
+  has_conv = any(isinstance(layer, keras.layers.Conv2D)
+                 for layer in model._flatten_layers())  # pylint: disable=protected-access
+  accelerated = bool(tf.config.list_logical_devices("GPU")
+                     or tf.config.list_logical_devices("TPU"))
+  return accelerated or not has_conv
+
+
+def make_train_step(learner, optimizer, strategy, global_batch_size,
+                    jit_compile=True):
+  """A compiled meta-step: `batch -> metrics averaged over tasks`.
+
+  Each replica computes the gradients of its tasks (XLA-compiled when
+  `jit_compile`), scaled by the global task count, and applies them with
+  the Keras optimiser, which sums them across replicas.
+
+  Args:
+    learner: a `MetaLearner` built under `strategy.scope()`.
+    optimizer: a Keras optimiser built for `learner.trainable_variables`.
+    strategy: a `tf.distribute.Strategy`.
+    global_batch_size: tasks per meta-step over all replicas.
+    jit_compile: compile the gradient computation with XLA: True, False or
+      "auto" (see `resolve_jit_compile`).
+
+  Returns:
+    A `tf.function` taking `(tasks, seeds)` (distributed or not).
+  """
+  variables = learner.trainable_variables
+  jit_compile = resolve_jit_compile(jit_compile, learner.model)
+  compute = tf.function(
+      lambda tasks, seeds: learner.compute_gradients(
+          tasks, seeds, global_batch_size=global_batch_size),
+      jit_compile=jit_compile)
+
+  def replica_step(tasks, seeds):
+    gradients, metrics = compute(tasks, seeds)
+    optimizer.apply(gradients, variables)
+    return metrics
+
+  @tf.function
+  def train_step(batch):
+    tasks, seeds = batch
+    metrics = strategy.run(replica_step, args=(tasks, seeds))
+    return {name: strategy.reduce(tf.distribute.ReduceOp.SUM, value,
+                                  axis=None) / global_batch_size
+            for name, value in metrics.items()}
+
+  return train_step
 
 
 def _install_sigterm_handler():

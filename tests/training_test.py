@@ -22,7 +22,7 @@ def small_config(variant="mtnet", **overrides):
   config.num_meta_steps = 6
   config.log_every = 1
   config.checkpoint_every = 3
-  config.jit_compile = False
+  config.jit_compile = "off"
   config.update(overrides)
   return config
 
@@ -69,7 +69,7 @@ def test_a_killed_run_resumes_exactly(tmp_path):
       "--config=apps/configs/sinusoid.py:mtnet", f"--workdir={workdir}",
       "--config.hidden_sizes=(16,16)", "--config.num_meta_steps=400",
       "--config.log_every=1", "--config.checkpoint_every=50",
-      "--config.jit_compile=False", "--noevaluate"]
+      "--config.jit_compile=off", "--noevaluate"]
   environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
   killed = tmp_path / "killed"
   process = subprocess.Popen(command(killed), cwd=ROOT, env=environment,
@@ -116,7 +116,7 @@ def test_a_few_hundred_meta_steps_make_adaptation_help(tmp_path):
   config = small_config("maml", hidden_sizes=(40, 40), num_meta_steps=500,
                         log_every=100, checkpoint_every=1000,
                         meta_batch_size=8, inner_learning_rate=0.05,
-                        outer_learning_rate=1e-2, jit_compile=True)
+                        outer_learning_rate=1e-2, jit_compile="on")
   trainer = training.Trainer(config, str(tmp_path))
   tasks, seeds, _ = experiment.task_distribution(config).evaluation_tasks(
       200, seed=1)
@@ -150,3 +150,14 @@ def test_meta_batch_not_divisible_by_replicas_is_rejected(tmp_path):
       small_config(meta_batch_size=3, strategy="mirrored"), str(tmp_path))
   with pytest.raises(ValueError, match=r"meta_batch_size \(3\) .* \(2\)"):
     trainer.train()
+
+
+def test_jit_auto_uses_xla_for_dense_learners_but_not_conv_on_cpu():
+  from kerasmeta import models
+  assert training.resolve_jit_compile("auto", models.mlp()) is True
+  conv = models.conv4(filters=4)
+  assert training.resolve_jit_compile("auto", conv) is False
+  assert training.resolve_jit_compile("on", conv) is True
+  assert training.resolve_jit_compile(False, models.mlp()) is False
+  with pytest.raises(ValueError, match="'sometimes'"):
+    training.resolve_jit_compile("sometimes", conv)

@@ -54,3 +54,27 @@ def test_adaptation_uses_the_learned_rate_of_each_weight():
   assert not np.allclose(adapted[0], initial[0])
   for a, b in zip(adapted[1:], initial[1:]):
     np.testing.assert_array_equal(a, b)
+
+
+def test_meta_weights_are_fixed_by_adaptation_and_moved_by_a_meta_step():
+  from kerasmeta import training
+  model = km.models.mlp(hidden_sizes=(8,), cell="mtnet")
+  learner = km.MetaSGD(model, num_inner_steps=2, inner_learning_rate=0.05)
+  meta = km.weight_roles(model).meta + learner.extra_variables
+  assert {v.name for v in meta} >= {"transform", "mask_logits"}
+  before = [v.numpy().copy() for v in model.weights + learner.extra_variables]
+  distribution = km.SinusoidTasks(shots=5)
+  tasks, seeds = next(iter(distribution.dataset(0, 4)))
+  learner.adapt(helpers.unbatch(tasks, 0), seeds[0])
+  for v, b in zip(model.weights + learner.extra_variables, before):
+    np.testing.assert_array_equal(v.numpy(), b)
+  optimizer = keras.optimizers.Adam(1e-2)
+  optimizer.build(learner.trainable_variables)
+  step = training.make_train_step(learner, optimizer,
+                                  tf.distribute.get_strategy(), 4,
+                                  jit_compile=False)
+  step((tasks, seeds))
+  before_by_id = {id(v): b for v, b in zip(
+      model.weights + learner.extra_variables, before)}
+  for v in meta:
+    assert not np.array_equal(v.numpy(), before_by_id[id(v)]), v.path

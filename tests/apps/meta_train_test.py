@@ -15,10 +15,10 @@ def _run(*args):
 
 def test_meta_train_then_evaluate_leave_checkpoint_metrics_eval_and_plot(
     tmp_path):
+  """The README's main job (default config: MT-net sinusoid), shortened."""
   workdir = tmp_path / "run"
   trained = _run(
-      "apps.meta_train", "--config=apps/configs/sinusoid.py:mtnet",
-      f"--workdir={workdir}", "--config.num_meta_steps=20",
+      "apps.meta_train", f"--workdir={workdir}", "--config.num_meta_steps=20",
       "--config.log_every=10", "--config.hidden_sizes=(8,8)",
       "--config.eval.num_tasks=12", "--config.eval.max_inner_steps=3",
       "--config.eval.num_plot_tasks=2")
@@ -29,6 +29,7 @@ def test_meta_train_then_evaluate_leave_checkpoint_metrics_eval_and_plot(
   assert [json.loads(l)["step"] for l in lines] == [10, 20]
   result = json.loads((workdir / "eval.json").read_text())
   assert result["config"]["num_meta_steps"] == 20
+  assert result["config"]["cell"] == "mtnet"
   assert set(result["results"]) == {"5", "10", "20"}
   assert set(result["results"]["5"]) == {"0", "1", "2", "3"}
   assert {"mean", "ci95"} <= set(result["results"]["10"]["1"])

@@ -1,0 +1,82 @@
+r"""kerasmeta's meta-step beside the JAX and PyTorch peers, in one run.
+
+Runs benchmarks/meta_step.py and ../shared/peers/maml_{jax,torch}.py on the
+same workload, interleaved over several rounds so that machine load falls on
+all of them alike, and prints the median ms per step of each and the ratios
+(kerasmeta / peer; below 1 is faster than the peer):
+
+  python benchmarks/compare_peers.py --bench sinusoid --rounds 3 \
+      --peer-python /path/to/venv-with-jax-and-torch/bin/python
+
+The peers need `pip install jax jaxlib torch` in their own environment
+(../shared/peers/README.md); --peer-python names its interpreter.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def parse():
+  parser = argparse.ArgumentParser()
+  parser.add_argument("--bench", choices=["sinusoid", "conv4"],
+                      default="sinusoid")
+  parser.add_argument("--rounds", type=int, default=3)
+  parser.add_argument("--steps", type=int, default=None)
+  parser.add_argument("--peers", default="jax,torch")
+  parser.add_argument("--peers-dir",
+                      default=os.path.join(ROOT, "..", "shared", "peers"))
+  parser.add_argument("--peer-python", default=sys.executable)
+  parser.add_argument("--extra", default="",
+                      help="extra arguments for kerasmeta's meta_step.py")
+  parser.add_argument("--output", default=None,
+                      help="append the JSON lines to this file")
+  return parser.parse_args()
+
+
+def run(command):
+  result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+  if result.returncode:
+    raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")
+  return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main():
+  options = parse()
+  steps = options.steps or (50 if options.bench == "sinusoid" else 10)
+  common = ["--bench", options.bench, "--steps", str(steps)]
+  commands = {"kerasmeta": [sys.executable,
+                            os.path.join(HERE, "meta_step.py"), *common,
+                            *options.extra.split()]}
+  for peer in options.peers.split(","):
+    commands[peer] = [options.peer_python,
+                      os.path.join(options.peers_dir, f"maml_{peer}.py"),
+                      *common]
+  results = {name: [] for name in commands}
+  for round_index in range(options.rounds):
+    for name, command in commands.items():
+      line = run(command)
+      results[name].append(line)
+      print(json.dumps({"round": round_index, **line}), flush=True)
+      if options.output:
+        with open(options.output, "a") as f:
+          f.write(json.dumps({"round": round_index, **line}) + "\n")
+  medians = {name: statistics.median(r["ms_per_step"] for r in lines)
+             for name, lines in results.items()}
+  print(f"\n{options.bench}: median ms per meta-step over "
+        f"{options.rounds} rounds of {steps} steps")
+  for name, value in medians.items():
+    ratio = "" if name == "kerasmeta" else \
+        f"   kerasmeta / {name} = {medians['kerasmeta'] / value:.2f}x"
+    print(f"  {name:10s} {value:10.3f} ms{ratio}")
+
+
+if __name__ == "__main__":
+  main()

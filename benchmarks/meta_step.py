@@ -1,0 +1,117 @@
+r"""Times one MAML meta-training step on the peers' workloads.
+
+The workloads, sizes and defaults are those of ../shared/peers/README.md:
+
+  sinusoid: MLP 1-40-40-1 ReLU, K=10 support and 10 query points,
+            meta-batch 25, 5 inner SGD steps, alpha 0.01, second order.
+  conv4:    4 x [conv3x3 64 stride 2 SAME, batch-norm (batch statistics),
+            ReLU] + linear head on 28x28x1, 5-way 1-shot, 15 queries per
+            class, meta-batch 32, 1 inner step, alpha 0.4, second order.
+
+Both with Adam 1e-3. The step is kerasmeta's trainer step
+(`training.make_train_step`), the one `apps.meta_train` runs. Prints one
+JSON line with the peers' fields:
+
+  python benchmarks/meta_step.py --bench sinusoid
+  python benchmarks/meta_step.py --bench conv4 --steps 20
+"""
+
+import argparse
+import json
+import os
+import statistics
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # pylint: disable=g-import-not-at-top
+import numpy as np
+import tensorflow as tf
+
+import kerasmeta as km
+from kerasmeta import training
+
+
+def parse():
+  parser = argparse.ArgumentParser()
+  parser.add_argument("--bench", choices=["sinusoid", "conv4"],
+                      default="sinusoid")
+  parser.add_argument("--steps", type=int, default=50)
+  parser.add_argument("--warmup", type=int, default=5)
+  parser.add_argument("--meta-batch", type=int, default=None)
+  parser.add_argument("--inner-steps", type=int, default=None)
+  parser.add_argument("--first-order", action="store_true")
+  parser.add_argument("--seed", type=int, default=0)
+  parser.add_argument("--cell", default="dense",
+                      help="dense (MAML), tnet, mtnet, ...")
+  parser.add_argument("--jit", choices=["auto", "on", "off"], default="auto",
+                      help="XLA: auto (on unless a conv model on CPU), on, off")
+  return parser.parse_args()
+
+
+def sinusoid_batch(rng, n, k, q):
+  amplitude = rng.uniform(0.1, 5.0, (n, 1, 1))
+  phase = rng.uniform(0, np.pi, (n, 1, 1))
+  x = rng.uniform(-5, 5, (n, k + q, 1))
+  y = amplitude * np.sin(x - phase)
+  f = lambda a: tf.constant(a, tf.float32)
+  return km.Task(f(x[:, :k]), f(y[:, :k]), f(x[:, k:]), f(y[:, k:]))
+
+
+def omniglot_shaped_batch(rng, n, ways, shots, queries):
+  def part(per_class):
+    x = rng.random((n, ways * per_class, 28, 28, 1), dtype=np.float32)
+    y = np.tile(np.arange(ways).repeat(per_class), (n, 1))[..., None]
+    return tf.constant(x), tf.constant(y, tf.int32)
+  return km.Task(*part(shots), *part(queries))
+
+
+def main():
+  options = parse()
+  keras.utils.set_random_seed(options.seed)
+  rng = np.random.default_rng(options.seed)
+  if options.bench == "sinusoid":
+    n = options.meta_batch or 25
+    inner, alpha, loss = options.inner_steps or 5, 0.01, "mse"
+    model = km.models.mlp(cell=options.cell)
+    batches = [sinusoid_batch(rng, n, 10, 10) for _ in range(8)]
+  else:
+    n = options.meta_batch or 32
+    inner, alpha, loss = options.inner_steps or 1, 0.4, \
+        "sparse_softmax_cross_entropy"
+    model = km.models.conv4(num_classes=5, cell=options.cell)
+    batches = [omniglot_shaped_batch(rng, n, 5, 1, 15) for _ in range(8)]
+  learner = km.MAML(model, loss=loss, num_inner_steps=inner,
+                    inner_learning_rate=alpha,
+                    first_order=options.first_order)
+  optimizer = keras.optimizers.Adam(1e-3)
+  optimizer.build(learner.trainable_variables)
+  jit_compile = {"on": True, "off": False}.get(options.jit, "auto")
+  jit_compile = training.resolve_jit_compile(jit_compile, model)
+  step = training.make_train_step(learner, optimizer,
+                                  tf.distribute.get_strategy(), n,
+                                  jit_compile=jit_compile)
+  seeds = tf.zeros([n, 2], tf.int32)
+  times = []
+  began = time.perf_counter()
+  for i in range(options.warmup + options.steps):
+    start = time.perf_counter()
+    metrics = step((batches[i % len(batches)], seeds))
+    loss_value = float(metrics["query_loss"])
+    if i >= options.warmup:
+      times.append((time.perf_counter() - start) * 1e3)
+    if i == 0:
+      compile_seconds = time.perf_counter() - began
+  print(json.dumps({
+      "impl": "kerasmeta", "version": f"tf {tf.__version__}, "
+                                      f"keras {keras.__version__}",
+      "bench": options.bench, "meta_batch": n, "inner_steps": inner,
+      "task_map": "map_fn", "second_order": not options.first_order,
+      "cell": options.cell, "jit_compile": jit_compile,
+      "compile_s": round(compile_seconds, 2),
+      "ms_per_step": round(statistics.median(times), 3),
+      "final_loss": loss_value}))
+
+
+if __name__ == "__main__":
+  main()
