@@ -24,7 +24,11 @@ setuptools.setup(
         "matplotlib",
         "numpy",
     ],
-    extras_require={"test": ["pytest", "pytest-xdist"]},
+    extras_require={
+        # gRPC client of export/serving (REST needs nothing more).
+        "serving": ["tensorflow-serving-api"],
+        "test": ["pytest", "tensorflow-serving-api"],
+    },
     classifiers=[
         "Programming Language :: Python :: 3",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",

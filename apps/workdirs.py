@@ -12,17 +12,6 @@ from kerasmeta import plotting
 from kerasmeta import training
 
 
-def load_config(workdir):
-  """The config a workdir was trained with (workdir/config.json)."""
-  path = os.path.join(workdir, "config.json")
-  if not os.path.exists(path):
-    raise FileNotFoundError(
-        f"No config.json in {workdir!r}: is it a workdir written by "
-        "apps.meta_train?")
-  with open(path) as f:
-    return experiment.config_from_json(f.read())
-
-
 def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
                      shots=None, output_name="eval.json", plot=True):
   """Evaluates `workdir`'s latest checkpoint; returns what it writes.
@@ -37,7 +26,7 @@ def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
   """
   began = time.perf_counter()
   if trainer is None:
-    trainer = training.Trainer(load_config(workdir), workdir)
+    trainer = training.Trainer(experiment.load_config(workdir), workdir)
     if trainer.restore() == 0:
       raise FileNotFoundError(f"No checkpoint in {workdir!r} to evaluate.")
   config, learner = trainer.config, trainer.learner

@@ -5,8 +5,10 @@ functions, so a workdir's saved config rebuilds exactly what was trained.
 """
 
 import json
+import os
 
 import ml_collections
+import tensorflow as tf
 
 from kerasmeta import algorithms
 from kerasmeta import models
@@ -80,3 +82,42 @@ def config_to_json(config):
 
 def config_from_json(text):
   return ml_collections.ConfigDict(json.loads(text))
+
+
+def load_config(workdir):
+  """The config a workdir was trained with (workdir/config.json)."""
+  path = os.path.join(workdir, "config.json")
+  if not os.path.exists(path):
+    raise FileNotFoundError(
+        f"No config.json in {workdir!r}: is it a workdir written by "
+        "apps.meta_train?")
+  with open(path) as f:
+    return config_from_json(f.read())
+
+
+def restore_learner(workdir, checkpoint=None):
+  """The learner of a training workdir at its latest (or a named) checkpoint.
+
+  Args:
+    workdir: a workdir written by `apps.meta_train`.
+    checkpoint: a checkpoint path or number (e.g. 5000); None: the latest.
+
+  Returns:
+    `(config, learner, checkpoint_path)`.
+  """
+  config = load_config(workdir)
+  learner = build_learner(config)
+  directory = os.path.join(workdir, "checkpoints")
+  if checkpoint is None:
+    path = tf.train.latest_checkpoint(directory)
+    if path is None:
+      raise FileNotFoundError(f"No checkpoint in {directory!r}.")
+  elif str(checkpoint).isdigit():
+    path = os.path.join(directory, f"ckpt-{checkpoint}")
+  else:
+    path = str(checkpoint)
+  if not tf.io.gfile.exists(path + ".index"):
+    raise FileNotFoundError(f"No checkpoint {path!r}.")
+  tf.train.Checkpoint(**learner.checkpoint_items()).restore(
+      path).expect_partial().assert_existing_objects_matched()
+  return config, learner, path

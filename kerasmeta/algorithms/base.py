@@ -68,9 +68,15 @@ class MetaLearner:
     return {"model": self.model}
 
   # ------------------------------------------------------------ inner loop
-  def learning_rates(self):
-    """The inner step size(s) passed to `inner.adapt`."""
-    return self.inner_learning_rate
+  def learning_rates(self, learning_rate=None):
+    """The inner step size(s) passed to `inner.adapt`.
+
+    Args:
+      learning_rate: overrides the trained inner learning rate alpha (a
+        scalar, possibly a tensor); None keeps it.
+    """
+    return self.inner_learning_rate if learning_rate is None else \
+        learning_rate
 
   def predict(self, adapted, x, training=None):
     """The model's outputs on `x` with `adapted` values for adapted weights."""
@@ -86,7 +92,7 @@ class MetaLearner:
     return functional.current_values(self.roles.adapted)
 
   def adapt(self, task, seed=None, num_steps=None, deterministic=False,
-            return_trajectory=False, max_steps=None):
+            return_trajectory=False, max_steps=None, learning_rate=None):
     """Adapts the model to one task's support set.
 
     Args:
@@ -97,6 +103,8 @@ class MetaLearner:
       deterministic: masks at their most probable value instead of sampled.
       return_trajectory: also return every step's values.
       max_steps: static bound for a tensor `num_steps`.
+      learning_rate: overrides the inner learning rate (see
+        `learning_rates`).
 
     Returns:
       What `inner.adapt` returns: `(adapted, support_losses[, trajectory])`.
@@ -106,7 +114,7 @@ class MetaLearner:
         if any(self.mask_specs) else None
     return inner.adapt(
         self.task_loss_fn(task.support_x, task.support_y),
-        self.initial_values(), num_steps, self.learning_rates(),
+        self.initial_values(), num_steps, self.learning_rates(learning_rate),
         first_order=self.first_order, masks=masks, seed=seed,
         return_trajectory=return_trajectory, max_steps=max_steps)
 

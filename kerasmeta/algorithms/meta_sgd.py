@@ -5,6 +5,7 @@ shape of theta, role meta, and is learned by the outer loop with theta.
 """
 
 import keras
+import tensorflow as tf
 
 from kerasmeta.algorithms import maml
 
@@ -52,5 +53,10 @@ class MetaSGD(maml.MAML):
   def checkpoint_items(self):
     return {**super().checkpoint_items(), "learning_rates": self.rates}
 
-  def learning_rates(self):
-    return [rate.value for rate in self.rates.rates]
+  def learning_rates(self, learning_rate=None):
+    """The learned rates; a `learning_rate` scales them by it / alpha."""
+    rates = [rate.value for rate in self.rates.rates]
+    if learning_rate is None:
+      return rates
+    scale = tf.cast(learning_rate, rates[0].dtype) / self.inner_learning_rate
+    return [rate * scale for rate in rates]

@@ -1,0 +1,276 @@
+"""Few-shot adapters as SavedModels that TF Serving serves.
+
+`export_adapter` writes a SavedModel whose signatures adapt inside the
+served graph:
+
+  adapt_and_predict(support_x, support_y, query_x)
+      the meta-learned initial weights plus the inner loop (a bounded
+      `tf.while_loop`) with the trained number of steps and learning rate,
+      meta weights frozen (T, masks, Meta-SGD rates), masks at their most
+      probable value so that the same request always gets the same answer.
+  adapt_and_predict_with_options(support_x, support_y, query_x, num_steps,
+                                 learning_rate)
+      the same with the step count (0..max_steps) and learning rate chosen
+      per request. (TF Serving requires every input of a signature, so the
+      optional inputs live in a signature of their own.) For Meta-SGD,
+      `learning_rate` scales the learned rates by learning_rate / alpha.
+  predict(x)
+      the meta-learned model without adaptation.
+
+Outputs are named: `predictions`, and for classifiers also `probabilities`
+and `classes`. Support and query sizes are dynamic, so one export serves 1-,
+5- and 20-shot requests. Inputs are checked inside the graph: a bad request
+fails with a message saying what was wrong (feature shape, support sizes,
+labels out of range, non-finite values, num_steps out of bounds).
+
+The module tracks the raw `tf.Variable`s behind the Keras variables, not the
+Keras model, so that TF Serving's C++ loader finds every variable
+(tensorflow#72963, keras#20095). `export_adapted` writes a model already
+adapted to one support set as `serving_default`.
+"""
+
+import os
+
+import keras
+import tensorflow as tf
+
+from kerasmeta import functional
+
+CLASSIFIER_LOSSES = ("sparse_softmax_cross_entropy",)
+DEFAULT_MAX_STEPS = 100
+
+
+def _raw_variables(variables):
+  return [v.value if isinstance(v, keras.Variable) else v for v in variables]
+
+
+def _feature_shape(model):
+  shape = model.inputs[0].shape if getattr(model, "inputs", None) else \
+      model.input_shape
+  return [int(d) for d in shape[1:]]
+
+
+def _check_features(x, name, feature_shape):
+  """Asserts at run time that x is [points, *feature_shape] and finite."""
+  expected = tf.constant(feature_shape, tf.int32)
+  tf.debugging.assert_equal(
+      tf.size(tf.shape(x)), len(feature_shape) + 1,
+      message=f"{name} must have shape [points, "
+              f"{', '.join(map(str, feature_shape))}]: wrong rank")
+  tf.debugging.assert_equal(
+      tf.shape(x)[1:], expected,
+      message=f"{name} must have shape [points, "
+              f"{', '.join(map(str, feature_shape))}]; got a different "
+              "feature shape")
+  tf.debugging.assert_greater(tf.shape(x)[0], 0,
+                              message=f"{name} must hold at least one point")
+  tf.debugging.assert_all_finite(x, f"{name} holds NaN or Inf values")
+  return tf.reshape(x, [-1, *feature_shape])
+
+
+class AdapterModule(tf.Module):
+  """The served adapter of a meta-learner (see the module docstring).
+
+  Args:
+    learner: a `MetaLearner`.
+    loss_name: the learner's loss name; classifiers are recognised by it.
+    max_steps: the largest `num_steps` a request may ask for (a static bound
+      of the in-graph loop).
+  """
+
+  def __init__(self, learner, loss_name, max_steps=DEFAULT_MAX_STEPS):
+    super().__init__(name="kerasmeta_adapter")
+    model = learner.model
+    # A MetaLearner is a plain object, so tf.Module does not track it (nor
+    # the Keras model inside it): only the raw variables below are saved.
+    self._learner = learner
+    self.tracked_variables = _raw_variables(
+        list(model.variables) + list(learner.extra_variables))
+    self.classifier = loss_name in CLASSIFIER_LOSSES
+    self.feature_shape = _feature_shape(model)
+    output_shape = model.outputs[0].shape if getattr(model, "outputs", None) \
+        else model.compute_output_shape([1, *self.feature_shape])
+    self.num_classes = int(output_shape[-1]) if self.classifier else None
+    self.target_shape = [] if self.classifier else [int(output_shape[-1])]
+    self.max_steps = int(max_steps)
+    self.default_num_steps = int(learner.num_inner_steps)
+    self.default_learning_rate = float(learner.inner_learning_rate)
+    if not 0 <= self.default_num_steps <= self.max_steps:
+      raise ValueError(f"The trained num_inner_steps "
+                       f"({self.default_num_steps}) exceeds max_steps "
+                       f"({self.max_steps}).")
+    unknown = [None] * len(self.feature_shape)
+    x_spec = lambda name: tf.TensorSpec([None, *unknown], tf.float32, name)
+    y_spec = tf.TensorSpec([None], tf.int32, "support_y") if self.classifier \
+        else tf.TensorSpec([None, None], tf.float32, "support_y")
+    self.adapt_and_predict = tf.function(
+        self._adapt_and_predict_defaults,
+        input_signature=[x_spec("support_x"), y_spec, x_spec("query_x")])
+    self.adapt_and_predict_with_options = tf.function(
+        self._adapt_and_predict,
+        input_signature=[x_spec("support_x"), y_spec, x_spec("query_x"),
+                         tf.TensorSpec([], tf.int32, "num_steps"),
+                         tf.TensorSpec([], tf.float32, "learning_rate")])
+    self.predict = tf.function(self._predict, input_signature=[x_spec("x")])
+
+  def _outputs(self, outputs):
+    if not self.classifier:
+      return {"predictions": outputs}
+    return {"predictions": outputs,
+            "probabilities": tf.nn.softmax(outputs, axis=-1),
+            "classes": tf.argmax(outputs, axis=-1, output_type=tf.int32)}
+
+  def _check_targets(self, support_x, support_y):
+    tf.debugging.assert_equal(
+        tf.shape(support_y)[0], tf.shape(support_x)[0],
+        message="support_x and support_y must hold the same number of "
+                "points")
+    if self.classifier:
+      tf.debugging.assert_non_negative(
+          support_y, message="support_y labels must be >= 0")
+      tf.debugging.assert_less(
+          support_y, self.num_classes,
+          message=f"support_y labels must be < {self.num_classes} (the "
+                  "model's number of classes)")
+      return support_y[:, tf.newaxis]
+    tf.debugging.assert_equal(
+        tf.shape(support_y)[1:], tf.constant(self.target_shape, tf.int32),
+        message=f"support_y must have shape [points, "
+                f"{', '.join(map(str, self.target_shape))}]")
+    tf.debugging.assert_all_finite(support_y,
+                                   "support_y holds NaN or Inf values")
+    return tf.reshape(support_y, [-1, *self.target_shape])
+
+  def _adapt_and_predict_defaults(self, support_x, support_y, query_x):
+    return self._adapt_and_predict(
+        support_x, support_y, query_x,
+        tf.constant(self.default_num_steps, tf.int32),
+        tf.constant(self.default_learning_rate, tf.float32))
+
+  def _adapt_and_predict(self, support_x, support_y, query_x, num_steps,
+                         learning_rate):
+    from kerasmeta.tasks import Task  # pylint: disable=g-import-not-at-top
+    support_x = _check_features(support_x, "support_x", self.feature_shape)
+    query_x = _check_features(query_x, "query_x", self.feature_shape)
+    support_y = self._check_targets(support_x, support_y)
+    tf.debugging.assert_greater_equal(num_steps, 0,
+                                      message="num_steps must be >= 0")
+    tf.debugging.assert_less_equal(
+        num_steps, self.max_steps,
+        message=f"num_steps must be <= {self.max_steps} (max_steps of this "
+                "export)")
+    tf.debugging.assert_all_finite(learning_rate,
+                                   "learning_rate must be finite")
+    tf.debugging.assert_non_negative(learning_rate,
+                                     message="learning_rate must be >= 0")
+    task = Task(support_x, support_y, query_x, query_x[:, :0])
+    adapted, _ = self._learner.adapt(
+        task, num_steps=num_steps, max_steps=self.max_steps,
+        deterministic=True, learning_rate=learning_rate)
+    return self._outputs(self._learner.predict(adapted, query_x))
+
+  def _predict(self, x):
+    x = _check_features(x, "x", self.feature_shape)
+    initial = self._learner.initial_values()
+    return self._outputs(self._learner.predict(initial, x))
+
+
+def export_adapter(learner, path, loss_name=None, max_steps=DEFAULT_MAX_STEPS):
+  """Writes the adapter SavedModel of `learner` to `path`.
+
+  Args:
+    learner: a `MetaLearner`.
+    path: the SavedModel directory (for TF Serving: MODEL_DIR/<version>).
+    loss_name: the learner's loss name (default: found from its loss).
+    max_steps: the largest `num_steps` a request may ask for.
+
+  Returns:
+    The `AdapterModule` that was saved.
+  """
+  loss_name = loss_name or _loss_name(learner)
+  module = AdapterModule(learner, loss_name, max_steps)
+  signatures = {
+      "serving_default": module.adapt_and_predict,
+      "adapt_and_predict": module.adapt_and_predict,
+      "adapt_and_predict_with_options": module.adapt_and_predict_with_options,
+      "predict": module.predict,
+  }
+  tf.saved_model.save(module, path, signatures=signatures)
+  return module
+
+
+def _loss_name(learner):
+  from kerasmeta import losses  # pylint: disable=g-import-not-at-top
+  for name, fn in losses.LOSSES.items():
+    if fn is learner.loss_fn:
+      return name
+  return "custom"
+
+
+class AdaptedModule(tf.Module):
+  """A model already adapted to one support set: `serving_default(x)`."""
+
+  def __init__(self, learner, adapted, loss_name):
+    super().__init__(name="kerasmeta_adapted")
+    self._learner = learner
+    roles = learner.roles
+    self.adapted_weights = [tf.Variable(v, trainable=False,
+                                        name=w.name.replace(":", "_"))
+                            for w, v in zip(roles.adapted, adapted)]
+    self.tracked_variables = _raw_variables(
+        roles.meta + roles.state)
+    self.classifier = loss_name in CLASSIFIER_LOSSES
+    self.feature_shape = _feature_shape(learner.model)
+    unknown = [None] * len(self.feature_shape)
+    self.serve = tf.function(
+        self._serve,
+        input_signature=[tf.TensorSpec([None, *unknown], tf.float32, "x")])
+
+  def _serve(self, x):
+    x = _check_features(x, "x", self.feature_shape)
+    outputs = self._learner.predict([v.read_value()
+                                     for v in self.adapted_weights], x)
+    if not self.classifier:
+      return {"predictions": outputs}
+    return {"predictions": outputs,
+            "probabilities": tf.nn.softmax(outputs, axis=-1),
+            "classes": tf.argmax(outputs, axis=-1, output_type=tf.int32)}
+
+
+def export_adapted(learner, support, path, num_steps=None, seed=None,
+                   loss_name=None):
+  """Adapts `learner` to `support` in Python and saves the adapted model.
+
+  Args:
+    learner: a `MetaLearner`.
+    support: `(support_x, support_y)` or a `Task` (its support set is used).
+    path: the SavedModel directory.
+    num_steps: inner steps (default: the trained number).
+    seed: mask seed; None uses the masks' most probable values.
+    loss_name: as in `export_adapter`.
+
+  Returns:
+    The adapted weights (tensors).
+  """
+  from kerasmeta.tasks import Task  # pylint: disable=g-import-not-at-top
+  if isinstance(support, Task):
+    support_x, support_y = support.support_x, support.support_y
+  else:
+    support_x, support_y = support
+  support_x = tf.convert_to_tensor(support_x, tf.float32)
+  support_y = tf.convert_to_tensor(support_y)
+  task = Task(support_x, support_y, support_x, support_y)
+  adapted, _ = learner.adapt(task, seed=seed, num_steps=num_steps,
+                             deterministic=seed is None)
+  module = AdaptedModule(learner, adapted, loss_name or _loss_name(learner))
+  tf.saved_model.save(module, path,
+                      signatures={"serving_default": module.serve})
+  return adapted
+
+
+def next_version(model_dir):
+  """1 + the largest numeric version folder in `model_dir` (1 if none)."""
+  if not os.path.isdir(model_dir):
+    return 1
+  versions = [int(name) for name in os.listdir(model_dir) if name.isdigit()]
+  return max(versions, default=0) + 1

@@ -1,0 +1,210 @@
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kerasmeta as km
+from kerasmeta import export
+
+CLI_ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def _randomise(model, seed=0, scale=0.5):
+  rng = np.random.default_rng(seed)
+  for weight in model.weights:
+    if "moving_variance" in weight.path:
+      continue
+    weight.assign((rng.normal(size=weight.shape) * scale).astype("float32"))
+
+
+@pytest.fixture(scope="module")
+def mtnet_adapter(tmp_path_factory):
+  model = km.models.mlp(cell="mtnet", hidden_sizes=(16, 16))
+  _randomise(model)
+  learner = km.MAML(model, num_inner_steps=3, inner_learning_rate=0.05)
+  path = str(tmp_path_factory.mktemp("adapter") / "1")
+  export.export_adapter(learner, path, loss_name="mse", max_steps=20)
+  return learner, path, tf.saved_model.load(path)
+
+
+def _sinusoid(shots, queries=7, seed=0):
+  rng = np.random.default_rng(seed)
+  support_x = rng.uniform(-5, 5, (shots, 1)).astype("float32")
+  query_x = rng.uniform(-5, 5, (queries, 1)).astype("float32")
+  return support_x, (2 * np.sin(support_x - 1)).astype("float32"), query_x
+
+
+def _python_answer(learner, support_x, support_y, query_x, **kwargs):
+  task = km.Task(support_x, support_y, query_x, query_x)
+  adapted, _ = learner.adapt(task, deterministic=True, **kwargs)
+  return learner.predict(adapted, query_x).numpy()
+
+
+@pytest.mark.parametrize("shots", [1, 5, 20])
+def test_adapter_answers_equal_adapting_in_python(mtnet_adapter, shots):
+  learner, _, loaded = mtnet_adapter
+  support_x, support_y, query_x = _sinusoid(shots, seed=shots)
+  served = loaded.signatures["adapt_and_predict"](
+      support_x=support_x, support_y=support_y, query_x=query_x)
+  np.testing.assert_allclose(served["predictions"],
+                             _python_answer(learner, support_x, support_y,
+                                            query_x), atol=1e-5)
+  # Same request, same answer: masks take their most probable value.
+  again = loaded.signatures["adapt_and_predict"](
+      support_x=support_x, support_y=support_y, query_x=query_x)
+  np.testing.assert_array_equal(served["predictions"], again["predictions"])
+
+
+def test_step_count_and_learning_rate_can_be_chosen_per_request(
+    mtnet_adapter):
+  learner, _, loaded = mtnet_adapter
+  support_x, support_y, query_x = _sinusoid(5)
+  served = loaded.signatures["adapt_and_predict_with_options"](
+      support_x=support_x, support_y=support_y, query_x=query_x,
+      num_steps=tf.constant(11), learning_rate=tf.constant(0.02))
+  expected = _python_answer(learner, support_x, support_y, query_x,
+                            num_steps=11, learning_rate=0.02)
+  np.testing.assert_allclose(served["predictions"], expected, atol=1e-5)
+  default = loaded.signatures["adapt_and_predict"](
+      support_x=support_x, support_y=support_y, query_x=query_x)
+  assert not np.allclose(default["predictions"], served["predictions"])
+
+
+def test_predict_is_the_model_without_adaptation(mtnet_adapter):
+  learner, _, loaded = mtnet_adapter
+  x = _sinusoid(3)[2]
+  np.testing.assert_allclose(loaded.signatures["predict"](x=x)["predictions"],
+                             learner.model(x), atol=1e-6)
+
+
+@pytest.mark.parametrize("inputs,message", [
+    (dict(support_x=np.zeros((5, 2), np.float32)), "support_x must have shape"),
+    (dict(support_y=np.zeros((3, 1), np.float32)),
+     "support_x and support_y must hold the same number of points"),
+    (dict(query_x=np.full((2, 1), np.nan, np.float32)),
+     "query_x holds NaN or Inf"),
+    (dict(support_y=np.zeros((5, 2), np.float32)), "support_y must have shape"),
+    (dict(num_steps=tf.constant(21)), "num_steps must be <= 20"),
+    (dict(num_steps=tf.constant(-1)), "num_steps must be >= 0"),
+    (dict(learning_rate=tf.constant(np.inf, tf.float32)),
+     "learning_rate must be finite"),
+])
+def test_bad_requests_fail_with_a_clear_message(mtnet_adapter, inputs,
+                                                message):
+  _, _, loaded = mtnet_adapter
+  support_x, support_y, query_x = _sinusoid(5)
+  request = dict(support_x=support_x, support_y=support_y, query_x=query_x,
+                 num_steps=tf.constant(2), learning_rate=tf.constant(0.01))
+  request.update(inputs)
+  with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+    loaded.signatures["adapt_and_predict_with_options"](**request)
+
+
+def test_classifier_adapter_gives_probabilities_and_classes(tmp_path):
+  model = km.models.conv4(input_shape=(12, 12, 1), num_classes=3, filters=4,
+                          cell="tnet")
+  _randomise(model, scale=0.3)
+  learner = km.MAML(model, loss="sparse_softmax_cross_entropy",
+                    num_inner_steps=2, inner_learning_rate=0.4)
+  path = str(tmp_path / "1")
+  export.export_adapter(learner, path, loss_name="sparse_softmax_cross_entropy")
+  loaded = tf.saved_model.load(path)
+  rng = np.random.default_rng(1)
+  support_x = rng.random((6, 12, 12, 1), dtype=np.float32)
+  support_y = np.array([0, 1, 2, 0, 1, 2], np.int32)
+  query_x = rng.random((4, 12, 12, 1), dtype=np.float32)
+  served = loaded.signatures["adapt_and_predict"](
+      support_x=support_x, support_y=support_y, query_x=query_x)
+  expected = _python_answer(learner, support_x, support_y[:, None], query_x)
+  np.testing.assert_allclose(served["predictions"], expected, atol=1e-5)
+  np.testing.assert_allclose(served["probabilities"],
+                             tf.nn.softmax(expected), atol=1e-5)
+  np.testing.assert_array_equal(served["classes"], np.argmax(expected, -1))
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match=r"support_y labels must be < 3"):
+    loaded.signatures["adapt_and_predict"](
+        support_x=support_x, support_y=support_y + 1, query_x=query_x)
+
+
+def test_meta_sgd_adapter_uses_the_learned_rates(tmp_path):
+  model = km.models.mlp(hidden_sizes=(8,))
+  _randomise(model)
+  learner = km.MetaSGD(model, num_inner_steps=1, inner_learning_rate=0.05)
+  rng = np.random.default_rng(2)
+  for rate in learner.extra_variables:
+    rate.assign(rng.uniform(0.0, 0.2, rate.shape).astype("float32"))
+  path = str(tmp_path / "1")
+  export.export_adapter(learner, path)
+  loaded = tf.saved_model.load(path)
+  support_x, support_y, query_x = _sinusoid(5)
+  served = loaded.signatures["adapt_and_predict"](
+      support_x=support_x, support_y=support_y, query_x=query_x)
+  np.testing.assert_allclose(served["predictions"],
+                             _python_answer(learner, support_x, support_y,
+                                            query_x), atol=1e-5)
+
+
+def test_export_adapted_serves_the_model_adapted_in_python(tmp_path,
+                                                           mtnet_adapter):
+  learner, _, _ = mtnet_adapter
+  support_x, support_y, query_x = _sinusoid(5)
+  path = str(tmp_path / "adapted")
+  export.export_adapted(learner, (support_x, support_y), path)
+  served = tf.saved_model.load(path).signatures["serving_default"](x=query_x)
+  np.testing.assert_allclose(served["predictions"],
+                             _python_answer(learner, support_x, support_y,
+                                            query_x), atol=1e-5)
+
+
+def test_adapter_loads_and_answers_in_a_process_without_kerasmeta(
+    mtnet_adapter):
+  learner, path, _ = mtnet_adapter
+  support_x, support_y, query_x = _sinusoid(5)
+  script = (
+      "import json, sys\n"
+      "import numpy as np, tensorflow as tf\n"
+      f"loaded = tf.saved_model.load({path!r})\n"
+      "request = json.loads(sys.stdin.read())\n"
+      "out = loaded.signatures['adapt_and_predict'](**{k: np.array(v, "
+      "np.float32) for k, v in request.items()})\n"
+      "assert not any(m.startswith('kerasmeta') for m in sys.modules)\n"
+      "print(json.dumps(out['predictions'].numpy().tolist()))\n")
+  request = dict(support_x=support_x.tolist(), support_y=support_y.tolist(),
+                 query_x=query_x.tolist())
+  result = subprocess.run([sys.executable, "-c", script], cwd="/",
+                          input=json.dumps(request), capture_output=True,
+                          text=True, env=CLI_ENV)
+  assert result.returncode == 0, result.stderr[-2000:]
+  np.testing.assert_allclose(
+      json.loads(result.stdout.strip().splitlines()[-1]),
+      _python_answer(learner, support_x, support_y, query_x), atol=1e-5)
+
+
+def test_saved_model_cli_lists_the_signatures_and_runs_the_adapter(
+    mtnet_adapter):
+  learner, path, _ = mtnet_adapter
+  shown = subprocess.run(["saved_model_cli", "show", "--dir", path, "--all"],
+                         capture_output=True, text=True, env=CLI_ENV)
+  assert shown.returncode == 0, shown.stderr[-2000:]
+  for name in ("adapt_and_predict", "adapt_and_predict_with_options",
+               "predict", "serving_default"):
+    assert f"signature_def['{name}']" in shown.stdout
+  ran = subprocess.run(
+      ["saved_model_cli", "run", "--dir", path, "--tag_set", "serve",
+       "--signature_def", "adapt_and_predict", "--input_exprs",
+       "support_x=[[-1.0],[0.5],[2.0]];support_y=[[0.3],[-0.2],[1.0]];"
+       "query_x=[[0.0],[1.5]]"], capture_output=True, text=True, env=CLI_ENV)
+  assert ran.returncode == 0, ran.stderr[-2000:]
+  assert "Result for output key predictions" in ran.stdout
+  numbers = ran.stdout.split("Result for output key predictions:")[1]
+  values = np.array([float(v) for v in
+                     numbers.replace("[", " ").replace("]", " ").split()])
+  expected = _python_answer(
+      learner, np.array([[-1.0], [0.5], [2.0]], np.float32),
+      np.array([[0.3], [-0.2], [1.0]], np.float32),
+      np.array([[0.0], [1.5]], np.float32))
+  np.testing.assert_allclose(values, expected.ravel(), atol=1e-5)
