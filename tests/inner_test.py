@@ -140,3 +140,20 @@ def test_first_order_stops_the_gradient_of_the_inner_gradient():
       adapted, _ = inner.adapt(loss, [theta], 1, 0.1, first_order=first_order)
     # d theta' / d theta = 1 - alpha * L''(theta) (second order) or 1.
     np.testing.assert_allclose(tape.gradient(adapted[0], theta), expected)
+
+
+@pytest.mark.parametrize("mask", ["unit", "weight"])
+def test_unrolled_steps_equal_the_loop(mask):
+  model = _masked_model(mask)
+  task = helpers.unbatch(helpers.random_tasks(1, 8, 8, dim=3,
+                                              dtype=np.float32), 0)
+  task = task._replace(support_y=task.support_y[:, :1])
+  results = []
+  for unroll in (0, 3):
+    learner = km.MAML(model, num_inner_steps=3, inner_learning_rate=0.1,
+                      unroll_inner_steps=unroll)
+    results.append(learner.adapt(task, tf.constant([4, 2]),
+                                 return_trajectory=True))
+  for looped, unrolled in zip(*results):
+    for a, b in zip(looped, unrolled):
+      np.testing.assert_allclose(a, b, rtol=1e-6)

@@ -8,6 +8,7 @@ evaluator and the exporter only use this interface.
 import keras
 import tensorflow as tf
 
+from kerasmeta import batched
 from kerasmeta import functional
 from kerasmeta import inner
 from kerasmeta import losses as losses_lib
@@ -27,13 +28,22 @@ class MetaLearner:
     training: the `training` flag the model's layers see in the inner loop
       and on the query set (True: batch-norm uses each task's batch
       statistics, as in the MAML reference).
+    vectorize: process a replica's tasks together on the fast path (a task
+      axis on the adapted weights, see `kerasmeta.batched`): "auto" where
+      the model and algorithm allow it, True to require it, False for the
+      general path (`stateless_call` mapped over tasks).
+    unroll_inner_steps: write the inner steps out instead of a bounded
+      `tf.while_loop` when their number is a Python int up to this bound
+      (XLA fuses across unrolled steps; the graph grows with them). 0 always
+      loops.
   """
 
   name = "meta_learner"
   metric_names = ("support_loss", "query_loss")
 
   def __init__(self, model, loss="mse", num_inner_steps=1,
-               inner_learning_rate=0.01, first_order=False, training=True):
+               inner_learning_rate=0.01, first_order=False, training=True,
+               vectorize="auto", unroll_inner_steps=5):
     if int(num_inner_steps) < 0:
       raise ValueError(
           f"num_inner_steps must be >= 0; received {num_inner_steps}.")
@@ -46,11 +56,31 @@ class MetaLearner:
     self.inner_learning_rate = float(inner_learning_rate)
     self.first_order = bool(first_order)
     self.training = training
+    self.unroll_inner_steps = int(unroll_inner_steps)
     self.roles = functional.weight_roles(model)
     if not self.roles.adapted:
       raise ValueError(f"Model {model.name!r} has no adapted weights: every "
                        "trainable weight is meta, so there is nothing to adapt.")
     self.mask_specs = functional.mask_specs(model, self.roles.adapted)
+    self.batched_model = None
+    possible = batched.supports(model) and type(self).batched_objectives \
+        is not MetaLearner.batched_objectives
+    if vectorize is True and not possible:
+      raise ValueError(
+          f"vectorize=True, but {type(self).__name__} on model "
+          f"{model.name!r} has no fast path (supported layers: Dense, TDense "
+          "and activations).")
+    if vectorize not in (True, False, "auto"):
+      raise ValueError(f"vectorize must be True, False or 'auto'; received "
+                       f"{vectorize!r}.")
+    if vectorize and possible:
+      self.batched_model = batched.BatchedModel(model, self.roles.adapted)
+      self.per_task_loss = batched.per_task_loss(self.loss_fn)
+
+  @property
+  def uses_fast_path(self):
+    """Whether `compute_gradients` processes the tasks together."""
+    return self.batched_model is not None
 
   # ------------------------------------------------------------ variables
   @property
@@ -110,13 +140,52 @@ class MetaLearner:
       What `inner.adapt` returns: `(adapted, support_losses[, trajectory])`.
     """
     num_steps = self.num_inner_steps if num_steps is None else num_steps
-    masks = inner.GradientMasks(self.mask_specs, deterministic) \
-        if any(self.mask_specs) else None
+    masks = self._gradient_masks(deterministic)
     return inner.adapt(
         self.task_loss_fn(task.support_x, task.support_y),
         self.initial_values(), num_steps, self.learning_rates(learning_rate),
         first_order=self.first_order, masks=masks, seed=seed,
-        return_trajectory=return_trajectory, max_steps=max_steps)
+        return_trajectory=return_trajectory, max_steps=max_steps,
+        unroll=self._unroll(num_steps))
+
+  def _unroll(self, num_steps):
+    return isinstance(num_steps, int) and num_steps <= self.unroll_inner_steps
+
+  def _gradient_masks(self, deterministic):
+    if not any(self.mask_specs):
+      return None
+    return inner.GradientMasks(self.mask_specs, deterministic)
+
+  def batched_adapt(self, tasks, seeds, num_steps=None, deterministic=False,
+                    return_trajectory=False, max_steps=None,
+                    learning_rate=None):
+    """`adapt` for a batch of tasks at once, on the fast path.
+
+    Returns what `inner.adapt` returns, with `[tasks, ...]` adapted values
+    and support losses summed over tasks.
+    """
+    if self.batched_model is None:
+      raise ValueError("This learner does not use the fast path.")
+    num_steps = self.num_inner_steps if num_steps is None else num_steps
+    num_tasks = tf.shape(tasks.support_x)[0]
+    masks = self._gradient_masks(deterministic)
+
+    def support_loss(params):
+      predictions = self.batched_model(params, tasks.support_x)
+      return tf.reduce_sum(self.per_task_loss(tasks.support_y, predictions))
+
+    return inner.adapt(
+        support_loss, batched.tile_for_tasks(self.initial_values(),
+                                             num_tasks),
+        num_steps, self.learning_rates(learning_rate),
+        first_order=self.first_order,
+        masks=batched.BatchedGradientMasks(masks) if masks else None,
+        seed=seeds, return_trajectory=return_trajectory, max_steps=max_steps,
+        unroll=self._unroll(num_steps))
+
+  def batched_predict(self, adapted, x):
+    """`[tasks, points, ...]` outputs with `[tasks, ...]` adapted values."""
+    return self.batched_model(adapted, x)
 
   # ------------------------------------------------------------ outer loop
   def task_objective(self, task, seed):
@@ -125,6 +194,15 @@ class MetaLearner:
     Returns:
       `(objective, metrics)`: scalars; metrics has `support_loss` (before
       adaptation) and `query_loss` (after).
+    """
+    raise NotImplementedError
+
+  def batched_objectives(self, tasks, seeds):
+    """`task_objective` for all tasks at once, on the fast path.
+
+    Returns:
+      `(objectives, metric_sums)`: a [tasks] tensor and a dict of scalars
+      summed over tasks. Algorithms without a fast path leave this alone.
     """
     raise NotImplementedError
 
@@ -145,15 +223,19 @@ class MetaLearner:
     tasks_base.validate_task(tasks, batched=True)
     variables = self.trainable_variables
     with tf.GradientTape() as tape:
-      objectives, metrics = map_tasks(self.task_objective, tasks, seeds,
-                                      self.metric_names,
-                                      dtype=self.roles.adapted[0].dtype)
+      if self.uses_fast_path:
+        objectives, metrics = self.batched_objectives(tasks, seeds)
+      else:
+        objectives, metrics = map_tasks(self.task_objective, tasks, seeds,
+                                        self.metric_names,
+                                        dtype=self.roles.adapted[0].dtype)
+        metrics = {k: tf.reduce_sum(v) for k, v in metrics.items()}
       denominator = global_batch_size or tf.shape(objectives)[0]
       total = tf.reduce_sum(objectives) / tf.cast(denominator,
                                                   objectives.dtype)
     gradients = tape.gradient(
         total, variables, unconnected_gradients=tf.UnconnectedGradients.ZERO)
-    return gradients, {k: tf.reduce_sum(v) for k, v in metrics.items()}
+    return gradients, metrics
 
 
 def map_tasks(fn, tasks, seeds, metric_names, parallel_iterations=None,

@@ -30,6 +30,21 @@ class MAML(base.MetaLearner):
                         "query_loss": tf.stop_gradient(query_loss)}
 
 
+  def batched_objectives(self, tasks, seeds):
+    adapted, support_losses = self.batched_adapt(tasks, seeds)
+    query_losses = self.per_task_loss(
+        tasks.query_y, self.batched_predict(adapted, tasks.query_x))
+    if self.num_inner_steps > 0:
+      support_loss = support_losses[0]
+    else:
+      support_loss = tf.reduce_sum(self.per_task_loss(
+          tasks.support_y, self.batched_predict(adapted, tasks.support_x)))
+    return query_losses, {
+        "support_loss": tf.cast(tf.stop_gradient(support_loss), tf.float32),
+        "query_loss": tf.cast(tf.stop_gradient(tf.reduce_sum(query_losses)),
+                              tf.float32)}
+
+
 class FOMAML(MAML):
   """First-order MAML: MAML with the inner gradients' gradient stopped."""
 
