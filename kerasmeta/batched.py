@@ -72,17 +72,20 @@ class BatchedModel:
       if kind == "activation":
         x = layer(x)
         continue
+      # Mixed precision: compute in the layer's dtype, as Keras would.
+      cast = lambda t, d=layer.compute_dtype: tf.cast(t, d)
+      x = cast(x)
       weight = values[kernel] if kernel is not None else layer.kernel.value
       if kernel is not None:
-        x = tf.matmul(x, weight)  # [tasks, points, in] @ [tasks, in, out]
+        x = tf.matmul(x, cast(weight))  # [tasks, points, in] @ [tasks, in, out]
       else:
-        x = tf.tensordot(x, weight, axes=[[-1], [0]])
+        x = tf.tensordot(x, cast(weight), axes=[[-1], [0]])
       if layer.bias is not None:
-        b = values[bias] if bias is not None else layer.bias.value
+        b = cast(values[bias] if bias is not None else layer.bias.value)
         x = x + (b[:, tf.newaxis, :] if bias is not None else b)
       transform = getattr(layer, "transform_matrix", None)
       if transform is not None:
-        x = tf.tensordot(x, transform.value, axes=[[-1], [0]])
+        x = tf.tensordot(x, cast(transform.value), axes=[[-1], [0]])
       if layer.activation is not None:
         x = layer.activation(x)
     return x
@@ -138,11 +141,14 @@ def per_task_loss(loss_fn):
   """A loss `(y_true, y_pred) -> scalar` made `[tasks, ...] -> [tasks]`."""
   from kerasmeta import losses  # pylint: disable=g-import-not-at-top
   if loss_fn is losses.mean_squared_error:
-    return lambda y, p: tf.reduce_mean(
-        tf.reshape(tf.square(p - tf.cast(y, p.dtype)), [tf.shape(p)[0], -1]),
-        axis=1)
+    def squared_error(y, p):
+      p = losses.at_least_float32(p)
+      return tf.reduce_mean(tf.reshape(tf.square(p - tf.cast(y, p.dtype)),
+                                       [tf.shape(p)[0], -1]), axis=1)
+    return squared_error
   if loss_fn is losses.sparse_softmax_cross_entropy:
     def cross_entropy(y, logits):
+      logits = losses.at_least_float32(logits)
       labels = tf.cast(tf.reshape(y, tf.shape(logits)[:-1]), tf.int32)
       return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
           labels=labels, logits=logits), axis=1)

@@ -50,3 +50,13 @@ def make_strategy(name, tpu_address=None):
     return tf.distribute.TPUStrategy(resolver)
   raise ValueError(f"Unknown strategy {name!r}; expected one of "
                    f"{STRATEGIES}.")
+
+
+def is_chief(strategy):
+  """Whether this process is the chief (the only one outside multi-worker)."""
+  resolver = getattr(strategy, "cluster_resolver", None)
+  if resolver is None or not resolver.cluster_spec().as_dict():
+    return True
+  task_type, task_id = resolver.task_type, resolver.task_id
+  return task_type == "chief" or (task_type == "worker" and task_id == 0 and
+                                  "chief" not in resolver.cluster_spec().jobs)

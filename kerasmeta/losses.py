@@ -3,11 +3,20 @@
 import tensorflow as tf
 
 
+def at_least_float32(tensor):
+  """Casts 16-bit floats (mixed precision outputs) up to float32."""
+  if tensor.dtype in (tf.float16, tf.bfloat16):
+    return tf.cast(tensor, tf.float32)
+  return tensor
+
+
 def mean_squared_error(y_true, y_pred):
+  y_pred = at_least_float32(y_pred)
   return tf.reduce_mean(tf.square(y_pred - tf.cast(y_true, y_pred.dtype)))
 
 
 def sparse_softmax_cross_entropy(y_true, logits):
+  logits = at_least_float32(logits)
   labels = tf.cast(tf.reshape(y_true, tf.shape(logits)[:-1]), tf.int32)
   return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
       labels=labels, logits=logits))

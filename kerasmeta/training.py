@@ -13,6 +13,7 @@ functions of (seed, step), so the resumed run sees what an uninterrupted run
 would have seen.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -41,17 +42,26 @@ class Trainer:
 
   def __init__(self, config, workdir):
     self.config = experiment.validate_config(config)
-    self.workdir = workdir
-    os.makedirs(workdir, exist_ok=True)
     distribute.configure_cpu_devices(config.get("num_cpu_devices", 0))
     keras.utils.set_random_seed(config.seed)
     self.strategy = distribute.make_strategy(config.strategy,
                                              config.get("tpu_address"))
+    # Under multi-worker training every worker checkpoints (saving is a
+    # collective), but only the chief writes into the workdir itself.
+    self.is_chief = distribute.is_chief(self.strategy)
+    if not self.is_chief:
+      workdir = os.path.join(
+          workdir, f"worker_{self.strategy.cluster_resolver.task_id}")
+    self.workdir = workdir
+    os.makedirs(workdir, exist_ok=True)
     self.tasks = experiment.task_distribution(config)
-    with self.strategy.scope():
+    with self.strategy.scope(), mixed_precision(
+        config.get("mixed_precision")):
       self.learner = experiment.build_learner(config)
       self.variables = self.learner.trainable_variables
       self.optimizer = keras.optimizers.Adam(config.outer_learning_rate)
+      if config.get("mixed_precision") == "mixed_float16":
+        self.optimizer = keras.optimizers.LossScaleOptimizer(self.optimizer)
       self.optimizer.build(self.variables)
     self.checkpoint = tf.train.Checkpoint(
         optimizer=self.optimizer, **self.learner.checkpoint_items())
@@ -79,7 +89,13 @@ class Trainer:
           f"({self.strategy.num_replicas_in_sync}).")
     data = self.tasks.dataset(self.config.seed, self.config.meta_batch_size,
                               start_batch=start_step)
-    return self.strategy.experimental_distribute_dataset(data)
+    # Every worker generates the same stream; each replica takes its slice
+    # of every global batch.
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = \
+        tf.data.experimental.AutoShardPolicy.DATA
+    return self.strategy.experimental_distribute_dataset(
+        data.with_options(options))
 
   # ------------------------------------------------------------ the loop
   def restore(self):
@@ -152,6 +168,30 @@ class Trainer:
       f.write(experiment.config_to_json(self.config))
 
 
+MIXED_PRECISION_POLICIES = (None, "", "mixed_bfloat16", "mixed_float16")
+
+
+@contextlib.contextmanager
+def mixed_precision(policy):
+  """Builds the model under a Keras dtype policy, then restores the old one.
+
+  Variables stay float32; layers compute in bfloat16 or float16 (the latter
+  with loss scaling, see `Trainer`); losses are computed in float32.
+  """
+  if policy not in MIXED_PRECISION_POLICIES:
+    raise ValueError(f"mixed_precision must be one of "
+                     f"{MIXED_PRECISION_POLICIES}; received {policy!r}.")
+  if not policy:
+    yield
+    return
+  previous = keras.config.dtype_policy()
+  keras.config.set_dtype_policy(policy)
+  try:
+    yield
+  finally:
+    keras.config.set_dtype_policy(previous)
+
+
 def resolve_jit_compile(jit_compile, model):
   """Whether to use XLA: "on" / "off" as given, "auto" where it is faster.
 
@@ -197,9 +237,13 @@ def make_train_step(learner, optimizer, strategy, global_batch_size,
   variables = learner.trainable_variables
   jit_compile = resolve_jit_compile(jit_compile, learner.model)
 
+  scale_loss = optimizer.scale_loss if isinstance(
+      optimizer, keras.optimizers.LossScaleOptimizer) else None
+
   def gradients_fn(tasks, seeds):
     return learner.compute_gradients(tasks, seeds,
-                                     global_batch_size=global_batch_size)
+                                     global_batch_size=global_batch_size,
+                                     scale_loss=scale_loss)
 
   def scaled(metrics):
     return {name: value / global_batch_size for name, value in metrics.items()}

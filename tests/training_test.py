@@ -161,3 +161,21 @@ def test_jit_auto_uses_xla_for_dense_learners_but_not_conv_on_cpu():
   assert training.resolve_jit_compile(False, models.mlp()) is False
   with pytest.raises(ValueError, match="'sometimes'"):
     training.resolve_jit_compile("sometimes", conv)
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+def test_mixed_precision_trains_in_16_bits_with_float32_variables(tmp_path,
+                                                                  policy):
+  import keras
+  trainer = training.Trainer(small_config(mixed_precision=policy,
+                                          num_meta_steps=3),
+                             str(tmp_path))
+  final = trainer.train()
+  layers = trainer.learner.model.layers
+  assert all(l.compute_dtype == policy.split("_")[1] for l in layers)
+  assert all(v.dtype == "float32" for v in trainer.variables)
+  assert np.isfinite(final["query_loss"])
+  assert isinstance(trainer.optimizer, keras.optimizers.LossScaleOptimizer) \
+      == (policy == "mixed_float16")
+  # The policy was only in force while the model was built.
+  assert keras.config.dtype_policy().name == "float32"

@@ -57,6 +57,7 @@ def get_config(variant="mtnet"):
   config.strategy = "default"
   config.num_cpu_devices = 0
   config.tpu_address = ""
+  config.mixed_precision = ""  # "", "mixed_bfloat16" or "mixed_float16"
   config.jit_compile = "auto"  # "on", "off", or "auto": XLA unless conv on CPU
   config.log_every = 500
   config.checkpoint_every = 5000

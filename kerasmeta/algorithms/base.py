@@ -206,7 +206,8 @@ class MetaLearner:
     """
     raise NotImplementedError
 
-  def compute_gradients(self, tasks, seeds, global_batch_size=None):
+  def compute_gradients(self, tasks, seeds, global_batch_size=None,
+                        scale_loss=None):
     """Gradients of the mean task objective for `trainable_variables`.
 
     Args:
@@ -216,6 +217,9 @@ class MetaLearner:
         objective is summed over this replica's tasks and divided by it, so
         that summing gradients across replicas (as Keras optimisers do)
         averages over all tasks.
+      scale_loss: multiplies the objective before differentiation (a
+        `keras.optimizers.LossScaleOptimizer`'s `scale_loss`, whose `apply`
+        unscales the gradients again).
 
     Returns:
       `(gradients, metrics)`, metrics as sums over this replica's tasks.
@@ -233,6 +237,8 @@ class MetaLearner:
       denominator = global_batch_size or tf.shape(objectives)[0]
       total = tf.reduce_sum(objectives) / tf.cast(denominator,
                                                   objectives.dtype)
+      if scale_loss is not None:
+        total = scale_loss(total)
     gradients = tape.gradient(
         total, variables, unconnected_gradients=tf.UnconnectedGradients.ZERO)
     return gradients, metrics
