@@ -5,6 +5,7 @@ import os
 import time
 
 from absl import logging
+import tensorflow as tf
 
 from kerasmeta import evaluation
 from kerasmeta import experiment
@@ -42,7 +43,7 @@ def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
           config.get("jit_compile", "auto"), learner.model))
   output = {"config": config.to_dict(), "step": trainer.step,
             "eval_seed": seed, "results": results}
-  with open(os.path.join(workdir, output_name), "w") as f:
+  with tf.io.gfile.GFile(os.path.join(workdir, output_name), "w") as f:
     json.dump(output, f, indent=2, default=list)
   if plot:
     plotting.plot_sinusoid_adaptation(

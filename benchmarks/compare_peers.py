@@ -13,6 +13,7 @@ The peers need `pip install jax jaxlib torch` in their own environment
 """
 
 import argparse
+import concurrent.futures
 import json
 import os
 import statistics
@@ -41,11 +42,23 @@ def parse():
 
 
 def run(command):
-  result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
-  if result.returncode:
-    raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")
-  return json.loads(result.stdout.strip().splitlines()[-1])
+  """Runs one benchmark; returns its JSON line plus its peak RSS in MiB."""
+  process = subprocess.Popen(command, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+  # Read the pipes while waiting with os.wait4, which returns the child's
+  # own resource usage (its peak resident memory).
+  with concurrent.futures.ThreadPoolExecutor(2) as pool:
+    out = pool.submit(process.stdout.read)
+    err = pool.submit(process.stderr.read)
+    _, status, usage = os.wait4(process.pid, 0)
+    stdout, stderr = out.result(), err.result()
+  process.returncode = os.waitstatus_to_exitcode(status)
+  if process.returncode:
+    raise RuntimeError(f"{' '.join(command)} failed:\n{stderr[-2000:]}")
+  line = json.loads(stdout.strip().splitlines()[-1])
+  line["peak_rss_mib"] = round(usage.ru_maxrss / 1024, 1)
+  return line
 
 
 def main():
@@ -70,12 +83,14 @@ def main():
           f.write(json.dumps({"round": round_index, **line}) + "\n")
   medians = {name: statistics.median(r["ms_per_step"] for r in lines)
              for name, lines in results.items()}
+  memory = {name: max(r["peak_rss_mib"] for r in lines)
+            for name, lines in results.items()}
   print(f"\n{options.bench}: median ms per meta-step over "
-        f"{options.rounds} rounds of {steps} steps")
+        f"{options.rounds} rounds of {steps} steps; peak RSS")
   for name, value in medians.items():
     ratio = "" if name == "kerasmeta" else \
         f"   kerasmeta / {name} = {medians['kerasmeta'] / value:.2f}x"
-    print(f"  {name:10s} {value:10.3f} ms{ratio}")
+    print(f"  {name:10s} {value:10.3f} ms {memory[name]:8.0f} MiB{ratio}")
 
 
 if __name__ == "__main__":

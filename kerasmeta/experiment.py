@@ -87,11 +87,11 @@ def config_from_json(text):
 def load_config(workdir):
   """The config a workdir was trained with (workdir/config.json)."""
   path = os.path.join(workdir, "config.json")
-  if not os.path.exists(path):
+  if not tf.io.gfile.exists(path):
     raise FileNotFoundError(
         f"No config.json in {workdir!r}: is it a workdir written by "
         "apps.meta_train?")
-  with open(path) as f:
+  with tf.io.gfile.GFile(path) as f:
     return config_from_json(f.read())
 
 

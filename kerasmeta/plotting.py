@@ -45,6 +45,7 @@ def plot_sinusoid_adaptation(learner, task_distribution, path, num_tasks=4,
   for extra in range(num_tasks, rows * columns):
     axes[extra // columns][extra % columns].axis("off")
   figure.tight_layout()
-  figure.savefig(path, dpi=100)
+  with tf.io.gfile.GFile(path, "wb") as f:  # local paths and gs:// alike
+    figure.savefig(f, format="png", dpi=100)
   plt.close(figure)
   return path

@@ -53,7 +53,7 @@ class Trainer:
       workdir = os.path.join(
           workdir, f"worker_{self.strategy.cluster_resolver.task_id}")
     self.workdir = workdir
-    os.makedirs(workdir, exist_ok=True)
+    tf.io.gfile.makedirs(workdir)  # local paths and gs:// alike
     self.tasks = experiment.task_distribution(config)
     with self.strategy.scope(), mixed_precision(
         config.get("mixed_precision")):
@@ -164,7 +164,8 @@ class Trainer:
     return last
 
   def _write_config(self):
-    with open(os.path.join(self.workdir, "config.json"), "w") as f:
+    with tf.io.gfile.GFile(os.path.join(self.workdir, "config.json"),
+                           "w") as f:
       f.write(experiment.config_to_json(self.config))
 
 
@@ -296,16 +297,26 @@ class MetricsLog:
 
   def __init__(self, path, resume_step=0):
     self.path = path
-    if os.path.exists(path):
-      with open(path) as f:
+    self.lines = []
+    if tf.io.gfile.exists(path):
+      with tf.io.gfile.GFile(path) as f:
         kept = [line for line in f
                 if line.strip() and json.loads(line)["step"] <= resume_step]
-      with open(path, "w") as f:
-        f.writelines(kept)
+      with tf.io.gfile.GFile(path, "w") as f:
+        f.write("".join(kept))
+      self.lines = kept
 
   def write(self, step, metrics):
-    with open(self.path, "a") as f:
-      f.write(json.dumps({"step": step, **metrics}) + "\n")
+    # Object stores (gs://) cannot append: there the file is rewritten
+    # whole; a local file is appended to.
+    line = json.dumps({"step": step, **metrics}) + "\n"
+    if "://" in self.path:
+      self.lines.append(line)
+      with tf.io.gfile.GFile(self.path, "w") as f:
+        f.write("".join(self.lines))
+    else:
+      with open(self.path, "a") as f:
+        f.write(line)
 
 
 class Progress:

@@ -1,0 +1,84 @@
+r"""How kerasmeta's meta-step scales, and what the trainer adds around it.
+
+  python benchmarks/scaling.py --section meta_batch   # 4..64 tasks, 5 steps
+  python benchmarks/scaling.py --section inner_steps  # 1..10 steps, 25 tasks
+  python benchmarks/scaling.py --section trainer      # a whole apps.meta_train
+
+The first two print, for the sinusoid workload of benchmarks/meta_step.py,
+the ms per meta-step and per task-step (ms / (tasks x inner steps)); the
+last compares the steps per second of a whole `apps.meta_train` run (data
+pipeline, logging, checkpoints) with the bare compiled step.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def meta_step(*args):
+  result = subprocess.run(
+      [sys.executable, os.path.join(HERE, "meta_step.py"), *args],
+      capture_output=True, text=True, cwd=ROOT, env=ENV, check=True)
+  return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def curve(name, values, fixed):
+  print(f"| {name} | ms per meta-step | ms per task-step |")
+  print("|---|---|---|")
+  for value in values:
+    tasks = value if name == "meta-batch" else fixed
+    steps = fixed if name == "meta-batch" else value
+    line = meta_step("--bench", "sinusoid", "--meta-batch", str(tasks),
+                     "--inner-steps", str(steps), "--steps", "100")
+    per_task_step = line["ms_per_step"] / (tasks * steps)
+    print(f"| {value} | {line['ms_per_step']:.3f} | {per_task_step:.4f} |",
+          flush=True)
+
+
+def trainer(num_steps):
+  with tempfile.TemporaryDirectory() as workdir:
+    began = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "apps.meta_train", f"--workdir={workdir}",
+         f"--config.num_meta_steps={num_steps}", "--config.log_every=1000",
+         "--config.checkpoint_every=5000", "--noevaluate"],
+        cwd=ROOT, env=ENV, check=True, capture_output=True)
+    wall = time.perf_counter() - began
+    with open(os.path.join(workdir, "metrics.jsonl")) as f:
+      logged = [json.loads(line) for line in f]
+  steady = logged[-1]["steps_per_second"]
+  bare = meta_step("--bench", "sinusoid", "--meta-batch", "4",
+                   "--inner-steps", "1", "--cell", "mtnet", "--steps", "2000")
+  print(json.dumps({
+      "run": "apps.meta_train (MT-net sinusoid, meta-batch 4, 1 inner step)",
+      "num_meta_steps": num_steps, "wall_s_with_startup": round(wall, 1),
+      "trainer_steps_per_second": round(steady, 1),
+      "bare_step_steps_per_second": round(1e3 / bare["ms_per_step"], 1),
+      "trainer_overhead_ms_per_step": round(
+          1e3 / steady - bare["ms_per_step"], 3)}))
+
+
+def main():
+  parser = argparse.ArgumentParser()
+  parser.add_argument("--section", choices=["meta_batch", "inner_steps",
+                                            "trainer"], required=True)
+  parser.add_argument("--num_meta_steps", type=int, default=20000)
+  options = parser.parse_args()
+  if options.section == "meta_batch":
+    curve("meta-batch", [4, 8, 16, 32, 64], 5)
+  elif options.section == "inner_steps":
+    curve("inner steps", [1, 2, 5, 10], 25)
+  else:
+    trainer(options.num_meta_steps)
+
+
+if __name__ == "__main__":
+  main()
