@@ -147,6 +147,8 @@ class Trainer:
               tf.summary.scalar(name, value)
           progress.update(step, last)
           sums, count, tick = {}, 0, now
+        else:
+          progress.tick(step)
         if step % checkpoint_every == 0 and step != num_steps:
           self.save()
     except (KeyboardInterrupt, Interrupted):
@@ -324,10 +326,17 @@ class Progress:
 
   def __init__(self, total, start):
     self.total, self.start = total, start
-    self.began = time.perf_counter()
+    self.began = self.drawn = time.perf_counter()
     self.interactive = sys.stderr.isatty()
+    self.metrics = {}
+
+  def tick(self, step):
+    """Redraws the bar (at most 5 times a second) between logged steps."""
+    if self.interactive and time.perf_counter() - self.drawn > 0.2:
+      self.update(step, self.metrics)
 
   def update(self, step, metrics):
+    self.metrics, self.drawn = metrics, time.perf_counter()
     done = step - self.start
     elapsed = time.perf_counter() - self.began
     remaining = elapsed / max(done, 1) * (self.total - step)

@@ -179,3 +179,23 @@ def test_mixed_precision_trains_in_16_bits_with_float32_variables(tmp_path,
       == (policy == "mixed_float16")
   # The policy was only in force while the model was built.
   assert keras.config.dtype_policy().name == "float32"
+
+
+def test_progress_bar_redraws_one_line_on_a_terminal(monkeypatch):
+  import io
+
+  class Terminal(io.StringIO):
+    def isatty(self):
+      return True
+
+  terminal = Terminal()
+  monkeypatch.setattr("sys.stderr", terminal)
+  progress = training.Progress(total=10, start=0)
+  progress.update(5, {"query_loss": 0.5})
+  progress.drawn = 0  # as if the last draw were long ago
+  progress.tick(6)
+  progress.close()
+  lines = terminal.getvalue().split("\r")
+  assert lines[1].startswith("[===============...............] step 5/10 "
+                             "query_loss=0.5")
+  assert "step 6/10" in lines[2] and lines[2].endswith("\n")
