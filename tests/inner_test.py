@@ -68,16 +68,21 @@ def _masked_model(mask):
   return model
 
 
+def _one_output_task():
+  """A task of 8 support and 8 query points, 3 features, 1 target."""
+  task = helpers.unbatch(helpers.random_tasks(1, 8, 8, dim=3,
+                                              dtype=np.float32), 0)
+  return task._replace(support_y=task.support_y[:, :1],
+                       query_y=task.query_y[:, :1])
+
+
 def test_masked_rows_stay_fixed_during_adaptation():
   model = _masked_model("unit")
   first = model.layers[0]
   keep = np.array([1, 0, 1, 0, 0, 1], np.float32)
   first.kernel_mask_logits.assign(np.where(keep > 0, 1.0, -1.0))
   learner = km.MAML(model, num_inner_steps=3, inner_learning_rate=0.1)
-  task = helpers.unbatch(helpers.random_tasks(1, 8, 8, dim=3,
-                                              dtype=np.float32), 0)
-  task = task._replace(support_y=task.support_y[:, :1],
-                       query_y=task.query_y[:, :1])
+  task = _one_output_task()
   adapted, _ = learner.adapt(task, deterministic=True)
   roles = functional.weight_roles(model)
   kernel_index = [id(w) for w in roles.adapted].index(id(first.kernel))
@@ -95,9 +100,7 @@ def test_sampled_unit_mask_is_shared_by_kernel_and_bias_and_all_steps():
   model = _masked_model("unit")
   first = model.layers[0]
   learner = km.MAML(model, num_inner_steps=4, inner_learning_rate=0.1)
-  task = helpers.unbatch(helpers.random_tasks(1, 8, 8, dim=3,
-                                              dtype=np.float32), 0)
-  task = task._replace(support_y=task.support_y[:, :1])
+  task = _one_output_task()
   _, _, trajectory = learner.adapt(task, tf.constant([5, 9]),
                                    return_trajectory=True)
   roles = functional.weight_roles(model)
@@ -114,9 +117,7 @@ def test_sampled_unit_mask_is_shared_by_kernel_and_bias_and_all_steps():
 def test_per_weight_masks_are_resampled_at_every_step():
   model = _masked_model("weight")
   learner = km.MAML(model, num_inner_steps=4, inner_learning_rate=0.1)
-  task = helpers.unbatch(helpers.random_tasks(1, 8, 8, dim=3,
-                                              dtype=np.float32), 0)
-  task = task._replace(support_y=task.support_y[:, :1])
+  task = _one_output_task()
   _, _, trajectory = learner.adapt(task, tf.constant([1, 2]),
                                    return_trajectory=True)
   moved = np.diff(trajectory[0].numpy(), axis=0) != 0  # first kernel [4,3,6]
@@ -126,10 +127,8 @@ def test_per_weight_masks_are_resampled_at_every_step():
 def test_sampled_masks_require_a_seed():
   model = _masked_model("unit")
   learner = km.MAML(model)
-  task = helpers.unbatch(helpers.random_tasks(1, 4, 4, dim=3,
-                                              dtype=np.float32), 0)
   with pytest.raises(ValueError, match="seed"):
-    learner.adapt(task._replace(support_y=task.support_y[:, :1]))
+    learner.adapt(_one_output_task())
 
 
 def test_first_order_stops_the_gradient_of_the_inner_gradient():
@@ -145,9 +144,7 @@ def test_first_order_stops_the_gradient_of_the_inner_gradient():
 @pytest.mark.parametrize("mask", ["unit", "weight"])
 def test_unrolled_steps_equal_the_loop(mask):
   model = _masked_model(mask)
-  task = helpers.unbatch(helpers.random_tasks(1, 8, 8, dim=3,
-                                              dtype=np.float32), 0)
-  task = task._replace(support_y=task.support_y[:, :1])
+  task = _one_output_task()
   results = []
   for unroll in (0, 3):
     learner = km.MAML(model, num_inner_steps=3, inner_learning_rate=0.1,

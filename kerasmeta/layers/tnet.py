@@ -69,6 +69,26 @@ class _CellMixin:
                                       self.mask_temperature))
     return specs
 
+  def build(self, input_shape):
+    super().build(input_shape)
+    self._build_cell(self._units())
+
+  def call(self, inputs, training=None):
+    outputs = self._linear(inputs)
+    if self.bias is not None:
+      outputs = outputs + self.bias
+    if self.transform_matrix is not None:
+      # T acts on the output units (channels): a 1x1 convolution for conv.
+      outputs = tf.tensordot(outputs, self.transform_matrix, axes=[[-1], [0]])
+    if self.activation is not None:
+      outputs = self.activation(outputs)
+    return outputs
+
+  def get_config(self):
+    config = super().get_config()
+    config.update(self._cell_config())
+    return config
+
   # Dense and Conv2D save only kernel and bias; a cell saves all its weights.
   def save_own_variables(self, store):
     keras.layers.Layer.save_own_variables(self, store)
@@ -105,24 +125,11 @@ class TDense(_CellMixin, keras.layers.Dense):
     super().__init__(units, **kwargs)
     self._init_cell(transform, mask, mask_temperature, mask_initializer)
 
-  def build(self, input_shape):
-    super().build(input_shape)
-    self._build_cell(self.units)
+  def _units(self):
+    return self.units
 
-  def call(self, inputs, training=None):
-    outputs = tf.matmul(inputs, self.kernel)
-    if self.bias is not None:
-      outputs = outputs + self.bias
-    if self.transform_matrix is not None:
-      outputs = tf.matmul(outputs, self.transform_matrix)
-    if self.activation is not None:
-      outputs = self.activation(outputs)
-    return outputs
-
-  def get_config(self):
-    config = super().get_config()
-    config.update(self._cell_config())
-    return config
+  def _linear(self, inputs):
+    return tf.matmul(inputs, self.kernel)
 
 
 @keras.saving.register_keras_serializable(package="kerasmeta")
@@ -148,22 +155,8 @@ class TConv2D(_CellMixin, keras.layers.Conv2D):
                        f"received {self.data_format!r}.")
     self._init_cell(transform, mask, mask_temperature, mask_initializer)
 
-  def build(self, input_shape):
-    super().build(input_shape)
-    self._build_cell(self.filters)
+  def _units(self):
+    return self.filters
 
-  def call(self, inputs, training=None):
-    outputs = self.convolution_op(inputs, self.kernel)
-    if self.bias is not None:
-      outputs = outputs + self.bias
-    if self.transform_matrix is not None:
-      # A 1x1 convolution is a matmul over the channel axis.
-      outputs = tf.tensordot(outputs, self.transform_matrix, axes=[[-1], [0]])
-    if self.activation is not None:
-      outputs = self.activation(outputs)
-    return outputs
-
-  def get_config(self):
-    config = super().get_config()
-    config.update(self._cell_config())
-    return config
+  def _linear(self, inputs):
+    return self.convolution_op(inputs, self.kernel)
