@@ -34,7 +34,6 @@ import os
 import keras
 import tensorflow as tf
 
-from kerasmeta import functional
 
 CLASSIFIER_LOSSES = ("sparse_softmax_cross_entropy",)
 DEFAULT_MAX_STEPS = 100

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-import tensorflow as tf
 
 import kerasmeta as km
 from kerasmeta import batched

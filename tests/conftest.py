@@ -4,8 +4,6 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import tensorflow as tf  # pylint: disable=g-import-not-at-top
-
 from kerasmeta import distribute  # pylint: disable=g-import-not-at-top
 
 # Must run before TensorFlow initialises its devices.

@@ -5,7 +5,6 @@ variables the outer optimiser trains, plus metrics. The trainer, the
 evaluator and the exporter only use this interface.
 """
 
-import keras
 import tensorflow as tf
 
 from kerasmeta import batched
@@ -65,14 +64,14 @@ class MetaLearner:
     self.batched_model = None
     possible = batched.supports(model) and type(self).batched_objectives \
         is not MetaLearner.batched_objectives
+    if vectorize not in (True, False, "auto"):
+      raise ValueError(f"vectorize must be True, False or 'auto'; received "
+                       f"{vectorize!r}.")
     if vectorize is True and not possible:
       raise ValueError(
           f"vectorize=True, but {type(self).__name__} on model "
           f"{model.name!r} has no fast path (supported layers: Dense, TDense "
           "and activations).")
-    if vectorize not in (True, False, "auto"):
-      raise ValueError(f"vectorize must be True, False or 'auto'; received "
-                       f"{vectorize!r}.")
     if vectorize and possible:
       self.batched_model = batched.BatchedModel(model, self.roles.adapted)
       self.per_task_loss = batched.per_task_loss(self.loss_fn)
