@@ -81,6 +81,7 @@ def main():
       if options.output:
         with open(options.output, "a") as f:
           f.write(json.dumps({"round": round_index, **line}) + "\n")
+  lines_of = results.get
   medians = {name: statistics.median(r["ms_per_step"] for r in lines)
              for name, lines in results.items()}
   memory = {name: max(r["peak_rss_mib"] for r in lines)
@@ -88,8 +89,17 @@ def main():
   print(f"\n{options.bench}: median ms per meta-step over "
         f"{options.rounds} rounds of {steps} steps; peak RSS")
   for name, value in medians.items():
-    ratio = "" if name == "kerasmeta" else \
-        f"   kerasmeta / {name} = {medians['kerasmeta'] / value:.2f}x"
+    ratio = ""
+    if name != "kerasmeta":
+      # Runs of one round are adjacent in time: their ratio is the least
+      # touched by the machine's load drifting between rounds.
+      per_round = sorted(
+          ours["ms_per_step"] / theirs["ms_per_step"]
+          for ours, theirs in zip(results["kerasmeta"], lines_of(name)))
+      ratio = (f"   kerasmeta / {name}: {medians['kerasmeta'] / value:.2f}x "
+               f"of medians, per-round median "
+               f"{statistics.median(per_round):.2f}x "
+               f"(range {per_round[0]:.2f}-{per_round[-1]:.2f})")
     print(f"  {name:10s} {value:10.3f} ms {memory[name]:8.0f} MiB{ratio}")
 
 
