@@ -30,6 +30,9 @@ _CONFIG = config_flags.DEFINE_config_file(
     lock_config=True)
 _WORKDIR = flags.DEFINE_string("workdir", None,
                                "Directory for checkpoints, logs, results.")
+_TPU = flags.DEFINE_string(
+    "tpu", None, "TPU address or name for --config.strategy=tpu ('local' on "
+    "a TPU VM); the same as --config.tpu_address.")
 _EVALUATE = flags.DEFINE_bool("evaluate", True,
                               "Evaluate the trained learner at the end.")
 flags.mark_flags_as_required(["workdir"])
@@ -39,6 +42,9 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   config = _CONFIG.value
+  if _TPU.value is not None:
+    with config.unlocked():
+      config.tpu_address = _TPU.value
   trainer = training.Trainer(config, _WORKDIR.value)
   final = trainer.train()
   logging.info("Finished at step %d: %s", trainer.step, final)
