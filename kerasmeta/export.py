@@ -67,6 +67,15 @@ def _check_features(x, name, feature_shape):
   return tf.reshape(x, [-1, *feature_shape])
 
 
+def _named_outputs(outputs, classifier):
+  """`predictions`, and for classifiers `probabilities` and `classes`."""
+  if not classifier:
+    return {"predictions": outputs}
+  return {"predictions": outputs,
+          "probabilities": tf.nn.softmax(outputs, axis=-1),
+          "classes": tf.argmax(outputs, axis=-1, output_type=tf.int32)}
+
+
 class AdapterModule(tf.Module):
   """The served adapter of a meta-learner (see the module docstring).
 
@@ -111,13 +120,6 @@ class AdapterModule(tf.Module):
                          tf.TensorSpec([], tf.int32, "num_steps"),
                          tf.TensorSpec([], tf.float32, "learning_rate")])
     self.predict = tf.function(self._predict, input_signature=[x_spec("x")])
-
-  def _outputs(self, outputs):
-    if not self.classifier:
-      return {"predictions": outputs}
-    return {"predictions": outputs,
-            "probabilities": tf.nn.softmax(outputs, axis=-1),
-            "classes": tf.argmax(outputs, axis=-1, output_type=tf.int32)}
 
   def _check_targets(self, support_x, support_y):
     tf.debugging.assert_equal(
@@ -166,12 +168,13 @@ class AdapterModule(tf.Module):
     adapted, _ = self._learner.adapt(
         task, num_steps=num_steps, max_steps=self.max_steps,
         deterministic=True, learning_rate=learning_rate)
-    return self._outputs(self._learner.predict(adapted, query_x))
+    return _named_outputs(self._learner.predict(adapted, query_x),
+                          self.classifier)
 
   def _predict(self, x):
     x = _check_features(x, "x", self.feature_shape)
     initial = self._learner.initial_values()
-    return self._outputs(self._learner.predict(initial, x))
+    return _named_outputs(self._learner.predict(initial, x), self.classifier)
 
 
 def export_adapter(learner, path, loss_name=None, max_steps=DEFAULT_MAX_STEPS):
@@ -227,13 +230,8 @@ class AdaptedModule(tf.Module):
 
   def _serve(self, x):
     x = _check_features(x, "x", self.feature_shape)
-    outputs = self._learner.predict([v.read_value()
-                                     for v in self.adapted_weights], x)
-    if not self.classifier:
-      return {"predictions": outputs}
-    return {"predictions": outputs,
-            "probabilities": tf.nn.softmax(outputs, axis=-1),
-            "classes": tf.argmax(outputs, axis=-1, output_type=tf.int32)}
+    return _named_outputs(self._learner.predict(
+        [v.read_value() for v in self.adapted_weights], x), self.classifier)
 
 
 def export_adapted(learner, support, path, num_steps=None, seed=None,
