@@ -65,8 +65,15 @@ class Trainer:
       if config.get("mixed_precision") == "mixed_float16":
         self.optimizer = keras.optimizers.LossScaleOptimizer(self.optimizer)
       self.optimizer.build(self.variables)
+      # Meta-steps taken (= batches consumed). Not the optimiser's
+      # iteration count, which a loss-scaling optimiser does not advance on
+      # the steps it skips.
+      self.global_step = tf.Variable(0, dtype=tf.int64, trainable=False,
+                                     name="global_step")
+    self._step = 0
     self.checkpoint = tf.train.Checkpoint(
-        optimizer=self.optimizer, **self.learner.checkpoint_items())
+        step=self.global_step, optimizer=self.optimizer,
+        **self.learner.checkpoint_items())
     self.manager = tf.train.CheckpointManager(
         self.checkpoint, os.path.join(workdir, "checkpoints"),
         max_to_keep=config.get("max_checkpoints", 3))
@@ -74,8 +81,8 @@ class Trainer:
 
   @property
   def step(self):
-    """Meta-steps taken so far (the optimiser's iteration count)."""
-    return int(self.optimizer.iterations.numpy())
+    """Meta-steps taken so far."""
+    return self._step
 
   # ------------------------------------------------------------ the step
   def _make_train_step(self):
@@ -107,11 +114,13 @@ class Trainer:
     path = self.manager.latest_checkpoint
     if path:
       self.checkpoint.restore(path).assert_existing_objects_matched()
+      self._step = int(self.global_step.numpy())
       logging.info("Restored %s at step %d.", path, self.step)
     return self.step
 
   def save(self):
-    path = self.manager.save(checkpoint_number=self.step)
+    self.global_step.assign(self._step)
+    path = self.manager.save(checkpoint_number=self._step)
     logging.info("Saved checkpoint %s.", path)
     return path
 
@@ -138,6 +147,7 @@ class Trainer:
     try:
       for step in range(start + 1, num_steps + 1):
         pending.append(self._train_step(next(iterator)))
+        self._step = step
         if step % log_every == 0 or step == num_steps:
           now = time.perf_counter()
           # Reading metrics waits for the device: do it once per log line.

@@ -199,3 +199,18 @@ def test_progress_bar_redraws_one_line_on_a_terminal(monkeypatch):
   assert lines[1].startswith("[===============...............] step 5/10 "
                              "query_loss=0.5")
   assert "step 6/10" in lines[2] and lines[2].endswith("\n")
+
+
+def test_steps_skipped_by_loss_scaling_still_count_as_meta_steps(tmp_path):
+  trainer = training.Trainer(
+      small_config(mixed_precision="mixed_float16", num_meta_steps=5),
+      str(tmp_path))
+  # A loss scale this large overflows float16: the optimiser skips the step.
+  trainer.optimizer.dynamic_scale.assign(2.0**60)
+  trainer.train()
+  assert trainer.step == 5
+  assert int(trainer.optimizer.iterations.numpy()) < 5
+  resumed = training.Trainer(
+      small_config(mixed_precision="mixed_float16", num_meta_steps=5),
+      str(tmp_path))
+  assert resumed.restore() == 5
