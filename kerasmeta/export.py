@@ -49,22 +49,35 @@ def _feature_shape(model):
   return [int(d) for d in shape[1:]]
 
 
+def _after(checks, *values):
+  """`values` made to wait for `checks`, so no op sees an unchecked input."""
+  with tf.control_dependencies([c for c in checks if c is not None]):
+    values = [tf.identity(v) for v in values]
+  return values[0] if len(values) == 1 else values
+
+
+def _shape_is(tensor, expected_tail):
+  """Whether `tensor` is [n, *expected_tail] (safe for any rank)."""
+  shape = tf.shape(tensor)
+  rank = len(expected_tail) + 1
+  padded = tf.concat([shape, tf.zeros([rank], tf.int32)], 0)[1:rank]
+  return tf.logical_and(
+      tf.equal(tf.size(shape), rank),
+      tf.reduce_all(tf.equal(padded, tf.constant(expected_tail, tf.int32))))
+
+
 def _check_features(x, name, feature_shape):
-  """Asserts at run time that x is [points, *feature_shape] and finite."""
-  expected = tf.constant(feature_shape, tf.int32)
-  tf.debugging.assert_equal(
-      tf.size(tf.shape(x)), len(feature_shape) + 1,
-      message=f"{name} must have shape [points, "
-              f"{', '.join(map(str, feature_shape))}]: wrong rank")
-  tf.debugging.assert_equal(
-      tf.shape(x)[1:], expected,
-      message=f"{name} must have shape [points, "
-              f"{', '.join(map(str, feature_shape))}]; got a different "
-              "feature shape")
-  tf.debugging.assert_greater(tf.shape(x)[0], 0,
-                              message=f"{name} must hold at least one point")
-  tf.debugging.assert_all_finite(x, f"{name} holds NaN or Inf values")
-  return tf.reshape(x, [-1, *feature_shape])
+  """x, checked at run time to be [points >= 1, *feature_shape] and finite."""
+  wanted = f"[points, {', '.join(map(str, feature_shape))}]"
+  checks = [
+      tf.debugging.Assert(_shape_is(x, feature_shape),
+                          [f"{name} must have shape {wanted}; received",
+                           tf.shape(x)]),
+      tf.debugging.assert_greater(tf.size(x), 0,
+                                  message=f"{name} must hold at least one "
+                                          "point")]
+  x = _after(checks, tf.reshape(x, [-1, *feature_shape]))
+  return tf.debugging.check_numerics(x, f"{name} holds NaN or Inf values")
 
 
 def _named_outputs(outputs, classifier):
@@ -122,25 +135,28 @@ class AdapterModule(tf.Module):
     self.predict = tf.function(self._predict, input_signature=[x_spec("x")])
 
   def _check_targets(self, support_x, support_y):
-    tf.debugging.assert_equal(
+    """support_y, checked against support_x and the model's outputs."""
+    checks = [tf.debugging.assert_equal(
         tf.shape(support_y)[0], tf.shape(support_x)[0],
         message="support_x and support_y must hold the same number of "
-                "points")
+                "points")]
     if self.classifier:
-      tf.debugging.assert_non_negative(
-          support_y, message="support_y labels must be >= 0")
-      tf.debugging.assert_less(
-          support_y, self.num_classes,
-          message=f"support_y labels must be < {self.num_classes} (the "
-                  "model's number of classes)")
-      return support_y[:, tf.newaxis]
-    tf.debugging.assert_equal(
-        tf.shape(support_y)[1:], tf.constant(self.target_shape, tf.int32),
-        message=f"support_y must have shape [points, "
-                f"{', '.join(map(str, self.target_shape))}]")
-    tf.debugging.assert_all_finite(support_y,
-                                   "support_y holds NaN or Inf values")
-    return tf.reshape(support_y, [-1, *self.target_shape])
+      checks += [
+          tf.debugging.assert_non_negative(
+              support_y, message="support_y labels must be >= 0"),
+          tf.debugging.assert_less(
+              support_y, self.num_classes,
+              message=f"support_y labels must be < {self.num_classes} (the "
+                      "model's number of classes)")]
+      return _after(checks, support_y[:, tf.newaxis])
+    checks.append(tf.debugging.Assert(
+        _shape_is(support_y, self.target_shape),
+        [f"support_y must have shape [points, "
+         f"{', '.join(map(str, self.target_shape))}]; received",
+         tf.shape(support_y)]))
+    support_y = _after(checks, tf.reshape(support_y, [-1, *self.target_shape]))
+    return tf.debugging.check_numerics(support_y,
+                                       "support_y holds NaN or Inf values")
 
   def _adapt_and_predict_defaults(self, support_x, support_y, query_x):
     return self._adapt_and_predict(
@@ -154,16 +170,18 @@ class AdapterModule(tf.Module):
     support_x = _check_features(support_x, "support_x", self.feature_shape)
     query_x = _check_features(query_x, "query_x", self.feature_shape)
     support_y = self._check_targets(support_x, support_y)
-    tf.debugging.assert_greater_equal(num_steps, 0,
-                                      message="num_steps must be >= 0")
-    tf.debugging.assert_less_equal(
-        num_steps, self.max_steps,
-        message=f"num_steps must be <= {self.max_steps} (max_steps of this "
-                "export)")
-    tf.debugging.assert_all_finite(learning_rate,
-                                   "learning_rate must be finite")
-    tf.debugging.assert_non_negative(learning_rate,
-                                     message="learning_rate must be >= 0")
+    learning_rate = tf.debugging.check_numerics(
+        learning_rate, "learning_rate must be finite")
+    checks = [
+        tf.debugging.assert_greater_equal(num_steps, 0,
+                                          message="num_steps must be >= 0"),
+        tf.debugging.assert_less_equal(
+            num_steps, self.max_steps,
+            message=f"num_steps must be <= {self.max_steps} (max_steps of "
+                    "this export)"),
+        tf.debugging.assert_non_negative(learning_rate,
+                                         message="learning_rate must be >= 0")]
+    num_steps, learning_rate = _after(checks, num_steps, learning_rate)
     task = Task(support_x, support_y, query_x, query_x[:, :0])
     adapted, _ = self._learner.adapt(
         task, num_steps=num_steps, max_steps=self.max_steps,

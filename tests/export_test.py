@@ -92,6 +92,11 @@ def test_predict_is_the_model_without_adaptation(mtnet_adapter):
     (dict(num_steps=tf.constant(-1)), "num_steps must be >= 0"),
     (dict(learning_rate=tf.constant(np.inf, tf.float32)),
      "learning_rate must be finite"),
+    (dict(learning_rate=tf.constant(np.nan, tf.float32)),
+     "learning_rate must be finite"),
+    (dict(learning_rate=tf.constant(-0.1, tf.float32)),
+     "learning_rate must be >= 0"),
+
 ])
 def test_bad_requests_fail_with_a_clear_message(mtnet_adapter, inputs,
                                                 message):
@@ -102,6 +107,20 @@ def test_bad_requests_fail_with_a_clear_message(mtnet_adapter, inputs,
   request.update(inputs)
   with pytest.raises(tf.errors.InvalidArgumentError, match=message):
     loaded.signatures["adapt_and_predict_with_options"](**request)
+
+
+def test_feature_check_catches_a_wrong_rank_that_serving_lets_through():
+  # Python refuses a wrong rank at the signature; TF Serving does not check
+  # shapes, so the graph must.
+  check = tf.function(
+      lambda x: export._check_features(x, "query_x", [1]),  # pylint: disable=protected-access
+      input_signature=[tf.TensorSpec(None, tf.float32)])
+  np.testing.assert_array_equal(check(np.ones((2, 1), np.float32)),
+                                np.ones((2, 1)))
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match=r"query_x must have shape \[points, 1\]; "
+                           r"received.*\[5 1 1\]"):
+    check(np.zeros((5, 1, 1), np.float32))
 
 
 def test_classifier_adapter_gives_probabilities_and_classes(tmp_path):
