@@ -32,9 +32,16 @@ def summarize(values):
           "num_nonfinite": int(len(values) - count)}
 
 
+def accuracy(labels, logits):
+  """The fraction of `logits` whose argmax is the label."""
+  labels = tf.cast(tf.reshape(labels, tf.shape(logits)[:-1]), tf.int64)
+  return tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, -1), labels),
+                                tf.float32))
+
+
 def query_losses_by_step(learner, tasks, seeds, max_steps,
-                         deterministic=False, jit_compile=True):
-  """Per-task query losses after 0..max_steps inner steps.
+                         deterministic=False, jit_compile=True, metric=None):
+  """Per-task query losses (or `metric`) after 0..max_steps inner steps.
 
   Args:
     learner: a `MetaLearner`.
@@ -43,10 +50,12 @@ def query_losses_by_step(learner, tasks, seeds, max_steps,
     max_steps: the largest number of inner steps.
     deterministic: masks at their most probable value.
     jit_compile: compile the evaluation with XLA.
+    metric: `(y_true, y_pred) -> scalar` (default: the learner's loss).
 
   Returns:
     A numpy array [tasks, max_steps + 1].
   """
+  metric = metric or learner.loss_fn
   names = tuple(f"step_{i}" for i in range(max_steps + 1))
 
   def per_task(task, seed):
@@ -56,8 +65,8 @@ def query_losses_by_step(learner, tasks, seeds, max_steps,
     losses = {}
     for step, name in enumerate(names):
       adapted = [values[step] for values in trajectory]
-      losses[name] = learner.loss_fn(task.query_y,
-                                     learner.predict(adapted, task.query_x))
+      losses[name] = metric(task.query_y,
+                            learner.predict(adapted, task.query_x))
     return losses[names[-1]], losses
 
   @tf.function(jit_compile=jit_compile)
@@ -95,3 +104,39 @@ def evaluate_sinusoid(learner, task_distribution_for_shots, shots_list,
     results[str(shots)] = {str(step): summarize(losses[:, step])
                            for step in range(max_steps + 1)}
   return results
+
+
+def evaluate_classification(learner, sampler, num_tasks=600, num_steps=1,
+                            seed=1234, deterministic=False, jit_compile=False,
+                            chunk=50):
+  """Few-shot classification: query accuracy and loss over held-out episodes.
+
+  Args:
+    learner: a `MetaLearner` with a classification loss.
+    sampler: an `EpisodeSampler` over held-out classes.
+    num_tasks: episodes (600 in the papers).
+    num_steps: inner steps before the query predictions.
+    seed: the episodes' seed.
+    deterministic: masks at their most probable value.
+    jit_compile: compile with XLA.
+    chunk: episodes evaluated at once (bounds memory).
+
+  Returns:
+    `{"accuracy": summary, "loss": summary, "accuracy_by_step": {...}}`,
+    summaries as `summarize` gives them, after `num_steps` steps.
+  """
+  episodes, seeds = sampler.evaluation_tasks(num_tasks, seed)
+  accuracies, losses = [], []
+  for start in range(0, num_tasks, chunk):
+    part = tf.nest.map_structure(lambda t: t[start:start + chunk], episodes)
+    part_seeds = seeds[start:start + chunk]
+    accuracies.append(query_losses_by_step(
+        learner, part, part_seeds, num_steps, deterministic, jit_compile,
+        metric=accuracy))
+    losses.append(query_losses_by_step(
+        learner, part, part_seeds, num_steps, deterministic, jit_compile))
+  accuracies, losses = np.concatenate(accuracies), np.concatenate(losses)
+  return {"accuracy": summarize(accuracies[:, -1]),
+          "loss": summarize(losses[:, -1]),
+          "accuracy_by_step": {str(step): summarize(accuracies[:, step])
+                               for step in range(num_steps + 1)}}

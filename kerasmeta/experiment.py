@@ -14,7 +14,8 @@ from kerasmeta import algorithms
 from kerasmeta import models
 from kerasmeta import tasks as tasks_lib
 
-TASKS = ("sinusoid",)
+TASKS = ("sinusoid", "glyphs")
+CLASSIFICATION_TASKS = ("glyphs",)
 MODELS = ("mlp", "conv4")
 
 
@@ -35,19 +36,45 @@ def validate_config(config):
     if int(config[field]) < 1:
       raise ValueError(f"config.{field} must be >= 1; received "
                        f"{config[field]}.")
+  if config.task in CLASSIFICATION_TASKS and config.model != "conv4":
+    raise ValueError(f"Task {config.task!r} needs model 'conv4'; received "
+                     f"{config.model!r}.")
   if int(config.num_inner_steps) < 0:
     raise ValueError(f"config.num_inner_steps must be >= 0; received "
                      f"{config.num_inner_steps}.")
   return config
 
 
-def task_distribution(config, shots=None):
-  """The config's task distribution, with `shots` support points if given."""
+def task_distribution(config, shots=None, split="train"):
+  """The config's task distribution.
+
+  Args:
+    config: an experiment config.
+    shots: K, overriding config.shots.
+    split: for image tasks, the classes episodes come from: "train",
+      "validation" or "test" (sinusoid tasks have no split).
+  """
+  shots = int(shots or config.shots)
   if config.task == "sinusoid":
     return tasks_lib.SinusoidTasks(
-        shots=int(shots or config.shots),
-        num_query=config.get("num_query"),
+        shots=shots, num_query=config.get("num_query"),
         variant=config.get("task_variant", "mtnet"))
+  if config.task == "glyphs":
+    glyph_config = tasks_lib.glyphs.GlyphConfig(
+        num_alphabets=config.glyphs.num_alphabets,
+        characters_per_alphabet=config.glyphs.characters_per_alphabet,
+        samples_per_character=config.glyphs.samples_per_character,
+        size=int(config.input_shape[0]), seed=config.glyphs.seed)
+    images = tasks_lib.glyphs.generate(
+        glyph_config, cache_dir=os.path.expanduser(config.data_dir) or None)
+    parts = dict(zip(("train", "validation", "test"),
+                     tasks_lib.glyphs.split_by_alphabet(images, glyph_config)))
+    if split not in parts:
+      raise ValueError(f"split must be one of {sorted(parts)}; received "
+                       f"{split!r}.")
+    return tasks_lib.EpisodeSampler(
+        parts[split], ways=config.ways, shots=shots,
+        queries=config.num_query, rotations=tuple(config.rotations))
   raise ValueError(f"Unknown task {config.task!r}.")
 
 

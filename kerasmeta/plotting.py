@@ -49,3 +49,49 @@ def plot_sinusoid_adaptation(learner, task_distribution, path, num_tasks=4,
     figure.savefig(f, format="png", dpi=100)
   plt.close(figure)
   return path
+
+
+def plot_episodes(learner, sampler, path, num_tasks=3, seed=1234,
+                  num_steps=1, deterministic=False, queries_shown=10):
+  """Writes a PNG with one row per held-out episode.
+
+  Each row shows the support images with their labels, then query images
+  titled with the label predicted after `num_steps` inner steps (green when
+  right, red when wrong).
+  """
+  episodes, seeds = sampler.evaluation_tasks(num_tasks, seed)
+  support_count = int(episodes.support_x.shape[1])
+  total_queries = int(episodes.query_x.shape[1])
+  shown = min(queries_shown, total_queries)
+  # Queries are ordered by class: show some of every class.
+  query_indices = np.linspace(0, total_queries - 1, shown).round().astype(int)
+  columns = support_count + shown
+  figure, axes = plt.subplots(num_tasks, columns,
+                              figsize=(1.1 * columns, 1.3 * num_tasks),
+                              squeeze=False)
+  for row in range(num_tasks):
+    task = tf.nest.map_structure(lambda t: t[row], episodes)
+    adapted, _ = learner.adapt(task, seeds[row], num_steps=num_steps,
+                               deterministic=deterministic)
+    logits = learner.predict(adapted, task.query_x)
+    predicted = np.argmax(logits.numpy(), axis=-1)
+    for column in range(columns):
+      axis = axes[row][column]
+      axis.axis("off")
+      if column < support_count:
+        image, title, color = (task.support_x[column],
+                               f"y={int(task.support_y[column, 0])}", "black")
+      else:
+        index = query_indices[column - support_count]
+        truth = int(task.query_y[index, 0])
+        image, title = task.query_x[index], f"→{predicted[index]}"
+        color = "green" if predicted[index] == truth else "red"
+      axis.imshow(np.squeeze(image.numpy(), -1), cmap="gray")
+      axis.set_title(title, color=color, fontsize=8)
+  figure.suptitle("support (labels) | queries (predicted after "
+                  f"{num_steps} step{'s' if num_steps != 1 else ''})")
+  figure.tight_layout()
+  with tf.io.gfile.GFile(path, "wb") as f:
+    figure.savefig(f, format="png", dpi=80)
+  plt.close(figure)
+  return path

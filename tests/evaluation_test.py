@@ -34,3 +34,26 @@ def test_losses_by_step_start_at_the_unadapted_loss():
                for i in range(6)]
   np.testing.assert_allclose(losses[:, 0], unadapted, rtol=1e-5)
   assert not np.allclose(losses[:, 1], losses[:, 0])
+
+
+def test_accuracy_counts_argmax_hits():
+  logits = np.array([[2.0, 1.0, 0.0], [0.0, 1.0, 3.0], [5.0, 0.0, 0.0],
+                     [0.0, 4.0, 1.0]], np.float32)
+  labels = np.array([[0], [2], [1], [1]])
+  assert float(evaluation.accuracy(labels, logits)) == 0.75
+
+
+def test_classification_accuracy_is_summarised_per_step():
+  from kerasmeta.tasks import episodes
+  rng = np.random.default_rng(0)
+  images = rng.integers(0, 255, (6, 4, 8, 8, 1)).astype(np.uint8)
+  sampler = episodes.EpisodeSampler(images, ways=3, shots=1, queries=2)
+  model = km.models.conv4(input_shape=(8, 8, 1), num_classes=3, filters=4)
+  learner = km.MAML(model, loss="sparse_softmax_cross_entropy",
+                    inner_learning_rate=0.4)
+  results = evaluation.evaluate_classification(learner, sampler, num_tasks=7,
+                                               num_steps=2, chunk=3)
+  assert results["accuracy"]["num_tasks"] == 7
+  assert set(results["accuracy_by_step"]) == {"0", "1", "2"}
+  assert results["accuracy"] == results["accuracy_by_step"]["2"]
+  assert np.isfinite(results["loss"]["mean"])

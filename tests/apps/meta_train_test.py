@@ -54,3 +54,23 @@ def test_evaluate_without_a_run_says_what_is_missing(tmp_path):
   run = _run("apps.evaluate", f"--workdir={tmp_path}")
   assert run.returncode != 0
   assert "No config.json" in run.stderr
+
+
+def test_glyph_classification_trains_and_reports_accuracy(tmp_path):
+  workdir = tmp_path / "glyphs"
+  trained = _run(
+      "apps.meta_train", "--config=apps/configs/glyphs.py:mtnet",
+      f"--workdir={workdir}", "--config.num_meta_steps=4",
+      "--config.log_every=2", "--config.filters=8",
+      "--config.meta_batch_size=2", "--config.num_query=2",
+      "--config.glyphs.num_alphabets=10",
+      "--config.glyphs.characters_per_alphabet=3",
+      "--config.glyphs.samples_per_character=4",
+      f"--config.data_dir={tmp_path / 'cache'}", "--config.eval.num_tasks=6")
+  assert trained.returncode == 0, trained.stderr[-3000:]
+  result = json.loads((workdir / "eval.json").read_text())
+  accuracy = result["results"]["accuracy"]
+  assert accuracy["num_tasks"] == 6 and 0.0 <= accuracy["mean"] <= 1.0
+  assert set(result["results"]["accuracy_by_step"]) == {"0", "1", "2", "3"}
+  assert (workdir / "eval.png").stat().st_size > 1000
+  assert len(list((tmp_path / "cache").iterdir())) == 1

@@ -1,0 +1,46 @@
+r"""Few-shot classification of procedural glyphs (no download needed).
+
+Handwriting-like alphabets generated from a seed (kerasmeta/tasks/glyphs.py),
+split by alphabet 70/10/20 into meta-training, validation and test classes,
+with rotations by 90, 180 and 270 degrees as extra classes (Omniglot's
+protocol). A conv4 learner (64 filters, 28x28), MT-net's Omniglot settings:
+
+  python -m apps.meta_train --config=apps/configs/glyphs.py:mtnet \
+      --config.ways=5 --config.shots=1 --workdir=/tmp/glyphs_mtnet
+
+VARIANT: maml, fomaml, meta_sgd, mnet, tnet, mtnet (as for sinusoids).
+Evaluation: 600 test episodes, query accuracy mean and 95% CI.
+"""
+
+import ml_collections
+
+from apps.configs import sinusoid
+
+
+def get_config(variant="mtnet"):
+  """The config of one variant (see `sinusoid.VARIANTS`)."""
+  config = sinusoid.get_config(variant)
+  config.task = "glyphs"
+  config.ways = 5
+  config.shots = 1
+  config.num_query = 15  # per class
+  config.rotations = (0, 90, 180, 270)
+  config.data_dir = "~/.cache/kerasmeta"  # generated glyphs are cached here
+  config.glyphs = ml_collections.ConfigDict(dict(
+      num_alphabets=30, characters_per_alphabet=20, samples_per_character=20,
+      seed=0))
+  config.model = "conv4"
+  config.input_shape = (28, 28, 1)
+  config.filters = 64
+  config.loss = "sparse_softmax_cross_entropy"
+  # MT-net's Omniglot settings: 5-way meta-batch 32, alpha 0.4, 1 step
+  # (20-way: meta-batch 16, alpha 0.1).
+  config.meta_batch_size = 32
+  config.inner_learning_rate = 0.4
+  config.num_inner_steps = 1
+  config.num_meta_steps = 20000
+  config.log_every = 100
+  config.checkpoint_every = 1000
+  config.eval.num_inner_steps = 3
+  config.eval.num_plot_tasks = 3
+  return config
