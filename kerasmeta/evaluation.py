@@ -39,42 +39,51 @@ def accuracy(labels, logits):
                                 tf.float32))
 
 
-def query_losses_by_step(learner, tasks, seeds, max_steps,
-                         deterministic=False, jit_compile=True, metric=None):
-  """Per-task query losses (or `metric`) after 0..max_steps inner steps.
+def metrics_by_step(learner, max_steps, metrics, deterministic=False,
+                    jit_compile=True):
+  """A function `(tasks, seeds) -> {metric: [tasks, max_steps + 1] array}`.
 
-  Args:
-    learner: a `MetaLearner`.
-    tasks: a batched `Task`.
-    seeds: int32 [tasks, 2] mask seeds.
-    max_steps: the largest number of inner steps.
-    deterministic: masks at their most probable value.
-    jit_compile: compile the evaluation with XLA.
-    metric: `(y_true, y_pred) -> scalar` (default: the learner's loss).
-
-  Returns:
-    A numpy array [tasks, max_steps + 1].
+  It adapts each task for 0..max_steps inner steps and evaluates every
+  metric `(y_true, y_pred) -> scalar` on the query set after each. Build it
+  once and call it on chunks of tasks of one shape: it is traced once.
   """
-  metric = metric or learner.loss_fn
-  names = tuple(f"step_{i}" for i in range(max_steps + 1))
+  keys = [(name, step) for name in metrics for step in range(max_steps + 1)]
+  labels = tuple(f"{name}_{step}" for name, step in keys)
 
   def per_task(task, seed):
     _, _, trajectory = learner.adapt(task, seed, num_steps=max_steps,
                                      deterministic=deterministic,
                                      return_trajectory=True)
-    losses = {}
-    for step, name in enumerate(names):
-      adapted = [values[step] for values in trajectory]
-      losses[name] = metric(task.query_y,
-                            learner.predict(adapted, task.query_x))
-    return losses[names[-1]], losses
+    values = {}
+    for step in range(max_steps + 1):
+      predictions = learner.predict([v[step] for v in trajectory],
+                                    task.query_x)
+      for name, metric in metrics.items():
+        values[f"{name}_{step}"] = metric(task.query_y, predictions)
+    return values[labels[-1]], values
 
   @tf.function(jit_compile=jit_compile)
   def run(tasks, seeds):
-    return algorithms.map_tasks(per_task, tasks, seeds, names)[1]
+    return algorithms.map_tasks(per_task, tasks, seeds, labels)[1]
 
-  losses = run(tasks, seeds)
-  return np.stack([losses[name].numpy() for name in names], axis=1)
+  def call(tasks, seeds):
+    values = run(tasks, seeds)
+    return {name: np.stack([values[f"{name}_{step}"].numpy()
+                            for step in range(max_steps + 1)], axis=1)
+            for name in metrics}
+  return call
+
+
+def query_losses_by_step(learner, tasks, seeds, max_steps,
+                         deterministic=False, jit_compile=True):
+  """Per-task query losses after 0..max_steps inner steps.
+
+  Returns:
+    A numpy array [tasks, max_steps + 1].
+  """
+  evaluate = metrics_by_step(learner, max_steps, {"loss": learner.loss_fn},
+                             deterministic, jit_compile)
+  return evaluate(tasks, seeds)["loss"]
 
 
 def evaluate_sinusoid(learner, task_distribution_for_shots, shots_list,
@@ -126,16 +135,13 @@ def evaluate_classification(learner, sampler, num_tasks=600, num_steps=1,
     summaries as `summarize` gives them, after `num_steps` steps.
   """
   episodes, seeds = sampler.evaluation_tasks(num_tasks, seed)
-  accuracies, losses = [], []
-  for start in range(0, num_tasks, chunk):
-    part = tf.nest.map_structure(lambda t: t[start:start + chunk], episodes)
-    part_seeds = seeds[start:start + chunk]
-    accuracies.append(query_losses_by_step(
-        learner, part, part_seeds, num_steps, deterministic, jit_compile,
-        metric=accuracy))
-    losses.append(query_losses_by_step(
-        learner, part, part_seeds, num_steps, deterministic, jit_compile))
-  accuracies, losses = np.concatenate(accuracies), np.concatenate(losses)
+  evaluate = metrics_by_step(
+      learner, num_steps, {"accuracy": accuracy, "loss": learner.loss_fn},
+      deterministic, jit_compile)
+  parts = [evaluate(tf.nest.map_structure(lambda t: t[i:i + chunk], episodes),
+                    seeds[i:i + chunk]) for i in range(0, num_tasks, chunk)]
+  accuracies = np.concatenate([part["accuracy"] for part in parts])
+  losses = np.concatenate([part["loss"] for part in parts])
   return {"accuracy": summarize(accuracies[:, -1]),
           "loss": summarize(losses[:, -1]),
           "accuracy_by_step": {str(step): summarize(accuracies[:, step])
