@@ -75,3 +75,48 @@ def task_from_points(x, y, shots, num_query=None):
         f"task has {available} points.")
   end = None if num_query is None else shots + num_query
   return Task(x[:shots], y[:shots], x[shots:end], y[shots:end])
+
+
+def task_seeds(seed, index):
+  """(data seed, learner seed) of task `index` of the stream `seed`.
+
+  The data seed draws the task itself; the learner seed (int32 [2]) seeds
+  what the learner samples for it (masks).
+  """
+  stream = tf.stack([tf.cast(seed, tf.int64), tf.cast(index, tf.int64)])
+  data_seed, learner_seed = tf.unstack(
+      tf.random.experimental.stateless_split(stream, 2))
+  return data_seed, tf.cast(learner_seed, tf.int32)
+
+
+def task_stream(sample, seed, batch_size, start_batch=0, num_batches=None):
+  """Batches of `(tasks, learner_seeds)` from batch `start_batch` on.
+
+  Task i of the stream is `sample(data seed of (seed, i))`, a pure function
+  of (seed, i): a run restarted at batch n sees exactly what an
+  uninterrupted one did, and the learner seeds ([batch, 2] int32) go with
+  their tasks to whichever replica takes them.
+
+  Args:
+    sample: `data_seed -> Task` of one task.
+    seed: the stream's seed.
+    batch_size: tasks per batch (the batch shape is static).
+    start_batch: the first batch.
+    num_batches: how many (None: endless).
+  """
+  if batch_size < 1:
+    raise ValueError(f"batch_size must be >= 1; received {batch_size}.")
+  start = start_batch * batch_size
+  if num_batches is None:
+    indices = tf.data.Dataset.counter(start)
+  else:
+    indices = tf.data.Dataset.range(start, start + num_batches * batch_size)
+
+  def element(index):
+    data_seed, learner_seed = task_seeds(seed, index)
+    return sample(data_seed), learner_seed
+
+  return (indices.map(element, num_parallel_calls=tf.data.AUTOTUNE,
+                      deterministic=True)
+          .batch(batch_size, drop_remainder=True)
+          .prefetch(tf.data.AUTOTUNE))

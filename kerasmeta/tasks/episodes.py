@@ -14,6 +14,7 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
+from kerasmeta.tasks import base
 from kerasmeta.tasks.base import Task
 
 
@@ -109,36 +110,13 @@ class EpisodeSampler:
                        f"received {height}x{width}.")
     return [height, width, channels]
 
-  @staticmethod
-  def task_seeds(seed, index):
-    """(data seed, learner seed) of episode `index` of the stream `seed`."""
-    stream = tf.stack([tf.cast(seed, tf.int64), tf.cast(index, tf.int64)])
-    data_seed, learner_seed = tf.unstack(
-        tf.random.experimental.stateless_split(stream, 2))
-    return data_seed, tf.cast(learner_seed, tf.int32)
-
   def dataset(self, seed, batch_size, start_batch=0, num_batches=None):
     """Batches of `(episodes, learner_seeds)` from batch `start_batch` on.
 
-    The same contract as `SinusoidTasks.dataset`: episode i of the stream is
-    a pure function of (seed, i).
+    The same contract as `SinusoidTasks.dataset` (`base.task_stream`).
     """
-    if batch_size < 1:
-      raise ValueError(f"batch_size must be >= 1; received {batch_size}.")
-    start = start_batch * batch_size
-    if num_batches is None:
-      indices = tf.data.Dataset.counter(start)
-    else:
-      indices = tf.data.Dataset.range(start, start + num_batches * batch_size)
-
-    def element(index):
-      data_seed, learner_seed = self.task_seeds(seed, index)
-      return self.sample(data_seed), learner_seed
-
-    return (indices.map(element, num_parallel_calls=tf.data.AUTOTUNE,
-                        deterministic=True)
-            .batch(batch_size, drop_remainder=True)
-            .prefetch(tf.data.AUTOTUNE))
+    return base.task_stream(self.sample, seed, batch_size, start_batch,
+                            num_batches)
 
   def evaluation_tasks(self, num_tasks, seed):
     """`(episodes, learner_seeds)`: a fixed batch of held-out episodes."""

@@ -11,6 +11,7 @@ import math
 
 import tensorflow as tf
 
+from kerasmeta.tasks import base
 from kerasmeta.tasks.base import Task
 
 VARIANTS = ("mtnet", "maml")
@@ -82,14 +83,6 @@ class SinusoidTasks:
     return Task(x[:self.shots], y[:self.shots], x[self.shots:],
                 y[self.shots:])
 
-  @staticmethod
-  def task_seeds(seed, index):
-    """(data seed, learner seed) of task `index` of the stream `seed`."""
-    stream = tf.stack([tf.cast(seed, tf.int64), tf.cast(index, tf.int64)])
-    data_seed, learner_seed = tf.unstack(
-        tf.random.experimental.stateless_split(stream, 2))
-    return data_seed, tf.cast(learner_seed, tf.int32)
-
   def dataset(self, seed, batch_size, start_batch=0, num_batches=None):
     """Batches of `(tasks, task_seeds)`, starting at batch `start_batch`.
 
@@ -97,21 +90,8 @@ class SinusoidTasks:
     [batch, 2]) seed whatever the learner samples for that task (masks), so
     a run restarted at batch n sees exactly what an uninterrupted one did.
     """
-    if batch_size < 1:
-      raise ValueError(f"batch_size must be >= 1; received {batch_size}.")
-    start = start_batch * batch_size
-    stop = None if num_batches is None else start + num_batches * batch_size
-    indices = tf.data.Dataset.range(start, stop) if stop is not None else \
-        tf.data.Dataset.counter(start)
-
-    def element(index):
-      data_seed, learner_seed = self.task_seeds(seed, index)
-      return self.sample(data_seed), learner_seed
-
-    return (indices.map(element, num_parallel_calls=tf.data.AUTOTUNE,
-                        deterministic=True)
-            .batch(batch_size, drop_remainder=True)
-            .prefetch(tf.data.AUTOTUNE))
+    return base.task_stream(self.sample, seed, batch_size, start_batch,
+                            num_batches)
 
   def evaluation_tasks(self, num_tasks, seed):
     """`(tasks, task_seeds, data_seeds)`: a fixed set of held-out tasks.
@@ -121,7 +101,7 @@ class SinusoidTasks:
     """
     indices = tf.range(num_tasks, dtype=tf.int64)
     data_seeds, learner_seeds = tf.map_fn(
-        lambda i: self.task_seeds(seed, i), indices,
+        lambda i: base.task_seeds(seed, i), indices,
         fn_output_signature=(tf.int64, tf.int32))
     tasks = tf.map_fn(self.sample, data_seeds,
                       fn_output_signature=Task(*[tf.float32] * 4))
