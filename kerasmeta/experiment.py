@@ -14,8 +14,8 @@ from kerasmeta import algorithms
 from kerasmeta import models
 from kerasmeta import tasks as tasks_lib
 
-TASKS = ("sinusoid", "glyphs")
-CLASSIFICATION_TASKS = ("glyphs",)
+TASKS = ("sinusoid", "glyphs", "omniglot")
+CLASSIFICATION_TASKS = ("glyphs", "omniglot")
 MODELS = ("mlp", "conv4")
 
 
@@ -59,16 +59,8 @@ def task_distribution(config, shots=None, split="train"):
     return tasks_lib.SinusoidTasks(
         shots=shots, num_query=config.get("num_query"),
         variant=config.get("task_variant", "mtnet"))
-  if config.task == "glyphs":
-    glyph_config = tasks_lib.glyphs.GlyphConfig(
-        num_alphabets=config.glyphs.num_alphabets,
-        characters_per_alphabet=config.glyphs.characters_per_alphabet,
-        samples_per_character=config.glyphs.samples_per_character,
-        size=int(config.input_shape[0]), seed=config.glyphs.seed)
-    images = tasks_lib.glyphs.generate(
-        glyph_config, cache_dir=os.path.expanduser(config.data_dir) or None)
-    parts = dict(zip(("train", "validation", "test"),
-                     tasks_lib.glyphs.split_by_alphabet(images, glyph_config)))
+  if config.task in CLASSIFICATION_TASKS:
+    parts = _class_splits(config)
     if split not in parts:
       raise ValueError(f"split must be one of {sorted(parts)}; received "
                        f"{split!r}.")
@@ -76,6 +68,23 @@ def task_distribution(config, shots=None, split="train"):
         parts[split], ways=config.ways, shots=shots,
         queries=config.num_query, rotations=tuple(config.rotations))
   raise ValueError(f"Unknown task {config.task!r}.")
+
+
+def _class_splits(config):
+  """{"train", "validation", "test"}: the image classes of each split."""
+  data_dir = os.path.expanduser(config.data_dir) if config.data_dir else None
+  size = int(config.input_shape[0])
+  if config.task == "omniglot":
+    return tasks_lib.omniglot.load(config.omniglot_protocol,
+                                   data_dir=data_dir, size=size)
+  glyph_config = tasks_lib.glyphs.GlyphConfig(
+      num_alphabets=config.glyphs.num_alphabets,
+      characters_per_alphabet=config.glyphs.characters_per_alphabet,
+      samples_per_character=config.glyphs.samples_per_character,
+      size=size, seed=config.glyphs.seed)
+  images = tasks_lib.glyphs.generate(glyph_config, cache_dir=data_dir)
+  return dict(zip(("train", "validation", "test"),
+                  tasks_lib.glyphs.split_by_alphabet(images, glyph_config)))
 
 
 def build_model(config):

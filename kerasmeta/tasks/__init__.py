@@ -1,6 +1,7 @@
 """Task distributions."""
 
 from kerasmeta.tasks import glyphs
+from kerasmeta.tasks import omniglot
 from kerasmeta.tasks.base import Task
 from kerasmeta.tasks.base import task_from_points
 from kerasmeta.tasks.base import validate_task

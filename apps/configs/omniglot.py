@@ -1,0 +1,28 @@
+r"""Omniglot few-shot classification through tensorflow-datasets.
+
+MT-net's settings: 28x28, conv4 with 64 filters, rotations as classes,
+5-way meta-batch 32 with alpha 0.4, one inner step (20-way: meta-batch 16,
+alpha 0.1, set with --config.ways=20 --config.meta_batch_size=16
+--config.inner_learning_rate=0.1):
+
+  python -m apps.meta_train --config=apps/configs/omniglot.py:mtnet \
+      --config.ways=5 --config.shots=1 --workdir=/tmp/omniglot_mtnet \
+      [--config.data_dir=~/tensorflow_datasets]
+
+tfds downloads Omniglot on first use. --config.omniglot_protocol=maml (the
+MAML reference's 1,100 / 100 / 423 character split) or background
+(background alphabets for training, evaluation alphabets for testing).
+VARIANT: maml, fomaml, meta_sgd, mnet, tnet, mtnet.
+"""
+
+from apps.configs import glyphs
+
+
+def get_config(variant="mtnet"):
+  config = glyphs.get_config(variant)
+  config.task = "omniglot"
+  config.omniglot_protocol = "maml"
+  config.data_dir = ""  # tfds' default, ~/tensorflow_datasets
+  del config["glyphs"]
+  config.num_meta_steps = 40000
+  return config
