@@ -21,7 +21,8 @@ def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
     workdir: a meta_train workdir.
     trainer: the `Trainer` of a run still in memory (else one is rebuilt
       from workdir/config.json and restored).
-    num_tasks, seed, shots: override config.eval's held-out tasks.
+    num_tasks, seed: override config.eval's held-out tasks.
+    shots: the K values of a regression evaluation (default config.eval's).
     output_name: the JSON file written in the workdir.
     plot: also write eval.png.
   """
@@ -30,65 +31,75 @@ def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
     trainer = training.Trainer(experiment.load_config(workdir), workdir)
     if trainer.restore() == 0:
       raise FileNotFoundError(f"No checkpoint in {workdir!r} to evaluate.")
-  config, learner = trainer.config, trainer.learner
-  eval_config = config.eval
-  seed = eval_config.seed if seed is None else seed
-  jit_compile = training.resolve_jit_compile(config.get("jit_compile", "auto"),
-                                             learner.model)
-  if config.task in experiment.CLASSIFICATION_TASKS:
-    return _evaluate_classification(workdir, trainer, num_tasks, seed,
-                                    output_name, plot, jit_compile, began)
-  results = evaluation.evaluate_sinusoid(
-      learner, lambda k: experiment.task_distribution(config, shots=k),
-      shots or eval_config.shots,
-      num_tasks=num_tasks or eval_config.num_tasks,
-      max_steps=eval_config.max_inner_steps, seed=seed,
-      deterministic=eval_config.deterministic_masks,
-      jit_compile=jit_compile)
+  config = trainer.config
+  seed = config.eval.seed if seed is None else seed
+  num_tasks = num_tasks or config.eval.num_tasks
+  evaluate = _classification if config.task in \
+      experiment.CLASSIFICATION_TASKS else _regression
+  results, draw, summary = evaluate(trainer, num_tasks, seed, shots)
   output = {"config": config.to_dict(), "step": trainer.step,
             "eval_seed": seed, "results": results}
   with tf.io.gfile.GFile(os.path.join(workdir, output_name), "w") as f:
     json.dump(output, f, indent=2, default=list)
   if plot:
-    plotting.plot_sinusoid_adaptation(
-        learner, experiment.task_distribution(config),
-        os.path.join(workdir, "eval.png"),
-        num_tasks=eval_config.num_plot_tasks, seed=seed,
-        steps=sorted({0, config.num_inner_steps,
-                      eval_config.max_inner_steps}),
-        deterministic=eval_config.deterministic_masks)
-  for k, by_step in results.items():
-    logging.info("K=%s: %s", k, ", ".join(
-        f"{s} steps {v['mean']:.3f}±{v['ci95']:.3f}"
-        for s, v in by_step.items() if s in ("0", "1", "10")))
-  logging.info("Wrote %s in %s in %.1fs.", output_name, workdir,
+    draw(os.path.join(workdir, "eval.png"))
+  logging.info("%s; wrote %s in %s in %.1fs.", summary, output_name, workdir,
                time.perf_counter() - began)
   return output
 
 
-def _evaluate_classification(workdir, trainer, num_tasks, seed, output_name,
-                             plot, jit_compile, began):
+def _jit_compile(trainer):
+  return training.resolve_jit_compile(
+      trainer.config.get("jit_compile", "auto"), trainer.learner.model)
+
+
+def _regression(trainer, num_tasks, seed, shots):
+  """Query loss after 0..N steps at each K; a plot of a few tasks."""
+  config, learner = trainer.config, trainer.learner
+  eval_config = config.eval
+  results = evaluation.evaluate_sinusoid(
+      learner, lambda k: experiment.task_distribution(config, shots=k),
+      shots or eval_config.shots, num_tasks=num_tasks,
+      max_steps=eval_config.max_inner_steps, seed=seed,
+      deterministic=eval_config.deterministic_masks,
+      jit_compile=_jit_compile(trainer))
+
+  def draw(path):
+    plotting.plot_sinusoid_adaptation(
+        learner, experiment.task_distribution(config), path,
+        num_tasks=eval_config.num_plot_tasks, seed=seed,
+        steps=sorted({0, config.num_inner_steps,
+                      eval_config.max_inner_steps}),
+        deterministic=eval_config.deterministic_masks)
+
+  summary = "; ".join(
+      f"K={k}: " + ", ".join(f"{s} steps {v['mean']:.3f}±{v['ci95']:.3f}"
+                             for s, v in by_step.items()
+                             if s in ("0", "1", "10"))
+      for k, by_step in results.items())
+  return results, draw, summary
+
+
+def _classification(trainer, num_tasks, seed, shots):
   """Accuracy over held-out episodes of the test classes."""
+  del shots  # episodes have the config's K
   config, learner = trainer.config, trainer.learner
   eval_config = config.eval
   sampler = experiment.task_distribution(config, split="test")
   results = evaluation.evaluate_classification(
-      learner, sampler, num_tasks=num_tasks or eval_config.num_tasks,
+      learner, sampler, num_tasks=num_tasks,
       num_steps=eval_config.num_inner_steps, seed=seed,
-      deterministic=eval_config.deterministic_masks, jit_compile=jit_compile)
-  output = {"config": config.to_dict(), "step": trainer.step,
-            "eval_seed": seed, "results": results}
-  with tf.io.gfile.GFile(os.path.join(workdir, output_name), "w") as f:
-    json.dump(output, f, indent=2, default=list)
-  if plot:
-    plotting.plot_episodes(learner, sampler, os.path.join(workdir,
-                                                          "eval.png"),
+      deterministic=eval_config.deterministic_masks,
+      jit_compile=_jit_compile(trainer))
+
+  def draw(path):
+    plotting.plot_episodes(learner, sampler, path,
                            num_tasks=eval_config.num_plot_tasks, seed=seed,
                            num_steps=eval_config.num_inner_steps,
                            deterministic=eval_config.deterministic_masks)
+
   accuracy = results["accuracy"]
-  logging.info("%d-way %d-shot accuracy after %d steps: %.4f ± %.4f; wrote "
-               "%s in %.1fs.", config.ways, config.shots,
-               eval_config.num_inner_steps, accuracy["mean"],
-               accuracy["ci95"], output_name, time.perf_counter() - began)
-  return output
+  summary = (f"{config.ways}-way {config.shots}-shot accuracy after "
+             f"{eval_config.num_inner_steps} steps: {accuracy['mean']:.4f} ± "
+             f"{accuracy['ci95']:.4f}")
+  return results, draw, summary

@@ -119,8 +119,7 @@ class BatchedGradientMasks:
       return [None if m is None else m[tf.newaxis] for m in sampled]
 
     def one_task(seed):
-      sampled = self.masks.sample(
-          [tf.zeros(s) for s in shapes], seed, step)
+      sampled = self.masks.sample_for_shapes(shapes, seed, step)
       return [sampled[i] for i in chosen]
 
     dtypes = [unbatched[i].dtype for i in chosen]

@@ -60,3 +60,9 @@ def is_chief(strategy):
   task_type, task_id = resolver.task_type, resolver.task_id
   return task_type == "chief" or (task_type == "worker" and task_id == 0 and
                                   "chief" not in resolver.cluster_spec().jobs)
+
+
+def is_distributed(strategy):
+  """Whether `strategy` is anything but the default, undistributed one."""
+  return tf.distribute.has_strategy() or \
+      strategy is not tf.distribute.get_strategy()

@@ -70,8 +70,25 @@ def task_distribution(config, shots=None, split="train"):
   raise ValueError(f"Unknown task {config.task!r}.")
 
 
+_CLASS_SPLITS = {}
+
+
 def _class_splits(config):
-  """{"train", "validation", "test"}: the image classes of each split."""
+  """{"train", "validation", "test"}: the image classes of each split.
+
+  Loaded (or generated) once per process and data config: the trainer and
+  the evaluator of one run ask for different splits of the same data.
+  """
+  fields = ["task", "data_dir", "input_shape", "omniglot_protocol", "glyphs"]
+  key = json.dumps({f: config.get(f) for f in fields}, sort_keys=True,
+                   default=lambda v: v.to_dict() if hasattr(v, "to_dict")
+                   else list(v))
+  if key not in _CLASS_SPLITS:
+    _CLASS_SPLITS[key] = _load_class_splits(config)
+  return _CLASS_SPLITS[key]
+
+
+def _load_class_splits(config):
   data_dir = os.path.expanduser(config.data_dir) if config.data_dir else None
   size = int(config.input_shape[0])
   if config.task == "omniglot":

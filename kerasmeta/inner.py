@@ -48,20 +48,24 @@ class GradientMasks:
     return tf.broadcast_to(mask, weight_shape)
 
   def sample(self, params, seed, step=None):
-    """Masks for `params` (None where unmasked).
+    """Masks for `params` (None where unmasked); see `sample_for_shapes`."""
+    return self.sample_for_shapes([tf.shape(p) for p in params], seed, step)
+
+  def sample_for_shapes(self, shapes, seed, step=None):
+    """Masks for adapted tensors of `shapes` (None where unmasked).
 
     Args:
-      params: the current adapted tensors.
+      shapes: the shapes of the adapted tensors.
       seed: the task's stateless seed, int32 [2].
       step: None for the masks sampled once per task (unit masks), or the
         inner step for the per-step masks (per-weight masks).
 
     Returns:
-      A list aligned with `params`: a mask tensor, or None where this call
+      A list aligned with `shapes`: a mask tensor, or None where this call
       samples no mask.
     """
     out = []
-    for index, (spec, param) in enumerate(zip(self.specs, params)):
+    for index, (spec, shape) in enumerate(zip(self.specs, shapes)):
       if spec is None or spec.per_step != (step is not None):
         out.append(None)
         continue
@@ -71,7 +75,7 @@ class GradientMasks:
       sub_seed = tf.random.experimental.stateless_fold_in(seed, logits_index)
       if step is not None:
         sub_seed = tf.random.experimental.stateless_fold_in(sub_seed, step)
-      out.append(self._sample(spec, tf.shape(param), sub_seed))
+      out.append(self._sample(spec, shape, sub_seed))
     return out
 
   def _logits_index(self, spec, index):

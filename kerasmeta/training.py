@@ -49,8 +49,7 @@ class Trainer:
     # Under multi-worker training every worker checkpoints (saving is a
     # collective), but only the chief writes into the workdir itself.
     self.is_chief = distribute.is_chief(self.strategy)
-    self.distributed = tf.distribute.has_strategy() or \
-        self.strategy is not tf.distribute.get_strategy()
+    self.distributed = distribute.is_distributed(self.strategy)
     if not self.is_chief:
       workdir = os.path.join(
           workdir, f"worker_{self.strategy.cluster_resolver.task_id}")
@@ -248,7 +247,8 @@ def make_train_step(learner, optimizer, strategy, global_batch_size,
       "auto" (see `resolve_jit_compile`).
 
   Returns:
-    A `tf.function` taking `(tasks, seeds)` (distributed or not).
+    A callable taking a `(tasks, seeds)` batch (distributed or not) and
+    returning the metrics.
   """
   variables = learner.trainable_variables
   jit_compile = resolve_jit_compile(jit_compile, learner.model)
@@ -264,8 +264,7 @@ def make_train_step(learner, optimizer, strategy, global_batch_size,
   def scaled(metrics):
     return {name: value / global_batch_size for name, value in metrics.items()}
 
-  if strategy is tf.distribute.get_strategy() and \
-      not tf.distribute.has_strategy():
+  if not distribute.is_distributed(strategy):
     # No distribution: one XLA cluster holds the whole step, the optimiser's
     # update included, and nothing wraps it.
     @tf.function(jit_compile=jit_compile)
