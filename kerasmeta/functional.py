@@ -4,8 +4,8 @@ Every weight has one role (DESIGN.md): *adapted* weights change in the inner
 loop (MAML's theta), *meta* weights are fixed during adaptation and learned
 by the outer loop (T matrices, mask logits, warp layers), *state* weights
 are neither (batch-norm moving statistics). Layers declare their meta
-weights through a `meta_weights` property; every other trainable weight is
-adapted.
+weights through a `meta_weights` property (or are marked warp layers, `is_warp`); every other
+trainable weight is adapted.
 
 `call_with_weights` evaluates a model with substituted values for its
 adapted weights through `stateless_call`, so the inner loop works on plain
@@ -44,6 +44,8 @@ def meta_weight_ids(model):
   for layer in _all_layers(model):
     for weight in getattr(layer, "meta_weights", ()) or ():
       ids.add(id(weight))
+    if getattr(layer, "is_warp", False):  # `designate_warp_layers`
+      ids.update(id(weight) for weight in layer.trainable_weights)
   return ids
 
 
@@ -69,7 +71,7 @@ def mask_specs(model, adapted=None):
 
 
 def call_with_weights(model, adapted_values, inputs, training=False,
-                      roles=None):
+                      roles=None, meta_values=None):
   """Evaluates `model(inputs)` with `adapted_values` for its adapted weights.
 
   Meta weights are read from their variables, so gradients reach them
@@ -84,6 +86,9 @@ def call_with_weights(model, adapted_values, inputs, training=False,
     inputs: the model's inputs.
     training: passed to the model's layers.
     roles: `weight_roles(model)`, to skip recomputing it.
+    meta_values: None to read the meta weights from their variables, or
+      tensors in `roles.meta` order to use instead (e.g. stop-gradient
+      copies, so that an objective trains only the adapted weights).
 
   Returns:
     The model's outputs.
@@ -95,6 +100,12 @@ def call_with_weights(model, adapted_values, inputs, training=False,
         f"Expected {len(roles.adapted)} adapted values for model "
         f"{model.name!r}; received {len(adapted_values)}.")
   substitute = {id(w): v for w, v in zip(roles.adapted, adapted_values)}
+  if meta_values is not None:
+    meta_values = list(meta_values)
+    if len(meta_values) != len(roles.meta):
+      raise ValueError(f"Expected {len(roles.meta)} meta values for model "
+                       f"{model.name!r}; received {len(meta_values)}.")
+    substitute.update({id(w): v for w, v in zip(roles.meta, meta_values)})
   trainable_values = [substitute.get(id(w), w.value)
                       for w in model.trainable_variables]
   state_values = [w.value for w in model.non_trainable_variables]

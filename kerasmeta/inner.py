@@ -97,27 +97,42 @@ def _as_rates(learning_rate, params):
 
 
 def sgd_step(loss_fn, params, rates, *, first_order=False, task_masks=None,
-             step_masks=None):
-  """One step of (masked, preconditioned) SGD. Returns (new params, loss)."""
+             step_masks=None, momentum=None, velocities=None):
+  """One step of (masked, preconditioned) SGD.
+
+  With `momentum` (a scalar, possibly a learned tensor) the step is heavy
+  ball: `v <- momentum * v + g; theta <- theta - rate * v`.
+
+  Returns:
+    `(new params, loss)`, or `(new params, loss, new velocities)` with
+    momentum.
+  """
   with tf.GradientTape() as tape:
     tape.watch(params)
     loss = loss_fn(params)
   grads = tape.gradient(loss, params,
                         unconnected_gradients=tf.UnconnectedGradients.ZERO)
-  new_params = []
+  new_params, new_velocities = [], []
   for index, (param, grad, rate) in enumerate(zip(params, grads, rates)):
     if first_order:
       grad = tf.stop_gradient(grad)
     for masks in (task_masks, step_masks):
       if masks is not None and masks[index] is not None:
         grad = masks[index] * grad
+    if momentum is not None:
+      coefficient = (tf.cast(momentum, grad.dtype) if tf.is_tensor(momentum)
+                     else tf.constant(momentum, grad.dtype))
+      grad = coefficient * velocities[index] + grad
+      new_velocities.append(grad)
     new_params.append(param - rate * grad)
+  if momentum is not None:
+    return new_params, loss, new_velocities
   return new_params, loss
 
 
 def adapt(loss_fn, params, num_steps, learning_rate, *, first_order=False,
           masks=None, seed=None, return_trajectory=False, max_steps=None,
-          unroll=False):
+          unroll=False, momentum=None):
   """Adapts `params` by `num_steps` steps of SGD on `loss_fn`.
 
   Args:
@@ -135,12 +150,16 @@ def adapt(loss_fn, params, num_steps, learning_rate, *, first_order=False,
       instead of a `tf.while_loop`: XLA then fuses across steps (about 20%
       faster for small learners), but the graph and compile time grow with
       the number of steps.
+    momentum: None for plain SGD, or the heavy-ball coefficient (a scalar,
+      possibly a learned tensor; velocities start at zero).
 
   Returns:
     `(params, losses)`: the adapted tensors and the support loss before each
     step (a [num_steps] tensor); with `return_trajectory`, `(params, losses,
     trajectory)` where `trajectory[i]` is a [num_steps + 1, ...] tensor of
-    param i at steps 0..num_steps.
+    param i at steps 0..num_steps. With `momentum`, the trajectory also
+    holds each param's velocity at steps 0..num_steps, after the params:
+    `trajectory[n + i]` for n params (see `split_trajectory`).
   """
   params = [tf.convert_to_tensor(p) for p in params]
   if not params:
@@ -162,13 +181,23 @@ def adapt(loss_fn, params, num_steps, learning_rate, *, first_order=False,
   if max_steps == 0:
     empty = tf.zeros([0], params[0].dtype)
     if return_trajectory:
-      return params, empty, [p[tf.newaxis] for p in params]
+      zeros = [tf.zeros_like(p) for p in params] if momentum is not None \
+          else []
+      return params, empty, [p[tf.newaxis] for p in params + zeros]
     return params, empty
 
+  num_params = len(params)
+  if momentum is not None:
+    # The carried state is params followed by their velocities.
+    params = params + [tf.zeros_like(p) for p in params]
+
   def step_fn(step, current):
-    step_masks = masks.sample(current, seed, step) if has_step_masks else None
-    new, loss = sgd_step(loss_fn, current, rates, first_order=first_order,
-                         task_masks=task_masks, step_masks=step_masks)
+    weights = current[:num_params]
+    step_masks = masks.sample(weights, seed, step) if has_step_masks else None
+    out = sgd_step(loss_fn, weights, rates, first_order=first_order,
+                   task_masks=task_masks, step_masks=step_masks,
+                   momentum=momentum, velocities=current[num_params:])
+    new, loss = out[0] + (out[2] if momentum is not None else []), out[1]
     return [tf.ensure_shape(n, p.shape) for n, p in zip(new, params)], loss
 
   if unroll and isinstance(max_steps, int) and num_steps.shape == () and \
@@ -180,9 +209,9 @@ def adapt(loss_fn, params, num_steps, learning_rate, *, first_order=False,
       trajectory.append(current)
     losses = tf.stack(losses)
     if return_trajectory:
-      return current, losses, [tf.stack(values) for values in
-                               zip(*trajectory)]
-    return current, losses
+      return current[:num_params], losses, [tf.stack(values) for values in
+                                            zip(*trajectory)]
+    return current[:num_params], losses
 
   losses = tf.TensorArray(params[0].dtype, size=max_steps,
                           element_shape=tf.TensorShape([]))
@@ -201,5 +230,13 @@ def adapt(loss_fn, params, num_steps, learning_rate, *, first_order=False,
       maximum_iterations=max_steps)
   losses = losses.stack()[:num_steps]
   if return_trajectory:
-    return params, losses, [t.stack()[:num_steps + 1] for t in trajectory]
-  return params, losses
+    return params[:num_params], losses, [t.stack()[:num_steps + 1]
+                                         for t in trajectory]
+  return params[:num_params], losses
+
+
+def split_trajectory(trajectory, num_params):
+  """`(param trajectories, velocity trajectories or None)` of `adapt`."""
+  if len(trajectory) == num_params:
+    return trajectory, None
+  return trajectory[:num_params], trajectory[num_params:]

@@ -36,3 +36,20 @@ def task_seeds(num_tasks, seed=0):
 
 def unbatch(tasks, index):
   return Task(*[t[index] for t in tasks])
+
+
+def finite_difference_gradients(objective, variables, epsilon=1e-6):
+  """Central differences of `objective()` (a float) in each variable entry."""
+  gradients = []
+  for variable in variables:
+    original = np.array(variable.numpy())
+    gradient = np.zeros_like(original)
+    for index in np.ndindex(original.shape):
+      for sign in (1, -1):
+        shifted = original.copy()
+        shifted[index] += sign * epsilon
+        variable.assign(shifted)
+        gradient[index] += sign * float(objective())
+      variable.assign(original)
+    gradients.append(gradient / (2 * epsilon))
+  return gradients

@@ -154,3 +154,25 @@ def test_unrolled_steps_equal_the_loop(mask):
   for looped, unrolled in zip(*results):
     for a, b in zip(looped, unrolled):
       np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_momentum_steps_are_heavy_ball_and_trajectory_holds_velocities():
+  a = np.array([[2.0, 0.5], [0.5, 1.0]])
+  loss = lambda params: 0.5 * tf.reduce_sum(
+      params[0] * tf.linalg.matvec(tf.constant(a), params[0]))
+  start = np.array([1.0, -2.0])
+  alpha, mu = 0.1, 0.9
+  final, _, trajectory = km.inner.adapt(
+      loss, [tf.constant(start)], 3, alpha, momentum=mu,
+      return_trajectory=True)
+  theta, velocity = start, np.zeros(2)
+  thetas, velocities = [theta], [velocity]
+  for _ in range(3):
+    velocity = mu * velocity + a @ theta
+    theta = theta - alpha * velocity
+    thetas.append(theta)
+    velocities.append(velocity)
+  params, buffers = km.inner.split_trajectory(trajectory, 1)
+  np.testing.assert_allclose(final[0], theta, rtol=1e-12)
+  np.testing.assert_allclose(params[0], np.stack(thetas), rtol=1e-12)
+  np.testing.assert_allclose(buffers[0], np.stack(velocities), rtol=1e-12)

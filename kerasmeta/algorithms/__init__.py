@@ -2,15 +2,30 @@
 
 from kerasmeta.algorithms.base import MetaLearner
 from kerasmeta.algorithms.base import map_tasks
+from kerasmeta.algorithms.leap import Leap
+from kerasmeta.algorithms.leap import leap_objective
 from kerasmeta.algorithms.maml import FOMAML
 from kerasmeta.algorithms.maml import MAML
 from kerasmeta.algorithms.meta_sgd import LearningRates
 from kerasmeta.algorithms.meta_sgd import MetaSGD
+from kerasmeta.algorithms.replay import ReplayBuffer
+from kerasmeta.algorithms.reptile import Reptile
+from kerasmeta.algorithms.reptile import reptile_objective
+from kerasmeta.algorithms.warpgrad import InnerOptimizer
+from kerasmeta.algorithms.warpgrad import WarpGrad
+from kerasmeta.algorithms.warpgrad import WarpLeap
+from kerasmeta.algorithms.warpgrad import WarpMAML
+from kerasmeta.algorithms.warpgrad import warp_objective
 
 ALGORITHMS = {
     "maml": MAML,
     "fomaml": FOMAML,
     "meta_sgd": MetaSGD,
+    "reptile": Reptile,
+    "leap": Leap,
+    "warpgrad": WarpGrad,
+    "warp_maml": WarpMAML,
+    "warp_leap": WarpLeap,
 }
 
 

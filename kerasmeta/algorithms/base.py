@@ -107,11 +107,15 @@ class MetaLearner:
     return self.inner_learning_rate if learning_rate is None else \
         learning_rate
 
-  def predict(self, adapted, x, training=None):
-    """The model's outputs on `x` with `adapted` values for adapted weights."""
+  def predict(self, adapted, x, training=None, meta_values=None):
+    """The model's outputs on `x` with `adapted` values for adapted weights.
+
+    `meta_values` replaces the meta weights (see `call_with_weights`).
+    """
     training = self.training if training is None else training
     return functional.call_with_weights(self.model, adapted, x,
-                                        training=training, roles=self.roles)
+                                        training=training, roles=self.roles,
+                                        meta_values=meta_values)
 
   def task_loss_fn(self, x, y):
     """`adapted -> loss of the model on (x, y)`."""
@@ -119,6 +123,10 @@ class MetaLearner:
 
   def initial_values(self):
     return functional.current_values(self.roles.adapted)
+
+  def inner_momentum(self):
+    """The inner loop's heavy-ball momentum; None for plain SGD."""
+    return None
 
   def adapt(self, task, seed=None, num_steps=None, deterministic=False,
             return_trajectory=False, max_steps=None, learning_rate=None):
@@ -145,7 +153,7 @@ class MetaLearner:
         self.initial_values(), num_steps, self.learning_rates(learning_rate),
         first_order=self.first_order, masks=masks, seed=seed,
         return_trajectory=return_trajectory, max_steps=max_steps,
-        unroll=self._unroll(num_steps))
+        unroll=self._unroll(num_steps), momentum=self.inner_momentum())
 
   def _unroll(self, num_steps):
     return isinstance(num_steps, int) and num_steps <= self.unroll_inner_steps
@@ -180,7 +188,7 @@ class MetaLearner:
         first_order=self.first_order,
         masks=batched.BatchedGradientMasks(masks) if masks else None,
         seed=seeds, return_trajectory=return_trajectory, max_steps=max_steps,
-        unroll=self._unroll(num_steps))
+        unroll=self._unroll(num_steps), momentum=self.inner_momentum())
 
   def batched_predict(self, adapted, x):
     """`[tasks, points, ...]` outputs with `[tasks, ...]` adapted values."""
@@ -265,3 +273,14 @@ def map_tasks(fn, tasks, seeds, metric_names, parallel_iterations=None,
   return tf.map_fn(
       per_task, (tuple(tasks), seeds), fn_output_signature=signature,
       parallel_iterations=parallel_iterations or seeds.shape[0] or 10)
+
+
+def gradients(tape, target, variables):
+  """`tape.gradient` with zeros (of each variable's dtype) where unconnected.
+
+  (`UnconnectedGradients.ZERO` trips over Keras 3 variables, whose `dtype`
+  is a string.)
+  """
+  grads = tape.gradient(target, variables)
+  return [tf.zeros(v.shape, tf.as_dtype(v.dtype)) if g is None else g
+          for g, v in zip(grads, variables)]

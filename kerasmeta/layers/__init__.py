@@ -5,3 +5,8 @@ from kerasmeta.layers.masks import most_probable_mask
 from kerasmeta.layers.masks import sample_binary_concrete
 from kerasmeta.layers.tnet import TConv2D
 from kerasmeta.layers.tnet import TDense
+from kerasmeta.layers.warp import ChannelScale
+from kerasmeta.layers.warp import Residual
+from kerasmeta.layers.warp import Warp
+from kerasmeta.layers.warp import designate_warp_layers
+from kerasmeta.layers.warp import warp_block

@@ -16,19 +16,9 @@ def _meta_objective(learner, tasks, seeds):
 
 
 def _finite_difference_gradients(learner, tasks, seeds, epsilon=1e-6):
-  gradients = []
-  for variable in learner.trainable_variables:
-    original = variable.numpy().copy()
-    gradient = np.zeros_like(original)
-    for index in np.ndindex(original.shape):
-      for sign in (1, -1):
-        shifted = original.copy()
-        shifted[index] += sign * epsilon
-        variable.assign(shifted)
-        gradient[index] += sign * _meta_objective(learner, tasks, seeds)
-      variable.assign(original)
-    gradients.append(gradient / (2 * epsilon))
-  return gradients
+  return helpers.finite_difference_gradients(
+      lambda: _meta_objective(learner, tasks, seeds),
+      learner.trainable_variables, epsilon)
 
 
 @pytest.mark.parametrize("inner_steps", [1, 2])

@@ -1,0 +1,92 @@
+"""Leap (Flennerhag et al. 2019): shorten the length of adaptation paths.
+
+Each task's adaptation from theta_0 traces a path through
+`vartheta_k = (theta_k, L(theta_k))`. Leap minimises its length (WarpGrad
+eq. 10), pulling each `vartheta_{k-1}` towards a fixed `sg[vartheta_k]`,
+with the Jacobian of theta_{k-1} with respect to theta_0 taken as the
+identity. The gradient is WarpGrad's eq. 13:
+
+  grad C(theta_0) = - sum_k (dL_k grad L(theta_{k-1}) + dtheta_k)
+                        / ||vartheta_k - vartheta_{k-1}||_2
+
+with `dL_k = L(theta_k) - L(theta_{k-1})`, `dtheta_k = theta_k -
+theta_{k-1}`. `leap_objective` is a surrogate whose gradient is exactly
+that: `theta_{k-1}` enters as `theta_0 + sg[theta_{k-1} - theta_0]`.
+"""
+
+import tensorflow as tf
+
+from kerasmeta.algorithms import base
+from kerasmeta.algorithms import reptile
+
+
+def leap_objective(loss_fn, initial, trajectory, use_loss=True,
+                   epsilon=1e-12):
+  """The Leap path length, differentiable in theta_0 as eq. 13 prescribes.
+
+  Args:
+    loss_fn: `params -> task loss` (the loss whose surface the path lies
+      on; WarpGrad: the task loss with the warp held fixed).
+    initial: theta_0, a list of tensors (gradients flow to them).
+    trajectory: one [K + 1, ...] tensor per param, theta_0 .. theta_K.
+    use_loss: include the loss in vartheta (eq. 10); False measures the
+      path in parameter space alone (the "simplified Leap" of the WarpGrad
+      code).
+    epsilon: keeps the norm's gradient finite for a zero-length segment.
+
+  Returns:
+    A scalar: the sum of the K segment lengths.
+  """
+  trajectory = [tf.stop_gradient(t) for t in trajectory]
+  num_points = tf.shape(trajectory[0])[0]
+
+  def point(index):
+    # theta_index, tied to theta_0 with an identity Jacobian.
+    return [start + tf.stop_gradient(path[index] - start)
+            for start, path in zip(initial, trajectory)]
+
+  tied = [tf.stop_gradient(path[:-1]) - tf.stop_gradient(start) + start
+          for start, path in zip(initial, trajectory)]
+  # sum_k ||sg[theta_k] - theta_{k-1}||^2, with the gradient through theta_0.
+  squared = tf.add_n([
+      tf.reduce_sum(tf.square(tf.stop_gradient(path[1:]) - previous),
+                    axis=tf.range(1, tf.rank(path)))
+      for path, previous in zip(trajectory, tied)])
+  if use_loss:
+    dtype = trajectory[0].dtype
+    losses = tf.map_fn(lambda index: tf.cast(loss_fn(point(index)), dtype),
+                       tf.range(num_points), fn_output_signature=dtype)
+    squared += tf.square(tf.stop_gradient(losses[1:]) - losses[:-1])
+  return tf.reduce_sum(tf.sqrt(squared + epsilon))
+
+
+class Leap(base.MetaLearner):
+  """Leap through the `MetaLearner` interface.
+
+  Args:
+    model, **kwargs: as `MetaLearner` (the inner loop is first order: no
+      gradient flows through it).
+    use_loss: include the loss in the path (eq. 10).
+  """
+
+  name = "leap"
+
+  def __init__(self, model, use_loss=True, **kwargs):
+    kwargs["first_order"] = True
+    super().__init__(model, **kwargs)
+    self.use_loss = bool(use_loss)
+
+  def task_objective(self, task, seed):
+    initial = self.initial_values()
+    adapted, support_losses, trajectory = self.adapt(task, seed,
+                                                     return_trajectory=True)
+    objective = leap_objective(
+        self.task_loss_fn(task.support_x, task.support_y), initial,
+        trajectory, use_loss=self.use_loss)
+    query_loss = self.loss_fn(
+        task.query_y, self.predict([tf.stop_gradient(a) for a in adapted],
+                                   task.query_x))
+    return objective, {
+        "support_loss": reptile._first_support_loss(self, task,  # pylint: disable=protected-access
+                                                    support_losses),
+        "query_loss": tf.stop_gradient(query_loss)}

@@ -1,0 +1,237 @@
+"""Warp layers (Flennerhag et al. 2020, WarpGrad, section 2.2, appendix A).
+
+A warp layer is an ordinary layer whose weights have role *meta*: the inner
+loop never changes them, so backpropagating through them preconditions the
+gradients of the task layers around them (eq. 2). `Warp(layer)` makes every
+trainable weight of any Keras layer meta; the functions below build the warp
+blocks of the paper:
+
+| block                        | paper                                  |
+|------------------------------|----------------------------------------|
+| `linear_warp`                | linear warp (Dense), appendix F        |
+| `conv_warp`                  | 3x3 conv, zero padding (main Omniglot) |
+| `conv_warp(kernel_size=1)`   | 1x1 conv, appendix F                   |
+| `scale_warp`                 | channel-wise scaling (FiLM), app. F    |
+| `conv_bn_warp`               | 3x3 conv + BN (+ ReLU), appendix F     |
+| `residual_conv_warp`         | 2-layer 3x3 conv + BN + residual, F    |
+| `residual_tanh_warp`         | 2-layer tanh MLP + residual, app. J    |
+
+Linear and convolutional warps start at the identity and residual warps at
+zero residual, so a freshly warped model computes what the unwarped model
+computes and meta-training moves away from plain gradient descent.
+
+A model interleaves task and warp layers, `h = w_L o h_L o ... o w_1 o h_1`;
+`designate_warp_layers` instead turns layers of an existing model into warp
+layers (the paper's "model partitioning").
+"""
+
+import keras
+import numpy as np
+
+WARP_BLOCKS = ("linear", "conv", "conv1x1", "scale", "conv_bn",
+               "conv_bn_relu", "residual_conv", "residual_tanh")
+
+
+@keras.saving.register_keras_serializable(package="kerasmeta")
+class Warp(keras.layers.Wrapper):
+  """Wraps a layer and makes all of its trainable weights meta weights.
+
+  Batch-norm moving statistics inside the wrapped layer stay state weights.
+
+  Args:
+    layer: any Keras layer (or model).
+  """
+
+  @property
+  def meta_weights(self):
+    """Every trainable weight of the wrapped layer."""
+    return list(self.layer.trainable_weights)
+
+  def build(self, input_shape=None):
+    if not self.layer.built:
+      self.layer.build(input_shape)
+    self.built = True
+
+  def call(self, inputs, training=None):
+    return self.layer(inputs, training=training)
+
+  def compute_output_shape(self, input_shape):
+    return self.layer.compute_output_shape(input_shape)
+
+
+@keras.saving.register_keras_serializable(package="kerasmeta")
+class ChannelScale(keras.layers.Layer):
+  """`y = x * scale + offset` per channel (last axis); starts at identity."""
+
+  def build(self, input_shape):
+    channels = int(input_shape[-1])
+    self.scale = self.add_weight(name="scale", shape=(channels,),
+                                 initializer="ones")
+    self.offset = self.add_weight(name="offset", shape=(channels,),
+                                  initializer="zeros")
+
+  def call(self, inputs):
+    return inputs * self.scale + self.offset
+
+
+@keras.saving.register_keras_serializable(package="kerasmeta")
+class Residual(keras.layers.Layer):
+  """`y = x + block(x)` for a block that keeps the input's shape.
+
+  Args:
+    block: a Keras layer or model whose output has its input's shape.
+  """
+
+  def __init__(self, block, **kwargs):
+    super().__init__(**kwargs)
+    self.block = block
+
+  def build(self, input_shape):
+    if not self.block.built:
+      self.block.build(input_shape)
+    output_shape = tuple(self.block.compute_output_shape(input_shape))
+    if output_shape[1:] != tuple(input_shape)[1:]:
+      raise ValueError(
+          f"A residual block must keep its input's shape; block "
+          f"{self.block.name!r} maps {tuple(input_shape)} to {output_shape}.")
+
+  def call(self, inputs, training=None):
+    return inputs + self.block(inputs, training=training)
+
+  def compute_output_shape(self, input_shape):
+    return input_shape
+
+  def get_config(self):
+    config = super().get_config()
+    config["block"] = keras.saving.serialize_keras_object(self.block)
+    return config
+
+  @classmethod
+  def from_config(cls, config):
+    config = dict(config)
+    config["block"] = keras.saving.deserialize_keras_object(config["block"])
+    return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="kerasmeta")
+class ConvIdentity(keras.initializers.Initializer):
+  """A conv kernel that maps each channel to itself (centre tap = 1)."""
+
+  def __call__(self, shape, dtype=None):
+    height, width, channels_in, channels_out = shape
+    kernel = np.zeros(shape, dtype="float64")
+    for channel in range(min(channels_in, channels_out)):
+      kernel[height // 2, width // 2, channel, channel] = 1.0
+    return keras.ops.convert_to_tensor(kernel, dtype=dtype or "float32")
+
+
+def linear_warp(units, name=None, dtype=None):
+  """A Dense warp of `units` outputs, identity-initialised."""
+  return Warp(keras.layers.Dense(
+      units, kernel_initializer="identity", dtype=dtype),
+      name=name, dtype=dtype)
+
+
+def conv_warp(filters, kernel_size=3, name=None, dtype=None):
+  """A conv warp (zero padding, stride 1), identity-initialised."""
+  return Warp(keras.layers.Conv2D(
+      filters, kernel_size, padding="same",
+      kernel_initializer=ConvIdentity(), dtype=dtype),
+      name=name, dtype=dtype)
+
+
+def scale_warp(name=None, dtype=None):
+  """Channel-wise scale and offset (a FiLM layer), starting at identity."""
+  return Warp(ChannelScale(dtype=dtype), name=name,
+              dtype=dtype)
+
+
+def conv_bn_warp(filters, relu=False, name=None, dtype=None):
+  """3x3 conv + batch-norm (+ ReLU), the conv starting at identity."""
+  layers = [keras.layers.Conv2D(filters, 3, padding="same",
+                                kernel_initializer=ConvIdentity(), dtype=dtype),
+            keras.layers.BatchNormalization(epsilon=1e-3, momentum=0.9,
+                                            dtype=dtype)]
+  if relu:
+    layers.append(keras.layers.ReLU(dtype=dtype))
+  return Warp(keras.Sequential(layers),
+              name=name,
+              dtype=dtype)
+
+
+def residual_conv_warp(filters, hidden_filters=128, name=None, dtype=None):
+  """`x + BN(conv(ReLU(BN(conv(x)))))`: appendix F's 2-layer residual warp.
+
+  The second batch-norm's scale starts at zero, so the block starts as the
+  identity.
+  """
+  block = keras.Sequential([
+      keras.layers.Conv2D(hidden_filters, 3, padding="same", dtype=dtype),
+      keras.layers.BatchNormalization(epsilon=1e-3, momentum=0.9, dtype=dtype),
+      keras.layers.ReLU(dtype=dtype),
+      keras.layers.Conv2D(filters, 3, padding="same", dtype=dtype),
+      keras.layers.BatchNormalization(epsilon=1e-3, momentum=0.9,
+                                      gamma_initializer="zeros", dtype=dtype),
+  ])
+  return Warp(Residual(block, dtype=dtype),
+              name=name, dtype=dtype)
+
+
+def residual_tanh_warp(units, hidden_units=100, name=None, dtype=None,
+                       seed=None):
+  """`x + W2 tanh(W1 x + b1) + b2`: appendix J's residual warp block.
+
+  The output layer starts at zero, so the block starts as the identity.
+  """
+  block = keras.Sequential([
+      keras.layers.Dense(hidden_units, activation="tanh", dtype=dtype,
+                         kernel_initializer=keras.initializers.GlorotUniform(
+                             seed=seed)),
+      keras.layers.Dense(units, kernel_initializer="zeros", dtype=dtype),
+  ])
+  return Warp(Residual(block, dtype=dtype),
+              name=name, dtype=dtype)
+
+
+def warp_block(kind, channels, name=None, dtype=None):
+  """The warp block called `kind` (see `WARP_BLOCKS`) for `channels`."""
+  builders = {
+      "linear": lambda: linear_warp(channels, name=name, dtype=dtype),
+      "conv": lambda: conv_warp(channels, name=name, dtype=dtype),
+      "conv1x1": lambda: conv_warp(channels, 1, name=name, dtype=dtype),
+      "scale": lambda: scale_warp(name=name, dtype=dtype),
+      "conv_bn": lambda: conv_bn_warp(channels, name=name, dtype=dtype),
+      "conv_bn_relu": lambda: conv_bn_warp(channels, relu=True, name=name,
+                                           dtype=dtype),
+      "residual_conv": lambda: residual_conv_warp(channels, name=name,
+                                                  dtype=dtype),
+      "residual_tanh": lambda: residual_tanh_warp(channels, name=name,
+                                                  dtype=dtype),
+  }
+  if kind not in builders:
+    raise ValueError(f"Unknown warp block {kind!r}; expected one of "
+                     f"{WARP_BLOCKS}.")
+  return builders[kind]()
+
+
+def designate_warp_layers(model, names):
+  """Makes the named layers of `model` warp layers (their weights meta).
+
+  The designation lives on the layer objects, not in the saved model: a
+  model rebuilt from a config needs the same call again.
+
+  Args:
+    model: a built Keras model.
+    names: names of layers of `model`.
+
+  Returns:
+    `model`.
+  """
+  by_name = {layer.name: layer for layer in model._flatten_layers()}  # pylint: disable=protected-access
+  missing = [name for name in names if name not in by_name]
+  if missing:
+    raise ValueError(f"Model {model.name!r} has no layers named {missing}; "
+                     f"it has {sorted(by_name)}.")
+  for name in names:
+    by_name[name].is_warp = True
+  return model

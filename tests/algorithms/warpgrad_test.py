@@ -1,0 +1,203 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kerasmeta as km
+from kerasmeta import algorithms
+from kerasmeta import distribute
+from kerasmeta.layers import warp
+from tests import helpers
+
+
+def _warped_model(seed=0):
+  """x -> Dense(3, tanh) -> tanh residual warp -> Dense(1), float64."""
+  keras.utils.set_random_seed(seed)
+  dtype = "float64"
+  model = keras.Sequential([
+      keras.Input((1,), dtype=dtype),
+      keras.layers.Dense(3, activation="tanh", dtype=dtype,
+                         kernel_initializer=keras.initializers.RandomNormal(
+                             stddev=0.7)),
+      warp.residual_tanh_warp(3, hidden_units=2, dtype=dtype),
+      keras.layers.Dense(1, dtype=dtype),
+  ])
+  # Move the warp off its identity start so that it matters.
+  rng = np.random.default_rng(seed)
+  for weight in model.layers[1].trainable_weights:
+    weight.assign(rng.normal(scale=0.5, size=weight.shape))
+  return model
+
+
+def _objective_pieces(learner, task):
+  support = learner._loss_fn(task.support_x, task.support_y)  # pylint: disable=protected-access
+  query = learner._loss_fn(task.query_x, task.query_y)  # pylint: disable=protected-access
+  return support, query
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_warp_objective_gradient_matches_finite_differences(exact):
+  model = _warped_model()
+  learner = algorithms.WarpGrad(model, init_objective="none",
+                                inner_learning_rate=0.4)
+  task = helpers.unbatch(helpers.random_tasks(1), 0)
+  support, query = _objective_pieces(learner, task)
+  rng = np.random.default_rng(3)
+  theta = [tf.constant(rng.normal(size=w.shape)) for w in
+           learner.roles.adapted]
+  phi = learner.warp_variables
+  with tf.GradientTape() as tape:
+    value, _ = algorithms.warp_objective(support, query, theta, 0.4,
+                                         exact=exact)
+  gradients = tape.gradient(value, phi)
+
+  if exact:  # eq. 7: the step from theta_k depends on phi
+    objective = lambda: algorithms.warp_objective(support, query, theta,
+                                                  0.4)[0]
+  else:  # eq. 8: the step is taken as given, at the current phi
+    stepped, _ = km.inner.sgd_step(support, theta, [0.4] * len(theta))
+    stepped = [tf.constant(s.numpy()) for s in stepped]
+    objective = lambda: query(stepped)
+  expected = helpers.finite_difference_gradients(objective, phi)
+  for gradient, reference in zip(gradients, expected):
+    np.testing.assert_allclose(gradient, reference, rtol=1e-6, atol=1e-9)
+
+
+def test_exact_and_approximate_warp_gradients_differ():
+  model = _warped_model()
+  learner = algorithms.WarpGrad(model, init_objective="none",
+                                inner_learning_rate=0.4)
+  task = helpers.unbatch(helpers.random_tasks(1), 0)
+  support, query = _objective_pieces(learner, task)
+  theta = learner.initial_values()
+  results = []
+  for exact in (True, False):
+    with tf.GradientTape() as tape:
+      value, _ = algorithms.warp_objective(support, query, theta, 0.4,
+                                           exact=exact)
+    results.append(tape.gradient(value, learner.warp_variables))
+  difference = max(float(tf.reduce_max(tf.abs(a - b)))
+                   for a, b in zip(*results))
+  assert difference > 1e-4
+
+
+def test_warp_maml_gives_theta0_maml_gradient_and_phi_the_warp_gradient():
+  tasks, seeds = helpers.random_tasks(2), helpers.task_seeds(2)
+  learner = algorithms.WarpMAML(_warped_model(), num_inner_steps=2,
+                                inner_learning_rate=0.3, init_weight=0.5)
+  gradients, metrics = learner.compute_gradients(tasks, seeds)
+  num_adapted = len(learner.roles.adapted)
+
+  # theta_0: lambda times MAML's meta-gradient (the warp held fixed).
+  maml = km.MAML(_warped_model(), num_inner_steps=2, inner_learning_rate=0.3)
+  maml_gradients, _ = maml.compute_gradients(tasks, seeds)
+  by_variable = {id(v): g for v, g in zip(maml.trainable_variables,
+                                          maml_gradients)}
+  for ours, variable in zip(gradients[:num_adapted], maml.roles.adapted):
+    reference = by_variable[id(variable)]
+    np.testing.assert_allclose(ours, 0.5 * reference.numpy(), rtol=1e-9)
+
+  # phi: the mean over tasks and over theta_0, theta_1 of eq. 7's gradient.
+  expected = [np.zeros(w.shape) for w in learner.warp_variables]
+  for index in range(2):
+    task = helpers.unbatch(tasks, index)
+    _, _, trajectory = learner.adapt(task, return_trajectory=True)
+    support, query = _objective_pieces(learner, task)
+    for step in range(2):
+      with tf.GradientTape() as tape:
+        value, _ = algorithms.warp_objective(
+            support, query, [t[step] for t in trajectory], 0.3)
+      for total, g in zip(expected, tape.gradient(value,
+                                                  learner.warp_variables)):
+        total += g.numpy() / 4
+  for ours, reference in zip(gradients[num_adapted:], expected):
+    np.testing.assert_allclose(ours, reference, rtol=1e-9, atol=1e-12)
+  assert set(metrics) == {"support_loss", "query_loss", "warp_loss",
+                          "init_loss"}
+
+
+def test_without_init_objective_only_the_warp_trains():
+  learner = algorithms.WarpGrad(_warped_model(), init_objective="none")
+  assert {id(v) for v in learner.trainable_variables} == \
+      {id(v) for v in learner.roles.meta}
+
+
+def test_learned_inner_learning_rate_gets_a_finite_difference_gradient():
+  learner = algorithms.WarpGrad(_warped_model(), init_objective="none",
+                                learn_inner_optimizer=True, momentum=0.5,
+                                inner_learning_rate=0.2, num_inner_steps=2)
+  tasks, seeds = helpers.random_tasks(1), helpers.task_seeds(1)
+  gradients, _ = learner.compute_gradients(tasks, seeds)
+  rate, momentum = learner.inner_optimizer.meta_weights
+
+  # The trajectory is sampled at the current rates and held fixed, so the
+  # objective to difference keeps it at the unperturbed values.
+  task = helpers.unbatch(tasks, 0)
+  _, _, trajectory = learner.adapt(task, return_trajectory=True)
+  params, velocities = km.inner.split_trajectory(
+      [tf.constant(t.numpy()) for t in trajectory],
+      len(learner.roles.adapted))
+
+  def objective():
+    values = [learner.warp_loss(task, [p[k] for p in params],
+                                [v[k] for v in velocities])
+              for k in range(2)]
+    return tf.reduce_mean(values)
+
+  expected = helpers.finite_difference_gradients(objective, [rate, momentum])
+  np.testing.assert_allclose(gradients[-2:], expected, rtol=1e-6)
+  assert abs(float(gradients[-2])) > 0
+
+
+def test_warpgrad_needs_warp_layers_and_inner_steps():
+  with pytest.raises(ValueError, match="no meta weights"):
+    algorithms.WarpGrad(helpers.tiny_mlp())
+  with pytest.raises(ValueError, match="num_inner_steps must be >= 1"):
+    algorithms.WarpGrad(_warped_model(), num_inner_steps=0)
+  with pytest.raises(ValueError, match="init_objective"):
+    algorithms.WarpGrad(_warped_model(), init_objective="reptile")
+
+
+def _train_step(learner, **kwargs):
+  optimizer = keras.optimizers.SGD(0.1)
+  optimizer.build(learner.trainable_variables)
+  strategy = distribute.make_strategy("default")
+  return optimizer, learner.make_train_step(optimizer, strategy, **kwargs)
+
+
+def test_offline_step_takes_one_warp_update_per_buffer_batch():
+  learner = algorithms.WarpLeap(_warped_model(), num_inner_steps=2,
+                                training_mode="offline", buffer_batch_size=4,
+                                inner_learning_rate=0.3)
+  optimizer, step = _train_step(learner, global_batch_size=3)
+  warp_before = [w.numpy().copy() for w in learner.warp_variables]
+  init_before = [w.numpy().copy() for w in learner.roles.adapted]
+  metrics = step((helpers.random_tasks(3), helpers.task_seeds(3)))
+  # 3 tasks x (K + 1 = 3) parameterisations in batches of 4: 3 warp steps,
+  # plus one step of the initialisation.
+  assert float(metrics["warp_updates"]) == 3
+  assert int(optimizer.iterations.numpy()) == 4
+  for before, weight in zip(warp_before + init_before,
+                            learner.warp_variables + learner.roles.adapted):
+    assert not np.allclose(before, weight.numpy())
+
+
+def test_continual_step_updates_theta_every_step_and_phi_every_eta():
+  learner = algorithms.WarpGrad(_warped_model(), training_mode="continual",
+                                init_objective="maml", buffer_batch_size=2,
+                                inner_learning_rate=0.3)
+  _, step = _train_step(learner, global_batch_size=2)
+  batch = (helpers.random_tasks(2), helpers.task_seeds(2))
+  snapshot = lambda ws: [w.numpy().copy() for w in ws]
+  warp0, theta0 = snapshot(learner.warp_variables), snapshot(
+      learner.roles.adapted)
+  step(batch)
+  warp1, theta1 = snapshot(learner.warp_variables), snapshot(
+      learner.roles.adapted)
+  assert all(np.array_equal(a, b) for a, b in zip(warp0, warp1))
+  assert not all(np.array_equal(a, b) for a, b in zip(theta0, theta1))
+  assert int(learner.accumulated.numpy()) == 1
+  step(batch)
+  warp2 = snapshot(learner.warp_variables)
+  assert not all(np.array_equal(a, b) for a, b in zip(warp1, warp2))
+  assert int(learner.accumulated.numpy()) == 0
