@@ -34,8 +34,9 @@ def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
   config = trainer.config
   seed = config.eval.seed if seed is None else seed
   num_tasks = num_tasks or config.eval.num_tasks
-  evaluate = _classification if config.task in \
-      experiment.CLASSIFICATION_TASKS else _regression
+  evaluate = {"surfaces": _surfaces, "continual_sine": _continual}.get(
+      config.task, _classification if config.task in
+      experiment.CLASSIFICATION_TASKS else _regression)
   results, draw, summary = evaluate(trainer, num_tasks, seed, shots)
   output = {"config": config.to_dict(), "step": trainer.step,
             "eval_seed": seed, "results": results}
@@ -102,4 +103,57 @@ def _classification(trainer, num_tasks, seed, shots):
   summary = (f"{config.ways}-way {config.shots}-shot accuracy after "
              f"{eval_config.num_inner_steps} steps: {accuracy['mean']:.4f} ± "
              f"{accuracy['ci95']:.4f}")
+  return results, draw, summary
+
+
+def _surfaces(trainer, num_tasks, seed, shots):
+  """Gradient descent vs WarpGrad on held-out surfaces (figure 5)."""
+  del shots
+  config, learner = trainer.config, trainer.learner
+  distribution = experiment.task_distribution(config)
+  results = evaluation.evaluate_surfaces(learner, distribution,
+                                         num_tasks=num_tasks, seed=seed)
+
+  def draw(path):
+    plotting.plot_surfaces(learner, distribution, path,
+                           num_tasks=config.eval.num_plot_tasks, seed=seed)
+
+  plain, warped = results["gradient_descent"], results["warpgrad"]
+  summary = (f"final loss over {num_tasks} surfaces: gradient descent "
+             f"{plain['mean']:.3f}±{plain['ci95']:.3f}, WarpGrad "
+             f"{warped['mean']:.3f}±{warped['ci95']:.3f}")
+  return results, draw, summary
+
+
+def _continual(trainer, num_tasks, seed, shots):
+  """Forgetting after whole task sequences (figure 10)."""
+  del shots
+  config, learner = trainer.config, trainer.learner
+  eval_config = config.eval
+
+  def distribution(order):
+    with config.unlocked():
+      ordered = experiment.config_from_json(experiment.config_to_json(config))
+      ordered.order = tuple(order) if order is not None else ()
+    return experiment.task_distribution(ordered)
+
+  results = evaluation.evaluate_continual(
+      learner, distribution, num_tasks=num_tasks, seed=seed,
+      learning_rates=eval_config.learning_rates,
+      ewc_strengths=eval_config.ewc_strengths,
+      validation_seed=eval_config.validation_seed,
+      num_validation_tasks=eval_config.num_validation_tasks,
+      orders={"sequential": None,
+              "random": tuple(eval_config.random_order)})
+
+  def draw(path):
+    plotting.plot_continual(
+        {f"{config.variant}, {name} order": results[name]["mean_curves"]
+         for name in ("sequential", "random")}, path,
+        steps_per_subtask=config.steps_per_subtask)
+
+  final = results["sequential"]["final_by_subtask"]
+  summary = (f"{config.variant} (alpha {results['learning_rate']}, EWC "
+             f"{results['ewc_strength']}): final loss by sub-task " +
+             ", ".join(f"{v['mean']:.3f}" for v in final))
   return results, draw, summary

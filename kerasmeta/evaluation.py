@@ -146,3 +146,116 @@ def evaluate_classification(learner, sampler, num_tasks=600, num_steps=1,
           "loss": summarize(losses[:, -1]),
           "accuracy_by_step": {str(step): summarize(accuracies[:, step])
                                for step in range(num_steps + 1)}}
+
+
+def evaluate_surfaces(learner, distribution, num_tasks=200, seed=1234):
+  """Final losses of gradient descent and WarpGrad on held-out surfaces.
+
+  Both start from each surface's initialisations and take the learner's
+  number of steps at its step size; a surface's score is the mean final
+  loss over its initialisations.
+
+  Returns:
+    `{"gradient_descent", "warpgrad", "initial", "difference"}`
+    summaries over surfaces (difference = WarpGrad - gradient descent,
+    paired by surface) and `warpgrad_better_fraction`.
+  """
+  from kerasmeta.tasks import surfaces as surfaces_lib  # pylint: disable=g-import-not-at-top
+  tasks = distribution.evaluation_tasks(num_tasks, seed)
+
+  @tf.function
+  def final_losses(tasks):
+    def one(task):
+      task = surfaces_lib.Surface(*task)
+      plain, _ = learner.adapt(task, task.inits, warped=False)
+      warped, _ = learner.adapt(task, task.inits)
+      value = lambda points: tf.reduce_mean(
+          surfaces_lib.surface_value(task, points))
+      return value(task.inits), value(plain[-1]), value(warped[-1])
+    return tf.map_fn(one, tuple(tasks),
+                     fn_output_signature=(tf.float32,) * 3)
+
+  initial, plain, warped = (v.numpy() for v in final_losses(tasks))
+  return {"initial": summarize(initial),
+          "gradient_descent": summarize(plain),
+          "warpgrad": summarize(warped),
+          "difference": summarize(warped - plain),
+          "warpgrad_better_fraction": float(np.mean(warped < plain))}
+
+
+def continual_losses(learner, sequences, learning_rate=None,
+                     ewc_strength=None):
+  """`[sequences, K + 1, T]`: every sub-task's validation loss at every step.
+
+  The rates are tensors of one traced function per learner and EWC use, so
+  a grid search traces once.
+  """
+  from kerasmeta.tasks import continual_sine  # pylint: disable=g-import-not-at-top
+  learning_rate = learner.learning_rate if learning_rate is None \
+      else learning_rate
+  ewc_strength = learner.ewc_strength if ewc_strength is None \
+      else ewc_strength
+  uses_ewc = ewc_strength > 0
+  cache = learner.__dict__.setdefault("_continual_runs", {})
+  if uses_ewc not in cache:
+    @tf.function
+    def run(sequences, learning_rate, ewc_strength):
+      return tf.map_fn(
+          lambda s: learner.run(
+              continual_sine.TaskSequence(*s), learning_rate=learning_rate,
+              ewc_strength=ewc_strength if uses_ewc else 0.0)[1],
+          tuple(sequences), fn_output_signature=tf.float32)
+    cache[uses_ewc] = run
+  return cache[uses_ewc](sequences, tf.constant(learning_rate, tf.float32),
+                         tf.constant(ewc_strength, tf.float32)).numpy()
+
+
+def evaluate_continual(learner, distribution_for_order, num_tasks=100,
+                       seed=1234, learning_rates=None, ewc_strengths=None,
+                       validation_seed=4321, num_validation_tasks=50,
+                       orders=None):
+  """Forgetting after a whole task sequence, as in WarpGrad figure 10.
+
+  The learning rate (and EWC strength) is chosen from the grids by the
+  mean final loss over sub-tasks on `num_validation_tasks` sequences of
+  another seed; the test sequences then give, for each presentation order,
+  every sub-task's loss after all K steps (mean, CI over sequences), their
+  mean over sub-tasks, and the mean loss curves of figure 10.
+
+  Args:
+    learner: a `ContinualLearner`.
+    distribution_for_order: `order -> ContinualSineTasks` (None: the
+      training order).
+    learning_rates, ewc_strengths: the grids (None: the learner's value).
+    orders: `{name: order}`; default the training order alone.
+  """
+  learning_rates = list(learning_rates or [learner.learning_rate])
+  ewc_strengths = list(ewc_strengths or [learner.ewc_strength])
+  orders = orders or {"sequential": None}
+  validation, _ = distribution_for_order(None).evaluation_tasks(
+      num_validation_tasks, validation_seed)
+  selection = []
+  for rate in learning_rates:
+    for strength in ewc_strengths:
+      losses = continual_losses(learner, validation, rate, strength)
+      score = float(np.mean(losses[:, -1])) if np.all(
+          np.isfinite(losses[:, -1])) else math.inf
+      selection.append({"learning_rate": rate, "ewc_strength": strength,
+                        "validation_final_loss": score})
+  best = min(selection, key=lambda entry: entry["validation_final_loss"])
+  results = {"learning_rate": best["learning_rate"],
+             "ewc_strength": best["ewc_strength"], "selection": selection}
+  for name, order in orders.items():
+    sequences, _ = distribution_for_order(order).evaluation_tasks(num_tasks,
+                                                                  seed)
+    losses = continual_losses(learner, sequences, best["learning_rate"],
+                              best["ewc_strength"])
+    final = losses[:, -1]  # [sequences, T]
+    results[name] = {
+        "order": list(order) if order is not None else None,
+        "final_by_subtask": [summarize(final[:, t])
+                             for t in range(final.shape[1])],
+        "final_mean": summarize(final.mean(axis=1)),
+        "mean_curves": np.nanmean(losses, axis=0).tolist(),
+    }
+  return results

@@ -7,15 +7,20 @@ functions, so a workdir's saved config rebuilds exactly what was trained.
 import json
 import os
 
+import keras
 import ml_collections
 import tensorflow as tf
 
 from kerasmeta import algorithms
 from kerasmeta import models
 from kerasmeta import tasks as tasks_lib
+from kerasmeta.layers import warp
 
-TASKS = ("sinusoid", "glyphs", "omniglot")
+TASKS = ("sinusoid", "glyphs", "omniglot", "surfaces", "continual_sine")
 CLASSIFICATION_TASKS = ("glyphs", "omniglot")
+# Tasks whose learners are not few-shot `MetaLearner`s, and the one
+# algorithm each has.
+SPECIAL_TASKS = {"surfaces": "explicit_warp", "continual_sine": "continual"}
 MODELS = ("mlp", "conv4")
 
 
@@ -24,6 +29,19 @@ def validate_config(config):
   if config.task not in TASKS:
     raise ValueError(f"Unknown task {config.task!r} in config.task; expected "
                      f"one of {TASKS}.")
+  for field in ("num_meta_steps",):
+    if int(config[field]) < 0:
+      raise ValueError(f"config.{field} must be >= 0; received "
+                       f"{config[field]}.")
+  if int(config.meta_batch_size) < 1:
+    raise ValueError(f"config.meta_batch_size must be >= 1; received "
+                     f"{config.meta_batch_size}.")
+  if config.task in SPECIAL_TASKS:
+    if config.algorithm != SPECIAL_TASKS[config.task]:
+      raise ValueError(f"Task {config.task!r} is learned by algorithm "
+                       f"{SPECIAL_TASKS[config.task]!r}; received "
+                       f"{config.algorithm!r}.")
+    return config
   if config.model not in MODELS:
     raise ValueError(f"Unknown model {config.model!r} in config.model; "
                      f"expected one of {MODELS}.")
@@ -32,7 +50,7 @@ def validate_config(config):
     algorithms.get(config.algorithm)
   except ValueError as error:
     raise ValueError(f"Bad config: {error}") from None
-  for field in ("num_meta_steps", "meta_batch_size", "shots"):
+  for field in ("shots",):
     if int(config[field]) < 1:
       raise ValueError(f"config.{field} must be >= 1; received "
                        f"{config[field]}.")
@@ -54,6 +72,14 @@ def task_distribution(config, shots=None, split="train"):
     split: for image tasks, the classes episodes come from: "train",
       "validation" or "test" (sinusoid tasks have no split).
   """
+  if config.task == "surfaces":
+    return tasks_lib.SurfaceTasks(num_inits=config.num_inits)
+  if config.task == "continual_sine":
+    return tasks_lib.ContinualSineTasks(
+        num_subtasks=config.num_subtasks,
+        steps_per_subtask=config.steps_per_subtask,
+        batch_size=config.batch_size, num_validation=config.num_validation,
+        order=tuple(config.order) if config.get("order") else None)
   shots = int(shots or config.shots)
   if config.task == "sinusoid":
     return tasks_lib.SinusoidTasks(
@@ -105,27 +131,58 @@ def _load_class_splits(config):
 
 
 def build_model(config):
+  if config.task == "surfaces":
+    # The explicit warp Omega: x + W2 tanh(W1 x + b1) + b2 (appendix D).
+    return keras.Sequential(
+        [keras.Input((2,)),
+         warp.residual_tanh_warp(2, hidden_units=config.warp_hidden_units,
+                                 seed=config.seed, name="omega")],
+        name="explicit_warp")
+  if config.task == "continual_sine":
+    return models.mlp(hidden_sizes=tuple(config.hidden_sizes),
+                      cell=config.cell, warp_block=config.warp_block,
+                      seed=config.seed,
+                      kernel_initializer=config.kernel_initializer)
+  warp_options = {"warp_block": config.warp_block} \
+      if config.get("warp_block") else {}
   if config.model == "mlp":
     return models.mlp(hidden_sizes=tuple(config.hidden_sizes),
                       cell=config.cell,
-                      mask_temperature=config.get("mask_temperature", 1.0))
+                      mask_temperature=config.get("mask_temperature", 1.0),
+                      **warp_options)
   if config.model == "conv4":
     return models.conv4(input_shape=tuple(config.input_shape),
                         num_classes=config.ways, filters=config.filters,
                         cell=config.cell,
-                        mask_temperature=config.get("mask_temperature", 1.0))
+                        mask_temperature=config.get("mask_temperature", 1.0),
+                        **warp_options)
   raise ValueError(f"Unknown model {config.model!r}.")
 
 
 def build_learner(config, model=None):
   """The config's meta-learner around `model` (built from config if None)."""
   model = build_model(config) if model is None else model
+  if config.task == "surfaces":
+    return algorithms.ExplicitWarpGrad(
+        model, tasks_lib.surfaces.surface_value,
+        num_inner_steps=config.num_inner_steps,
+        inner_learning_rate=config.inner_learning_rate,
+        exact=config.warpgrad.exact,
+        warp_samples=config.warpgrad.warp_samples)
+  if config.task == "continual_sine":
+    return algorithms.ContinualLearner(
+        model, task_distribution(config),
+        learning_rate=config.inner_learning_rate,
+        ewc_strength=config.ewc_strength, exact=config.warpgrad.exact,
+        warp_samples=config.warpgrad.warp_samples)
   learner_class = algorithms.get(config.algorithm)
   kwargs = dict(loss=config.get("loss", "mse"),
                 num_inner_steps=config.num_inner_steps,
                 inner_learning_rate=config.inner_learning_rate)
-  if config.algorithm != "fomaml":
+  if config.algorithm not in ("fomaml", "reptile", "leap"):
     kwargs["first_order"] = config.get("first_order", False)
+  if issubclass(learner_class, algorithms.WarpGrad):
+    kwargs.update(config.warpgrad.to_dict() if config.get("warpgrad") else {})
   return learner_class(model, **kwargs)
 
 

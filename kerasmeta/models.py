@@ -9,13 +9,21 @@
 | mtnet   | T cell with a unit mask                 | MT-net  |
 | mnet    | unit mask without T                     | M-net   |
 | mtnet_full / mnet_full | per-weight masks         | "-full" |
+| warp    | plain layers, a warp layer after each   | WarpGrad|
+
+`cell="warp"` interleaves warp layers (`kerasmeta.layers.warp`) with the
+task layers, `h = w_L o h_L o ... o w_1 o h_1` (WarpGrad's "model
+augmentation"): a linear warp after each hidden layer of an MLP, a 3x3
+convolutional warp after each block of conv4 (`warp_block` picks another
+block of appendix F).
 """
 
 import keras
 
 from kerasmeta import layers as km_layers
+from kerasmeta.layers import warp as warp_lib
 
-CELLS = ("dense", "tnet", "mtnet", "mnet", "mtnet_full", "mnet_full")
+CELLS = ("dense", "tnet", "mtnet", "mnet", "mtnet_full", "mnet_full", "warp")
 
 
 def check_cell(cell):
@@ -26,7 +34,7 @@ def check_cell(cell):
 
 def _cell_options(cell, mask_temperature):
   check_cell(cell)
-  if cell == "dense":
+  if cell in ("dense", "warp"):
     return None
   mask = None
   if cell in ("mtnet", "mnet"):
@@ -56,33 +64,52 @@ def conv_layer(filters, kernel_size, cell="dense", mask_temperature=1.0,
 
 
 def mlp(input_dim=1, hidden_sizes=(40, 40), output_dim=1, cell="dense",
-        activation="relu", mask_temperature=1.0, name=None):
+        activation="relu", mask_temperature=1.0, name=None,
+        warp_block="linear", seed=None, kernel_initializer="HeNormal"):
   """A multilayer perceptron whose every weight layer is a `cell`.
 
   The default is the sinusoid learner of MAML and MT-net: 1-40-40-1 with
   ReLU; kernels start from a truncated normal of stddev 0.01 and biases at
-  zero, as in the reference code.
+  zero, as in the reference code. With `cell="warp"`, a `warp_block`
+  ("linear" or "residual_tanh") follows each hidden activation.
+
+  With a `seed`, every layer draws its own seeded `kernel_initializer`
+  (a Keras initializer class name), so models with and without warp
+  layers start from the same task weights (WarpGrad's continual
+  experiment compares them from one fixed initialisation).
   """
-  initializer = keras.initializers.TruncatedNormal(stddev=0.01)
+  def initializer(index):
+    if seed is None:
+      return keras.initializers.TruncatedNormal(stddev=0.01)
+    return keras.initializers.get({"class_name": kernel_initializer,
+                                   "config": {"seed": seed + index}})
+
   layers = [keras.Input((input_dim,))]
   sizes = list(hidden_sizes) + [output_dim]
   for index, units in enumerate(sizes):
     last = index == len(sizes) - 1
     layers.append(dense_layer(
         units, cell, activation=None if last else activation,
-        mask_temperature=mask_temperature, kernel_initializer=initializer,
+        mask_temperature=mask_temperature,
+        kernel_initializer=initializer(index),
         name=f"{'output' if last else f'hidden_{index + 1}'}"))
+    if cell == "warp" and not last:
+      layers.append(warp_lib.warp_block(
+          warp_block, units, name=f"warp_{index + 1}",
+          seed=None if seed is None else seed + 1000 + index))
   return keras.Sequential(layers, name=name or f"mlp_{cell}")
 
 
 def conv4(input_shape=(28, 28, 1), num_classes=5, filters=64, cell="dense",
-          pooling="stride", mask_temperature=1.0, name=None):
+          pooling="stride", mask_temperature=1.0, name=None,
+          warp_block="conv"):
   """The 4-block convolutional learner of MAML / MT-net.
 
   Each block: 3x3 convolution (stride 2 with `pooling="stride"`, else
   stride 1 and 2x2 max-pooling), batch-norm, ReLU; then a linear head.
   Batch-norm layers called with `training=True` use the batch statistics of
-  each task, as the MAML reference does.
+  each task, as the MAML reference does. With `cell="warp"` a `warp_block`
+  (default: 3x3 conv, WarpGrad's Omniglot warp) follows each block.
   """
   if pooling not in ("stride", "max"):
     raise ValueError(f"pooling must be 'stride' or 'max'; received "
@@ -99,6 +126,9 @@ def conv4(input_shape=(28, 28, 1), num_classes=5, filters=64, cell="dense",
     if pooling == "max":
       layers.append(keras.layers.MaxPooling2D(2, padding="same",
                                               name=f"pool_{block + 1}"))
+    if cell == "warp":
+      layers.append(warp_lib.warp_block(warp_block, filters,
+                                        name=f"warp_{block + 1}"))
   layers.append(keras.layers.Flatten(name="flatten"))
   layers.append(dense_layer(num_classes, cell,
                             mask_temperature=mask_temperature, name="logits"))

@@ -95,3 +95,82 @@ def plot_episodes(learner, sampler, path, num_tasks=3, seed=1234,
     figure.savefig(f, format="png", dpi=80)
   plt.close(figure)
   return path
+
+
+def plot_surfaces(learner, distribution, path, num_tasks=3, seed=1234,
+                  extent=3.5, resolution=120):
+  """WarpGrad figure 5: trajectories on held-out surfaces.
+
+  Bottom row: the surface in W with gradient descent (black) and WarpGrad
+  (magenta) from the same initialisation, the one of the surface's
+  initialisations where gradient descent ends worst relative to WarpGrad
+  (the paper picks starts where gradient descent struggles). Top row: the
+  warped surface f(gamma(theta)) in P, where WarpGrad runs plain gradient
+  descent.
+  """
+  from kerasmeta.tasks import surfaces as surfaces_lib  # pylint: disable=g-import-not-at-top
+  tasks = distribution.evaluation_tasks(num_tasks, seed)
+  axis = np.linspace(-extent, extent, resolution, dtype=np.float32)
+  grid = np.stack(np.meshgrid(axis, axis), -1).reshape(-1, 2)
+  figure, axes = plt.subplots(2, num_tasks, figsize=(4 * num_tasks, 8),
+                              squeeze=False)
+  for index in range(num_tasks):
+    task = tf.nest.map_structure(lambda t: t[index], tasks)
+    plain, _ = learner.adapt(task, task.inits, warped=False)
+    warped, path_p = learner.adapt(task, task.inits)
+    value = lambda points: surfaces_lib.surface_value(task, points).numpy()
+    gap = value(plain[-1]) - value(warped[-1])
+    start = int(np.argmax(gap))
+    start_point = np.broadcast_to(task.inits[start].numpy(), grid.shape)
+    surface_w = value(grid).reshape(resolution, resolution)
+    surface_p = value(learner.warp(tf.constant(grid),
+                                   tf.constant(start_point))).reshape(
+                                       resolution, resolution)
+    for row, (surface, paths) in enumerate([
+        (surface_p, [(path_p[:, start], "m", "WarpGrad (in P)")]),
+        (surface_w, [(plain[:, start], "k", "gradient descent"),
+                     (warped[:, start], "m", "WarpGrad")])]):
+      ax = axes[row, index]
+      ax.contourf(axis, axis, surface, levels=30, cmap="viridis")
+      for trajectory, color, label in paths:
+        trajectory = np.asarray(trajectory)
+        ax.plot(trajectory[:, 0], trajectory[:, 1], color=color, lw=1.5,
+                label=label)
+        ax.plot(trajectory[-1, 0], trajectory[-1, 1], "o", color=color)
+      ax.plot(*task.inits[start].numpy(), "wx")
+      ax.set_xlim(-extent, extent)
+      ax.set_ylim(-extent, extent)
+      ax.set_title(("P: warped surface" if row == 0 else
+                    f"W: final f GD {value(plain[-1])[start]:.2f}, "
+                    f"WarpGrad {value(warped[-1])[start]:.2f}"), fontsize=9)
+      ax.legend(fontsize=7, loc="lower left")
+  figure.tight_layout()
+  figure.savefig(path, dpi=100)
+  plt.close(figure)
+
+
+def plot_continual(curves_by_method, path, steps_per_subtask=20):
+  """WarpGrad figure 10: each sub-task's mean loss over the sequence.
+
+  Args:
+    curves_by_method: `{method: [K + 1][T] mean validation losses}`.
+    path: the PNG written.
+    steps_per_subtask: n, where the sub-task boundaries are drawn.
+  """
+  methods = list(curves_by_method)
+  figure, axes = plt.subplots(1, len(methods), figsize=(5 * len(methods), 3.5),
+                              squeeze=False, sharey=True)
+  for ax, method in zip(axes[0], methods):
+    curves = np.asarray(curves_by_method[method])
+    for subtask in range(curves.shape[1]):
+      ax.plot(np.log(curves[:, subtask]), label=f"sub-task {subtask + 1}")
+    for boundary in range(steps_per_subtask, curves.shape[0] - 1,
+                          steps_per_subtask):
+      ax.axvline(boundary, color="grey", lw=0.5, ls=":")
+    ax.set_title(method)
+    ax.set_xlabel("online step")
+  axes[0, 0].set_ylabel("log validation loss")
+  axes[0, -1].legend(fontsize=7)
+  figure.tight_layout()
+  figure.savefig(path, dpi=100)
+  plt.close(figure)

@@ -60,7 +60,8 @@ class Trainer:
         config.get("mixed_precision")):
       self.learner = experiment.build_learner(config)
       self.variables = self.learner.trainable_variables
-      self.optimizer = keras.optimizers.Adam(config.outer_learning_rate)
+      self.optimizer = make_optimizer(config.get("outer_optimizer", "adam"),
+                                      config.outer_learning_rate)
       if config.get("mixed_precision") == "mixed_float16":
         self.optimizer = keras.optimizers.LossScaleOptimizer(self.optimizer)
       self.optimizer.build(self.variables)
@@ -85,6 +86,15 @@ class Trainer:
 
   # ------------------------------------------------------------ the step
   def _make_train_step(self):
+    custom = getattr(self.learner, "make_train_step", None)
+    if custom is not None:
+      # Algorithms with steps of their own (offline / continual WarpGrad).
+      step = custom(self.optimizer, self.strategy, self.config.meta_batch_size,
+                    jit_compile=resolve_jit_compile(
+                        self.config.get("jit_compile", "auto"),
+                        self.learner.model))
+      if step is not None:
+        return step
     return make_train_step(self.learner, self.optimizer, self.strategy,
                            self.config.meta_batch_size,
                            jit_compile=self.config.get("jit_compile", "auto"))
@@ -181,6 +191,17 @@ class Trainer:
     with tf.io.gfile.GFile(os.path.join(self.workdir, "config.json"),
                            "w") as f:
       f.write(experiment.config_to_json(self.config))
+
+
+OPTIMIZERS = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
+
+
+def make_optimizer(name, learning_rate):
+  """The outer optimiser: "adam" (default) or "sgd" (e.g. Reptile's)."""
+  if name not in OPTIMIZERS:
+    raise ValueError(f"outer_optimizer must be one of {sorted(OPTIMIZERS)}; "
+                     f"received {name!r}.")
+  return OPTIMIZERS[name](learning_rate)
 
 
 MIXED_PRECISION_POLICIES = (None, "", "mixed_bfloat16", "mixed_float16")

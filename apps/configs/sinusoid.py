@@ -1,6 +1,7 @@
 r"""Sinusoid regression, the MT-net protocol (Lee & Choi 2018, section 5.1).
 
-Meta-train (VARIANT: maml, fomaml, meta_sgd, mnet, tnet, mtnet):
+Meta-train (VARIANT: maml, fomaml, meta_sgd, mnet, tnet, mtnet, reptile, leap,
+warp_maml, warp_leap):
 
   python -m apps.meta_train --config=apps/configs/sinusoid.py:mtnet \
       --workdir=/tmp/sine_mtnet --config.num_meta_steps=60000
@@ -22,6 +23,11 @@ VARIANTS = {
     "mtnet": ("maml", "mtnet"),
     "mnet_full": ("maml", "mnet_full"),
     "mtnet_full": ("maml", "mtnet_full"),
+    "reptile": ("reptile", "dense"),
+    "leap": ("leap", "dense"),
+    # WarpGrad: a linear warp layer after each hidden layer (40x40, meta).
+    "warp_maml": ("warp_maml", "warp"),
+    "warp_leap": ("warp_leap", "warp"),
 }
 
 
@@ -43,6 +49,7 @@ def get_config(variant="mtnet"):
   config.cell = cell
   config.hidden_sizes = (40, 40)
   config.mask_temperature = 1.0
+  config.warp_block = "linear"  # with cell "warp": "linear", "residual_tanh"
   config.loss = "mse"
   # Meta-learning.
   config.algorithm = algorithm
@@ -50,7 +57,17 @@ def get_config(variant="mtnet"):
   config.inner_learning_rate = 0.01
   config.first_order = False
   config.meta_batch_size = 4
+  config.outer_optimizer = "adam"
   config.outer_learning_rate = 1e-3
+  # WarpGrad (algorithms warp_maml / warp_leap; see kerasmeta.WarpGrad).
+  config.warpgrad = ml_collections.ConfigDict()
+  config.warpgrad.init_weight = 1.0  # lambda of eq. 9
+  config.warpgrad.exact = True  # eq. 7; False: eq. 8
+  config.warpgrad.momentum = 0.0
+  config.warpgrad.learn_inner_optimizer = False
+  config.warpgrad.warp_samples = 0  # theta_k per task; 0: every step
+  config.warpgrad.training_mode = "online"  # "offline", "continual"
+  config.warpgrad.buffer_batch_size = 1  # eta
   config.num_meta_steps = 60000
   config.seed = 0
   # Execution.

@@ -2,6 +2,9 @@
 
 from kerasmeta.algorithms.base import MetaLearner
 from kerasmeta.algorithms.base import map_tasks
+from kerasmeta.algorithms.continual import ContinualLearner
+from kerasmeta.algorithms.continual import continual_weights
+from kerasmeta.algorithms.explicit_warp import ExplicitWarpGrad
 from kerasmeta.algorithms.leap import Leap
 from kerasmeta.algorithms.leap import leap_objective
 from kerasmeta.algorithms.maml import FOMAML

@@ -252,11 +252,13 @@ class MetaLearner:
 
 
 def map_tasks(fn, tasks, seeds, metric_names, parallel_iterations=None,
-              dtype=tf.float32):
+              dtype=tf.float32, task_type=tasks_base.Task):
   """Maps `fn(task, seed) -> (scalar, {name: scalar})` over a task batch.
 
   Tasks run through `tf.map_fn` (a loop the graph holds once, whatever the
   batch size), which nests second-order gradients and compiles under XLA.
+
+  `task_type` is the namedtuple the tasks come in (default `Task`).
 
   Returns:
     `(values, metrics)`: a [tasks] tensor of `dtype` and a dict of float32
@@ -264,7 +266,7 @@ def map_tasks(fn, tasks, seeds, metric_names, parallel_iterations=None,
   """
   def per_task(elements):
     task, seed = elements
-    value, metrics = fn(tasks_base.Task(*task), seed)
+    value, metrics = fn(task_type(*task), seed)
     return tf.cast(value, dtype), {name: tf.cast(metrics[name], tf.float32)
                    for name in metric_names}
 

@@ -111,12 +111,13 @@ class WarpGrad(base.MetaLearner):
       "none" (theta_0 stays where it is, as in the continual experiment).
     init_weight: lambda of eq. 9.
     exact: the warp objective of eq. 7 (True) or eq. 8 (False).
-    momentum: the inner optimiser's heavy-ball coefficient (None: SGD).
+    momentum: the inner optimiser's heavy-ball coefficient (None or 0:
+      plain SGD).
     learn_inner_optimizer: meta-learn a scalar inner learning rate and
       momentum (appendix F), starting at `inner_learning_rate` and
       `momentum`; trained by L only.
     warp_samples: theta_k per task in the online objective, drawn without
-      replacement from steps 0..K-1; None takes every step.
+      replacement from steps 0..K-1; None or 0 takes every step.
     training_mode: "online", "offline" or "continual" (module docstring).
     buffer_batch_size: eta: parameterisations per warp step (offline), or
       meta-batches per warp step (continual).
@@ -152,6 +153,7 @@ class WarpGrad(base.MetaLearner):
     if int(buffer_batch_size) < 1:
       raise ValueError(f"buffer_batch_size must be >= 1; received "
                        f"{buffer_batch_size}.")
+    warp_samples = warp_samples or None
     if warp_samples is not None and not \
         1 <= int(warp_samples) <= max(self.num_inner_steps, 1):
       raise ValueError(f"warp_samples must be in [1, num_inner_steps]; "
@@ -159,13 +161,14 @@ class WarpGrad(base.MetaLearner):
     self.init_objective = init_objective
     self.init_weight = float(init_weight)
     self.exact = bool(exact)
-    self.momentum = None if momentum is None else float(momentum)
+    self.momentum = float(momentum) if momentum else None
     self.warp_samples = None if warp_samples is None else int(warp_samples)
     self.training_mode = training_mode
     self.buffer_batch_size = int(buffer_batch_size)
     self.leap_use_loss = bool(leap_use_loss)
     self.inner_optimizer = None
     if learn_inner_optimizer:
+      # A learned momentum starts at `momentum` and is always applied.
       self.inner_optimizer = InnerOptimizer(
           self.inner_learning_rate, self.momentum or 0.0,
           dtype=self.roles.adapted[0].dtype, name="warp_inner_optimizer")
@@ -301,7 +304,13 @@ class WarpGrad(base.MetaLearner):
   # ------------------------------------------------------------ training
   def make_train_step(self, optimizer, strategy, global_batch_size,
                       jit_compile=False):
-    """The trainer step of the offline / continual modes (None: online)."""
+    """The trainer step of the offline / continual modes (None: online).
+
+    These steps run without XLA whatever `jit_compile` says: XLA compiles
+    the in-graph optimiser updates again at every call (seconds per step),
+    while TensorFlow runs a sinusoid step in milliseconds.
+    """
+    del jit_compile
     if self.training_mode == "online":
       return None
     if distribute.is_distributed(strategy):
@@ -310,10 +319,8 @@ class WarpGrad(base.MetaLearner):
           "training_mode='online' with a distribution strategy.")
     step = (self._offline_step if self.training_mode == "offline"
             else self._continual_step)
-    compiled = tf.function(
-        lambda batch: step(optimizer, batch, global_batch_size),
-        jit_compile=jit_compile)
-    return compiled
+    return tf.function(
+        lambda batch: step(optimizer, batch, global_batch_size))
 
   def _map_collect(self, tasks):
     """`collect` over a task batch: C per task, metrics and trajectories."""

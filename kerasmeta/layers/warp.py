@@ -193,8 +193,11 @@ def residual_tanh_warp(units, hidden_units=100, name=None, dtype=None,
               name=name, dtype=dtype)
 
 
-def warp_block(kind, channels, name=None, dtype=None):
-  """The warp block called `kind` (see `WARP_BLOCKS`) for `channels`."""
+def warp_block(kind, channels, name=None, dtype=None, seed=None):
+  """The warp block called `kind` (see `WARP_BLOCKS`) for `channels`.
+
+  `seed` seeds the random initialiser of the blocks that have one.
+  """
   builders = {
       "linear": lambda: linear_warp(channels, name=name, dtype=dtype),
       "conv": lambda: conv_warp(channels, name=name, dtype=dtype),
@@ -206,7 +209,7 @@ def warp_block(kind, channels, name=None, dtype=None):
       "residual_conv": lambda: residual_conv_warp(channels, name=name,
                                                   dtype=dtype),
       "residual_tanh": lambda: residual_tanh_warp(channels, name=name,
-                                                  dtype=dtype),
+                                                  dtype=dtype, seed=seed),
   }
   if kind not in builders:
     raise ValueError(f"Unknown warp block {kind!r}; expected one of "

@@ -1,9 +1,14 @@
 """Task distributions."""
 
+from kerasmeta.tasks import continual_sine
 from kerasmeta.tasks import glyphs
 from kerasmeta.tasks import omniglot
+from kerasmeta.tasks import surfaces
 from kerasmeta.tasks.base import Task
 from kerasmeta.tasks.base import task_from_points
 from kerasmeta.tasks.base import validate_task
 from kerasmeta.tasks.episodes import EpisodeSampler
 from kerasmeta.tasks.sinusoid import SinusoidTasks
+from kerasmeta.tasks.surfaces import SurfaceTasks
+from kerasmeta.tasks.continual_sine import ContinualSineTasks
+from kerasmeta.tasks.continual_sine import TaskSequence
