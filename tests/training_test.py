@@ -46,13 +46,29 @@ def test_a_run_writes_checkpoints_metrics_and_summaries(tmp_path):
   assert json.loads((tmp_path / "config.json").read_text())["cell"] == "mtnet"
 
 
-@pytest.mark.parametrize("variant", ["mtnet", "meta_sgd"])
-def test_resuming_gives_the_same_losses_and_weights(tmp_path, variant):
-  whole = training.Trainer(small_config(variant), str(tmp_path / "whole"))
+def _warp_config(mode):
+  def make():
+    config = small_config("warp_maml", num_inner_steps=2)
+    config.warpgrad.training_mode = mode
+    config.warpgrad.buffer_batch_size = 2
+    return config
+  return make
+
+
+@pytest.mark.parametrize("make_config", [
+    lambda: small_config("mtnet"), lambda: small_config("meta_sgd"),
+    _warp_config("online"), _warp_config("offline"),
+    # Continual WarpGrad carries accumulated warp gradients across steps
+    # (3 is odd: the checkpoint falls between two warp updates).
+    _warp_config("continual")],
+                         ids=["mtnet", "meta_sgd", "warp_online",
+                              "warp_offline", "warp_continual"])
+def test_resuming_gives_the_same_losses_and_weights(tmp_path, make_config):
+  whole = training.Trainer(make_config(), str(tmp_path / "whole"))
   whole.train()
-  first = training.Trainer(small_config(variant), str(tmp_path / "split"))
+  first = training.Trainer(make_config(), str(tmp_path / "split"))
   first.train(num_steps=3)
-  resumed = training.Trainer(small_config(variant), str(tmp_path / "split"))
+  resumed = training.Trainer(make_config(), str(tmp_path / "split"))
   resumed.train()
   assert resumed.step == 6
   losses = lambda d: [(m["step"], m["query_loss"], m["support_loss"])
@@ -131,11 +147,24 @@ def test_a_few_hundred_meta_steps_make_adaptation_help(tmp_path):
   assert after < 0.7 * before, (before, after)
 
 
+@pytest.mark.parametrize("variant", ["reptile", "leap", "warp_leap"])
+def test_initialisation_learners_train_through_the_trainer(tmp_path, variant):
+  config = small_config(variant, num_inner_steps=3, outer_optimizer="sgd",
+                        outer_learning_rate=0.1)
+  trainer = training.Trainer(config, str(tmp_path))
+  before = weights(trainer)
+  trainer.train()
+  assert all(np.isfinite(m["query_loss"]) for m in read_metrics(tmp_path))
+  assert any(not np.array_equal(a, b)
+             for a, b in zip(before, weights(trainer)))
+
+
 @pytest.mark.parametrize("field,value,message", [
     ("cell", "lstm", "Unknown cell 'lstm'"),
     ("algorithm", "mamll", "Unknown algorithm 'mamll'"),
     ("strategy", "gpu_cluster", "Unknown strategy 'gpu_cluster'"),
     ("meta_batch_size", 0, "meta_batch_size must be >= 1; received 0"),
+    ("outer_optimizer", "adagrad", "outer_optimizer must be one of"),
 ])
 def test_bad_config_fields_are_named_in_the_error(tmp_path, field, value,
                                                   message):

@@ -74,3 +74,38 @@ def test_glyph_classification_trains_and_reports_accuracy(tmp_path):
   assert set(result["results"]["accuracy_by_step"]) == {"0", "1", "2", "3"}
   assert (workdir / "eval.png").stat().st_size > 1000
   assert len(list((tmp_path / "cache").iterdir())) == 1
+
+
+def test_warp_surfaces_trains_and_compares_with_gradient_descent(tmp_path):
+  workdir = tmp_path / "surfaces"
+  trained = _run(
+      "apps.meta_train", "--config=apps/configs/warp_surfaces.py",
+      f"--workdir={workdir}", "--config.num_meta_steps=4",
+      "--config.log_every=2", "--config.num_inner_steps=5",
+      "--config.eval.num_tasks=4", "--config.eval.num_plot_tasks=1")
+  assert trained.returncode == 0, trained.stderr[-3000:]
+  results = json.loads((workdir / "eval.json").read_text())["results"]
+  for method in ("gradient_descent", "warpgrad", "difference"):
+    assert results[method]["num_tasks"] == 4
+  assert (workdir / "eval.png").stat().st_size > 1000
+
+
+def test_continual_sine_sgd_needs_no_meta_training_and_reports_forgetting(
+    tmp_path):
+  workdir = tmp_path / "continual"
+  trained = _run(
+      "apps.meta_train", "--config=apps/configs/continual_sine.py:ewc",
+      f"--workdir={workdir}", "--config.hidden_sizes=(8,8)",
+      "--config.steps_per_subtask=2", "--config.eval.num_tasks=3",
+      "--config.eval.num_validation_tasks=2",
+      "--config.eval.learning_rates=(0.001,0.01)",
+      "--config.eval.ewc_strengths=(1.0,)")
+  assert trained.returncode == 0, trained.stderr[-3000:]
+  results = json.loads((workdir / "eval.json").read_text())["results"]
+  assert len(results["selection"]) == 2
+  for order in ("sequential", "random"):
+    assert len(results[order]["final_by_subtask"]) == 5
+    assert results[order]["final_mean"]["num_tasks"] == 3
+    assert len(results[order]["mean_curves"]) == 11  # K + 1 = 5 * 2 + 1
+  assert results["random"]["order"] == [1, 3, 4, 2, 0]
+  assert (workdir / "eval.png").stat().st_size > 1000
