@@ -21,7 +21,7 @@ import sys
 import time
 
 METHODS = {"maml": "MAML", "meta_sgd": "Meta-SGD", "mnet": "M-net",
-           "tnet": "T-net", "mtnet": "MT-net"}
+           "tnet": "T-net", "mtnet": "MT-net", "warp_maml": "Warp-MAML"}
 VALIDATION_SEED = 4321
 
 

@@ -16,8 +16,10 @@ from kerasmeta import models
 from kerasmeta import tasks as tasks_lib
 from kerasmeta.layers import warp
 
-TASKS = ("sinusoid", "glyphs", "omniglot", "surfaces", "continual_sine")
-CLASSIFICATION_TASKS = ("glyphs", "omniglot")
+TASKS = ("sinusoid", "glyphs", "omniglot", "mini_imagenet",
+         "tiered_imagenet", "surfaces", "continual_sine")
+CLASSIFICATION_TASKS = ("glyphs", "omniglot", "mini_imagenet",
+                        "tiered_imagenet")
 # Tasks whose learners are not few-shot `MetaLearner`s, and the one
 # algorithm each has.
 SPECIAL_TASKS = {"surfaces": "explicit_warp", "continual_sine": "continual"}
@@ -120,6 +122,10 @@ def _load_class_splits(config):
   if config.task == "omniglot":
     return tasks_lib.omniglot.load(config.omniglot_protocol,
                                    data_dir=data_dir, size=size)
+  if config.task in ("mini_imagenet", "tiered_imagenet"):
+    return tasks_lib.image_folder.load(
+        data_dir, size=size,
+        examples_per_class=config.get("examples_per_class", 600) or None)
   glyph_config = tasks_lib.glyphs.GlyphConfig(
       num_alphabets=config.glyphs.num_alphabets,
       characters_per_alphabet=config.glyphs.characters_per_alphabet,
@@ -154,6 +160,7 @@ def build_model(config):
     return models.conv4(input_shape=tuple(config.input_shape),
                         num_classes=config.ways, filters=config.filters,
                         cell=config.cell,
+                        pooling=config.get("pooling", "stride"),
                         mask_temperature=config.get("mask_temperature", 1.0),
                         **warp_options)
   raise ValueError(f"Unknown model {config.model!r}.")
@@ -181,6 +188,8 @@ def build_learner(config, model=None):
                 inner_learning_rate=config.inner_learning_rate)
   if config.algorithm not in ("fomaml", "reptile", "leap"):
     kwargs["first_order"] = config.get("first_order", False)
+  if config.get("batch_norm"):
+    kwargs["batch_norm"] = config.batch_norm
   if issubclass(learner_class, algorithms.WarpGrad):
     kwargs.update(config.warpgrad.to_dict() if config.get("warpgrad") else {})
   return learner_class(model, **kwargs)

@@ -71,7 +71,7 @@ def mask_specs(model, adapted=None):
 
 
 def call_with_weights(model, adapted_values, inputs, training=False,
-                      roles=None, meta_values=None):
+                      roles=None, meta_values=None, return_state=False):
   """Evaluates `model(inputs)` with `adapted_values` for its adapted weights.
 
   Meta weights are read from their variables, so gradients reach them
@@ -89,9 +89,12 @@ def call_with_weights(model, adapted_values, inputs, training=False,
     meta_values: None to read the meta weights from their variables, or
       tensors in `roles.meta` order to use instead (e.g. stop-gradient
       copies, so that an objective trains only the adapted weights).
+    return_state: also return the state weights' new values (batch-norm
+      moving statistics after this call, in `model.non_trainable_variables`
+      order).
 
   Returns:
-    The model's outputs.
+    The model's outputs, or `(outputs, new state values)`.
   """
   roles = roles or weight_roles(model)
   adapted_values = list(adapted_values)
@@ -109,8 +112,10 @@ def call_with_weights(model, adapted_values, inputs, training=False,
   trainable_values = [substitute.get(id(w), w.value)
                       for w in model.trainable_variables]
   state_values = [w.value for w in model.non_trainable_variables]
-  outputs, _ = model.stateless_call(trainable_values, state_values, inputs,
-                                    training=training)
+  outputs, new_state = model.stateless_call(trainable_values, state_values,
+                                            inputs, training=training)
+  if return_state:
+    return outputs, new_state
   return outputs
 
 

@@ -86,7 +86,12 @@ def plot_episodes(learner, sampler, path, num_tasks=3, seed=1234,
         truth = int(task.query_y[index, 0])
         image, title = task.query_x[index], f"→{predicted[index]}"
         color = "green" if predicted[index] == truth else "red"
-      axis.imshow(np.squeeze(image.numpy(), -1), cmap="gray")
+      pixels = image.numpy()
+      if pixels.shape[-1] == 1:
+        axis.imshow(pixels[..., 0], cmap="gray")
+      else:  # RGB: uint8 or float in [0, 1]
+        axis.imshow(pixels if pixels.dtype == np.uint8 else
+                    np.clip(pixels, 0, 1))
       axis.set_title(title, color=color, fontsize=8)
   figure.suptitle("support (labels) | queries (predicted after "
                   f"{num_steps} step{'s' if num_steps != 1 else ''})")

@@ -78,6 +78,9 @@ class Trainer:
         self.checkpoint, os.path.join(workdir, "checkpoints"),
         max_to_keep=config.get("max_checkpoints", 3))
     self._train_step = self._make_train_step()
+    self._update_statistics = None
+    if getattr(self.learner, "batch_norm", "task") == "running":
+      self._update_statistics = tf.function(self.learner.update_statistics)
 
   @property
   def step(self):
@@ -155,7 +158,13 @@ class Trainer:
     pending, tick = [], time.perf_counter()
     try:
       for step in range(start + 1, num_steps + 1):
-        pending.append(self._train_step(next(iterator)))
+        batch = next(iterator)
+        pending.append(self._train_step(batch))
+        if self._update_statistics is not None:
+          # Batch-norm running statistics (from the first replica's tasks).
+          first = (lambda v: self.strategy.experimental_local_results(v)[0]) \
+              if self.distributed else (lambda v: v)
+          self._update_statistics(*tf.nest.map_structure(first, batch))
         self._step = step
         if step % log_every == 0 or step == num_steps:
           now = time.perf_counter()

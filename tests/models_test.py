@@ -1,4 +1,5 @@
 import keras
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -31,3 +32,23 @@ def test_conv4_maps_28x28_images_to_class_logits():
 def test_unknown_cell_is_rejected_with_the_choices():
   with pytest.raises(ValueError, match="Unknown cell 'lstm'.*mtnet"):
     km.models.mlp(cell="lstm")
+
+
+def test_conv4_warp_cell_puts_a_meta_conv_warp_after_each_block():
+  model = km.models.conv4(input_shape=(12, 12, 1), num_classes=3, filters=4,
+                          cell="warp")
+  warps = [layer for layer in model.layers
+           if isinstance(layer, km.layers.Warp)]
+  assert len(warps) == 4
+  roles = km.weight_roles(model)
+  assert {id(w) for w in roles.meta} == {
+      id(w) for layer in warps for w in layer.trainable_weights}
+  # Identity-initialised: the warped model computes the unwarped one.
+  plain = km.models.conv4(input_shape=(12, 12, 1), num_classes=3, filters=4)
+  plain.set_weights([w.numpy() for w in model.weights
+                     if not any(w is v for layer in warps
+                                for v in layer.weights)])
+  x = np.random.default_rng(0).normal(size=(2, 12, 12, 1)).astype("float32")
+  np.testing.assert_allclose(model(x, training=False), plain(x,
+                                                             training=False),
+                             rtol=1e-5, atol=1e-6)

@@ -8,7 +8,10 @@ protocol). A conv4 learner (64 filters, 28x28), MT-net's Omniglot settings:
   python -m apps.meta_train --config=apps/configs/glyphs.py:mtnet \
       --config.ways=5 --config.shots=1 --workdir=/tmp/glyphs_mtnet
 
-VARIANT: maml, fomaml, meta_sgd, mnet, tnet, mtnet (as for sinusoids).
+VARIANT: maml, fomaml, meta_sgd, mnet, tnet, mtnet, warp_maml (3x3 conv warp
+layers after each block, WarpGrad's few-shot learner), as for sinusoids.
+20-way: --config.ways=20 --config.meta_batch_size=16
+--config.inner_learning_rate=0.1 (MT-net's settings).
 Evaluation: 600 test episodes, query accuracy mean and 95% CI.
 """
 
@@ -32,6 +35,11 @@ def get_config(variant="mtnet"):
   config.model = "conv4"
   config.input_shape = (28, 28, 1)
   config.filters = 64
+  config.pooling = "stride"  # or "max" (2x2 max-pooling after stride-1 convs)
+  config.warp_block = "conv"  # with cell "warp": any of layers.warp.WARP_BLOCKS
+  # "task": batch-norm uses each task's batch statistics (MAML reference);
+  # "running": running statistics outside meta-training (see MetaLearner).
+  config.batch_norm = "task"
   config.loss = "sparse_softmax_cross_entropy"
   # MT-net's Omniglot settings: 5-way meta-batch 32, alpha 0.4, 1 step
   # (20-way: meta-batch 16, alpha 0.1).

@@ -35,6 +35,15 @@ class MetaLearner:
       `tf.while_loop` when their number is a Python int up to this bound
       (XLA fuses across unrolled steps; the graph grows with them). 0 always
       loops.
+    batch_norm: "task" (default): batch-norm layers normalise with each
+      task's batch statistics, during meta-training and after it, as the
+      MAML reference does (transductive: a test task's query batch shapes
+      its own normalisation). "running": meta-training does the same and
+      also keeps running averages of the adapted networks' query-batch
+      statistics (`update_statistics`, called by the trainer after each
+      meta-step); adaptation and prediction outside meta-training then
+      normalise with those running statistics, so each query example is
+      classified on its own.
   """
 
   name = "meta_learner"
@@ -42,7 +51,7 @@ class MetaLearner:
 
   def __init__(self, model, loss="mse", num_inner_steps=1,
                inner_learning_rate=0.01, first_order=False, training=True,
-               vectorize="auto", unroll_inner_steps=5):
+               vectorize="auto", unroll_inner_steps=5, batch_norm="task"):
     if int(num_inner_steps) < 0:
       raise ValueError(
           f"num_inner_steps must be >= 0; received {num_inner_steps}.")
@@ -54,7 +63,12 @@ class MetaLearner:
     self.num_inner_steps = int(num_inner_steps)
     self.inner_learning_rate = float(inner_learning_rate)
     self.first_order = bool(first_order)
-    self.training = training
+    if batch_norm not in ("task", "running"):
+      raise ValueError(f"batch_norm must be 'task' or 'running'; received "
+                       f"{batch_norm!r}.")
+    self.batch_norm = batch_norm
+    self._training = training
+    self._meta_training = False
     self.unroll_inner_steps = int(unroll_inner_steps)
     self.roles = functional.weight_roles(model)
     if not self.roles.adapted:
@@ -75,6 +89,39 @@ class MetaLearner:
     if vectorize and possible:
       self.batched_model = batched.BatchedModel(model, self.roles.adapted)
       self.per_task_loss = batched.per_task_loss(self.loss_fn)
+
+  @property
+  def training(self):
+    """The `training` flag layers see (see `batch_norm`)."""
+    if self.batch_norm == "running" and not self._meta_training:
+      return False
+    return self._training
+
+  @training.setter
+  def training(self, value):
+    self._training = value
+
+  def update_statistics(self, tasks, seeds):
+    """Moves batch-norm running statistics towards a batch's (running mode).
+
+    Adapts the batch's first task and runs its query set through the
+    adapted network in training mode; batch-norm layers fold that batch's
+    statistics into their moving averages (their momentum). Nothing to do
+    in "task" mode.
+    """
+    if self.batch_norm != "running" or not self.roles.state:
+      return
+    task = tasks_base.Task(*[t[0] for t in tasks])
+    self._meta_training = True
+    try:
+      adapted, _ = self.adapt(task, seeds[0])
+      _, state = functional.call_with_weights(
+          self.model, adapted, task.query_x, training=True, roles=self.roles,
+          return_state=True)
+    finally:
+      self._meta_training = False
+    for variable, value in zip(self.model.non_trainable_variables, state):
+      variable.assign(tf.stop_gradient(value))
 
   @property
   def uses_fast_path(self):
@@ -233,6 +280,15 @@ class MetaLearner:
     """
     tasks_base.validate_task(tasks, batched=True)
     variables = self.trainable_variables
+    self._meta_training = True  # read while tracing (see `training`)
+    try:
+      return self._compute_gradients(tasks, seeds, variables,
+                                     global_batch_size, scale_loss)
+    finally:
+      self._meta_training = False
+
+  def _compute_gradients(self, tasks, seeds, variables, global_batch_size,
+                         scale_loss):
     with tf.GradientTape() as tape:
       if self.uses_fast_path:
         objectives, metrics = self.batched_objectives(tasks, seeds)

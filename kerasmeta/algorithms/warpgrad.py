@@ -319,8 +319,13 @@ class WarpGrad(base.MetaLearner):
           "training_mode='online' with a distribution strategy.")
     step = (self._offline_step if self.training_mode == "offline"
             else self._continual_step)
-    return tf.function(
-        lambda batch: step(optimizer, batch, global_batch_size))
+    def meta_step(batch):
+      self._meta_training = True  # read while tracing (see `training`)
+      try:
+        return step(optimizer, batch, global_batch_size)
+      finally:
+        self._meta_training = False
+    return tf.function(meta_step)
 
   def _map_collect(self, tasks):
     """`collect` over a task batch: C per task, metrics and trajectories."""

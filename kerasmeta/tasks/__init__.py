@@ -2,6 +2,7 @@
 
 from kerasmeta.tasks import continual_sine
 from kerasmeta.tasks import glyphs
+from kerasmeta.tasks import image_folder
 from kerasmeta.tasks import omniglot
 from kerasmeta.tasks import surfaces
 from kerasmeta.tasks.base import Task

@@ -108,3 +108,43 @@ def test_model_without_adapted_weights_is_rejected():
   model.trainable = False
   with pytest.raises(ValueError, match="no adapted weights"):
     km.MAML(model)
+
+
+def _bn_model():
+  keras.utils.set_random_seed(0)
+  return keras.Sequential([
+      keras.Input((3,)), keras.layers.Dense(4),
+      keras.layers.BatchNormalization(momentum=0.5), keras.layers.Dense(1)])
+
+
+def test_running_batch_norm_collects_statistics_and_uses_them_after_training():
+  tasks = helpers.random_tasks(2, dim=3, dtype=np.float32)
+  tasks = tasks._replace(support_y=tasks.support_y[..., :1],
+                         query_y=tasks.query_y[..., :1])
+  seeds = helpers.task_seeds(2)
+  learner = km.MAML(_bn_model(), inner_learning_rate=0.1,
+                    batch_norm="running")
+  batch_norm = learner.model.layers[1]
+  before = batch_norm.moving_mean.numpy().copy()
+  learner.update_statistics(tasks, seeds)
+  assert not np.allclose(before, batch_norm.moving_mean.numpy())
+
+  # Outside meta-training, one example's prediction does not depend on the
+  # others in its batch (running statistics)...
+  x = tasks.query_x[0]
+  values = learner.initial_values()
+  alone = learner.predict(values, x[:1])
+  np.testing.assert_allclose(learner.predict(values, x)[:1], alone,
+                             rtol=1e-6)
+  # ...while "task" mode normalises with the batch's statistics.
+  task_mode = km.MAML(learner.model, inner_learning_rate=0.1)
+  assert not np.allclose(task_mode.predict(values, x)[:1], alone)
+  # Meta-training sees batch statistics in both modes.
+  np.testing.assert_allclose(
+      learner.compute_gradients(tasks, seeds)[1]["query_loss"],
+      task_mode.compute_gradients(tasks, seeds)[1]["query_loss"], rtol=1e-5)
+
+
+def test_bad_batch_norm_mode_is_named():
+  with pytest.raises(ValueError, match="batch_norm must be 'task' or"):
+    km.MAML(helpers.tiny_mlp(), batch_norm="moving")

@@ -109,3 +109,26 @@ def test_continual_sine_sgd_needs_no_meta_training_and_reports_forgetting(
     assert len(results[order]["mean_curves"]) == 11  # K + 1 = 5 * 2 + 1
   assert results["random"]["order"] == [1, 3, 4, 2, 0]
   assert (workdir / "eval.png").stat().st_size > 1000
+
+
+def test_mini_imagenet_folder_trains_warp_maml_with_running_batch_norm(
+    tmp_path):
+  from tests.tasks import image_folder_test  # pylint: disable=g-import-not-at-top
+  image_folder_test._write_folder(tmp_path / "images", per_class=3)  # pylint: disable=protected-access
+  workdir = tmp_path / "mini"
+  trained = _run(
+      "apps.meta_train", "--config=apps/configs/mini_imagenet.py:warp_maml",
+      f"--workdir={workdir}", f"--config.data_dir={tmp_path / 'images'}",
+      "--config.examples_per_class=3", "--config.input_shape=(16,16,3)",
+      "--config.filters=4", "--config.ways=2", "--config.num_query=2",
+      "--config.meta_batch_size=2", "--config.num_meta_steps=2",
+      "--config.num_inner_steps=2", "--config.log_every=1",
+      "--config.batch_norm=running", "--config.eval.num_tasks=3",
+      "--config.eval.num_inner_steps=2", "--config.eval.num_plot_tasks=1")
+  assert trained.returncode == 0, trained.stderr[-3000:]
+  result = json.loads((workdir / "eval.json").read_text())
+  assert result["results"]["accuracy"]["num_tasks"] == 3
+  assert result["config"]["cell"] == "warp"
+  metrics = [json.loads(l) for l in
+             (workdir / "metrics.jsonl").read_text().splitlines()]
+  assert {"warp_loss", "init_loss"} <= set(metrics[-1])
