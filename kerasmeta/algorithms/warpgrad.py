@@ -284,7 +284,38 @@ class WarpGrad(base.MetaLearner):
         tf.random.experimental.stateless_fold_in(seed, 101))
     return tf.cast(tf.argsort(keys)[:self.warp_samples], tf.int32)
 
+  @property
+  def shares_one_objective(self):
+    """Whether eq. 7 and MAML's C are one function (one inner step).
+
+    With K = 1 the only theta_k is theta_0, and the exact warp objective at
+    it is MAML's query loss after one step, seen as a function of phi; C is
+    the same loss as a function of theta_0. The gradient of L + lambda C is
+    then that loss's gradient with theta_0's part scaled by lambda: one
+    second-order pass instead of two.
+    """
+    return (self.num_inner_steps == 1 and self.exact and
+            self.init_objective == "maml" and not self.first_order)
+
+  def _shared_objective(self, task):
+    weight = tf.cast(self.init_weight, self.roles.adapted[0].dtype)
+    # Value theta_0, gradient lambda times theta_0's.
+    initial = [weight * v + tf.stop_gradient((1 - weight) * v)
+               for v in self.initial_values()]
+    support = self._loss_fn(task.support_x, task.support_y)
+    adapted, support_losses = inner.adapt(
+        support, initial, 1, self.learning_rates(),
+        momentum=self.inner_momentum())
+    query_loss = self.loss_fn(task.query_y, self.predict(adapted,
+                                                         task.query_x))
+    loss = tf.stop_gradient(query_loss)
+    return query_loss, {"support_loss": tf.stop_gradient(support_losses[0]),
+                        "query_loss": loss, "warp_loss": loss,
+                        "init_loss": loss}
+
   def task_objective(self, task, seed):
+    if self.shares_one_objective and not getattr(self, "_no_sharing", False):
+      return self._shared_objective(task)
     init_loss, metrics, trajectories, velocities = self.collect(task)
     dtype = trajectories[0].dtype
 

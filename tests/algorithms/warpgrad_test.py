@@ -201,3 +201,22 @@ def test_continual_step_updates_theta_every_step_and_phi_every_eta():
   warp2 = snapshot(learner.warp_variables)
   assert not all(np.array_equal(a, b) for a, b in zip(warp1, warp2))
   assert int(learner.accumulated.numpy()) == 0
+
+
+@pytest.mark.parametrize("learn_inner_optimizer", [False, True])
+def test_one_step_warp_maml_shares_one_pass_with_the_same_gradient(
+    learn_inner_optimizer):
+  tasks, seeds = helpers.random_tasks(2), helpers.task_seeds(2)
+  make = lambda: algorithms.WarpMAML(
+      _warped_model(), num_inner_steps=1, inner_learning_rate=0.3,
+      init_weight=0.7, learn_inner_optimizer=learn_inner_optimizer)
+  shared, separate = make(), make()
+  separate._no_sharing = True  # pylint: disable=protected-access
+  assert shared.shares_one_objective
+  ours, metrics = shared.compute_gradients(tasks, seeds)
+  reference, reference_metrics = separate.compute_gradients(tasks, seeds)
+  for a, b in zip(ours, reference):
+    np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+  for name in metrics:
+    np.testing.assert_allclose(metrics[name], reference_metrics[name],
+                               rtol=1e-6)
