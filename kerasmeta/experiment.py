@@ -16,10 +16,10 @@ from kerasmeta import models
 from kerasmeta import tasks as tasks_lib
 from kerasmeta.layers import warp
 
-TASKS = ("sinusoid", "glyphs", "omniglot", "mini_imagenet",
-         "tiered_imagenet", "surfaces", "continual_sine")
-CLASSIFICATION_TASKS = ("glyphs", "omniglot", "mini_imagenet",
-                        "tiered_imagenet")
+TASKS = ("sinusoid", "glyphs", "omniglot", "omniglot_alphabets",
+         "mini_imagenet", "tiered_imagenet", "surfaces", "continual_sine")
+CLASSIFICATION_TASKS = ("glyphs", "omniglot", "omniglot_alphabets",
+                        "mini_imagenet", "tiered_imagenet")
 # Tasks whose learners are not few-shot `MetaLearner`s, and the one
 # algorithm each has.
 SPECIAL_TASKS = {"surfaces": "explicit_warp", "continual_sine": "continual"}
@@ -92,6 +92,10 @@ def task_distribution(config, shots=None, split="train"):
     if split not in parts:
       raise ValueError(f"split must be one of {sorted(parts)}; received "
                        f"{split!r}.")
+    if config.task == "omniglot_alphabets":
+      return tasks_lib.AlphabetTasks(
+          parts[split], train_per_character=shots,
+          augment=config.get("augment", True))
     return tasks_lib.EpisodeSampler(
         parts[split], ways=config.ways, shots=shots,
         queries=config.num_query, rotations=tuple(config.rotations))
@@ -107,7 +111,9 @@ def _class_splits(config):
   Loaded (or generated) once per process and data config: the trainer and
   the evaluator of one run ask for different splits of the same data.
   """
-  fields = ["task", "data_dir", "input_shape", "omniglot_protocol", "glyphs"]
+  fields = ["task", "data_dir", "input_shape", "omniglot_protocol", "glyphs",
+            "ways", "test_alphabets", "validation_alphabets", "split_seed",
+            "examples_per_class"]
   key = json.dumps({f: config.get(f) for f in fields}, sort_keys=True,
                    default=lambda v: v.to_dict() if hasattr(v, "to_dict")
                    else list(v))
@@ -122,6 +128,12 @@ def _load_class_splits(config):
   if config.task == "omniglot":
     return tasks_lib.omniglot.load(config.omniglot_protocol,
                                    data_dir=data_dir, size=size)
+  if config.task == "omniglot_alphabets":
+    return tasks_lib.alphabets.load(
+        data_dir=data_dir, size=size, characters=config.ways,
+        test_alphabets=config.test_alphabets,
+        validation_alphabets=config.validation_alphabets,
+        seed=config.split_seed)
   if config.task in ("mini_imagenet", "tiered_imagenet"):
     return tasks_lib.image_folder.load(
         data_dir, size=size,
@@ -190,6 +202,8 @@ def build_learner(config, model=None):
     kwargs["first_order"] = config.get("first_order", False)
   if config.get("batch_norm"):
     kwargs["batch_norm"] = config.batch_norm
+  if config.get("inner_batch_size"):
+    kwargs["inner_batch_size"] = config.inner_batch_size
   if issubclass(learner_class, algorithms.WarpGrad):
     kwargs.update(config.warpgrad.to_dict() if config.get("warpgrad") else {})
   return learner_class(model, **kwargs)

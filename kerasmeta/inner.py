@@ -132,7 +132,7 @@ def sgd_step(loss_fn, params, rates, *, first_order=False, task_masks=None,
 
 def adapt(loss_fn, params, num_steps, learning_rate, *, first_order=False,
           masks=None, seed=None, return_trajectory=False, max_steps=None,
-          unroll=False, momentum=None):
+          unroll=False, momentum=None, step_loss=False):
   """Adapts `params` by `num_steps` steps of SGD on `loss_fn`.
 
   Args:
@@ -152,6 +152,8 @@ def adapt(loss_fn, params, num_steps, learning_rate, *, first_order=False,
       the number of steps.
     momentum: None for plain SGD, or the heavy-ball coefficient (a scalar,
       possibly a learned tensor; velocities start at zero).
+    step_loss: `loss_fn` takes `(params, step)` (e.g. a mini-batch per
+      step) instead of `params`.
 
   Returns:
     `(params, losses)`: the adapted tensors and the support loss before each
@@ -194,7 +196,9 @@ def adapt(loss_fn, params, num_steps, learning_rate, *, first_order=False,
   def step_fn(step, current):
     weights = current[:num_params]
     step_masks = masks.sample(weights, seed, step) if has_step_masks else None
-    out = sgd_step(loss_fn, weights, rates, first_order=first_order,
+    step_fn_loss = (lambda values: loss_fn(values, step)) if step_loss \
+        else loss_fn
+    out = sgd_step(step_fn_loss, weights, rates, first_order=first_order,
                    task_masks=task_masks, step_masks=step_masks,
                    momentum=momentum, velocities=current[num_params:])
     new, loss = out[0] + (out[2] if momentum is not None else []), out[1]

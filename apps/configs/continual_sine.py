@@ -55,7 +55,7 @@ def get_config(variant="warpgrad"):
   config.meta_batch_size = 5
   config.outer_optimizer = "adam"
   config.outer_learning_rate = 1e-3
-  config.num_meta_steps = 2000 if variant == "warpgrad" else 0
+  config.num_meta_steps = 5000 if variant == "warpgrad" else 0
   config.seed = 0  # also the fixed initialisation's
   config.strategy = "default"
   config.num_cpu_devices = 0

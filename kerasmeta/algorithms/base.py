@@ -44,6 +44,10 @@ class MetaLearner:
       meta-step); adaptation and prediction outside meta-training then
       normalise with those running statistics, so each query example is
       classified on its own.
+    inner_batch_size: None: every inner step uses the whole support set.
+      An int: step k uses that many support examples drawn at random
+      (without class balance) from the task's seed and k, as many-step
+      protocols do (Omniglot alphabets: 100 steps of 20).
   """
 
   name = "meta_learner"
@@ -51,7 +55,8 @@ class MetaLearner:
 
   def __init__(self, model, loss="mse", num_inner_steps=1,
                inner_learning_rate=0.01, first_order=False, training=True,
-               vectorize="auto", unroll_inner_steps=5, batch_norm="task"):
+               vectorize="auto", unroll_inner_steps=5, batch_norm="task",
+               inner_batch_size=None):
     if int(num_inner_steps) < 0:
       raise ValueError(
           f"num_inner_steps must be >= 0; received {num_inner_steps}.")
@@ -67,6 +72,11 @@ class MetaLearner:
       raise ValueError(f"batch_norm must be 'task' or 'running'; received "
                        f"{batch_norm!r}.")
     self.batch_norm = batch_norm
+    if inner_batch_size is not None and int(inner_batch_size) < 1:
+      raise ValueError(f"inner_batch_size must be >= 1; received "
+                       f"{inner_batch_size}.")
+    self.inner_batch_size = int(inner_batch_size) if inner_batch_size \
+        else None
     self._training = training
     self._meta_training = False
     self.unroll_inner_steps = int(unroll_inner_steps)
@@ -77,7 +87,7 @@ class MetaLearner:
     self.mask_specs = functional.mask_specs(model, self.roles.adapted)
     self.batched_model = None
     possible = batched.supports(model) and type(self).batched_objectives \
-        is not MetaLearner.batched_objectives
+        is not MetaLearner.batched_objectives and not inner_batch_size
     if vectorize not in (True, False, "auto"):
       raise ValueError(f"vectorize must be True, False or 'auto'; received "
                        f"{vectorize!r}.")
@@ -196,11 +206,34 @@ class MetaLearner:
     num_steps = self.num_inner_steps if num_steps is None else num_steps
     masks = self._gradient_masks(deterministic)
     return inner.adapt(
-        self.task_loss_fn(task.support_x, task.support_y),
-        self.initial_values(), num_steps, self.learning_rates(learning_rate),
-        first_order=self.first_order, masks=masks, seed=seed,
-        return_trajectory=return_trajectory, max_steps=max_steps,
-        unroll=self._unroll(num_steps), momentum=self.inner_momentum())
+        self.support_loss_fn(task, seed), self.initial_values(), num_steps,
+        self.learning_rates(learning_rate), first_order=self.first_order,
+        masks=masks, seed=seed, return_trajectory=return_trajectory,
+        max_steps=max_steps, unroll=self._unroll(num_steps),
+        momentum=self.inner_momentum(),
+        step_loss=self.inner_batch_size is not None)
+
+  def support_loss_fn(self, task, seed=None, meta_values=None):
+    """The inner loop's loss: `params -> loss` on the whole support set, or
+    with `inner_batch_size`, `(params, step) -> loss` on step's mini-batch.
+    """
+    if self.inner_batch_size is None:
+      return lambda params: self.loss_fn(
+          task.support_y, self.predict(params, task.support_x,
+                                       meta_values=meta_values))
+    seed = tf.zeros([2], tf.int32) if seed is None else seed
+    size = min(self.inner_batch_size, int(task.support_x.shape[0]))
+
+    def loss(params, step):
+      keys = tf.random.stateless_uniform(
+          [tf.shape(task.support_x)[0]],
+          tf.random.experimental.stateless_fold_in(seed, 1000 + step))
+      chosen = tf.argsort(keys)[:size]
+      return self.loss_fn(
+          tf.gather(task.support_y, chosen),
+          self.predict(params, tf.gather(task.support_x, chosen),
+                       meta_values=meta_values))
+    return loss
 
   def _unroll(self, num_steps):
     return isinstance(num_steps, int) and num_steps <= self.unroll_inner_steps

@@ -14,7 +14,9 @@ from adaptation trajectories, each held constant:
   L^(phi) = sum L_meta(sg[theta_k - alpha grad L_task(theta_k; phi)]; phi) (8)
 
 with the task loss on the support set and the meta loss on the query set,
-so the two are evaluated on different batches of task data. C is MAML's
+so the two are evaluated on different batches of task data (with
+`inner_batch_size`, trajectories follow mini-batches; the warp objective's
+task loss takes the whole support set). C is MAML's
 objective (Warp-MAML, eq. 11), Leap's (Warp-Leap, eqs. 10, 12, 13) or
 nothing (a fixed initialisation). As in algorithms 1-3, phi gets the
 gradient of L only and theta_0 the gradient of lambda C only: C is computed
@@ -241,7 +243,7 @@ class WarpGrad(base.MetaLearner):
         momentum=self.inner_momentum(), velocities=velocities)
     return value
 
-  def collect(self, task):
+  def collect(self, task, seed=None):
     """Adapts with the warp fixed; returns C and the trajectory.
 
     Returns:
@@ -254,9 +256,10 @@ class WarpGrad(base.MetaLearner):
     initial = self.initial_values()
     first_order = self.first_order or self.init_objective != "maml"
     adapted, support_losses, trajectory = inner.adapt(
-        support, initial, self.num_inner_steps, learning_rate,
-        first_order=first_order, return_trajectory=True,
-        unroll=self._unroll(self.num_inner_steps), momentum=momentum)
+        self.support_loss_fn(task, seed, frozen), initial,
+        self.num_inner_steps, learning_rate, first_order=first_order,
+        return_trajectory=True, unroll=self._unroll(self.num_inner_steps),
+        momentum=momentum, step_loss=self.inner_batch_size is not None)
     trajectories, velocities = inner.split_trajectory(trajectory,
                                                       len(initial))
     query_loss = self.loss_fn(
@@ -297,15 +300,15 @@ class WarpGrad(base.MetaLearner):
     return (self.num_inner_steps == 1 and self.exact and
             self.init_objective == "maml" and not self.first_order)
 
-  def _shared_objective(self, task):
+  def _shared_objective(self, task, seed):
     weight = tf.cast(self.init_weight, self.roles.adapted[0].dtype)
     # Value theta_0, gradient lambda times theta_0's.
     initial = [weight * v + tf.stop_gradient((1 - weight) * v)
                for v in self.initial_values()]
-    support = self._loss_fn(task.support_x, task.support_y)
     adapted, support_losses = inner.adapt(
-        support, initial, 1, self.learning_rates(),
-        momentum=self.inner_momentum())
+        self.support_loss_fn(task, seed), initial, 1, self.learning_rates(),
+        momentum=self.inner_momentum(),
+        step_loss=self.inner_batch_size is not None)
     query_loss = self.loss_fn(task.query_y, self.predict(adapted,
                                                          task.query_x))
     loss = tf.stop_gradient(query_loss)
@@ -315,8 +318,8 @@ class WarpGrad(base.MetaLearner):
 
   def task_objective(self, task, seed):
     if self.shares_one_objective and not getattr(self, "_no_sharing", False):
-      return self._shared_objective(task)
-    init_loss, metrics, trajectories, velocities = self.collect(task)
+      return self._shared_objective(task, seed)
+    init_loss, metrics, trajectories, velocities = self.collect(task, seed)
     dtype = trajectories[0].dtype
 
     def at_step(step):
@@ -358,7 +361,7 @@ class WarpGrad(base.MetaLearner):
         self._meta_training = False
     return tf.function(meta_step)
 
-  def _map_collect(self, tasks):
+  def _map_collect(self, tasks, seeds):
     """`collect` over a task batch: C per task, metrics and trajectories."""
     dtype = tf.as_dtype(self.roles.adapted[0].dtype)
     shapes = [w.shape for w in self.roles.adapted]
@@ -367,9 +370,10 @@ class WarpGrad(base.MetaLearner):
                        for s in shapes]
     has_velocity = self.inner_momentum() is not None
 
-    def one(task):
+    def one(elements):
+      task, seed = elements
       task = type(tasks)(*task)
-      init_loss, metrics, trajectories, velocities = self.collect(task)
+      init_loss, metrics, trajectories, velocities = self.collect(task, seed)
       return (tf.cast(init_loss, dtype),
               {k: tf.cast(v, tf.float32) for k, v in metrics.items()},
               trajectories, velocities if has_velocity else [])
@@ -378,7 +382,8 @@ class WarpGrad(base.MetaLearner):
                  {k: tf.TensorSpec([], tf.float32)
                   for k in ("support_loss", "query_loss", "init_loss")},
                  trajectory_spec, trajectory_spec if has_velocity else [])
-    return tf.map_fn(one, tuple(tasks), fn_output_signature=signature)
+    return tf.map_fn(one, (tuple(tasks), seeds),
+                     fn_output_signature=signature)
 
 
   def _offline_step(self, optimizer, batch, global_batch_size):
@@ -386,7 +391,7 @@ class WarpGrad(base.MetaLearner):
     tasks, seeds = batch
     with tf.GradientTape() as tape:
       init_losses, metrics, trajectories, velocities = self._map_collect(
-          tasks)
+          tasks, seeds)
       init_total = tf.cast(self.init_weight, init_losses.dtype) * \
           tf.reduce_sum(init_losses) / global_batch_size
     if self.init_objective != "none":

@@ -1,5 +1,6 @@
 """Task distributions."""
 
+from kerasmeta.tasks import alphabets
 from kerasmeta.tasks import continual_sine
 from kerasmeta.tasks import glyphs
 from kerasmeta.tasks import image_folder
@@ -13,3 +14,4 @@ from kerasmeta.tasks.sinusoid import SinusoidTasks
 from kerasmeta.tasks.surfaces import SurfaceTasks
 from kerasmeta.tasks.continual_sine import ContinualSineTasks
 from kerasmeta.tasks.continual_sine import TaskSequence
+from kerasmeta.tasks.alphabets import AlphabetTasks

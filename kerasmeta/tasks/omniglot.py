@@ -25,14 +25,23 @@ PROTOCOLS = ("maml", "background")
 MAML_SPLIT = (1100, 100, 423)
 
 
+def prepare_image(size):
+  """`image -> [size, size, 1]` uint8 with bright ink (Omniglot draws black
+  on white)."""
+  def prepare(image):
+    gray = tf.image.rgb_to_grayscale(image)
+    ink = 255 - tf.cast(gray, tf.float32)
+    resized = tf.image.resize(ink, [size, size], antialias=True)
+    return tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8)
+  return prepare
+
+
 def _read(split, data_dir, size):
   """(images [n, size, size, 1] uint8, character labels [n]) of a split."""
+  prepare_image_fn = prepare_image(size)
+
   def prepare(example):
-    gray = tf.image.rgb_to_grayscale(example["image"])
-    ink = 255 - tf.cast(gray, tf.float32)  # Omniglot draws black on white
-    image = tf.image.resize(ink, [size, size], antialias=True)
-    return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8), \
-        example["label"]
+    return prepare_image_fn(example["image"]), example["label"]
   dataset = tfds.load("omniglot", split=split, data_dir=data_dir)
   images, labels = [], []
   for image, label in dataset.map(prepare).batch(1024).as_numpy_iterator():

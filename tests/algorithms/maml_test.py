@@ -148,3 +148,31 @@ def test_running_batch_norm_collects_statistics_and_uses_them_after_training():
 def test_bad_batch_norm_mode_is_named():
   with pytest.raises(ValueError, match="batch_norm must be 'task' or"):
     km.MAML(helpers.tiny_mlp(), batch_norm="moving")
+
+
+def test_inner_mini_batches_draw_per_step_subsets_of_the_support():
+  tasks = helpers.random_tasks(1, shots=8)
+  task = helpers.unbatch(tasks, 0)
+  learner = km.MAML(helpers.tiny_mlp(), inner_learning_rate=0.1,
+                    inner_batch_size=3)
+  assert not learner.uses_fast_path
+  loss = learner.support_loss_fn(task, tf.constant([1, 2]))
+  values = learner.initial_values()
+  per_example = [float(learner.loss_fn(task.support_y[i:i + 1],
+                                       learner.predict(values,
+                                                       task.support_x[i:i + 1])))
+                 for i in range(8)]
+  # Each step's loss is the mean over 3 distinct support examples...
+  subsets = []
+  for step in range(4):
+    value = float(loss(values, tf.constant(step)))
+    matches = [c for c in __import__("itertools").combinations(range(8), 3)
+               if np.isclose(np.mean([per_example[i] for i in c]), value)]
+    assert matches
+    subsets.append(matches[0])
+  # ...and the steps draw different subsets, reproducibly.
+  assert len(set(subsets)) > 1
+  assert float(loss(values, tf.constant(0))) == float(
+      loss(values, tf.constant(0)))
+  adapted, losses = learner.adapt(task, tf.constant([1, 2]), num_steps=4)
+  assert losses.shape == (4,)
