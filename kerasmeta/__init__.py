@@ -1,6 +1,7 @@
 """kerasmeta: gradient-based meta-learning for TensorFlow and Keras 3."""
 
 from kerasmeta import algorithms
+from kerasmeta import ewc
 from kerasmeta import functional
 from kerasmeta import inner
 from kerasmeta import layers
@@ -8,13 +9,19 @@ from kerasmeta import losses
 from kerasmeta import models
 from kerasmeta import tasks
 from kerasmeta.algorithms import FOMAML
+from kerasmeta.algorithms import Leap
 from kerasmeta.algorithms import MAML
 from kerasmeta.algorithms import MetaSGD
+from kerasmeta.algorithms import Reptile
+from kerasmeta.algorithms import WarpGrad
+from kerasmeta.algorithms import WarpLeap
+from kerasmeta.algorithms import WarpMAML
 from kerasmeta.functional import call_with_weights
 from kerasmeta.functional import weight_roles
 from kerasmeta.inner import adapt
 from kerasmeta.layers import TConv2D
 from kerasmeta.layers import TDense
+from kerasmeta.layers import Warp
 from kerasmeta.tasks import SinusoidTasks
 from kerasmeta.tasks import Task
 

@@ -60,11 +60,10 @@ class Trainer:
         config.get("mixed_precision")):
       self.learner = experiment.build_learner(config)
       self.variables = self.learner.trainable_variables
-      self.optimizer = make_optimizer(config.get("outer_optimizer", "adam"),
-                                      config.outer_learning_rate)
-      if config.get("mixed_precision") == "mixed_float16":
-        self.optimizer = keras.optimizers.LossScaleOptimizer(self.optimizer)
-      self.optimizer.build(self.variables)
+      self.optimizer = make_outer_optimizer(
+          self.learner, config.get("outer_optimizer", "adam"),
+          config.outer_learning_rate,
+          loss_scaling=config.get("mixed_precision") == "mixed_float16")
       # Meta-steps taken (= batches consumed). Not the optimiser's
       # iteration count, which a loss-scaling optimiser does not advance on
       # the steps it skips.
@@ -203,6 +202,62 @@ class Trainer:
 
 
 OPTIMIZERS = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
+
+
+class OptimizerGroups(tf.Module):
+  """One optimiser per group of variables, applied as one.
+
+  `apply(gradients, variables)` hands each variable's gradient to its
+  group's optimiser; every optimiser keeps its own slots and step count
+  (Adam's bias correction stays right when one group steps more often).
+  """
+
+  def __init__(self, optimizers, variable_groups):
+    super().__init__(name="optimizer_groups")
+    self.optimizers = list(optimizers)
+    self._group = {id(v): index for index, variables in
+                   enumerate(variable_groups) for v in variables}
+
+  @property
+  def iterations(self):
+    return self.optimizers[0].iterations
+
+  def apply(self, gradients, variables):
+    grouped = [([], []) for _ in self.optimizers]
+    for gradient, variable in zip(gradients, variables):
+      grads, group_variables = grouped[self._group[id(variable)]]
+      grads.append(gradient)
+      group_variables.append(variable)
+    for optimizer, (grads, group_variables) in zip(self.optimizers, grouped):
+      if group_variables:
+        optimizer.apply(grads, group_variables)
+
+
+def make_outer_optimizer(learner, name, learning_rate, loss_scaling=False):
+  """The outer optimiser of `learner`, built for its variables.
+
+  A learner may ask for several variable groups with their own learning
+  rate scales (`variable_groups`: WarpGrad's theta_0 steps with lambda
+  beta, eq. 9 and algorithms 1-3); each group then gets an optimiser of its
+  own.
+  """
+  groups = getattr(learner, "variable_groups", None)
+  groups = groups() if groups else [(1.0, learner.trainable_variables)]
+  groups = [(scale, list(variables)) for scale, variables in groups
+            if variables]
+  if loss_scaling and len(groups) > 1:
+    raise ValueError("mixed_float16 (loss scaling) takes one variable group; "
+                     f"{type(learner).__name__} has {len(groups)}.")
+  optimizers = []
+  for scale, variables in groups:
+    optimizer = make_optimizer(name, learning_rate * scale)
+    if loss_scaling:
+      optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    optimizer.build(variables)
+    optimizers.append(optimizer)
+  if len(optimizers) == 1:
+    return optimizers[0]
+  return OptimizerGroups(optimizers, [v for _, v in groups])
 
 
 def make_optimizer(name, learning_rate):

@@ -243,3 +243,15 @@ def test_steps_skipped_by_loss_scaling_still_count_as_meta_steps(tmp_path):
       small_config(mixed_precision="mixed_float16", num_meta_steps=5),
       str(tmp_path))
   assert resumed.restore() == 5
+
+
+def test_warpgrad_theta0_steps_with_lambda_times_the_outer_rate(tmp_path):
+  config = small_config("warp_maml", outer_learning_rate=0.01)
+  config.warpgrad.init_weight = 0.25
+  trainer = training.Trainer(config, str(tmp_path))
+  init_optimizer, warp_optimizer = trainer.optimizer.optimizers
+  assert float(init_optimizer.learning_rate) == pytest.approx(0.0025)
+  assert float(warp_optimizer.learning_rate) == pytest.approx(0.01)
+  with pytest.raises(ValueError, match="one variable group"):
+    training.Trainer(small_config("warp_maml", mixed_precision="mixed_float16"),
+                     str(tmp_path / "fp16"))

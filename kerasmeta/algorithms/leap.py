@@ -80,8 +80,11 @@ class Leap(base.MetaLearner):
     initial = self.initial_values()
     adapted, support_losses, trajectory = self.adapt(task, seed,
                                                      return_trajectory=True)
+    # The path's loss with the meta weights held fixed: Leap trains theta_0.
+    frozen = [tf.stop_gradient(w.value) for w in self.roles.meta]
     objective = leap_objective(
-        self.task_loss_fn(task.support_x, task.support_y), initial,
+        lambda params: self.loss_fn(task.support_y, self.predict(
+            params, task.support_x, meta_values=frozen)), initial,
         trajectory, use_loss=self.use_loss)
     query_loss = self.loss_fn(
         task.query_y, self.predict([tf.stop_gradient(a) for a in adapted],

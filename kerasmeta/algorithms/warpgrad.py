@@ -19,8 +19,11 @@ so the two are evaluated on different batches of task data (with
 task loss takes the whole support set). C is MAML's
 objective (Warp-MAML, eq. 11), Leap's (Warp-Leap, eqs. 10, 12, 13) or
 nothing (a fixed initialisation). As in algorithms 1-3, phi gets the
-gradient of L only and theta_0 the gradient of lambda C only: C is computed
-with the warp held fixed.
+gradient of L only and theta_0 the gradient of C only (C is computed with
+the warp held fixed), and lambda scales theta_0's step, `theta_0 <- theta_0
+- lambda beta g` (the trainer gives theta_0 an outer optimiser of its own
+with learning rate lambda beta, see `variable_groups`; with Adam, scaling
+the gradient instead would cancel out).
 
 Meta-training (appendix B): "online" accumulates both gradients over the
 meta-batch's trajectories and takes one step (algorithm 1; the default
@@ -111,7 +114,8 @@ class WarpGrad(base.MetaLearner):
       meta weights, are phi).
     init_objective: C of eq. 9: "maml" (Warp-MAML), "leap" (Warp-Leap) or
       "none" (theta_0 stays where it is, as in the continual experiment).
-    init_weight: lambda of eq. 9.
+    init_weight: lambda of eq. 9: theta_0's outer step size relative to
+      phi's (`variable_groups`).
     exact: the warp objective of eq. 7 (True) or eq. 8 (False).
     momentum: the inner optimiser's heavy-ball coefficient (None or 0:
       plain SGD).
@@ -198,6 +202,13 @@ class WarpGrad(base.MetaLearner):
   def trainable_variables(self):
     init = [] if self.init_objective == "none" else list(self.roles.adapted)
     return init + self.warp_variables
+
+  def variable_groups(self):
+    """`[(learning-rate scale, variables)]`: theta_0 steps with lambda."""
+    groups = [(1.0, self.warp_variables)]
+    if self.init_objective != "none":
+      groups.insert(0, (self.init_weight, list(self.roles.adapted)))
+    return groups
 
   def checkpoint_items(self):
     items = super().checkpoint_items()
@@ -293,18 +304,17 @@ class WarpGrad(base.MetaLearner):
 
     With K = 1 the only theta_k is theta_0, and the exact warp objective at
     it is MAML's query loss after one step, seen as a function of phi; C is
-    the same loss as a function of theta_0. The gradient of L + lambda C is
-    then that loss's gradient with theta_0's part scaled by lambda: one
-    second-order pass instead of two.
+    the same loss as a function of theta_0. The gradients of L + C are
+    then that loss's gradient: one second-order pass instead of two. (With
+    `inner_batch_size` the two differ: the warp objective takes the whole
+    support set, the inner step a mini-batch.)
     """
     return (self.num_inner_steps == 1 and self.exact and
-            self.init_objective == "maml" and not self.first_order)
+            self.init_objective == "maml" and not self.first_order and
+            self.inner_batch_size is None)
 
   def _shared_objective(self, task, seed):
-    weight = tf.cast(self.init_weight, self.roles.adapted[0].dtype)
-    # Value theta_0, gradient lambda times theta_0's.
-    initial = [weight * v + tf.stop_gradient((1 - weight) * v)
-               for v in self.initial_values()]
+    initial = self.initial_values()
     adapted, support_losses = inner.adapt(
         self.support_loss_fn(task, seed), initial, 1, self.learning_rates(),
         momentum=self.inner_momentum(),
@@ -331,9 +341,8 @@ class WarpGrad(base.MetaLearner):
     warp_loss = tf.reduce_mean(
         tf.map_fn(at_step, steps, fn_output_signature=dtype))
     metrics["warp_loss"] = tf.stop_gradient(warp_loss)
-    objective = warp_loss + tf.cast(self.init_weight, dtype) * tf.cast(
-        init_loss, dtype)
-    return objective, metrics
+    # phi only sees L, theta_0 only C; lambda is in theta_0's step size.
+    return warp_loss + tf.cast(init_loss, dtype), metrics
 
   # ------------------------------------------------------------ training
   def make_train_step(self, optimizer, strategy, global_batch_size,
@@ -351,6 +360,9 @@ class WarpGrad(base.MetaLearner):
       raise ValueError(
           f"WarpGrad's {self.training_mode} mode runs on one replica; use "
           "training_mode='online' with a distribution strategy.")
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+      raise ValueError(f"WarpGrad's {self.training_mode} mode does not scale "
+                       "losses: use mixed_bfloat16, or the online mode.")
     step = (self._offline_step if self.training_mode == "offline"
             else self._continual_step)
     def meta_step(batch):
@@ -392,8 +404,7 @@ class WarpGrad(base.MetaLearner):
     with tf.GradientTape() as tape:
       init_losses, metrics, trajectories, velocities = self._map_collect(
           tasks, seeds)
-      init_total = tf.cast(self.init_weight, init_losses.dtype) * \
-          tf.reduce_sum(init_losses) / global_batch_size
+      init_total = tf.reduce_sum(init_losses) / global_batch_size
     if self.init_objective != "none":
       optimizer.apply(base.gradients(tape, init_total, self.roles.adapted),
                       self.roles.adapted)
@@ -438,17 +449,19 @@ class WarpGrad(base.MetaLearner):
         task = type(tasks)(*task)
         multitask = self._loss_fn(task.support_x, task.support_y,
                                   frozen)(theta)
+        velocities = None if self.inner_momentum() is None else [
+            tf.zeros_like(t) for t in theta]  # a fresh step from theta
         return (tf.cast(multitask, dtype),
-                tf.cast(self.warp_loss(task, theta), dtype))
+                tf.cast(self.warp_loss(task, theta, velocities), dtype))
 
       multitask, warp = tf.map_fn(one, tuple(tasks),
                                   fn_output_signature=(dtype, dtype))
-      init_total = tf.cast(self.init_weight, dtype) * tf.reduce_sum(
-          multitask) / global_batch_size
+      init_total = tf.reduce_sum(multitask) / global_batch_size
       warp_total = tf.reduce_sum(warp) / global_batch_size
     warp_gradients = base.gradients(tape, warp_total, warp_variables)
-    optimizer.apply(base.gradients(tape, init_total, adapted_variables),
-                    adapted_variables)
+    if self.init_objective != "none":  # else theta stays fixed
+      optimizer.apply(base.gradients(tape, init_total, adapted_variables),
+                      adapted_variables)
     del tape
     for accumulator, gradient in zip(self.accumulators, warp_gradients):
       accumulator.assign_add(gradient)

@@ -16,9 +16,11 @@ blocks of the paper:
 | `residual_conv_warp`         | 2-layer 3x3 conv + BN + residual, F    |
 | `residual_tanh_warp`         | 2-layer tanh MLP + residual, app. J    |
 
-Linear and convolutional warps start at the identity and residual warps at
-zero residual, so a freshly warped model computes what the unwarped model
-computes and meta-training moves away from plain gradient descent.
+Linear, convolutional and scaling warps start at the identity and residual
+warps at zero residual, so a model warped with them computes what the
+unwarped model computes and meta-training moves away from plain gradient
+descent (blocks with batch-norm renormalise, and with ReLU clip, from the
+start).
 
 A model interleaves task and warp layers, `h = w_L o h_L o ... o w_1 o h_1`;
 `designate_warp_layers` instead turns layers of an existing model into warp

@@ -6,8 +6,9 @@ held out for the task's test. Adaptation takes many steps (100 in the
 papers) on mini-batches drawn at random without class balance
 (`MetaLearner(inner_batch_size=...)`), and every drawing goes through a
 random affine transformation: scaling in [0.8, 1.2], rotation in [0, 360)
-degrees and a shift of up to 20% of the side. 10 alphabets, chosen by a
-seed, are held out for meta-testing.
+degrees and a shift of up to 20% of the side. The split of each character's
+drawings is fixed (the first 15 adapt, the last 5 test). 10 alphabets,
+chosen by a seed, are held out for meta-testing.
 
 `load` reads tfds' `omniglot` (both splits: all 50 alphabets);
 `AlphabetTasks` samples tasks from the resulting arrays.
@@ -127,15 +128,21 @@ class AlphabetTasks:
     self._alphabets = tf.convert_to_tensor(self.alphabets)
 
   def sample(self, seed):
-    """The task of a random alphabet: support `[C*15, H, W, 1]`, query
-    `[C*5, ...]`, labels the character's index in the alphabet."""
-    seeds = tf.random.experimental.stateless_split(
-        tf.convert_to_tensor(seed), 3)
+    """The task of a random alphabet (see `task`)."""
+    seed = tf.convert_to_tensor(seed)
     alphabet = tf.random.stateless_uniform(
-        [], seeds[0], 0, self.num_alphabets, dtype=tf.int32)
-    order = tf.argsort(tf.random.stateless_uniform(
-        [self.ways, self.samples], seeds[1]), axis=1)
-    images = tf.gather(self._alphabets[alphabet], order, batch_dims=1)
+        [], tf.random.experimental.stateless_fold_in(seed, 7), 0,
+        self.num_alphabets, dtype=tf.int32)
+    return self.task(alphabet, seed)
+
+  def task(self, alphabet, seed):
+    """Alphabet `alphabet`'s task: support `[C*15, H, W, 1]` (each
+    character's first 15 drawings), query `[C*5, ...]` (its last 5, held
+    out as in appendix E), labels the character's index; `seed` draws the
+    augmentation."""
+    seed = tf.random.experimental.stateless_split(
+        tf.convert_to_tensor(seed), 3)[2]
+    images = self._alphabets[alphabet]
     images = tf.cast(images, tf.float32) / 255.0  # [C, S, H, W, 1]
     labels = tf.tile(tf.range(self.ways, dtype=tf.int32)[:, tf.newaxis],
                      [1, self.samples])
@@ -145,7 +152,7 @@ class AlphabetTasks:
     support, query = slice(0, split), slice(split, self.samples)
     support_x, query_x = flat(images, support), flat(images, query)
     if self.augment:
-      both = random_affine(tf.concat([support_x, query_x], 0), seeds[2])
+      both = random_affine(tf.concat([support_x, query_x], 0), seed)
       support_x = tf.ensure_shape(both[:self.ways * split],
                                   [self.ways * split, *image_shape])
       query_x = tf.ensure_shape(
@@ -160,5 +167,14 @@ class AlphabetTasks:
                             num_batches)
 
   def evaluation_tasks(self, num_tasks, seed):
-    """`(tasks, learner seeds)`: a fixed batch of held-out tasks."""
-    return next(iter(self.dataset(seed, num_tasks, num_batches=1)))
+    """`(tasks, learner seeds)`: task i is alphabet i mod the number of
+    alphabets, so every held-out alphabet counts (nearly) equally."""
+    def one(index):
+      data_seed, learner_seed = base.task_seeds(seed, index)
+      alphabet = tf.cast(index % self.num_alphabets, tf.int32)
+      return self.task(alphabet, data_seed), learner_seed
+    signature = (Task(*[tf.TensorSpec(None, t) for t in
+                        (tf.float32, tf.int32, tf.float32, tf.int32)]),
+                 tf.TensorSpec([2], tf.int32))
+    return tf.map_fn(one, tf.range(num_tasks, dtype=tf.int64),
+                     fn_output_signature=signature)

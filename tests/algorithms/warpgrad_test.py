@@ -6,6 +6,7 @@ import tensorflow as tf
 import kerasmeta as km
 from kerasmeta import algorithms
 from kerasmeta import distribute
+from kerasmeta import training
 from kerasmeta.layers import warp
 from tests import helpers
 
@@ -88,14 +89,16 @@ def test_warp_maml_gives_theta0_maml_gradient_and_phi_the_warp_gradient():
   gradients, metrics = learner.compute_gradients(tasks, seeds)
   num_adapted = len(learner.roles.adapted)
 
-  # theta_0: lambda times MAML's meta-gradient (the warp held fixed).
+  # theta_0: MAML's meta-gradient (the warp held fixed); lambda scales the
+  # step, through the optimiser of theta_0's variable group.
+  assert [scale for scale, _ in learner.variable_groups()] == [0.5, 1.0]
   maml = km.MAML(_warped_model(), num_inner_steps=2, inner_learning_rate=0.3)
   maml_gradients, _ = maml.compute_gradients(tasks, seeds)
   by_variable = {id(v): g for v, g in zip(maml.trainable_variables,
                                           maml_gradients)}
   for ours, variable in zip(gradients[:num_adapted], maml.roles.adapted):
     reference = by_variable[id(variable)]
-    np.testing.assert_allclose(ours, 0.5 * reference.numpy(), rtol=1e-9)
+    np.testing.assert_allclose(ours, reference.numpy(), rtol=1e-9)
 
   # phi: the mean over tasks and over theta_0, theta_1 of eq. 7's gradient.
   expected = [np.zeros(w.shape) for w in learner.warp_variables]
@@ -159,8 +162,7 @@ def test_warpgrad_needs_warp_layers_and_inner_steps():
 
 
 def _train_step(learner, **kwargs):
-  optimizer = keras.optimizers.SGD(0.1)
-  optimizer.build(learner.trainable_variables)
+  optimizer = training.make_outer_optimizer(learner, "sgd", 0.1)
   strategy = distribute.make_strategy("default")
   return optimizer, learner.make_train_step(optimizer, strategy, **kwargs)
 
@@ -174,9 +176,11 @@ def test_offline_step_takes_one_warp_update_per_buffer_batch():
   init_before = [w.numpy().copy() for w in learner.roles.adapted]
   metrics = step((helpers.random_tasks(3), helpers.task_seeds(3)))
   # 3 tasks x (K + 1 = 3) parameterisations in batches of 4: 3 warp steps,
-  # plus one step of the initialisation.
+  # plus one step of the initialisation, each group with its optimiser.
   assert float(metrics["warp_updates"]) == 3
-  assert int(optimizer.iterations.numpy()) == 4
+  init_optimizer, warp_optimizer = optimizer.optimizers
+  assert int(init_optimizer.iterations.numpy()) == 1
+  assert int(warp_optimizer.iterations.numpy()) == 3
   for before, weight in zip(warp_before + init_before,
                             learner.warp_variables + learner.roles.adapted):
     assert not np.allclose(before, weight.numpy())
@@ -201,6 +205,26 @@ def test_continual_step_updates_theta_every_step_and_phi_every_eta():
   warp2 = snapshot(learner.warp_variables)
   assert not all(np.array_equal(a, b) for a, b in zip(warp1, warp2))
   assert int(learner.accumulated.numpy()) == 0
+
+
+def test_continual_mode_with_fixed_theta_and_momentum_trains_the_warp_only():
+  learner = algorithms.WarpGrad(_warped_model(), training_mode="continual",
+                                init_objective="none", momentum=0.9,
+                                buffer_batch_size=1, inner_learning_rate=0.3)
+  _, step = _train_step(learner, global_batch_size=2)
+  theta = [w.numpy().copy() for w in learner.roles.adapted]
+  warp_before = [w.numpy().copy() for w in learner.warp_variables]
+  step((helpers.random_tasks(2), helpers.task_seeds(2)))
+  for before, weight in zip(theta, learner.roles.adapted):
+    np.testing.assert_array_equal(before, weight.numpy())
+  assert not all(np.array_equal(a, w.numpy())
+                 for a, w in zip(warp_before, learner.warp_variables))
+
+
+def test_inner_mini_batches_turn_off_the_shared_pass():
+  learner = algorithms.WarpMAML(_warped_model(), num_inner_steps=1,
+                                inner_batch_size=2)
+  assert not learner.shares_one_objective
 
 
 @pytest.mark.parametrize("learn_inner_optimizer", [False, True])

@@ -63,6 +63,21 @@ def test_a_task_is_all_characters_of_one_alphabet_split_15_5():
   assert len(sources) == 1
   again = distribution.sample(tf.constant([4, 2], tf.int64))
   np.testing.assert_array_equal(again.support_x, task.support_x)
+  # The held-out drawings are each character's last 5, whatever the seed.
+  source = images[sources[0]].astype(np.float32) / 255
+  np.testing.assert_allclose(task.query_x.numpy().reshape(20, 5, 12, 12, 1),
+                             source[:, 15:], rtol=1e-6)
+
+
+def test_evaluation_covers_every_alphabet_in_turn():
+  distribution, images = _tasks(augment=False)
+  tasks, seeds = distribution.evaluation_tasks(6, seed=1)
+  assert tasks.support_x.shape == (6, 300, 12, 12, 1) and seeds.shape == (6, 2)
+  for index in range(6):
+    expected = images[index % 3, :, :15].astype(np.float32) / 255
+    np.testing.assert_allclose(
+        tasks.support_x[index].numpy().reshape(20, 15, 12, 12, 1), expected,
+        rtol=1e-6)
 
 
 def test_affine_augmentation_moves_drawings_but_keeps_their_ink():
