@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -62,6 +63,14 @@ def training_minutes(workdir):
   return seconds / 60
 
 
+def _copy_figure(workdir, output, name):
+  """Copies workdir/eval.png beside the tables; returns its file name."""
+  target = os.path.splitext(output)[0] + f"_{name}.png"
+  os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+  shutil.copyfile(os.path.join(workdir, "eval.png"), target)
+  return os.path.basename(target)
+
+
 def mean_ci(entry):
   return f"{entry['mean']:.3f} ± {entry['ci95']:.3f}" + (
       f" ({entry['num_nonfinite']} not finite)" if entry["num_nonfinite"]
@@ -93,7 +102,8 @@ def main():
       f"| WarpGrad - gradient descent (paired) | "
       f"{mean_ci(results['difference'])} |", "",
       f"WarpGrad ends lower on {100 * results['warpgrad_better_fraction']:.0f}"
-      f"% of the surfaces. Command: `{command}`.", ""]
+      f"% of the surfaces. Command: `{command}`. Figure 5 (held-out "
+      f"surfaces, trajectories in W and P): `{_copy_figure(workdir, options.output, 'surfaces')}`.", ""]
 
   runs = {}
   for variant in CONTINUAL:

@@ -9,9 +9,10 @@ protocol). A conv4 learner (64 filters, 28x28), MT-net's Omniglot settings:
       --config.ways=5 --config.shots=1 --workdir=/tmp/glyphs_mtnet
 
 VARIANT: maml, fomaml, meta_sgd, mnet, tnet, mtnet, warp_maml (3x3 conv warp
-layers after each block, WarpGrad's few-shot learner), as for sinusoids.
-20-way: --config.ways=20 --config.meta_batch_size=16
---config.inner_learning_rate=0.1 (MT-net's settings).
+layers after each block, WarpGrad's few-shot learner), as for sinusoids,
+optionally followed by N-way and K-shot: `glyphs.py:mtnet,20,5` is 20-way
+5-shot with MT-net's 20-way settings (meta-batch 16, alpha 0.1); 5-way uses
+meta-batch 32 and alpha 0.4.
 Evaluation: 600 test episodes, query accuracy mean and 95% CI.
 """
 
@@ -20,8 +21,9 @@ import ml_collections
 from apps.configs import sinusoid
 
 
-def get_config(variant="mtnet"):
-  """The config of one variant (see `sinusoid.VARIANTS`)."""
+def get_config(spec="mtnet"):
+  """The config of `VARIANT[,WAYS[,SHOTS]]` (see the module docstring)."""
+  variant, ways, shots = parse_spec(spec)
   config = sinusoid.get_config(variant)
   config.task = "glyphs"
   config.ways = 5
@@ -51,4 +53,18 @@ def get_config(variant="mtnet"):
   config.checkpoint_every = 1000
   config.eval.num_inner_steps = 3
   config.eval.num_plot_tasks = 3
+  config.ways, config.shots = ways, shots
+  if ways >= 20:  # MT-net's 20-way settings
+    config.meta_batch_size = 16
+    config.inner_learning_rate = 0.1
   return config
+
+
+def parse_spec(spec):
+  """`"mtnet,20,5"` -> ("mtnet", 20, 5); ways and shots default to 5, 1."""
+  parts = [part.strip() for part in str(spec).split(",")]
+  if len(parts) > 3 or not all(part.isdigit() for part in parts[1:]):
+    raise ValueError(f"Expected VARIANT[,WAYS[,SHOTS]], e.g. 'mtnet,20,1'; "
+                     f"received {spec!r}.")
+  numbers = [int(part) for part in parts[1:]] + [5, 1][len(parts) - 1:]
+  return parts[0], numbers[0], numbers[1]

@@ -2,12 +2,10 @@ r"""Omniglot few-shot classification through tensorflow-datasets.
 
 MT-net's settings: 28x28, conv4 with 64 filters, rotations as classes,
 5-way meta-batch 32 with alpha 0.4, one inner step (20-way: meta-batch 16,
-alpha 0.1, set with --config.ways=20 --config.meta_batch_size=16
---config.inner_learning_rate=0.1):
+alpha 0.1); the config is VARIANT[,WAYS[,SHOTS]]:
 
-  python -m apps.meta_train --config=apps/configs/omniglot.py:mtnet \
-      --config.ways=5 --config.shots=1 --workdir=/tmp/omniglot_mtnet \
-      [--config.data_dir=~/tensorflow_datasets]
+  python -m apps.meta_train --config=apps/configs/omniglot.py:mtnet,20,1 \
+      --workdir=/tmp/omniglot_mtnet [--config.data_dir=~/tensorflow_datasets]
 
 tfds downloads Omniglot on first use. --config.omniglot_protocol=maml (the
 MAML reference's 1,100 / 100 / 423 character split) or background
@@ -18,8 +16,8 @@ VARIANT: maml, fomaml, meta_sgd, mnet, tnet, mtnet.
 from apps.configs import glyphs
 
 
-def get_config(variant="mtnet"):
-  config = glyphs.get_config(variant)
+def get_config(spec="mtnet"):
+  config = glyphs.get_config(spec)
   config.task = "omniglot"
   config.omniglot_protocol = "maml"
   config.data_dir = ""  # tfds' default, ~/tensorflow_datasets

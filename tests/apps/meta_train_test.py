@@ -132,3 +132,18 @@ def test_mini_imagenet_folder_trains_warp_maml_with_running_batch_norm(
   metrics = [json.loads(l) for l in
              (workdir / "metrics.jsonl").read_text().splitlines()]
   assert {"warp_loss", "init_loss"} <= set(metrics[-1])
+
+
+def test_image_configs_take_ways_and_shots_with_the_papers_settings():
+  from apps.configs import glyphs, mini_imagenet, omniglot  # pylint: disable=g-import-not-at-top
+  five = glyphs.get_config("maml")
+  assert (five.ways, five.shots, five.meta_batch_size,
+          five.inner_learning_rate) == (5, 1, 32, 0.4)
+  twenty = omniglot.get_config("warp_maml,20,5")
+  assert (twenty.ways, twenty.shots, twenty.meta_batch_size,
+          twenty.inner_learning_rate, twenty.cell) == (20, 5, 16, 0.1, "warp")
+  assert mini_imagenet.get_config("maml,5,5").meta_batch_size == 2
+  assert mini_imagenet.get_config("mtnet,5,1").meta_batch_size == 4
+  import pytest  # pylint: disable=g-import-not-at-top
+  with pytest.raises(ValueError, match="VARIANT"):
+    glyphs.get_config("maml,twenty")
