@@ -132,8 +132,8 @@ def _continual(trainer, num_tasks, seed, shots):
   eval_config = config.eval
 
   def distribution(order):
-    with config.unlocked():
-      ordered = experiment.config_from_json(experiment.config_to_json(config))
+    ordered = config.copy_and_resolve_references()
+    with ordered.unlocked():
       ordered.order = tuple(order) if order is not None else ()
     return experiment.task_distribution(ordered)
 

@@ -21,6 +21,8 @@ import subprocess
 import sys
 import time
 
+import table_common  # pylint: disable=g-import-not-at-top
+
 METHODS = {"maml": "MAML", "mtnet": "MT-net", "warp_maml": "Warp-MAML"}
 SETTINGS = {5: ["--config.ways=5"],
             20: ["--config.ways=20", "--config.meta_batch_size=16",
@@ -85,10 +87,7 @@ def main():
             f"{platform.machine()}, {os.cpu_count()} CPU cores shared by two "
             "runs at a time, no GPU. Commands:", ""]
   lines += [f"- `{c}`" for c in commands]
-  os.makedirs(os.path.dirname(options.output) or ".", exist_ok=True)
-  with open(options.output, "w") as f:
-    f.write("\n".join(lines) + "\n")
-  print("\n".join(lines))
+  table_common.write_table(options.output, lines)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ import subprocess
 import sys
 import time
 
+import table_common  # pylint: disable=g-import-not-at-top
+
 METHODS = {"maml": "MAML", "meta_sgd": "Meta-SGD", "mnet": "M-net",
            "tnet": "T-net", "mtnet": "MT-net", "warp_maml": "Warp-MAML"}
 VALIDATION_SEED = 4321
@@ -80,17 +82,6 @@ def cell(result, k, steps):
   return text + (f" ({'; '.join(notes)})" if notes else "")
 
 
-def training_seconds(workdir):
-  """Seconds of meta-training, from the steps/s logged in metrics.jsonl."""
-  with open(os.path.join(workdir, "metrics.jsonl")) as f:
-    lines = [json.loads(line) for line in f]
-  previous, seconds = 0, 0.0
-  for line in lines:
-    seconds += (line["step"] - previous) / line["steps_per_second"]
-    previous = line["step"]
-  return seconds
-
-
 def main():
   options = parse()
   methods = options.methods.split(",")
@@ -102,7 +93,7 @@ def main():
       workdir, seconds = train_and_evaluate(method, alpha,
                                             options.num_meta_steps,
                                             options.root, options.seed)
-      train_time += training_seconds(workdir)
+      train_time += table_common.training_seconds(workdir)
       test = load(os.path.join(workdir, "eval.json"))
       validation = load(os.path.join(workdir, "validation.json"))
       score = validation["results"]["10"]["1"]["mean"]
@@ -138,10 +129,7 @@ def main():
                 f"{(time.time() - began) / 60:.1f} min (finished runs are "
                 "reused). A loss is marked not finite when adaptation "
                 "diverged to Inf/NaN; those tasks are left out of the mean."]
-  os.makedirs(os.path.dirname(options.output) or ".", exist_ok=True)
-  with open(options.output, "w") as f:
-    f.write("\n".join(lines) + "\n")
-  print("\n".join(lines))
+  table_common.write_table(options.output, lines)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
 from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
+import table_common  # pylint: disable=g-import-not-at-top
 
 CONTINUAL = {"sgd": "SGD", "ewc": "EWC", "warpgrad": "WarpGrad"}
 
@@ -47,20 +48,6 @@ def train(config, workdir):
     subprocess.run(command, check=True)
   with open(os.path.join(workdir, "eval.json")) as f:
     return json.load(f), " ".join(["python"] + command[1:])
-
-
-def training_minutes(workdir):
-  """Meta-training time from metrics.jsonl (steps / steps per second)."""
-  path = os.path.join(workdir, "metrics.jsonl")
-  if not os.path.exists(path):
-    return 0.0
-  previous, seconds = 0, 0.0
-  with open(path) as f:
-    for line in f:
-      entry = json.loads(line)
-      seconds += (entry["step"] - previous) / entry["steps_per_second"]
-      previous = entry["step"]
-  return seconds / 60
 
 
 def _copy_figure(workdir, output, name):
@@ -85,12 +72,13 @@ def main():
   workdir = os.path.join(options.root, "surfaces")
   result, command = train("apps/configs/warp_surfaces.py", workdir)
   config, results = result["config"], result["results"]
+  minutes = table_common.training_seconds(workdir) / 60
   lines += [
       "### (a) Synthetic loss surfaces (appendix D)", "",
       f"Explicit warp (residual tanh MLP, {config['warp_hidden_units']} "
       f"hidden) meta-trained for {config['num_meta_steps']} steps on "
       f"{config['meta_batch_size']} surfaces x {config['num_inits']} "
-      f"initialisations each ({training_minutes(workdir):.1f} min). Final "
+      f"initialisations each ({minutes:.1f} min). Final "
       f"loss after {config['num_inner_steps']} steps of step size "
       f"{config['inner_learning_rate']} from the same initialisations, "
       f"{results['warpgrad']['num_tasks']} held-out surfaces (mean over 10 "
@@ -109,7 +97,7 @@ def main():
   for variant in CONTINUAL:
     workdir = os.path.join(options.root, f"continual_{variant}")
     runs[variant] = (*train(f"apps/configs/continual_sine.py:{variant}",
-                            workdir), training_minutes(workdir))
+                            workdir), table_common.training_seconds(workdir) / 60)
   config = runs["warpgrad"][0]["config"]
   subtasks = config["num_subtasks"]
   for order in ("sequential", "random"):
@@ -148,10 +136,7 @@ def main():
             f"Hardware: {platform.machine()}, {os.cpu_count()} CPU cores, no "
             f"GPU. This invocation: {(time.time() - began) / 60:.1f} min "
             "(finished runs are reused)."]
-  os.makedirs(os.path.dirname(options.output) or ".", exist_ok=True)
-  with open(options.output, "w") as f:
-    f.write("\n".join(lines) + "\n")
-  print("\n".join(lines))
+  table_common.write_table(options.output, lines)
 
 
 if __name__ == "__main__":

@@ -183,33 +183,6 @@ def evaluate_surfaces(learner, distribution, num_tasks=200, seed=1234):
           "warpgrad_better_fraction": float(np.mean(warped < plain))}
 
 
-def continual_losses(learner, sequences, learning_rate=None,
-                     ewc_strength=None):
-  """`[sequences, K + 1, T]`: every sub-task's validation loss at every step.
-
-  The rates are tensors of one traced function per learner and EWC use, so
-  a grid search traces once.
-  """
-  from kerasmeta.tasks import continual_sine  # pylint: disable=g-import-not-at-top
-  learning_rate = learner.learning_rate if learning_rate is None \
-      else learning_rate
-  ewc_strength = learner.ewc_strength if ewc_strength is None \
-      else ewc_strength
-  uses_ewc = ewc_strength > 0
-  cache = learner.__dict__.setdefault("_continual_runs", {})
-  if uses_ewc not in cache:
-    @tf.function
-    def run(sequences, learning_rate, ewc_strength):
-      return tf.map_fn(
-          lambda s: learner.run(
-              continual_sine.TaskSequence(*s), learning_rate=learning_rate,
-              ewc_strength=ewc_strength if uses_ewc else 0.0)[1],
-          tuple(sequences), fn_output_signature=tf.float32)
-    cache[uses_ewc] = run
-  return cache[uses_ewc](sequences, tf.constant(learning_rate, tf.float32),
-                         tf.constant(ewc_strength, tf.float32)).numpy()
-
-
 def evaluate_continual(learner, distribution_for_order, num_tasks=100,
                        seed=1234, learning_rates=None, ewc_strengths=None,
                        validation_seed=4321, num_validation_tasks=50,
@@ -237,7 +210,7 @@ def evaluate_continual(learner, distribution_for_order, num_tasks=100,
   selection = []
   for rate in learning_rates:
     for strength in ewc_strengths:
-      losses = continual_losses(learner, validation, rate, strength)
+      losses = learner.validation_curves(validation, rate, strength)
       score = float(np.mean(losses[:, -1])) if np.all(
           np.isfinite(losses[:, -1])) else math.inf
       selection.append({"learning_rate": rate, "ewc_strength": strength,
@@ -248,8 +221,8 @@ def evaluate_continual(learner, distribution_for_order, num_tasks=100,
   for name, order in orders.items():
     sequences, _ = distribution_for_order(order).evaluation_tasks(num_tasks,
                                                                   seed)
-    losses = continual_losses(learner, sequences, best["learning_rate"],
-                              best["ewc_strength"])
+    losses = learner.validation_curves(sequences, best["learning_rate"],
+                                       best["ewc_strength"])
     final = losses[:, -1]  # [sequences, T]
     results[name] = {
         "order": list(order) if order is not None else None,

@@ -91,10 +91,7 @@ class Trainer:
     custom = getattr(self.learner, "make_train_step", None)
     if custom is not None:
       # Algorithms with steps of their own (offline / continual WarpGrad).
-      step = custom(self.optimizer, self.strategy, self.config.meta_batch_size,
-                    jit_compile=resolve_jit_compile(
-                        self.config.get("jit_compile", "auto"),
-                        self.learner.model))
+      step = custom(self.optimizer, self.strategy, self.config.meta_batch_size)
       if step is not None:
         return step
     return make_train_step(self.learner, self.optimizer, self.strategy,
@@ -153,6 +150,10 @@ class Trainer:
     progress = Progress(num_steps, start)
     last = {}
     iterator = iter(self.dataset(start))
+    # Batch-norm running statistics come from the first replica's tasks.
+    first_replica = (
+        (lambda v: self.strategy.experimental_local_results(v)[0])
+        if self.distributed else (lambda v: v))
     previous_handler = _install_sigterm_handler()
     pending, tick = [], time.perf_counter()
     try:
@@ -160,10 +161,8 @@ class Trainer:
         batch = next(iterator)
         pending.append(self._train_step(batch))
         if self._update_statistics is not None:
-          # Batch-norm running statistics (from the first replica's tasks).
-          first = (lambda v: self.strategy.experimental_local_results(v)[0]) \
-              if self.distributed else (lambda v: v)
-          self._update_statistics(*tf.nest.map_structure(first, batch))
+          self._update_statistics(*tf.nest.map_structure(first_replica,
+                                                         batch))
         self._step = step
         if step % log_every == 0 or step == num_steps:
           now = time.perf_counter()

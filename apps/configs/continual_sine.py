@@ -24,6 +24,8 @@ sequences, then reports every sub-task's loss after the whole sequence on
 
 import ml_collections
 
+from apps.configs import execution
+
 VARIANTS = ("warpgrad", "sgd", "ewc")
 
 
@@ -57,14 +59,9 @@ def get_config(variant="warpgrad"):
   config.outer_learning_rate = 1e-3
   config.num_meta_steps = 5000 if variant == "warpgrad" else 0
   config.seed = 0  # also the fixed initialisation's
-  config.strategy = "default"
-  config.num_cpu_devices = 0
-  config.tpu_address = ""
-  config.mixed_precision = ""
-  config.jit_compile = "off"  # XLA on CPU: 30x slower here (while loops)
-  config.log_every = 50
-  config.checkpoint_every = 500
-  config.max_checkpoints = 3
+  # XLA on CPU is 30x slower here (a while loop over large trajectories).
+  execution.add_execution_fields(config, jit_compile="off", log_every=50,
+                                 checkpoint_every=500)
   config.eval = ml_collections.ConfigDict()
   config.eval.num_tasks = 100
   config.eval.seed = 1234

@@ -13,6 +13,8 @@ Evaluate (600 held-out tasks, K = 5, 10, 20, 0..10 inner steps):
 
 import ml_collections
 
+from apps.configs import execution
+
 # variant -> (algorithm, cell)
 VARIANTS = {
     "maml": ("maml", "dense"),
@@ -71,14 +73,7 @@ def get_config(variant="mtnet"):
   config.num_meta_steps = 60000
   config.seed = 0
   # Execution.
-  config.strategy = "default"
-  config.num_cpu_devices = 0
-  config.tpu_address = ""
-  config.mixed_precision = ""  # "", "mixed_bfloat16" or "mixed_float16"
-  config.jit_compile = "auto"  # "on", "off", or "auto": XLA unless conv on CPU
-  config.log_every = 500
-  config.checkpoint_every = 5000
-  config.max_checkpoints = 3
+  execution.add_execution_fields(config)
   # Evaluation (apps.evaluate).
   config.eval = ml_collections.ConfigDict()
   config.eval.num_tasks = 600

@@ -16,6 +16,8 @@ held-out surfaces (eval.json, eval.png as figure 5):
 
 import ml_collections
 
+from apps.configs import execution
+
 
 def get_config():
   config = ml_collections.ConfigDict()
@@ -34,14 +36,8 @@ def get_config():
   config.outer_learning_rate = 3e-3
   config.num_meta_steps = 2000
   config.seed = 0
-  config.strategy = "default"
-  config.num_cpu_devices = 0
-  config.tpu_address = ""
-  config.mixed_precision = ""
-  config.jit_compile = "auto"
-  config.log_every = 100
-  config.checkpoint_every = 500
-  config.max_checkpoints = 3
+  execution.add_execution_fields(config, log_every=100,
+                                 checkpoint_every=500)
   config.eval = ml_collections.ConfigDict()
   config.eval.num_tasks = 200
   config.eval.seed = 1234

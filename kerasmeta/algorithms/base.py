@@ -330,14 +330,32 @@ class MetaLearner:
                                         self.metric_names,
                                         dtype=self.roles.adapted[0].dtype)
         metrics = {k: tf.reduce_sum(v) for k, v in metrics.items()}
-      denominator = global_batch_size or tf.shape(objectives)[0]
-      total = tf.reduce_sum(objectives) / tf.cast(denominator,
-                                                  objectives.dtype)
-      if scale_loss is not None:
-        total = scale_loss(total)
-    gradients = tape.gradient(
-        total, variables, unconnected_gradients=tf.UnconnectedGradients.ZERO)
-    return gradients, metrics
+      total = mean_over_tasks(objectives, global_batch_size, scale_loss)
+    return gradients(tape, total, variables), metrics
+
+
+def mean_over_tasks(values, global_batch_size=None, scale_loss=None):
+  """The sum of per-task `values` over `global_batch_size` (default: their
+  number), times the loss scale: what a replica differentiates."""
+  denominator = global_batch_size or tf.shape(values)[0]
+  total = tf.reduce_sum(values) / tf.cast(denominator, values.dtype)
+  return total if scale_loss is None else scale_loss(total)
+
+
+def mapped_gradients(objective_fn, tasks, seeds, metric_names, variables,
+                     global_batch_size=None, scale_loss=None,
+                     dtype=tf.float32, task_type=tasks_base.Task):
+  """`compute_gradients` of learners whose objective is mapped over tasks.
+
+  Returns:
+    `(gradients of the mean objective, metrics summed over tasks)`.
+  """
+  with tf.GradientTape() as tape:
+    values, metrics = map_tasks(objective_fn, tasks, seeds, metric_names,
+                                dtype=dtype, task_type=task_type)
+    total = mean_over_tasks(values, global_batch_size, scale_loss)
+  return gradients(tape, total, variables), {
+      name: tf.reduce_sum(value) for name, value in metrics.items()}
 
 
 def map_tasks(fn, tasks, seeds, metric_names, parallel_iterations=None,

@@ -84,6 +84,7 @@ class ContinualLearner:
     self.roles = functional.weight_roles(model)
     self.weights = tf.constant(continual_weights(
         tasks.num_subtasks, tasks.steps_per_subtask), tf.float32)
+    self._curve_functions = {}  # traced `validation_curves`, by EWC use
 
   @property
   def trainable_variables(self):
@@ -164,6 +165,31 @@ class ContinualLearner:
         if keep_trajectory else None
     return params, val_losses, trajectory
 
+  def validation_curves(self, sequences, learning_rate=None,
+                        ewc_strength=None):
+    """`[sequences, K + 1, T]` numpy: `run`'s validation losses of each.
+
+    The rates enter as tensors of one traced function per EWC use, so a
+    grid search over them traces once.
+    """
+    learning_rate = self.learning_rate if learning_rate is None \
+        else learning_rate
+    ewc_strength = self.ewc_strength if ewc_strength is None \
+        else ewc_strength
+    uses_ewc = ewc_strength > 0
+    if uses_ewc not in self._curve_functions:
+      @tf.function
+      def curves(sequences, learning_rate, ewc_strength):
+        return tf.map_fn(
+            lambda s: self.run(
+                continual_sine.TaskSequence(*s), learning_rate=learning_rate,
+                ewc_strength=ewc_strength if uses_ewc else 0.0)[1],
+            tuple(sequences), fn_output_signature=tf.float32)
+      self._curve_functions[uses_ewc] = curves
+    return self._curve_functions[uses_ewc](
+        sequences, tf.constant(learning_rate, tf.float32),
+        tf.constant(ewc_strength, tf.float32)).numpy()
+
   def _fisher(self, params, sequence, subtask, meta_values):
     """EWC's Fisher at the end of a sub-task, from the data it saw."""
     steps = self.tasks.steps_per_subtask
@@ -214,17 +240,10 @@ class ContinualLearner:
   def compute_gradients(self, tasks, seeds, global_batch_size=None,
                         scale_loss=None):
     """Gradients of the mean objective over a batch of sequences."""
-    variables = self.trainable_variables
-    with tf.GradientTape() as tape:
-      values, metrics = base.map_tasks(
-          self.task_objective, tasks, seeds, self.metric_names,
-          task_type=continual_sine.TaskSequence)
-      denominator = global_batch_size or tf.shape(values)[0]
-      total = tf.reduce_sum(values) / tf.cast(denominator, values.dtype)
-      if scale_loss is not None:
-        total = scale_loss(total)
-    return base.gradients(tape, total, variables), {
-        k: tf.reduce_sum(v) for k, v in metrics.items()}
+    return base.mapped_gradients(
+        self.task_objective, tasks, seeds, self.metric_names,
+        self.trainable_variables, global_batch_size, scale_loss,
+        task_type=continual_sine.TaskSequence)
 
 
 def _penalty(anchors, fishers, strength):

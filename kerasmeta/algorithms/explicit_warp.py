@@ -133,14 +133,7 @@ class ExplicitWarpGrad:
   def compute_gradients(self, tasks, seeds, global_batch_size=None,
                         scale_loss=None):
     """Gradients of the mean warp objective over a batch of tasks."""
-    variables = self.trainable_variables
-    with tf.GradientTape() as tape:
-      values, metrics = base.map_tasks(
-          self.task_objective, tasks, seeds, self.metric_names,
-          dtype=tasks.inits.dtype, task_type=type(tasks))
-      denominator = global_batch_size or tf.shape(values)[0]
-      total = tf.reduce_sum(values) / tf.cast(denominator, values.dtype)
-      if scale_loss is not None:
-        total = scale_loss(total)
-    return base.gradients(tape, total, variables), {
-        k: tf.reduce_sum(v) for k, v in metrics.items()}
+    return base.mapped_gradients(
+        self.task_objective, tasks, seeds, self.metric_names,
+        self.trainable_variables, global_batch_size, scale_loss,
+        dtype=tasks.inits.dtype, task_type=type(tasks))

@@ -172,6 +172,8 @@ class WarpGrad(base.MetaLearner):
     self.training_mode = training_mode
     self.buffer_batch_size = int(buffer_batch_size)
     self.leap_use_loss = bool(leap_use_loss)
+    # False computes L and C apart even where one pass gives both (tests).
+    self.share_passes = True
     self.inner_optimizer = None
     if learn_inner_optimizer:
       # A learned momentum starts at `momentum` and is always applied.
@@ -309,8 +311,8 @@ class WarpGrad(base.MetaLearner):
     `inner_batch_size` the two differ: the warp objective takes the whole
     support set, the inner step a mini-batch.)
     """
-    return (self.num_inner_steps == 1 and self.exact and
-            self.init_objective == "maml" and not self.first_order and
+    return (self.share_passes and self.num_inner_steps == 1 and self.exact
+            and self.init_objective == "maml" and not self.first_order and
             self.inner_batch_size is None)
 
   def _shared_objective(self, task, seed):
@@ -327,7 +329,7 @@ class WarpGrad(base.MetaLearner):
                         "init_loss": loss}
 
   def task_objective(self, task, seed):
-    if self.shares_one_objective and not getattr(self, "_no_sharing", False):
+    if self.shares_one_objective:
       return self._shared_objective(task, seed)
     init_loss, metrics, trajectories, velocities = self.collect(task, seed)
     dtype = trajectories[0].dtype
@@ -345,15 +347,13 @@ class WarpGrad(base.MetaLearner):
     return warp_loss + tf.cast(init_loss, dtype), metrics
 
   # ------------------------------------------------------------ training
-  def make_train_step(self, optimizer, strategy, global_batch_size,
-                      jit_compile=False):
+  def make_train_step(self, optimizer, strategy, global_batch_size):
     """The trainer step of the offline / continual modes (None: online).
 
-    These steps run without XLA whatever `jit_compile` says: XLA compiles
-    the in-graph optimiser updates again at every call (seconds per step),
-    while TensorFlow runs a sinusoid step in milliseconds.
+    These steps run without XLA: XLA compiles the in-graph optimiser
+    updates again at every call (seconds per step), while TensorFlow runs a
+    sinusoid step in milliseconds.
     """
-    del jit_compile
     if self.training_mode == "online":
       return None
     if distribute.is_distributed(strategy):
@@ -404,7 +404,7 @@ class WarpGrad(base.MetaLearner):
     with tf.GradientTape() as tape:
       init_losses, metrics, trajectories, velocities = self._map_collect(
           tasks, seeds)
-      init_total = tf.reduce_sum(init_losses) / global_batch_size
+      init_total = base.mean_over_tasks(init_losses, global_batch_size)
     if self.init_objective != "none":
       optimizer.apply(base.gradients(tape, init_total, self.roles.adapted),
                       self.roles.adapted)
@@ -456,8 +456,8 @@ class WarpGrad(base.MetaLearner):
 
       multitask, warp = tf.map_fn(one, tuple(tasks),
                                   fn_output_signature=(dtype, dtype))
-      init_total = tf.reduce_sum(multitask) / global_batch_size
-      warp_total = tf.reduce_sum(warp) / global_batch_size
+      init_total = base.mean_over_tasks(multitask, global_batch_size)
+      warp_total = base.mean_over_tasks(warp, global_batch_size)
     warp_gradients = base.gradients(tape, warp_total, warp_variables)
     if self.init_objective != "none":  # else theta stays fixed
       optimizer.apply(base.gradients(tape, init_total, adapted_variables),

@@ -120,3 +120,12 @@ def task_stream(sample, seed, batch_size, start_batch=0, num_batches=None):
                       deterministic=True)
           .batch(batch_size, drop_remainder=True)
           .prefetch(tf.data.AUTOTUNE))
+
+
+def evaluation_batch(sample, seed, num_tasks):
+  """`(tasks, learner_seeds)`: the first `num_tasks` tasks of stream `seed`.
+
+  A fixed, batched set of held-out tasks: task i is `sample` of the data
+  seed of (seed, i), as in `task_stream`.
+  """
+  return next(iter(task_stream(sample, seed, num_tasks, num_batches=1)))

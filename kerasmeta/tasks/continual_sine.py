@@ -128,11 +128,5 @@ class ContinualSineTasks:
                             num_batches)
 
   def evaluation_tasks(self, num_tasks, seed):
-    """`(sequences, data_seeds)`: a fixed batch of held-out sequences."""
-    data_seeds, _ = tf.map_fn(
-        lambda i: base.task_seeds(seed, i),
-        tf.range(num_tasks, dtype=tf.int64),
-        fn_output_signature=(tf.int64, tf.int32))
-    sequences = tf.map_fn(self.sample, data_seeds,
-                          fn_output_signature=TaskSequence(*[tf.float32] * 4))
-    return sequences, data_seeds
+    """`(sequences, learner seeds)`: a fixed batch of held-out sequences."""
+    return base.evaluation_batch(self.sample, seed, num_tasks)

@@ -120,5 +120,4 @@ class EpisodeSampler:
 
   def evaluation_tasks(self, num_tasks, seed):
     """`(episodes, learner_seeds)`: a fixed batch of held-out episodes."""
-    episodes, seeds = next(iter(self.dataset(seed, num_tasks, num_batches=1)))
-    return episodes, seeds
+    return base.evaluation_batch(self.sample, seed, num_tasks)

@@ -71,9 +71,4 @@ class SurfaceTasks:
 
   def evaluation_tasks(self, num_tasks, seed):
     """A fixed batch of `num_tasks` held-out surfaces."""
-    data_seeds, _ = tf.map_fn(
-        lambda i: base.task_seeds(seed, i),
-        tf.range(num_tasks, dtype=tf.int64),
-        fn_output_signature=(tf.int64, tf.int32))
-    signature = Surface(tf.float32, tf.float32, tf.float32, tf.float32)
-    return tf.map_fn(self.sample, data_seeds, fn_output_signature=signature)
+    return base.evaluation_batch(self.sample, seed, num_tasks)[0]

@@ -235,7 +235,7 @@ def test_one_step_warp_maml_shares_one_pass_with_the_same_gradient(
       _warped_model(), num_inner_steps=1, inner_learning_rate=0.3,
       init_weight=0.7, learn_inner_optimizer=learn_inner_optimizer)
   shared, separate = make(), make()
-  separate._no_sharing = True  # pylint: disable=protected-access
+  separate.share_passes = False
   assert shared.shares_one_objective
   ours, metrics = shared.compute_gradients(tasks, seeds)
   reference, reference_metrics = separate.compute_gradients(tasks, seeds)

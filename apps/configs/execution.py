@@ -1,0 +1,16 @@
+"""The execution fields every config shares (strategy, XLA, logging)."""
+
+
+def add_execution_fields(config, jit_compile="auto", log_every=500,
+                         checkpoint_every=5000):
+  """Sets the fields the trainer reads besides the experiment's own."""
+  config.strategy = "default"  # one_device, mirrored, multi_worker, tpu
+  config.num_cpu_devices = 0
+  config.tpu_address = ""
+  config.mixed_precision = ""  # "", "mixed_bfloat16" or "mixed_float16"
+  # "on", "off", or "auto": XLA unless conv on CPU.
+  config.jit_compile = jit_compile
+  config.log_every = log_every
+  config.checkpoint_every = checkpoint_every
+  config.max_checkpoints = 3
+  return config
