@@ -85,7 +85,8 @@ class GradientMasks:
     return index
 
 
-def _as_rates(learning_rate, params):
+def as_rates(learning_rate, params):
+  """One rate tensor per param from a scalar or a list of rates."""
   if isinstance(learning_rate, (list, tuple)):
     if len(learning_rate) != len(params):
       raise ValueError(
@@ -166,7 +167,7 @@ def adapt(loss_fn, params, num_steps, learning_rate, *, first_order=False,
   params = [tf.convert_to_tensor(p) for p in params]
   if not params:
     raise ValueError("adapt needs at least one tensor to adapt.")
-  rates = _as_rates(learning_rate, params)
+  rates = as_rates(learning_rate, params)
   if masks is not None and masks.active and seed is None \
       and not masks.deterministic:
     raise ValueError("Sampled masks need a `seed` (int32 tensor of shape [2]).")

@@ -181,6 +181,17 @@ class MetaLearner:
   def initial_values(self):
     return functional.current_values(self.roles.adapted)
 
+  def initial_support_loss(self, task, support_losses):
+    """The support loss before adaptation (a metric; no gradient).
+
+    `support_losses` are `adapt`'s; with no inner step, the loss at the
+    initial values is computed.
+    """
+    if self.num_inner_steps > 0:
+      return tf.stop_gradient(support_losses[0])
+    return tf.stop_gradient(self.loss_fn(
+        task.support_y, self.predict(self.initial_values(), task.support_x)))
+
   def inner_momentum(self):
     """The inner loop's heavy-ball momentum; None for plain SGD."""
     return None

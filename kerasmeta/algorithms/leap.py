@@ -17,7 +17,6 @@ that: `theta_{k-1}` enters as `theta_0 + sg[theta_{k-1} - theta_0]`.
 import tensorflow as tf
 
 from kerasmeta.algorithms import base
-from kerasmeta.algorithms import reptile
 
 
 def leap_objective(loss_fn, initial, trajectory, use_loss=True,
@@ -90,6 +89,5 @@ class Leap(base.MetaLearner):
         task.query_y, self.predict([tf.stop_gradient(a) for a in adapted],
                                    task.query_x))
     return objective, {
-        "support_loss": reptile._first_support_loss(self, task,  # pylint: disable=protected-access
-                                                    support_losses),
+        "support_loss": self.initial_support_loss(task, support_losses),
         "query_loss": tf.stop_gradient(query_loss)}

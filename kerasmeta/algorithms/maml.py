@@ -21,13 +21,9 @@ class MAML(base.MetaLearner):
     adapted, support_losses = self.adapt(task, seed)
     query_loss = self.loss_fn(task.query_y, self.predict(adapted,
                                                          task.query_x))
-    if self.num_inner_steps > 0:
-      support_loss = support_losses[0]
-    else:
-      support_loss = self.loss_fn(task.support_y,
-                                  self.predict(adapted, task.support_x))
-    return query_loss, {"support_loss": tf.stop_gradient(support_loss),
-                        "query_loss": tf.stop_gradient(query_loss)}
+    return query_loss, {
+        "support_loss": self.initial_support_loss(task, support_losses),
+        "query_loss": tf.stop_gradient(query_loss)}
 
 
   def batched_objectives(self, tasks, seeds):

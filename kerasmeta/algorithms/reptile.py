@@ -40,14 +40,6 @@ class Reptile(base.MetaLearner):
     query_loss = self.loss_fn(task.query_y, self.predict(adapted,
                                                          task.query_x))
     return reptile_objective(initial, adapted), {
-        "support_loss": _first_support_loss(self, task, support_losses),
+        "support_loss": self.initial_support_loss(task, support_losses),
         "query_loss": tf.stop_gradient(query_loss)}
 
-
-def _first_support_loss(learner, task, support_losses):
-  """The support loss before adaptation, for the metrics."""
-  if learner.num_inner_steps > 0:
-    return tf.stop_gradient(support_losses[0])
-  return tf.stop_gradient(learner.loss_fn(
-      task.support_y, learner.predict(learner.initial_values(),
-                                      task.support_x)))

@@ -41,7 +41,6 @@ from kerasmeta import inner
 from kerasmeta.algorithms import base
 from kerasmeta.algorithms import leap
 from kerasmeta.algorithms import replay
-from kerasmeta.algorithms import reptile
 
 INIT_OBJECTIVES = ("maml", "leap", "none")
 TRAINING_MODES = ("online", "offline", "continual")
@@ -95,7 +94,7 @@ def warp_objective(task_loss_fn, meta_loss_fn, params, learning_rate, *,
     `(meta loss after the step, task loss at theta_k)`.
   """
   params = [tf.stop_gradient(p) for p in params]
-  rates = inner._as_rates(learning_rate, params)  # pylint: disable=protected-access
+  rates = inner.as_rates(learning_rate, params)
   if momentum is not None:
     velocities = [tf.stop_gradient(v) for v in velocities]
   out = inner.sgd_step(task_loss_fn, params, rates, momentum=momentum,
@@ -285,10 +284,10 @@ class WarpGrad(base.MetaLearner):
                                       use_loss=self.leap_use_loss)
     else:
       init_loss = tf.zeros([], query_loss.dtype)
-    metrics = {"support_loss": reptile._first_support_loss(  # pylint: disable=protected-access
-        self, task, support_losses),
-               "query_loss": tf.stop_gradient(query_loss),
-               "init_loss": tf.stop_gradient(init_loss)}
+    metrics = {
+        "support_loss": self.initial_support_loss(task, support_losses),
+        "query_loss": tf.stop_gradient(query_loss),
+        "init_loss": tf.stop_gradient(init_loss)}
     return init_loss, metrics, trajectories, velocities
 
   def _sampled_steps(self, seed):
