@@ -29,8 +29,11 @@ def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
   began = time.perf_counter()
   if trainer is None:
     trainer = training.Trainer(experiment.load_config(workdir), workdir)
-    if trainer.restore() == 0:
+    # A run with nothing to meta-train (continual SGD / EWC) checkpoints
+    # step 0: test for a checkpoint, not for steps taken.
+    if trainer.manager.latest_checkpoint is None:
       raise FileNotFoundError(f"No checkpoint in {workdir!r} to evaluate.")
+    trainer.restore()
   config = trainer.config
   seed = config.eval.seed if seed is None else seed
   num_tasks = num_tasks or config.eval.num_tasks

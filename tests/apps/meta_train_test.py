@@ -110,6 +110,14 @@ def test_continual_sine_sgd_needs_no_meta_training_and_reports_forgetting(
   assert results["random"]["order"] == [1, 3, 4, 2, 0]
   assert (workdir / "eval.png").stat().st_size > 1000
 
+  # apps.evaluate on the same (step 0) workdir.
+  evaluated = _run("apps.evaluate", f"--workdir={workdir}",
+                   "--output=again.json", "--noplot")
+  assert evaluated.returncode == 0, evaluated.stderr[-3000:]
+  again = json.loads((workdir / "again.json").read_text())["results"]
+  assert again["sequential"]["final_mean"] == results["sequential"][
+      "final_mean"]
+
 
 def test_mini_imagenet_folder_trains_warp_maml_with_running_batch_norm(
     tmp_path):
