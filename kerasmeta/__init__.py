@@ -8,9 +8,14 @@ from kerasmeta import layers
 from kerasmeta import losses
 from kerasmeta import models
 from kerasmeta import tasks
+from kerasmeta import testing
+from kerasmeta import training
 from kerasmeta.algorithms import FOMAML
+from kerasmeta.algorithms import GradientLearner
 from kerasmeta.algorithms import Leap
 from kerasmeta.algorithms import MAML
+from kerasmeta.algorithms import MetaGradients
+from kerasmeta.algorithms import MetaLearner
 from kerasmeta.algorithms import MetaSGD
 from kerasmeta.algorithms import Reptile
 from kerasmeta.algorithms import WarpGrad

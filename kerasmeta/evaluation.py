@@ -51,9 +51,9 @@ def metrics_by_step(learner, max_steps, metrics, deterministic=False,
   labels = tuple(f"{name}_{step}" for name, step in keys)
 
   def per_task(task, seed):
-    _, _, trajectory = learner.adapt(task, seed, num_steps=max_steps,
-                                     deterministic=deterministic,
-                                     return_trajectory=True)
+    trajectory = learner.adapt(task, seed, num_steps=max_steps,
+                               deterministic=deterministic,
+                               return_trajectory=True).trajectory
     values = {}
     for step in range(max_steps + 1):
       predictions = learner.predict([v[step] for v in trajectory],
@@ -134,7 +134,7 @@ def evaluate_classification(learner, sampler, num_tasks=600, num_steps=1,
     `{"accuracy": summary, "loss": summary, "accuracy_by_step": {...}}`,
     summaries as `summarize` gives them, after `num_steps` steps.
   """
-  episodes, seeds = sampler.evaluation_tasks(num_tasks, seed)
+  episodes, seeds, _ = sampler.evaluation_tasks(num_tasks, seed)
   evaluate = metrics_by_step(
       learner, num_steps, {"accuracy": accuracy, "loss": learner.loss_fn},
       deterministic, jit_compile)
@@ -161,14 +161,14 @@ def evaluate_surfaces(learner, distribution, num_tasks=200, seed=1234):
     paired by surface) and `warpgrad_better_fraction`.
   """
   from kerasmeta.tasks import surfaces as surfaces_lib  # pylint: disable=g-import-not-at-top
-  tasks = distribution.evaluation_tasks(num_tasks, seed)
+  tasks = distribution.evaluation_tasks(num_tasks, seed).tasks
 
   @tf.function
   def final_losses(tasks):
     def one(task):
       task = surfaces_lib.Surface(*task)
-      plain, _ = learner.adapt(task, task.inits, warped=False)
-      warped, _ = learner.adapt(task, task.inits)
+      plain, _ = learner.descend(task, task.inits, warped=False)
+      warped, _ = learner.descend(task, task.inits)
       value = lambda points: tf.reduce_mean(
           surfaces_lib.surface_value(task, points))
       return value(task.inits), value(plain[-1]), value(warped[-1])
@@ -205,8 +205,8 @@ def evaluate_continual(learner, distribution_for_order, num_tasks=100,
   learning_rates = list(learning_rates or [learner.learning_rate])
   ewc_strengths = list(ewc_strengths or [learner.ewc_strength])
   orders = orders or {"sequential": None}
-  validation, _ = distribution_for_order(None).evaluation_tasks(
-      num_validation_tasks, validation_seed)
+  validation = distribution_for_order(None).evaluation_tasks(
+      num_validation_tasks, validation_seed).tasks
   selection = []
   for rate in learning_rates:
     for strength in ewc_strengths:
@@ -219,8 +219,8 @@ def evaluate_continual(learner, distribution_for_order, num_tasks=100,
   results = {"learning_rate": best["learning_rate"],
              "ewc_strength": best["ewc_strength"], "selection": selection}
   for name, order in orders.items():
-    sequences, _ = distribution_for_order(order).evaluation_tasks(num_tasks,
-                                                                  seed)
+    sequences = distribution_for_order(order).evaluation_tasks(
+        num_tasks, seed).tasks
     losses = learner.validation_curves(sequences, best["learning_rate"],
                                        best["ewc_strength"])
     final = losses[:, -1]  # [sequences, T]

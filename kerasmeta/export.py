@@ -183,9 +183,9 @@ class AdapterModule(tf.Module):
                                          message="learning_rate must be >= 0")]
     num_steps, learning_rate = _after(checks, num_steps, learning_rate)
     task = Task(support_x, support_y, query_x, query_x[:, :0])
-    adapted, _ = self._learner.adapt(
+    adapted = self._learner.adapt(
         task, num_steps=num_steps, max_steps=self.max_steps,
-        deterministic=True, learning_rate=learning_rate)
+        deterministic=True, learning_rate=learning_rate).params
     return _named_outputs(self._learner.predict(adapted, query_x),
                           self.classifier)
 
@@ -275,8 +275,8 @@ def export_adapted(learner, support, path, num_steps=None, seed=None,
   support_x = tf.convert_to_tensor(support_x, tf.float32)
   support_y = tf.convert_to_tensor(support_y)
   task = Task(support_x, support_y, support_x, support_y)
-  adapted, _ = learner.adapt(task, seed=seed, num_steps=num_steps,
-                             deterministic=seed is None)
+  adapted = learner.adapt(task, seed=seed, num_steps=num_steps,
+                          deterministic=seed is None).params
   module = AdaptedModule(learner, adapted, loss_name or _loss_name(learner))
   tf.saved_model.save(module, path,
                       signatures={"serving_default": module.serve})

@@ -26,9 +26,26 @@ class WeightRoles:
   state: list
 
 
-def _all_layers(model):
-  """The model and every layer nested in it, each once."""
-  return list(model._flatten_layers(include_self=True, recursive=True))  # pylint: disable=protected-access
+def all_layers(model):
+  """The model and every layer nested in it, each once, outermost first.
+
+  Found through the layers' attributes (Keras 3 has no public recursive
+  listing): a sub-layer is any `keras.layers.Layer` held in an attribute,
+  directly or in a list, tuple or dict.
+  """
+  found, seen, queue = [], set(), [model]
+  while queue:
+    layer = queue.pop(0)
+    if id(layer) in seen:
+      continue
+    seen.add(id(layer))
+    found.append(layer)
+    for value in vars(layer).values():
+      if isinstance(value, dict):
+        value = list(value.values())
+      values = value if isinstance(value, (list, tuple)) else [value]
+      queue.extend(v for v in values if isinstance(v, keras.layers.Layer))
+  return found
 
 
 def _require_built(model):
@@ -41,7 +58,7 @@ def _require_built(model):
 def meta_weight_ids(model):
   """The ids of the weights that some layer of `model` declares meta."""
   ids = set()
-  for layer in _all_layers(model):
+  for layer in all_layers(model):
     for weight in getattr(layer, "meta_weights", ()) or ():
       ids.add(id(weight))
     if getattr(layer, "is_warp", False):  # `designate_warp_layers`
@@ -64,7 +81,7 @@ def mask_specs(model, adapted=None):
   """`MaskSpec`s (or None) aligned with the model's adapted weights."""
   adapted = weight_roles(model).adapted if adapted is None else adapted
   by_weight = {}
-  for layer in _all_layers(model):
+  for layer in all_layers(model):
     for spec in getattr(layer, "mask_specs", ()) or ():
       by_weight[id(spec.weight)] = spec
   return [by_weight.get(id(w)) for w in adapted]

@@ -1,4 +1,10 @@
-"""Per-task losses of the learners, by name."""
+"""Task losses by name, each defined once for one task and for a task axis.
+
+A `Loss` maps `(y_true, y_pred)` of one task to a scalar; its `per_task`
+maps `[tasks, ...]` tensors to a `[tasks]` vector (the fast path). The
+named losses compute both with one definition (the mean over every axis
+but the leading task axis); a user's loss function is mapped over tasks.
+"""
 
 import tensorflow as tf
 
@@ -10,29 +16,69 @@ def at_least_float32(tensor):
   return tensor
 
 
-def mean_squared_error(y_true, y_pred):
+def _mean_after(values, task_axes):
+  """The mean over every axis of `values` after the first `task_axes`."""
+  rank = values.shape.rank
+  axes = list(range(task_axes, rank)) if rank is not None else \
+      tf.range(task_axes, tf.rank(values))
+  return tf.reduce_mean(values, axis=axes)
+
+
+def mean_squared_error(y_true, y_pred, task_axes=0):
+  """The mean squared error over all points and outputs."""
   y_pred = at_least_float32(y_pred)
-  return tf.reduce_mean(tf.square(y_pred - tf.cast(y_true, y_pred.dtype)))
+  return _mean_after(tf.square(y_pred - tf.cast(y_true, y_pred.dtype)),
+                     task_axes)
 
 
-def sparse_softmax_cross_entropy(y_true, logits):
+def sparse_softmax_cross_entropy(y_true, logits, task_axes=0):
+  """The mean cross-entropy of integer labels (any shape `logits[..., 0]`)."""
   logits = at_least_float32(logits)
   labels = tf.cast(tf.reshape(y_true, tf.shape(logits)[:-1]), tf.int32)
-  return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
-      labels=labels, logits=logits))
+  return _mean_after(tf.nn.sparse_softmax_cross_entropy_with_logits(
+      labels=labels, logits=logits), task_axes)
+
+
+class Loss:
+  """A task loss: `loss(y_true, y_pred)` and `loss.per_task(...)`.
+
+  Args:
+    fn: `(y_true, y_pred) -> scalar`; with `has_task_axes`, it also takes
+      `task_axes=1` and returns one value per task.
+    name: the loss's name.
+    has_task_axes: whether `fn` takes `task_axes`.
+  """
+
+  def __init__(self, fn, name=None, has_task_axes=False):
+    self.fn = fn
+    self.name = name or getattr(fn, "__name__", "loss")
+    self.has_task_axes = has_task_axes
+
+  def __call__(self, y_true, y_pred):
+    return self.fn(y_true, y_pred)
+
+  def per_task(self, y_true, y_pred):
+    """`[tasks]` losses of `[tasks, ...]` labels and predictions."""
+    if self.has_task_axes:
+      return self.fn(y_true, y_pred, task_axes=1)
+    return tf.vectorized_map(lambda args: self.fn(*args), (y_true, y_pred))
 
 
 LOSSES = {
-    "mse": mean_squared_error,
-    "sparse_softmax_cross_entropy": sparse_softmax_cross_entropy,
+    "mse": Loss(mean_squared_error, "mse", has_task_axes=True),
+    "sparse_softmax_cross_entropy": Loss(
+        sparse_softmax_cross_entropy, "sparse_softmax_cross_entropy",
+        has_task_axes=True),
 }
 
 
-def get(name):
-  """The loss `(y_true, y_pred) -> scalar` called `name`, or `name` if callable."""
-  if callable(name):
-    return name
-  if name not in LOSSES:
-    raise ValueError(f"Unknown loss {name!r}; expected one of "
+def get(loss):
+  """The `Loss` called `loss`, or `loss` itself made a `Loss` if callable."""
+  if isinstance(loss, Loss):
+    return loss
+  if callable(loss):
+    return Loss(loss)
+  if loss not in LOSSES:
+    raise ValueError(f"Unknown loss {loss!r}; expected one of "
                      f"{sorted(LOSSES)} or a callable.")
-  return LOSSES[name]
+  return LOSSES[loss]

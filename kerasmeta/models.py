@@ -24,6 +24,8 @@ from kerasmeta import layers as km_layers
 from kerasmeta.layers import warp as warp_lib
 
 CELLS = ("dense", "tnet", "mtnet", "mnet", "mtnet_full", "mnet_full", "warp")
+# The warp blocks that act on vectors (the others convolve images).
+MLP_WARP_BLOCKS = ("linear", "scale", "residual_tanh")
 
 
 def check_cell(cell):
@@ -71,13 +73,17 @@ def mlp(input_dim=1, hidden_sizes=(40, 40), output_dim=1, cell="dense",
   The default is the sinusoid learner of MAML and MT-net: 1-40-40-1 with
   ReLU; kernels start from a truncated normal of stddev 0.01 and biases at
   zero, as in the reference code. With `cell="warp"`, a `warp_block`
-  ("linear" or "residual_tanh") follows each hidden activation.
+  (one of `MLP_WARP_BLOCKS`) follows each hidden activation.
 
   With a `seed`, every layer draws its own seeded `kernel_initializer`
   (a Keras initializer class name), so models with and without warp
   layers start from the same task weights (WarpGrad's continual
   experiment compares them from one fixed initialisation).
   """
+  if cell == "warp" and warp_block not in MLP_WARP_BLOCKS:
+    raise ValueError(f"An MLP takes a warp_block of {MLP_WARP_BLOCKS}; "
+                     f"received warp_block={warp_block!r}.")
+
   def initializer(index):
     if seed is None:
       return keras.initializers.TruncatedNormal(stddev=0.01)

@@ -16,8 +16,8 @@ def plot_sinusoid_adaptation(learner, task_distribution, path, num_tasks=4,
   prediction after each number of inner steps in `steps` (0 = before
   adaptation).
   """
-  tasks, seeds, data_seeds = task_distribution.evaluation_tasks(num_tasks,
-                                                                seed)
+  tasks, seeds, extras = task_distribution.evaluation_tasks(num_tasks, seed)
+  data_seeds = extras["data_seeds"]
   low, high = task_distribution.input_range
   grid = tf.reshape(tf.linspace(low, high, 200), [-1, 1])
   max_steps = max(steps)
@@ -27,9 +27,9 @@ def plot_sinusoid_adaptation(learner, task_distribution, path, num_tasks=4,
                               squeeze=False)
   for index in range(num_tasks):
     task = tf.nest.map_structure(lambda t: t[index], tasks)
-    _, _, trajectory = learner.adapt(task, seeds[index], num_steps=max_steps,
-                                     deterministic=deterministic,
-                                     return_trajectory=True)
+    trajectory = learner.adapt(task, seeds[index], num_steps=max_steps,
+                               deterministic=deterministic,
+                               return_trajectory=True).trajectory
     axis = axes[index // columns][index % columns]
     axis.plot(grid[:, 0], task_distribution.function(data_seeds[index], grid),
               color="black", label="true")
@@ -59,7 +59,7 @@ def plot_episodes(learner, sampler, path, num_tasks=3, seed=1234,
   titled with the label predicted after `num_steps` inner steps (green when
   right, red when wrong).
   """
-  episodes, seeds = sampler.evaluation_tasks(num_tasks, seed)
+  episodes, seeds, _ = sampler.evaluation_tasks(num_tasks, seed)
   support_count = int(episodes.support_x.shape[1])
   total_queries = int(episodes.query_x.shape[1])
   shown = min(queries_shown, total_queries)
@@ -71,8 +71,8 @@ def plot_episodes(learner, sampler, path, num_tasks=3, seed=1234,
                               squeeze=False)
   for row in range(num_tasks):
     task = tf.nest.map_structure(lambda t: t[row], episodes)
-    adapted, _ = learner.adapt(task, seeds[row], num_steps=num_steps,
-                               deterministic=deterministic)
+    adapted = learner.adapt(task, seeds[row], num_steps=num_steps,
+                            deterministic=deterministic).params
     logits = learner.predict(adapted, task.query_x)
     predicted = np.argmax(logits.numpy(), axis=-1)
     for column in range(columns):
@@ -114,15 +114,15 @@ def plot_surfaces(learner, distribution, path, num_tasks=3, seed=1234,
   descent.
   """
   from kerasmeta.tasks import surfaces as surfaces_lib  # pylint: disable=g-import-not-at-top
-  tasks = distribution.evaluation_tasks(num_tasks, seed)
+  tasks = distribution.evaluation_tasks(num_tasks, seed).tasks
   axis = np.linspace(-extent, extent, resolution, dtype=np.float32)
   grid = np.stack(np.meshgrid(axis, axis), -1).reshape(-1, 2)
   figure, axes = plt.subplots(2, num_tasks, figsize=(4 * num_tasks, 8),
                               squeeze=False)
   for index in range(num_tasks):
     task = tf.nest.map_structure(lambda t: t[index], tasks)
-    plain, _ = learner.adapt(task, task.inits, warped=False)
-    warped, path_p = learner.adapt(task, task.inits)
+    plain, _ = learner.descend(task, task.inits, warped=False)
+    warped, path_p = learner.descend(task, task.inits)
     value = lambda points: surfaces_lib.surface_value(task, points).numpy()
     gap = value(plain[-1]) - value(warped[-1])
     start = int(np.argmax(gap))

@@ -39,9 +39,10 @@ def test_fast_path_adapts_each_task_as_if_alone():
   model = helpers.tiny_mlp(sizes=(1, 4, 1))
   learner = km.MAML(model, num_inner_steps=2, inner_learning_rate=0.3)
   tasks, seeds = helpers.random_tasks(3), helpers.task_seeds(3)
-  together, _ = learner.batched_adapt(tasks, seeds)
+  assert learner.uses_fast_path
+  together = learner.adapt_with(learner.mapper(), tasks, seeds).params
   for i in range(3):
-    alone, _ = learner.adapt(helpers.unbatch(tasks, i), seeds[i])
+    alone = learner.adapt(helpers.unbatch(tasks, i), seeds[i]).params
     for t, a in zip(together, alone):
       np.testing.assert_allclose(t[i], a, rtol=1e-12)
 

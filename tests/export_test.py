@@ -1,3 +1,4 @@
+import importlib
 import json
 import os
 import subprocess
@@ -11,6 +12,39 @@ import kerasmeta as km
 from kerasmeta import export
 
 CLI_ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+SAVED_MODEL_CLI_MODULE = "tensorflow.python.tools.saved_model_cli"
+
+
+def _saved_model_cli_command(executable=None):
+  """The argv prefix that runs TensorFlow's saved_model_cli, PATH unread.
+
+  In a virtual environment that is not activated, PATH may lack the
+  environment's `bin/` or name another TensorFlow's CLI. The module form
+  runs with this very interpreter, so it is preferred when the module
+  imports here; else the console script beside the interpreter is used.
+
+  Args:
+    executable: the Python interpreter; `sys.executable` by default.
+
+  Returns:
+    A list of strings to put before the CLI's own arguments.
+
+  Raises:
+    FileNotFoundError: when neither form is available.
+  """
+  executable = executable or sys.executable
+  try:
+    module = importlib.import_module(SAVED_MODEL_CLI_MODULE)
+  except ImportError:
+    module = None
+  if module is not None and callable(getattr(module, "main", None)):
+    return [executable, "-m", SAVED_MODEL_CLI_MODULE]
+  script = os.path.join(os.path.dirname(executable), "saved_model_cli")
+  if os.path.isfile(script) and os.access(script, os.X_OK):
+    return [script]
+  raise FileNotFoundError(
+      f"saved_model_cli not found for {executable}: expected the module "
+      f"{SAVED_MODEL_CLI_MODULE} to import or an executable {script}.")
 
 
 def _randomise(model, seed=0, scale=0.5):
@@ -40,7 +74,7 @@ def _sinusoid(shots, queries=7, seed=0):
 
 def _python_answer(learner, support_x, support_y, query_x, **kwargs):
   task = km.Task(support_x, support_y, query_x, query_x)
-  adapted, _ = learner.adapt(task, deterministic=True, **kwargs)
+  adapted = learner.adapt(task, deterministic=True, **kwargs).params
   return learner.predict(adapted, query_x).numpy()
 
 
@@ -203,20 +237,42 @@ def test_adapter_loads_and_answers_in_a_process_without_kerasmeta(
       _python_answer(learner, support_x, support_y, query_x), atol=1e-5)
 
 
+def test_saved_model_cli_is_run_as_a_module_of_this_python():
+  assert _saved_model_cli_command() == [sys.executable, "-m",
+                                       SAVED_MODEL_CLI_MODULE]
+
+
+def test_saved_model_cli_falls_back_to_the_script_beside_python(
+    monkeypatch, tmp_path):
+  monkeypatch.setitem(sys.modules, SAVED_MODEL_CLI_MODULE, None)
+  python = tmp_path / "bin" / "python"
+  script = tmp_path / "bin" / "saved_model_cli"
+  script.parent.mkdir()
+  with pytest.raises(FileNotFoundError, match="saved_model_cli not found"):
+    _saved_model_cli_command(str(python))
+  script.write_text("#!/bin/sh\n")
+  script.chmod(0o755)
+  assert _saved_model_cli_command(str(python)) == [str(script)]
+
+
 def test_saved_model_cli_lists_the_signatures_and_runs_the_adapter(
-    mtnet_adapter):
+    mtnet_adapter, tmp_path):
   learner, path, _ = mtnet_adapter
-  shown = subprocess.run(["saved_model_cli", "show", "--dir", path, "--all"],
-                         capture_output=True, text=True, env=CLI_ENV)
+  # An empty PATH: the CLI must be found from the interpreter, not from PATH.
+  cli = _saved_model_cli_command()
+  cli_env = {**CLI_ENV, "PATH": str(tmp_path)}
+  shown = subprocess.run(cli + ["show", "--dir", path, "--all"],
+                         capture_output=True, text=True, env=cli_env)
   assert shown.returncode == 0, shown.stderr[-2000:]
   for name in ("adapt_and_predict", "adapt_and_predict_with_options",
                "predict", "serving_default"):
     assert f"signature_def['{name}']" in shown.stdout
   ran = subprocess.run(
-      ["saved_model_cli", "run", "--dir", path, "--tag_set", "serve",
-       "--signature_def", "adapt_and_predict", "--input_exprs",
-       "support_x=[[-1.0],[0.5],[2.0]];support_y=[[0.3],[-0.2],[1.0]];"
-       "query_x=[[0.0],[1.5]]"], capture_output=True, text=True, env=CLI_ENV)
+      cli + ["run", "--dir", path, "--tag_set", "serve",
+             "--signature_def", "adapt_and_predict", "--input_exprs",
+             "support_x=[[-1.0],[0.5],[2.0]];support_y=[[0.3],[-0.2],[1.0]];"
+             "query_x=[[0.0],[1.5]]"],
+      capture_output=True, text=True, env=cli_env)
   assert ran.returncode == 0, ran.stderr[-2000:]
   assert "Result for output key predictions" in ran.stdout
   numbers = ran.stdout.split("Result for output key predictions:")[1]

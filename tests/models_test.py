@@ -4,6 +4,7 @@ import pytest
 import tensorflow as tf
 
 import kerasmeta as km
+from kerasmeta.layers import warp
 
 
 @pytest.mark.parametrize("cell,layer_type,transform,mask", [
@@ -52,3 +53,85 @@ def test_conv4_warp_cell_puts_a_meta_conv_warp_after_each_block():
   np.testing.assert_allclose(model(x, training=False), plain(x,
                                                              training=False),
                              rtol=1e-5, atol=1e-6)
+
+
+# Trainable weights of one warp block on a feature axis.
+_WARP_BLOCK_WEIGHTS = {"linear": 2, "conv": 2, "conv1x1": 2, "scale": 2,
+                       "conv_bn": 4, "conv_bn_relu": 4, "residual_conv": 8,
+                       "residual_tanh": 4}
+
+
+def _small_conv4(warp_block):
+  return km.models.conv4(input_shape=(8, 8, 1), num_classes=3, filters=4,
+                         cell="warp", warp_block=warp_block)
+
+
+def _small_mlp(warp_block):
+  return km.models.mlp(hidden_sizes=(5, 5), cell="warp",
+                       warp_block=warp_block)
+
+
+def _assert_fully_built(model, x, expected_trainable):
+  unbuilt = [layer.name for layer in model._flatten_layers() if not layer.built]  # pylint: disable=protected-access
+  assert not unbuilt, f"layers left unbuilt: {unbuilt}"
+  built = len(model.trainable_variables)
+  model(x, training=False)
+  assert built == len(model.trainable_variables) == expected_trainable
+
+
+def test_every_warp_block_has_a_weight_count():
+  assert set(_WARP_BLOCK_WEIGHTS) == set(warp.WARP_BLOCKS)
+
+
+@pytest.mark.parametrize("warp_block", warp.WARP_BLOCKS)
+def test_conv4_with_every_warp_block_is_fully_built(warp_block):
+  model = _small_conv4(warp_block)
+  # 4 x (conv kernel, bias, batch-norm gamma, beta) + the head's 2.
+  expected = 18 + 4 * _WARP_BLOCK_WEIGHTS[warp_block]
+  _assert_fully_built(model, np.zeros((2, 8, 8, 1), "float32"), expected)
+  assert len(km.weight_roles(model).meta) == 4 * _WARP_BLOCK_WEIGHTS[
+      warp_block]
+
+
+@pytest.mark.parametrize("warp_block", km.models.MLP_WARP_BLOCKS)
+def test_mlp_with_every_vector_warp_block_is_fully_built(warp_block):
+  model = _small_mlp(warp_block)
+  expected = 6 + 2 * _WARP_BLOCK_WEIGHTS[warp_block]
+  _assert_fully_built(model, np.zeros((2, 1), "float32"), expected)
+
+
+def test_mlp_rejects_a_convolutional_warp_block_by_name():
+  with pytest.raises(ValueError, match="received warp_block='conv'"):
+    km.models.mlp(cell="warp", warp_block="conv")
+
+
+def _assert_specs_match_outputs(model, x):
+  """Each layer's declared output spec has the dtype its call returns."""
+  symbolic = keras.KerasTensor(x.shape, dtype=model.compute_dtype)
+  for layer in model.layers:
+    declared = layer.compute_output_spec(symbolic)
+    x = layer(x, training=False)
+    assert declared.dtype == keras.backend.standardize_dtype(x.dtype), (
+        layer.name)
+    if isinstance(layer, warp.Warp):
+      inner = layer.layer.compute_output_spec(symbolic)
+      assert inner.dtype == declared.dtype, layer.layer.name
+    symbolic = keras.KerasTensor(x.shape, dtype=x.dtype)
+  assert model.outputs[0].dtype == keras.backend.standardize_dtype(x.dtype)
+
+
+@pytest.mark.parametrize("builder,warp_block,input_shape", [
+    *[(_small_conv4, kind, (2, 8, 8, 1)) for kind in warp.WARP_BLOCKS],
+    *[(_small_mlp, kind, (2, 1)) for kind in km.models.MLP_WARP_BLOCKS],
+])
+def test_warped_models_declare_their_mixed_precision_dtypes(
+    builder, warp_block, input_shape):
+  previous = keras.config.dtype_policy()
+  keras.config.set_dtype_policy("mixed_float16")
+  try:
+    model = builder(warp_block)
+    x = np.random.default_rng(0).normal(size=input_shape).astype("float32")
+    _assert_specs_match_outputs(model, x)
+    assert model(x, training=False).dtype == tf.float16
+  finally:
+    keras.config.set_dtype_policy(previous)

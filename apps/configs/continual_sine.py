@@ -22,8 +22,7 @@ sequences, then reports every sub-task's loss after the whole sequence on
 [2, 4, 5, 3, 1] of figure 10b (eval.json, eval.png).
 """
 
-import ml_collections
-
+from apps.configs import common
 from apps.configs import execution
 
 VARIANTS = ("warpgrad", "sgd", "ewc")
@@ -33,9 +32,7 @@ def get_config(variant="warpgrad"):
   if variant not in VARIANTS:
     raise ValueError(f"Unknown continual_sine variant {variant!r}; expected "
                      f"one of {VARIANTS}.")
-  config = ml_collections.ConfigDict()
-  config.variant = variant
-  config.task = "continual_sine"
+  config = common.new_config("continual_sine", variant)
   config.num_subtasks = 5
   config.steps_per_subtask = 20
   config.batch_size = 5
@@ -46,32 +43,24 @@ def get_config(variant="warpgrad"):
   config.cell = "warp" if variant == "warpgrad" else "dense"
   config.warp_block = "residual_tanh"
   config.kernel_initializer = "GlorotUniform"
-  config.algorithm = "continual"
-  config.inner_learning_rate = 0.001  # the paper's alpha
-  config.ewc_strength = 100.0 if variant == "ewc" else 0.0
-  config.warpgrad = ml_collections.ConfigDict()
-  config.warpgrad.exact = True
+  common.add_learner_fields(
+      config, "continual", inner_learning_rate=0.001,  # the paper's alpha
+      ewc_strength=100.0 if variant == "ewc" else 0.0)
   # theta_k per sequence in the warp objective (0: all K = 100); the sum is
   # rescaled, so this only trades variance for time.
-  config.warpgrad.warp_samples = 10
-  config.meta_batch_size = 5
-  config.outer_optimizer = "adam"
-  config.outer_learning_rate = 1e-3
-  config.num_meta_steps = 5000 if variant == "warpgrad" else 0
-  config.seed = 0  # also the fixed initialisation's
+  common.add_warpgrad_fields(config, warp_samples=10)
+  common.add_meta_training_fields(  # seed: also the fixed initialisation's
+      config, meta_batch_size=5, outer_learning_rate=1e-3,
+      num_meta_steps=5000 if variant == "warpgrad" else 0)
   # XLA on CPU is 30x slower here (a while loop over large trajectories).
   execution.add_execution_fields(config, jit_compile="off", log_every=50,
                                  checkpoint_every=500)
-  config.eval = ml_collections.ConfigDict()
-  config.eval.num_tasks = 100
-  config.eval.seed = 1234
-  config.eval.validation_seed = 4321
-  config.eval.num_validation_tasks = 50
-  if variant == "warpgrad":  # the warp is trained for its alpha
-    config.eval.learning_rates = (config.inner_learning_rate,)
-  else:
-    config.eval.learning_rates = (0.001, 0.003, 0.01, 0.03)
-  config.eval.ewc_strengths = (1.0, 10.0, 100.0, 1000.0) \
-      if variant == "ewc" else (0.0,)
-  config.eval.random_order = (1, 3, 4, 2, 0)
+  common.add_evaluation_fields(
+      config, num_tasks=100, validation_seed=4321, num_validation_tasks=50,
+      # WarpGrad's warp is trained for its alpha.
+      learning_rates=((config.inner_learning_rate,) if variant == "warpgrad"
+                      else (0.001, 0.003, 0.01, 0.03)),
+      ewc_strengths=((1.0, 10.0, 100.0, 1000.0) if variant == "ewc"
+                     else (0.0,)),
+      random_order=(1, 3, 4, 2, 0))
   return config

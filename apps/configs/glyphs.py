@@ -18,53 +18,33 @@ Evaluation: 600 test episodes, query accuracy mean and 95% CI.
 
 import ml_collections
 
-from apps.configs import sinusoid
+from apps.configs import common
+from apps.configs import execution
 
 
 def get_config(spec="mtnet"):
   """The config of `VARIANT[,WAYS[,SHOTS]]` (see the module docstring)."""
-  variant, ways, shots = parse_spec(spec)
-  config = sinusoid.get_config(variant)
-  config.task = "glyphs"
-  config.ways = 5
-  config.shots = 1
-  config.num_query = 15  # per class
-  config.rotations = (0, 90, 180, 270)
-  config.data_dir = "~/.cache/kerasmeta"  # generated glyphs are cached here
+  variant, ways, shots = common.parse_image_spec(spec)
+  config = common.new_config("glyphs", variant)
+  common.add_image_fields(
+      config, ways, shots, input_shape=(28, 28, 1), filters=64,
+      pooling="stride", rotations=(0, 90, 180, 270),
+      data_dir="~/.cache/kerasmeta")  # generated glyphs are cached there
   config.glyphs = ml_collections.ConfigDict(dict(
       num_alphabets=30, characters_per_alphabet=20, samples_per_character=20,
       seed=0))
-  config.model = "conv4"
-  config.input_shape = (28, 28, 1)
-  config.filters = 64
-  config.pooling = "stride"  # or "max" (2x2 max-pooling after stride-1 convs)
-  config.warp_block = "conv"  # with cell "warp": any of layers.warp.WARP_BLOCKS
-  # "task": batch-norm uses each task's batch statistics (MAML reference);
-  # "running": running statistics outside meta-training (see MetaLearner).
-  config.batch_norm = "task"
-  config.loss = "sparse_softmax_cross_entropy"
-  # MT-net's Omniglot settings: 5-way meta-batch 32, alpha 0.4, 1 step
-  # (20-way: meta-batch 16, alpha 0.1).
-  config.meta_batch_size = 32
-  config.inner_learning_rate = 0.4
-  config.num_inner_steps = 1
-  config.num_meta_steps = 20000
-  config.log_every = 100
-  config.checkpoint_every = 1000
-  config.eval.num_inner_steps = 3
-  config.eval.num_plot_tasks = 3
-  config.ways, config.shots = ways, shots
-  if ways >= 20:  # MT-net's 20-way settings
-    config.meta_batch_size = 16
-    config.inner_learning_rate = 0.1
+  # MT-net's Omniglot settings: one inner step; 5-way meta-batch 32 with
+  # alpha 0.4, 20-way meta-batch 16 with alpha 0.1.
+  meta_batch_size, inner_learning_rate = common.omniglot_settings(ways)
+  common.add_few_shot_learner_fields(
+      config, variant, "glyphs", loss="sparse_softmax_cross_entropy",
+      num_inner_steps=1, inner_learning_rate=inner_learning_rate)
+  common.add_warpgrad_fields(config, training_mode="online")
+  common.add_meta_training_fields(config, meta_batch_size=meta_batch_size,
+                                  outer_learning_rate=1e-3,
+                                  num_meta_steps=20000)
+  execution.add_execution_fields(config, log_every=100,
+                                 checkpoint_every=1000)
+  common.add_evaluation_fields(config, num_tasks=600, num_inner_steps=3,
+                               deterministic_masks=False, num_plot_tasks=3)
   return config
-
-
-def parse_spec(spec):
-  """`"mtnet,20,5"` -> ("mtnet", 20, 5); ways and shots default to 5, 1."""
-  parts = [part.strip() for part in str(spec).split(",")]
-  if len(parts) > 3 or not all(part.isdigit() for part in parts[1:]):
-    raise ValueError(f"Expected VARIANT[,WAYS[,SHOTS]], e.g. 'mtnet,20,1'; "
-                     f"received {spec!r}.")
-  numbers = [int(part) for part in parts[1:]] + [5, 1][len(parts) - 1:]
-  return parts[0], numbers[0], numbers[1]

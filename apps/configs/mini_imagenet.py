@@ -12,22 +12,27 @@ queries per class. VARIANT[,WAYS[,SHOTS]] as in glyphs.py. tiered-ImageNet: --co
 its folder. VARIANT: maml, fomaml, meta_sgd, mnet, tnet, mtnet, warp_maml.
 """
 
-from apps.configs import glyphs
+from apps.configs import common
+from apps.configs import execution
 
 
 def get_config(spec="maml"):
-  config = glyphs.get_config(spec)
-  config.task = "mini_imagenet"
-  del config["glyphs"]
-  config.data_dir = ""  # required: the prepared folder
+  """The config of `VARIANT[,WAYS[,SHOTS]]` (see the module docstring)."""
+  variant, ways, shots = common.parse_image_spec(spec)
+  config = common.new_config("mini_imagenet", variant)
+  common.add_image_fields(
+      config, ways, shots, input_shape=(84, 84, 3), filters=32,
+      pooling="max", data_dir="")  # required: the prepared folder
   config.examples_per_class = 600
-  config.rotations = (0,)
-  config.input_shape = (84, 84, 3)
-  config.filters = 32
-  config.pooling = "max"
-  config.meta_batch_size = 2 if config.shots >= 5 else 4
-  config.inner_learning_rate = 0.01
-  config.num_inner_steps = 5
-  config.num_meta_steps = 60000
-  config.eval.num_inner_steps = 10
+  common.add_few_shot_learner_fields(
+      config, variant, "mini_imagenet", loss="sparse_softmax_cross_entropy",
+      num_inner_steps=5, inner_learning_rate=0.01)
+  common.add_warpgrad_fields(config, training_mode="online")
+  common.add_meta_training_fields(
+      config, meta_batch_size=2 if shots >= 5 else 4,
+      outer_learning_rate=1e-3, num_meta_steps=60000)
+  execution.add_execution_fields(config, log_every=100,
+                                 checkpoint_every=1000)
+  common.add_evaluation_fields(config, num_tasks=600, num_inner_steps=10,
+                               deterministic_masks=False, num_plot_tasks=3)
   return config

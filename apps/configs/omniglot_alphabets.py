@@ -14,31 +14,32 @@ Omniglot on first use. A full run is GPU-sized: each meta-batch of 20
 tasks adapts for 100 steps and replays its 2,020 parameterisations.
 """
 
-from apps.configs import glyphs
+from apps.configs import common
+from apps.configs import execution
 
 
 def get_config(variant="warp_leap"):
-  config = glyphs.get_config(variant)
-  config.task = "omniglot_alphabets"
-  del config["glyphs"]
-  config.data_dir = ""
-  config.ways = 20  # characters per alphabet task
-  config.shots = 15  # drawings per character to adapt on (5 held out)
+  """The config of one few-shot VARIANT (see the module docstring)."""
+  config = common.new_config("omniglot_alphabets", variant)
+  # 20 characters per alphabet task, 15 drawings of each to adapt on (5
+  # held out); num_query and rotations are the episodes' and unused here.
+  common.add_image_fields(config, ways=20, shots=15, input_shape=(28, 28, 1),
+                          filters=64, pooling="max", data_dir="")
   config.augment = True
   config.test_alphabets = 10
   config.validation_alphabets = 0
   config.split_seed = 0
-  config.rotations = (0,)
-  config.pooling = "max"
-  config.num_inner_steps = 100
-  config.inner_batch_size = 20
-  config.inner_learning_rate = 0.1
-  config.meta_batch_size = 20
-  config.outer_optimizer = "sgd"
-  config.outer_learning_rate = 0.1
-  config.num_meta_steps = 1000
-  config.warpgrad.training_mode = "offline"
-  config.warpgrad.buffer_batch_size = 1
-  config.eval.num_tasks = 100
-  config.eval.num_inner_steps = 100
+  common.add_few_shot_learner_fields(
+      config, variant, "omniglot_alphabets",
+      loss="sparse_softmax_cross_entropy", num_inner_steps=100,
+      inner_learning_rate=0.1, inner_batch_size=20)
+  common.add_warpgrad_fields(config, training_mode="offline",
+                             buffer_batch_size=1)
+  common.add_meta_training_fields(config, meta_batch_size=20,
+                                  outer_learning_rate=0.1,
+                                  num_meta_steps=1000, outer_optimizer="sgd")
+  execution.add_execution_fields(config, log_every=100,
+                                 checkpoint_every=1000)
+  common.add_evaluation_fields(config, num_tasks=100, num_inner_steps=100,
+                               deterministic_masks=False, num_plot_tasks=3)
   return config

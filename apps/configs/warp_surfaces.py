@@ -14,32 +14,23 @@ held-out surfaces (eval.json, eval.png as figure 5):
   python -m apps.evaluate --workdir=/tmp/warp_surfaces
 """
 
-import ml_collections
-
+from apps.configs import common
 from apps.configs import execution
 
 
 def get_config():
-  config = ml_collections.ConfigDict()
-  config.task = "surfaces"
+  config = common.new_config("surfaces")
   config.num_inits = 10
   config.model = "explicit_warp"
   config.warp_hidden_units = 30
-  config.algorithm = "explicit_warp"
-  config.num_inner_steps = 100
-  config.inner_learning_rate = 0.1
-  config.warpgrad = ml_collections.ConfigDict()
-  config.warpgrad.exact = True  # eq. 7; False: eq. 8
-  config.warpgrad.warp_samples = 0  # theta_k per trajectory; 0: all
-  config.meta_batch_size = 4
-  config.outer_optimizer = "adam"
-  config.outer_learning_rate = 3e-3
-  config.num_meta_steps = 2000
-  config.seed = 0
+  common.add_learner_fields(config, "explicit_warp", inner_learning_rate=0.1,
+                            num_inner_steps=100)
+  # theta_k per trajectory in the warp objective; 0: all.
+  common.add_warpgrad_fields(config, warp_samples=0)
+  common.add_meta_training_fields(config, meta_batch_size=4,
+                                  outer_learning_rate=3e-3,
+                                  num_meta_steps=2000)
   execution.add_execution_fields(config, log_every=100,
                                  checkpoint_every=500)
-  config.eval = ml_collections.ConfigDict()
-  config.eval.num_tasks = 200
-  config.eval.seed = 1234
-  config.eval.num_plot_tasks = 3
+  common.add_evaluation_fields(config, num_tasks=200, num_plot_tasks=3)
   return config

@@ -1,20 +1,26 @@
-"""Meta-learners behind one interface (`MetaLearner`)."""
+"""Meta-learners behind one declared interface (`MetaLearner`)."""
 
+from kerasmeta.algorithms.base import MetaGradients
 from kerasmeta.algorithms.base import MetaLearner
 from kerasmeta.algorithms.base import map_tasks
+from kerasmeta.algorithms.base import mapped_gradients
+from kerasmeta.algorithms.base import mean_over_tasks
 from kerasmeta.algorithms.continual import ContinualLearner
 from kerasmeta.algorithms.continual import continual_weights
 from kerasmeta.algorithms.explicit_warp import ExplicitWarpGrad
+from kerasmeta.algorithms.gradient_learner import GradientLearner
 from kerasmeta.algorithms.leap import Leap
 from kerasmeta.algorithms.leap import leap_objective
+from kerasmeta.algorithms.learned_inner import InnerOptimizer
+from kerasmeta.algorithms.learned_inner import LearningRates
 from kerasmeta.algorithms.maml import FOMAML
 from kerasmeta.algorithms.maml import MAML
-from kerasmeta.algorithms.meta_sgd import LearningRates
 from kerasmeta.algorithms.meta_sgd import MetaSGD
 from kerasmeta.algorithms.replay import ReplayBuffer
 from kerasmeta.algorithms.reptile import Reptile
 from kerasmeta.algorithms.reptile import reptile_objective
-from kerasmeta.algorithms.warpgrad import InnerOptimizer
+from kerasmeta.algorithms.task_mappers import BatchedTasks
+from kerasmeta.algorithms.task_mappers import MappedTasks
 from kerasmeta.algorithms.warpgrad import WarpGrad
 from kerasmeta.algorithms.warpgrad import WarpLeap
 from kerasmeta.algorithms.warpgrad import WarpMAML

@@ -24,7 +24,8 @@ import numpy as np
 import tensorflow as tf
 
 from kerasmeta import ewc
-from kerasmeta import functional
+from kerasmeta import inner
+from kerasmeta import sampling
 from kerasmeta.algorithms import base
 from kerasmeta.algorithms import warpgrad
 from kerasmeta.tasks import continual_sine
@@ -48,7 +49,7 @@ def half_squared_error(y, predictions):
   return 0.5 * tf.reduce_mean(tf.square(predictions - tf.cast(y, tf.float32)))
 
 
-class ContinualLearner:
+class ContinualLearner(base.ModelLearner):
   """Online learning over `TaskSequence`s, with optional EWC and warps.
 
   Args:
@@ -72,7 +73,7 @@ class ContinualLearner:
       raise ValueError(f"learning_rate must be > 0; received {learning_rate}.")
     if ewc_strength < 0:
       raise ValueError(f"ewc_strength must be >= 0; received {ewc_strength}.")
-    self.model = model
+    super().__init__(model)
     self.tasks = tasks
     self.learning_rate = float(learning_rate)
     self.ewc_strength = float(ewc_strength)
@@ -81,7 +82,6 @@ class ContinualLearner:
     if not 0 <= self.warp_samples <= tasks.num_steps:
       raise ValueError(f"warp_samples must be in [0, {tasks.num_steps}]; "
                        f"received {warp_samples}.")
-    self.roles = functional.weight_roles(model)
     self.weights = tf.constant(continual_weights(
         tasks.num_subtasks, tasks.steps_per_subtask), tf.float32)
     self._curve_functions = {}  # traced `validation_curves`, by EWC use
@@ -91,22 +91,11 @@ class ContinualLearner:
     """phi: the warp weights (theta_0 is fixed)."""
     return list(self.roles.meta)
 
-  def checkpoint_items(self):
-    return {"model": self.model}
-
-  def initial_values(self):
-    return functional.current_values(self.roles.adapted)
-
-  def predict(self, params, x, meta_values=None):
-    return functional.call_with_weights(self.model, params, x,
-                                        roles=self.roles,
-                                        meta_values=meta_values)
-
   def validation_losses(self, params, sequence, meta_values=None):
     """`[T]`: the loss of every sub-task's validation points."""
     num_subtasks, num_val = sequence.val_x.shape[0], sequence.val_x.shape[1]
     flat = tf.reshape(sequence.val_x, [num_subtasks * num_val, 1])
-    predictions = tf.reshape(self.predict(params, flat, meta_values),
+    predictions = tf.reshape(self.predict(params, flat, meta_values=meta_values),
                              [num_subtasks, num_val])
     errors = tf.square(tf.cast(predictions, tf.float32)
                        - tf.reshape(sequence.val_y, [num_subtasks, num_val]))
@@ -138,25 +127,34 @@ class ContinualLearner:
     steps = self.tasks.steps_per_subtask
     params = self.initial_values()
     anchors, fishers = [], []
-    records = [self.validation_losses(params, sequence, meta_values)[tf.newaxis]] \
+    records = [self.validation_losses(params, sequence,
+                                      meta_values)[tf.newaxis]] \
         if record else []
     trajectory = [[p[tf.newaxis]] for p in params] if keep_trajectory else []
     for subtask in range(self.tasks.num_subtasks):
       penalty = _penalty(list(anchors), list(fishers), strength)
 
       def loss_at(values, step, penalty=penalty):
-        prediction = self.predict(values, sequence.train_x[step], meta_values)
+        prediction = self.predict(values, sequence.train_x[step],
+                                  meta_values=meta_values)
         return half_squared_error(sequence.train_y[step], prediction) + \
             penalty(values)
 
-      params, part_records, part_trajectory = _sgd_steps(
-          loss_at, params, subtask * steps, steps, learning_rate,
-          (lambda v: self.validation_losses(v, sequence, meta_values))
-          if record else None, keep_trajectory)
+      first = subtask * steps
+      result = inner.adapt(
+          lambda values, step, loss_at=loss_at, first=first: loss_at(
+              values, first + step), params, inner.sgd(learning_rate), steps,
+          step_loss=True, return_trajectory=record or keep_trajectory)
+      params = result.params
       if record:
-        records.append(part_records)
-      for whole, part in zip(trajectory, part_trajectory):
-        whole.append(part)
+        records.append(tf.map_fn(
+            lambda values: self.validation_losses(values, sequence,
+                                                  meta_values),
+            [t[1:] for t in result.trajectory],
+            fn_output_signature=tf.float32))
+      for whole, part in zip(trajectory, result.trajectory or []):
+        if keep_trajectory:
+          whole.append(part[1:])
       if uses_ewc and subtask < self.tasks.num_subtasks - 1:
         anchors.append([tf.stop_gradient(p) for p in params])
         fishers.append(self._fisher(params, sequence, subtask, meta_values))
@@ -197,9 +195,10 @@ class ContinualLearner:
                    [-1, 1])
     y = tf.reshape(sequence.train_y[subtask * steps:(subtask + 1) * steps],
                    [-1])
-    nll = lambda values: 0.5 * tf.square(
-        tf.reshape(tf.cast(self.predict(values, x, meta_values), tf.float32),
-                   [-1]) - y)
+    def nll(values):
+      predictions = self.predict(values, x, meta_values=meta_values)
+      return 0.5 * tf.square(
+          tf.reshape(tf.cast(predictions, tf.float32), [-1]) - y)
     return [tf.stop_gradient(f) for f in ewc.diagonal_fisher(
         nll, [tf.stop_gradient(p) for p in params])]
 
@@ -215,8 +214,7 @@ class ContinualLearner:
     steps = tf.range(num_steps)
     scale = 1.0
     if self.warp_samples:
-      keys = tf.random.stateless_uniform([num_steps], seed)
-      steps = tf.argsort(keys)[:self.warp_samples]
+      steps = sampling.choose(seed, num_steps, self.warp_samples)
       scale = num_steps / self.warp_samples
 
     def at_step(step):
@@ -240,10 +238,12 @@ class ContinualLearner:
   def compute_gradients(self, tasks, seeds, global_batch_size=None,
                         scale_loss=None):
     """Gradients of the mean objective over a batch of sequences."""
+    if not self.roles.meta:
+      raise ValueError(f"Model {self.model.name!r} has no warp layers: "
+                       "there is nothing to meta-learn.")
     return base.mapped_gradients(
         self.task_objective, tasks, seeds, self.metric_names,
-        self.trainable_variables, global_batch_size, scale_loss,
-        task_type=continual_sine.TaskSequence)
+        self.trainable_variables, global_batch_size, scale_loss)
 
 
 def _penalty(anchors, fishers, strength):
@@ -252,36 +252,3 @@ def _penalty(anchors, fishers, strength):
   return lambda values: tf.cast(
       ewc.ewc_penalty(values, anchors, fishers, strength), tf.float32)
 
-
-def _sgd_steps(loss_at, params, first_step, num_steps, learning_rate,
-               record_fn, keep_trajectory):
-  """`num_steps` SGD steps, step k on `loss_at(params, k)`.
-
-  Returns:
-    `(params, records [num_steps, ...] or None, trajectories)`: what
-    `record_fn` gives after each step, and each param after each step.
-  """
-  params = [tf.convert_to_tensor(p) for p in params]
-  record_fn = record_fn or (lambda values: tf.zeros([]))
-  records = tf.TensorArray(tf.float32, size=num_steps)
-  trajectory = [tf.TensorArray(p.dtype, size=num_steps, element_shape=p.shape)
-                for p in params] if keep_trajectory else []
-
-  def body(index, values, records, trajectory):
-    with tf.GradientTape() as tape:
-      tape.watch(values)
-      loss = loss_at(values, first_step + index)
-    grads = tape.gradient(loss, values,
-                          unconnected_gradients=tf.UnconnectedGradients.ZERO)
-    values = [tf.ensure_shape(v - tf.cast(learning_rate, v.dtype) * g,
-                              p.shape)
-              for v, g, p in zip(values, grads, params)]
-    records = records.write(index, record_fn(values))
-    trajectory = [t.write(index, v) for t, v in zip(trajectory, values)]
-    return index + 1, values, records, trajectory
-
-  _, params, records, trajectory = tf.while_loop(
-      lambda index, *_: index < num_steps, body,
-      (tf.constant(0), params, records, trajectory),
-      maximum_iterations=num_steps)
-  return params, records.stack(), [t.stack() for t in trajectory]

@@ -20,11 +20,12 @@ import tensorflow as tf
 
 from kerasmeta import functional
 from kerasmeta import inner
+from kerasmeta import sampling
 from kerasmeta.algorithms import base
 from kerasmeta.algorithms import warpgrad
 
 
-class ExplicitWarpGrad:
+class ExplicitWarpGrad(base.ModelLearner):
   """Meta-learns an explicit warp `Omega: R^d -> R^d` (its weights are phi).
 
   Args:
@@ -51,22 +52,18 @@ class ExplicitWarpGrad:
     if warp_samples and not 1 <= int(warp_samples) <= int(num_inner_steps):
       raise ValueError(f"warp_samples must be in [0, num_inner_steps]; "
                        f"received {warp_samples}.")
-    self.model = warp_model
+    super().__init__(warp_model, functional.WeightRoles(
+        adapted=[], meta=list(warp_model.trainable_weights),
+        state=list(warp_model.non_trainable_weights)))
     self.objective_fn = objective_fn
     self.num_inner_steps = int(num_inner_steps)
     self.inner_learning_rate = float(inner_learning_rate)
     self.exact = bool(exact)
     self.warp_samples = int(warp_samples or 0)
-    self.roles = functional.WeightRoles(
-        adapted=[], meta=list(warp_model.trainable_weights),
-        state=list(warp_model.non_trainable_weights))
 
   @property
   def trainable_variables(self):
     return list(self.model.trainable_variables)
-
-  def checkpoint_items(self):
-    return {"model": self.model}
 
   # ------------------------------------------------------------ the warp
   def warp(self, theta, start):
@@ -80,8 +77,8 @@ class ExplicitWarpGrad:
       return tf.reduce_sum(self.objective_fn(task, points))
     return loss
 
-  def adapt(self, task, starts, num_steps=None, learning_rate=None,
-            warped=True):
+  def descend(self, task, starts, num_steps=None, learning_rate=None,
+              warped=True):
     """Descends from `starts` [n, d]; returns the W trajectory [K + 1, n, d].
 
     With `warped`, gradient descent runs in P and the trajectory is mapped
@@ -93,9 +90,10 @@ class ExplicitWarpGrad:
     num_steps = self.num_inner_steps if num_steps is None else num_steps
     learning_rate = learning_rate or self.inner_learning_rate
     starts = tf.convert_to_tensor(starts)
-    _, _, (path,) = inner.adapt(
-        self._sum_loss(task, starts, warped), [starts], num_steps,
-        learning_rate, first_order=True, return_trajectory=True)
+    (path,) = inner.adapt(
+        self._sum_loss(task, starts, warped), [starts],
+        inner.sgd(learning_rate, first_order=True), num_steps,
+        return_trajectory=True).trajectory
     path = tf.stop_gradient(path)
     if not warped:
       return path, path
@@ -108,11 +106,10 @@ class ExplicitWarpGrad:
   def task_objective(self, task, seed):
     """The warp objective of one task over its trajectories' points."""
     starts = task.inits
-    _, path = self.adapt(task, starts)  # [K + 1, n, d]
+    _, path = self.descend(task, starts)  # [K + 1, n, d]
     steps = tf.range(self.num_inner_steps)
     if self.warp_samples:
-      keys = tf.random.stateless_uniform([self.num_inner_steps], seed)
-      steps = tf.argsort(keys)[:self.warp_samples]
+      steps = sampling.choose(seed, self.num_inner_steps, self.warp_samples)
     thetas = tf.gather(path, steps)  # [m, n, d]
     flat = tf.reshape(thetas, [-1, thetas.shape[-1]])
     repeated = tf.reshape(tf.broadcast_to(starts, tf.shape(thetas)),
@@ -136,4 +133,4 @@ class ExplicitWarpGrad:
     return base.mapped_gradients(
         self.task_objective, tasks, seeds, self.metric_names,
         self.trainable_variables, global_batch_size, scale_loss,
-        dtype=tasks.inits.dtype, task_type=type(tasks))
+        dtype=tasks.inits.dtype)

@@ -16,7 +16,8 @@ that: `theta_{k-1}` enters as `theta_0 + sg[theta_{k-1} - theta_0]`.
 
 import tensorflow as tf
 
-from kerasmeta.algorithms import base
+from kerasmeta.algorithms import gradient_learner
+from kerasmeta.algorithms import maml
 
 
 def leap_objective(loss_fn, initial, trajectory, use_loss=True,
@@ -59,35 +60,34 @@ def leap_objective(loss_fn, initial, trajectory, use_loss=True,
   return tf.reduce_sum(tf.sqrt(squared + epsilon))
 
 
-class Leap(base.MetaLearner):
+class Leap(gradient_learner.GradientLearner):
   """Leap through the `MetaLearner` interface.
 
   Args:
-    model, **kwargs: as `MetaLearner` (the inner loop is first order: no
-      gradient flows through it).
+    model, **kwargs: as `GradientLearner` (the inner loop is first order:
+      no gradient flows through it).
     use_loss: include the loss in the path (eq. 10).
   """
 
   name = "leap"
 
   def __init__(self, model, use_loss=True, **kwargs):
-    kwargs["first_order"] = True
+    maml.force_first_order(type(self).__name__, kwargs)
     super().__init__(model, **kwargs)
     self.use_loss = bool(use_loss)
 
-  def task_objective(self, task, seed):
-    initial = self.initial_values()
-    adapted, support_losses, trajectory = self.adapt(task, seed,
-                                                     return_trajectory=True)
+  def objective(self, mapper, task, seed):
+    initial = mapper.initial_values(task)
+    result = self.adapt_with(mapper, task, seed, return_trajectory=True)
     # The path's loss with the meta weights held fixed: Leap trains theta_0.
     frozen = [tf.stop_gradient(w.value) for w in self.roles.meta]
     objective = leap_objective(
-        lambda params: self.loss_fn(task.support_y, self.predict(
+        lambda params: mapper.loss(task.support_y, mapper.predict(
             params, task.support_x, meta_values=frozen)), initial,
-        trajectory, use_loss=self.use_loss)
-    query_loss = self.loss_fn(
-        task.query_y, self.predict([tf.stop_gradient(a) for a in adapted],
-                                   task.query_x))
+        result.trajectory, use_loss=self.use_loss)
+    adapted = [tf.stop_gradient(a) for a in result.params]
+    query_loss = mapper.loss(task.query_y,
+                             mapper.predict(adapted, task.query_x))
     return objective, {
-        "support_loss": self.initial_support_loss(task, support_losses),
+        "support_loss": self.support_loss_before(mapper, task, result),
         "query_loss": tf.stop_gradient(query_loss)}

@@ -7,38 +7,25 @@ differentiates through the inner gradients; first order stops them.
 T-net, MT-net and M-net are MAML run on models built from their cells.
 """
 
+from absl import logging
 import tensorflow as tf
 
-from kerasmeta.algorithms import base
+from kerasmeta.algorithms import gradient_learner
 
 
-class MAML(base.MetaLearner):
+class MAML(gradient_learner.GradientLearner):
   """Model-agnostic meta-learning (second order unless `first_order`)."""
 
   name = "maml"
+  supports_fast_path = True
 
-  def task_objective(self, task, seed):
-    adapted, support_losses = self.adapt(task, seed)
-    query_loss = self.loss_fn(task.query_y, self.predict(adapted,
-                                                         task.query_x))
+  def objective(self, mapper, task, seed):
+    result = self.adapt_with(mapper, task, seed)
+    query_loss = mapper.loss(task.query_y,
+                             mapper.predict(result.params, task.query_x))
     return query_loss, {
-        "support_loss": self.initial_support_loss(task, support_losses),
+        "support_loss": self.support_loss_before(mapper, task, result),
         "query_loss": tf.stop_gradient(query_loss)}
-
-
-  def batched_objectives(self, tasks, seeds):
-    adapted, support_losses = self.batched_adapt(tasks, seeds)
-    query_losses = self.per_task_loss(
-        tasks.query_y, self.batched_predict(adapted, tasks.query_x))
-    if self.num_inner_steps > 0:
-      support_loss = support_losses[0]
-    else:
-      support_loss = tf.reduce_sum(self.per_task_loss(
-          tasks.support_y, self.batched_predict(adapted, tasks.support_x)))
-    return query_losses, {
-        "support_loss": tf.cast(tf.stop_gradient(support_loss), tf.float32),
-        "query_loss": tf.cast(tf.stop_gradient(tf.reduce_sum(query_losses)),
-                              tf.float32)}
 
 
 class FOMAML(MAML):
@@ -47,5 +34,14 @@ class FOMAML(MAML):
   name = "fomaml"
 
   def __init__(self, model, **kwargs):
-    kwargs["first_order"] = True
+    force_first_order(type(self).__name__, kwargs)
     super().__init__(model, **kwargs)
+
+
+def force_first_order(name, kwargs):
+  """Sets `first_order=True` (configs share a `first_order: False` default,
+  so False is taken as "not asked for" and logged, not refused)."""
+  if kwargs.get("first_order") is False:
+    logging.info("%s is first order by definition; first_order=False is "
+                 "not applied.", name)
+  kwargs["first_order"] = True

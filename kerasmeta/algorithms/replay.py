@@ -2,12 +2,14 @@
 
 A meta-batch's adaptation trajectories are a Monte-Carlo sample of the task
 parameter distribution p(theta | tau) of the warp objective (eq. 7); the
-buffer holds every collected theta_k^tau (with its momentum buffer, if any)
-and the task it came from, and deals them out in mini-batches of eta sampled
+buffer holds every collected theta_k^tau (with the inner update's state
+there, e.g. its momentum buffer) and the task it came from, and deals them out in mini-batches of eta sampled
 without replacement until it is empty.
 """
 
 import tensorflow as tf
+
+from kerasmeta import sampling
 
 
 class ReplayBuffer:
@@ -17,10 +19,11 @@ class ReplayBuffer:
     tasks: the batched tasks the trajectories adapted to (any nest of
       `[tasks, ...]` tensors).
     trajectories: one `[tasks, K + 1, ...]` tensor per adapted weight.
-    velocities: None, or the momentum buffers, shaped as `trajectories`.
+    states: None, or the inner update's states along the trajectories, a
+      nest of `[tasks, K + 1, ...]` tensors.
   """
 
-  def __init__(self, tasks, trajectories, velocities=None):
+  def __init__(self, tasks, trajectories, states=None):
     self.tasks = tasks
     shape = tf.shape(trajectories[0])
     self.num_tasks, self.points_per_task = shape[0], shape[1]
@@ -28,8 +31,8 @@ class ReplayBuffer:
     flatten = lambda t: tf.reshape(
         tf.stop_gradient(t), tf.concat([[-1], tf.shape(t)[2:]], 0))
     self.params = [flatten(t) for t in trajectories]
-    self.velocities = None if velocities is None else [
-        flatten(v) for v in velocities]
+    self.states = None if states is None else tf.nest.map_structure(
+        flatten, states)
     entries = tf.range(self.size)
     self.task_index = entries // self.points_per_task
     self.step_index = entries % self.points_per_task
@@ -46,18 +49,17 @@ class ReplayBuffer:
     """
     if batch_size < 1:
       raise ValueError(f"batch_size must be >= 1; received {batch_size}.")
-    keys = tf.random.stateless_uniform([self.size], seed)
-    order = tf.cast(tf.argsort(keys), tf.int32)
+    order = sampling.choose(seed, self.size, self.size)
     num_batches = (self.size + batch_size - 1) // batch_size
     padding = num_batches * batch_size - self.size
     order = tf.concat([order, -tf.ones([padding], tf.int32)], 0)
     return tf.reshape(order, [num_batches, batch_size])
 
   def entry(self, index):
-    """`(task, params, velocities or None)` of entry `index`."""
+    """`(task, params, state or None)` of entry `index`."""
     task = tf.nest.map_structure(lambda t: t[self.task_index[index]],
                                  self.tasks)
     params = [p[index] for p in self.params]
-    velocities = None if self.velocities is None else [
-        v[index] for v in self.velocities]
-    return task, params, velocities
+    state = None if self.states is None else tf.nest.map_structure(
+        lambda s: s[index], self.states)
+    return task, params, state

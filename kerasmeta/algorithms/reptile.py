@@ -9,17 +9,21 @@ gradient for the trainer's optimiser, the meta-gradient is
 
 import tensorflow as tf
 
-from kerasmeta.algorithms import base
+from kerasmeta.algorithms import gradient_learner
+from kerasmeta.algorithms import maml
 
 
-def reptile_objective(initial, adapted):
-  """`1/2 sum ||theta_0 - sg[theta_K]||^2`; its gradient is theta_0 - theta_K."""
+def reptile_objective(initial, adapted, sum_fn=tf.reduce_sum):
+  """`1/2 sum ||theta_0 - sg[theta_K]||^2`; its gradient is theta_0 - theta_K.
+
+  `sum_fn` sums over one task's entries (per task on the fast path).
+  """
   return 0.5 * tf.add_n([
-      tf.reduce_sum(tf.square(start - tf.stop_gradient(end)))
+      sum_fn(tf.square(start - tf.stop_gradient(end)))
       for start, end in zip(initial, adapted)])
 
 
-class Reptile(base.MetaLearner):
+class Reptile(gradient_learner.GradientLearner):
   """Reptile through the `MetaLearner` interface (first order by nature).
 
   With plain SGD as the outer optimiser (config.outer_optimizer = "sgd")
@@ -28,18 +32,18 @@ class Reptile(base.MetaLearner):
   """
 
   name = "reptile"
+  supports_fast_path = True
 
   def __init__(self, model, **kwargs):
-    kwargs["first_order"] = True
+    maml.force_first_order(type(self).__name__, kwargs)
     super().__init__(model, **kwargs)
 
-  def task_objective(self, task, seed):
-    initial = self.initial_values()
-    adapted, support_losses = self.adapt(task, seed)
-    adapted = [tf.stop_gradient(a) for a in adapted]
-    query_loss = self.loss_fn(task.query_y, self.predict(adapted,
-                                                         task.query_x))
-    return reptile_objective(initial, adapted), {
-        "support_loss": self.initial_support_loss(task, support_losses),
+  def objective(self, mapper, task, seed):
+    initial = mapper.initial_values(task)
+    result = self.adapt_with(mapper, task, seed)
+    adapted = [tf.stop_gradient(a) for a in result.params]
+    query_loss = mapper.loss(task.query_y,
+                             mapper.predict(adapted, task.query_x))
+    return reptile_objective(initial, adapted, mapper.sum_per_task), {
+        "support_loss": self.support_loss_before(mapper, task, result),
         "query_loss": tf.stop_gradient(query_loss)}
-

@@ -26,95 +26,67 @@ with learning rate lambda beta, see `variable_groups`; with Adam, scaling
 the gradient instead would cancel out).
 
 Meta-training (appendix B): "online" accumulates both gradients over the
-meta-batch's trajectories and takes one step (algorithm 1; the default
-trainer step); "offline" collects the trajectories into a `ReplayBuffer` and
-takes one warp step per mini-batch of eta parameterisations drawn without
-replacement (algorithm 2); "continual" trains theta itself on a multi-task
-loss at every step and phi every eta steps (algorithm 3).
+meta-batch's trajectories and takes one step (algorithm 1: this module's
+`compute_gradients`, the trainer's gradient step); "offline" (algorithm 2)
+and "continual" (algorithm 3) are step builders on the training side
+(`kerasmeta.training.warpgrad_steps`), which use `collect`, `warp_loss`
+and `continual_losses` from here.
 """
 
-import keras
 import tensorflow as tf
 
-from kerasmeta import distribute
 from kerasmeta import inner
-from kerasmeta.algorithms import base
+from kerasmeta import sampling
+from kerasmeta.algorithms import gradient_learner
 from kerasmeta.algorithms import leap
-from kerasmeta.algorithms import replay
+from kerasmeta.algorithms import learned_inner
+from kerasmeta.algorithms import task_mappers
 
 INIT_OBJECTIVES = ("maml", "leap", "none")
 TRAINING_MODES = ("online", "offline", "continual")
 
 
-@keras.saving.register_keras_serializable(package="kerasmeta")
-class InnerOptimizer(keras.layers.Layer):
-  """A meta-learned scalar inner learning rate and momentum (appendix F)."""
-
-  def __init__(self, learning_rate=0.01, momentum=0.0, **kwargs):
-    super().__init__(**kwargs)
-    self.initial_learning_rate = float(learning_rate)
-    self.initial_momentum = float(momentum)
-    self.learning_rate = self.add_weight(
-        name="learning_rate", shape=(),
-        initializer=keras.initializers.Constant(self.initial_learning_rate))
-    self.momentum = self.add_weight(
-        name="momentum", shape=(),
-        initializer=keras.initializers.Constant(self.initial_momentum))
-
-  @property
-  def meta_weights(self):
-    return [self.learning_rate, self.momentum]
-
-  def get_config(self):
-    config = super().get_config()
-    config.update(learning_rate=self.initial_learning_rate,
-                  momentum=self.initial_momentum)
-    return config
-
-
-def warp_objective(task_loss_fn, meta_loss_fn, params, learning_rate, *,
-                   exact=True, momentum=None, velocities=None):
+def warp_objective(task_loss_fn, meta_loss_fn, params, transform, state=None,
+                   exact=True):
   """The warp objective at one task parameterisation theta_k (eq. 7 / 8).
 
-  theta_k (and its momentum buffer) is held constant; the step from it is
-  differentiated with respect to the warp (eq. 7, `exact`) or taken as given
-  (eq. 8: the gradient reaches phi through the meta loss's forward pass
-  only).
+  theta_k (and the inner update's state there, e.g. its momentum buffer) is
+  held constant; the step from it is differentiated with respect to the
+  warp (eq. 7, `exact`) or taken as given (eq. 8: the gradient reaches phi
+  through the meta loss's forward pass only).
 
   Args:
     task_loss_fn: `params -> task loss` (support data), reading the warp.
     meta_loss_fn: `params -> meta loss` (other data), reading the warp.
     params: theta_k, a list of tensors.
-    learning_rate: alpha, a scalar or one tensor per param.
+    transform: the inner update (an `inner.GradientTransform`, or a
+      learning rate for plain SGD).
+    state: the transform's state at theta_k (None: a fresh `init`).
     exact: eq. 7 (True) or eq. 8 (False).
-    momentum: None, or the heavy-ball coefficient of the inner optimiser.
-    velocities: the momentum buffers at theta_k (with `momentum`).
 
   Returns:
     `(meta loss after the step, task loss at theta_k)`.
   """
   params = [tf.stop_gradient(p) for p in params]
-  rates = inner.as_rates(learning_rate, params)
-  if momentum is not None:
-    velocities = [tf.stop_gradient(v) for v in velocities]
-  out = inner.sgd_step(task_loss_fn, params, rates, momentum=momentum,
-                       velocities=velocities)
-  updated, task_loss = out[0], out[1]
+  transform = inner.as_transform(transform)
+  state = transform.init(params) if state is None else \
+      tf.nest.map_structure(tf.stop_gradient, state)
+  updated, task_loss, _ = inner.step(task_loss_fn, params, transform, state)
   if not exact:
     updated = [tf.stop_gradient(p) for p in updated]
   return meta_loss_fn(updated), task_loss
 
 
-class WarpGrad(base.MetaLearner):
-  """WarpGrad on a model with warp layers, through `MetaLearner`.
+class WarpGrad(gradient_learner.GradientLearner):
+  """WarpGrad on a model with warp layers.
 
   Args:
     model: a built model with warp layers (their weights, and any other
       meta weights, are phi).
     init_objective: C of eq. 9: "maml" (Warp-MAML), "leap" (Warp-Leap) or
       "none" (theta_0 stays where it is, as in the continual experiment).
-    init_weight: lambda of eq. 9: theta_0's outer step size relative to
-      phi's (`variable_groups`).
+    init_weight: lambda of eq. 9, a step-size ratio: theta_0's outer step
+      size relative to phi's (`variable_groups`).
     exact: the warp objective of eq. 7 (True) or eq. 8 (False).
     momentum: the inner optimiser's heavy-ball coefficient (None or 0:
       plain SGD).
@@ -123,17 +95,19 @@ class WarpGrad(base.MetaLearner):
       `momentum`; trained by L only.
     warp_samples: theta_k per task in the online objective, drawn without
       replacement from steps 0..K-1; None or 0 takes every step.
-    training_mode: "online", "offline" or "continual" (module docstring).
+    training_mode: "online" (`compute_gradients`), "offline" or
+      "continual" (step builders of `kerasmeta.training.warpgrad_steps`).
     buffer_batch_size: eta: parameterisations per warp step (offline), or
-      meta-batches per warp step (continual).
+      meta-steps per warp step (continual).
     leap_use_loss: Warp-Leap's path includes the loss (eq. 10).
-    **kwargs: `MetaLearner` arguments (loss, num_inner_steps,
+    **kwargs: `GradientLearner` arguments (loss, num_inner_steps,
       inner_learning_rate, first_order, ...). `first_order` concerns C only
       (MAML's); the warp objective's order is `exact`.
   """
 
   name = "warpgrad"
   metric_names = ("support_loss", "query_loss", "warp_loss", "init_loss")
+  collect_metric_names = ("support_loss", "query_loss", "init_loss")
 
   def __init__(self, model, init_objective="maml", init_weight=1.0,
                exact=True, momentum=None, learn_inner_optimizer=False,
@@ -171,22 +145,17 @@ class WarpGrad(base.MetaLearner):
     self.training_mode = training_mode
     self.buffer_batch_size = int(buffer_batch_size)
     self.leap_use_loss = bool(leap_use_loss)
-    # False computes L and C apart even where one pass gives both (tests).
-    self.share_passes = True
     self.inner_optimizer = None
     if learn_inner_optimizer:
       # A learned momentum starts at `momentum` and is always applied.
-      self.inner_optimizer = InnerOptimizer(
+      self.inner_optimizer = learned_inner.InnerOptimizer(
           self.inner_learning_rate, self.momentum or 0.0,
           dtype=self.roles.adapted[0].dtype, name="warp_inner_optimizer")
-    self.accumulators = None
-    if training_mode == "continual":
-      self.accumulators = [
-          tf.Variable(tf.zeros(v.shape, v.dtype), trainable=False,
-                      name=f"warp_gradient_{i}")
-          for i, v in enumerate(self.warp_variables)]
-      self.accumulated = tf.Variable(0, dtype=tf.int64, trainable=False,
-                                     name="warp_gradients_accumulated")
+
+  @property
+  def step_builder(self):
+    return {"online": "gradient", "offline": "warpgrad_offline",
+            "continual": "warpgrad_continual"}[self.training_mode]
 
   # ------------------------------------------------------------ variables
   @property
@@ -197,27 +166,28 @@ class WarpGrad(base.MetaLearner):
   @property
   def warp_variables(self):
     """phi: the model's meta weights and a learned inner optimiser's."""
-    return [w for w in self.roles.meta] + self.extra_variables
+    return list(self.roles.meta) + self.extra_variables
+
+  @property
+  def init_variables(self):
+    """theta_0 where C trains it (none for init_objective "none")."""
+    return [] if self.init_objective == "none" else list(self.roles.adapted)
 
   @property
   def trainable_variables(self):
-    init = [] if self.init_objective == "none" else list(self.roles.adapted)
-    return init + self.warp_variables
+    return self.init_variables + self.warp_variables
 
   def variable_groups(self):
     """`[(learning-rate scale, variables)]`: theta_0 steps with lambda."""
     groups = [(1.0, self.warp_variables)]
-    if self.init_objective != "none":
-      groups.insert(0, (self.init_weight, list(self.roles.adapted)))
+    if self.init_variables:
+      groups.insert(0, (self.init_weight, self.init_variables))
     return groups
 
   def checkpoint_items(self):
     items = super().checkpoint_items()
     if self.inner_optimizer is not None:
       items["inner_optimizer"] = self.inner_optimizer
-    if self.accumulators is not None:
-      items["warp_gradients"] = self.accumulators
-      items["warp_gradients_accumulated"] = self.accumulated
     return items
 
   # ------------------------------------------------------------ inner loop
@@ -231,76 +201,75 @@ class WarpGrad(base.MetaLearner):
       return self.inner_optimizer.momentum.value
     return self.momentum
 
-  def _frozen_meta(self):
+  def warp_transform(self, frozen=False, first_order=False):
+    """The inner update, its rate and momentum constant where `frozen`."""
+    stop = (lambda v: v if v is None or isinstance(v, float)
+            else tf.stop_gradient(v)) if frozen else (lambda v: v)
+    momentum = stop(self.inner_momentum())
+    # The same chain either way, so that states collected with one serve
+    # the other (`warp_loss` steps from `collect`'s states).
+    return inner.chain(
+        inner.stop_gradient() if first_order else inner.identity(),
+        inner.heavy_ball(momentum) if momentum is not None else None,
+        inner.scale_by_learning_rate(stop(self.learning_rates())))
+
+  def collect_transform(self):
+    """The inner update of `collect`: rate and momentum held constant,
+    first order unless C is MAML's second-order objective."""
+    first_order = self.first_order or self.init_objective != "maml"
+    return self.warp_transform(frozen=True, first_order=first_order)
+
+  def frozen_meta_values(self):
     return [tf.stop_gradient(w.value) for w in self.roles.meta]
 
-  def _frozen_inner(self):
-    """The inner step size and momentum as constants (for C and theta_k)."""
-    momentum = self.inner_momentum()
-    stop = lambda v: v if v is None or isinstance(v, float) else \
-        tf.stop_gradient(v)
-    return stop(self.learning_rates()), stop(momentum)
-
-  def _loss_fn(self, x, y, meta_values=None):
-    return lambda params: self.loss_fn(
-        y, self.predict(params, x, meta_values=meta_values))
+  def task_loss_fn(self, mapper, x, y, meta_values=None):
+    """`params -> loss` of the model on (x, y), through `mapper`."""
+    return lambda params: mapper.loss(y, mapper.predict(params, x,
+                                                        meta_values))
 
   # ------------------------------------------------------------ objectives
-  def warp_loss(self, task, params, velocities=None):
+  def warp_loss(self, mapper, task, params, state=None):
     """The warp objective (eq. 7 / 8) of one task at theta_k."""
     value, _ = warp_objective(
-        self._loss_fn(task.support_x, task.support_y),
-        self._loss_fn(task.query_x, task.query_y), params,
-        self.learning_rates(), exact=self.exact,
-        momentum=self.inner_momentum(), velocities=velocities)
+        self.task_loss_fn(mapper, task.support_x, task.support_y),
+        self.task_loss_fn(mapper, task.query_x, task.query_y), params,
+        self.warp_transform(), state, exact=self.exact)
     return value
 
-  def collect(self, task, seed=None):
-    """Adapts with the warp fixed; returns C and the trajectory.
+  def collect(self, mapper, task, seed=None):
+    """Adapts with the warp fixed; returns C, metrics and the trajectory.
 
     Returns:
-      `(init_loss, metrics, trajectories, velocities or None)`, init_loss
-      differentiable with respect to theta_0 (C of eq. 9, zero for "none").
+      `(init_loss, metrics, result)`: init_loss differentiable with respect
+      to theta_0 (C of eq. 9, zero for "none"), metrics for
+      `collect_metric_names`, and the `inner.AdaptResult` with the
+      trajectory and the inner update's states along it.
     """
-    frozen = self._frozen_meta()
-    support = self._loss_fn(task.support_x, task.support_y, frozen)
-    learning_rate, momentum = self._frozen_inner()
-    initial = self.initial_values()
-    first_order = self.first_order or self.init_objective != "maml"
-    adapted, support_losses, trajectory = inner.adapt(
-        self.support_loss_fn(task, seed, frozen), initial,
-        self.num_inner_steps, learning_rate, first_order=first_order,
-        return_trajectory=True, unroll=self._unroll(self.num_inner_steps),
-        momentum=momentum, step_loss=self.inner_batch_size is not None)
-    trajectories, velocities = inner.split_trajectory(trajectory,
-                                                      len(initial))
-    query_loss = self.loss_fn(
-        task.query_y, self.predict(adapted, task.query_x,
-                                   meta_values=frozen))
+    frozen = self.frozen_meta_values()
+    initial = mapper.initial_values(task)
+    result = inner.adapt(
+        self.support_loss_fn(mapper, task, seed, frozen), initial,
+        self.collect_transform(), self.num_inner_steps, unroll=self._unroll(self.num_inner_steps),
+        return_trajectory=True, return_state_trajectory=True,
+        step_loss=self.inner_batch_size is not None)
+    query_loss = mapper.loss(
+        task.query_y, mapper.predict(result.params, task.query_x, frozen))
     if self.init_objective == "maml":
       init_loss = query_loss
     elif self.init_objective == "leap":
-      init_loss = leap.leap_objective(support, initial, trajectories,
-                                      use_loss=self.leap_use_loss)
+      init_loss = leap.leap_objective(
+          self.task_loss_fn(mapper, task.support_x, task.support_y, frozen),
+          initial, result.trajectory, use_loss=self.leap_use_loss)
     else:
       init_loss = tf.zeros([], query_loss.dtype)
     metrics = {
-        "support_loss": self.initial_support_loss(task, support_losses),
+        "support_loss": self.support_loss_before(mapper, task, result),
         "query_loss": tf.stop_gradient(query_loss),
         "init_loss": tf.stop_gradient(init_loss)}
-    return init_loss, metrics, trajectories, velocities
-
-  def _sampled_steps(self, seed):
-    steps = tf.range(self.num_inner_steps)
-    if self.warp_samples is None or self.warp_samples == self.num_inner_steps:
-      return steps
-    keys = tf.random.stateless_uniform(
-        [self.num_inner_steps],
-        tf.random.experimental.stateless_fold_in(seed, 101))
-    return tf.cast(tf.argsort(keys)[:self.warp_samples], tf.int32)
+    return init_loss, metrics, result
 
   @property
-  def shares_one_objective(self):
+  def shares_one_pass(self):
     """Whether eq. 7 and MAML's C are one function (one inner step).
 
     With K = 1 the only theta_k is theta_0, and the exact warp objective at
@@ -310,171 +279,80 @@ class WarpGrad(base.MetaLearner):
     `inner_batch_size` the two differ: the warp objective takes the whole
     support set, the inner step a mini-batch.)
     """
-    return (self.share_passes and self.num_inner_steps == 1 and self.exact
+    return (self.num_inner_steps == 1 and self.exact
             and self.init_objective == "maml" and not self.first_order and
             self.inner_batch_size is None)
 
-  def _shared_objective(self, task, seed):
-    initial = self.initial_values()
-    adapted, support_losses = inner.adapt(
-        self.support_loss_fn(task, seed), initial, 1, self.learning_rates(),
-        momentum=self.inner_momentum(),
-        step_loss=self.inner_batch_size is not None)
-    query_loss = self.loss_fn(task.query_y, self.predict(adapted,
-                                                         task.query_x))
+  def objective(self, mapper, task, seed):
+    """J = L + lambda C (eq. 9) of one task; lambda is in theta_0's step."""
+    if self.shares_one_pass:
+      return self.one_pass_objective(mapper, task, seed)
+    return self.separate_objective(mapper, task, seed)
+
+  def one_pass_objective(self, mapper, task, seed):
+    """L + C where both are the query loss after one step (see
+    `shares_one_pass`)."""
+    result = inner.adapt(self.support_loss_fn(mapper, task, seed),
+                         mapper.initial_values(task), self.warp_transform(),
+                         1)
+    query_loss = mapper.loss(task.query_y,
+                             mapper.predict(result.params, task.query_x))
     loss = tf.stop_gradient(query_loss)
-    return query_loss, {"support_loss": tf.stop_gradient(support_losses[0]),
+    return query_loss, {"support_loss": tf.stop_gradient(result.losses[0]),
                         "query_loss": loss, "warp_loss": loss,
                         "init_loss": loss}
 
-  def task_objective(self, task, seed):
-    if self.shares_one_objective:
-      return self._shared_objective(task, seed)
-    init_loss, metrics, trajectories, velocities = self.collect(task, seed)
-    dtype = trajectories[0].dtype
+  def separate_objective(self, mapper, task, seed):
+    """L + C computed apart: phi only sees L, theta_0 only C."""
+    init_loss, metrics, result = self.collect(mapper, task, seed)
+    dtype = result.trajectory[0].dtype
 
     def at_step(step):
-      params = [t[step] for t in trajectories]
-      vel = None if velocities is None else [v[step] for v in velocities]
-      return tf.cast(self.warp_loss(task, params, vel), dtype)
+      params = [t[step] for t in result.trajectory]
+      state = tf.nest.map_structure(lambda s: s[step],
+                                    result.state_trajectory)
+      return tf.cast(self.warp_loss(mapper, task, params, state), dtype)
 
-    steps = self._sampled_steps(seed)
+    steps = self.sampled_steps(seed)
     warp_loss = tf.reduce_mean(
         tf.map_fn(at_step, steps, fn_output_signature=dtype))
     metrics["warp_loss"] = tf.stop_gradient(warp_loss)
-    # phi only sees L, theta_0 only C; lambda is in theta_0's step size.
     return warp_loss + tf.cast(init_loss, dtype), metrics
 
-  # ------------------------------------------------------------ training
-  def make_train_step(self, optimizer, strategy, global_batch_size):
-    """The trainer step of the offline / continual modes (None: online).
+  def sampled_steps(self, seed):
+    """The steps k whose theta_k enter the online warp objective."""
+    if self.warp_samples is None or self.warp_samples == self.num_inner_steps:
+      return tf.range(self.num_inner_steps)
+    return sampling.choose(tf.random.experimental.stateless_fold_in(seed, 101),
+                           self.num_inner_steps, self.warp_samples)
 
-    These steps run without XLA: XLA compiles the in-graph optimiser
-    updates again at every call (seconds per step), while TensorFlow runs a
-    sinusoid step in milliseconds.
+  def continual_losses(self, mapper, task):
+    """Algorithm 3's two losses of one task at the current theta.
+
+    Returns:
+      `(multi-task loss of theta with the warp fixed, warp objective of a
+      fresh step from theta)`.
     """
-    if self.training_mode == "online":
-      return None
-    if distribute.is_distributed(strategy):
+    theta = self.initial_values()
+    multitask = self.task_loss_fn(mapper, task.support_x, task.support_y,
+                                self.frozen_meta_values())(theta)
+    return multitask, self.warp_loss(mapper, task, theta)
+
+  def compute_gradients(self, tasks, seeds, global_batch_size=None,
+                        scale_loss=None):
+    """The online meta-gradient (algorithm 1); other modes refuse."""
+    if self.training_mode != "online":
       raise ValueError(
-          f"WarpGrad's {self.training_mode} mode runs on one replica; use "
-          "training_mode='online' with a distribution strategy.")
-    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-      raise ValueError(f"WarpGrad's {self.training_mode} mode does not scale "
-                       "losses: use mixed_bfloat16, or the online mode.")
-    step = (self._offline_step if self.training_mode == "offline"
-            else self._continual_step)
-    def meta_step(batch):
-      self._meta_training = True  # read while tracing (see `training`)
-      try:
-        return step(optimizer, batch, global_batch_size)
-      finally:
-        self._meta_training = False
-    return tf.function(meta_step)
+          f"WarpGrad's {self.training_mode} mode is not one gradient per "
+          f"batch of tasks: it trains with the {self.step_builder!r} step "
+          "builder (kerasmeta.training.steps.build_step); compute_gradients "
+          "gives the online objective only.")
+    return super().compute_gradients(tasks, seeds, global_batch_size,
+                                     scale_loss)
 
-  def _map_collect(self, tasks, seeds):
-    """`collect` over a task batch: C per task, metrics and trajectories."""
-    dtype = tf.as_dtype(self.roles.adapted[0].dtype)
-    shapes = [w.shape for w in self.roles.adapted]
-    num_steps = self.num_inner_steps + 1
-    trajectory_spec = [tf.TensorSpec([num_steps] + list(s), dtype)
-                       for s in shapes]
-    has_velocity = self.inner_momentum() is not None
-
-    def one(elements):
-      task, seed = elements
-      task = type(tasks)(*task)
-      init_loss, metrics, trajectories, velocities = self.collect(task, seed)
-      return (tf.cast(init_loss, dtype),
-              {k: tf.cast(v, tf.float32) for k, v in metrics.items()},
-              trajectories, velocities if has_velocity else [])
-
-    signature = (tf.TensorSpec([], dtype),
-                 {k: tf.TensorSpec([], tf.float32)
-                  for k in ("support_loss", "query_loss", "init_loss")},
-                 trajectory_spec, trajectory_spec if has_velocity else [])
-    return tf.map_fn(one, (tuple(tasks), seeds),
-                     fn_output_signature=signature)
-
-
-  def _offline_step(self, optimizer, batch, global_batch_size):
-    """Algorithm 2: collect a meta-batch, then replay it in mini-batches."""
-    tasks, seeds = batch
-    with tf.GradientTape() as tape:
-      init_losses, metrics, trajectories, velocities = self._map_collect(
-          tasks, seeds)
-      init_total = base.mean_over_tasks(init_losses, global_batch_size)
-    if self.init_objective != "none":
-      optimizer.apply(base.gradients(tape, init_total, self.roles.adapted),
-                      self.roles.adapted)
-    buffer = replay.ReplayBuffer(tasks, trajectories, velocities or None)
-    batches = buffer.batches(
-        tf.random.experimental.stateless_fold_in(seeds[0], 202),
-        self.buffer_batch_size)
-    warp_variables = self.warp_variables
-    dtype = trajectories[0].dtype
-    warp_losses = tf.TensorArray(dtype, size=tf.shape(batches)[0])
-    for index in tf.range(tf.shape(batches)[0]):
-      entries = batches[index]
-      with tf.GradientTape() as warp_tape:
-        def one(entry):
-          task, params, vel = buffer.entry(tf.maximum(entry, 0))
-          value = tf.cast(self.warp_loss(type(tasks)(*task), params, vel),
-                          dtype)
-          return tf.where(entry >= 0, value, tf.zeros([], dtype))
-        values = tf.map_fn(one, entries, fn_output_signature=dtype)
-        count = tf.reduce_sum(tf.cast(entries >= 0, dtype))
-        loss = tf.reduce_sum(values) / count
-      gradients = base.gradients(warp_tape, loss, warp_variables)
-      optimizer.apply(gradients, warp_variables)
-      warp_losses = warp_losses.write(index, loss)
-    out = {k: tf.reduce_sum(v) / global_batch_size for k, v in metrics.items()}
-    out["warp_loss"] = tf.cast(tf.reduce_mean(warp_losses.stack()),
-                               tf.float32)
-    out["warp_updates"] = tf.cast(tf.shape(batches)[0], tf.float32)
-    return out
-
-  def _continual_step(self, optimizer, batch, global_batch_size):
-    """Algorithm 3: theta every step (multi-task C), phi every eta steps."""
-    tasks, _ = batch
-    adapted_variables = self.roles.adapted
-    warp_variables = self.warp_variables
-    dtype = tf.as_dtype(adapted_variables[0].dtype)
-    with tf.GradientTape(persistent=True) as tape:
-      theta = self.initial_values()
-      frozen = self._frozen_meta()
-
-      def one(task):
-        task = type(tasks)(*task)
-        multitask = self._loss_fn(task.support_x, task.support_y,
-                                  frozen)(theta)
-        velocities = None if self.inner_momentum() is None else [
-            tf.zeros_like(t) for t in theta]  # a fresh step from theta
-        return (tf.cast(multitask, dtype),
-                tf.cast(self.warp_loss(task, theta, velocities), dtype))
-
-      multitask, warp = tf.map_fn(one, tuple(tasks),
-                                  fn_output_signature=(dtype, dtype))
-      init_total = base.mean_over_tasks(multitask, global_batch_size)
-      warp_total = base.mean_over_tasks(warp, global_batch_size)
-    warp_gradients = base.gradients(tape, warp_total, warp_variables)
-    if self.init_objective != "none":  # else theta stays fixed
-      optimizer.apply(base.gradients(tape, init_total, adapted_variables),
-                      adapted_variables)
-    del tape
-    for accumulator, gradient in zip(self.accumulators, warp_gradients):
-      accumulator.assign_add(gradient)
-    self.accumulated.assign_add(1)
-    if self.accumulated >= self.buffer_batch_size:
-      optimizer.apply([a / self.buffer_batch_size for a in self.accumulators],
-                      warp_variables)
-      for accumulator in self.accumulators:
-        accumulator.assign(tf.zeros_like(accumulator))
-      self.accumulated.assign(0)
-    return {"support_loss": tf.cast(tf.reduce_mean(multitask), tf.float32),
-            "query_loss": tf.cast(tf.reduce_mean(multitask), tf.float32),
-            "warp_loss": tf.cast(tf.reduce_mean(warp), tf.float32),
-            "init_loss": tf.cast(tf.reduce_mean(multitask), tf.float32)}
+  def mapped(self):
+    """The general task mapper of meta-training."""
+    return task_mappers.MappedTasks(self, self.meta_training_flag)
 
 
 class WarpMAML(WarpGrad):

@@ -129,7 +129,9 @@ class TDense(_CellMixin, keras.layers.Dense):
     return self.units
 
   def _linear(self, inputs):
-    return tf.matmul(inputs, self.kernel)
+    # As in `keras.layers.Dense`: `keras.ops.matmul` also takes a
+    # `tf.SparseTensor` input (and gives a dense output).
+    return keras.ops.matmul(inputs, self.kernel)
 
 
 @keras.saving.register_keras_serializable(package="kerasmeta")

@@ -60,20 +60,41 @@ class Warp(keras.layers.Wrapper):
   def compute_output_shape(self, input_shape):
     return self.layer.compute_output_shape(input_shape)
 
+  def compute_output_spec(self, inputs, training=None):
+    # The wrapped layer computes in its own dtype policy, which need not be
+    # the wrapper's: its spec, not this layer's compute dtype, is the truth.
+    del training  # The output spec does not depend on it.
+    return self.layer.compute_output_spec(inputs)
+
 
 @keras.saving.register_keras_serializable(package="kerasmeta")
 class ChannelScale(keras.layers.Layer):
-  """`y = x * scale + offset` per channel (last axis); starts at identity."""
+  """`y = x * scale + offset` per channel (last axis); starts at identity.
+
+  The output has the layer's compute dtype (float16 under `mixed_float16`),
+  as `compute_output_spec` declares.
+  """
 
   def build(self, input_shape):
-    channels = int(input_shape[-1])
+    channels = input_shape[-1]
+    if channels is None:
+      raise ValueError(
+          "ChannelScale needs a known number of channels (last axis); "
+          f"received input_shape={tuple(input_shape)}.")
     self.scale = self.add_weight(name="scale", shape=(channels,),
                                  initializer="ones")
     self.offset = self.add_weight(name="offset", shape=(channels,),
                                   initializer="zeros")
+    self.input_spec = keras.layers.InputSpec(min_ndim=1,
+                                             axes={-1: channels})
 
   def call(self, inputs):
-    return inputs * self.scale + self.offset
+    dtype = self.compute_dtype
+    return (keras.ops.cast(inputs, dtype) * keras.ops.cast(self.scale, dtype)
+            + keras.ops.cast(self.offset, dtype))
+
+  def compute_output_shape(self, input_shape):
+    return tuple(input_shape)
 
 
 @keras.saving.register_keras_serializable(package="kerasmeta")
@@ -98,7 +119,10 @@ class Residual(keras.layers.Layer):
           f"{self.block.name!r} maps {tuple(input_shape)} to {output_shape}.")
 
   def call(self, inputs, training=None):
-    return inputs + self.block(inputs, training=training)
+    # A block with a dtype policy of its own answers in its compute dtype;
+    # the sum is in this layer's, as `compute_output_spec` declares.
+    residual = self.block(inputs, training=training)
+    return inputs + keras.ops.cast(residual, inputs.dtype)
 
   def compute_output_shape(self, input_shape):
     return input_shape

@@ -6,6 +6,7 @@ from kerasmeta.tasks import glyphs
 from kerasmeta.tasks import image_folder
 from kerasmeta.tasks import omniglot
 from kerasmeta.tasks import surfaces
+from kerasmeta.tasks.base import EvaluationTasks
 from kerasmeta.tasks.base import Task
 from kerasmeta.tasks.base import task_from_points
 from kerasmeta.tasks.base import validate_task

@@ -167,14 +167,19 @@ class AlphabetTasks:
                             num_batches)
 
   def evaluation_tasks(self, num_tasks, seed):
-    """`(tasks, learner seeds)`: task i is alphabet i mod the number of
-    alphabets, so every held-out alphabet counts (nearly) equally."""
-    def one(index):
+    """`base.EvaluationTasks`: task i is alphabet i mod the number of
+    alphabets, so every held-out alphabet counts (nearly) equally;
+    `extras["alphabets"]` holds each task's alphabet index."""
+    indices = tf.range(num_tasks, dtype=tf.int64)
+    alphabets = tf.cast(indices % self.num_alphabets, tf.int32)
+
+    def one(inputs):
+      index, alphabet = inputs
       data_seed, learner_seed = base.task_seeds(seed, index)
-      alphabet = tf.cast(index % self.num_alphabets, tf.int32)
       return self.task(alphabet, data_seed), learner_seed
     signature = (Task(*[tf.TensorSpec(None, t) for t in
                         (tf.float32, tf.int32, tf.float32, tf.int32)]),
                  tf.TensorSpec([2], tf.int32))
-    return tf.map_fn(one, tf.range(num_tasks, dtype=tf.int64),
-                     fn_output_signature=signature)
+    tasks, seeds = tf.map_fn(one, (indices, alphabets),
+                             fn_output_signature=signature)
+    return base.EvaluationTasks(tasks, seeds, {"alphabets": alphabets})

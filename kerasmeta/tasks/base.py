@@ -18,6 +18,22 @@ class Task(collections.namedtuple(
   __slots__ = ()
 
 
+class EvaluationTasks(collections.namedtuple(
+    "EvaluationTasks", ["tasks", "seeds", "extras"])):
+  """A fixed set of held-out tasks, as every `evaluation_tasks` returns it.
+
+  Attributes:
+    tasks: the tasks, batched with a leading task axis (a `Task`, or the
+      distribution's own structure: `Surface`, `TaskSequence`).
+    seeds: the learner seeds of the tasks, int32 [tasks, 2] (what the
+      learner samples for task i, e.g. masks, is seeded by `seeds[i]`).
+    extras: a dict of what else the distribution knows about each task,
+      with a leading task axis (e.g. the seeds of the sinusoids' true
+      curves); empty where there is nothing more.
+  """
+  __slots__ = ()
+
+
 def validate_task(task, batched=True):
   """Checks static shapes; raises a ValueError naming what was received."""
   shapes = {name: tf.TensorShape(getattr(task, name).shape)
@@ -123,9 +139,11 @@ def task_stream(sample, seed, batch_size, start_batch=0, num_batches=None):
 
 
 def evaluation_batch(sample, seed, num_tasks):
-  """`(tasks, learner_seeds)`: the first `num_tasks` tasks of stream `seed`.
+  """`EvaluationTasks`: the first `num_tasks` tasks of stream `seed`.
 
   A fixed, batched set of held-out tasks: task i is `sample` of the data
-  seed of (seed, i), as in `task_stream`.
+  seed of (seed, i), as in `task_stream`; `extras` is empty.
   """
-  return next(iter(task_stream(sample, seed, num_tasks, num_batches=1)))
+  tasks, seeds = next(iter(task_stream(sample, seed, num_tasks,
+                                       num_batches=1)))
+  return EvaluationTasks(tasks, seeds, {})

@@ -128,5 +128,5 @@ class ContinualSineTasks:
                             num_batches)
 
   def evaluation_tasks(self, num_tasks, seed):
-    """`(sequences, learner seeds)`: a fixed batch of held-out sequences."""
+    """`base.EvaluationTasks` of `num_tasks` held-out sequences."""
     return base.evaluation_batch(self.sample, seed, num_tasks)

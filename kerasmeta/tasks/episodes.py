@@ -119,5 +119,5 @@ class EpisodeSampler:
                             num_batches)
 
   def evaluation_tasks(self, num_tasks, seed):
-    """`(episodes, learner_seeds)`: a fixed batch of held-out episodes."""
+    """`base.EvaluationTasks` of `num_tasks` held-out episodes."""
     return base.evaluation_batch(self.sample, seed, num_tasks)

@@ -94,10 +94,10 @@ class SinusoidTasks:
                             num_batches)
 
   def evaluation_tasks(self, num_tasks, seed):
-    """`(tasks, task_seeds, data_seeds)`: a fixed set of held-out tasks.
+    """A fixed set of held-out tasks, `base.EvaluationTasks`.
 
-    `tasks` is one batched `Task`; `data_seeds[i]` gives task i's true curve
-    through `function`.
+    `tasks` is one batched `Task`; `extras["data_seeds"][i]` gives task i's
+    true curve through `function` (and its A, w, b through `parameters`).
     """
     indices = tf.range(num_tasks, dtype=tf.int64)
     data_seeds, learner_seeds = tf.map_fn(
@@ -105,4 +105,5 @@ class SinusoidTasks:
         fn_output_signature=(tf.int64, tf.int32))
     tasks = tf.map_fn(self.sample, data_seeds,
                       fn_output_signature=Task(*[tf.float32] * 4))
-    return tasks, learner_seeds, data_seeds
+    return base.EvaluationTasks(tasks, learner_seeds,
+                                {"data_seeds": data_seeds})

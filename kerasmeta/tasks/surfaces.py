@@ -70,5 +70,5 @@ class SurfaceTasks:
                             num_batches)
 
   def evaluation_tasks(self, num_tasks, seed):
-    """A fixed batch of `num_tasks` held-out surfaces."""
-    return base.evaluation_batch(self.sample, seed, num_tasks)[0]
+    """`base.EvaluationTasks` of `num_tasks` held-out surfaces."""
+    return base.evaluation_batch(self.sample, seed, num_tasks)

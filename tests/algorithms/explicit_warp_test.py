@@ -23,15 +23,16 @@ def _learner(steps=5, seed=0, perturb=True):
 
 
 def _surfaces(count=2):
-  tasks = surfaces.SurfaceTasks(num_inits=3).evaluation_tasks(count, seed=0)
+  tasks = surfaces.SurfaceTasks(num_inits=3).evaluation_tasks(count,
+                                                              seed=0).tasks
   return surfaces.Surface(*[tf.cast(t, tf.float64) for t in tasks])
 
 
 def test_identity_warp_is_plain_gradient_descent_from_the_same_start():
   learner = _learner(perturb=False)
   task = tf.nest.map_structure(lambda t: t[0], _surfaces())
-  plain, _ = learner.adapt(task, task.inits, warped=False)
-  warped, _ = learner.adapt(task, task.inits)
+  plain, _ = learner.descend(task, task.inits, warped=False)
+  warped, _ = learner.descend(task, task.inits)
   np.testing.assert_allclose(warped, plain, rtol=1e-12)
   np.testing.assert_array_equal(warped[0], task.inits)
 
@@ -43,8 +44,8 @@ def test_warp_gradient_matches_finite_differences():
   gradients, metrics = learner.compute_gradients(tasks, seeds)
 
   # The trajectory points are held constant (sampled at the current warp).
-  paths = [learner.adapt(tf.nest.map_structure(lambda t: t[i], tasks),
-                         tasks.inits[i])[1] for i in range(2)]
+  paths = [learner.descend(tf.nest.map_structure(lambda t: t[i], tasks),
+                           tasks.inits[i])[1] for i in range(2)]
   paths = [tf.constant(p.numpy()) for p in paths]
 
   def objective():

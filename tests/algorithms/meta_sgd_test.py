@@ -49,7 +49,7 @@ def test_adaptation_uses_the_learned_rate_of_each_weight():
     rate.assign(np.zeros(rate.shape))
   rates[0].assign(np.full(rates[0].shape, 0.5))
   task = helpers.unbatch(helpers.random_tasks(1), 0)
-  adapted, _ = learner.adapt(task)
+  adapted, _ = learner.adapt(task)[:2]
   initial = learner.initial_values()
   assert not np.allclose(adapted[0], initial[0])
   for a, b in zip(adapted[1:], initial[1:]):

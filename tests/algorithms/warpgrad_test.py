@@ -31,8 +31,9 @@ def _warped_model(seed=0):
 
 
 def _objective_pieces(learner, task):
-  support = learner._loss_fn(task.support_x, task.support_y)  # pylint: disable=protected-access
-  query = learner._loss_fn(task.query_x, task.query_y)  # pylint: disable=protected-access
+  mapper = learner.mapped()
+  support = learner.task_loss_fn(mapper, task.support_x, task.support_y)
+  query = learner.task_loss_fn(mapper, task.query_x, task.query_y)
   return support, query
 
 
@@ -56,7 +57,8 @@ def test_warp_objective_gradient_matches_finite_differences(exact):
     objective = lambda: algorithms.warp_objective(support, query, theta,
                                                   0.4)[0]
   else:  # eq. 8: the step is taken as given, at the current phi
-    stepped, _ = km.inner.sgd_step(support, theta, [0.4] * len(theta))
+    sgd = km.inner.sgd(0.4)
+    stepped, _, _ = km.inner.step(support, theta, sgd, sgd.init(theta))
     stepped = [tf.constant(s.numpy()) for s in stepped]
     objective = lambda: query(stepped)
   expected = helpers.finite_difference_gradients(objective, phi)
@@ -104,7 +106,7 @@ def test_warp_maml_gives_theta0_maml_gradient_and_phi_the_warp_gradient():
   expected = [np.zeros(w.shape) for w in learner.warp_variables]
   for index in range(2):
     task = helpers.unbatch(tasks, index)
-    _, _, trajectory = learner.adapt(task, return_trajectory=True)
+    _, _, trajectory = learner.adapt(task, return_trajectory=True)[:3]
     support, query = _objective_pieces(learner, task)
     for step in range(2):
       with tf.GradientTape() as tape:
@@ -136,14 +138,15 @@ def test_learned_inner_learning_rate_gets_a_finite_difference_gradient():
   # The trajectory is sampled at the current rates and held fixed, so the
   # objective to difference keeps it at the unperturbed values.
   task = helpers.unbatch(tasks, 0)
-  _, _, trajectory = learner.adapt(task, return_trajectory=True)
-  params, velocities = km.inner.split_trajectory(
-      [tf.constant(t.numpy()) for t in trajectory],
-      len(learner.roles.adapted))
+  mapper = learner.mapped()
+  _, _, result = learner.collect(mapper, task)
+  constant = lambda t: tf.constant(t.numpy())
+  params = [constant(t) for t in result.trajectory]
+  states = tf.nest.map_structure(constant, result.state_trajectory)
 
   def objective():
-    values = [learner.warp_loss(task, [p[k] for p in params],
-                                [v[k] for v in velocities])
+    values = [learner.warp_loss(mapper, task, [p[k] for p in params],
+                                tf.nest.map_structure(lambda s: s[k], states))
               for k in range(2)]
     return tf.reduce_mean(values)
 
@@ -161,10 +164,11 @@ def test_warpgrad_needs_warp_layers_and_inner_steps():
     algorithms.WarpGrad(_warped_model(), init_objective="reptile")
 
 
-def _train_step(learner, **kwargs):
+def _train_step(learner, global_batch_size):
   optimizer = training.make_outer_optimizer(learner, "sgd", 0.1)
   strategy = distribute.make_strategy("default")
-  return optimizer, learner.make_train_step(optimizer, strategy, **kwargs)
+  built = training.build_step(learner, optimizer, strategy, global_batch_size)
+  return optimizer, built
 
 
 def test_offline_step_takes_one_warp_update_per_buffer_batch():
@@ -172,6 +176,7 @@ def test_offline_step_takes_one_warp_update_per_buffer_batch():
                                 training_mode="offline", buffer_batch_size=4,
                                 inner_learning_rate=0.3)
   optimizer, step = _train_step(learner, global_batch_size=3)
+  step = step.run
   warp_before = [w.numpy().copy() for w in learner.warp_variables]
   init_before = [w.numpy().copy() for w in learner.roles.adapted]
   metrics = step((helpers.random_tasks(3), helpers.task_seeds(3)))
@@ -190,7 +195,9 @@ def test_continual_step_updates_theta_every_step_and_phi_every_eta():
   learner = algorithms.WarpGrad(_warped_model(), training_mode="continual",
                                 init_objective="maml", buffer_batch_size=2,
                                 inner_learning_rate=0.3)
-  _, step = _train_step(learner, global_batch_size=2)
+  _, built = _train_step(learner, global_batch_size=2)
+  step, accumulated = built.run, built.checkpoint_items[
+      "warp_gradients_accumulated"]
   batch = (helpers.random_tasks(2), helpers.task_seeds(2))
   snapshot = lambda ws: [w.numpy().copy() for w in ws]
   warp0, theta0 = snapshot(learner.warp_variables), snapshot(
@@ -200,18 +207,18 @@ def test_continual_step_updates_theta_every_step_and_phi_every_eta():
       learner.roles.adapted)
   assert all(np.array_equal(a, b) for a, b in zip(warp0, warp1))
   assert not all(np.array_equal(a, b) for a, b in zip(theta0, theta1))
-  assert int(learner.accumulated.numpy()) == 1
+  assert int(accumulated.numpy()) == 1
   step(batch)
   warp2 = snapshot(learner.warp_variables)
   assert not all(np.array_equal(a, b) for a, b in zip(warp1, warp2))
-  assert int(learner.accumulated.numpy()) == 0
+  assert int(accumulated.numpy()) == 0
 
 
 def test_continual_mode_with_fixed_theta_and_momentum_trains_the_warp_only():
   learner = algorithms.WarpGrad(_warped_model(), training_mode="continual",
                                 init_objective="none", momentum=0.9,
                                 buffer_batch_size=1, inner_learning_rate=0.3)
-  _, step = _train_step(learner, global_batch_size=2)
+  step = _train_step(learner, global_batch_size=2)[1].run
   theta = [w.numpy().copy() for w in learner.roles.adapted]
   warp_before = [w.numpy().copy() for w in learner.warp_variables]
   step((helpers.random_tasks(2), helpers.task_seeds(2)))
@@ -224,7 +231,7 @@ def test_continual_mode_with_fixed_theta_and_momentum_trains_the_warp_only():
 def test_inner_mini_batches_turn_off_the_shared_pass():
   learner = algorithms.WarpMAML(_warped_model(), num_inner_steps=1,
                                 inner_batch_size=2)
-  assert not learner.shares_one_objective
+  assert not learner.shares_one_pass
 
 
 @pytest.mark.parametrize("learn_inner_optimizer", [False, True])
@@ -234,11 +241,15 @@ def test_one_step_warp_maml_shares_one_pass_with_the_same_gradient(
   make = lambda: algorithms.WarpMAML(
       _warped_model(), num_inner_steps=1, inner_learning_rate=0.3,
       init_weight=0.7, learn_inner_optimizer=learn_inner_optimizer)
-  shared, separate = make(), make()
-  separate.share_passes = False
-  assert shared.shares_one_objective
-  ours, metrics = shared.compute_gradients(tasks, seeds)
-  reference, reference_metrics = separate.compute_gradients(tasks, seeds)
+  learner = make()
+  assert learner.shares_one_pass
+  ours, metrics = learner.compute_gradients(tasks, seeds)
+  # The same objective with L and C computed apart.
+  reference, reference_metrics = algorithms.mapped_gradients(
+      lambda task, seed: learner.separate_objective(learner.mapped(), task,
+                                                    seed),
+      tasks, seeds, learner.metric_names, learner.trainable_variables,
+      dtype=tf.float64)
   for a, b in zip(ours, reference):
     np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
   for name in metrics:

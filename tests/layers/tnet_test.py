@@ -107,8 +107,8 @@ def _one_step_output_change(layer, alpha, x, target, deterministic):
   learner = km.MAML(model, loss="mse", num_inner_steps=1,
                     inner_learning_rate=alpha)
   task = Task(x, target, x, target)
-  adapted, _ = learner.adapt(task, tf.constant([0, 0]),
-                             deterministic=deterministic)
+  adapted = learner.adapt(task, tf.constant([0, 0]),
+                          deterministic=deterministic).params
   before = model(x)
   after = learner.predict(adapted, x)
   with tf.GradientTape() as tape:
@@ -155,3 +155,24 @@ def test_mtnet_output_moves_within_the_masked_subspace():
   expected = -alpha * (x @ x.T + 1.0) * (
       g @ transform.T @ np.diag(mask) @ transform)
   np.testing.assert_allclose(change, expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("mask", [None, "unit", "weight"])
+def test_tdense_takes_a_sparse_input_as_dense_does(mask):
+  rng = np.random.default_rng(5)
+  dense_x = rng.normal(size=(4, 6)) * (rng.random((4, 6)) < 0.3)
+  dense_x[3] = 0.0  # a row with no entries at all
+  sparse_x = tf.sparse.from_dense(tf.constant(dense_x, tf.float32))
+  layer = TDense(3, mask=mask, activation="tanh")
+  layer.build((None, 6))
+  layer.transform_matrix.assign(rng.normal(size=(3, 3)).astype("float32"))
+  layer.bias.assign(rng.normal(size=3).astype("float32"))
+  with tf.GradientTape(persistent=True) as tape:
+    from_sparse = layer(sparse_x)
+    from_dense = layer(tf.constant(dense_x, tf.float32))
+  assert not isinstance(from_sparse, tf.SparseTensor)
+  np.testing.assert_allclose(from_sparse, from_dense, rtol=1e-5, atol=1e-6)
+  for weight in (layer.kernel, layer.transform_matrix):
+    np.testing.assert_allclose(
+        tf.convert_to_tensor(tape.gradient(from_sparse, weight)),
+        tape.gradient(from_dense, weight), rtol=1e-5, atol=1e-6)

@@ -38,7 +38,7 @@ def test_warp_weights_are_unchanged_by_adaptation():
   task = helpers.unbatch(helpers.random_tasks(1, dim=1), 0)
   task = task._replace(support_x=tf.concat([task.support_x] * 2, -1),
                        query_x=tf.concat([task.query_x] * 2, -1))
-  adapted, _, trajectory = learner.adapt(task, return_trajectory=True)
+  trajectory = learner.adapt(task, return_trajectory=True).trajectory
   # Only the task weights move along the trajectory...
   assert len(trajectory) == len(roles.adapted)
   for values, start in zip(trajectory, learner.initial_values()):
@@ -46,7 +46,6 @@ def test_warp_weights_are_unchanged_by_adaptation():
   # ...and the warp variables are exactly as they were.
   for before, weight in zip(warp_before, roles.meta):
     np.testing.assert_array_equal(weight.numpy(), before)
-  del adapted
 
 
 def test_linear_warp_preconditions_the_step_by_w_transpose_w():
@@ -67,7 +66,7 @@ def test_linear_warp_preconditions_the_step_by_w_transpose_w():
   loss = lambda params: 0.5 * tf.reduce_sum(tf.square(
       functional.call_with_weights(model, params, x, roles=roles) - y))
   start = functional.current_values(roles.adapted)
-  (adapted,), _ = km.inner.adapt(loss, start, 1, alpha)
+  (adapted,) = km.inner.adapt(loss, start, alpha, 1).params
   before = functional.call_with_weights(model, start, x, roles=roles).numpy()
   after = functional.call_with_weights(model, [adapted], x,
                                        roles=roles).numpy()

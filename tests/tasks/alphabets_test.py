@@ -71,8 +71,9 @@ def test_a_task_is_all_characters_of_one_alphabet_split_15_5():
 
 def test_evaluation_covers_every_alphabet_in_turn():
   distribution, images = _tasks(augment=False)
-  tasks, seeds = distribution.evaluation_tasks(6, seed=1)
+  tasks, seeds, extras = distribution.evaluation_tasks(6, seed=1)
   assert tasks.support_x.shape == (6, 300, 12, 12, 1) and seeds.shape == (6, 2)
+  np.testing.assert_array_equal(extras["alphabets"], [0, 1, 2, 0, 1, 2])
   for index in range(6):
     expected = images[index % 3, :, :15].astype(np.float32) / 255
     np.testing.assert_allclose(

@@ -62,9 +62,9 @@ def test_streams_restart_exactly_and_seeds_differ():
   resumed = list(sampler.dataset(7, 2, start_batch=2, num_batches=1))
   for a, b in zip(whole[2][0], resumed[0][0]):
     np.testing.assert_array_equal(a, b)
-  fixed, _ = sampler.evaluation_tasks(4, seed=1)
-  again, _ = sampler.evaluation_tasks(4, seed=1)
-  other, _ = sampler.evaluation_tasks(4, seed=2)
+  fixed = sampler.evaluation_tasks(4, seed=1).tasks
+  again = sampler.evaluation_tasks(4, seed=1).tasks
+  other = sampler.evaluation_tasks(4, seed=2).tasks
   np.testing.assert_array_equal(fixed.support_x, again.support_x)
   assert not np.array_equal(fixed.support_x, other.support_x)
 
@@ -72,7 +72,7 @@ def test_streams_restart_exactly_and_seeds_differ():
 def test_class_frequencies_are_uniform():
   sampler = episodes.EpisodeSampler(_labelled_images(classes=4), ways=1,
                                     shots=1, queries=1)
-  tasks, _ = sampler.evaluation_tasks(400, seed=0)
+  tasks = sampler.evaluation_tasks(400, seed=0).tasks
   counts = np.bincount([_identity(x)[0] for x in tasks.support_x[:, 0]
                         .numpy()], minlength=4)
   assert counts.min() > 70, counts

@@ -37,7 +37,8 @@ def test_maml_variant_fixes_frequency_and_uses_k_query_points():
 
 def test_targets_are_the_task_function_of_the_inputs():
   distribution = km.SinusoidTasks(shots=5)
-  tasks, _, data_seeds = distribution.evaluation_tasks(3, seed=9)
+  tasks, _, extras = distribution.evaluation_tasks(3, seed=9)
+  data_seeds = extras["data_seeds"]
   for i in range(3):
     np.testing.assert_allclose(
         distribution.function(data_seeds[i], tasks.support_x[i]),

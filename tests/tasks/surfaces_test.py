@@ -19,11 +19,11 @@ def test_surface_value_is_appendix_d_formula():
 
 def test_surfaces_draw_from_the_stated_categories_reproducibly():
   distribution = surfaces.SurfaceTasks(num_inits=7)
-  tasks = distribution.evaluation_tasks(200, seed=3)
+  tasks = distribution.evaluation_tasks(200, seed=3).tasks
   a, b, s, inits = (t.numpy() for t in tasks)
   assert set(np.unique(a)) == {-1, 0, 1}
   assert set(np.unique(b)) == set(range(-5, 6))
   assert set(np.unique(s)) == set(range(1, 11))
   assert inits.shape == (200, 7, 2) and np.abs(inits).max() <= 3
-  again = distribution.evaluation_tasks(200, seed=3)
+  again = distribution.evaluation_tasks(200, seed=3).tasks
   np.testing.assert_array_equal(again.inits, inits)

@@ -1,0 +1,185 @@
+"""The groups of fields every config file is built from.
+
+A config file starts from `new_config` and adds its groups (and
+`execution.add_execution_fields`) with its own settings; no config is built
+from another, so each file states all of its settings and a field means
+the same everywhere.
+"""
+
+import ml_collections
+
+# The few-shot learners: variant -> (algorithm, cell).
+FEW_SHOT_VARIANTS = {
+    "maml": ("maml", "dense"),
+    "fomaml": ("fomaml", "dense"),
+    "meta_sgd": ("meta_sgd", "dense"),
+    "mnet": ("maml", "mnet"),
+    "tnet": ("maml", "tnet"),
+    "mtnet": ("maml", "mtnet"),
+    "mnet_full": ("maml", "mnet_full"),
+    "mtnet_full": ("maml", "mtnet_full"),
+    "reptile": ("reptile", "dense"),
+    "leap": ("leap", "dense"),
+    # WarpGrad: warp layers after each hidden layer or block (meta).
+    "warp_maml": ("warp_maml", "warp"),
+    "warp_leap": ("warp_leap", "warp"),
+}
+
+
+def new_config(task, variant=None):
+  """A config of `task` (and of `variant`, where the file has variants)."""
+  config = ml_collections.ConfigDict()
+  if variant is not None:
+    config.variant = variant
+  config.task = task
+  return config
+
+
+def few_shot_variant(variant, config_name):
+  """`(algorithm, cell)` of a few-shot variant (see `FEW_SHOT_VARIANTS`).
+
+  Args:
+    variant: a key of `FEW_SHOT_VARIANTS`.
+    config_name: the config file's name, for the error message.
+  """
+  if variant not in FEW_SHOT_VARIANTS:
+    raise ValueError(f"Unknown {config_name} variant {variant!r}; expected "
+                     f"one of {sorted(FEW_SHOT_VARIANTS)}.")
+  return FEW_SHOT_VARIANTS[variant]
+
+
+def parse_image_spec(spec, ways=5, shots=1):
+  """`"mtnet,20,5"` -> ("mtnet", 20, 5); ways and shots default as given."""
+  parts = [part.strip() for part in str(spec).split(",")]
+  if len(parts) > 3 or not all(part.isdigit() for part in parts[1:]):
+    raise ValueError(f"Expected VARIANT[,WAYS[,SHOTS]], e.g. 'mtnet,20,1'; "
+                     f"received {spec!r}.")
+  numbers = [int(part) for part in parts[1:]] + [ways, shots][len(parts) - 1:]
+  return parts[0], numbers[0], numbers[1]
+
+
+def omniglot_settings(ways):
+  """MT-net's Omniglot `(meta_batch_size, inner_learning_rate)` for N-way.
+
+  5-way: meta-batch 32, alpha 0.4; 20-way: meta-batch 16, alpha 0.1.
+  """
+  return (16, 0.1) if ways >= 20 else (32, 0.4)
+
+
+def add_learner_fields(config, algorithm, inner_learning_rate,
+                       num_inner_steps=None, **fields):
+  """The learner: its algorithm, its inner loop, and fields of its own.
+
+  Args:
+    config: the config to add to.
+    algorithm: `config.algorithm`.
+    inner_learning_rate: alpha.
+    num_inner_steps: K (None: the task sets the steps, as continual
+      sequences do).
+    **fields: further learner fields (e.g. ewc_strength).
+  """
+  config.algorithm = algorithm
+  if num_inner_steps is not None:
+    config.num_inner_steps = num_inner_steps
+  config.inner_learning_rate = inner_learning_rate
+  for name, value in fields.items():
+    config[name] = value
+  return config
+
+
+def add_few_shot_learner_fields(config, variant, config_name, loss,
+                                num_inner_steps, inner_learning_rate,
+                                **fields):
+  """A few-shot meta-learner: the variant's algorithm and cell, and more.
+
+  Sets cell, mask_temperature (the MT masks' Gumbel-softmax temperature),
+  loss, first_order (stop the gradient through the inner gradients; the
+  first-order algorithms are first order whatever it says) and the
+  `add_learner_fields` group.
+  """
+  algorithm, cell = few_shot_variant(variant, config_name)
+  config.cell = cell
+  config.mask_temperature = 1.0
+  config.loss = loss
+  add_learner_fields(config, algorithm, inner_learning_rate,
+                     num_inner_steps=num_inner_steps, first_order=False,
+                     **fields)
+  return config
+
+
+def add_warpgrad_fields(config, warp_samples=0, training_mode=None,
+                        buffer_batch_size=1):
+  """`config.warpgrad`: the warp objective, and a few-shot learner's options.
+
+  Args:
+    config: the config to add to.
+    warp_samples: theta_k per task (or trajectory, or sequence) in the
+      warp objective; 0: every step.
+    training_mode: for the few-shot WarpGrad learners (`kerasmeta.WarpGrad`
+      options): "online", "offline" (from a replay buffer) or "continual";
+      None adds only the objective's fields.
+    buffer_batch_size: eta, tasks per offline warp update.
+  """
+  config.warpgrad = ml_collections.ConfigDict()
+  config.warpgrad.exact = True  # eq. 7; False: eq. 8
+  config.warpgrad.warp_samples = warp_samples
+  if training_mode is not None:
+    config.warpgrad.init_weight = 1.0  # lambda of eq. 9
+    config.warpgrad.momentum = 0.0
+    config.warpgrad.learn_inner_optimizer = False
+    config.warpgrad.training_mode = training_mode
+    config.warpgrad.buffer_batch_size = buffer_batch_size
+  return config
+
+
+def add_meta_training_fields(config, meta_batch_size, outer_learning_rate,
+                             num_meta_steps, outer_optimizer="adam", seed=0):
+  """The outer loop: tasks per meta-step, optimiser, steps, the run's seed."""
+  config.meta_batch_size = meta_batch_size
+  config.outer_optimizer = outer_optimizer  # "adam" or "sgd"
+  config.outer_learning_rate = outer_learning_rate
+  config.num_meta_steps = num_meta_steps
+  config.seed = seed
+  return config
+
+
+def add_evaluation_fields(config, num_tasks, seed=1234, **fields):
+  """`config.eval` (apps.evaluate): held-out tasks, their seed, and more."""
+  config.eval = ml_collections.ConfigDict()
+  config.eval.num_tasks = num_tasks
+  config.eval.seed = seed
+  for name, value in fields.items():
+    config.eval[name] = value
+  return config
+
+
+def add_image_fields(config, ways, shots, input_shape, filters, pooling,
+                     rotations=(0,), data_dir="", num_query=15):
+  """N-way K-shot episodes of images, and the conv4 learner of them.
+
+  Args:
+    config: the config to add to.
+    ways, shots: N and K.
+    input_shape: the images' (height, width, channels), resized to it.
+    filters: conv4's filters per block.
+    pooling: "stride" (stride-2 convolutions) or "max" (2x2 max-pooling
+      after stride-1 convolutions).
+    rotations: class-level augmentation: every rotation of a class is a
+      class of its own (Omniglot's protocol).
+    data_dir: where the data is ("": the loader's default).
+    num_query: query examples per class.
+  """
+  config.ways = ways
+  config.shots = shots
+  config.num_query = num_query
+  config.rotations = tuple(rotations)
+  config.data_dir = data_dir
+  config.model = "conv4"
+  config.input_shape = tuple(input_shape)
+  config.filters = filters
+  config.pooling = pooling
+  config.warp_block = "conv"  # with cell "warp": any of layers.warp.WARP_BLOCKS
+  # "task": batch-norm uses each task's batch statistics (MAML reference);
+  # "running": running statistics outside meta-training (see MetaLearner).
+  config.batch_norm = "task"
+  return config

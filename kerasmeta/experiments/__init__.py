@@ -1,0 +1,187 @@
+"""Experiments by name: from a config to task distribution, model, learner.
+
+`config.task` names a task family, found as the module
+`kerasmeta.experiments.{task}` (tasks that share a family are mapped to its
+module in `TASK_MODULES`), and `config.model` names a model, found as
+`kerasmeta.experiments.models.{model}`. A new task family is a new module
+here; nothing else changes. A family module defines:
+
+  validate_config(config)                     checks its fields; returns config
+  task_distribution(config, shots, split)     its task distribution
+  build_model(config)                         its default model
+  build_learner(config, model)                its learner around `model`
+  evaluate(learner, config, num_tasks, seed, shots, jit_compile)
+                                              its evaluation, an `Evaluation`
+
+A model module defines `build(config)`. The apps, the evaluator and the
+exporter build everything through the functions below, so a workdir's saved
+config rebuilds exactly what was trained.
+"""
+
+import collections
+import importlib
+import json
+import os
+import pkgutil
+
+import ml_collections
+import tensorflow as tf
+
+# Tasks whose family module has another name: task -> module.
+TASK_MODULES = {
+    "glyphs": "images",
+    "omniglot": "images",
+    "omniglot_alphabets": "images",
+    "mini_imagenet": "images",
+    "tiered_imagenet": "images",
+}
+
+Evaluation = collections.namedtuple("Evaluation",
+                                    ["results", "draw", "summary"])
+Evaluation.__doc__ = """What a family's `evaluate` returns.
+
+Attributes:
+  results: a JSON-serialisable dict of the evaluation's numbers.
+  draw: `path -> None`, writes the evaluation's figure (a PNG) to `path`.
+  summary: one line for the log.
+"""
+
+
+def _modules(package_path):
+  """Public modules (not packages) of a package directory."""
+  return sorted(info.name for info in pkgutil.iter_modules(package_path)
+                if not info.ispkg and not info.name.startswith("_"))
+
+
+def known_tasks():
+  """Every task name a config may give, sorted."""
+  families = set(_modules(__path__)) - set(TASK_MODULES.values())
+  return tuple(sorted(families | set(TASK_MODULES)))
+
+
+def known_models():
+  """Every model name a few-shot config may give, sorted."""
+  return tuple(_modules([os.path.join(path, "models") for path in __path__]))
+
+
+def family(task):
+  """The family module of `task` (e.g. `kerasmeta.experiments.sinusoid`)."""
+  tasks = known_tasks()
+  if task not in tasks:
+    raise ValueError(f"Unknown task {task!r} in config.task; expected one of "
+                     f"{tasks}.")
+  return importlib.import_module(
+      f"{__name__}.{TASK_MODULES.get(task, task)}")
+
+
+def model_builder(name):
+  """`config -> keras.Model`: the `build` of the model module `name`."""
+  models = known_models()
+  if name not in models:
+    raise ValueError(f"Unknown model {name!r} in config.model; expected one "
+                     f"of {models}.")
+  return importlib.import_module(f"{__name__}.models.{name}").build
+
+
+def check_at_least(config, minimum, *fields):
+  """Raises a ValueError unless every `config.field` is >= `minimum`."""
+  for field in fields:
+    if int(config[field]) < minimum:
+      raise ValueError(f"config.{field} must be >= {minimum}; received "
+                       f"{config[field]}.")
+
+
+def validate_config(config):
+  """Checks the fields the config's experiment needs; raises a ValueError."""
+  module = family(config.get("task"))
+  check_at_least(config, 0, "num_meta_steps")
+  check_at_least(config, 1, "meta_batch_size")
+  return module.validate_config(config)
+
+
+def task_distribution(config, shots=None, split="train"):
+  """The config's task distribution.
+
+  Args:
+    config: an experiment config.
+    shots: K, overriding config.shots (few-shot tasks).
+    split: for image tasks, the classes episodes come from: "train",
+      "validation" or "test" (other tasks have no split).
+  """
+  return family(config.task).task_distribution(config, shots=shots,
+                                                split=split)
+
+
+def build_model(config):
+  """The config's model (its family's default for the config)."""
+  return family(config.task).build_model(config)
+
+
+def build_learner(config, model=None):
+  """The config's learner around `model` (built from config if None)."""
+  module = family(config.task)
+  model = module.build_model(config) if model is None else model
+  return module.build_learner(config, model)
+
+
+def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
+  """Evaluates `learner` as the config's papers do; returns an `Evaluation`.
+
+  Args:
+    learner: the config's learner (trained).
+    config: its config.
+    num_tasks: held-out tasks (or task sequences).
+    seed: their seed.
+    shots: the K values of a regression evaluation (None: config.eval's).
+    jit_compile: compile the evaluation with XLA where the family can.
+  """
+  return family(config.task).evaluate(learner, config, num_tasks=num_tasks,
+                                      seed=seed, shots=shots,
+                                      jit_compile=jit_compile)
+
+
+def config_to_json(config):
+  return json.dumps(config.to_dict(), indent=2, sort_keys=True, default=list)
+
+
+def config_from_json(text):
+  return ml_collections.ConfigDict(json.loads(text))
+
+
+def load_config(workdir):
+  """The config a workdir was trained with (workdir/config.json)."""
+  path = os.path.join(workdir, "config.json")
+  if not tf.io.gfile.exists(path):
+    raise FileNotFoundError(
+        f"No config.json in {workdir!r}: is it a workdir written by "
+        "apps.meta_train?")
+  with tf.io.gfile.GFile(path) as f:
+    return config_from_json(f.read())
+
+
+def restore_learner(workdir, checkpoint=None):
+  """The learner of a training workdir at its latest (or a named) checkpoint.
+
+  Args:
+    workdir: a workdir written by `apps.meta_train`.
+    checkpoint: a checkpoint path or number (e.g. 5000); None: the latest.
+
+  Returns:
+    `(config, learner, checkpoint_path)`.
+  """
+  config = load_config(workdir)
+  learner = build_learner(config)
+  directory = os.path.join(workdir, "checkpoints")
+  if checkpoint is None:
+    path = tf.train.latest_checkpoint(directory)
+    if path is None:
+      raise FileNotFoundError(f"No checkpoint in {directory!r}.")
+  elif str(checkpoint).isdigit():
+    path = os.path.join(directory, f"ckpt-{checkpoint}")
+  else:
+    path = str(checkpoint)
+  if not tf.io.gfile.exists(path + ".index"):
+    raise FileNotFoundError(f"No checkpoint {path!r}.")
+  tf.train.Checkpoint(**learner.checkpoint_items()).restore(
+      path).expect_partial().assert_existing_objects_matched()
+  return config, learner, path

@@ -1,0 +1,50 @@
+"""What the few-shot families share: a model by name, a `MetaLearner` by name.
+
+Families whose learner is one of `kerasmeta.algorithms.ALGORITHMS` (MAML,
+Meta-SGD, Reptile, Leap, WarpGrad, ...) around a model of
+`kerasmeta.experiments.models` take their checks and builders from here.
+"""
+
+from kerasmeta import algorithms
+from kerasmeta import experiments
+from kerasmeta import models
+
+
+def validate_config(config):
+  """Checks model, cell, algorithm, shots and inner steps; returns config."""
+  experiments.model_builder(config.model)
+  try:
+    models.check_cell(config.cell)
+    algorithms.get(config.algorithm)
+  except ValueError as error:
+    raise ValueError(f"Bad config: {error}") from None
+  experiments.check_at_least(config, 1, "shots")
+  experiments.check_at_least(config, 0, "num_inner_steps")
+  return config
+
+
+def build_model(config):
+  """The model `config.model` names, built from the config's fields."""
+  return experiments.model_builder(config.model)(config)
+
+
+def build_learner(config, model):
+  """The meta-learner `config.algorithm` names, around `model`.
+
+  `first_order` is passed only when the config sets it; learners that are
+  first order by definition (FOMAML, Reptile, Leap) decide for themselves.
+  `config.warpgrad`'s fields are the options of WarpGrad learners.
+  """
+  learner_class = algorithms.get(config.algorithm)
+  kwargs = dict(loss=config.get("loss", "mse"),
+                num_inner_steps=config.num_inner_steps,
+                inner_learning_rate=config.inner_learning_rate)
+  if config.get("first_order") is not None:
+    kwargs["first_order"] = config.first_order
+  if config.get("batch_norm"):
+    kwargs["batch_norm"] = config.batch_norm
+  if config.get("inner_batch_size"):
+    kwargs["inner_batch_size"] = config.inner_batch_size
+  if issubclass(learner_class, algorithms.WarpGrad):
+    kwargs.update(config.warpgrad.to_dict() if config.get("warpgrad") else {})
+  return learner_class(model, **kwargs)

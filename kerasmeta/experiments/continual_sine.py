@@ -1,0 +1,88 @@
+"""`config.task = "continual_sine"`: continual sine regression.
+
+WarpGrad appendix J: task sequences of 5 sub-intervals learned one after
+the other by online SGD (`ContinualLearner`: plain, with EWC, or through
+meta-learned warp layers), from one fixed, seeded initialisation of an MLP.
+Evaluation: every sub-task's loss after the whole sequence, in the training
+order and a random one, with the learning rate (and EWC strength) chosen on
+validation sequences (figure 10).
+"""
+
+from kerasmeta import algorithms
+from kerasmeta import evaluation
+from kerasmeta import experiments
+from kerasmeta import models
+from kerasmeta import tasks as tasks_lib
+
+ALGORITHM = "continual"  # the one learner of this family
+
+
+def validate_config(config):
+  """Checks the algorithm and the sequence sizes; returns config."""
+  if config.algorithm != ALGORITHM:
+    raise ValueError(f"Task {config.task!r} is learned by algorithm "
+                     f"{ALGORITHM!r}; received {config.algorithm!r}.")
+  experiments.check_at_least(config, 1, "num_subtasks", "steps_per_subtask",
+                             "batch_size", "num_validation")
+  return config
+
+
+def task_distribution(config, shots=None, split="train"):
+  """`ContinualSineTasks` in config.order (() or None: left to right)."""
+  del shots, split  # sequences have batches per step, not shots or splits
+  return tasks_lib.ContinualSineTasks(
+      num_subtasks=config.num_subtasks,
+      steps_per_subtask=config.steps_per_subtask,
+      batch_size=config.batch_size, num_validation=config.num_validation,
+      order=tuple(config.order) if config.get("order") else None)
+
+
+def build_model(config):
+  """The MLP from its fixed initialisation (seeded by config.seed)."""
+  return models.mlp(hidden_sizes=tuple(config.hidden_sizes),
+                    cell=config.cell, warp_block=config.warp_block,
+                    seed=config.seed,
+                    kernel_initializer=config.kernel_initializer)
+
+
+def build_learner(config, model):
+  """The `ContinualLearner` of `model` over the config's sequences."""
+  return algorithms.ContinualLearner(
+      model, task_distribution(config),
+      learning_rate=config.inner_learning_rate,
+      ewc_strength=config.ewc_strength, exact=config.warpgrad.exact,
+      warp_samples=config.warpgrad.warp_samples)
+
+
+def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
+  """Forgetting after whole task sequences (figure 10)."""
+  del shots, jit_compile  # the learner traces its own evaluation
+  eval_config = config.eval
+
+  def distribution(order):
+    ordered = config.copy_and_resolve_references()
+    with ordered.unlocked():
+      ordered.order = tuple(order) if order is not None else ()
+    return task_distribution(ordered)
+
+  results = evaluation.evaluate_continual(
+      learner, distribution, num_tasks=num_tasks, seed=seed,
+      learning_rates=eval_config.learning_rates,
+      ewc_strengths=eval_config.ewc_strengths,
+      validation_seed=eval_config.validation_seed,
+      num_validation_tasks=eval_config.num_validation_tasks,
+      orders={"sequential": None,
+              "random": tuple(eval_config.random_order)})
+
+  def draw(path):
+    from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
+    plotting.plot_continual(
+        {f"{config.variant}, {name} order": results[name]["mean_curves"]
+         for name in ("sequential", "random")}, path,
+        steps_per_subtask=config.steps_per_subtask)
+
+  final = results["sequential"]["final_by_subtask"]
+  summary = (f"{config.variant} (alpha {results['learning_rate']}, EWC "
+             f"{results['ewc_strength']}): final loss by sub-task " +
+             ", ".join(f"{v['mean']:.3f}" for v in final))
+  return experiments.Evaluation(results, draw, summary)

@@ -1,0 +1,157 @@
+"""Few-shot image classification: the tasks of `TASKS`.
+
+glyphs (procedural alphabets, no download), omniglot (tfds), mini_imagenet
+and tiered_imagenet (prepared folders) give N-way K-shot episodes
+(`EpisodeSampler`); omniglot_alphabets gives whole alphabets as tasks
+(`AlphabetTasks`, WarpGrad appendix E). Every one loads its images split
+by class into train / validation / test, and is learned by a few-shot
+meta-learner around conv4. Evaluation: query accuracy over held-out
+episodes of the test classes, mean and 95% CI.
+"""
+
+import collections
+import json
+import os
+
+from kerasmeta import evaluation
+from kerasmeta import experiments
+from kerasmeta import tasks as tasks_lib
+from kerasmeta.experiments import _few_shot
+
+build_model = _few_shot.build_model
+build_learner = _few_shot.build_learner
+
+
+def _episodes(config, images, shots):
+  return tasks_lib.EpisodeSampler(images, ways=config.ways, shots=shots,
+                                  queries=config.num_query,
+                                  rotations=tuple(config.rotations))
+
+
+def _alphabet_tasks(config, images, shots):
+  return tasks_lib.AlphabetTasks(images, train_per_character=shots,
+                                 augment=config.get("augment", True))
+
+
+def _load_glyphs(config, data_dir, size):
+  glyph_config = tasks_lib.glyphs.GlyphConfig(
+      num_alphabets=config.glyphs.num_alphabets,
+      characters_per_alphabet=config.glyphs.characters_per_alphabet,
+      samples_per_character=config.glyphs.samples_per_character,
+      size=size, seed=config.glyphs.seed)
+  images = tasks_lib.glyphs.generate(glyph_config, cache_dir=data_dir)
+  return dict(zip(("train", "validation", "test"),
+                  tasks_lib.glyphs.split_by_alphabet(images, glyph_config)))
+
+
+def _load_omniglot(config, data_dir, size):
+  return tasks_lib.omniglot.load(config.omniglot_protocol, data_dir=data_dir,
+                                 size=size)
+
+
+def _load_alphabets(config, data_dir, size):
+  return tasks_lib.alphabets.load(
+      data_dir=data_dir, size=size, characters=config.ways,
+      test_alphabets=config.test_alphabets,
+      validation_alphabets=config.validation_alphabets,
+      seed=config.split_seed)
+
+
+def _load_folder(config, data_dir, size):
+  return tasks_lib.image_folder.load(
+      data_dir, size=size,
+      examples_per_class=config.get("examples_per_class", 600) or None)
+
+
+ImageTask = collections.namedtuple("ImageTask", ["load", "distribution"])
+ImageTask.__doc__ = """How one image task loads its classes and samples tasks.
+
+Attributes:
+  load: `(config, data_dir, size) -> {"train", "validation", "test"}`, the
+    images of each split, `[classes, examples, size, size, channels]`.
+  distribution: `(config, images of a split, shots) -> task distribution`.
+"""
+
+TASKS = {
+    "glyphs": ImageTask(_load_glyphs, _episodes),
+    "omniglot": ImageTask(_load_omniglot, _episodes),
+    "omniglot_alphabets": ImageTask(_load_alphabets, _alphabet_tasks),
+    "mini_imagenet": ImageTask(_load_folder, _episodes),
+    "tiered_imagenet": ImageTask(_load_folder, _episodes),
+}
+
+
+def _image_task(config):
+  if config.task not in TASKS:
+    raise ValueError(f"Task {config.task!r} is not an image task; expected "
+                     f"one of {tuple(TASKS)}.")
+  return TASKS[config.task]
+
+
+def validate_config(config):
+  """The few-shot checks, and conv4 as the model."""
+  _image_task(config)
+  _few_shot.validate_config(config)
+  if config.model != "conv4":
+    raise ValueError(f"Task {config.task!r} needs model 'conv4'; received "
+                     f"{config.model!r}.")
+  return config
+
+
+def task_distribution(config, shots=None, split="train"):
+  """Tasks from the classes of `split` ("train", "validation" or "test")."""
+  image_task = _image_task(config)
+  parts = class_splits(config)
+  if split not in parts:
+    raise ValueError(f"split must be one of {sorted(parts)}; received "
+                     f"{split!r}.")
+  return image_task.distribution(config, parts[split],
+                                 int(shots or config.shots))
+
+
+_CLASS_SPLITS = {}
+# The fields the loaded images depend on.
+_DATA_FIELDS = ("task", "data_dir", "input_shape", "omniglot_protocol",
+                "glyphs", "ways", "test_alphabets", "validation_alphabets",
+                "split_seed", "examples_per_class")
+
+
+def class_splits(config):
+  """{"train", "validation", "test"}: the image classes of each split.
+
+  Loaded (or generated) once per process and data config: the trainer and
+  the evaluator of one run ask for different splits of the same data.
+  """
+  key = json.dumps({f: config.get(f) for f in _DATA_FIELDS}, sort_keys=True,
+                   default=lambda v: v.to_dict() if hasattr(v, "to_dict")
+                   else list(v))
+  if key not in _CLASS_SPLITS:
+    data_dir = (os.path.expanduser(config.data_dir) if config.data_dir
+                else None)
+    _CLASS_SPLITS[key] = _image_task(config).load(
+        config, data_dir, int(config.input_shape[0]))
+  return _CLASS_SPLITS[key]
+
+
+def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
+  """Accuracy over held-out episodes of the test classes."""
+  del shots  # episodes have the config's K
+  eval_config = config.eval
+  sampler = task_distribution(config, split="test")
+  results = evaluation.evaluate_classification(
+      learner, sampler, num_tasks=num_tasks,
+      num_steps=eval_config.num_inner_steps, seed=seed,
+      deterministic=eval_config.deterministic_masks, jit_compile=jit_compile)
+
+  def draw(path):
+    from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
+    plotting.plot_episodes(learner, sampler, path,
+                           num_tasks=eval_config.num_plot_tasks, seed=seed,
+                           num_steps=eval_config.num_inner_steps,
+                           deterministic=eval_config.deterministic_masks)
+
+  accuracy = results["accuracy"]
+  summary = (f"{config.ways}-way {config.shots}-shot accuracy after "
+             f"{eval_config.num_inner_steps} steps: {accuracy['mean']:.4f} ± "
+             f"{accuracy['ci95']:.4f}")
+  return experiments.Evaluation(results, draw, summary)

@@ -1,0 +1,17 @@
+"""`config.model = "mlp"`: `kerasmeta.models.mlp` from a config.
+
+Fields: hidden_sizes, cell, mask_temperature (default 1.0) and, with cell
+"warp", warp_block (default: the MLP's linear warp).
+"""
+
+from kerasmeta import models
+
+
+def build(config):
+  """The MLP of the config (1-D inputs and outputs, ReLU)."""
+  warp_options = ({"warp_block": config.warp_block}
+                  if config.get("warp_block") else {})
+  return models.mlp(hidden_sizes=tuple(config.hidden_sizes),
+                    cell=config.cell,
+                    mask_temperature=config.get("mask_temperature", 1.0),
+                    **warp_options)

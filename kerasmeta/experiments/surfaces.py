@@ -1,0 +1,70 @@
+"""`config.task = "surfaces"`: WarpGrad on synthetic 2-D loss surfaces.
+
+WarpGrad appendix D: an explicit warp Omega (a residual 2-layer tanh MLP)
+meta-learned by `ExplicitWarpGrad` over random surfaces
+(`kerasmeta.tasks.SurfaceTasks`). Evaluation: gradient descent against
+WarpGrad from the same initialisations on held-out surfaces (figure 5).
+"""
+
+import keras
+
+from kerasmeta import algorithms
+from kerasmeta import evaluation
+from kerasmeta import experiments
+from kerasmeta import tasks as tasks_lib
+from kerasmeta.layers import warp
+
+ALGORITHM = "explicit_warp"  # the one learner of this family
+
+
+def validate_config(config):
+  """Checks the algorithm and the counts; returns config."""
+  if config.algorithm != ALGORITHM:
+    raise ValueError(f"Task {config.task!r} is learned by algorithm "
+                     f"{ALGORITHM!r}; received {config.algorithm!r}.")
+  experiments.check_at_least(config, 1, "num_inits", "num_inner_steps")
+  return config
+
+
+def task_distribution(config, shots=None, split="train"):
+  """`SurfaceTasks` with config.num_inits initialisations per surface."""
+  del shots, split  # a surface has initialisations, not shots or splits
+  return tasks_lib.SurfaceTasks(num_inits=config.num_inits)
+
+
+def build_model(config):
+  """The explicit warp Omega: x + W2 tanh(W1 x + b1) + b2 (appendix D)."""
+  return keras.Sequential(
+      [keras.Input((2,)),
+       warp.residual_tanh_warp(2, hidden_units=config.warp_hidden_units,
+                               seed=config.seed, name="omega")],
+      name="explicit_warp")
+
+
+def build_learner(config, model):
+  """`ExplicitWarpGrad` of `model` over the surfaces' values."""
+  return algorithms.ExplicitWarpGrad(
+      model, tasks_lib.surfaces.surface_value,
+      num_inner_steps=config.num_inner_steps,
+      inner_learning_rate=config.inner_learning_rate,
+      exact=config.warpgrad.exact,
+      warp_samples=config.warpgrad.warp_samples)
+
+
+def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
+  """Gradient descent vs WarpGrad on held-out surfaces (figure 5)."""
+  del shots, jit_compile  # surfaces have neither
+  distribution = task_distribution(config)
+  results = evaluation.evaluate_surfaces(learner, distribution,
+                                         num_tasks=num_tasks, seed=seed)
+
+  def draw(path):
+    from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
+    plotting.plot_surfaces(learner, distribution, path,
+                           num_tasks=config.eval.num_plot_tasks, seed=seed)
+
+  plain, warped = results["gradient_descent"], results["warpgrad"]
+  summary = (f"final loss over {num_tasks} surfaces: gradient descent "
+             f"{plain['mean']:.3f}±{plain['ci95']:.3f}, WarpGrad "
+             f"{warped['mean']:.3f}±{warped['ci95']:.3f}")
+  return experiments.Evaluation(results, draw, summary)

@@ -1,0 +1,17 @@
+"""Inner updates as composable transforms, and the one inner loop."""
+
+from kerasmeta.inner.loop import AdaptResult
+from kerasmeta.inner.loop import adapt
+from kerasmeta.inner.loop import as_transform
+from kerasmeta.inner.loop import step
+from kerasmeta.inner.masks import BatchedGradientMasks
+from kerasmeta.inner.masks import GradientMasks
+from kerasmeta.inner.transforms import GradientTransform
+from kerasmeta.inner.transforms import chain
+from kerasmeta.inner.transforms import heavy_ball
+from kerasmeta.inner.transforms import identity
+from kerasmeta.inner.transforms import mask_gradients
+from kerasmeta.inner.transforms import scale
+from kerasmeta.inner.transforms import scale_by_learning_rate
+from kerasmeta.inner.transforms import sgd
+from kerasmeta.inner.transforms import stop_gradient

@@ -1,0 +1,16 @@
+"""Meta-training: the trainer loop, step builders, outer optimisers, logs."""
+
+from kerasmeta.training.logs import MetricsLog
+from kerasmeta.training.logs import Progress
+from kerasmeta.training.optimizers import OptimizerGroups
+from kerasmeta.training.optimizers import REFERENCE_ADAM_EPSILON
+from kerasmeta.training.optimizers import make_optimizer
+from kerasmeta.training.optimizers import make_outer_optimizer
+from kerasmeta.training.precision import mixed_precision
+from kerasmeta.training.precision import resolve_jit_compile
+from kerasmeta.training.steps import TrainStep
+from kerasmeta.training.steps import build_step
+from kerasmeta.training.steps import gradient_step
+from kerasmeta.training.steps import make_train_step
+from kerasmeta.training.trainer import Interrupted
+from kerasmeta.training.trainer import Trainer

@@ -1,0 +1,90 @@
+"""The outer optimiser: by name, one per variable group.
+
+Adam's epsilon defaults to the papers' reference value (TF1's
+`AdamOptimizer`, 1e-8, added to the uncorrected sqrt(v) as Keras 3 adds
+it): Keras' own default, 1e-7, damps the tiny early gradients of T
+matrices, mask logits and warps (~1e-6 with 0.01-scale initial kernels).
+"""
+
+import keras
+import tensorflow as tf
+
+REFERENCE_ADAM_EPSILON = 1e-8
+
+OPTIMIZERS = ("adam", "sgd")
+
+
+class OptimizerGroups(tf.Module):
+  """One optimiser per group of variables, applied as one.
+
+  `apply(gradients, variables)` hands each variable's gradient to its
+  group's optimiser; every optimiser keeps its own slots and step count
+  (Adam's bias correction stays right when one group steps more often).
+  """
+
+  def __init__(self, optimizers, variable_groups):
+    super().__init__(name="optimizer_groups")
+    self.optimizers = list(optimizers)
+    self._group = {id(v): index for index, variables in
+                   enumerate(variable_groups) for v in variables}
+
+  @property
+  def iterations(self):
+    return self.optimizers[0].iterations
+
+  def apply(self, gradients, variables):
+    grouped = [([], []) for _ in self.optimizers]
+    for gradient, variable in zip(gradients, variables):
+      grads, group_variables = grouped[self._group[id(variable)]]
+      grads.append(gradient)
+      group_variables.append(variable)
+    for optimizer, (grads, group_variables) in zip(self.optimizers, grouped):
+      if group_variables:
+        optimizer.apply(grads, group_variables)
+
+
+def make_outer_optimizer(learner, name, learning_rate, loss_scaling=False,
+                         epsilon=REFERENCE_ADAM_EPSILON):
+  """The outer optimiser of `learner`, built for its variables.
+
+  A learner may ask for several variable groups with their own learning
+  rate scales (`variable_groups`: WarpGrad's theta_0 steps with lambda
+  beta, eq. 9 and algorithms 1-3); each group then gets an optimiser of its
+  own.
+  """
+  groups = [(scale, list(variables))
+            for scale, variables in learner.variable_groups() if variables]
+  if loss_scaling and len(groups) > 1:
+    raise ValueError("mixed_float16 (loss scaling) takes one variable group; "
+                     f"{type(learner).__name__} has {len(groups)}.")
+  optimizers = []
+  for scale, variables in groups:
+    optimizer = make_optimizer(name, learning_rate * scale, epsilon)
+    if loss_scaling:
+      optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    optimizer.build(variables)
+    optimizers.append(optimizer)
+  if len(optimizers) == 1:
+    return optimizers[0]
+  return OptimizerGroups(optimizers, [v for _, v in groups])
+
+
+def make_optimizer(name, learning_rate, epsilon=REFERENCE_ADAM_EPSILON):
+  """The outer optimiser: "adam" (default) or "sgd" (e.g. Reptile's).
+
+  Args:
+    name: "adam" or "sgd".
+    learning_rate: beta, a positive float.
+    epsilon: Adam's epsilon (unused by SGD).
+  """
+  if name not in OPTIMIZERS:
+    raise ValueError(f"outer_optimizer must be one of {OPTIMIZERS}; "
+                     f"received {name!r}.")
+  if not learning_rate > 0:  # NaN included
+    raise ValueError(f"The outer learning rate must be > 0; received "
+                     f"{learning_rate}.")
+  if name == "adam":
+    return keras.optimizers.Adam(learning_rate, epsilon=epsilon)
+  return keras.optimizers.SGD(learning_rate)
+
+

@@ -1,0 +1,77 @@
+"""Every config file and variant validates and builds its learner."""
+
+import importlib
+import os
+
+import pytest
+
+from apps.configs import common
+from kerasmeta import algorithms
+from kerasmeta import experiment
+
+CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "apps", "configs")
+HELPERS = ("__init__", "common", "execution")
+FEW_SHOT = sorted(common.FEW_SHOT_VARIANTS)
+# config file -> its variants (None: it takes none).
+VARIANTS = {
+    "sinusoid": FEW_SHOT,
+    "glyphs": FEW_SHOT + ["maml,20,5"],
+    "omniglot": FEW_SHOT,
+    "mini_imagenet": FEW_SHOT,
+    "omniglot_alphabets": FEW_SHOT,
+    "continual_sine": ["warpgrad", "sgd", "ewc"],
+    "warp_surfaces": [None],
+}
+# Sizes small enough to build every learner in a moment (no training).
+TINY = {
+    "mlp": dict(hidden_sizes=(2,)),
+    "conv4": dict(filters=2, input_shape=(8, 8, 1)),
+    "explicit_warp": dict(warp_hidden_units=2),
+}
+SPECIAL_LEARNERS = {"explicit_warp": algorithms.ExplicitWarpGrad,
+                    "continual": algorithms.ContinualLearner}
+
+
+def test_every_config_file_is_covered():
+  files = {name[:-3] for name in os.listdir(CONFIG_DIR)
+           if name.endswith(".py")}
+  assert files - set(HELPERS) == set(VARIANTS)
+
+
+def _config(name, variant):
+  module = importlib.import_module(f"apps.configs.{name}")
+  config = module.get_config() if variant is None else module.get_config(
+      variant)
+  config.update(TINY[config.model])
+  return config
+
+
+@pytest.mark.parametrize("name,variant", [
+    (name, variant) for name, variants in VARIANTS.items()
+    for variant in variants])
+def test_every_config_and_variant_builds_its_learner(name, variant):
+  config = experiment.validate_config(_config(name, variant))
+  learner = experiment.build_learner(config)
+  expected = SPECIAL_LEARNERS.get(config.algorithm) or algorithms.get(
+      config.algorithm)
+  assert type(learner) is expected  # pylint: disable=unidiomatic-typecheck
+  assert learner.checkpoint_items()
+
+
+def test_an_unknown_variant_names_its_config_and_the_choices():
+  from apps.configs import glyphs, omniglot_alphabets  # pylint: disable=g-import-not-at-top
+  with pytest.raises(ValueError, match="Unknown glyphs variant 'warpy'; "
+                     "expected one of .*'mtnet'"):
+    glyphs.get_config("warpy,5,1")
+  with pytest.raises(ValueError, match="Unknown omniglot_alphabets variant"):
+    omniglot_alphabets.get_config("maml,5,1")
+
+
+def test_configs_are_built_from_the_helpers_not_from_each_other():
+  for name in VARIANTS:
+    with open(os.path.join(CONFIG_DIR, f"{name}.py")) as f:
+      source = f.read()
+    for other in VARIANTS:
+      assert f"from apps.configs import {other}\n" not in source, (name,
+                                                                   other)

@@ -1,0 +1,119 @@
+"""Experiments found by name: task families, models, the old module name."""
+
+import importlib
+
+import pytest
+
+from apps.configs import continual_sine as continual_config
+from apps.configs import glyphs as glyphs_config
+from apps.configs import sinusoid as sinusoid_config
+from apps.configs import warp_surfaces as surfaces_config
+from kerasmeta import algorithms
+from kerasmeta import experiment
+from kerasmeta import experiments
+from kerasmeta.experiments import images
+
+
+@pytest.mark.parametrize("task,module", [
+    ("sinusoid", "sinusoid"), ("surfaces", "surfaces"),
+    ("continual_sine", "continual_sine"), ("glyphs", "images"),
+    ("omniglot", "images"), ("omniglot_alphabets", "images"),
+    ("mini_imagenet", "images"), ("tiered_imagenet", "images")])
+def test_each_task_is_found_as_its_family_module(task, module):
+  assert experiments.family(task) is importlib.import_module(
+      f"kerasmeta.experiments.{module}")
+
+
+def test_every_family_module_declares_the_whole_interface():
+  for task in experiments.known_tasks():
+    module = experiments.family(task)
+    for name in ("validate_config", "task_distribution", "build_model",
+                 "build_learner", "evaluate"):
+      assert callable(getattr(module, name, None)), (module.__name__, name)
+
+
+def test_tasks_mapped_to_the_images_family_are_its_image_tasks():
+  mapped = {task for task, module in experiments.TASK_MODULES.items()
+            if module == "images"}
+  assert mapped == set(images.TASKS)
+
+
+@pytest.mark.parametrize("task", ["sinewave", "images", "models", "_few_shot",
+                                  "kerasmeta.models", "", None])
+def test_an_unknown_task_is_rejected_naming_the_known_ones(task):
+  with pytest.raises(ValueError, match="Unknown task") as error:
+    experiments.family(task)
+  for known in experiments.known_tasks():
+    assert repr(known) in str(error.value)
+
+
+def test_a_config_with_an_unknown_task_fails_validation_clearly():
+  config = sinusoid_config.get_config("maml")
+  config.task = "sinewave"
+  with pytest.raises(ValueError, match="Unknown task 'sinewave' in "
+                     "config.task; expected one of .*'sinusoid'"):
+    experiment.validate_config(config)
+
+
+def test_models_are_found_by_name_and_unknown_ones_rejected():
+  assert experiments.known_models() == ("conv4", "mlp")
+  assert experiments.model_builder("mlp") is importlib.import_module(
+      "kerasmeta.experiments.models.mlp").build
+  config = sinusoid_config.get_config("maml")
+  config.model = "resnet"
+  with pytest.raises(ValueError, match="Unknown model 'resnet' in "
+                     r"config.model; expected one of \('conv4', 'mlp'\)"):
+    experiment.validate_config(config)
+
+
+def test_the_old_module_name_dispatches_to_the_families():
+  for name in ("validate_config", "task_distribution", "build_model",
+               "build_learner", "config_to_json", "config_from_json",
+               "load_config", "restore_learner"):
+    assert getattr(experiment, name) is getattr(experiments, name)
+
+
+def test_families_with_one_learner_reject_another_algorithm():
+  for config, expected in ((surfaces_config.get_config(), "explicit_warp"),
+                           (continual_config.get_config("sgd"),
+                            "continual")):
+    config.algorithm = "maml"
+    with pytest.raises(ValueError, match=f"learned by algorithm "
+                       f"'{expected}'; received 'maml'"):
+      experiment.validate_config(config)
+
+
+def test_image_tasks_need_conv4():
+  config = glyphs_config.get_config("maml")
+  config.model = "mlp"
+  with pytest.raises(ValueError, match="needs model 'conv4'; received 'mlp'"):
+    experiment.validate_config(config)
+
+
+def test_counts_are_checked_with_what_was_received():
+  config = sinusoid_config.get_config("maml")
+  config.shots = 0
+  with pytest.raises(ValueError, match="config.shots must be >= 1; "
+                     "received 0"):
+    experiment.validate_config(config)
+  config = surfaces_config.get_config()
+  config.meta_batch_size = 0
+  with pytest.raises(ValueError, match="config.meta_batch_size must be >= 1"):
+    experiment.validate_config(config)
+
+
+def test_first_order_is_passed_only_when_set_and_the_learner_decides():
+  config = sinusoid_config.get_config("maml")
+  config.hidden_sizes = (2,)
+  assert not experiment.build_learner(config).first_order
+  config.first_order = True
+  assert experiment.build_learner(config).first_order
+  del config["first_order"]
+  assert not experiment.build_learner(config).first_order
+  for variant in ("fomaml", "reptile", "leap"):
+    config = sinusoid_config.get_config(variant)
+    config.hidden_sizes = (2,)
+    assert config.first_order is False
+    learner = experiment.build_learner(config)
+    assert isinstance(learner, algorithms.get(variant))
+    assert learner.first_order

@@ -1,0 +1,84 @@
+"""Every family's task distribution gives held-out tasks in one structure."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from apps.configs import continual_sine
+from apps.configs import glyphs
+from apps.configs import mini_imagenet
+from apps.configs import omniglot_alphabets
+from apps.configs import sinusoid
+from apps.configs import warp_surfaces
+from kerasmeta import experiment
+from kerasmeta.tasks import EvaluationTasks
+from tests.tasks import alphabets_test
+from tests.tasks import image_folder_test
+
+NUM_TASKS = 3
+
+
+def _sinusoid(tmp_path):
+  del tmp_path
+  return experiment.task_distribution(sinusoid.get_config("maml"), shots=3)
+
+
+def _glyphs(tmp_path):
+  config = glyphs.get_config("maml,2,1")
+  config.update(num_query=2, data_dir=str(tmp_path))
+  config.glyphs.update(num_alphabets=10, characters_per_alphabet=3,
+                       samples_per_character=4)
+  return experiment.task_distribution(config, split="test")
+
+
+def _image_folder(tmp_path):
+  image_folder_test._write_folder(tmp_path, per_class=3)  # pylint: disable=protected-access
+  config = mini_imagenet.get_config("maml,2,1")
+  config.update(num_query=2, data_dir=str(tmp_path), examples_per_class=3,
+                input_shape=(8, 8, 3))
+  return experiment.task_distribution(config, split="validation")
+
+
+def _alphabets(tmp_path):
+  config = omniglot_alphabets.get_config()
+  config.update(test_alphabets=1, input_shape=(14, 14, 1),
+                data_dir=str(tmp_path))
+  with alphabets_test._mock([20, 20, 21]):  # pylint: disable=protected-access
+    return experiment.task_distribution(config, split="test")
+
+
+def _surfaces(tmp_path):
+  del tmp_path
+  config = warp_surfaces.get_config()
+  config.num_inits = 2
+  return experiment.task_distribution(config)
+
+
+def _continual_sine(tmp_path):
+  del tmp_path
+  config = continual_sine.get_config("sgd")
+  config.steps_per_subtask = 2
+  return experiment.task_distribution(config)
+
+
+@pytest.mark.parametrize("make,extras", [
+    (_sinusoid, {"data_seeds"}), (_glyphs, set()), (_image_folder, set()),
+    (_alphabets, {"alphabets"}), (_surfaces, set()),
+    (_continual_sine, set())])
+def test_evaluation_tasks_are_tasks_seeds_and_extras_of_every_task(
+    make, extras, tmp_path):
+  distribution = make(tmp_path)
+  held_out = distribution.evaluation_tasks(NUM_TASKS, 5)
+  assert isinstance(held_out, EvaluationTasks)
+  tasks, seeds, found = held_out
+  assert seeds.dtype == tf.int32 and tuple(seeds.shape) == (NUM_TASKS, 2)
+  for tensor in tf.nest.flatten(tasks):
+    assert tensor.shape[0] == NUM_TASKS
+  assert isinstance(found, dict) and set(found) == extras
+  for tensor in found.values():
+    assert tensor.shape[0] == NUM_TASKS
+  # Fixed by the seed.
+  again = distribution.evaluation_tasks(NUM_TASKS, 5)
+  for a, b in zip(tf.nest.flatten(tasks), tf.nest.flatten(again.tasks)):
+    np.testing.assert_array_equal(a, b)
+  np.testing.assert_array_equal(seeds, again.seeds)
