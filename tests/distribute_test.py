@@ -38,6 +38,7 @@ def _free_ports(count):
   return ports
 
 
+@pytest.mark.slow
 def test_two_workers_on_loopback_end_with_identical_weights(tmp_path):
   cluster = {"worker": [f"127.0.0.1:{p}" for p in _free_ports(2)]}
   processes = []

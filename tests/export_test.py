@@ -255,6 +255,7 @@ def test_saved_model_cli_falls_back_to_the_script_beside_python(
   assert _saved_model_cli_command(str(python)) == [str(script)]
 
 
+@pytest.mark.slow
 def test_saved_model_cli_lists_the_signatures_and_runs_the_adapter(
     mtnet_adapter, tmp_path):
   learner, path, _ = mtnet_adapter

@@ -50,7 +50,8 @@ def _warp_config(mode):
   def make():
     config = small_config("warp_maml", num_inner_steps=2)
     config.warpgrad.training_mode = mode
-    config.warpgrad.buffer_batch_size = 2
+    config.warpgrad.replay_batch_size = 2
+    config.warpgrad.warp_update_interval = 2
     return config
   return make
 
@@ -78,6 +79,7 @@ def test_resuming_gives_the_same_losses_and_weights(tmp_path, make_config):
     np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_exactly(tmp_path):
   """SIGKILL mid-run, re-run the same command, compare with a clean run."""
   command = lambda workdir: [
@@ -128,6 +130,7 @@ def test_mirrored_on_two_cpus_gives_the_same_update_as_default(tmp_path):
     np.testing.assert_allclose(a["query_loss"], b["query_loss"], rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_a_few_hundred_meta_steps_make_adaptation_help(tmp_path):
   config = small_config("maml", hidden_sizes=(40, 40), num_meta_steps=500,
                         log_every=100, checkpoint_every=1000,
@@ -247,7 +250,7 @@ def test_steps_skipped_by_loss_scaling_still_count_as_meta_steps(tmp_path):
 
 def test_warpgrad_theta0_steps_with_lambda_times_the_outer_rate(tmp_path):
   config = small_config("warp_maml", outer_learning_rate=0.01)
-  config.warpgrad.init_weight = 0.25
+  config.warpgrad.init_step_scale = 0.25
   trainer = training.Trainer(config, str(tmp_path))
   init_optimizer, warp_optimizer = trainer.optimizer.optimizers
   assert float(init_optimizer.learning_rate) == pytest.approx(0.0025)
@@ -255,3 +258,23 @@ def test_warpgrad_theta0_steps_with_lambda_times_the_outer_rate(tmp_path):
   with pytest.raises(ValueError, match="one variable group"):
     training.Trainer(small_config("warp_maml", mixed_precision="mixed_float16"),
                      str(tmp_path / "fp16"))
+
+
+def test_adam_epsilon_is_the_papers_by_default_and_old_configs_keep_theirs(
+    tmp_path):
+  config = small_config("maml")
+  assert config.outer_epsilon == training.REFERENCE_ADAM_EPSILON == 1e-8
+  trainer = training.Trainer(config, str(tmp_path / "new"))
+  assert trainer.optimizer.epsilon == 1e-8
+  # A workdir written before the field existed trained with Keras' 1e-7.
+  old = small_config("maml")
+  with old.unlocked():
+    del old["outer_epsilon"]
+  assert training.Trainer(old, str(tmp_path / "old")).optimizer.epsilon \
+      == 1e-7
+
+
+def test_outer_learning_rates_that_cannot_train_are_refused():
+  for rate in (-1.0, 0.0, float("nan")):
+    with pytest.raises(ValueError, match="outer learning rate must be > 0"):
+      training.make_optimizer("adam", rate)

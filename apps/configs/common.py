@@ -108,7 +108,7 @@ def add_few_shot_learner_fields(config, variant, config_name, loss,
 
 
 def add_warpgrad_fields(config, warp_samples=0, training_mode=None,
-                        buffer_batch_size=1):
+                        replay_batch_size=1, warp_update_interval=1):
   """`config.warpgrad`: the warp objective, and a few-shot learner's options.
 
   Args:
@@ -118,17 +118,21 @@ def add_warpgrad_fields(config, warp_samples=0, training_mode=None,
     training_mode: for the few-shot WarpGrad learners (`kerasmeta.WarpGrad`
       options): "online", "offline" (from a replay buffer) or "continual";
       None adds only the objective's fields.
-    buffer_batch_size: eta, tasks per offline warp update.
+    replay_batch_size: eta of the offline mode: parameterisations per
+      warp update.
+    warp_update_interval: eta of the continual mode: meta-steps per warp
+      update.
   """
   config.warpgrad = ml_collections.ConfigDict()
   config.warpgrad.exact = True  # eq. 7; False: eq. 8
   config.warpgrad.warp_samples = warp_samples
   if training_mode is not None:
-    config.warpgrad.init_weight = 1.0  # lambda of eq. 9
+    config.warpgrad.init_step_scale = 1.0  # lambda of eq. 9
     config.warpgrad.momentum = 0.0
     config.warpgrad.learn_inner_optimizer = False
     config.warpgrad.training_mode = training_mode
-    config.warpgrad.buffer_batch_size = buffer_batch_size
+    config.warpgrad.replay_batch_size = replay_batch_size
+    config.warpgrad.warp_update_interval = warp_update_interval
   return config
 
 
@@ -138,6 +142,9 @@ def add_meta_training_fields(config, meta_batch_size, outer_learning_rate,
   config.meta_batch_size = meta_batch_size
   config.outer_optimizer = outer_optimizer  # "adam" or "sgd"
   config.outer_learning_rate = outer_learning_rate
+  # Adam's epsilon as the papers' reference code (TF1's AdamOptimizer);
+  # Keras' 1e-7 damps the tiny early gradients of T, masks and warps.
+  config.outer_epsilon = 1e-8
   config.num_meta_steps = num_meta_steps
   config.seed = seed
   return config

@@ -34,7 +34,7 @@ def get_config(variant="warp_leap"):
       loss="sparse_softmax_cross_entropy", num_inner_steps=100,
       inner_learning_rate=0.1, inner_batch_size=20)
   common.add_warpgrad_fields(config, training_mode="offline",
-                             buffer_batch_size=1)
+                             replay_batch_size=1)
   common.add_meta_training_fields(config, meta_batch_size=20,
                                   outer_learning_rate=0.1,
                                   num_meta_steps=1000, outer_optimizer="sgd")

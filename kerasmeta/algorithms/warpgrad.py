@@ -85,8 +85,8 @@ class WarpGrad(gradient_learner.GradientLearner):
       meta weights, are phi).
     init_objective: C of eq. 9: "maml" (Warp-MAML), "leap" (Warp-Leap) or
       "none" (theta_0 stays where it is, as in the continual experiment).
-    init_weight: lambda of eq. 9, a step-size ratio: theta_0's outer step
-      size relative to phi's (`variable_groups`).
+    init_step_scale: lambda of eq. 9, a step-size ratio: theta_0's outer
+      step size relative to phi's (`variable_groups`).
     exact: the warp objective of eq. 7 (True) or eq. 8 (False).
     momentum: the inner optimiser's heavy-ball coefficient (None or 0:
       plain SGD).
@@ -97,8 +97,10 @@ class WarpGrad(gradient_learner.GradientLearner):
       replacement from steps 0..K-1; None or 0 takes every step.
     training_mode: "online" (`compute_gradients`), "offline" or
       "continual" (step builders of `kerasmeta.training.warpgrad_steps`).
-    buffer_batch_size: eta: parameterisations per warp step (offline), or
-      meta-steps per warp step (continual).
+    replay_batch_size: eta of the offline mode: parameterisations theta_k
+      per warp step, drawn from the replay buffer without replacement.
+    warp_update_interval: eta of the continual mode: meta-steps whose warp
+      gradients are accumulated into one warp step.
     leap_use_loss: Warp-Leap's path includes the loss (eq. 10).
     **kwargs: `GradientLearner` arguments (loss, num_inner_steps,
       inner_learning_rate, first_order, ...). `first_order` concerns C only
@@ -109,10 +111,11 @@ class WarpGrad(gradient_learner.GradientLearner):
   metric_names = ("support_loss", "query_loss", "warp_loss", "init_loss")
   collect_metric_names = ("support_loss", "query_loss", "init_loss")
 
-  def __init__(self, model, init_objective="maml", init_weight=1.0,
+  def __init__(self, model, init_objective="maml", init_step_scale=1.0,
                exact=True, momentum=None, learn_inner_optimizer=False,
                warp_samples=None, training_mode="online",
-               buffer_batch_size=1, leap_use_loss=True, **kwargs):
+               replay_batch_size=1, warp_update_interval=1,
+               leap_use_loss=True, **kwargs):
     kwargs.setdefault("vectorize", False)
     super().__init__(model, **kwargs)
     if init_objective not in INIT_OBJECTIVES:
@@ -129,21 +132,26 @@ class WarpGrad(gradient_learner.GradientLearner):
           f"Model {model.name!r} has no meta weights: add warp layers "
           "(kerasmeta.layers.warp) or designate some with "
           "designate_warp_layers.")
-    if int(buffer_batch_size) < 1:
-      raise ValueError(f"buffer_batch_size must be >= 1; received "
-                       f"{buffer_batch_size}.")
+    for name, value in (("replay_batch_size", replay_batch_size),
+                        ("warp_update_interval", warp_update_interval)):
+      if int(value) < 1:
+        raise ValueError(f"{name} must be >= 1; received {value}.")
+    if not init_step_scale >= 0:
+      raise ValueError(f"init_step_scale must be >= 0; received "
+                       f"{init_step_scale}.")
     warp_samples = warp_samples or None
     if warp_samples is not None and not \
         1 <= int(warp_samples) <= max(self.num_inner_steps, 1):
       raise ValueError(f"warp_samples must be in [1, num_inner_steps]; "
                        f"received {warp_samples}.")
     self.init_objective = init_objective
-    self.init_weight = float(init_weight)
+    self.init_step_scale = float(init_step_scale)
     self.exact = bool(exact)
     self.momentum = float(momentum) if momentum else None
     self.warp_samples = None if warp_samples is None else int(warp_samples)
     self.training_mode = training_mode
-    self.buffer_batch_size = int(buffer_batch_size)
+    self.replay_batch_size = int(replay_batch_size)
+    self.warp_update_interval = int(warp_update_interval)
     self.leap_use_loss = bool(leap_use_loss)
     self.inner_optimizer = None
     if learn_inner_optimizer:
@@ -181,7 +189,7 @@ class WarpGrad(gradient_learner.GradientLearner):
     """`[(learning-rate scale, variables)]`: theta_0 steps with lambda."""
     groups = [(1.0, self.warp_variables)]
     if self.init_variables:
-      groups.insert(0, (self.init_weight, self.init_variables))
+      groups.insert(0, (self.init_step_scale, self.init_variables))
     return groups
 
   def checkpoint_items(self):

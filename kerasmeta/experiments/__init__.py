@@ -145,7 +145,20 @@ def config_to_json(config):
 
 
 def config_from_json(text):
-  return ml_collections.ConfigDict(json.loads(text))
+  """A config from its JSON, with fields renamed since then brought up to
+  date (a workdir written by an older kerasmeta resumes and evaluates)."""
+  return ml_collections.ConfigDict(_renamed_fields(json.loads(text)))
+
+
+def _renamed_fields(fields):
+  warpgrad = fields.get("warpgrad") or {}
+  if "init_weight" in warpgrad:  # lambda of eq. 9, a step-size ratio
+    warpgrad["init_step_scale"] = warpgrad.pop("init_weight")
+  if "buffer_batch_size" in warpgrad:  # eta, which meant both of these
+    eta = warpgrad.pop("buffer_batch_size")
+    warpgrad.setdefault("replay_batch_size", eta)
+    warpgrad.setdefault("warp_update_interval", eta)
+  return fields
 
 
 def load_config(workdir):

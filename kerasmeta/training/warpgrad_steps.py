@@ -80,7 +80,7 @@ def offline_step(learner, optimizer, strategy, global_batch_size,
     buffer = replay.ReplayBuffer(tasks, trajectories, states)
     batches = buffer.batches(
         tf.random.experimental.stateless_fold_in(seeds[0], 202),
-        learner.buffer_batch_size)
+        learner.replay_batch_size)
     dtype = trajectories[0].dtype
     warp_losses = tf.TensorArray(dtype, size=tf.shape(batches)[0])
     for index in tf.range(tf.shape(batches)[0]):
@@ -112,7 +112,7 @@ def continual_step(learner, optimizer, strategy, global_batch_size,
   _check(learner, optimizer, strategy)
   warp_variables = learner.warp_variables
   init_variables = learner.init_variables
-  interval = learner.buffer_batch_size
+  interval = learner.warp_update_interval
   accumulators = [
       tf.Variable(tf.zeros(v.shape, v.dtype), trainable=False,
                   name=f"warp_gradient_{i}")

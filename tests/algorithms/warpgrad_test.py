@@ -87,7 +87,7 @@ def test_exact_and_approximate_warp_gradients_differ():
 def test_warp_maml_gives_theta0_maml_gradient_and_phi_the_warp_gradient():
   tasks, seeds = helpers.random_tasks(2), helpers.task_seeds(2)
   learner = algorithms.WarpMAML(_warped_model(), num_inner_steps=2,
-                                inner_learning_rate=0.3, init_weight=0.5)
+                                inner_learning_rate=0.3, init_step_scale=0.5)
   gradients, metrics = learner.compute_gradients(tasks, seeds)
   num_adapted = len(learner.roles.adapted)
 
@@ -173,7 +173,7 @@ def _train_step(learner, global_batch_size):
 
 def test_offline_step_takes_one_warp_update_per_buffer_batch():
   learner = algorithms.WarpLeap(_warped_model(), num_inner_steps=2,
-                                training_mode="offline", buffer_batch_size=4,
+                                training_mode="offline", replay_batch_size=4,
                                 inner_learning_rate=0.3)
   optimizer, step = _train_step(learner, global_batch_size=3)
   step = step.run
@@ -193,7 +193,7 @@ def test_offline_step_takes_one_warp_update_per_buffer_batch():
 
 def test_continual_step_updates_theta_every_step_and_phi_every_eta():
   learner = algorithms.WarpGrad(_warped_model(), training_mode="continual",
-                                init_objective="maml", buffer_batch_size=2,
+                                init_objective="maml", warp_update_interval=2,
                                 inner_learning_rate=0.3)
   _, built = _train_step(learner, global_batch_size=2)
   step, accumulated = built.run, built.checkpoint_items[
@@ -217,7 +217,7 @@ def test_continual_step_updates_theta_every_step_and_phi_every_eta():
 def test_continual_mode_with_fixed_theta_and_momentum_trains_the_warp_only():
   learner = algorithms.WarpGrad(_warped_model(), training_mode="continual",
                                 init_objective="none", momentum=0.9,
-                                buffer_batch_size=1, inner_learning_rate=0.3)
+                                warp_update_interval=1, inner_learning_rate=0.3)
   step = _train_step(learner, global_batch_size=2)[1].run
   theta = [w.numpy().copy() for w in learner.roles.adapted]
   warp_before = [w.numpy().copy() for w in learner.warp_variables]
@@ -240,7 +240,7 @@ def test_one_step_warp_maml_shares_one_pass_with_the_same_gradient(
   tasks, seeds = helpers.random_tasks(2), helpers.task_seeds(2)
   make = lambda: algorithms.WarpMAML(
       _warped_model(), num_inner_steps=1, inner_learning_rate=0.3,
-      init_weight=0.7, learn_inner_optimizer=learn_inner_optimizer)
+      init_step_scale=0.7, learn_inner_optimizer=learn_inner_optimizer)
   learner = make()
   assert learner.shares_one_pass
   ours, metrics = learner.compute_gradients(tasks, seeds)
@@ -255,3 +255,12 @@ def test_one_step_warp_maml_shares_one_pass_with_the_same_gradient(
   for name in metrics:
     np.testing.assert_allclose(metrics[name], reference_metrics[name],
                                rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["offline", "continual"])
+def test_compute_gradients_refuses_the_modes_it_does_not_compute(mode):
+  learner = algorithms.WarpLeap(_warped_model(), num_inner_steps=2,
+                                training_mode=mode)
+  assert learner.step_builder == f"warpgrad_{mode}"
+  with pytest.raises(ValueError, match=f"{mode} mode is not one gradient"):
+    learner.compute_gradients(helpers.random_tasks(2), helpers.task_seeds(2))

@@ -3,6 +3,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+# Each test runs the apps in subprocesses: end to end, not the quick loop.
+pytestmark = pytest.mark.slow
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 

@@ -1,6 +1,7 @@
 """Experiments found by name: task families, models, the old module name."""
 
 import importlib
+import json
 
 import pytest
 
@@ -117,3 +118,18 @@ def test_first_order_is_passed_only_when_set_and_the_learner_decides():
     learner = experiment.build_learner(config)
     assert isinstance(learner, algorithms.get(variant))
     assert learner.first_order
+
+
+def test_a_workdir_config_with_the_old_warpgrad_names_still_builds():
+  config = sinusoid_config.get_config("warp_maml").to_dict()
+  config["warpgrad"]["init_weight"] = config["warpgrad"].pop(
+      "init_step_scale")
+  del config["warpgrad"]["replay_batch_size"]
+  config["warpgrad"]["buffer_batch_size"] = config["warpgrad"].pop(
+      "warp_update_interval")
+  config["warpgrad"].update(init_weight=0.25, buffer_batch_size=3)
+  config.update(hidden_sizes=[4], num_meta_steps=1)
+  restored = experiments.config_from_json(json.dumps(config))
+  learner = experiments.build_learner(restored)
+  assert learner.init_step_scale == 0.25
+  assert learner.replay_batch_size == learner.warp_update_interval == 3

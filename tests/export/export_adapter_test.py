@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 import kerasmeta as km
@@ -21,6 +22,7 @@ def _export(*args):
       env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
 
 
+@pytest.mark.slow
 def test_workdir_exports_as_numbered_versions_that_answer_like_python(
     tmp_path):
   workdir, model_dir = tmp_path / "run", tmp_path / "models" / "sine"

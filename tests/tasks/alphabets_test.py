@@ -1,6 +1,7 @@
 """The alphabet-as-task protocol, offline on tfds.testing.mock_data."""
 
 import numpy as np
+import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
@@ -100,6 +101,7 @@ def test_random_affine_without_scale_or_shift_turns_about_the_centre():
   np.testing.assert_allclose(out.numpy()[0, 10, 10, 0], 1.0, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_warp_leap_meta_trains_on_alphabet_tasks_and_evaluates(tmp_path):
   from apps import workdirs  # pylint: disable=g-import-not-at-top
   from apps.configs import omniglot_alphabets  # pylint: disable=g-import-not-at-top
@@ -108,7 +110,7 @@ def test_warp_leap_meta_trains_on_alphabet_tasks_and_evaluates(tmp_path):
   config.update(filters=4, num_inner_steps=3, inner_batch_size=5,
                 meta_batch_size=2, num_meta_steps=2, log_every=1,
                 test_alphabets=1, jit_compile="off", input_shape=(14, 14, 1))
-  config.warpgrad.buffer_batch_size = 4
+  config.warpgrad.replay_batch_size = 4
   config.eval.update(num_tasks=2, num_inner_steps=3, num_plot_tasks=1)
   with _mock([20, 20, 21]):
     trainer = training.Trainer(config, str(tmp_path))
