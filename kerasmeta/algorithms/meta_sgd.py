@@ -15,24 +15,24 @@ class MetaSGD(maml.MAML):
 
   def __init__(self, model, **kwargs):
     super().__init__(model, **kwargs)
-    self.rates = learned_inner.LearningRates(
+    self.learned_rates = learned_inner.LearningRates(
         [w.shape for w in self.roles.adapted],
         initial_value=self.inner_learning_rate,
         dtype=self.roles.adapted[0].dtype, name="meta_sgd_learning_rates")
 
   @property
   def extra_variables(self):
-    return list(self.rates.rates)
+    return list(self.learned_rates.rates)
 
   def checkpoint_items(self):
     # The variables themselves: a Keras layer's list of weights is not a
     # dependency TensorFlow's checkpoints follow (the layer saved nothing).
     return {**super().checkpoint_items(),
-            "learning_rates": list(self.rates.rates)}
+            "learning_rates": list(self.learned_rates.rates)}
 
   def learning_rates(self, learning_rate=None):
     """The learned rates (one tensor per adapted weight); a `learning_rate`
     scales them by it / alpha."""
     if learning_rate is None:
-      return self.rates.values()
-    return self.rates.values(learning_rate / self.inner_learning_rate)
+      return self.learned_rates.values()
+    return self.learned_rates.values(learning_rate / self.inner_learning_rate)

@@ -30,6 +30,8 @@ layers (the paper's "model partitioning").
 import keras
 import numpy as np
 
+from kerasmeta import functional
+
 WARP_BLOCKS = ("linear", "conv", "conv1x1", "scale", "conv_bn",
                "conv_bn_relu", "residual_conv", "residual_tanh")
 
@@ -256,7 +258,8 @@ def designate_warp_layers(model, names):
   Returns:
     `model`.
   """
-  by_name = {layer.name: layer for layer in model._flatten_layers()}  # pylint: disable=protected-access
+  by_name = {layer.name: layer
+             for layer in functional.all_layers(model)[1:]}
   missing = [name for name in names if name not in by_name]
   if missing:
     raise ValueError(f"Model {model.name!r} has no layers named {missing}; "

@@ -14,6 +14,7 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
+from kerasmeta import sampling
 from kerasmeta.tasks import base
 from kerasmeta.tasks.base import Task
 
@@ -80,16 +81,15 @@ class EpisodeSampler:
     class_seed, example_seed = tf.unstack(
         tf.random.experimental.stateless_split(seed, 2))
     # N distinct classes: the first N of a random permutation.
-    order = tf.argsort(tf.random.stateless_uniform(
-        [self.num_classes], class_seed, alg="philox"))
-    classes = order[:self.ways]
+    classes = sampling.choose(class_seed, self.num_classes, self.ways,
+                              alg="philox")
     base = classes % self.num_base_classes
     turns = tf.gather(self._quarter_turns, classes // self.num_base_classes)
     # K + Q distinct examples of each class.
     per_class = self.shots + self.queries
-    examples = tf.argsort(tf.random.stateless_uniform(
-        [self.ways, self.examples_per_class], example_seed, alg="philox"),
-                          axis=1)[:, :per_class]
+    examples = sampling.choose(example_seed, self.examples_per_class,
+                               per_class, batch_shape=[self.ways],
+                               alg="philox")
     images = tf.gather(tf.gather(self._images, base), examples, batch_dims=1)
     images = self._to_float(images)  # [N, K+Q, H, W, C]
     images = tf.map_fn(
