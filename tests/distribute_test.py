@@ -10,14 +10,14 @@ import tensorflow as tf
 
 from kerasmeta import distribute
 from kerasmeta import training
-from tests.training_test import small_config
+from tests.training.trainer_test import small_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 WORKER = """
 import sys
 import numpy as np
-from tests.training_test import small_config
+from tests.training.trainer_test import small_config
 from kerasmeta import training
 trainer = training.Trainer(small_config(num_meta_steps=4, checkpoint_every=2,
                                         strategy="multi_worker"), sys.argv[1])

@@ -16,6 +16,7 @@ from kerasmeta import losses as losses_lib
 from kerasmeta import sampling
 from kerasmeta.algorithms import base
 from kerasmeta.algorithms import task_mappers
+from kerasmeta.tasks import base as tasks_base
 
 BATCH_NORM_MODES = ("task", "running")
 
@@ -206,7 +207,8 @@ class GradientLearner(base.ModelLearner):
     """Adapts the model to one task's support set (outside meta-training).
 
     Args:
-      task: a single (unbatched) `Task`; its query fields are not read.
+      task: a single (unbatched) `Task` (its query fields are not read), or
+        a `(support_x, support_y)` pair.
       seed: stateless seed of the task's mask samples, int32 [2].
       num_steps: inner steps (default: `num_inner_steps`); a tensor needs
         `max_steps`.
@@ -218,6 +220,7 @@ class GradientLearner(base.ModelLearner):
     Returns:
       An `inner.AdaptResult`.
     """
+    task = tasks_base.as_task(task)
     mapper = task_mappers.MappedTasks(self, self.inference_training)
     return self.adapt_with(mapper, task, seed, num_steps, deterministic,
                            return_trajectory, max_steps=max_steps,

@@ -18,6 +18,22 @@ class Task(collections.namedtuple(
   __slots__ = ()
 
 
+def as_task(task):
+  """A `Task` from a `Task`, or from `(support_x, support_y)` alone.
+
+  Adapting reads only the support set; a pair gets empty query fields.
+  """
+  if isinstance(task, Task):
+    return task
+  if isinstance(task, (tuple, list)) and len(task) in (2, 4):
+    fields = [tf.convert_to_tensor(t) for t in task]
+    if len(fields) == 2:
+      fields += [fields[0][:0], fields[1][:0]]
+    return Task(*fields)
+  raise TypeError(f"Expected a kerasmeta Task or a (support_x, support_y) "
+                  f"pair; received {type(task).__name__}.")
+
+
 class EvaluationTasks(collections.namedtuple(
     "EvaluationTasks", ["tasks", "seeds", "extras"])):
   """A fixed set of held-out tasks, as every `evaluation_tasks` returns it.

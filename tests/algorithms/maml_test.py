@@ -177,3 +177,30 @@ def test_inner_mini_batches_draw_per_step_subsets_of_the_support():
       loss(values, tf.constant(0)))
   adapted, losses = learner.adapt(task, tf.constant([1, 2]), num_steps=4)[:2]
   assert losses.shape == (4,)
+
+
+def test_adapting_needs_only_the_support_set():
+  learner = km.MAML(helpers.tiny_mlp(), num_inner_steps=2,
+                    inner_learning_rate=0.3)
+  task = helpers.unbatch(helpers.random_tasks(1), 0)
+  from_task = learner.adapt(task).params
+  from_pair = learner.adapt((task.support_x, task.support_y)).params
+  for a, b in zip(from_task, from_pair):
+    np.testing.assert_array_equal(a, b)
+  with pytest.raises(TypeError, match="received dict"):
+    learner.adapt({"x": task.support_x})
+
+
+def test_seeds_are_optional_without_masks_and_checked_when_given():
+  learner = km.MAML(helpers.tiny_mlp(), inner_learning_rate=0.3)
+  tasks = helpers.random_tasks(2)
+  unseeded = learner.compute_gradients(tasks, None)
+  seeded = learner.compute_gradients(tasks, helpers.task_seeds(2))
+  for a, b in zip(unseeded.gradients, seeded.gradients):
+    np.testing.assert_array_equal(a, b)
+  with pytest.raises(ValueError, match=r"\[tasks, 2\] = \[2, 2\]; received "
+                     r"shape \(4, 2\)"):
+    learner.compute_gradients(tasks, helpers.task_seeds(4))
+  masked = km.MAML(km.models.mlp(hidden_sizes=(4,), cell="mtnet"))
+  with pytest.raises(ValueError, match="samples MT-net masks: pass seeds"):
+    masked.compute_gradients(helpers.random_tasks(2, dtype=np.float32), None)

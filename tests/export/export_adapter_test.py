@@ -9,7 +9,7 @@ import tensorflow as tf
 import kerasmeta as km
 from kerasmeta import experiment
 from kerasmeta import training
-from tests.training_test import small_config
+from tests.training.trainer_test import small_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))

@@ -13,7 +13,8 @@ from kerasmeta import evaluation
 from kerasmeta import experiment
 from kerasmeta import training
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 
 
 def small_config(variant="mtnet", **overrides):
