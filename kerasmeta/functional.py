@@ -4,8 +4,8 @@ Every weight has one role (DESIGN.md): *adapted* weights change in the inner
 loop (MAML's theta), *meta* weights are fixed during adaptation and learned
 by the outer loop (T matrices, mask logits, warp layers), *state* weights
 are neither (batch-norm moving statistics). Layers declare their meta
-weights through a `meta_weights` property (or are marked warp layers, `is_warp`); every other
-trainable weight is adapted.
+weights through a `meta_weights` property (`Meta` and `Warp` wrap any layer
+to make its weights meta); every other trainable weight is adapted.
 
 `call_with_weights` evaluates a model with substituted values for its
 adapted weights through `stateless_call`, so the inner loop works on plain
@@ -61,8 +61,6 @@ def meta_weight_ids(model):
   for layer in all_layers(model):
     for weight in getattr(layer, "meta_weights", ()) or ():
       ids.add(id(weight))
-    if getattr(layer, "is_warp", False):  # `designate_warp_layers`
-      ids.update(id(weight) for weight in layer.trainable_weights)
   return ids
 
 

@@ -7,6 +7,7 @@ any model, or all tasks at once on the fast path. The evaluator and the
 exporter call `adapt`, `predict`, `initial_values` and `loss_fn`.
 """
 
+import keras
 import tensorflow as tf
 
 from kerasmeta import batched
@@ -133,6 +134,28 @@ class GradientLearner(base.ModelLearner):
     """
     training = self.inference_training if training is None else training
     return super().predict(adapted, x, training, meta_values)
+
+  def adapted_model(self, adapted):
+    """A Keras model (a clone of `model`) holding the `adapted` values.
+
+    Args:
+      adapted: one tensor per adapted weight (e.g. `adapt(...).params`).
+
+    Returns:
+      A new `keras.Model`, the model's meta and state weights copied, its
+      adapted weights set to `adapted`; saved and served like any model.
+    """
+    adapted = list(adapted)
+    if len(adapted) != len(self.roles.adapted):
+      raise ValueError(f"Expected {len(self.roles.adapted)} adapted values; "
+                       f"received {len(adapted)}.")
+    clone = keras.models.clone_model(self.model)
+    clone.set_weights(self.model.get_weights())
+    position = {id(weight): index
+                for index, weight in enumerate(self.model.weights)}
+    for weight, value in zip(self.roles.adapted, adapted):
+      clone.weights[position[id(weight)]].assign(value)
+    return clone
 
   # ------------------------------------------------------------ inner loop
   def learning_rates(self, learning_rate=None):

@@ -130,8 +130,8 @@ class WarpGrad(gradient_learner.GradientLearner):
     if not self.roles.meta:
       raise ValueError(
           f"Model {model.name!r} has no meta weights: add warp layers "
-          "(kerasmeta.layers.warp) or designate some with "
-          "designate_warp_layers.")
+          "(kerasmeta.layers.warp) or make some layers meta with "
+          "kerasmeta.layers.with_meta_layers.")
     for name, value in (("replay_batch_size", replay_batch_size),
                         ("warp_update_interval", warp_update_interval)):
       if int(value) < 1:

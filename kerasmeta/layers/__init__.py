@@ -1,12 +1,14 @@
 """Keras layers of meta-learned structure."""
 
+from kerasmeta.layers.convert import to_tnet
+from kerasmeta.layers.convert import with_meta_layers
 from kerasmeta.layers.masks import MaskSpec
 from kerasmeta.layers.masks import most_probable_mask
 from kerasmeta.layers.masks import sample_binary_concrete
 from kerasmeta.layers.tnet import TConv2D
 from kerasmeta.layers.tnet import TDense
 from kerasmeta.layers.warp import ChannelScale
+from kerasmeta.layers.warp import Meta
 from kerasmeta.layers.warp import Residual
 from kerasmeta.layers.warp import Warp
-from kerasmeta.layers.warp import designate_warp_layers
 from kerasmeta.layers.warp import warp_block

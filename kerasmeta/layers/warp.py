@@ -23,24 +23,26 @@ descent (blocks with batch-norm renormalise, and with ReLU clip, from the
 start).
 
 A model interleaves task and warp layers, `h = w_L o h_L o ... o w_1 o h_1`;
-`designate_warp_layers` instead turns layers of an existing model into warp
-layers (the paper's "model partitioning").
+`kerasmeta.layers.with_meta_layers` instead turns layers of an existing
+model into meta layers (the paper's "model partitioning").
 """
 
 import keras
 import numpy as np
 
-from kerasmeta import functional
 
 WARP_BLOCKS = ("linear", "conv", "conv1x1", "scale", "conv_bn",
                "conv_bn_relu", "residual_conv", "residual_tanh")
 
 
 @keras.saving.register_keras_serializable(package="kerasmeta")
-class Warp(keras.layers.Wrapper):
+class Meta(keras.layers.Wrapper):
   """Wraps a layer and makes all of its trainable weights meta weights.
 
-  Batch-norm moving statistics inside the wrapped layer stay state weights.
+  Meta weights are fixed during adaptation and learned by the outer loop:
+  ANIL's body, WarpGrad's warp layers. Batch-norm moving statistics inside
+  the wrapped layer stay state weights. The role is the wrapper's type, so
+  it survives `.keras` save and load and `clone_model`.
 
   Args:
     layer: any Keras layer (or model).
@@ -56,17 +58,30 @@ class Warp(keras.layers.Wrapper):
       self.layer.build(input_shape)
     self.built = True
 
-  def call(self, inputs, training=None):
-    return self.layer(inputs, training=training)
+  def call(self, inputs, training=None, mask=None):
+    # A Keras mask (from a functional graph) is passed on where given.
+    if mask is None:
+      return self.layer(inputs, training=training)
+    return self.layer(inputs, training=training, mask=mask)
 
   def compute_output_shape(self, input_shape):
     return self.layer.compute_output_shape(input_shape)
 
-  def compute_output_spec(self, inputs, training=None):
+  def compute_output_spec(self, inputs, training=None, mask=None):
     # The wrapped layer computes in its own dtype policy, which need not be
     # the wrapper's: its spec, not this layer's compute dtype, is the truth.
-    del training  # The output spec does not depend on it.
+    del training, mask  # The output spec depends on neither.
     return self.layer.compute_output_spec(inputs)
+
+
+@keras.saving.register_keras_serializable(package="kerasmeta")
+class Warp(Meta):
+  """A warp layer (WarpGrad): a `Meta` layer inside the task learner.
+
+  Args:
+    layer: any Keras layer (or model).
+  """
+
 
 
 @keras.saving.register_keras_serializable(package="kerasmeta")
@@ -243,27 +258,3 @@ def warp_block(kind, channels, name=None, dtype=None, seed=None):
     raise ValueError(f"Unknown warp block {kind!r}; expected one of "
                      f"{WARP_BLOCKS}.")
   return builders[kind]()
-
-
-def designate_warp_layers(model, names):
-  """Makes the named layers of `model` warp layers (their weights meta).
-
-  The designation lives on the layer objects, not in the saved model: a
-  model rebuilt from a config needs the same call again.
-
-  Args:
-    model: a built Keras model.
-    names: names of layers of `model`.
-
-  Returns:
-    `model`.
-  """
-  by_name = {layer.name: layer
-             for layer in functional.all_layers(model)[1:]}
-  missing = [name for name in names if name not in by_name]
-  if missing:
-    raise ValueError(f"Model {model.name!r} has no layers named {missing}; "
-                     f"it has {sorted(by_name)}.")
-  for name in names:
-    by_name[name].is_warp = True
-  return model

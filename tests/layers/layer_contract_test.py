@@ -128,6 +128,13 @@ class WarpContractTest(testing.TestCase):
         warp.Warp, {"layer": keras.layers.Dense(4)}, input_shape=(2, 3),
         expected_output_shape=(2, 4), expected_num_trainable_weights=2)
 
+  def test_meta_of_a_batch_norm_layer(self):
+    self.run_layer_test(
+        warp.Meta, {"layer": keras.layers.BatchNormalization()},
+        input_shape=(2, 3), expected_output_shape=(2, 3),
+        expected_num_trainable_weights=2,
+        expected_num_non_trainable_weights=2)
+
   def test_residual_of_a_block_with_its_own_dtype_policy(self):
     self.run_layer_test(
         warp.Residual, {"block": keras.layers.Dense(3)}, input_shape=(2, 3),

@@ -113,12 +113,17 @@ def test_residual_block_must_keep_its_input_shape():
                       warp.Residual(keras.layers.Dense(4))])
 
 
-def test_designated_layers_of_an_existing_model_become_warp_layers():
+def test_named_layers_of_an_existing_model_become_meta_layers():
   model = helpers.tiny_mlp(sizes=(1, 3, 3, 1))
   middle = model.layers[1]
-  warp.designate_warp_layers(model, [middle.name])
-  roles = functional.weight_roles(model)
-  assert {id(w) for w in roles.meta} == {id(middle.kernel), id(middle.bias)}
+  converted = km.layers.with_meta_layers(model, [middle.name])
+  wrapped = converted.layers[1]
+  assert isinstance(wrapped, km.layers.Meta)
+  roles = functional.weight_roles(converted)
+  assert {id(w) for w in roles.meta} == {id(wrapped.layer.kernel),
+                                         id(wrapped.layer.bias)}
+  np.testing.assert_array_equal(wrapped.layer.kernel.numpy(),
+                                middle.kernel.numpy())
   assert len(roles.adapted) == 4
   with pytest.raises(ValueError, match="no layers named"):
-    warp.designate_warp_layers(model, ["nope"])
+    km.layers.with_meta_layers(model, ["nope"])

@@ -1,0 +1,122 @@
+"""Converters: an existing Keras model made meta-learnable, weights kept.
+
+* `to_tnet(model, mask=None, transform=True)`: its `Dense` and `Conv2D`
+  layers become T cells (`TDense`, `TConv2D`): T-net, MT-net (`mask="unit"`)
+  or M-net (`transform=False` with a mask). T starts at the identity and
+  the masks at p = 0.5, so the converted model computes what the original
+  did.
+* `with_meta_layers(model, names)`: the named layers are wrapped in `Meta`
+  (their weights fixed during adaptation, learned by the outer loop): the
+  body of ANIL (Raghu et al. 2020; head adapted, body meta), or warp layers
+  (WarpGrad) in a network the user already has.
+
+Both return a new model made by `keras.models.clone_model`, holding copies
+of the original's weights. The roles live in the layers' types, so they
+survive `.keras` save and load and `clone_model`.
+"""
+
+import keras
+
+from kerasmeta import functional
+from kerasmeta.layers import tnet
+from kerasmeta.layers import warp
+
+
+def _convert(model, convert_layer):
+  """`clone_model` with `convert_layer(old) -> new or None`, weights kept."""
+  pairs = []
+
+  def clone(layer):
+    new = convert_layer(layer)
+    if new is None:
+      new = layer.__class__.from_config(layer.get_config())
+    pairs.append((layer, new))
+    return new
+
+  converted = keras.models.clone_model(model, clone_function=clone)
+  for old, new in pairs:
+    if isinstance(new, warp.Meta) and not isinstance(old, warp.Meta):
+      new.layer.set_weights(old.get_weights())
+    elif isinstance(new, (tnet.TDense, tnet.TConv2D)) and \
+        type(old) in (keras.layers.Dense, keras.layers.Conv2D):
+      new.kernel.assign(old.kernel)
+      if old.bias is not None:
+        new.bias.assign(old.bias)
+    else:
+      new.set_weights(old.get_weights())
+  return converted
+
+
+def _check_names(model, names):
+  known = {layer.name for layer in functional.all_layers(model)[1:]}
+  missing = [name for name in names if name not in known]
+  if missing:
+    raise ValueError(f"Model {model.name!r} has no layers named {missing}; "
+                     f"it has {sorted(known)}.")
+
+
+def to_tnet(model, mask=None, transform=True, layer_names=None):
+  """The model with its Dense and Conv2D layers turned into T cells.
+
+  Args:
+    model: a built Keras model (Sequential or functional).
+    mask: None (T-net), "unit" (MT-net) or "weight" (the "-full" variant).
+    transform: keep the meta-learned T (False with a mask: an M-net).
+    layer_names: convert only these layers (default: every `Dense` and
+      `Conv2D`, not their subclasses).
+
+  Returns:
+    A new model; its converted layers compute what the originals did.
+  """
+  if layer_names is not None:
+    _check_names(model, layer_names)
+  if not transform and mask is None:
+    raise ValueError("to_tnet with transform=False and no mask would "
+                     "change nothing: pass a mask (an M-net) or keep T.")
+
+  def convert(layer):
+    if layer_names is not None and layer.name not in layer_names:
+      return None
+    if type(layer) not in (keras.layers.Dense, keras.layers.Conv2D):
+      if layer_names is not None:
+        raise ValueError(f"Layer {layer.name!r} is a "
+                         f"{type(layer).__name__}; to_tnet converts Dense "
+                         "and Conv2D layers.")
+      return None
+    if getattr(layer, "lora_enabled", False) or \
+        getattr(layer, "quantization_mode", None):
+      raise ValueError(f"Layer {layer.name!r} uses LoRA or quantization, "
+                       "which T cells do not support.")
+    config = layer.get_config()
+    for key in ("lora_rank", "lora_alpha", "quantization_config"):
+      config.pop(key, None)
+    cell = tnet.TDense if isinstance(layer, keras.layers.Dense) else \
+        tnet.TConv2D
+    return cell(transform=transform, mask=mask, **config)
+
+  return _convert(model, convert)
+
+
+def with_meta_layers(model, layer_names):
+  """The model with the named layers' weights made meta (wrapped in `Meta`).
+
+  Args:
+    model: a built Keras model.
+    layer_names: names of its layers to hold fixed during adaptation and
+      learn in the outer loop.
+
+  Returns:
+    A new model, the named layers wrapped in `Meta`.
+  """
+  layer_names = list(layer_names)
+  if not layer_names:
+    raise ValueError("with_meta_layers needs at least one layer name.")
+  _check_names(model, layer_names)
+
+  def convert(layer):
+    if layer.name not in layer_names or isinstance(layer, warp.Meta):
+      return None
+    return warp.Meta(layer.__class__.from_config(layer.get_config()),
+                     name=f"meta_{layer.name}")
+
+  return _convert(model, convert)
