@@ -45,7 +45,7 @@ def main(argv):
   if _TPU.value is not None:
     with config.unlocked():
       config.tpu_address = _TPU.value
-  trainer = training.Trainer(config, _WORKDIR.value)
+  trainer = training.Trainer.from_config(config, _WORKDIR.value)
   final = trainer.train()
   logging.info("Finished at step %d: %s", trainer.step, final)
   if _EVALUATE.value:

@@ -26,13 +26,17 @@ def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
   """
   began = time.perf_counter()
   if trainer is None:
-    trainer = training.Trainer(experiments.load_config(workdir), workdir)
+    trainer = training.Trainer.from_config(experiments.load_config(workdir),
+                                            workdir)
     # A run with nothing to meta-train (continual SGD / EWC) checkpoints
     # step 0: test for a checkpoint, not for steps taken.
     if trainer.manager.latest_checkpoint is None:
       raise FileNotFoundError(f"No checkpoint in {workdir!r} to evaluate.")
     trainer.restore()
   config = trainer.config
+  if config is None:
+    raise ValueError("evaluate_workdir evaluates runs built from a config "
+                     "(Trainer.from_config); this trainer has none.")
   seed = config.eval.seed if seed is None else seed
   num_tasks = num_tasks or config.eval.num_tasks
   jit_compile = training.resolve_jit_compile(

@@ -19,7 +19,7 @@ import sys
 import numpy as np
 from tests.training.trainer_test import small_config
 from kerasmeta import training
-trainer = training.Trainer(small_config(num_meta_steps=4, checkpoint_every=2,
+trainer = training.Trainer.from_config(small_config(num_meta_steps=4, checkpoint_every=2,
                                         strategy="multi_worker"), sys.argv[1])
 trainer.train()
 assert trainer.strategy.num_replicas_in_sync == 2
@@ -63,7 +63,7 @@ def test_two_workers_on_loopback_end_with_identical_weights(tmp_path):
   for key in first:
     np.testing.assert_array_equal(first[key], second[key])
   # And the two workers together take the single-process update.
-  alone = training.Trainer(small_config(num_meta_steps=4),
+  alone = training.Trainer.from_config(small_config(num_meta_steps=4),
                            str(tmp_path / "alone"))
   alone.train()
   for key, value in zip(first, alone.variables):

@@ -21,6 +21,7 @@ from absl import logging
 import keras
 import tensorflow as tf
 
+from kerasmeta import algorithms
 from kerasmeta import distribute
 from kerasmeta import experiment
 from kerasmeta.training import logs
@@ -34,19 +35,53 @@ class Interrupted(Exception):
 
 
 class Trainer:
-  """Meta-trains the learner a config describes, in `workdir`.
+  """Meta-trains a learner on a task stream, in `workdir`.
+
+  ```python
+  trainer = km.training.Trainer(learner, km.SinusoidTasks(shots=10),
+                                "/tmp/run", meta_batch_size=4)
+  trainer.train(2000)  # re-running resumes from the latest checkpoint
+  ```
 
   Args:
-    config: an `ml_collections.ConfigDict` (see `apps/configs/`).
+    learner: a `MetaLearner`, built under `strategy.scope()`.
+    tasks: a task distribution (`dataset(seed, batch_size, start_batch)`
+      gives the batches of `(tasks, seeds)`, a pure function of the seed and
+      the batch index, so resuming is exact), or a `tf.data.Dataset` of such
+      batches (resuming skips the batches already used).
     workdir: where checkpoints, metrics and summaries go.
+    meta_batch_size: tasks per meta-step over all replicas.
+    optimizer: the outer optimiser, built for the learner's variables; None:
+      Adam 1e-3 (epsilon 1e-8), one per variable group.
+    num_meta_steps: `train()`'s default number of steps.
+    seed: the task stream's seed.
+    strategy: a `tf.distribute.Strategy` (None: the current one).
+    log_every: meta-steps per metrics line.
+    checkpoint_every: meta-steps per checkpoint.
+    max_checkpoints: checkpoints kept.
+    jit_compile: XLA for the step: "auto", True or False.
+    config: the `ConfigDict` the run was built from, written to
+      `config.json` (the apps rebuild a workdir's learner from it); see
+      `from_config`.
   """
 
-  def __init__(self, config, workdir):
-    self.config = experiment.validate_config(config)
-    distribute.configure_cpu_devices(config.get("num_cpu_devices", 0))
-    keras.utils.set_random_seed(config.seed)
-    self.strategy = distribute.make_strategy(config.strategy,
-                                             config.get("tpu_address"))
+  def __init__(self, learner, tasks, workdir, *, meta_batch_size,
+               optimizer=None, num_meta_steps=None, seed=0, strategy=None,
+               log_every=100, checkpoint_every=1000, max_checkpoints=3,
+               jit_compile="auto", config=None):
+    if not isinstance(learner, algorithms.MetaLearner):
+      raise TypeError(f"Trainer trains a kerasmeta MetaLearner; received "
+                      f"{type(learner).__name__}.")
+    if int(meta_batch_size) < 1:
+      raise ValueError(f"meta_batch_size must be >= 1; received "
+                       f"{meta_batch_size}.")
+    self.learner, self.tasks, self.config = learner, tasks, config
+    self.meta_batch_size = int(meta_batch_size)
+    self.num_meta_steps = num_meta_steps
+    self.seed = seed
+    self.log_every = max(1, int(log_every))
+    self.checkpoint_every = max(1, int(checkpoint_every))
+    self.strategy = strategy or tf.distribute.get_strategy()
     # Under multi-worker training every worker checkpoints (saving is a
     # collective), but only the chief writes into the workdir itself.
     self.is_chief = distribute.is_chief(self.strategy)
@@ -56,37 +91,55 @@ class Trainer:
           workdir, f"worker_{self.strategy.cluster_resolver.task_id}")
     self.workdir = workdir
     tf.io.gfile.makedirs(workdir)  # local paths and gs:// alike
-    self.tasks = experiment.task_distribution(config)
-    with self.strategy.scope(), precision.mixed_precision(
-        config.get("mixed_precision")):
-      self.learner = experiment.build_learner(config)
-      self.variables = self.learner.trainable_variables
-      # Configs written before `outer_epsilon` existed trained with Keras'
-      # default; they resume with it.
-      self.optimizer = optimizers.make_outer_optimizer(
-          self.learner, config.get("outer_optimizer", "adam"),
-          config.outer_learning_rate,
-          loss_scaling=config.get("mixed_precision") == "mixed_float16",
-          epsilon=config.get("outer_epsilon", 1e-7))
+    self.variables = learner.trainable_variables
+    with self.strategy.scope():
+      self.optimizer = optimizer or optimizers.make_outer_optimizer(
+          learner, "adam", 1e-3)
+      _check_optimizer(self.optimizer, learner)
       # Meta-steps taken (= batches consumed). Not the optimiser's
       # iteration count, which a loss-scaling optimiser does not advance on
       # the steps it skips.
       self.global_step = tf.Variable(0, dtype=tf.int64, trainable=False,
                                      name="global_step")
     self._step = 0
-    built = steps.build_step(self.learner, self.optimizer, self.strategy,
-                             config.meta_batch_size,
-                             jit_compile=config.get("jit_compile", "auto"))
+    built = steps.build_step(learner, self.optimizer, self.strategy,
+                             self.meta_batch_size, jit_compile=jit_compile)
     self._train_step = built.run
     self.checkpoint = tf.train.Checkpoint(
         step=self.global_step, optimizer=self.optimizer,
-        **self.learner.checkpoint_items(), **built.checkpoint_items)
+        **learner.checkpoint_items(), **built.checkpoint_items)
     self.manager = tf.train.CheckpointManager(
         self.checkpoint, os.path.join(workdir, "checkpoints"),
-        max_to_keep=config.get("max_checkpoints", 3))
+        max_to_keep=max_checkpoints)
     self._update_statistics = None
-    if self.learner.updates_statistics:
-      self._update_statistics = tf.function(self.learner.update_statistics)
+    if learner.updates_statistics:
+      self._update_statistics = tf.function(learner.update_statistics)
+
+  @classmethod
+  def from_config(cls, config, workdir):
+    """The trainer of an experiment config (see `apps/configs/`)."""
+    config = experiment.validate_config(config)
+    distribute.configure_cpu_devices(config.get("num_cpu_devices", 0))
+    keras.utils.set_random_seed(config.seed)
+    strategy = distribute.make_strategy(config.strategy,
+                                        config.get("tpu_address"))
+    with strategy.scope(), precision.mixed_precision(
+        config.get("mixed_precision")):
+      learner = experiment.build_learner(config)
+      # Configs written before `outer_epsilon` existed trained with Keras'
+      # default; they resume with it.
+      optimizer = optimizers.make_outer_optimizer(
+          learner, config.get("outer_optimizer", "adam"),
+          config.outer_learning_rate,
+          loss_scaling=config.get("mixed_precision") == "mixed_float16",
+          epsilon=config.get("outer_epsilon", 1e-7))
+    return cls(learner, experiment.task_distribution(config), workdir,
+               meta_batch_size=config.meta_batch_size, optimizer=optimizer,
+               num_meta_steps=config.num_meta_steps, seed=config.seed,
+               strategy=strategy, log_every=config.get("log_every", 100),
+               checkpoint_every=config.get("checkpoint_every", 1000),
+               max_checkpoints=config.get("max_checkpoints", 3),
+               jit_compile=config.get("jit_compile", "auto"), config=config)
 
   @property
   def step(self):
@@ -95,20 +148,23 @@ class Trainer:
 
   # ------------------------------------------------------------ the data
   def dataset(self, start_step):
-    if self.config.meta_batch_size % self.strategy.num_replicas_in_sync:
+    """The batches from meta-step `start_step` on (distributed if need be)."""
+    if self.meta_batch_size % self.strategy.num_replicas_in_sync:
       raise ValueError(
-          f"meta_batch_size ({self.config.meta_batch_size}) must be a "
-          f"multiple of the number of replicas "
-          f"({self.strategy.num_replicas_in_sync}).")
-    data = self.tasks.dataset(self.config.seed, self.config.meta_batch_size,
-                              start_batch=start_step)
+          f"meta_batch_size ({self.meta_batch_size}) must be a multiple of "
+          f"the number of replicas ({self.strategy.num_replicas_in_sync}).")
+    if isinstance(self.tasks, tf.data.Dataset):
+      data = self.tasks.skip(start_step)
+    else:
+      data = self.tasks.dataset(self.seed, self.meta_batch_size,
+                                start_batch=start_step)
+    if not self.distributed:
+      return data  # no per-replica wrapping to pay for at every step
     # Every worker generates the same stream; each replica takes its slice
     # of every global batch.
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = \
         tf.data.experimental.AutoShardPolicy.DATA
-    if not self.distributed:
-      return data  # no per-replica wrapping to pay for at every step
     return self.strategy.experimental_distribute_dataset(
         data.with_options(options))
 
@@ -129,20 +185,23 @@ class Trainer:
     return path
 
   def train(self, num_steps=None):
-    """Trains until step `num_steps` (default: config.num_meta_steps).
+    """Trains until meta-step `num_steps` (default: `num_meta_steps`).
 
     Returns:
       The metrics of the last logged step.
     """
-    num_steps = self.config.num_meta_steps if num_steps is None else num_steps
+    num_steps = self.num_meta_steps if num_steps is None else num_steps
+    if num_steps is None:
+      raise ValueError("Give train() a number of steps, or the Trainer "
+                       "num_meta_steps.")
     start = self.restore()
-    self._write_config()
-    metrics_log = logs.MetricsLog(os.path.join(self.workdir, "metrics.jsonl"),
-                             resume_step=start)
+    if self.config is not None:
+      self._write_config()
+    metrics_log = logs.MetricsLog(
+        os.path.join(self.workdir, "metrics.jsonl"), resume_step=start)
     writer = tf.summary.create_file_writer(
         os.path.join(self.workdir, "tensorboard"))
-    log_every = max(1, self.config.get("log_every", 100))
-    checkpoint_every = max(1, self.config.get("checkpoint_every", 1000))
+    log_every, checkpoint_every = self.log_every, self.checkpoint_every
     progress = logs.Progress(num_steps, start)
     last = {}
     iterator = iter(self.dataset(start))
@@ -194,6 +253,22 @@ class Trainer:
     with tf.io.gfile.GFile(os.path.join(self.workdir, "config.json"),
                            "w") as f:
       f.write(experiment.config_to_json(self.config))
+
+
+def _check_optimizer(optimizer, learner):
+  """Refuses one optimiser for a learner that asks for scaled groups."""
+  scales = {scale for scale, variables in learner.variable_groups()
+            if variables}
+  if scales != {1.0} and not isinstance(optimizer,
+                                        optimizers.OptimizerGroups):
+    raise ValueError(
+        f"{type(learner).__name__} steps its variable groups with learning "
+        f"rate scales {sorted(scales)} (variable_groups); pass optimizer="
+        "None or km.training.make_outer_optimizer(learner, ...), which "
+        "gives each group its own optimiser.")
+  if not isinstance(optimizer, optimizers.OptimizerGroups) and \
+      not optimizer.built:
+    optimizer.build(learner.trainable_variables)
 
 
 def _install_sigterm_handler():

@@ -26,7 +26,7 @@ def _export(*args):
 def test_workdir_exports_as_numbered_versions_that_answer_like_python(
     tmp_path):
   workdir, model_dir = tmp_path / "run", tmp_path / "models" / "sine"
-  trainer = training.Trainer(small_config(num_meta_steps=4,
+  trainer = training.Trainer.from_config(small_config(num_meta_steps=4,
                                           checkpoint_every=2), str(workdir))
   trainer.train()
   first = _export(f"--workdir={workdir}", f"--output={model_dir}")

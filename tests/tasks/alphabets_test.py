@@ -113,7 +113,7 @@ def test_warp_leap_meta_trains_on_alphabet_tasks_and_evaluates(tmp_path):
   config.warpgrad.replay_batch_size = 4
   config.eval.update(num_tasks=2, num_inner_steps=3, num_plot_tasks=1)
   with _mock([20, 20, 21]):
-    trainer = training.Trainer(config, str(tmp_path))
+    trainer = training.Trainer.from_config(config, str(tmp_path))
     metrics = trainer.train()
     result = workdirs.evaluate_workdir(str(tmp_path), trainer=trainer)
   # 2 tasks x (K + 1 = 4) parameterisations in warp steps of 4.

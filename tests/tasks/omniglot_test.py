@@ -79,7 +79,7 @@ def test_omniglot_config_meta_trains_on_the_loaded_characters(tmp_path):
   config.update(num_meta_steps=2, meta_batch_size=2, filters=4, num_query=2,
                 jit_compile="off", log_every=1)
   with _mock({"train": 30, "test": 10}):
-    trainer = training.Trainer(config, str(tmp_path))
+    trainer = training.Trainer.from_config(config, str(tmp_path))
     assert trainer.tasks.num_base_classes == int(40 * 1100 / 1623)
     final = trainer.train()
   assert trainer.step == 2 and np.isfinite(final["query_loss"])

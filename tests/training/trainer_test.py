@@ -38,7 +38,7 @@ def weights(trainer):
 
 
 def test_a_run_writes_checkpoints_metrics_and_summaries(tmp_path):
-  trainer = training.Trainer(small_config(), str(tmp_path))
+  trainer = training.Trainer.from_config(small_config(), str(tmp_path))
   trainer.train()
   assert trainer.step == 6
   assert [m["step"] for m in read_metrics(tmp_path)] == list(range(1, 7))
@@ -66,11 +66,11 @@ def _warp_config(mode):
                          ids=["mtnet", "meta_sgd", "warp_online",
                               "warp_offline", "warp_continual"])
 def test_resuming_gives_the_same_losses_and_weights(tmp_path, make_config):
-  whole = training.Trainer(make_config(), str(tmp_path / "whole"))
+  whole = training.Trainer.from_config(make_config(), str(tmp_path / "whole"))
   whole.train()
-  first = training.Trainer(make_config(), str(tmp_path / "split"))
+  first = training.Trainer.from_config(make_config(), str(tmp_path / "split"))
   first.train(num_steps=3)
-  resumed = training.Trainer(make_config(), str(tmp_path / "split"))
+  resumed = training.Trainer.from_config(make_config(), str(tmp_path / "split"))
   resumed.train()
   assert resumed.step == 6
   losses = lambda d: [(m["step"], m["query_loss"], m["support_loss"])
@@ -116,9 +116,9 @@ def test_a_killed_run_resumes_exactly(tmp_path):
 
 
 def test_mirrored_on_two_cpus_gives_the_same_update_as_default(tmp_path):
-  default = training.Trainer(small_config(num_meta_steps=2),
+  default = training.Trainer.from_config(small_config(num_meta_steps=2),
                              str(tmp_path / "default"))
-  mirrored = training.Trainer(
+  mirrored = training.Trainer.from_config(
       small_config(num_meta_steps=2, strategy="mirrored"),
       str(tmp_path / "mirrored"))
   assert mirrored.strategy.num_replicas_in_sync == 2
@@ -137,7 +137,7 @@ def test_a_few_hundred_meta_steps_make_adaptation_help(tmp_path):
                         log_every=100, checkpoint_every=1000,
                         meta_batch_size=8, inner_learning_rate=0.05,
                         outer_learning_rate=1e-2, jit_compile="on")
-  trainer = training.Trainer(config, str(tmp_path))
+  trainer = training.Trainer.from_config(config, str(tmp_path))
   tasks, seeds, _ = experiment.task_distribution(config).evaluation_tasks(
       200, seed=1)
   untrained = evaluation.query_losses_by_step(trainer.learner, tasks, seeds,
@@ -155,7 +155,7 @@ def test_a_few_hundred_meta_steps_make_adaptation_help(tmp_path):
 def test_initialisation_learners_train_through_the_trainer(tmp_path, variant):
   config = small_config(variant, num_inner_steps=3, outer_optimizer="sgd",
                         outer_learning_rate=0.1)
-  trainer = training.Trainer(config, str(tmp_path))
+  trainer = training.Trainer.from_config(config, str(tmp_path))
   before = weights(trainer)
   trainer.train()
   assert all(np.isfinite(m["query_loss"]) for m in read_metrics(tmp_path))
@@ -175,11 +175,11 @@ def test_bad_config_fields_are_named_in_the_error(tmp_path, field, value,
   config = small_config()
   config[field] = value
   with pytest.raises(ValueError, match=message):
-    training.Trainer(config, str(tmp_path))
+    training.Trainer.from_config(config, str(tmp_path))
 
 
 def test_meta_batch_not_divisible_by_replicas_is_rejected(tmp_path):
-  trainer = training.Trainer(
+  trainer = training.Trainer.from_config(
       small_config(meta_batch_size=3, strategy="mirrored"), str(tmp_path))
   with pytest.raises(ValueError, match=r"meta_batch_size \(3\) .* \(2\)"):
     trainer.train()
@@ -200,7 +200,7 @@ def test_jit_auto_uses_xla_for_dense_learners_but_not_conv_on_cpu():
 def test_mixed_precision_trains_in_16_bits_with_float32_variables(tmp_path,
                                                                   policy):
   import keras
-  trainer = training.Trainer(small_config(mixed_precision=policy,
+  trainer = training.Trainer.from_config(small_config(mixed_precision=policy,
                                           num_meta_steps=3),
                              str(tmp_path))
   final = trainer.train()
@@ -235,7 +235,7 @@ def test_progress_bar_redraws_one_line_on_a_terminal(monkeypatch):
 
 
 def test_steps_skipped_by_loss_scaling_still_count_as_meta_steps(tmp_path):
-  trainer = training.Trainer(
+  trainer = training.Trainer.from_config(
       small_config(mixed_precision="mixed_float16", num_meta_steps=5),
       str(tmp_path))
   # A loss scale this large overflows float16: the optimiser skips the step.
@@ -243,7 +243,7 @@ def test_steps_skipped_by_loss_scaling_still_count_as_meta_steps(tmp_path):
   trainer.train()
   assert trainer.step == 5
   assert int(trainer.optimizer.iterations.numpy()) < 5
-  resumed = training.Trainer(
+  resumed = training.Trainer.from_config(
       small_config(mixed_precision="mixed_float16", num_meta_steps=5),
       str(tmp_path))
   assert resumed.restore() == 5
@@ -252,12 +252,12 @@ def test_steps_skipped_by_loss_scaling_still_count_as_meta_steps(tmp_path):
 def test_warpgrad_theta0_steps_with_lambda_times_the_outer_rate(tmp_path):
   config = small_config("warp_maml", outer_learning_rate=0.01)
   config.warpgrad.init_step_scale = 0.25
-  trainer = training.Trainer(config, str(tmp_path))
+  trainer = training.Trainer.from_config(config, str(tmp_path))
   init_optimizer, warp_optimizer = trainer.optimizer.optimizers
   assert float(init_optimizer.learning_rate) == pytest.approx(0.0025)
   assert float(warp_optimizer.learning_rate) == pytest.approx(0.01)
   with pytest.raises(ValueError, match="one variable group"):
-    training.Trainer(small_config("warp_maml", mixed_precision="mixed_float16"),
+    training.Trainer.from_config(small_config("warp_maml", mixed_precision="mixed_float16"),
                      str(tmp_path / "fp16"))
 
 
@@ -265,13 +265,13 @@ def test_adam_epsilon_is_the_papers_by_default_and_old_configs_keep_theirs(
     tmp_path):
   config = small_config("maml")
   assert config.outer_epsilon == training.REFERENCE_ADAM_EPSILON == 1e-8
-  trainer = training.Trainer(config, str(tmp_path / "new"))
+  trainer = training.Trainer.from_config(config, str(tmp_path / "new"))
   assert trainer.optimizer.epsilon == 1e-8
   # A workdir written before the field existed trained with Keras' 1e-7.
   old = small_config("maml")
   with old.unlocked():
     del old["outer_epsilon"]
-  assert training.Trainer(old, str(tmp_path / "old")).optimizer.epsilon \
+  assert training.Trainer.from_config(old, str(tmp_path / "old")).optimizer.epsilon \
       == 1e-7
 
 
@@ -279,3 +279,34 @@ def test_outer_learning_rates_that_cannot_train_are_refused():
   for rate in (-1.0, 0.0, float("nan")):
     with pytest.raises(ValueError, match="outer learning rate must be > 0"):
       training.make_optimizer("adam", rate)
+
+
+def test_any_learner_trains_and_resumes_from_a_dataset_without_a_config(
+    tmp_path):
+  import kerasmeta as km  # pylint: disable=g-import-not-at-top
+  from tests import helpers  # pylint: disable=g-import-not-at-top
+
+  def batches():
+    return km.SinusoidTasks(shots=5).dataset(seed=3, batch_size=2)
+
+  def make(workdir):
+    import keras  # pylint: disable=g-import-not-at-top
+    keras.utils.set_random_seed(0)  # the same theta_0 for every run
+    model = km.models.mlp(hidden_sizes=(8,))
+    learner = km.MAML(model, inner_learning_rate=0.01)
+    return training.Trainer(learner, batches(), workdir, meta_batch_size=2,
+                            log_every=2, checkpoint_every=2)
+
+  first = make(str(tmp_path / "run"))
+  first.train(4)
+  resumed = make(str(tmp_path / "run"))
+  resumed.train(6)
+  straight = make(str(tmp_path / "straight"))
+  straight.train(6)
+  for a, b in zip(resumed.learner.trainable_variables,
+                  straight.learner.trainable_variables):
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+  assert not os.path.exists(tmp_path / "run" / "config.json")
+  with pytest.raises(TypeError, match="MetaLearner; received Sequential"):
+    training.Trainer(helpers.tiny_mlp(), batches(), str(tmp_path / "bad"),
+                     meta_batch_size=2)
