@@ -5,7 +5,6 @@ import tensorflow as tf
 
 import kerasmeta as km
 from kerasmeta import functional
-from kerasmeta.layers import convert
 from tests import helpers
 
 
