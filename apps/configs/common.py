@@ -8,6 +8,8 @@ the same everywhere.
 
 import ml_collections
 
+from apps.configs import execution
+
 # The few-shot learners: variant -> (algorithm, cell).
 FEW_SHOT_VARIANTS = {
     "maml": ("maml", "dense"),
@@ -64,6 +66,28 @@ def omniglot_settings(ways):
   5-way: meta-batch 32, alpha 0.4; 20-way: meta-batch 16, alpha 0.1.
   """
   return (16, 0.1) if ways >= 20 else (32, 0.4)
+
+
+def add_omniglot_training(config, variant, config_name, ways,
+                          num_meta_steps):
+  """MT-net's Omniglot training and evaluation (glyphs and Omniglot).
+
+  One inner step (three at test, on 600 episodes); 5-way meta-batch 32 with
+  alpha 0.4, 20-way meta-batch 16 with alpha 0.1; Adam 1e-3.
+  """
+  meta_batch_size, inner_learning_rate = omniglot_settings(ways)
+  add_few_shot_learner_fields(
+      config, variant, config_name, loss="sparse_softmax_cross_entropy",
+      num_inner_steps=1, inner_learning_rate=inner_learning_rate)
+  add_warpgrad_fields(config, training_mode="online")
+  add_meta_training_fields(config, meta_batch_size=meta_batch_size,
+                           outer_learning_rate=1e-3,
+                           num_meta_steps=num_meta_steps)
+  execution.add_execution_fields(config, log_every=100,
+                                 checkpoint_every=1000)
+  add_evaluation_fields(config, num_tasks=600, num_inner_steps=3,
+                        deterministic_masks=False, num_plot_tasks=3)
+  return config
 
 
 def add_learner_fields(config, algorithm, inner_learning_rate,

@@ -19,7 +19,6 @@ Evaluation: 600 test episodes, query accuracy mean and 95% CI.
 import ml_collections
 
 from apps.configs import common
-from apps.configs import execution
 
 
 def get_config(spec="mtnet"):
@@ -33,18 +32,6 @@ def get_config(spec="mtnet"):
   config.glyphs = ml_collections.ConfigDict(dict(
       num_alphabets=30, characters_per_alphabet=20, samples_per_character=20,
       seed=0))
-  # MT-net's Omniglot settings: one inner step; 5-way meta-batch 32 with
-  # alpha 0.4, 20-way meta-batch 16 with alpha 0.1.
-  meta_batch_size, inner_learning_rate = common.omniglot_settings(ways)
-  common.add_few_shot_learner_fields(
-      config, variant, "glyphs", loss="sparse_softmax_cross_entropy",
-      num_inner_steps=1, inner_learning_rate=inner_learning_rate)
-  common.add_warpgrad_fields(config, training_mode="online")
-  common.add_meta_training_fields(config, meta_batch_size=meta_batch_size,
-                                  outer_learning_rate=1e-3,
-                                  num_meta_steps=20000)
-  execution.add_execution_fields(config, log_every=100,
-                                 checkpoint_every=1000)
-  common.add_evaluation_fields(config, num_tasks=600, num_inner_steps=3,
-                               deterministic_masks=False, num_plot_tasks=3)
+  common.add_omniglot_training(config, variant, "glyphs", ways,
+                                num_meta_steps=20000)
   return config

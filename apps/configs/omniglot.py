@@ -14,7 +14,6 @@ VARIANT: maml, fomaml, meta_sgd, mnet, tnet, mtnet.
 """
 
 from apps.configs import common
-from apps.configs import execution
 
 
 def get_config(spec="mtnet"):
@@ -26,16 +25,6 @@ def get_config(spec="mtnet"):
       pooling="stride", rotations=(0, 90, 180, 270),
       data_dir="")  # tfds' default, ~/tensorflow_datasets
   config.omniglot_protocol = "maml"
-  meta_batch_size, inner_learning_rate = common.omniglot_settings(ways)
-  common.add_few_shot_learner_fields(
-      config, variant, "omniglot", loss="sparse_softmax_cross_entropy",
-      num_inner_steps=1, inner_learning_rate=inner_learning_rate)
-  common.add_warpgrad_fields(config, training_mode="online")
-  common.add_meta_training_fields(config, meta_batch_size=meta_batch_size,
-                                  outer_learning_rate=1e-3,
-                                  num_meta_steps=40000)
-  execution.add_execution_fields(config, log_every=100,
-                                 checkpoint_every=1000)
-  common.add_evaluation_fields(config, num_tasks=600, num_inner_steps=3,
-                               deterministic_masks=False, num_plot_tasks=3)
+  common.add_omniglot_training(config, variant, "omniglot", ways,
+                                num_meta_steps=40000)
   return config
