@@ -210,9 +210,10 @@ def _check_learns(learner, tasks, seeds, num_steps, learning_rate, metric):
   optimizer = keras.optimizers.Adam(learning_rate)
   optimizer.build(learner.trainable_variables)
   step = steps.make_train_step(learner, optimizer, jit_compile=False)
-  first = float(step((tasks, seeds))[metric])
-  for _ in range(num_steps - 1):
-    last = float(step((tasks, seeds))[metric])
+  values = [float(step((tasks, seeds))[metric]) for _ in range(num_steps)]
+  # The metric of the last step is read before its update: one more read.
+  first, last = values[0], float(learner.compute_gradients(
+      tasks, seeds).metrics[metric])
   if not last < first:
     raise AssertionError(f"{num_steps} meta-steps did not lower {metric!r}: "
                          f"{first} -> {last}.")

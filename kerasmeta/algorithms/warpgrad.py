@@ -116,7 +116,6 @@ class WarpGrad(gradient_learner.GradientLearner):
                warp_samples=None, training_mode="online",
                replay_batch_size=1, warp_update_interval=1,
                leap_use_loss=True, **kwargs):
-    kwargs.setdefault("vectorize", False)
     super().__init__(model, **kwargs)
     if init_objective not in INIT_OBJECTIVES:
       raise ValueError(f"init_objective must be one of {INIT_OBJECTIVES}; "

@@ -47,8 +47,9 @@ def resolve_jit_compile(jit_compile, model):
   if jit_compile != "auto":
     raise ValueError(f"jit_compile must be 'auto', 'on' or 'off' (or a "
                      f"bool); received {jit_compile!r}.")
-  has_conv = any(isinstance(layer, keras.layers.Conv2D)
-                 for layer in functional.all_layers(model))
+  has_conv = model is not None and any(
+      isinstance(layer, keras.layers.Conv2D)
+      for layer in functional.all_layers(model))
   accelerated = bool(tf.config.list_logical_devices("GPU")
                      or tf.config.list_logical_devices("TPU"))
   return accelerated or not has_conv

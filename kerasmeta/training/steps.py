@@ -123,7 +123,7 @@ def build_step(learner, optimizer, strategy, global_batch_size,
 
 
 def make_train_step(learner, optimizer, strategy=None, global_batch_size=None,
-                    jit_compile=True):
+                    jit_compile="auto"):
   """The compiled meta-step of `learner`, as a callable `batch -> metrics`.
 
   Args:

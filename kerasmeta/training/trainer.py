@@ -54,7 +54,8 @@ class Trainer:
     optimizer: the outer optimiser, built for the learner's variables; None:
       Adam 1e-3 (epsilon 1e-8), one per variable group.
     num_meta_steps: `train()`'s default number of steps.
-    seed: the task stream's seed.
+    seed: the task distribution's stream seed (default 0; not for a
+      dataset, which brings its own order).
     strategy: a `tf.distribute.Strategy` (None: the current one).
     log_every: meta-steps per metrics line.
     checkpoint_every: meta-steps per checkpoint.
@@ -66,7 +67,7 @@ class Trainer:
   """
 
   def __init__(self, learner, tasks, workdir, *, meta_batch_size,
-               optimizer=None, num_meta_steps=None, seed=0, strategy=None,
+               optimizer=None, num_meta_steps=None, seed=None, strategy=None,
                log_every=100, checkpoint_every=1000, max_checkpoints=3,
                jit_compile="auto", config=None):
     if not isinstance(learner, algorithms.MetaLearner):
@@ -78,7 +79,10 @@ class Trainer:
     self.learner, self.tasks, self.config = learner, tasks, config
     self.meta_batch_size = int(meta_batch_size)
     self.num_meta_steps = num_meta_steps
-    self.seed = seed
+    if seed is not None and isinstance(tasks, tf.data.Dataset):
+      raise ValueError("seed seeds a task distribution's stream; a "
+                       "tf.data.Dataset brings its own order: pass seed=None.")
+    self.seed = 0 if seed is None else seed
     self.log_every = max(1, int(log_every))
     self.checkpoint_every = max(1, int(checkpoint_every))
     self.strategy = strategy or tf.distribute.get_strategy()

@@ -22,7 +22,11 @@ from kerasmeta.algorithms import replay
 from kerasmeta.training import steps
 
 
-def _check(learner, optimizer, strategy):
+def _check(learner, optimizer, strategy, jit_compile):
+  if jit_compile in (True, "on", "true"):
+    raise ValueError(f"WarpGrad's {learner.training_mode} mode runs without "
+                     "XLA (see kerasmeta.training.warpgrad_steps); received "
+                     f"jit_compile={jit_compile!r}: use 'auto' or 'off'.")
   if distribute.is_distributed(strategy):
     raise ValueError(
         f"WarpGrad's {learner.training_mode} mode runs on one replica; use "
@@ -59,10 +63,9 @@ def _map_collect(learner, tasks, seeds):
 
 
 def offline_step(learner, optimizer, strategy, global_batch_size,
-                 jit_compile=None):
+                 jit_compile="auto"):
   """Algorithm 2: collect a meta-batch, then replay it in mini-batches."""
-  del jit_compile  # see the module docstring
-  _check(learner, optimizer, strategy)
+  _check(learner, optimizer, strategy, jit_compile)
   warp_variables = learner.warp_variables
   init_variables = learner.init_variables
   mapper = learner.mapped()
@@ -106,10 +109,9 @@ def offline_step(learner, optimizer, strategy, global_batch_size,
 
 
 def continual_step(learner, optimizer, strategy, global_batch_size,
-                   jit_compile=None):
+                   jit_compile="auto"):
   """Algorithm 3: theta every step (multi-task C), phi every eta steps."""
-  del jit_compile  # see the module docstring
-  _check(learner, optimizer, strategy)
+  _check(learner, optimizer, strategy, jit_compile)
   warp_variables = learner.warp_variables
   init_variables = learner.init_variables
   interval = learner.warp_update_interval

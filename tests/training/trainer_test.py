@@ -310,3 +310,21 @@ def test_any_learner_trains_and_resumes_from_a_dataset_without_a_config(
   with pytest.raises(TypeError, match="MetaLearner; received Sequential"):
     training.Trainer(helpers.tiny_mlp(), batches(), str(tmp_path / "bad"),
                      meta_batch_size=2)
+
+
+def test_settings_that_would_be_ignored_are_refused(tmp_path):
+  import kerasmeta as km  # pylint: disable=g-import-not-at-top
+  from tests.algorithms import contract_test  # pylint: disable=g-import-not-at-top
+  batches = km.SinusoidTasks(shots=5).dataset(seed=3, batch_size=2)
+  with pytest.raises(ValueError, match="brings its own order"):
+    training.Trainer(contract_test.MeanRegressor(), batches, str(tmp_path),
+                     meta_batch_size=2, seed=1)
+  # A learner without a model trains with jit_compile="auto".
+  trainer = training.Trainer(contract_test.MeanRegressor(), batches,
+                             str(tmp_path), meta_batch_size=2)
+  assert "query_loss" in trainer.train(2)
+  offline = km.WarpLeap(contract_test._warped_model(), num_inner_steps=2,  # pylint: disable=protected-access
+                        training_mode="offline")
+  with pytest.raises(ValueError, match="runs without XLA"):
+    training.build_step(offline, training.make_outer_optimizer(
+        offline, "sgd", 0.1), None, 2, jit_compile="on")
