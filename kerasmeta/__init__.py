@@ -4,6 +4,8 @@ from kerasmeta import algorithms
 from kerasmeta import ewc
 from kerasmeta import functional
 from kerasmeta import inner
+from kerasmeta import evaluation
+from kerasmeta import export
 from kerasmeta import layers
 from kerasmeta import losses
 from kerasmeta import models
@@ -27,6 +29,7 @@ from kerasmeta.inner import adapt
 from kerasmeta.layers import TConv2D
 from kerasmeta.layers import TDense
 from kerasmeta.layers import Warp
+from kerasmeta.meta_model import MetaModel
 from kerasmeta.tasks import SinusoidTasks
 from kerasmeta.tasks import Task
 

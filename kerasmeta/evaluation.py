@@ -51,7 +51,7 @@ def metrics_by_step(learner, max_steps, metrics, deterministic=False,
   labels = tuple(f"{name}_{step}" for name, step in keys)
 
   def per_task(task, seed):
-    trajectory = learner.adapt(task, seed, num_steps=max_steps,
+    trajectory = learner.adapt(task, seed=seed, num_steps=max_steps,
                                deterministic=deterministic,
                                return_trajectory=True).trajectory
     values = {}

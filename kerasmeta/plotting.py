@@ -27,7 +27,7 @@ def plot_sinusoid_adaptation(learner, task_distribution, path, num_tasks=4,
                               squeeze=False)
   for index in range(num_tasks):
     task = tf.nest.map_structure(lambda t: t[index], tasks)
-    trajectory = learner.adapt(task, seeds[index], num_steps=max_steps,
+    trajectory = learner.adapt(task, seed=seeds[index], num_steps=max_steps,
                                deterministic=deterministic,
                                return_trajectory=True).trajectory
     axis = axes[index // columns][index % columns]
@@ -71,7 +71,7 @@ def plot_episodes(learner, sampler, path, num_tasks=3, seed=1234,
                               squeeze=False)
   for row in range(num_tasks):
     task = tf.nest.map_structure(lambda t: t[row], episodes)
-    adapted = learner.adapt(task, seeds[row], num_steps=num_steps,
+    adapted = learner.adapt(task, seed=seeds[row], num_steps=num_steps,
                             deterministic=deterministic).params
     logits = learner.predict(adapted, task.query_x)
     predicted = np.argmax(logits.numpy(), axis=-1)

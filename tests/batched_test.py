@@ -42,7 +42,7 @@ def test_fast_path_adapts_each_task_as_if_alone():
   assert learner.uses_fast_path
   together = learner.adapt_with(learner.mapper(), tasks, seeds).params
   for i in range(3):
-    alone = learner.adapt(helpers.unbatch(tasks, i), seeds[i]).params
+    alone = learner.adapt(helpers.unbatch(tasks, i), seed=seeds[i]).params
     for t, a in zip(together, alone):
       np.testing.assert_allclose(t[i], a, rtol=1e-12)
 

@@ -225,14 +225,21 @@ class GradientLearner(base.ModelLearner):
         return_state_trajectory=return_state_trajectory,
         step_loss=self.inner_batch_size is not None)
 
-  def adapt(self, task, seed=None, num_steps=None, deterministic=False,
-            return_trajectory=False, max_steps=None, learning_rate=None):
+  def adapt(self, task, support_y=None, *, seed=None, num_steps=None,
+            deterministic=False, return_trajectory=False, max_steps=None,
+            learning_rate=None):
     """Adapts the model to one task's support set (outside meta-training).
 
+    `learner.adapt(support_x, support_y)` with plain arrays, or
+    `learner.adapt(task, seed=seed)` with a `Task`.
+
     Args:
-      task: a single (unbatched) `Task` (its query fields are not read), or
-        a `(support_x, support_y)` pair.
-      seed: stateless seed of the task's mask samples, int32 [2].
+      task: the support inputs (then `support_y` holds their targets), a
+        single (unbatched) `Task` (its query fields are not read), or a
+        `(support_x, support_y)` pair.
+      support_y: the support targets, where `task` is the support inputs.
+      seed: stateless seed of the task's mask samples, int32 [2] (default:
+        zeros; a learner without masks reads none).
       num_steps: inner steps (default: `num_inner_steps`); a tensor needs
         `max_steps`.
       deterministic: masks at their most probable value instead of sampled.
@@ -243,7 +250,7 @@ class GradientLearner(base.ModelLearner):
     Returns:
       An `inner.AdaptResult`.
     """
-    task = tasks_base.as_task(task)
+    task = tasks_base.as_task(task, support_y)
     mapper = task_mappers.MappedTasks(self, self.inference_training)
     return self.adapt_with(mapper, task, seed, num_steps, deterministic,
                            return_trajectory, max_steps=max_steps,

@@ -18,20 +18,42 @@ class Task(collections.namedtuple(
   __slots__ = ()
 
 
-def as_task(task):
-  """A `Task` from a `Task`, or from `(support_x, support_y)` alone.
+def as_task(task, support_y=None):
+  """A `Task` from a `Task`, a `(support_x, support_y)` pair, or both arrays.
 
-  Adapting reads only the support set; a pair gets empty query fields.
+  Adapting reads only the support set; arrays get empty query fields.
+
+  Args:
+    task: a `Task`, a pair, or the support inputs.
+    support_y: the support targets, where `task` is the support inputs.
   """
   if isinstance(task, Task):
+    if support_y is not None:
+      raise TypeError(
+          "Received a Task and a second positional argument; a Task brings "
+          "its own support_y (pass a mask seed as seed=...).")
     return task
-  if isinstance(task, (tuple, list)) and len(task) in (2, 4):
-    fields = [tf.convert_to_tensor(t) for t in task]
-    if len(fields) == 2:
-      fields += [fields[0][:0], fields[1][:0]]
-    return Task(*fields)
-  raise TypeError(f"Expected a kerasmeta Task or a (support_x, support_y) "
-                  f"pair; received {type(task).__name__}.")
+  if support_y is not None:
+    task = (task, support_y)
+  elif not isinstance(task, (tuple, list)):
+    raise TypeError(
+        f"Expected a kerasmeta Task, a (support_x, support_y) pair, or "
+        f"support_x and support_y; received a {type(task).__name__} alone "
+        "(its targets are missing).")
+  if len(task) not in (2, 4):
+    raise TypeError(f"Expected a (support_x, support_y) pair or the four "
+                    f"fields of a Task; received {len(task)} items.")
+  fields = [tf.convert_to_tensor(t) for t in task]
+  if fields[0].shape.rank is not None and fields[1].shape.rank is not None \
+      and fields[0].shape.rank >= 1 and fields[1].shape.rank >= 1 and \
+      None not in (fields[0].shape[0], fields[1].shape[0]) and \
+      fields[0].shape[0] != fields[1].shape[0]:
+    raise ValueError(
+        f"support_x and support_y must hold the same number of examples; "
+        f"received shapes {fields[0].shape} and {fields[1].shape}.")
+  if len(fields) == 2:
+    fields += [fields[0][:0], fields[1][:0]]
+  return Task(*fields)
 
 
 class EvaluationTasks(collections.namedtuple(

@@ -175,7 +175,7 @@ def test_inner_mini_batches_draw_per_step_subsets_of_the_support():
   assert len(set(subsets)) > 1
   assert float(loss(values, tf.constant(0))) == float(
       loss(values, tf.constant(0)))
-  adapted, losses = learner.adapt(task, tf.constant([1, 2]), num_steps=4)[:2]
+  adapted, losses = learner.adapt(task, seed=tf.constant([1, 2]), num_steps=4)[:2]
   assert losses.shape == (4,)
 
 
@@ -185,10 +185,17 @@ def test_adapting_needs_only_the_support_set():
   task = helpers.unbatch(helpers.random_tasks(1), 0)
   from_task = learner.adapt(task).params
   from_pair = learner.adapt((task.support_x, task.support_y)).params
-  for a, b in zip(from_task, from_pair):
+  from_arrays = learner.adapt(task.support_x.numpy(),
+                              task.support_y.numpy()).params
+  for a, b, c in zip(from_task, from_pair, from_arrays):
     np.testing.assert_array_equal(a, b)
-  with pytest.raises(TypeError, match="received dict"):
+    np.testing.assert_array_equal(a, c)
+  with pytest.raises(TypeError, match="received a dict alone"):
     learner.adapt({"x": task.support_x})
+  with pytest.raises(TypeError, match="seed=..."):
+    learner.adapt(task, tf.constant([1, 2]))
+  with pytest.raises(ValueError, match="same number of examples"):
+    learner.adapt(task.support_x, task.support_y[:-1])
 
 
 def test_seeds_are_optional_without_masks_and_checked_when_given():

@@ -65,7 +65,7 @@ def test_meta_weights_are_fixed_by_adaptation_and_moved_by_a_meta_step():
   before = [v.numpy().copy() for v in model.weights + learner.extra_variables]
   distribution = km.SinusoidTasks(shots=5)
   tasks, seeds = next(iter(distribution.dataset(0, 4)))
-  learner.adapt(helpers.unbatch(tasks, 0), seeds[0])
+  learner.adapt(helpers.unbatch(tasks, 0), seed=seeds[0])
   for v, b in zip(model.weights + learner.extra_variables, before):
     np.testing.assert_array_equal(v.numpy(), b)
   optimizer = keras.optimizers.Adam(1e-2)

@@ -103,7 +103,7 @@ def test_sampled_unit_mask_is_shared_by_kernel_and_bias_and_all_steps():
   first = model.layers[0]
   learner = km.MAML(model, num_inner_steps=4, inner_learning_rate=0.1)
   task = _one_output_task()
-  trajectory = learner.adapt(task, tf.constant([5, 9]),
+  trajectory = learner.adapt(task, seed=tf.constant([5, 9]),
                              return_trajectory=True).trajectory
   roles = functional.weight_roles(model)
   kernel = trajectory[[id(w) for w in roles.adapted].index(id(first.kernel))]
@@ -120,7 +120,7 @@ def test_per_weight_masks_are_resampled_at_every_step():
   model = _masked_model("weight")
   learner = km.MAML(model, num_inner_steps=4, inner_learning_rate=0.1)
   task = _one_output_task()
-  trajectory = learner.adapt(task, tf.constant([1, 2]),
+  trajectory = learner.adapt(task, seed=tf.constant([1, 2]),
                              return_trajectory=True).trajectory
   moved = np.diff(trajectory[0].numpy(), axis=0) != 0  # first kernel [4,3,6]
   assert not np.all(moved == moved[0])
@@ -152,7 +152,7 @@ def test_unrolled_steps_equal_the_loop(mask):
   for unroll in (0, 3):
     learner = km.MAML(model, num_inner_steps=3, inner_learning_rate=0.1,
                       unroll_inner_steps=unroll)
-    result = learner.adapt(task, tf.constant([4, 2]), return_trajectory=True)
+    result = learner.adapt(task, seed=tf.constant([4, 2]), return_trajectory=True)
     results.append((result.params, [result.losses], result.trajectory))
   for looped, unrolled in zip(*results):
     for a, b in zip(looped, unrolled):

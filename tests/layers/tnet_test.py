@@ -107,7 +107,7 @@ def _one_step_output_change(layer, alpha, x, target, deterministic):
   learner = km.MAML(model, loss="mse", num_inner_steps=1,
                     inner_learning_rate=alpha)
   task = Task(x, target, x, target)
-  adapted = learner.adapt(task, tf.constant([0, 0]),
+  adapted = learner.adapt(task, seed=tf.constant([0, 0]),
                           deterministic=deterministic).params
   before = model(x)
   after = learner.predict(adapted, x)

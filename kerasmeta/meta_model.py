@@ -1,0 +1,284 @@
+"""Meta-training the Keras way: `compile`, `fit`, `evaluate`, `predict`.
+
+`MetaModel(learner)` is a `keras.Model` whose training step is the
+learner's meta-step, so Keras' loop, callbacks and distribution run
+meta-training:
+
+    meta_model = km.MetaModel(km.MAML(model, loss="sparse_softmax_cross_entropy"),
+                              metrics=["accuracy"])
+    meta_model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    meta_model.fit(train_batches, epochs=10, steps_per_epoch=100,
+                   validation_data=validation_batches, validation_steps=10,
+                   callbacks=[keras.callbacks.EarlyStopping("val_accuracy")])
+
+A batch (an element of the datasets) is a batched `Task` or a `(tasks,
+seeds)` pair, as `TaskDistribution.dataset` yields them; seeds are int32
+[tasks, 2] (learners that sample masks need them).
+
+* `fit` takes one meta-step per batch: `learner.compute_gradients`, then
+  the compiled optimiser. Its logs are the learner's `metric_names`
+  (means over the epoch's tasks so far).
+* `evaluate` adapts each task on its support set
+  (`num_eval_steps` inner steps) and reports the query `loss` and the
+  `metrics` after adaptation (validation logs: `val_loss`, ...).
+* `predict` adapts on each task's support set and returns the predictions
+  of its queries, `[tasks, queries, ...]`.
+
+Saving: `save_weights` / `load_weights` (so `ModelCheckpoint(...,
+save_weights_only=True)` and `BackupAndRestore`) save the network, the
+learner's own meta weights (Meta-SGD's rates, ...) and the optimiser. The
+network alone saves as any Keras model (`meta_model.network.save(...)`).
+"""
+
+import keras
+import tensorflow as tf
+
+from kerasmeta import algorithms
+from kerasmeta.algorithms import base as algorithms_base
+from kerasmeta import evaluation
+from kerasmeta.tasks import base as tasks_base
+from kerasmeta.training import optimizers
+from kerasmeta.training import precision
+
+METRICS = {"accuracy": evaluation.accuracy}
+
+
+def _task_metrics(metrics):
+  """`{name: (y_true, y_pred) -> scalar}` from names and functions."""
+  if isinstance(metrics, dict):
+    return dict(metrics)
+  resolved = {}
+  for metric in metrics or ():
+    if isinstance(metric, str):
+      if metric not in METRICS:
+        raise ValueError(f"Unknown metric {metric!r}; known: "
+                         f"{sorted(METRICS)}, or pass a function "
+                         "(y_true, y_pred) -> scalar.")
+      resolved[metric] = METRICS[metric]
+    elif callable(metric):
+      resolved[getattr(metric, "__name__", f"metric_{len(resolved)}")] = \
+          metric
+    else:
+      raise TypeError(f"A metric is a name or a function; received "
+                      f"{type(metric).__name__}.")
+  if "loss" in resolved:
+    raise ValueError("'loss' is always reported (the learner's loss); "
+                     "name the metric otherwise.")
+  return resolved
+
+
+def _owning_layers(learner):
+  """The Keras layers holding the learner's variables: its model, and the
+  layers it owns (learned rates, inner optimisers)."""
+  found = [learner.model]
+  for value in vars(learner).values():
+    if isinstance(value, keras.layers.Layer) and all(
+        value is not layer for layer in found):
+      found.append(value)
+  return found
+
+
+class MetaModel(keras.Model):
+  """A `keras.Model` that meta-trains a learner with `fit`.
+
+  Args:
+    learner: a kerasmeta learner with a model (`MAML`, `MetaSGD`,
+      `Reptile`, `Leap`, online `WarpGrad`, ...). Build it, and create
+      this model, under `strategy.scope()` to distribute.
+    metrics: task metrics `evaluate` reports after adaptation besides the
+      loss: names (`"accuracy"`) or functions `(y_true, y_pred) -> scalar`,
+      or a dict of them by name.
+    num_eval_steps: inner steps of `evaluate` and `predict` (default: the
+      learner's `num_inner_steps`).
+    deterministic_eval: masks at their most probable value in `evaluate`
+      and `predict` instead of sampled.
+    name: the model's name.
+  """
+
+  def __init__(self, learner, metrics=None, num_eval_steps=None,
+               deterministic_eval=False, name="meta_model"):
+    if not isinstance(learner, algorithms.MetaLearner) or \
+        learner.model is None:
+      raise TypeError(f"MetaModel wraps a kerasmeta learner with a Keras "
+                      f"model; received {type(learner).__name__}.")
+    if learner.step_builder != "gradient":
+      raise ValueError(
+          f"{type(learner).__name__} meta-trains with the "
+          f"{learner.step_builder!r} scheme, which has a step of its own: "
+          "train it with kerasmeta.training.Trainer.")
+    scales = [scale for scale, variables in learner.variable_groups()
+              if variables]
+    if any(scale != 1.0 for scale in scales):
+      raise ValueError(
+          f"{type(learner).__name__} steps its variable groups with "
+          f"learning-rate scales {scales} (e.g. WarpGrad's init_step_scale), "
+          "which one Keras optimiser cannot honour: train it with "
+          "kerasmeta.training.Trainer, or use a scale of 1.")
+    if num_eval_steps is not None and int(num_eval_steps) < 0:
+      raise ValueError(f"num_eval_steps must be >= 0; received "
+                       f"{num_eval_steps}.")
+    super().__init__(name=name)
+    self.learner = learner
+    self.network = learner.model
+    self.meta_layers = _owning_layers(learner)[1:]
+    for layer in self.meta_layers:  # their weights exist: nothing to build
+      layer.built = True
+    owned = {id(v) for layer in [self.network] + self.meta_layers
+             for v in layer.weights}
+    missing = [v.path for v in learner.trainable_variables
+               if id(v) not in owned]
+    if missing:
+      raise ValueError(f"{type(learner).__name__} trains variables that no "
+                       f"Keras layer of it holds, which saving would lose: "
+                       f"{missing}.")
+    self.task_metrics = _task_metrics(metrics)
+    self.num_eval_steps = (None if num_eval_steps is None
+                           else int(num_eval_steps))
+    self.deterministic_eval = bool(deterministic_eval)
+    self.train_trackers = [keras.metrics.Mean(name=name)
+                           for name in learner.metric_names]
+    self.eval_trackers = [keras.metrics.Mean(name=name) for name in
+                          ["loss"] + list(self.task_metrics)]
+    self.built = True
+
+  # ------------------------------------------------------------ Keras API
+  @property
+  def trainable_weights(self):
+    """What the outer optimiser trains: the learner's variables, in its
+    order."""
+    return list(self.learner.trainable_variables)
+
+  def compile(self, optimizer=None, loss=None, metrics=None,
+              jit_compile="auto", steps_per_execution=1, **kwargs):
+    """Configures meta-training.
+
+    Args:
+      optimizer: the outer optimiser (default: Adam 1e-3 with the papers'
+        epsilon, 1e-8).
+      loss: refused: the learner holds the task loss.
+      metrics: refused: pass them to `MetaModel(metrics=...)`.
+      jit_compile: XLA for the steps: "auto" (kerasmeta's choice: not for
+        convolutional networks on CPU, where XLA's second-order
+        convolutions are slow), True or False.
+      steps_per_execution: meta-steps per compiled call.
+      **kwargs: other `keras.Model.compile` arguments.
+    """
+    if loss is not None or metrics is not None or kwargs.get(
+        "weighted_metrics") is not None:
+      raise ValueError(
+          "MetaModel takes no loss or metrics in compile(): the learner "
+          "holds the task loss, and task metrics go to "
+          "MetaModel(learner, metrics=[...]).")
+    if optimizer is None:
+      optimizer = keras.optimizers.Adam(
+          1e-3, epsilon=optimizers.REFERENCE_ADAM_EPSILON)
+    jit_compile = precision.resolve_jit_compile(jit_compile,
+                                                self.learner.model)
+    super().compile(optimizer=optimizer, jit_compile=jit_compile,
+                    steps_per_execution=steps_per_execution, **kwargs)
+
+  def fit(self, x=None, *args, **kwargs):
+    """`keras.Model.fit` over batches of tasks (a dataset brings its own
+    order: `shuffle` defaults to False)."""
+    if not args:
+      kwargs.setdefault("shuffle", False)
+    return super().fit(x, *args, **kwargs)
+
+  def call(self, inputs, training=False):
+    """The network with its meta-learned (initial) weights."""
+    return self.network(inputs, training=training)
+
+  def get_config(self):
+    raise NotImplementedError(
+        "A MetaModel saves its weights (save_weights, ModelCheckpoint(..., "
+        "save_weights_only=True)); the network saves alone as any Keras "
+        "model: meta_model.network.save(path).")
+
+  # ------------------------------------------------------------ the steps
+  def _unpack(self, data):
+    if isinstance(data, tasks_base.Task):
+      tasks, seeds = data, None
+    elif isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(
+        data[0], tasks_base.Task):
+      tasks, seeds = data
+    else:
+      raise TypeError(
+          "MetaModel's batches are batched Tasks or (tasks, seeds) pairs, as "
+          "TaskDistribution.dataset yields them; received "
+          f"{type(data).__name__}.")
+    algorithms_base.validate_tasks(tasks)
+    return tasks, seeds
+
+  def _global_batch_size(self, tasks):
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    num_tasks = tasks.support_x.shape[0]
+    if num_tasks is None:
+      if replicas > 1:
+        raise ValueError("Distributed meta-training needs batches of a "
+                         "fixed number of tasks: batch the dataset with "
+                         "drop_remainder=True.")
+      return None
+    return num_tasks * replicas
+
+  def train_step(self, data):
+    tasks, seeds = self._unpack(data)
+    scale_loss = self.optimizer.scale_loss if isinstance(
+        self.optimizer, keras.optimizers.LossScaleOptimizer) else None
+    gradients, metrics = self.learner.compute_gradients(
+        tasks, seeds, global_batch_size=self._global_batch_size(tasks),
+        scale_loss=scale_loss)
+    self.optimizer.apply(gradients, self.trainable_weights)
+    if self.learner.updates_statistics:
+      if tf.distribute.has_strategy() and \
+          tf.distribute.get_strategy().num_replicas_in_sync > 1:
+        raise ValueError("Running batch-norm statistics are updated from "
+                         "one replica's tasks: train batch_norm='running' "
+                         "learners on several replicas with "
+                         "kerasmeta.training.Trainer.")
+      self.learner.update_statistics(tasks, seeds)
+    for tracker in self.train_trackers:
+      tracker.update_state(metrics[tracker.name])
+    return {tracker.name: tracker.result() for tracker in self.train_trackers}
+
+  def _adapted_predictions(self, tasks, seeds):
+    """`[tasks, queries, ...]` predictions after adapting each task."""
+    if not hasattr(self.learner, "adapt"):
+      raise TypeError(f"{type(self.learner).__name__} has no adapt(): "
+                      "MetaModel evaluates and predicts with learners that "
+                      "adapt (GradientLearner subclasses).")
+    if seeds is None:
+      seeds = tf.zeros([tf.shape(tasks.support_x)[0], 2], tf.int32)
+    # The weights' dtype: float32 under mixed precision (outputs are cast
+    # up, as the losses do), float64 for a float64 network.
+    dtype = tf.as_dtype(self.learner.roles.adapted[0].dtype)
+
+    def per_task(elements):
+      task, seed = elements
+      adapted = self.learner.adapt(
+          task, seed=seed, num_steps=self.num_eval_steps,
+          deterministic=self.deterministic_eval).params
+      return tf.cast(self.learner.predict(adapted, task.query_x), dtype)
+
+    return tf.map_fn(per_task, (tasks, tf.cast(seeds, tf.int32)),
+                     fn_output_signature=dtype)
+
+  def test_step(self, data):
+    tasks, seeds = self._unpack(data)
+    predictions = self._adapted_predictions(tasks, seeds)
+    functions = {"loss": self.learner.loss_fn, **self.task_metrics}
+
+    def per_task(elements):
+      labels, outputs = elements
+      return {name: tf.cast(fn(labels, outputs), tf.float32)
+              for name, fn in functions.items()}
+
+    values = tf.map_fn(per_task, (tasks.query_y, predictions),
+                       fn_output_signature={name: tf.float32
+                                            for name in functions})
+    for tracker in self.eval_trackers:
+      tracker.update_state(values[tracker.name])
+    return {tracker.name: tracker.result() for tracker in self.eval_trackers}
+
+  def predict_step(self, data):
+    tasks, seeds = self._unpack(data)
+    return self._adapted_predictions(tasks, seeds)

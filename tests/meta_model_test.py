@@ -1,0 +1,187 @@
+import os
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kerasmeta as km
+from tests import helpers
+
+
+def _batches(num_batches=3, num_tasks=4, seed=0):
+  """A finite dataset of (tasks, seeds) batches, the same on every pass."""
+  batches = [(helpers.random_tasks(num_tasks, seed=seed + index),
+              helpers.task_seeds(num_tasks, seed=seed + index))
+             for index in range(num_batches)]
+  return tf.data.Dataset.from_tensor_slices(
+      tf.nest.map_structure(lambda *t: tf.stack(t), *batches))
+
+
+def _learner(algorithm=km.MAML, seed=0, **kwargs):
+  kwargs.setdefault("inner_learning_rate", 0.1)
+  return algorithm(helpers.tiny_mlp(seed=seed), **kwargs)
+
+
+def _values(variables):
+  return [np.array(v.numpy()) for v in variables]
+
+
+def _assert_all_close(first, second, **kwargs):
+  assert len(first) == len(second)
+  for a, b in zip(first, second):
+    np.testing.assert_allclose(a, b, **kwargs)
+
+
+@pytest.mark.parametrize("algorithm", [km.MAML, km.MetaSGD])
+def test_fit_takes_the_learners_meta_steps(algorithm):
+  reference = _learner(algorithm)
+  optimizer = keras.optimizers.Adam(1e-2)
+  step = km.training.make_train_step(reference, optimizer, jit_compile=False)
+  for batch in _batches():
+    step(batch)
+
+  meta_model = km.MetaModel(_learner(algorithm))
+  meta_model.compile(optimizer=keras.optimizers.Adam(1e-2), jit_compile=False)
+  history = meta_model.fit(_batches(), epochs=1, verbose=0)
+  _assert_all_close(_values(meta_model.trainable_weights),
+                    _values(reference.trainable_variables), rtol=1e-10)
+  assert sorted(history.history) == ["query_loss", "support_loss"]
+
+
+def test_steps_per_execution_and_xla_give_the_same_steps():
+  results = []
+  for options in [dict(jit_compile=False),
+                  dict(jit_compile=True, steps_per_execution=3)]:
+    meta_model = km.MetaModel(_learner())
+    meta_model.compile(optimizer=keras.optimizers.Adam(1e-2), **options)
+    assert meta_model.jit_compile == options["jit_compile"]
+    meta_model.fit(_batches(), epochs=2, verbose=0)
+    results.append(_values(meta_model.trainable_weights))
+  _assert_all_close(*results, rtol=1e-8)
+
+
+def test_evaluate_and_predict_adapt_each_task_first():
+  learner = _learner(num_inner_steps=2)
+  meta_model = km.MetaModel(learner, metrics={"max_error": lambda y, p:
+                                              tf.reduce_max(tf.abs(y - p))})
+  meta_model.compile()
+  tasks, seeds = next(iter(_batches(1)))
+  expected_losses, expected_predictions = [], []
+  for index in range(4):
+    task = helpers.unbatch(tasks, index)
+    adapted = learner.adapt(task.support_x, task.support_y).params
+    predictions = learner.predict(adapted, task.query_x)
+    expected_predictions.append(predictions)
+    expected_losses.append(learner.loss_fn(task.query_y, predictions))
+  results = meta_model.evaluate(_batches(1), return_dict=True, verbose=0)
+  np.testing.assert_allclose(results["loss"], np.mean(expected_losses),
+                             rtol=1e-6)
+  assert set(results) == {"loss", "max_error"}
+  unadapted = km.MetaModel(learner, num_eval_steps=0)
+  unadapted.compile()
+  before = np.mean([learner.loss_fn(tasks.query_y[i],
+                                    learner.model(tasks.query_x[i]))
+                    for i in range(4)])
+  np.testing.assert_allclose(
+      unadapted.evaluate(_batches(1), verbose=0, return_dict=True)["loss"],
+      before, rtol=1e-6)
+  assert abs(results["loss"] - before) > 1e-3
+  predictions = meta_model.predict(_batches(1), verbose=0)
+  np.testing.assert_allclose(predictions, np.stack(expected_predictions),
+                             rtol=1e-10)
+  del seeds
+
+
+def test_mt_net_masks_take_the_batches_seeds():
+  keras.utils.set_random_seed(0)
+  model = km.models.mlp(hidden_sizes=(8,), cell="mtnet")
+  meta_model = km.MetaModel(km.MAML(model, inner_learning_rate=0.1),
+                            deterministic_eval=True)
+  meta_model.compile(jit_compile=False)
+  data = km.SinusoidTasks(shots=5).dataset(seed=0, batch_size=2).take(2)
+  history = meta_model.fit(data, epochs=1, verbose=0,
+                           validation_data=data)
+  assert np.isfinite(history.history["val_loss"][0])
+
+
+def test_keras_callbacks_checkpoint_log_and_stop(tmp_path):
+  meta_model = km.MetaModel(_learner())
+  meta_model.compile(optimizer=keras.optimizers.Adam(1e-2),
+                     jit_compile=False)
+  checkpoint = str(tmp_path / "best.weights.h5")
+  history = meta_model.fit(
+      _batches(2), epochs=50, verbose=0, validation_data=_batches(1, seed=9),
+      callbacks=[
+          keras.callbacks.ModelCheckpoint(checkpoint,
+                                          save_weights_only=True),
+          keras.callbacks.EarlyStopping(monitor="val_loss", patience=0,
+                                        min_delta=1e9),
+          keras.callbacks.TensorBoard(str(tmp_path / "tensorboard"))])
+  assert len(history.history["val_loss"]) == 2  # no 1e9 improvement: stop
+  assert os.listdir(tmp_path / "tensorboard")
+  restored = km.MetaModel(_learner(seed=5))
+  restored.load_weights(checkpoint)  # the last epoch's
+  _assert_all_close(_values(restored.trainable_weights),
+                    _values(meta_model.trainable_weights))
+
+
+class _StopAfterEpoch(keras.callbacks.Callback):
+
+  def __init__(self, epoch):
+    super().__init__()
+    self.epoch = epoch
+
+  def on_epoch_end(self, epoch, logs=None):
+    if epoch == self.epoch:
+      raise KeyboardInterrupt
+
+
+def test_backup_and_restore_resumes_an_interrupted_fit_exactly(tmp_path):
+  def fit(callbacks, seed=0):
+    meta_model = km.MetaModel(_learner(km.MetaSGD, seed=seed))
+    meta_model.compile(optimizer=keras.optimizers.Adam(1e-2),
+                       jit_compile=False)
+    meta_model.fit(_batches(2), epochs=4, verbose=0, callbacks=callbacks)
+    return _values(meta_model.weights + meta_model.optimizer.variables)
+
+  uninterrupted = fit([])
+  backup = keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))
+  with pytest.raises(KeyboardInterrupt):
+    fit([backup, _StopAfterEpoch(1)])
+  resumed = fit([keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))],
+                seed=3)  # other initial weights: the backup must win
+  _assert_all_close(resumed, uninterrupted, rtol=1e-12)
+
+
+def test_fit_under_mirrored_equals_one_device():
+  strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+  with strategy.scope():
+    distributed = km.MetaModel(_learner())
+    distributed.compile(optimizer=keras.optimizers.Adam(1e-2),
+                        jit_compile=False)
+  distributed.fit(_batches(2), epochs=1, verbose=0)
+  single = km.MetaModel(_learner())
+  single.compile(optimizer=keras.optimizers.Adam(1e-2), jit_compile=False)
+  single.fit(_batches(2), epochs=1, verbose=0)
+  _assert_all_close(_values(distributed.trainable_weights),
+                    _values(single.trainable_weights), rtol=1e-9)
+
+
+def test_what_keras_cannot_honour_is_refused():
+  meta_model = km.MetaModel(_learner())
+  with pytest.raises(ValueError, match="no loss or metrics"):
+    meta_model.compile(loss="mse")
+  with pytest.raises(ValueError, match="Trainer"):
+    km.MetaModel(km.WarpMAML(km.models.mlp(hidden_sizes=(4,), cell="warp"),
+                             training_mode="offline"))
+  with pytest.raises(ValueError, match="init_step_scale"):
+    km.MetaModel(km.WarpMAML(km.models.mlp(hidden_sizes=(4,), cell="warp"),
+                             init_step_scale=0.1))
+  with pytest.raises(ValueError, match="Unknown metric 'f1'"):
+    km.MetaModel(_learner(), metrics=["f1"])
+  with pytest.raises(TypeError, match="batched Tasks or .tasks, seeds. pairs"):
+    meta_model.compile(jit_compile=False)
+    meta_model.fit(tf.data.Dataset.from_tensors(tf.zeros([2, 3])), verbose=0)
+  with pytest.raises(NotImplementedError, match="network.save"):
+    meta_model.get_config()
