@@ -9,9 +9,14 @@ setuptools.setup(
                  "MT-net, WarpGrad, ...) for TensorFlow and Keras 3."),
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
-    packages=setuptools.find_packages(
-        include=["kerasmeta", "kerasmeta.*", "apps", "apps.*", "export",
-                 "export.*"]),
+    # Only kerasmeta: the checkout's `apps` and `export` folders are entry
+    # points into kerasmeta.apps, not packages to install.
+    packages=setuptools.find_packages(include=["kerasmeta", "kerasmeta.*"]),
+    entry_points={"console_scripts": [
+        "kerasmeta-train = kerasmeta.apps.meta_train:run",
+        "kerasmeta-evaluate = kerasmeta.apps.evaluate:run",
+        "kerasmeta-export = kerasmeta.apps.export_adapter:run",
+    ]},
     python_requires=">=3.10,<3.13",
     install_requires=[
         "tensorflow>=2.16",

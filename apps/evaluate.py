@@ -1,38 +1,6 @@
-r"""Evaluates a meta-trained workdir as the papers do.
+"""`python -m apps.evaluate`: see `kerasmeta/apps/evaluate.py`."""
 
-  python -m apps.evaluate --workdir=/tmp/sine_mtnet
-
-Rebuilds the learner from workdir/config.json, restores the latest
-checkpoint, and writes workdir/eval.json (the query loss after 0..10 inner
-steps at each K, mean and 95% CI over 600 held-out tasks) and
-workdir/eval.png (a few tasks before and after adaptation).
-"""
-
-from absl import app
-from absl import flags
-
-from apps import workdirs
-
-_WORKDIR = flags.DEFINE_string("workdir", None, "A meta_train workdir.")
-_NUM_TASKS = flags.DEFINE_integer("num_tasks", None,
-                                  "Held-out tasks (default: config.eval's).")
-_SEED = flags.DEFINE_integer("seed", None,
-                             "Held-out task seed (default: config.eval's).")
-_SHOTS = flags.DEFINE_list("shots", None, "K values (default: config.eval's).")
-_OUTPUT = flags.DEFINE_string("output", "eval.json",
-                              "JSON file written in the workdir.")
-_PLOT = flags.DEFINE_bool("plot", True, "Also write eval.png.")
-
-
-def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-  shots = [int(k) for k in _SHOTS.value] if _SHOTS.value else None
-  workdirs.evaluate_workdir(_WORKDIR.value, num_tasks=_NUM_TASKS.value,
-                            seed=_SEED.value, shots=shots,
-                            output_name=_OUTPUT.value, plot=_PLOT.value)
-
+from kerasmeta.apps import evaluate
 
 if __name__ == "__main__":
-  flags.mark_flags_as_required(["workdir"])
-  app.run(main)
+  evaluate.run()

@@ -41,7 +41,7 @@ def parse():
 
 def command(method, ways, steps, workdir, data_dir):
   return (["python", "-m", "apps.meta_train",
-           f"--config=apps/configs/glyphs.py:{method}", f"--workdir={workdir}",
+           f"--config=glyphs:{method}", f"--workdir={workdir}",
            "--config.shots=1", f"--config.num_meta_steps={steps}",
            f"--config.data_dir={data_dir}"] + SETTINGS[ways])
 

@@ -70,7 +70,7 @@ def main():
   lines = []
 
   workdir = os.path.join(options.root, "surfaces")
-  result, command = train("apps/configs/warp_surfaces.py", workdir)
+  result, command = train("warp_surfaces", workdir)
   config, results = result["config"], result["results"]
   minutes = table_common.training_seconds(workdir) / 60
   lines += [
@@ -96,7 +96,7 @@ def main():
   runs = {}
   for variant in CONTINUAL:
     workdir = os.path.join(options.root, f"continual_{variant}")
-    runs[variant] = (*train(f"apps/configs/continual_sine.py:{variant}",
+    runs[variant] = (*train(f"continual_sine:{variant}",
                             workdir), table_common.training_seconds(workdir) / 60)
   config = runs["warpgrad"][0]["config"]
   subtasks = config["num_subtasks"]

@@ -1,52 +1,6 @@
-r"""Exports a training workdir's learner as a TF Serving adapter.
+"""`python -m export.export_adapter`: see `kerasmeta/apps/export_adapter.py`."""
 
-  python -m export.export_adapter --workdir=/tmp/kerasmeta_mtnet \
-      --output=/tmp/models/sine_mtnet [--version=1] [--checkpoint=60000]
-
-Writes /tmp/models/sine_mtnet/<version>/ (default: the next free version),
-the layout `tensorflow_model_server --model_base_path=/tmp/models/sine_mtnet`
-loads as is. Signatures: adapt_and_predict, adapt_and_predict_with_options,
-predict (see kerasmeta/export.py); `saved_model_cli show --all --dir ...`
-lists them.
-"""
-
-import os
-
-from absl import app
-from absl import flags
-from absl import logging
-
-from kerasmeta import experiment
-from kerasmeta import export
-
-_WORKDIR = flags.DEFINE_string("workdir", None, "A meta_train workdir.")
-_OUTPUT = flags.DEFINE_string("output", None,
-                              "Model base directory (MODEL_DIR).")
-_VERSION = flags.DEFINE_integer("version", None,
-                                "Version folder (default: the next free one).")
-_CHECKPOINT = flags.DEFINE_string(
-    "checkpoint", None, "Checkpoint number or path (default: the latest).")
-_MAX_STEPS = flags.DEFINE_integer(
-    "max_steps", export.DEFAULT_MAX_STEPS,
-    "Largest num_steps a request may ask for.")
-
-
-def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-  config, learner, checkpoint = experiment.restore_learner(
-      _WORKDIR.value, _CHECKPOINT.value)
-  version = _VERSION.value or export.next_version(_OUTPUT.value)
-  path = os.path.join(_OUTPUT.value, str(version))
-  if os.path.exists(path):
-    raise FileExistsError(f"{path} exists; choose another --version.")
-  export.export_adapter(learner, path, loss_name=config.get("loss", "mse"),
-                        max_steps=_MAX_STEPS.value)
-  logging.info("Exported %s as %s (signatures adapt_and_predict, "
-               "adapt_and_predict_with_options, predict).", checkpoint, path)
-  print(path)
-
+from kerasmeta.apps import export_adapter
 
 if __name__ == "__main__":
-  flags.mark_flags_as_required(["workdir", "output"])
-  app.run(main)
+  export_adapter.run()

@@ -121,7 +121,7 @@ class Trainer:
 
   @classmethod
   def from_config(cls, config, workdir):
-    """The trainer of an experiment config (see `apps/configs/`)."""
+    """The trainer of an experiment config (see `kerasmeta/apps/configs/`)."""
     config = experiment.validate_config(config)
     distribute.configure_cpu_devices(config.get("num_cpu_devices", 0))
     keras.utils.set_random_seed(config.seed)

@@ -49,7 +49,7 @@ def test_meta_train_then_evaluate_leave_checkpoint_metrics_eval_and_plot(
 
 
 def test_unknown_variant_fails_with_the_choices():
-  run = _run("apps.meta_train", "--config=apps/configs/sinusoid.py:warpy",
+  run = _run("apps.meta_train", "--config=sinusoid:warpy",
              "--workdir=/tmp/never_written")
   assert run.returncode != 0
   assert "Unknown sinusoid variant 'warpy'" in run.stderr
@@ -64,7 +64,7 @@ def test_evaluate_without_a_run_says_what_is_missing(tmp_path):
 def test_glyph_classification_trains_and_reports_accuracy(tmp_path):
   workdir = tmp_path / "glyphs"
   trained = _run(
-      "apps.meta_train", "--config=apps/configs/glyphs.py:mtnet",
+      "apps.meta_train", "--config=glyphs:mtnet",
       f"--workdir={workdir}", "--config.num_meta_steps=4",
       "--config.log_every=2", "--config.filters=8",
       "--config.meta_batch_size=2", "--config.num_query=2",
@@ -84,7 +84,7 @@ def test_glyph_classification_trains_and_reports_accuracy(tmp_path):
 def test_warp_surfaces_trains_and_compares_with_gradient_descent(tmp_path):
   workdir = tmp_path / "surfaces"
   trained = _run(
-      "apps.meta_train", "--config=apps/configs/warp_surfaces.py",
+      "apps.meta_train", "--config=warp_surfaces",
       f"--workdir={workdir}", "--config.num_meta_steps=4",
       "--config.log_every=2", "--config.num_inner_steps=5",
       "--config.eval.num_tasks=4", "--config.eval.num_plot_tasks=1")
@@ -99,7 +99,7 @@ def test_continual_sine_sgd_needs_no_meta_training_and_reports_forgetting(
     tmp_path):
   workdir = tmp_path / "continual"
   trained = _run(
-      "apps.meta_train", "--config=apps/configs/continual_sine.py:ewc",
+      "apps.meta_train", "--config=continual_sine:ewc",
       f"--workdir={workdir}", "--config.hidden_sizes=(8,8)",
       "--config.steps_per_subtask=2", "--config.eval.num_tasks=3",
       "--config.eval.num_validation_tasks=2",
@@ -130,7 +130,7 @@ def test_mini_imagenet_folder_trains_warp_maml_with_running_batch_norm(
   image_folder_test._write_folder(tmp_path / "images", per_class=3)  # pylint: disable=protected-access
   workdir = tmp_path / "mini"
   trained = _run(
-      "apps.meta_train", "--config=apps/configs/mini_imagenet.py:warp_maml",
+      "apps.meta_train", "--config=mini_imagenet:warp_maml",
       f"--workdir={workdir}", f"--config.data_dir={tmp_path / 'images'}",
       "--config.examples_per_class=3", "--config.input_shape=(16,16,3)",
       "--config.filters=4", "--config.ways=2", "--config.num_query=2",
@@ -148,7 +148,7 @@ def test_mini_imagenet_folder_trains_warp_maml_with_running_batch_norm(
 
 
 def test_image_configs_take_ways_and_shots_with_the_papers_settings():
-  from apps.configs import glyphs, mini_imagenet, omniglot  # pylint: disable=g-import-not-at-top
+  from kerasmeta.apps.configs import glyphs, mini_imagenet, omniglot  # pylint: disable=g-import-not-at-top
   five = glyphs.get_config("maml")
   assert (five.ways, five.shots, five.meta_batch_size,
           five.inner_learning_rate) == (5, 1, 32, 0.4)

@@ -5,12 +5,12 @@ import os
 
 import pytest
 
-from apps.configs import common
 from kerasmeta import algorithms
 from kerasmeta import experiment
+from kerasmeta.apps import configs
+from kerasmeta.apps.configs import common
 
-CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), "apps", "configs")
+CONFIG_DIR = os.path.dirname(configs.__file__)
 HELPERS = ("__init__", "common", "execution")
 FEW_SHOT = sorted(common.FEW_SHOT_VARIANTS)
 # config file -> its variants (None: it takes none).
@@ -40,7 +40,7 @@ def test_every_config_file_is_covered():
 
 
 def _config(name, variant):
-  module = importlib.import_module(f"apps.configs.{name}")
+  module = importlib.import_module(f"kerasmeta.apps.configs.{name}")
   config = module.get_config() if variant is None else module.get_config(
       variant)
   config.update(TINY[config.model])
@@ -60,7 +60,7 @@ def test_every_config_and_variant_builds_its_learner(name, variant):
 
 
 def test_an_unknown_variant_names_its_config_and_the_choices():
-  from apps.configs import glyphs, omniglot_alphabets  # pylint: disable=g-import-not-at-top
+  from kerasmeta.apps.configs import glyphs, omniglot_alphabets  # pylint: disable=g-import-not-at-top
   with pytest.raises(ValueError, match="Unknown glyphs variant 'warpy'; "
                      "expected one of .*'mtnet'"):
     glyphs.get_config("warpy,5,1")
@@ -73,5 +73,23 @@ def test_configs_are_built_from_the_helpers_not_from_each_other():
     with open(os.path.join(CONFIG_DIR, f"{name}.py")) as f:
       source = f.read()
     for other in VARIANTS:
-      assert f"from apps.configs import {other}\n" not in source, (name,
-                                                                   other)
+      assert f"from kerasmeta.apps.configs import {other}\n" not in source, (
+          name, other)
+
+
+def test_configs_are_found_by_name_by_their_old_path_or_by_any_path(tmp_path):
+  glyphs = os.path.join(CONFIG_DIR, "glyphs.py")
+  assert configs.resolve("glyphs:mtnet,20,1") == glyphs + ":mtnet,20,1"
+  assert configs.resolve("warp_surfaces") == os.path.join(
+      CONFIG_DIR, "warp_surfaces.py")
+  assert configs.resolve("apps/configs/glyphs.py:maml") == glyphs + ":maml"
+  own = tmp_path / "mine.py"
+  own.write_text("def get_config(): pass\n")
+  assert configs.resolve(f"{own}:variant") == f"{own}:variant"
+  assert configs.resolve_argv(["prog", "--config", "glyphs", "--x=1"]) == [
+      "prog", "--config", glyphs, "--x=1"]
+  with pytest.raises(ValueError, match="Unknown config 'glyph'"):
+    configs.resolve("glyph:mtnet")
+  with pytest.raises(ValueError, match="No config file 'my/sinusoid.py'"):
+    configs.resolve("my/sinusoid.py")  # never silently the packaged one
+  assert "common" not in configs.names() and "glyphs" in configs.names()

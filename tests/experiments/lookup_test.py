@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from apps.configs import continual_sine as continual_config
-from apps.configs import glyphs as glyphs_config
-from apps.configs import sinusoid as sinusoid_config
-from apps.configs import warp_surfaces as surfaces_config
+from kerasmeta.apps.configs import continual_sine as continual_config
+from kerasmeta.apps.configs import glyphs as glyphs_config
+from kerasmeta.apps.configs import sinusoid as sinusoid_config
+from kerasmeta.apps.configs import warp_surfaces as surfaces_config
 from kerasmeta import algorithms
 from kerasmeta import experiment
 from kerasmeta import experiments

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from apps.configs import continual_sine
-from apps.configs import glyphs
-from apps.configs import mini_imagenet
-from apps.configs import omniglot_alphabets
-from apps.configs import sinusoid
-from apps.configs import warp_surfaces
+from kerasmeta.apps.configs import continual_sine
+from kerasmeta.apps.configs import glyphs
+from kerasmeta.apps.configs import mini_imagenet
+from kerasmeta.apps.configs import omniglot_alphabets
+from kerasmeta.apps.configs import sinusoid
+from kerasmeta.apps.configs import warp_surfaces
 from kerasmeta import experiment
 from kerasmeta.tasks import EvaluationTasks
 from tests.tasks import alphabets_test

@@ -103,8 +103,8 @@ def test_random_affine_without_scale_or_shift_turns_about_the_centre():
 
 @pytest.mark.slow
 def test_warp_leap_meta_trains_on_alphabet_tasks_and_evaluates(tmp_path):
-  from apps import workdirs  # pylint: disable=g-import-not-at-top
-  from apps.configs import omniglot_alphabets  # pylint: disable=g-import-not-at-top
+  from kerasmeta.apps import workdirs  # pylint: disable=g-import-not-at-top
+  from kerasmeta.apps.configs import omniglot_alphabets  # pylint: disable=g-import-not-at-top
   from kerasmeta import training  # pylint: disable=g-import-not-at-top
   config = omniglot_alphabets.get_config()
   config.update(filters=4, num_inner_steps=3, inner_batch_size=5,

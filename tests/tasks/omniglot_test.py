@@ -73,7 +73,7 @@ def test_grouping_drops_classes_without_enough_examples():
 
 
 def test_omniglot_config_meta_trains_on_the_loaded_characters(tmp_path):
-  from apps.configs import omniglot as omniglot_config
+  from kerasmeta.apps.configs import omniglot as omniglot_config
   from kerasmeta import training
   config = omniglot_config.get_config("maml")
   config.update(num_meta_steps=2, meta_batch_size=2, filters=4, num_query=2,

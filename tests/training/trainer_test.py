@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from apps.configs import sinusoid
+from kerasmeta.apps.configs import sinusoid
 from kerasmeta import evaluation
 from kerasmeta import experiment
 from kerasmeta import training
@@ -85,7 +85,7 @@ def test_a_killed_run_resumes_exactly(tmp_path):
   """SIGKILL mid-run, re-run the same command, compare with a clean run."""
   command = lambda workdir: [
       sys.executable, "-m", "apps.meta_train",
-      "--config=apps/configs/sinusoid.py:mtnet", f"--workdir={workdir}",
+      "--config=sinusoid:mtnet", f"--workdir={workdir}",
       "--config.hidden_sizes=(16,16)", "--config.num_meta_steps=400",
       "--config.log_every=1", "--config.checkpoint_every=50",
       "--config.jit_compile=off", "--noevaluate"]

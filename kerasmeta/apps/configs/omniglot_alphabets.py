@@ -6,7 +6,7 @@ rotated and shifted; adaptation is 100 SGD steps on random mini-batches of
 20; 10 alphabets are held out for meta-testing. Warp-Leap with 3x3 conv
 warps, meta-trained offline from a replay buffer (algorithm 2):
 
-  python -m apps.meta_train --config=apps/configs/omniglot_alphabets.py \
+  python -m apps.meta_train --config=omniglot_alphabets \
       --workdir=/tmp/omniglot_alphabets [--config.data_dir=...]
 
 VARIANT: warp_leap (default), leap, reptile, maml, fomaml. tfds downloads
@@ -14,8 +14,8 @@ Omniglot on first use. A full run is GPU-sized: each meta-batch of 20
 tasks adapts for 100 steps and replays its 2,020 parameterisations.
 """
 
-from apps.configs import common
-from apps.configs import execution
+from kerasmeta.apps.configs import common
+from kerasmeta.apps.configs import execution
 
 
 def get_config(variant="warp_leap"):

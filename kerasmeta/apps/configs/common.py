@@ -8,7 +8,7 @@ the same everywhere.
 
 import ml_collections
 
-from apps.configs import execution
+from kerasmeta.apps.configs import execution
 
 # The few-shot learners: variant -> (algorithm, cell).
 FEW_SHOT_VARIANTS = {

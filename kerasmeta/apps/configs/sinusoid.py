@@ -3,7 +3,7 @@ r"""Sinusoid regression, the MT-net protocol (Lee & Choi 2018, section 5.1).
 Meta-train (VARIANT: maml, fomaml, meta_sgd, mnet, tnet, mtnet, reptile, leap,
 warp_maml, warp_leap):
 
-  python -m apps.meta_train --config=apps/configs/sinusoid.py:mtnet \
+  python -m apps.meta_train --config=sinusoid:mtnet \
       --workdir=/tmp/sine_mtnet --config.num_meta_steps=60000
 
 Evaluate (600 held-out tasks, K = 5, 10, 20, 0..10 inner steps):
@@ -11,8 +11,8 @@ Evaluate (600 held-out tasks, K = 5, 10, 20, 0..10 inner steps):
   python -m apps.evaluate --workdir=/tmp/sine_mtnet
 """
 
-from apps.configs import common
-from apps.configs import execution
+from kerasmeta.apps.configs import common
+from kerasmeta.apps.configs import execution
 
 VARIANTS = common.FEW_SHOT_VARIANTS  # variant -> (algorithm, cell)
 

@@ -4,7 +4,7 @@ MT-net's settings: 28x28, conv4 with 64 filters, rotations as classes,
 5-way meta-batch 32 with alpha 0.4, one inner step (20-way: meta-batch 16,
 alpha 0.1); the config is VARIANT[,WAYS[,SHOTS]]:
 
-  python -m apps.meta_train --config=apps/configs/omniglot.py:mtnet,20,1 \
+  python -m apps.meta_train --config=omniglot:mtnet,20,1 \
       --workdir=/tmp/omniglot_mtnet [--config.data_dir=~/tensorflow_datasets]
 
 tfds downloads Omniglot on first use. --config.omniglot_protocol=maml (the
@@ -13,7 +13,7 @@ MAML reference's 1,100 / 100 / 423 character split) or background
 VARIANT: maml, fomaml, meta_sgd, mnet, tnet, mtnet.
 """
 
-from apps.configs import common
+from kerasmeta.apps.configs import common
 
 
 def get_config(spec="mtnet"):

@@ -10,9 +10,9 @@ SGD steps each on batches of 5 points. VARIANT:
   sgd       plain online SGD, nothing to meta-train;
   ewc       online SGD with the EWC penalty of each finished sub-task.
 
-  python -m apps.meta_train --config=apps/configs/continual_sine.py:warpgrad \
+  python -m apps.meta_train --config=continual_sine:warpgrad \
       --workdir=/tmp/continual_warpgrad
-  python -m apps.meta_train --config=apps/configs/continual_sine.py:sgd \
+  python -m apps.meta_train --config=continual_sine:sgd \
       --workdir=/tmp/continual_sgd
 
 The evaluation (also `python -m apps.evaluate --workdir=DIR`) picks the
@@ -22,8 +22,8 @@ sequences, then reports every sub-task's loss after the whole sequence on
 [2, 4, 5, 3, 1] of figure 10b (eval.json, eval.png).
 """
 
-from apps.configs import common
-from apps.configs import execution
+from kerasmeta.apps.configs import common
+from kerasmeta.apps.configs import execution
 
 VARIANTS = ("warpgrad", "sgd", "ewc")
 

@@ -3,7 +3,7 @@ r"""mini-ImageNet (or tiered-ImageNet) few-shot classification from a folder.
 Prepare the images as `DIR/{train,val,test}/<class>/*.jpg` (the 64/16/20
 class split of Ravi & Larochelle; kerasmeta/tasks/image_folder.py), then:
 
-  python -m apps.meta_train --config=apps/configs/mini_imagenet.py:maml,5,1 \
+  python -m apps.meta_train --config=mini_imagenet:maml,5,1 \
       --config.data_dir=DIR --workdir=/tmp/mini_maml
 
 MAML's settings: 84x84 RGB, conv4 with 32 filters and 2x2 max-pooling, 5
@@ -12,8 +12,8 @@ queries per class. VARIANT[,WAYS[,SHOTS]] as in glyphs.py. tiered-ImageNet: --co
 its folder. VARIANT: maml, fomaml, meta_sgd, mnet, tnet, mtnet, warp_maml.
 """
 
-from apps.configs import common
-from apps.configs import execution
+from kerasmeta.apps.configs import common
+from kerasmeta.apps.configs import execution
 
 
 def get_config(spec="maml"):

@@ -5,7 +5,7 @@ over random surfaces, each with 10 initialisations trained for 100 steps of
 gradient descent at step size 0.1, accumulating the warp objective (eq. 7)
 over the trajectories online (algorithm 1):
 
-  python -m apps.meta_train --config=apps/configs/warp_surfaces.py \
+  python -m apps.meta_train --config=warp_surfaces \
       --workdir=/tmp/warp_surfaces
 
 then compares gradient descent and WarpGrad from the same initialisations on
@@ -14,8 +14,8 @@ held-out surfaces (eval.json, eval.png as figure 5):
   python -m apps.evaluate --workdir=/tmp/warp_surfaces
 """
 
-from apps.configs import common
-from apps.configs import execution
+from kerasmeta.apps.configs import common
+from kerasmeta.apps.configs import execution
 
 
 def get_config():

@@ -5,7 +5,7 @@ split by alphabet 70/10/20 into meta-training, validation and test classes,
 with rotations by 90, 180 and 270 degrees as extra classes (Omniglot's
 protocol). A conv4 learner (64 filters, 28x28), MT-net's Omniglot settings:
 
-  python -m apps.meta_train --config=apps/configs/glyphs.py:mtnet \
+  python -m apps.meta_train --config=glyphs:mtnet \
       --config.ways=5 --config.shots=1 --workdir=/tmp/glyphs_mtnet
 
 VARIANT: maml, fomaml, meta_sgd, mnet, tnet, mtnet, warp_maml (3x3 conv warp
@@ -18,7 +18,7 @@ Evaluation: 600 test episodes, query accuracy mean and 95% CI.
 
 import ml_collections
 
-from apps.configs import common
+from kerasmeta.apps.configs import common
 
 
 def get_config(spec="mtnet"):

@@ -1,0 +1,60 @@
+"""The experiment configs, found by name.
+
+`--config=NAME[:ARGS]` names a config of this folder (`glyphs:mtnet,20,1`);
+a path to a config file (`my_configs/run.py:variant`) is read as it is.
+The path these files had before they moved into the package,
+`apps/configs/NAME.py`, still names them.
+"""
+
+import os
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_LEGACY_FOLDER = os.path.join("apps", "configs")
+
+
+def names():
+  """The configs of this folder, by name."""
+  return sorted(name[:-3] for name in os.listdir(_HERE)
+                if name.endswith(".py") and name not in (
+                    "__init__.py", "common.py", "execution.py"))
+
+
+def path(name):
+  """The file of config `name`."""
+  if name not in names():
+    raise ValueError(f"Unknown config {name!r}; known: {names()}, or give a "
+                     "config file's path.")
+  return os.path.join(_HERE, f"{name}.py")
+
+
+def resolve(value):
+  """A `--config` value with a config named by name turned into its path.
+
+  Args:
+    value: `NAME[:ARGS]`, `apps/configs/NAME.py[:ARGS]`, or `PATH[:ARGS]`.
+
+  Returns:
+    `PATH[:ARGS]`: the value as given where it is a file's path.
+  """
+  target, separator, arguments = value.partition(":")
+  if os.path.isfile(target):
+    return value
+  if os.path.normpath(os.path.dirname(target)) == _LEGACY_FOLDER and \
+      target.endswith(".py"):
+    target = os.path.basename(target)[:-3]
+  if os.sep in target or "/" in target or target.endswith(".py"):
+    raise ValueError(f"No config file {target!r}; configs by name: "
+                     f"{names()}.")
+  return path(target) + separator + arguments
+
+
+def resolve_argv(argv):
+  """`argv` with its `--config` value (`--config=V` or `--config V`)
+  resolved."""
+  argv = list(argv)
+  for index, argument in enumerate(argv):
+    if argument.startswith("--config="):
+      argv[index] = "--config=" + resolve(argument[len("--config="):])
+    elif argument == "--config" and index + 1 < len(argv):
+      argv[index + 1] = resolve(argv[index + 1])
+  return argv

@@ -1,0 +1,64 @@
+r"""Meta-trains a learner from a config.
+
+  kerasmeta-train --config=sinusoid:mtnet \
+      --workdir=/tmp/sine_mtnet [--config.num_meta_steps=2000 ...]
+
+Without --config it runs the default: MT-net on sinusoids, the MT-net
+paper's protocol (60,000 meta-steps, a few minutes on a 2-core CPU).
+
+From a checkout, `python -m apps.meta_train` is the same command.
+Re-running the same command resumes from the workdir's latest checkpoint.
+With --evaluate (the default) the run ends with `kerasmeta-evaluate`'s
+evaluation, writing eval.json and eval.png into the workdir.
+"""
+
+from absl import app
+from absl import flags
+from absl import logging
+from ml_collections import config_flags
+
+from kerasmeta import training
+from kerasmeta.apps import configs
+from kerasmeta.apps import workdirs
+
+_CONFIG = config_flags.DEFINE_config_file(
+    "config", configs.path("sinusoid") + ":mtnet",
+    "Config by name and variant, e.g. glyphs:mtnet,20,1 (names: "
+    f"{', '.join(configs.names())}), or a config file's path (the "
+    "default: MT-net on sinusoids, the MT-net paper's protocol).",
+    lock_config=True)
+_WORKDIR = flags.DEFINE_string("workdir", None,
+                               "Directory for checkpoints, logs, results.")
+_TPU = flags.DEFINE_string(
+    "tpu", None, "TPU address or name for --config.strategy=tpu ('local' on "
+    "a TPU VM); the same as --config.tpu_address.")
+_EVALUATE = flags.DEFINE_bool("evaluate", True,
+                              "Evaluate the trained learner at the end.")
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+  config = _CONFIG.value
+  if _TPU.value is not None:
+    with config.unlocked():
+      config.tpu_address = _TPU.value
+  trainer = training.Trainer.from_config(config, _WORKDIR.value)
+  final = trainer.train()
+  logging.info("Finished at step %d: %s", trainer.step, final)
+  if _EVALUATE.value:
+    workdirs.evaluate_workdir(_WORKDIR.value, trainer=trainer)
+
+
+def run():
+  """The `kerasmeta-train` console script."""
+  flags.mark_flags_as_required(["workdir"])
+  app.run(main, flags_parser=_parse_flags)
+
+
+def _parse_flags(argv):
+  return app.parse_flags_with_usage(configs.resolve_argv(argv))
+
+
+if __name__ == "__main__":
+  run()
