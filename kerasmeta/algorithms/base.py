@@ -10,6 +10,7 @@ from typing import NamedTuple
 import tensorflow as tf
 
 from kerasmeta import functional
+from kerasmeta import inner
 from kerasmeta.tasks import base as tasks_base
 
 
@@ -146,11 +147,18 @@ class ModelLearner(MetaLearner):
   def predict(self, adapted, x, training=False, meta_values=None):
     """The model's outputs on `x` with `adapted` values for adapted weights.
 
+    `adapted` is what `adapt` returned (an `AdaptResult`) or its `params`;
     `meta_values` replaces the meta weights (see `call_with_weights`).
     """
+    adapted = adapted_params(adapted)
     return functional.call_with_weights(self.model, adapted, x,
                                         training=training, roles=self.roles,
                                         meta_values=meta_values)
+
+
+def adapted_params(adapted):
+  """The adapted values of an `AdaptResult`, or `adapted` itself."""
+  return adapted.params if isinstance(adapted, inner.AdaptResult) else adapted
 
 
 def mean_over_tasks(values, global_batch_size=None, scale_loss=None):

@@ -127,7 +127,7 @@ class GradientLearner(base.ModelLearner):
     """The model's outputs on `x` with `adapted` values for adapted weights.
 
     Args:
-      adapted: one tensor per adapted weight.
+      adapted: what `adapt` returned, or its `params`.
       x: the inputs.
       training: the layers' flag (default: the one outside meta-training).
       meta_values: replaces the meta weights (see `call_with_weights`).
@@ -139,13 +139,14 @@ class GradientLearner(base.ModelLearner):
     """A Keras model (a clone of `model`) holding the `adapted` values.
 
     Args:
-      adapted: one tensor per adapted weight (e.g. `adapt(...).params`).
+      adapted: what `adapt` returned, or its `params` (one tensor per
+        adapted weight).
 
     Returns:
       A new `keras.Model`, the model's meta and state weights copied, its
       adapted weights set to `adapted`; saved and served like any model.
     """
-    adapted = list(adapted)
+    adapted = list(base.adapted_params(adapted))
     if len(adapted) != len(self.roles.adapted):
       raise ValueError(f"Expected {len(self.roles.adapted)} adapted values; "
                        f"received {len(adapted)}.")

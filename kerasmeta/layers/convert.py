@@ -9,8 +9,10 @@
   (their weights fixed during adaptation, learned by the outer loop): the
   body of ANIL (Raghu et al. 2020; head adapted, body meta), or warp layers
   (WarpGrad) in a network the user already has.
+* `adapt_only(model, names)`: the converse, every other layer with trainable
+  weights made meta (ANIL: `adapt_only(model, ["head"])`).
 
-Both return a new model made by `keras.models.clone_model`, holding copies
+All return a new model made by `keras.models.clone_model`, holding copies
 of the original's weights. The roles live in the layers' types, so they
 survive `.keras` save and load and `clone_model`.
 """
@@ -120,3 +122,32 @@ def with_meta_layers(model, layer_names):
                      name=f"meta_{layer.name}")
 
   return _convert(model, convert)
+
+
+def adapt_only(model, layer_names):
+  """The model with only the named layers adapted; every other layer with
+  trainable weights is made meta (ANIL: `adapt_only(model, ["head"])`).
+
+  Args:
+    model: a built Keras model.
+    layer_names: the layers the inner loop adapts.
+
+  Returns:
+    A new model (see `with_meta_layers`).
+  """
+  layer_names = list(layer_names)
+  if not layer_names:
+    raise ValueError("adapt_only needs at least one layer to adapt.")
+  _check_names(model, layer_names)
+  others = [layer for layer in model.layers
+            if layer.name not in layer_names and layer.trainable_weights
+            and not isinstance(layer, warp.Meta)]
+  nested = [layer.name for layer in others if isinstance(layer, keras.Model)]
+  if nested:
+    raise ValueError(f"adapt_only marks top-level layers; {nested} are "
+                     "nested models: name their layers with "
+                     "with_meta_layers instead.")
+  if not others:
+    raise ValueError(f"Every layer with weights of {model.name!r} is in "
+                     f"{layer_names}: nothing would be meta.")
+  return with_meta_layers(model, [layer.name for layer in others])
