@@ -19,9 +19,23 @@ served graph:
 
 Outputs are named: `predictions`, and for classifiers also `probabilities`
 and `classes`. Support and query sizes are dynamic, so one export serves 1-,
-5- and 20-shot requests. Inputs are checked inside the graph: a bad request
-fails with a message saying what was wrong (feature shape, support sizes,
-labels out of range, non-finite values, num_steps out of bounds).
+5- and 20-shot requests, up to the caps set at export (`max_support`,
+`max_query`). Inputs are checked inside the graph, against their exact
+shapes (the signatures declare no rank, so that no check is folded away
+by a shape TF Serving does not enforce): a bad request fails with a message
+saying what was wrong (feature shape, support sizes, labels out of range,
+non-finite values, num_steps out of bounds, too many points). An adaptation
+that diverges (adapted weights or outputs not finite) fails with
+"adaptation diverged" instead of answering NaN. Inputs should be of the
+scale the model was meta-trained on (features and regression targets
+within a few orders of magnitude of it): an update of a model far outside
+it can overflow.
+
+Batch-norm in `task` mode (the MAML reference's) normalises the queries
+with their own statistics: a query's answer then depends on the other
+queries of the request. `export_adapter` refuses such a model unless
+`allow_transductive=True` says that this is wanted; meta-train with
+`batch_norm="running"` for answers that depend on each query alone.
 
 The module tracks the raw `tf.Variable`s behind the Keras variables, not the
 Keras model, so that TF Serving's C++ loader finds every variable
@@ -37,10 +51,21 @@ import tensorflow as tf
 
 CLASSIFIER_LOSSES = ("sparse_softmax_cross_entropy",)
 DEFAULT_MAX_STEPS = 100
+DEFAULT_MAX_SUPPORT = 10_000
+DEFAULT_MAX_QUERY = 10_000
 
 
 def _raw_variables(variables):
   return [v.value if isinstance(v, keras.Variable) else v for v in variables]
+
+
+def _refuse_nonfinite(named_values):
+  """Refuses to export `(name, value)` pairs holding NaN or Inf."""
+  nonfinite = [name for name, value in named_values
+               if not bool(tf.reduce_all(tf.math.is_finite(value)))]
+  if nonfinite:
+    raise ValueError(f"Refusing to export: weights {nonfinite} are not "
+                     "finite (a diverged run); every answer would be NaN.")
 
 
 def _feature_shape(model):
@@ -66,8 +91,9 @@ def _shape_is(tensor, expected_tail):
       tf.reduce_all(tf.equal(padded, tf.constant(expected_tail, tf.int32))))
 
 
-def _check_features(x, name, feature_shape):
-  """x, checked at run time to be [points >= 1, *feature_shape] and finite."""
+def _check_features(x, name, feature_shape, max_points=None):
+  """x, checked at run time to be [points >= 1, *feature_shape] and finite
+  (and at most `max_points` points)."""
   wanted = f"[points, {', '.join(map(str, feature_shape))}]"
   checks = [
       tf.debugging.Assert(_shape_is(x, feature_shape),
@@ -76,8 +102,22 @@ def _check_features(x, name, feature_shape):
       tf.debugging.assert_greater(tf.size(x), 0,
                                   message=f"{name} must hold at least one "
                                           "point")]
+  if max_points is not None:
+    checks.append(tf.debugging.assert_less_equal(
+        tf.shape(x)[0], max_points,
+        message=f"{name} may hold at most {max_points} points (max_"
+                f"{'support' if 'support' in name else 'query'} of this "
+                "export)"))
   x = _after(checks, tf.reshape(x, [-1, *feature_shape]))
   return tf.debugging.check_numerics(x, f"{name} holds NaN or Inf values")
+
+
+def _diverged_check(values, what):
+  """`values`, checked to be finite: else "adaptation diverged"."""
+  return [tf.debugging.check_numerics(
+      value, f"adaptation diverged: the {what} are not finite; lower "
+             "learning_rate or num_steps, or bring the inputs to the scale "
+             "of meta-training") for value in values]
 
 
 def _named_outputs(outputs, classifier):
@@ -97,16 +137,20 @@ class AdapterModule(tf.Module):
     loss_name: the learner's loss name; classifiers are recognised by it.
     max_steps: the largest `num_steps` a request may ask for (a static bound
       of the in-graph loop).
+    max_support: the most support points a request may send.
+    max_query: the most query points a request may send.
   """
 
-  def __init__(self, learner, loss_name, max_steps=DEFAULT_MAX_STEPS):
+  def __init__(self, learner, loss_name, max_steps=DEFAULT_MAX_STEPS,
+               max_support=DEFAULT_MAX_SUPPORT, max_query=DEFAULT_MAX_QUERY):
     super().__init__(name="kerasmeta_adapter")
     model = learner.model
     # A MetaLearner is a plain object, so tf.Module does not track it (nor
     # the Keras model inside it): only the raw variables below are saved.
     self._learner = learner
-    self.tracked_variables = _raw_variables(
-        list(model.variables) + list(learner.extra_variables))
+    variables = list(model.variables) + list(learner.extra_variables)
+    _refuse_nonfinite([(v.path, v) for v in variables])
+    self.tracked_variables = _raw_variables(variables)
     self.classifier = loss_name in CLASSIFIER_LOSSES
     self.feature_shape = _feature_shape(model)
     output_shape = model.outputs[0].shape if getattr(model, "outputs", None) \
@@ -114,16 +158,21 @@ class AdapterModule(tf.Module):
     self.num_classes = int(output_shape[-1]) if self.classifier else None
     self.target_shape = [] if self.classifier else [int(output_shape[-1])]
     self.max_steps = int(max_steps)
+    self.max_support, self.max_query = int(max_support), int(max_query)
+    if self.max_support < 1 or self.max_query < 1:
+      raise ValueError(f"max_support and max_query must be >= 1; received "
+                       f"{max_support} and {max_query}.")
     self.default_num_steps = int(learner.num_inner_steps)
     self.default_learning_rate = float(learner.inner_learning_rate)
     if not 0 <= self.default_num_steps <= self.max_steps:
       raise ValueError(f"The trained num_inner_steps "
                        f"({self.default_num_steps}) exceeds max_steps "
                        f"({self.max_steps}).")
-    unknown = [None] * len(self.feature_shape)
-    x_spec = lambda name: tf.TensorSpec([None, *unknown], tf.float32, name)
-    y_spec = tf.TensorSpec([None], tf.int32, "support_y") if self.classifier \
-        else tf.TensorSpec([None, None], tf.float32, "support_y")
+    # No declared rank: TF Serving does not enforce one, and a declared
+    # rank lets the graph fold the shape checks away.
+    x_spec = lambda name: tf.TensorSpec(None, tf.float32, name)
+    y_spec = tf.TensorSpec(None, tf.int32 if self.classifier else tf.float32,
+                           "support_y")
     self.adapt_and_predict = tf.function(
         self._adapt_and_predict_defaults,
         input_signature=[x_spec("support_x"), y_spec, x_spec("query_x")])
@@ -141,14 +190,19 @@ class AdapterModule(tf.Module):
         message="support_x and support_y must hold the same number of "
                 "points")]
     if self.classifier:
+      rank = tf.size(tf.shape(support_y))
       checks += [
+          tf.debugging.Assert(
+              tf.logical_or(tf.equal(rank, 1), _shape_is(support_y, [1])),
+              ["support_y must have shape [points] (or [points, 1]); "
+               "received", tf.shape(support_y)]),
           tf.debugging.assert_non_negative(
               support_y, message="support_y labels must be >= 0"),
           tf.debugging.assert_less(
               support_y, self.num_classes,
               message=f"support_y labels must be < {self.num_classes} (the "
                       "model's number of classes)")]
-      return _after(checks, support_y[:, tf.newaxis])
+      return _after(checks, tf.reshape(support_y, [-1, 1]))
     checks.append(tf.debugging.Assert(
         _shape_is(support_y, self.target_shape),
         [f"support_y must have shape [points, "
@@ -167,8 +221,10 @@ class AdapterModule(tf.Module):
   def _adapt_and_predict(self, support_x, support_y, query_x, num_steps,
                          learning_rate):
     from kerasmeta.tasks import Task  # pylint: disable=g-import-not-at-top
-    support_x = _check_features(support_x, "support_x", self.feature_shape)
-    query_x = _check_features(query_x, "query_x", self.feature_shape)
+    support_x = _check_features(support_x, "support_x", self.feature_shape,
+                                self.max_support)
+    query_x = _check_features(query_x, "query_x", self.feature_shape,
+                              self.max_query)
     support_y = self._check_targets(support_x, support_y)
     learning_rate = tf.debugging.check_numerics(
         learning_rate, "learning_rate must be finite")
@@ -183,19 +239,23 @@ class AdapterModule(tf.Module):
                                          message="learning_rate must be >= 0")]
     num_steps, learning_rate = _after(checks, num_steps, learning_rate)
     task = Task(support_x, support_y, query_x, query_x[:, :0])
-    adapted = self._learner.adapt(
+    adapted = _diverged_check(self._learner.adapt(
         task, num_steps=num_steps, max_steps=self.max_steps,
-        deterministic=True, learning_rate=learning_rate).params
-    return _named_outputs(self._learner.predict(adapted, query_x),
-                          self.classifier)
+        deterministic=True, learning_rate=learning_rate).params,
+                              "adapted weights")
+    outputs, = _diverged_check([self._learner.predict(adapted, query_x)],
+                               "outputs")
+    return _named_outputs(outputs, self.classifier)
 
   def _predict(self, x):
-    x = _check_features(x, "x", self.feature_shape)
+    x = _check_features(x, "x", self.feature_shape, self.max_query)
     initial = self._learner.initial_values()
     return _named_outputs(self._learner.predict(initial, x), self.classifier)
 
 
-def export_adapter(learner, path, loss_name=None, max_steps=DEFAULT_MAX_STEPS):
+def export_adapter(learner, path, loss_name=None, max_steps=DEFAULT_MAX_STEPS,
+                   max_support=DEFAULT_MAX_SUPPORT, max_query=DEFAULT_MAX_QUERY,
+                   allow_transductive=False):
   """Writes the adapter SavedModel of `learner` to `path`.
 
   Args:
@@ -203,12 +263,25 @@ def export_adapter(learner, path, loss_name=None, max_steps=DEFAULT_MAX_STEPS):
     path: the SavedModel directory (for TF Serving: MODEL_DIR/<version>).
     loss_name: the learner's loss name (default: found from its loss).
     max_steps: the largest `num_steps` a request may ask for.
+    max_support: the most support points a request may send.
+    max_query: the most query points a request may send.
+    allow_transductive: export a model whose batch-norm normalises the
+      queries with their own statistics (`batch_norm="task"`), so that an
+      answer depends on the request's other queries.
 
   Returns:
     The `AdapterModule` that was saved.
   """
+  if not allow_transductive and _is_transductive(learner):
+    raise ValueError(
+        f"{learner.model.name!r} has batch-norm layers that normalise with "
+        "each batch's statistics (batch_norm='task'): a served query's answer "
+        "would depend on the other queries of its request. Meta-train with "
+        "batch_norm='running', or pass allow_transductive=True (the app: "
+        "--allow_transductive) if that is what you want.")
   loss_name = loss_name or _loss_name(learner)
-  module = AdapterModule(learner, loss_name, max_steps)
+  module = AdapterModule(learner, loss_name, max_steps, max_support,
+                         max_query)
   signatures = {
       "serving_default": module.adapt_and_predict,
       "adapt_and_predict": module.adapt_and_predict,
@@ -217,6 +290,15 @@ def export_adapter(learner, path, loss_name=None, max_steps=DEFAULT_MAX_STEPS):
   }
   tf.saved_model.save(module, path, signatures=signatures)
   return module
+
+
+def _is_transductive(learner):
+  from kerasmeta import functional  # pylint: disable=g-import-not-at-top
+  has_batch_norm = any(
+      isinstance(layer, keras.layers.BatchNormalization)
+      for layer in functional.all_layers(learner.model))
+  return has_batch_norm and bool(
+      getattr(learner, "inference_training", False))
 
 
 def _loss_name(learner):
@@ -234,6 +316,9 @@ class AdaptedModule(tf.Module):
     super().__init__(name="kerasmeta_adapted")
     self._learner = learner
     roles = learner.roles
+    _refuse_nonfinite(
+        [(w.path, v) for w, v in zip(roles.adapted, adapted)]
+        + [(w.path, w) for w in roles.meta + roles.state])
     self.adapted_weights = [tf.Variable(v, trainable=False,
                                         name=w.name.replace(":", "_"))
                             for w, v in zip(roles.adapted, adapted)]
@@ -241,19 +326,17 @@ class AdaptedModule(tf.Module):
         roles.meta + roles.state)
     self.classifier = loss_name in CLASSIFIER_LOSSES
     self.feature_shape = _feature_shape(learner.model)
-    unknown = [None] * len(self.feature_shape)
     self.serve = tf.function(
-        self._serve,
-        input_signature=[tf.TensorSpec([None, *unknown], tf.float32, "x")])
+        self._serve, input_signature=[tf.TensorSpec(None, tf.float32, "x")])
 
   def _serve(self, x):
-    x = _check_features(x, "x", self.feature_shape)
+    x = _check_features(x, "x", self.feature_shape, DEFAULT_MAX_QUERY)
     return _named_outputs(self._learner.predict(
         [v.read_value() for v in self.adapted_weights], x), self.classifier)
 
 
 def export_adapted(learner, support, path, num_steps=None, seed=None,
-                   loss_name=None):
+                   loss_name=None, allow_transductive=False):
   """Adapts `learner` to `support` in Python and saves the adapted model.
 
   Args:
@@ -263,10 +346,15 @@ def export_adapted(learner, support, path, num_steps=None, seed=None,
     num_steps: inner steps (default: the trained number).
     seed: mask seed; None uses the masks' most probable values.
     loss_name: as in `export_adapter`.
+    allow_transductive: as in `export_adapter`.
 
   Returns:
     The adapted weights (tensors).
   """
+  if not allow_transductive and _is_transductive(learner):
+    raise ValueError(
+        f"{learner.model.name!r} normalises with each batch's statistics "
+        "(batch_norm='task'): see export_adapter's allow_transductive.")
   from kerasmeta.tasks import Task  # pylint: disable=g-import-not-at-top
   if isinstance(support, Task):
     support_x, support_y = support.support_x, support.support_y

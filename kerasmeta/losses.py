@@ -25,8 +25,16 @@ def _mean_after(values, task_axes):
 
 
 def mean_squared_error(y_true, y_pred, task_axes=0):
-  """The mean squared error over all points and outputs."""
+  """The mean squared error over all points and outputs.
+
+  Targets must have the predictions' shape: a broadcast (targets [K, 2]
+  against predictions [K, 1]) would be a silent wrong loss, so it raises.
+  """
   y_pred = at_least_float32(y_pred)
+  if not tf.TensorShape(y_true.shape).is_compatible_with(y_pred.shape):
+    raise ValueError(
+        f"Targets of shape {tf.TensorShape(y_true.shape)} do not match the "
+        f"model's predictions of shape {y_pred.shape}.")
   return _mean_after(tf.square(y_pred - tf.cast(y_true, y_pred.dtype)),
                      task_axes)
 

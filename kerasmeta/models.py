@@ -9,10 +9,9 @@
 | mtnet   | T cell with a unit mask                 | MT-net  |
 | mnet    | unit mask without T                     | M-net   |
 | mtnet_full / mnet_full | per-weight masks         | "-full" |
-| warp    | plain layers, a warp layer after each   | WarpGrad|
 
-`cell="warp"` interleaves warp layers (`kerasmeta.layers.warp`) with the
-task layers, `h = w_L o h_L o ... o w_1 o h_1` (WarpGrad's "model
+`warp=True` (WarpGrad) interleaves warp layers (`kerasmeta.layers.warp`)
+with the task layers, `h = w_L o h_L o ... o w_1 o h_1` (WarpGrad's "model
 augmentation"): a linear warp after each hidden layer of an MLP, a 3x3
 convolutional warp after each block of conv4 (`warp_block` picks another
 block of appendix F).
@@ -23,12 +22,15 @@ import keras
 from kerasmeta import layers as km_layers
 from kerasmeta.layers import warp as warp_lib
 
-CELLS = ("dense", "tnet", "mtnet", "mnet", "mtnet_full", "mnet_full", "warp")
+CELLS = ("dense", "tnet", "mtnet", "mnet", "mtnet_full", "mnet_full")
 # The warp blocks that act on vectors (the others convolve images).
 MLP_WARP_BLOCKS = ("linear", "scale", "residual_tanh")
 
 
 def check_cell(cell):
+  if cell == "warp":
+    raise ValueError("cell='warp' is now warp=True (config.warp): a cell is "
+                     "the kind of the weight layers, warps come between them.")
   if cell not in CELLS:
     raise ValueError(f"Unknown cell {cell!r}; expected one of {CELLS}.")
   return cell
@@ -36,7 +38,7 @@ def check_cell(cell):
 
 def _cell_options(cell, mask_temperature):
   check_cell(cell)
-  if cell in ("dense", "warp"):
+  if cell == "dense":
     return None
   mask = None
   if cell in ("mtnet", "mnet"):
@@ -66,13 +68,13 @@ def conv_layer(filters, kernel_size, cell="dense", mask_temperature=1.0,
 
 
 def mlp(input_dim=1, hidden_sizes=(40, 40), output_dim=1, cell="dense",
-        activation="relu", mask_temperature=1.0, name=None,
+        activation="relu", mask_temperature=1.0, name=None, warp=False,
         warp_block="linear", seed=None, kernel_initializer="HeNormal"):
   """A multilayer perceptron whose every weight layer is a `cell`.
 
   The default is the sinusoid learner of MAML and MT-net: 1-40-40-1 with
   ReLU; kernels start from a truncated normal of stddev 0.01 and biases at
-  zero, as in the reference code. With `cell="warp"`, a `warp_block`
+  zero, as in the reference code. With `warp=True`, a `warp_block`
   (one of `MLP_WARP_BLOCKS`) follows each hidden activation.
 
   With a `seed`, every layer draws its own seeded `kernel_initializer`
@@ -80,7 +82,8 @@ def mlp(input_dim=1, hidden_sizes=(40, 40), output_dim=1, cell="dense",
   layers start from the same task weights (WarpGrad's continual
   experiment compares them from one fixed initialisation).
   """
-  if cell == "warp" and warp_block not in MLP_WARP_BLOCKS:
+  check_cell(cell)
+  if warp and warp_block not in MLP_WARP_BLOCKS:
     raise ValueError(f"An MLP takes a warp_block of {MLP_WARP_BLOCKS}; "
                      f"received warp_block={warp_block!r}.")
 
@@ -99,24 +102,26 @@ def mlp(input_dim=1, hidden_sizes=(40, 40), output_dim=1, cell="dense",
         mask_temperature=mask_temperature,
         kernel_initializer=initializer(index),
         name=f"{'output' if last else f'hidden_{index + 1}'}"))
-    if cell == "warp" and not last:
+    if warp and not last:
       layers.append(warp_lib.warp_block(
           warp_block, units, name=f"warp_{index + 1}",
           seed=None if seed is None else seed + 1000 + index))
-  return keras.Sequential(layers, name=name or f"mlp_{cell}")
+  return keras.Sequential(
+      layers, name=name or f"mlp_{cell}{'_warp' if warp else ''}")
 
 
 def conv4(input_shape=(28, 28, 1), num_classes=5, filters=64, cell="dense",
-          pooling="stride", mask_temperature=1.0, name=None,
+          pooling="stride", mask_temperature=1.0, name=None, warp=False,
           warp_block="conv"):
   """The 4-block convolutional learner of MAML / MT-net.
 
   Each block: 3x3 convolution (stride 2 with `pooling="stride"`, else
   stride 1 and 2x2 max-pooling), batch-norm, ReLU; then a linear head.
   Batch-norm layers called with `training=True` use the batch statistics of
-  each task, as the MAML reference does. With `cell="warp"` a `warp_block`
+  each task, as the MAML reference does. With `warp=True` a `warp_block`
   (default: 3x3 conv, WarpGrad's Omniglot warp) follows each block.
   """
+  check_cell(cell)
   if pooling not in ("stride", "max"):
     raise ValueError(f"pooling must be 'stride' or 'max'; received "
                      f"{pooling!r}.")
@@ -132,10 +137,11 @@ def conv4(input_shape=(28, 28, 1), num_classes=5, filters=64, cell="dense",
     if pooling == "max":
       layers.append(keras.layers.MaxPooling2D(2, padding="same",
                                               name=f"pool_{block + 1}"))
-    if cell == "warp":
+    if warp:
       layers.append(warp_lib.warp_block(warp_block, filters,
                                         name=f"warp_{block + 1}"))
   layers.append(keras.layers.Flatten(name="flatten"))
   layers.append(dense_layer(num_classes, cell,
                             mask_temperature=mask_temperature, name="logits"))
-  return keras.Sequential(layers, name=name or f"conv4_{cell}")
+  return keras.Sequential(
+      layers, name=name or f"conv4_{cell}{'_warp' if warp else ''}")

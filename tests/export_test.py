@@ -130,7 +130,18 @@ def test_predict_is_the_model_without_adaptation(mtnet_adapter):
      "learning_rate must be finite"),
     (dict(learning_rate=tf.constant(-0.1, tf.float32)),
      "learning_rate must be >= 0"),
-
+    # Extra trailing dimensions: refused, not reshaped into more points.
+    (dict(query_x=np.zeros((7, 1, 1), np.float32)), "query_x must have shape"),
+    (dict(support_x=np.zeros((5, 1, 1), np.float32)),
+     "support_x must have shape"),
+    (dict(support_y=np.zeros((5, 1, 7), np.float32)),
+     "support_y must have shape"),
+    (dict(support_x=np.zeros((10_001, 1), np.float32),
+          support_y=np.zeros((10_001, 1), np.float32)),
+     "support_x may hold at most 10000 points"),
+    # Finite but extreme: the adaptation diverges, and says so.
+    (dict(support_y=np.full((5, 1), 3e38, np.float32)), "adaptation diverged"),
+    (dict(learning_rate=tf.constant(1e30, tf.float32)), "adaptation diverged"),
 ])
 def test_bad_requests_fail_with_a_clear_message(mtnet_adapter, inputs,
                                                 message):
@@ -164,7 +175,10 @@ def test_classifier_adapter_gives_probabilities_and_classes(tmp_path):
   learner = km.MAML(model, loss="sparse_softmax_cross_entropy",
                     num_inner_steps=2, inner_learning_rate=0.4)
   path = str(tmp_path / "1")
-  export.export_adapter(learner, path, loss_name="sparse_softmax_cross_entropy")
+  with pytest.raises(ValueError, match="depend on the other queries"):
+    export.export_adapter(learner, path)  # batch_norm="task"
+  export.export_adapter(learner, path, loss_name="sparse_softmax_cross_entropy",
+                        allow_transductive=True)
   loaded = tf.saved_model.load(path)
   rng = np.random.default_rng(1)
   support_x = rng.random((6, 12, 12, 1), dtype=np.float32)

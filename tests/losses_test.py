@@ -31,3 +31,9 @@ def test_a_callable_is_mapped_over_tasks():
 def test_an_unknown_loss_is_named():
   with pytest.raises(ValueError, match="Unknown loss 'hinge'"):
     losses.get("hinge")
+
+
+def test_squared_error_refuses_targets_that_would_broadcast():
+  with pytest.raises(ValueError, match=r"Targets of shape \(5, 2\) do not "
+                     r"match the model's predictions of shape \(5, 1\)"):
+    losses.mean_squared_error(tf.zeros([5, 2]), tf.zeros([5, 1]))

@@ -33,11 +33,13 @@ def test_conv4_maps_28x28_images_to_class_logits():
 def test_unknown_cell_is_rejected_with_the_choices():
   with pytest.raises(ValueError, match="Unknown cell 'lstm'.*mtnet"):
     km.models.mlp(cell="lstm")
+  with pytest.raises(ValueError, match="cell='warp' is now warp=True"):
+    km.models.conv4(cell="warp")
 
 
-def test_conv4_warp_cell_puts_a_meta_conv_warp_after_each_block():
+def test_conv4_with_warps_puts_a_meta_conv_warp_after_each_block():
   model = km.models.conv4(input_shape=(12, 12, 1), num_classes=3, filters=4,
-                          cell="warp")
+                          warp=True)
   warps = [layer for layer in model.layers
            if isinstance(layer, km.layers.Warp)]
   assert len(warps) == 4
@@ -63,11 +65,11 @@ _WARP_BLOCK_WEIGHTS = {"linear": 2, "conv": 2, "conv1x1": 2, "scale": 2,
 
 def _small_conv4(warp_block):
   return km.models.conv4(input_shape=(8, 8, 1), num_classes=3, filters=4,
-                         cell="warp", warp_block=warp_block)
+                         warp=True, warp_block=warp_block)
 
 
 def _small_mlp(warp_block):
-  return km.models.mlp(hidden_sizes=(5, 5), cell="warp",
+  return km.models.mlp(hidden_sizes=(5, 5), warp=True,
                        warp_block=warp_block)
 
 
@@ -102,7 +104,7 @@ def test_mlp_with_every_vector_warp_block_is_fully_built(warp_block):
 
 def test_mlp_rejects_a_convolutional_warp_block_by_name():
   with pytest.raises(ValueError, match="received warp_block='conv'"):
-    km.models.mlp(cell="warp", warp_block="conv")
+    km.models.mlp(warp=True, warp_block="conv")
 
 
 def _assert_specs_match_outputs(model, x):

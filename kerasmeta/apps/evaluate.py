@@ -15,7 +15,8 @@ from kerasmeta.apps import workdirs
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "A meta_train workdir.")
 _NUM_TASKS = flags.DEFINE_integer("num_tasks", None,
-                                  "Held-out tasks (default: config.eval's).")
+                                  "Held-out tasks (default: config.eval's).",
+                                  lower_bound=1)
 _SEED = flags.DEFINE_integer("seed", None,
                              "Held-out task seed (default: config.eval's).")
 _SHOTS = flags.DEFINE_list("shots", None, "K values (default: config.eval's).")

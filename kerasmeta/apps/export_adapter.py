@@ -22,13 +22,24 @@ from kerasmeta import export
 _WORKDIR = flags.DEFINE_string("workdir", None, "A meta_train workdir.")
 _OUTPUT = flags.DEFINE_string("output", None,
                               "Model base directory (MODEL_DIR).")
-_VERSION = flags.DEFINE_integer("version", None,
-                                "Version folder (default: the next free one).")
+_VERSION = flags.DEFINE_integer(
+    "version", None, "Version folder, >= 1 (default: the next free one).",
+    lower_bound=1)
 _CHECKPOINT = flags.DEFINE_string(
     "checkpoint", None, "Checkpoint number or path (default: the latest).")
 _MAX_STEPS = flags.DEFINE_integer(
     "max_steps", export.DEFAULT_MAX_STEPS,
-    "Largest num_steps a request may ask for.")
+    "Largest num_steps a request may ask for.", lower_bound=0)
+_MAX_SUPPORT = flags.DEFINE_integer(
+    "max_support", export.DEFAULT_MAX_SUPPORT,
+    "Most support points a request may send.", lower_bound=1)
+_MAX_QUERY = flags.DEFINE_integer(
+    "max_query", export.DEFAULT_MAX_QUERY,
+    "Most query points a request may send.", lower_bound=1)
+_ALLOW_TRANSDUCTIVE = flags.DEFINE_bool(
+    "allow_transductive", False,
+    "Export a batch_norm='task' model, whose answers depend on the other "
+    "queries of a request.")
 
 
 def main(argv):
@@ -36,12 +47,16 @@ def main(argv):
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   config, learner, checkpoint = experiment.restore_learner(
       _WORKDIR.value, _CHECKPOINT.value)
-  version = _VERSION.value or export.next_version(_OUTPUT.value)
+  version = _VERSION.value if _VERSION.value is not None else \
+      export.next_version(_OUTPUT.value)
   path = os.path.join(_OUTPUT.value, str(version))
   if os.path.exists(path):
     raise FileExistsError(f"{path} exists; choose another --version.")
   export.export_adapter(learner, path, loss_name=config.get("loss", "mse"),
-                        max_steps=_MAX_STEPS.value)
+                        max_steps=_MAX_STEPS.value,
+                        max_support=_MAX_SUPPORT.value,
+                        max_query=_MAX_QUERY.value,
+                        allow_transductive=_ALLOW_TRANSDUCTIVE.value)
   logging.info("Exported %s as %s (signatures adapt_and_predict, "
                "adapt_and_predict_with_options, predict).", checkpoint, path)
   print(path)

@@ -12,6 +12,9 @@ With --evaluate (the default) the run ends with `kerasmeta-evaluate`'s
 evaluation, writing eval.json and eval.png into the workdir.
 """
 
+import signal
+import sys
+
 from absl import app
 from absl import flags
 from absl import logging
@@ -21,12 +24,7 @@ from kerasmeta import training
 from kerasmeta.apps import configs
 from kerasmeta.apps import workdirs
 
-_CONFIG = config_flags.DEFINE_config_file(
-    "config", configs.path("sinusoid") + ":mtnet",
-    "Config by name and variant, e.g. glyphs:mtnet,20,1 (names: "
-    f"{', '.join(configs.names())}), or a config file's path (the "
-    "default: MT-net on sinusoids, the MT-net paper's protocol).",
-    lock_config=True)
+_CONFIG = None  # defined by run(): it reads the command line as it is made
 _WORKDIR = flags.DEFINE_string("workdir", None,
                                "Directory for checkpoints, logs, results.")
 _TPU = flags.DEFINE_string(
@@ -34,6 +32,9 @@ _TPU = flags.DEFINE_string(
     "a TPU VM); the same as --config.tpu_address.")
 _EVALUATE = flags.DEFINE_bool("evaluate", True,
                               "Evaluate the trained learner at the end.")
+_RESTART = flags.DEFINE_bool(
+    "restart", False, "Start afresh even where the workdir holds a run "
+    "(its files are moved into WORKDIR/previous-<time>/ first).")
 
 
 def main(argv):
@@ -43,8 +44,19 @@ def main(argv):
   if _TPU.value is not None:
     with config.unlocked():
       config.tpu_address = _TPU.value
-  trainer = training.Trainer.from_config(config, _WORKDIR.value)
-  final = trainer.train()
+  trainer = training.Trainer.from_config(config, _WORKDIR.value,
+                                         restart=_RESTART.value)
+  try:
+    final = trainer.train()
+  except (training.Interrupted, KeyboardInterrupt):
+    # Saved already (Trainer.train); one line, no traceback.
+    print(f"Interrupted at step {trainer.step}: saved "
+          f"{trainer.manager.latest_checkpoint}; re-run the command to "
+          "resume.", file=sys.stderr)
+    sys.exit(128 + signal.SIGTERM)
+  except (training.WorkdirError, training.NonFiniteError) as error:
+    print(f"{type(error).__name__}: {error}", file=sys.stderr)
+    sys.exit(1)
   logging.info("Finished at step %d: %s", trainer.step, final)
   if _EVALUATE.value:
     workdirs.evaluate_workdir(_WORKDIR.value, trainer=trainer)
@@ -52,12 +64,23 @@ def main(argv):
 
 def run():
   """The `kerasmeta-train` console script."""
+  global _CONFIG
+  # The config flag applies --config.FIELD overrides as it is defined: the
+  # command line is checked (configs by name, fields that exist, with near
+  # matches) before, for one clear line instead of a traceback.
+  try:
+    sys.argv[:] = configs.resolve_argv(sys.argv)
+    configs.check_overrides(sys.argv)
+  except ValueError as error:
+    sys.exit(f"FATAL Flags parsing error: {error}")
+  _CONFIG = config_flags.DEFINE_config_file(
+      "config", configs.path("sinusoid") + ":mtnet",
+      "Config by name and variant, e.g. glyphs:mtnet,20,1 (names: "
+      f"{', '.join(configs.names())}), or a config file's path (the "
+      "default: MT-net on sinusoids, the MT-net paper's protocol).",
+      lock_config=True)
   flags.mark_flags_as_required(["workdir"])
-  app.run(main, flags_parser=_parse_flags)
-
-
-def _parse_flags(argv):
-  return app.parse_flags_with_usage(configs.resolve_argv(argv))
+  app.run(main)
 
 
 if __name__ == "__main__":

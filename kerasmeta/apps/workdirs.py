@@ -28,17 +28,21 @@ def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
   if trainer is None:
     trainer = training.Trainer.from_config(experiments.load_config(workdir),
                                             workdir)
+    trainer.restore()  # the newest checkpoint that restores
     # A run with nothing to meta-train (continual SGD / EWC) checkpoints
     # step 0: test for a checkpoint, not for steps taken.
     if trainer.manager.latest_checkpoint is None:
       raise FileNotFoundError(f"No checkpoint in {workdir!r} to evaluate.")
-    trainer.restore()
   config = trainer.config
   if config is None:
     raise ValueError("evaluate_workdir evaluates runs built from a config "
                      "(Trainer.from_config); this trainer has none.")
   seed = config.eval.seed if seed is None else seed
-  num_tasks = num_tasks or config.eval.num_tasks
+  num_tasks = config.eval.num_tasks if num_tasks is None else num_tasks
+  if int(num_tasks) < 1:
+    raise ValueError(f"num_tasks must be >= 1; received {num_tasks}.")
+  if shots is not None and any(int(k) < 1 for k in shots):
+    raise ValueError(f"Every K of shots must be >= 1; received {shots}.")
   jit_compile = training.resolve_jit_compile(
       config.get("jit_compile", "auto"), trainer.learner.model)
   results, draw, summary = experiments.evaluate(

@@ -21,6 +21,7 @@ config rebuilds exactly what was trained.
 import collections
 import importlib
 import json
+import math
 import os
 import pkgutil
 
@@ -94,9 +95,24 @@ def check_at_least(config, minimum, *fields):
 def validate_config(config):
   """Checks the fields the config's experiment needs; raises a ValueError."""
   module = family(config.get("task"))
+  _check_finite(config.to_dict() if hasattr(config, "to_dict") else config)
   check_at_least(config, 0, "num_meta_steps")
   check_at_least(config, 1, "meta_batch_size")
+  for name in ("log_every", "checkpoint_every", "max_checkpoints"):
+    if name in config:
+      check_at_least(config, 1, name)
   return module.validate_config(config)
+
+
+def _check_finite(fields, prefix=""):
+  """Refuses NaN and infinite numbers anywhere in a config."""
+  for key, value in fields.items():
+    name = f"{prefix}{key}"
+    if isinstance(value, dict):
+      _check_finite(value, name + ".")
+    for item in value if isinstance(value, (list, tuple)) else [value]:
+      if isinstance(item, float) and not math.isfinite(item):
+        raise ValueError(f"config.{name} must be finite; received {value}.")
 
 
 def task_distribution(config, shots=None, split="train"):
@@ -110,6 +126,14 @@ def task_distribution(config, shots=None, split="train"):
   """
   return family(config.task).task_distribution(config, shots=shots,
                                                 split=split)
+
+
+def check_data(config):
+  """Checks that every split the run will use can give its tasks (a family
+  that has splits defines `check_data`)."""
+  check = getattr(family(config.task), "check_data", None)
+  if check is not None:
+    check(config)
 
 
 def build_model(config):
@@ -151,6 +175,11 @@ def config_from_json(text):
 
 
 def _renamed_fields(fields):
+  if "cell" in fields and "warp" not in fields:
+    # cell "warp" (not a cell: plain layers with warps between them).
+    fields["warp"] = fields["cell"] == "warp"
+    if fields["warp"]:
+      fields["cell"] = "dense"
   warpgrad = fields.get("warpgrad") or {}
   if "init_weight" in warpgrad:  # lambda of eq. 9, a step-size ratio
     warpgrad["init_step_scale"] = warpgrad.pop("init_weight")

@@ -40,7 +40,8 @@ def task_distribution(config, shots=None, split="train"):
 def build_model(config):
   """The MLP from its fixed initialisation (seeded by config.seed)."""
   return models.mlp(hidden_sizes=tuple(config.hidden_sizes),
-                    cell=config.cell, warp_block=config.warp_block,
+                    cell=config.cell, warp=config.get("warp", False),
+                    warp_block=config.warp_block,
                     seed=config.seed,
                     kernel_initializer=config.kernel_initializer)
 

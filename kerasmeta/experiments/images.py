@@ -109,6 +109,16 @@ def task_distribution(config, shots=None, split="train"):
                                  int(shots or config.shots))
 
 
+def check_data(config):
+  """Builds the test split's tasks too, so that a split too small for the
+  config (more ways than it has classes) fails before training, not after."""
+  try:
+    task_distribution(config, split="test")
+  except ValueError as error:
+    raise ValueError(f"The test split of {config.task!r} cannot give this "
+                     f"config's tasks: {error}") from error
+
+
 _CLASS_SPLITS = {}
 # The fields the loaded images depend on.
 _DATA_FIELDS = ("task", "data_dir", "input_shape", "omniglot_protocol",

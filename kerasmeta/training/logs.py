@@ -1,41 +1,84 @@
 """What a run writes as it goes: metrics.jsonl and a progress line."""
 
 import json
+import os
 import sys
 import time
 
 from absl import logging
 import tensorflow as tf
 
+def write_atomically(path, text):
+  """Writes `text` to `path` through a temporary file and a rename, so a
+  reader (or a crash) never sees half a file."""
+  temporary = f"{path}.{os.getpid()}.tmp"
+  with tf.io.gfile.GFile(temporary, "w") as f:
+    f.write(text)
+  tf.io.gfile.rename(temporary, path, overwrite=True)
+
+
+def append_line(path, line):
+  """Appends one line (object stores, which cannot append, rewrite)."""
+  if "://" in path:
+    text = ""
+    if tf.io.gfile.exists(path):
+      with tf.io.gfile.GFile(path) as f:
+        text = f.read()
+    write_atomically(path, text + line + "\n")
+  else:
+    with open(path, "a") as f:
+      f.write(line + "\n")
+
+
+def _read_lines(path):
+  """The lines of a metrics file that parse (a torn last line does not)."""
+  if not tf.io.gfile.exists(path):
+    return []
+  with tf.io.gfile.GFile(path) as f:
+    lines = []
+    for line in f:
+      try:
+        lines.append((json.loads(line)["step"], line))
+      except (ValueError, KeyError, TypeError):
+        continue
+    return lines
+
+
+def logged_steps(path):
+  """The steps a metrics file holds lines for."""
+  return [step for step, _ in _read_lines(path)]
+
+
 class MetricsLog:
   """Appends one JSON line per logged step to `metrics.jsonl`.
 
   On resume, lines past the restored step (written by a run that was killed
-  after its last checkpoint) are dropped, so the file reads as one run.
+  after its last checkpoint) are moved to `metrics.superseded.jsonl`, so
+  the file reads as one run and nothing written is lost; the rewrite is
+  atomic.
   """
 
   def __init__(self, path, resume_step=0):
     self.path = path
     self.lines = []
-    if tf.io.gfile.exists(path):
-      with tf.io.gfile.GFile(path) as f:
-        kept = [line for line in f
-                if line.strip() and json.loads(line)["step"] <= resume_step]
-      with tf.io.gfile.GFile(path, "w") as f:
-        f.write("".join(kept))
+    lines = _read_lines(path)
+    if lines:
+      kept = [line for step, line in lines if step <= resume_step]
+      dropped = [line for step, line in lines if step > resume_step]
+      if dropped:
+        superseded = path.replace(".jsonl", "") + ".superseded.jsonl"
+        for line in dropped:
+          append_line(superseded, line.rstrip("\n"))
+      write_atomically(path, "".join(kept))
       self.lines = kept
 
   def write(self, step, metrics):
-    # Object stores (gs://) cannot append: there the file is rewritten
-    # whole; a local file is appended to.
-    line = json.dumps({"step": step, **metrics}) + "\n"
-    if "://" in self.path:
-      self.lines.append(line)
-      with tf.io.gfile.GFile(self.path, "w") as f:
-        f.write("".join(self.lines))
+    line = json.dumps({"step": step, **metrics})
+    if "://" in self.path:  # object stores cannot append: rewrite whole
+      self.lines.append(line + "\n")
+      write_atomically(self.path, "".join(self.lines))
     else:
-      with open(self.path, "a") as f:
-        f.write(line)
+      append_line(self.path, line)
 
 
 class Progress:

@@ -17,6 +17,20 @@ from kerasmeta import distribute
 from kerasmeta.training import precision
 
 
+# A metric the gradient step adds: 1 where a gradient entry is not finite
+# (the trainer stops on it, and leaves it out of the logs).
+NONFINITE_GRADIENTS = "_nonfinite_gradients"
+
+
+def with_gradient_check(gradients, metrics):
+  """`metrics` with `NONFINITE_GRADIENTS`: one reduction per gradient,
+  inside the compiled step."""
+  finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(gradient))
+                          for gradient in gradients if gradient is not None])
+  return {**metrics,
+          NONFINITE_GRADIENTS: 1.0 - tf.cast(finite, tf.float32)}
+
+
 class TrainStep(NamedTuple):
   """A built meta-step.
 
@@ -53,9 +67,14 @@ def gradient_step(learner, optimizer, strategy, global_batch_size,
       optimizer, keras.optimizers.LossScaleOptimizer) else None
 
   def gradients_fn(tasks, seeds):
-    return learner.compute_gradients(tasks, seeds,
-                                     global_batch_size=global_batch_size,
-                                     scale_loss=scale_loss)
+    gradients, metrics = learner.compute_gradients(
+        tasks, seeds, global_batch_size=global_batch_size,
+        scale_loss=scale_loss)
+    if scale_loss is not None:
+      # Loss scaling overflows on purpose now and then; its optimiser
+      # skips those steps.
+      return gradients, metrics
+    return gradients, with_gradient_check(gradients, metrics)
 
   if not distribute.is_distributed(strategy):
     # No distribution: one XLA cluster holds the whole step, the optimiser's
@@ -135,5 +154,11 @@ def make_train_step(learner, optimizer, strategy=None, global_batch_size=None,
     jit_compile: True, False or "auto".
   """
   strategy = strategy or tf.distribute.get_strategy()
-  return build_step(learner, optimizer, strategy, global_batch_size,
-                    jit_compile).run
+  run = build_step(learner, optimizer, strategy, global_batch_size,
+                   jit_compile).run
+
+  def step(batch):
+    metrics = run(batch)
+    metrics.pop(NONFINITE_GRADIENTS, None)  # the trainer's check
+    return metrics
+  return step

@@ -2,10 +2,21 @@
 
 A run lives in a workdir:
 
-  workdir/config.json        the config it was started with
-  workdir/checkpoints/       tf.train.CheckpointManager checkpoints
-  workdir/metrics.jsonl      one JSON line per logged step
-  workdir/tensorboard/       TensorBoard summaries
+  workdir/config.json          the config (of the latest start)
+  workdir/config_history.jsonl every config a start of the run used
+  workdir/checkpoints/         tf.train.CheckpointManager checkpoints
+  workdir/metrics.jsonl        one JSON line per logged step
+  workdir/tensorboard/         TensorBoard summaries
+  workdir/lock                 held while a trainer runs (`workdir.Lock`)
+
+Nothing already written is lost: a second trainer on the workdir is
+refused; the newest checkpoint that restores is found from the files
+themselves (one that does not is moved to `checkpoints/unreadable/`); a
+workdir with history is never started afresh unless `restart=True`, which
+moves that history into `previous-<time>/`; a resumed config may change
+only how long and how the run executes (`workdir.RESUMABLE_FIELDS`); a
+non-finite loss, gradient or weight stops the run with an error naming the
+step, before any checkpoint of it is written.
 
 Resuming is exact: the checkpoint holds the weights, the optimiser's slots
 and its step counter; the task stream and every random draw are pure
@@ -13,8 +24,10 @@ functions of (seed, step), so the resumed run sees what an uninterrupted run
 would have seen.
 """
 
+import json
 import os
 import signal
+import threading
 import time
 
 from absl import logging
@@ -28,6 +41,11 @@ from kerasmeta.training import logs
 from kerasmeta.training import optimizers
 from kerasmeta.training import precision
 from kerasmeta.training import steps
+from kerasmeta.training import workdir as workdir_lib
+
+
+class NonFiniteError(FloatingPointError):
+  """Training produced a non-finite loss, gradient or weight."""
 
 
 class Interrupted(Exception):
@@ -63,13 +81,17 @@ class Trainer:
     jit_compile: XLA for the step: "auto", True or False.
     config: the `ConfigDict` the run was built from, written to
       `config.json` (the apps rebuild a workdir's learner from it); see
-      `from_config`.
+      `from_config`. A workdir's stored config pins what a resumed run may
+      change.
+    restart: start afresh even where the workdir holds a run: its
+      checkpoints, metrics, summaries and config move to
+      `workdir/previous-<time>/` first.
   """
 
   def __init__(self, learner, tasks, workdir, *, meta_batch_size,
                optimizer=None, num_meta_steps=None, seed=None, strategy=None,
                log_every=100, checkpoint_every=1000, max_checkpoints=3,
-               jit_compile="auto", config=None):
+               jit_compile="auto", config=None, restart=False):
     if not isinstance(learner, algorithms.MetaLearner):
       raise TypeError(f"Trainer trains a kerasmeta MetaLearner; received "
                       f"{type(learner).__name__}.")
@@ -83,8 +105,18 @@ class Trainer:
       raise ValueError("seed seeds a task distribution's stream; a "
                        "tf.data.Dataset brings its own order: pass seed=None.")
     self.seed = 0 if seed is None else seed
-    self.log_every = max(1, int(log_every))
-    self.checkpoint_every = max(1, int(checkpoint_every))
+    for name, value in (("log_every", log_every),
+                        ("checkpoint_every", checkpoint_every),
+                        ("max_checkpoints", max_checkpoints)):
+      if int(value) < 1:
+        raise ValueError(f"{name} must be >= 1; received {value}.")
+    if num_meta_steps is not None and int(num_meta_steps) < 0:
+      raise ValueError(f"num_meta_steps must be >= 0; received "
+                       f"{num_meta_steps}.")
+    self.log_every = int(log_every)
+    self.checkpoint_every = int(checkpoint_every)
+    self.max_checkpoints = int(max_checkpoints)
+    self.restart = bool(restart)
     self.strategy = strategy or tf.distribute.get_strategy()
     # Under multi-worker training every worker checkpoints (saving is a
     # collective), but only the chief writes into the workdir itself.
@@ -112,15 +144,19 @@ class Trainer:
     self.checkpoint = tf.train.Checkpoint(
         step=self.global_step, optimizer=self.optimizer,
         **learner.checkpoint_items(), **built.checkpoint_items)
-    self.manager = tf.train.CheckpointManager(
-        self.checkpoint, os.path.join(workdir, "checkpoints"),
-        max_to_keep=max_checkpoints)
+    self.checkpoint_dir = os.path.join(workdir, "checkpoints")
+    self.manager = self._manager()
     self._update_statistics = None
     if learner.updates_statistics:
       self._update_statistics = tf.function(learner.update_statistics)
 
+  def _manager(self):
+    # Reads the checkpoint list as it is on disk now.
+    return tf.train.CheckpointManager(self.checkpoint, self.checkpoint_dir,
+                                      max_to_keep=self.max_checkpoints)
+
   @classmethod
-  def from_config(cls, config, workdir):
+  def from_config(cls, config, workdir, restart=False):
     """The trainer of an experiment config (see `kerasmeta/apps/configs/`)."""
     config = experiment.validate_config(config)
     distribute.configure_cpu_devices(config.get("num_cpu_devices", 0))
@@ -137,13 +173,16 @@ class Trainer:
           config.outer_learning_rate,
           loss_scaling=config.get("mixed_precision") == "mixed_float16",
           epsilon=config.get("outer_epsilon", 1e-7))
-    return cls(learner, experiment.task_distribution(config), workdir,
+    tasks = experiment.task_distribution(config)
+    experiment.check_data(config)
+    return cls(learner, tasks, workdir,
                meta_batch_size=config.meta_batch_size, optimizer=optimizer,
                num_meta_steps=config.num_meta_steps, seed=config.seed,
                strategy=strategy, log_every=config.get("log_every", 100),
                checkpoint_every=config.get("checkpoint_every", 1000),
                max_checkpoints=config.get("max_checkpoints", 3),
-               jit_compile=config.get("jit_compile", "auto"), config=config)
+               jit_compile=config.get("jit_compile", "auto"), config=config,
+               restart=restart)
 
   @property
   def step(self):
@@ -174,33 +213,92 @@ class Trainer:
 
   # ------------------------------------------------------------ the loop
   def restore(self):
-    """Restores the latest checkpoint, if any. Returns the step."""
-    path = self.manager.latest_checkpoint
-    if path:
-      self.checkpoint.restore(path).assert_existing_objects_matched()
-      self._step = int(self.global_step.numpy())
-      logging.info("Restored %s at step %d.", path, self.step)
+    """Restores the newest checkpoint that restores, if any. Returns the
+    step.
+
+    Raises:
+      workdir.WorkdirError: the workdir holds a run but no checkpoint of it
+        restores (nothing is started over it without `restart`).
+    """
+    path, _ = workdir_lib.restore_newest(
+        self.checkpoint, self.checkpoint_dir, verify=self._check_weights)
+    self.manager = self._manager()
+    if path is None:
+      # Metrics of steps a checkpoint should have been written for: the
+      # checkpoints are gone, and starting afresh would overwrite the run.
+      # (Metrics of a run killed before its first checkpoint are not lost:
+      # the run writes them again, identically.)
+      logged = logs.logged_steps(os.path.join(self.workdir, "metrics.jsonl"))
+      if logged and max(logged) >= self.checkpoint_every:
+        raise workdir_lib.WorkdirError(
+            f"Workdir {self.workdir} holds metrics up to step "
+            f"{max(logged)} but no checkpoint: starting afresh would "
+            "overwrite that run. Use another workdir, or restart=True "
+            "(--restart) to move it aside first.")
+      self._step = 0
+      return 0
+    self._step = int(self.global_step.numpy())
+    logging.info("Restored %s at step %d.", path, self.step)
     return self.step
 
   def save(self):
+    """Saves a checkpoint of the current step (its weights checked first)."""
+    self._check_weights()
     self.global_step.assign(self._step)
     path = self.manager.save(checkpoint_number=self._step)
     logging.info("Saved checkpoint %s.", path)
     return path
+
+  def _check_weights(self):
+    """Raises `NonFiniteError` if a trained variable is not finite."""
+    for variable in self.variables:
+      if not bool(tf.reduce_all(tf.math.is_finite(variable))):
+        raise NonFiniteError(
+            f"Weight {variable.name} is not finite at step {self._step}; "
+            "no checkpoint of it is written.")
+
+  def _check_metrics(self, pending, first_step):
+    """Raises `NonFiniteError` naming the first step whose loss or gradient
+    was not finite."""
+    for offset, metrics in enumerate(pending):
+      for name, value in metrics.items():
+        if not bool(tf.reduce_all(tf.math.is_finite(value))) or (
+            name == steps.NONFINITE_GRADIENTS and float(value) > 0):
+          what = "gradient" if name == steps.NONFINITE_GRADIENTS else name
+          raise NonFiniteError(
+              f"The {what} is not finite at step {first_step + offset}: "
+              "training stopped; the newest checkpoint "
+              f"({self.manager.latest_checkpoint}) holds the last good "
+              "weights. Lower the learning rates, or check the data.")
 
   def train(self, num_steps=None):
     """Trains until meta-step `num_steps` (default: `num_meta_steps`).
 
     Returns:
       The metrics of the last logged step.
+
+    Raises:
+      workdir.WorkdirError: the workdir is in use, holds a run that cannot
+        be resumed, or was trained with other settings.
+      NonFiniteError: a loss, gradient or weight stopped being finite.
+      Interrupted / KeyboardInterrupt: SIGTERM or Ctrl-C, after saving.
     """
     num_steps = self.num_meta_steps if num_steps is None else num_steps
     if num_steps is None:
       raise ValueError("Give train() a number of steps, or the Trainer "
                        "num_meta_steps.")
-    start = self.restore()
-    if self.config is not None:
-      self._write_config()
+    with workdir_lib.Lock(self.workdir):
+      if self.restart:
+        self.restart = False  # once: a later train() call resumes
+        moved_to = workdir_lib.set_aside(self.workdir)
+        if moved_to:
+          logging.warning("restart: moved the previous run to %s.", moved_to)
+      start = self.restore()
+      if self.config is not None:
+        self._record_config(start)
+      return self._train(start, num_steps)
+
+  def _train(self, start, num_steps):
     metrics_log = logs.MetricsLog(
         os.path.join(self.workdir, "metrics.jsonl"), resume_step=start)
     writer = tf.summary.create_file_writer(
@@ -213,7 +311,7 @@ class Trainer:
     first_replica = (
         (lambda v: self.strategy.experimental_local_results(v)[0])
         if self.distributed else (lambda v: v))
-    previous_handler = _install_sigterm_handler()
+    uninstall_sigterm = _install_sigterm_handler()
     pending, tick = [], time.perf_counter()
     try:
       for step in range(start + 1, num_steps + 1):
@@ -224,10 +322,12 @@ class Trainer:
                                                          batch))
         self._step = step
         if step % log_every == 0 or step == num_steps:
+          self._check_metrics(pending, step - len(pending) + 1)
           now = time.perf_counter()
           # Reading metrics waits for the device: do it once per log line.
           last = {name: float(tf.add_n([m[name] for m in pending]))
-                  / len(pending) for name in pending[0]}
+                  / len(pending) for name in pending[0]
+                  if name != steps.NONFINITE_GRADIENTS}
           last["steps_per_second"] = len(pending) / max(now - tick, 1e-9)
           metrics_log.write(step, last)
           with writer.as_default(step=step):
@@ -238,14 +338,20 @@ class Trainer:
         else:
           progress.tick(step)
         if step % checkpoint_every == 0 and step != num_steps:
+          self._check_metrics(pending, step - len(pending) + 1)
           self.save()
     except (KeyboardInterrupt, Interrupted):
-      logging.warning("Interrupted at step %d: saving a checkpoint.",
-                      self.step)
-      self.save()
+      try:
+        self._check_metrics(pending, self.step - len(pending) + 1)
+        logging.warning("Interrupted at step %d: saving a checkpoint.",
+                        self.step)
+        self.save()
+      except NonFiniteError as error:
+        logging.error("Interrupted at step %d; not saved: %s", self.step,
+                      error)
       raise
     finally:
-      signal.signal(signal.SIGTERM, previous_handler)
+      uninstall_sigterm()
       progress.close()
       writer.flush()
     if self.manager.latest_checkpoint is None or \
@@ -253,10 +359,23 @@ class Trainer:
       self.save()
     return last
 
-  def _write_config(self):
-    with tf.io.gfile.GFile(os.path.join(self.workdir, "config.json"),
-                           "w") as f:
-      f.write(experiment.config_to_json(self.config))
+  def _record_config(self, start):
+    """Checks the config against the workdir's and records it.
+
+    A resumed run may change only `workdir.RESUMABLE_FIELDS`; every start
+    appends its config to `config_history.jsonl`.
+    """
+    path = os.path.join(self.workdir, "config.json")
+    new = json.loads(experiment.config_to_json(self.config))
+    if tf.io.gfile.exists(path):
+      stored = experiment.load_config(self.workdir).to_dict()
+      workdir_lib.check_config(json.loads(json.dumps(stored, default=list)),
+                               new)
+    history = os.path.join(self.workdir, "config_history.jsonl")
+    logs.append_line(history, json.dumps(
+        {"step": start, "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+         "config": new}, sort_keys=True))
+    logs.write_atomically(path, experiment.config_to_json(self.config))
 
 
 def _check_optimizer(optimizer, learner):
@@ -270,17 +389,60 @@ def _check_optimizer(optimizer, learner):
         f"rate scales {sorted(scales)} (variable_groups); pass optimizer="
         "None or km.training.make_outer_optimizer(learner, ...), which "
         "gives each group its own optimiser.")
+  each = optimizer.optimizers if isinstance(
+      optimizer, optimizers.OptimizerGroups) else [optimizer]
+  for one in each:
+    rate = one.learning_rate
+    if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
+      continue
+    rate = float(rate.numpy() if hasattr(rate, "numpy") else rate)
+    if not rate >= 0 or rate == float("inf"):  # NaN included
+      raise ValueError(f"The outer learning rate must be finite and >= 0; "
+                       f"received {rate}.")
   if not isinstance(optimizer, optimizers.OptimizerGroups) and \
       not optimizer.built:
     optimizer.build(learner.trainable_variables)
 
 
 def _install_sigterm_handler():
+  """SIGTERM raises `Interrupted` (a checkpoint is saved); a second SIGTERM
+  exits at once, even in the middle of a long compiled step.
+
+  Python runs signal handlers only between steps; the signal's wakeup file
+  descriptor (written by the C-level handler at once) lets a watcher
+  thread see every SIGTERM as it comes.
+
+  Returns:
+    A function that restores what was installed before.
+  """
   def handler(signum, frame):
+    del frame
     raise Interrupted(f"signal {signum}")
   try:
-    return signal.signal(signal.SIGTERM, handler)
-  except ValueError:  # not the main thread
-    return signal.getsignal(signal.SIGTERM)
+    previous = signal.signal(signal.SIGTERM, handler)
+  except ValueError:  # not the main thread: leave signals alone
+    return lambda: None
+  read_fd, write_fd = os.pipe()
+  os.set_blocking(write_fd, False)
+  previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
 
+  def watch():
+    count = 0
+    with os.fdopen(read_fd, "rb", buffering=0) as pipe:
+      while received := pipe.read(64):  # b"" once uninstalled
+        new = received.count(bytes([signal.SIGTERM]))
+        if new and count == 0:
+          logging.warning("SIGTERM: saving a checkpoint after the current "
+                          "step (a second SIGTERM exits at once).")
+        count += new
+        if count >= 2:
+          logging.error("Second SIGTERM: exiting now, without saving.")
+          os._exit(128 + signal.SIGTERM)  # pylint: disable=protected-access
 
+  threading.Thread(target=watch, daemon=True, name="sigterm").start()
+
+  def uninstall():
+    signal.set_wakeup_fd(previous_fd)
+    signal.signal(signal.SIGTERM, previous)
+    os.close(write_fd)  # the watcher reads end-of-file and returns
+  return uninstall

@@ -17,8 +17,8 @@ def _sequence(tasks):
   return tasks.sample(tf.constant([1, 2], tf.int64))
 
 
-def _learner(cell="dense", **kwargs):
-  model = models.mlp(hidden_sizes=(6, 6), cell=cell,
+def _learner(warp=False, **kwargs):
+  model = models.mlp(hidden_sizes=(6, 6), warp=warp,
                      warp_block="residual_tanh", seed=0,
                      kernel_initializer="GlorotUniform")
   return algorithms.ContinualLearner(model, _tasks(), learning_rate=0.05,
@@ -36,7 +36,7 @@ def test_eq19_weights_count_each_subtask_by_its_appearances():
 
 
 def test_warp_objective_of_a_step_weights_the_validation_losses_by_eq19():
-  learner = _learner("warp", warp_samples=1)
+  learner = _learner(warp=True, warp_samples=1)
   tasks, sequence = learner.tasks, _sequence(learner.tasks)
   seed = tf.constant([0, 7], tf.int32)
   objective, _ = learner.task_objective(sequence, seed)
@@ -93,7 +93,7 @@ def test_ewc_penalty_holds_weights_near_the_first_subtask_solution():
 
 def test_only_the_warp_is_meta_learned_and_baselines_have_nothing_to_train():
   assert _learner().trainable_variables == []
-  warped = _learner("warp")
+  warped = _learner(warp=True)
   assert warped.trainable_variables and all(
       id(v) in {id(w) for w in warped.roles.meta}
       for v in warped.trainable_variables)

@@ -76,7 +76,7 @@ def test_gradient_learner_meets_the_interface_contract(name):
 def test_continual_learner_meets_the_interface_contract():
   distribution = continual_sine.ContinualSineTasks(
       num_subtasks=2, steps_per_subtask=2, batch_size=3, num_validation=4)
-  model = models.mlp(hidden_sizes=(6, 6), cell="warp",
+  model = models.mlp(hidden_sizes=(6, 6), warp=True,
                      warp_block="residual_tanh", seed=0,
                      kernel_initializer="GlorotUniform")
   sequences, seeds = next(iter(distribution.dataset(0, 2)))

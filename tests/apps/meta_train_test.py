@@ -141,7 +141,7 @@ def test_mini_imagenet_folder_trains_warp_maml_with_running_batch_norm(
   assert trained.returncode == 0, trained.stderr[-3000:]
   result = json.loads((workdir / "eval.json").read_text())
   assert result["results"]["accuracy"]["num_tasks"] == 3
-  assert result["config"]["cell"] == "warp"
+  assert result["config"]["warp"] and result["config"]["cell"] == "dense"
   metrics = [json.loads(l) for l in
              (workdir / "metrics.jsonl").read_text().splitlines()]
   assert {"warp_loss", "init_loss"} <= set(metrics[-1])
@@ -154,7 +154,7 @@ def test_image_configs_take_ways_and_shots_with_the_papers_settings():
           five.inner_learning_rate) == (5, 1, 32, 0.4)
   twenty = omniglot.get_config("warp_maml,20,5")
   assert (twenty.ways, twenty.shots, twenty.meta_batch_size,
-          twenty.inner_learning_rate, twenty.cell) == (20, 5, 16, 0.1, "warp")
+          twenty.inner_learning_rate, twenty.warp) == (20, 5, 16, 0.1, True)
   assert mini_imagenet.get_config("maml,5,5").meta_batch_size == 2
   assert mini_imagenet.get_config("mtnet,5,1").meta_batch_size == 4
   import pytest  # pylint: disable=g-import-not-at-top

@@ -1,6 +1,7 @@
 """Every config file and variant validates and builds its learner."""
 
 import importlib
+import json
 import os
 
 import pytest
@@ -93,3 +94,22 @@ def test_configs_are_found_by_name_by_their_old_path_or_by_any_path(tmp_path):
   with pytest.raises(ValueError, match="No config file 'my/sinusoid.py'"):
     configs.resolve("my/sinusoid.py")  # never silently the packaged one
   assert "common" not in configs.names() and "glyphs" in configs.names()
+
+
+def test_an_unknown_override_is_named_with_its_near_matches():
+  with pytest.raises(ValueError, match=r"Unknown config field "
+                     r"'warpgrad.momentun' .*did you mean warpgrad.momentum"):
+    configs.check_overrides(["prog", "--config", "sinusoid:warp_maml",
+                             "--config.warpgrad.momentun=0.5"])
+  with pytest.raises(ValueError, match="Unknown sinusoid variant 'foo'"):
+    configs.check_overrides(["prog", "--config=sinusoid:foo"])
+  configs.check_overrides(["prog", "--config=glyphs:mtnet",
+                           "--config.ways=20", "--config.eval.num_tasks=5"])
+
+
+def test_an_old_config_with_cell_warp_reads_as_warp_layers():
+  old = {"cell": "warp", "task": "sinusoid"}
+  assert experiment.config_from_json(json.dumps(old)).to_dict() == {
+      "cell": "dense", "warp": True, "task": "sinusoid"}
+  plain = experiment.config_from_json(json.dumps({"cell": "mtnet"}))
+  assert (plain.cell, plain.warp) == ("mtnet", False)

@@ -6,6 +6,8 @@ The path these files had before they moved into the package,
 `apps/configs/NAME.py`, still names them.
 """
 
+import difflib
+import importlib.util
 import os
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -58,3 +60,52 @@ def resolve_argv(argv):
     elif argument == "--config" and index + 1 < len(argv):
       argv[index + 1] = resolve(argv[index + 1])
   return argv
+
+
+def load(value):
+  """The config of a `--config` value (`NAME[:ARGS]` or `PATH[:ARGS]`)."""
+  target, _, arguments = resolve(value).partition(":")
+  spec = importlib.util.spec_from_file_location("kerasmeta_config", target)
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  return module.get_config(arguments) if arguments else module.get_config()
+
+
+def _fields(config, prefix=""):
+  names = []
+  for key, value in config.items():
+    names.append(prefix + key)
+    if hasattr(value, "items"):
+      names += _fields(value, f"{prefix}{key}.")
+  return names
+
+
+def check_overrides(argv):
+  """Refuses `--config.FIELD=...` overrides of fields the config lacks,
+  naming the near matches (ml_collections' own error names neither).
+
+  Args:
+    argv: the command line, its `--config` resolved.
+
+  Raises:
+    ValueError: a variant the config file refuses, or an unknown field.
+  """
+  value = None
+  for index, argument in enumerate(argv):
+    if argument.startswith("--config="):
+      value = argument[len("--config="):]
+    elif argument == "--config" and index + 1 < len(argv):
+      value = argv[index + 1]
+  if value is None:
+    value = path("sinusoid") + ":mtnet"
+  config = load(value)
+  known = _fields(config)
+  for argument in argv:
+    if not argument.startswith("--config."):
+      continue
+    field = argument[len("--config."):].split("=")[0]
+    if field not in known:
+      near = difflib.get_close_matches(field, known, n=3)
+      hint = f"; did you mean {', '.join(near)}?" if near else ""
+      raise ValueError(f"Unknown config field {field!r} (in {argument})"
+                       f"{hint}")

@@ -10,21 +10,21 @@ import ml_collections
 
 from kerasmeta.apps.configs import execution
 
-# The few-shot learners: variant -> (algorithm, cell).
+# The few-shot learners: variant -> (algorithm, cell, warp).
 FEW_SHOT_VARIANTS = {
-    "maml": ("maml", "dense"),
-    "fomaml": ("fomaml", "dense"),
-    "meta_sgd": ("meta_sgd", "dense"),
-    "mnet": ("maml", "mnet"),
-    "tnet": ("maml", "tnet"),
-    "mtnet": ("maml", "mtnet"),
-    "mnet_full": ("maml", "mnet_full"),
-    "mtnet_full": ("maml", "mtnet_full"),
-    "reptile": ("reptile", "dense"),
-    "leap": ("leap", "dense"),
+    "maml": ("maml", "dense", False),
+    "fomaml": ("fomaml", "dense", False),
+    "meta_sgd": ("meta_sgd", "dense", False),
+    "mnet": ("maml", "mnet", False),
+    "tnet": ("maml", "tnet", False),
+    "mtnet": ("maml", "mtnet", False),
+    "mnet_full": ("maml", "mnet_full", False),
+    "mtnet_full": ("maml", "mtnet_full", False),
+    "reptile": ("reptile", "dense", False),
+    "leap": ("leap", "dense", False),
     # WarpGrad: warp layers after each hidden layer or block (meta).
-    "warp_maml": ("warp_maml", "warp"),
-    "warp_leap": ("warp_leap", "warp"),
+    "warp_maml": ("warp_maml", "dense", True),
+    "warp_leap": ("warp_leap", "dense", True),
 }
 
 
@@ -38,7 +38,7 @@ def new_config(task, variant=None):
 
 
 def few_shot_variant(variant, config_name):
-  """`(algorithm, cell)` of a few-shot variant (see `FEW_SHOT_VARIANTS`).
+  """`(algorithm, cell, warp)` of a few-shot variant (`FEW_SHOT_VARIANTS`).
 
   Args:
     variant: a key of `FEW_SHOT_VARIANTS`.
@@ -116,13 +116,15 @@ def add_few_shot_learner_fields(config, variant, config_name, loss,
                                 **fields):
   """A few-shot meta-learner: the variant's algorithm and cell, and more.
 
-  Sets cell, mask_temperature (the MT masks' Gumbel-softmax temperature),
+  Sets cell, warp (warp layers between the weight layers),
+  mask_temperature (the MT masks' Gumbel-softmax temperature),
   loss, first_order (stop the gradient through the inner gradients; the
   first-order algorithms are first order whatever it says) and the
   `add_learner_fields` group.
   """
-  algorithm, cell = few_shot_variant(variant, config_name)
+  algorithm, cell, warp = few_shot_variant(variant, config_name)
   config.cell = cell
+  config.warp = warp
   config.mask_temperature = 1.0
   config.loss = loss
   add_learner_fields(config, algorithm, inner_learning_rate,
@@ -209,7 +211,7 @@ def add_image_fields(config, ways, shots, input_shape, filters, pooling,
   config.input_shape = tuple(input_shape)
   config.filters = filters
   config.pooling = pooling
-  config.warp_block = "conv"  # with cell "warp": any of layers.warp.WARP_BLOCKS
+  config.warp_block = "conv"  # with warp: any of layers.warp.WARP_BLOCKS
   # "task": batch-norm uses each task's batch statistics (MAML reference);
   # "running": running statistics outside meta-training (see MetaLearner).
   config.batch_norm = "task"

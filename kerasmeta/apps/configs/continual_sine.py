@@ -40,7 +40,8 @@ def get_config(variant="warpgrad"):
   config.order = ()  # () = left to right
   config.model = "mlp"
   config.hidden_sizes = (200, 200, 200)
-  config.cell = "warp" if variant == "warpgrad" else "dense"
+  config.cell = "dense"
+  config.warp = variant == "warpgrad"
   config.warp_block = "residual_tanh"
   config.kernel_initializer = "GlorotUniform"
   common.add_learner_fields(

@@ -31,7 +31,7 @@ def get_config(variant="mtnet"):
   # after each hidden layer for the WarpGrad variants).
   config.model = "mlp"
   config.hidden_sizes = (40, 40)
-  config.warp_block = "linear"  # with cell "warp": "linear", "residual_tanh"
+  config.warp_block = "linear"  # with warp: "linear", "residual_tanh"
   common.add_warpgrad_fields(config, training_mode="online")
   common.add_meta_training_fields(config, meta_batch_size=4,
                                   outer_learning_rate=1e-3,

@@ -1,7 +1,7 @@
 """`config.model = "conv4"`: `kerasmeta.models.conv4` from a config.
 
 Fields: input_shape, ways (the classes), filters, cell, pooling (default
-"stride"), mask_temperature (default 1.0) and, with cell "warp", warp_block
+"stride"), mask_temperature (default 1.0), warp (default False) and warp_block
 (default: conv4's 3x3 convolutional warp).
 """
 
@@ -16,4 +16,4 @@ def build(config):
                       num_classes=config.ways, filters=config.filters,
                       cell=config.cell, pooling=config.get("pooling", "stride"),
                       mask_temperature=config.get("mask_temperature", 1.0),
-                      **warp_options)
+                      warp=config.get("warp", False), **warp_options)

@@ -1,0 +1,308 @@
+"""The workdir's rules: one trainer at a time, checkpoints that fall back,
+settings pinned, nothing already written lost.
+
+* `Lock`: an exclusive lock file (`WORKDIR/lock`) naming its holder (host,
+  process id, since when); a lock left by a process that no longer runs on
+  this host is taken over, one from another host is reported.
+* `restore_newest`: restores the newest checkpoint that restores, found
+  from the checkpoint files themselves (the `checkpoint` list may be
+  missing or garbled); a checkpoint that does not restore is moved aside
+  into `checkpoints/unreadable/`, never deleted.
+* `check_config`: refuses a resumed run whose config changes what is
+  trained, with a readable diff; keeps every config a run started with in
+  `config_history.jsonl`.
+"""
+
+import datetime
+import errno
+import json
+import os
+import re
+import socket
+
+from absl import logging
+import tensorflow as tf
+
+LOCK_NAME = "lock"
+UNREADABLE = "unreadable"
+# Settings a resumed run may change: how long, how often it logs and
+# saves, where its data is cached, how it is executed and evaluated.
+RESUMABLE_FIELDS = ("num_meta_steps", "log_every", "checkpoint_every",
+                    "max_checkpoints", "eval", "data_dir", "strategy",
+                    "num_cpu_devices", "tpu_address", "jit_compile")
+
+
+class WorkdirError(RuntimeError):
+  """The workdir cannot be used as asked (locked, mixed, unrecoverable)."""
+
+
+# ---------------------------------------------------------------- the lock
+def _alive(pid):
+  try:
+    os.kill(pid, 0)
+  except OSError as error:
+    return error.errno == errno.EPERM  # it exists, owned by another user
+  return True
+
+
+class Lock:
+  """An exclusive lock on a workdir, held while a trainer writes into it.
+
+  Args:
+    workdir: the directory.
+
+  Raises (on `acquire`):
+    WorkdirError: another live process holds it.
+  """
+
+  def __init__(self, workdir):
+    self.path = os.path.join(workdir, LOCK_NAME)
+    self.held = False
+
+  def _holder(self):
+    try:
+      with tf.io.gfile.GFile(self.path) as f:
+        return json.loads(f.read())
+    except (tf.errors.OpError, ValueError):
+      return None
+
+  def acquire(self):
+    if "://" in self.path:
+      # Object stores have no atomic create-if-absent through gfile.
+      logging.warning("Workdir %s is not local: it cannot be locked; run "
+                      "one trainer on it at a time.",
+                      os.path.dirname(self.path))
+      return self
+    me = {"host": socket.gethostname(), "pid": os.getpid(),
+          "since": datetime.datetime.now().isoformat(timespec="seconds")}
+    for _ in range(2):
+      try:
+        descriptor = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+      except FileExistsError:
+        holder = self._holder()
+        if holder and holder.get("host") == me["host"] and \
+            holder.get("pid") != me["pid"] and not _alive(holder["pid"]):
+          logging.warning("Taking over the lock of process %d (no longer "
+                          "running), held since %s.", holder["pid"],
+                          holder.get("since"))
+          os.remove(self.path)
+          continue
+        if holder is None:
+          raise WorkdirError(
+              f"{self.path} exists but is unreadable: another trainer may be "
+              "starting. If none runs on this workdir, delete the file.")
+        raise WorkdirError(
+            f"Workdir {os.path.dirname(self.path)} is in use by process "
+            f"{holder.get('pid')} on {holder.get('host')} since "
+            f"{holder.get('since')}. Wait for it, or stop it; if it is gone "
+            f"(another host), delete {self.path}.")
+      with os.fdopen(descriptor, "w") as f:
+        f.write(json.dumps(me))
+      self.held = True
+      return self
+    raise WorkdirError(f"Could not take the lock {self.path}.")
+
+  def release(self):
+    if self.held:
+      self.held = False
+      try:
+        os.remove(self.path)
+      except FileNotFoundError:
+        pass
+
+  def __enter__(self):
+    return self.acquire()
+
+  def __exit__(self, *exc_info):
+    self.release()
+
+
+# ---------------------------------------------------------------- checkpoints
+_CHECKPOINT_FILE = re.compile(r"^(?P<prefix>.*-(?P<step>\d+))\.index$")
+
+
+def checkpoint_paths(directory):
+  """The checkpoints in `directory`, from their index files, oldest first.
+
+  The `checkpoint` list file is not read: it may be missing or garbled.
+  """
+  if not tf.io.gfile.isdir(directory):
+    return []
+  found = []
+  for name in tf.io.gfile.listdir(directory):
+    match = _CHECKPOINT_FILE.match(name)
+    if match:
+      found.append((int(match["step"]),
+                    os.path.join(directory, match["prefix"])))
+  return [path for _, path in sorted(found)]
+
+
+def _move_aside(path):
+  """Moves a checkpoint's files into `unreadable/` beside it."""
+  directory = os.path.dirname(path)
+  aside = os.path.join(directory, UNREADABLE)
+  tf.io.gfile.makedirs(aside)
+  for name in tf.io.gfile.glob(path + ".*"):
+    target = os.path.join(aside, os.path.basename(name))
+    tf.io.gfile.rename(name, target, overwrite=True)
+  return aside
+
+
+# What reading a truncated, garbled or half-deleted checkpoint raises.
+READ_ERRORS = (tf.errors.OpError, ValueError, IndexError)
+
+
+def _read_whole(path):
+  """Reads every tensor of a checkpoint (its checksums are checked), so a
+  damaged one is found before anything is restored from it."""
+  reader = tf.train.load_checkpoint(path)
+  for name in reader.get_variable_to_shape_map():
+    reader.get_tensor(name)
+
+
+def restore_newest(checkpoint, directory, verify=None):
+  """Restores the newest checkpoint of `directory` that reads whole.
+
+  A checkpoint whose files do not read whole, or that `verify` rejects, is
+  moved into `unreadable/` and the one before is tried. An error of the
+  restore itself (the checkpoint reads, but does not fit the objects: the
+  model changed) is raised as it is: the checkpoints are not at fault.
+
+  Args:
+    checkpoint: a `tf.train.Checkpoint`.
+    directory: its directory.
+    verify: optional `() -> None` run after a restore; it raises a
+      `FloatingPointError` (e.g. on non-finite weights) to reject it.
+
+  Returns:
+    `(path, moved)`: the restored checkpoint's path (None where the
+    directory holds none) and the paths moved aside.
+
+  Raises:
+    WorkdirError: checkpoints exist but none restores.
+  """
+  moved = []
+  paths = checkpoint_paths(directory)
+  if tf.io.gfile.isdir(directory):
+    # Data files whose index is gone: kept aside, so that a new checkpoint
+    # of the same number does not overwrite them.
+    orphans = {name.split(".data-")[0] for name in tf.io.gfile.listdir(
+        directory) if ".data-" in name} - {os.path.basename(p) for p in paths}
+    for orphan in sorted(orphans):
+      path = os.path.join(directory, orphan)
+      logging.warning("Checkpoint %s has data but no index; moved it to %s.",
+                      path, _move_aside(path))
+      moved.append(path)
+
+  def set_aside(path, error):
+    reason = (str(error).strip().splitlines() or [""])[0][:300]
+    aside = _move_aside(path)
+    moved.append(path)
+    logging.warning("Checkpoint %s does not restore (%s: %s); moved it to "
+                    "%s and trying the one before.", path,
+                    type(error).__name__, reason, aside)
+
+  for path in reversed(paths):
+    try:
+      _read_whole(path)
+    except READ_ERRORS as error:
+      set_aside(path, error)
+      continue
+    # It reads whole: an error here (it does not fit these objects, the
+    # model changed) is not the checkpoint's fault, and is raised.
+    checkpoint.restore(path).assert_existing_objects_matched()
+    if verify is not None:
+      try:
+        verify()
+      except FloatingPointError as error:
+        set_aside(path, error)
+        continue
+    good = [p for p in paths if p not in moved]
+    # The list file re-made from what restores, so that the checkpoint
+    # manager rotates these and never starts numbering anew.
+    tf.compat.v1.train.update_checkpoint_state(
+        directory, path,
+        all_model_checkpoint_paths=good[:good.index(path) + 1])
+    if moved:
+      logging.warning("Resumed from %s, the newest checkpoint that "
+                      "restores.", path)
+    return path, moved
+  if moved:
+    raise WorkdirError(
+        f"No checkpoint in {directory} restores; all were moved to "
+        f"{os.path.join(directory, UNREADABLE)}. Start afresh in another "
+        "workdir (or with restart), or repair them.")
+  return None, moved
+
+
+# What a run writes into its workdir (besides the lock).
+RUN_FILES = ("checkpoints", "metrics.jsonl", "metrics.superseded.jsonl",
+             "tensorboard", "config.json", "config_history.jsonl",
+             "eval.json", "eval.png")
+
+
+def set_aside(workdir):
+  """Moves a run's files into `workdir/previous-<time>/`.
+
+  Returns:
+    That folder, or None where there was nothing to move.
+  """
+  present = [name for name in RUN_FILES
+             if tf.io.gfile.exists(os.path.join(workdir, name))]
+  if not present:
+    return None
+  stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+  target = os.path.join(workdir, f"previous-{stamp}")
+  tf.io.gfile.makedirs(target)
+  for name in present:
+    tf.io.gfile.rename(os.path.join(workdir, name),
+                       os.path.join(target, name))
+  return target
+
+
+# ---------------------------------------------------------------- configs
+def _flatten(config, prefix=""):
+  flat = {}
+  for key, value in config.items():
+    name = f"{prefix}{key}"
+    if isinstance(value, dict):
+      flat.update(_flatten(value, name + "."))
+    else:
+      flat[name] = value
+  return flat
+
+
+def config_changes(stored, new):
+  """`[(field, stored value, new value)]` of the fields that differ and
+  change what is trained (`RESUMABLE_FIELDS` may change)."""
+  stored, new = _flatten(stored), _flatten(new)
+  changes = []
+  for field in sorted(set(stored) | set(new)):
+    if field.split(".")[0] in RESUMABLE_FIELDS:
+      continue
+    before, after = stored.get(field, "(absent)"), new.get(field, "(absent)")
+    if isinstance(before, list):
+      before = tuple(before)
+    if isinstance(after, list):
+      after = tuple(after)
+    if before != after:
+      changes.append((field, before, after))
+  return changes
+
+
+def check_config(stored, new):
+  """Raises a `WorkdirError` with a diff if `new` changes what is trained.
+
+  Args:
+    stored: the workdir's config (a dict, as `config.json` holds it).
+    new: the config of the run resuming it (a dict).
+  """
+  changes = config_changes(stored, new)
+  if changes:
+    lines = "\n".join(f"  {field}: {before!r} -> {after!r}"
+                      for field, before, after in changes)
+    raise WorkdirError(
+        "This workdir was trained with other settings; resuming would mix "
+        f"two runs:\n{lines}\nUse another workdir, or the stored values "
+        f"(only {', '.join(RESUMABLE_FIELDS)} may change on resume).")
+
