@@ -1,6 +1,7 @@
 """Keras layers of meta-learned structure."""
 
 from kerasmeta.layers.convert import adapt_only
+from kerasmeta.layers.convert import insert_warps
 from kerasmeta.layers.convert import to_tnet
 from kerasmeta.layers.convert import with_meta_layers
 from kerasmeta.layers.masks import MaskSpec

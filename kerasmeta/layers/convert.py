@@ -11,6 +11,8 @@
   (WarpGrad) in a network the user already has.
 * `adapt_only(model, names)`: the converse, every other layer with trainable
   weights made meta (ANIL: `adapt_only(model, ["head"])`).
+* `insert_warps(model, block)`: a Sequential model with a warp block
+  (meta) after each hidden weight layer (WarpGrad's model augmentation).
 
 All return a new model made by `keras.models.clone_model`, holding copies
 of the original's weights. The roles live in the layers' types, so they
@@ -151,3 +153,52 @@ def adapt_only(model, layer_names):
     raise ValueError(f"Every layer with weights of {model.name!r} is in "
                      f"{layer_names}: nothing would be meta.")
   return with_meta_layers(model, [layer.name for layer in others])
+
+
+def insert_warps(model, block="linear", layer_names=None):
+  """A Sequential model with a warp block after each hidden weight layer.
+
+  Args:
+    model: a built `keras.Sequential` (a functional model's graph cannot
+      gain layers this way: write its warps in, and mark them with
+      `with_meta_layers`).
+    block: the warp block (`layers.warp.WARP_BLOCKS`), e.g. "linear" for
+      vectors, "conv" for images.
+    layer_names: the layers to follow with a warp (default: every Dense
+      and Conv2D but the last).
+
+  Returns:
+    A new Sequential: the original layers (weights kept) with
+    `warp_{name}` blocks after the chosen ones. A warp starts at the
+    identity (a linear or convolutional warp) or near it, so the model
+    computes what the original did, or nearly.
+  """
+  if not isinstance(model, keras.Sequential):
+    raise ValueError(f"insert_warps takes a Sequential model; received a "
+                     f"{type(model).__name__}. Write the warp layers into a "
+                     "functional model and mark them with with_meta_layers.")
+  weighted = [layer for layer in model.layers
+              if isinstance(layer, (keras.layers.Dense, keras.layers.Conv2D))]
+  if layer_names is None:
+    layer_names = [layer.name for layer in weighted[:-1]]
+  else:
+    _check_names(model, layer_names)
+  if not layer_names:
+    raise ValueError(f"Model {model.name!r} has no hidden Dense or Conv2D "
+                     "layer to put a warp after.")
+  new_layers = [keras.Input(model.inputs[0].shape[1:],
+                            dtype=model.inputs[0].dtype)]
+  pairs = []
+  for layer in model.layers:
+    clone = layer.__class__.from_config(layer.get_config())
+    new_layers.append(clone)
+    pairs.append((layer, clone))
+    if layer.name in layer_names:
+      channels = layer.units if isinstance(layer, keras.layers.Dense) \
+          else layer.filters
+      new_layers.append(warp.warp_block(block, channels,
+                                        name=f"warp_{layer.name}"))
+  converted = keras.Sequential(new_layers, name=f"{model.name}_warped")
+  for old, new in pairs:
+    new.set_weights(old.get_weights())
+  return converted

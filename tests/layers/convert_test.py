@@ -95,3 +95,31 @@ def test_a_converted_user_model_meta_trains():
   result = learner.compute_gradients(tasks, helpers.task_seeds(2))
   assert len(result.gradients) == len(learner.trainable_variables)
   assert all(np.all(np.isfinite(g)) for g in result.gradients)
+
+
+def test_insert_warps_adds_meta_warps_that_start_at_the_identity(tmp_path):
+  keras.utils.set_random_seed(0)
+  model = keras.Sequential([
+      keras.Input((8, 8, 1)),
+      keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="c1"),
+      keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="c2"),
+      keras.layers.Flatten(), keras.layers.Dense(3, name="head")])
+  warped = km.layers.insert_warps(model, "conv")
+  assert [layer.name for layer in warped.layers] == [
+      "c1", "warp_c1", "c2", "warp_c2", "flatten", "head"]
+  np.testing.assert_allclose(warped(_images()), model(_images()), atol=1e-6)
+  roles = functional.weight_roles(warped)
+  assert (len(roles.adapted), len(roles.meta)) == (6, 4)
+  learner = km.WarpMAML(warped, loss="sparse_softmax_cross_entropy",
+                        inner_learning_rate=0.1)
+  labels = tf.constant([[[0], [1], [2], [0], [1]]])
+  tasks = km.Task(_images()[None], labels, _images()[None], labels)
+  gradients, _ = learner.compute_gradients(tasks, None)
+  assert len(gradients) == len(learner.trainable_variables)
+  path = str(tmp_path / "warped.keras")
+  warped.save(path)
+  loaded_roles = functional.weight_roles(keras.models.load_model(path))
+  assert (len(loaded_roles.adapted), len(loaded_roles.meta)) == (6, 4)
+  with pytest.raises(ValueError, match="takes a Sequential model; received "
+                     "a Functional"):
+    km.layers.insert_warps(_user_model())
