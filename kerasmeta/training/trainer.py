@@ -32,6 +32,7 @@ import time
 
 from absl import logging
 import keras
+import numpy as np
 import tensorflow as tf
 
 from kerasmeta import algorithms
@@ -258,18 +259,26 @@ class Trainer:
             "no checkpoint of it is written.")
 
   def _check_metrics(self, pending, first_step):
-    """Raises `NonFiniteError` naming the first step whose loss or gradient
-    was not finite."""
-    for offset, metrics in enumerate(pending):
-      for name, value in metrics.items():
-        if not bool(tf.reduce_all(tf.math.is_finite(value))) or (
-            name == steps.NONFINITE_GRADIENTS and float(value) > 0):
-          what = "gradient" if name == steps.NONFINITE_GRADIENTS else name
-          raise NonFiniteError(
-              f"The {what} is not finite at step {first_step + offset}: "
-              "training stopped; the newest checkpoint "
-              f"({self.manager.latest_checkpoint}) holds the last good "
-              "weights. Lower the learning rates, or check the data.")
+    """`{metric: numpy [steps]}` of the pending steps, after raising
+    `NonFiniteError` naming the first step whose loss or gradient was not
+    finite (one device read per metric)."""
+    if not pending:
+      return {}
+    values = {name: tf.stack([m[name] for m in pending]).numpy()
+              for name in pending[0]}
+    bad = {name: np.flatnonzero(
+        (column > 0) if name == steps.NONFINITE_GRADIENTS
+        else ~np.isfinite(column)) for name, column in values.items()}
+    bad = {name: int(where[0]) for name, where in bad.items() if where.size}
+    if bad:
+      name = min(bad, key=bad.get)
+      what = "gradient" if name == steps.NONFINITE_GRADIENTS else name
+      raise NonFiniteError(
+          f"The {what} is not finite at step {first_step + bad[name]}: "
+          "training stopped; the newest checkpoint "
+          f"({self.manager.latest_checkpoint}) holds the last good weights. "
+          "Lower the learning rates, or check the data.")
+    return values
 
   def train(self, num_steps=None):
     """Trains until meta-step `num_steps` (default: `num_meta_steps`).
@@ -322,11 +331,11 @@ class Trainer:
                                                          batch))
         self._step = step
         if step % log_every == 0 or step == num_steps:
-          self._check_metrics(pending, step - len(pending) + 1)
+          # Reading metrics waits for the device: once per log line.
+          values = self._check_metrics(pending, step - len(pending) + 1)
           now = time.perf_counter()
-          # Reading metrics waits for the device: do it once per log line.
-          last = {name: float(tf.add_n([m[name] for m in pending]))
-                  / len(pending) for name in pending[0]
+          last = {name: float(column.sum()) / len(column)
+                  for name, column in values.items()
                   if name != steps.NONFINITE_GRADIENTS}
           last["steps_per_second"] = len(pending) / max(now - tick, 1e-9)
           metrics_log.write(step, last)
