@@ -307,6 +307,29 @@ class Trainer:
         self._record_config(start)
       return self._train(start, num_steps)
 
+  def _warn_if_too_big(self, batch):
+    """Warns when a meta-step's activations alone would take much of this
+    machine's memory (a rough lower bound: every layer output of every
+    point, kept for each inner step and for the backward pass)."""
+    model = self.learner.model
+    try:
+      total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+      per_point = sum(int(np.prod(layer.output.shape[1:]))
+                      for layer in getattr(model, "layers", []))
+      points = sum(int(np.prod(t.shape[:2])) for t in (
+          batch[0].support_x, batch[0].query_x))
+    except (AttributeError, ValueError, TypeError, OSError):
+      return  # a model or batch whose sizes are not known statically
+    steps_kept = 2 + int(getattr(self.learner, "num_inner_steps", 1))
+    estimate = 4 * per_point * points * steps_kept * 2
+    if estimate > total // 2:
+      logging.warning(
+          "A meta-step of %d tasks needs at least ~%.1f GB for activations, "
+          "more than half of this machine's %.1f GB: it may swap or be "
+          "killed. Lower meta_batch_size (SIGTERM twice stops a step at "
+          "once).", batch[0].support_x.shape[0], estimate / 2**30,
+          total / 2**30)
+
   def _train(self, start, num_steps):
     metrics_log = logs.MetricsLog(
         os.path.join(self.workdir, "metrics.jsonl"), resume_step=start)
@@ -325,6 +348,8 @@ class Trainer:
     try:
       for step in range(start + 1, num_steps + 1):
         batch = next(iterator)
+        if step == start + 1 and not self.distributed:
+          self._warn_if_too_big(batch)
         pending.append(self._train_step(batch))
         if self._update_statistics is not None:
           self._update_statistics(*tf.nest.map_structure(first_replica,

@@ -268,3 +268,18 @@ def test_sigterm_saves_and_exits_with_one_line_and_a_second_exits_at_once(
   process.wait(timeout=30)
   assert process.returncode == 143
   assert time.time() - began < 10
+
+
+def test_a_meta_batch_far_beyond_the_machines_memory_is_warned_of(
+    tmp_path, caplog):
+  learner = km.MAML(km.models.mlp(hidden_sizes=(40, 40)),
+                    inner_learning_rate=0.01)
+  trainer = training.Trainer(learner, km.SinusoidTasks(shots=10),
+                             str(tmp_path), meta_batch_size=4,
+                             jit_compile=False)
+  tasks, seeds = next(iter(km.SinusoidTasks(shots=10).dataset(0, 4)))
+  trainer._warn_if_too_big((tasks, seeds))  # pylint: disable=protected-access
+  assert "needs at least" not in caplog.text
+  huge = km.Task(*[tf.zeros([2_000_000, *t.shape[1:]]) for t in tasks])
+  trainer._warn_if_too_big((huge, seeds))  # pylint: disable=protected-access
+  assert "A meta-step of 2000000 tasks needs at least" in caplog.text
