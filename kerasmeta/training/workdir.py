@@ -160,6 +160,16 @@ def _read_whole(path):
     reader.get_tensor(name)
 
 
+def _lists_as_latest(directory, path):
+  """Whether the `checkpoint` list file reads and names `path` latest."""
+  try:
+    state = tf.train.get_checkpoint_state(directory)
+  except (tf.errors.OpError, ValueError):  # garbled
+    return False
+  return state is not None and os.path.basename(
+      state.model_checkpoint_path) == os.path.basename(path)
+
+
 def restore_newest(checkpoint, directory, verify=None):
   """Restores the newest checkpoint of `directory` that reads whole.
 
@@ -218,11 +228,13 @@ def restore_newest(checkpoint, directory, verify=None):
         set_aside(path, error)
         continue
     good = [p for p in paths if p not in moved]
-    # The list file re-made from what restores, so that the checkpoint
-    # manager rotates these and never starts numbering anew.
-    tf.compat.v1.train.update_checkpoint_state(
-        directory, path,
-        all_model_checkpoint_paths=good[:good.index(path) + 1])
+    if moved or not _lists_as_latest(directory, path):
+      # The list file re-made from what restores, so that the checkpoint
+      # manager rotates these and never starts numbering anew. (Left alone
+      # where it is right: an evaluator beside a trainer writes nothing.)
+      tf.compat.v1.train.update_checkpoint_state(
+          directory, path,
+          all_model_checkpoint_paths=good[:good.index(path) + 1])
     if moved:
       logging.warning("Resumed from %s, the newest checkpoint that "
                       "restores.", path)
