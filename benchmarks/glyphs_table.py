@@ -36,6 +36,10 @@ def parse():
   parser.add_argument("--steps_20way", type=int, default=300)
   parser.add_argument("--data_dir", default="~/.cache/kerasmeta")
   parser.add_argument("--output", default="benchmarks/results/glyphs_table.md")
+  parser.add_argument("--load", default="",
+                      help="What else ran on the machine meanwhile (it "
+                           "goes into the caption: wall times depend on "
+                           "it).")
   return parser.parse_args()
 
 
@@ -84,8 +88,8 @@ def main():
   lines += ["", "Accuracy on the query set after 3 inner steps, mean ± 95% "
             "CI over 600 episodes of the test alphabets. Wall time: one "
             "`apps.meta_train` process (training, then evaluation), on "
-            f"{platform.machine()}, {os.cpu_count()} CPU cores shared by two "
-            "runs at a time, no GPU. Commands:", ""]
+            f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU"
+            f"{'; ' + options.load if options.load else ''}. Commands:", ""]
   lines += [f"- `{c}`" for c in commands]
   table_common.write_table(options.output, lines)
 

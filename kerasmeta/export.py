@@ -48,6 +48,8 @@ import os
 import keras
 import tensorflow as tf
 
+from kerasmeta import functional
+
 
 CLASSIFIER_LOSSES = ("sparse_softmax_cross_entropy",)
 DEFAULT_MAX_STEPS = 100
@@ -105,9 +107,8 @@ def _check_features(x, name, feature_shape, max_points=None):
   if max_points is not None:
     checks.append(tf.debugging.assert_less_equal(
         tf.shape(x)[0], max_points,
-        message=f"{name} may hold at most {max_points} points (max_"
-                f"{'support' if 'support' in name else 'query'} of this "
-                "export)"))
+        message=f"{name} may hold at most {max_points} points (a cap set "
+                "at export)"))
   x = _after(checks, tf.reshape(x, [-1, *feature_shape]))
   return tf.debugging.check_numerics(x, f"{name} holds NaN or Inf values")
 
@@ -272,13 +273,7 @@ def export_adapter(learner, path, loss_name=None, max_steps=DEFAULT_MAX_STEPS,
   Returns:
     The `AdapterModule` that was saved.
   """
-  if not allow_transductive and _is_transductive(learner):
-    raise ValueError(
-        f"{learner.model.name!r} has batch-norm layers that normalise with "
-        "each batch's statistics (batch_norm='task'): a served query's answer "
-        "would depend on the other queries of its request. Meta-train with "
-        "batch_norm='running', or pass allow_transductive=True (the app: "
-        "--allow_transductive) if that is what you want.")
+  _refuse_transductive(learner, allow_transductive)
   loss_name = loss_name or _loss_name(learner)
   module = AdapterModule(learner, loss_name, max_steps, max_support,
                          max_query)
@@ -292,13 +287,20 @@ def export_adapter(learner, path, loss_name=None, max_steps=DEFAULT_MAX_STEPS,
   return module
 
 
-def _is_transductive(learner):
-  from kerasmeta import functional  # pylint: disable=g-import-not-at-top
+def _refuse_transductive(learner, allow_transductive):
+  """Refuses a model whose batch-norm normalises with each batch's
+  statistics outside meta-training, unless `allow_transductive`."""
   has_batch_norm = any(
       isinstance(layer, keras.layers.BatchNormalization)
       for layer in functional.all_layers(learner.model))
-  return has_batch_norm and bool(
-      getattr(learner, "inference_training", False))
+  if has_batch_norm and getattr(learner, "inference_training", False) \
+      and not allow_transductive:
+    raise ValueError(
+        f"{learner.model.name!r} has batch-norm layers that normalise with "
+        "each batch's statistics (batch_norm='task'): a served query's answer "
+        "would depend on the other queries of its request. Meta-train with "
+        "batch_norm='running', or pass allow_transductive=True (the app: "
+        "--allow_transductive) if that is what you want.")
 
 
 def _loss_name(learner):
@@ -351,10 +353,7 @@ def export_adapted(learner, support, path, num_steps=None, seed=None,
   Returns:
     The adapted weights (tensors).
   """
-  if not allow_transductive and _is_transductive(learner):
-    raise ValueError(
-        f"{learner.model.name!r} normalises with each batch's statistics "
-        "(batch_norm='task'): see export_adapter's allow_transductive.")
+  _refuse_transductive(learner, allow_transductive)
   from kerasmeta.tasks import Task  # pylint: disable=g-import-not-at-top
   if isinstance(support, Task):
     support_x, support_y = support.support_x, support.support_y

@@ -240,45 +240,51 @@ class MetaModel(keras.Model):
       tracker.update_state(metrics[tracker.name])
     return {tracker.name: tracker.result() for tracker in self.train_trackers}
 
-  def _adapted_predictions(self, tasks, seeds):
-    """`[tasks, queries, ...]` predictions after adapting each task."""
+  def _adapted_predict_fn(self, tasks, seeds):
+    """`(per_task(task, seed) -> query predictions, seeds)`: each task
+    adapted on its support set first."""
     if not hasattr(self.learner, "adapt"):
       raise TypeError(f"{type(self.learner).__name__} has no adapt(): "
                       "MetaModel evaluates and predicts with learners that "
                       "adapt (GradientLearner subclasses).")
     if seeds is None:
+      if any(self.learner.mask_specs) and not self.deterministic_eval:
+        raise ValueError(
+            f"{type(self.learner).__name__} samples MT-net masks: give the "
+            "batches seeds ((tasks, seeds) pairs), or deterministic_eval="
+            "True.")
       seeds = tf.zeros([tf.shape(tasks.support_x)[0], 2], tf.int32)
     # The weights' dtype: float32 under mixed precision (outputs are cast
     # up, as the losses do), float64 for a float64 network.
     dtype = tf.as_dtype(self.learner.roles.adapted[0].dtype)
 
-    def per_task(elements):
-      task, seed = elements
+    def per_task(task, seed):
       adapted = self.learner.adapt(
           task, seed=seed, num_steps=self.num_eval_steps,
           deterministic=self.deterministic_eval).params
       return tf.cast(self.learner.predict(adapted, task.query_x), dtype)
-
-    return tf.map_fn(per_task, (tasks, tf.cast(seeds, tf.int32)),
-                     fn_output_signature=dtype)
+    return per_task, tf.cast(seeds, tf.int32), dtype
 
   def test_step(self, data):
     tasks, seeds = self._unpack(data)
-    predictions = self._adapted_predictions(tasks, seeds)
+    predict, seeds, _ = self._adapted_predict_fn(tasks, seeds)
     functions = {"loss": self.learner.loss_fn, **self.task_metrics}
 
-    def per_task(elements):
-      labels, outputs = elements
-      return {name: tf.cast(fn(labels, outputs), tf.float32)
-              for name, fn in functions.items()}
+    def per_task(task, seed):
+      predictions = predict(task, seed)
+      values = {name: fn(task.query_y, predictions)
+                for name, fn in functions.items()}
+      return values["loss"], values
 
-    values = tf.map_fn(per_task, (tasks.query_y, predictions),
-                       fn_output_signature={name: tf.float32
-                                            for name in functions})
+    _, values = algorithms_base.map_tasks(per_task, tasks, seeds,
+                                          list(functions))
     for tracker in self.eval_trackers:
       tracker.update_state(values[tracker.name])
     return {tracker.name: tracker.result() for tracker in self.eval_trackers}
 
   def predict_step(self, data):
     tasks, seeds = self._unpack(data)
-    return self._adapted_predictions(tasks, seeds)
+    predict, seeds, dtype = self._adapted_predict_fn(tasks, seeds)
+    return tf.map_fn(lambda elements: predict(type(tasks)(*elements[0]),
+                                              elements[1]),
+                     (tuple(tasks), seeds), fn_output_signature=dtype)

@@ -190,3 +190,15 @@ def test_what_keras_cannot_honour_is_refused():
     meta_model.fit(tf.data.Dataset.from_tensors(tf.zeros([2, 3])), verbose=0)
   with pytest.raises(NotImplementedError, match="network.save"):
     meta_model.get_config()
+
+
+def test_sampled_masks_without_seeds_are_refused_in_evaluation():
+  keras.utils.set_random_seed(0)
+  model = km.models.mlp(hidden_sizes=(8,), cell="mtnet")
+  meta_model = km.MetaModel(km.MAML(model, inner_learning_rate=0.1))
+  meta_model.compile(jit_compile=False)
+  tasks = next(iter(km.SinusoidTasks(shots=5).dataset(seed=0,
+                                                      batch_size=2)))[0]
+  with pytest.raises(ValueError, match="samples MT-net masks: give the "
+                     "batches seeds"):
+    meta_model.evaluate(tf.data.Dataset.from_tensors(tasks), verbose=0)

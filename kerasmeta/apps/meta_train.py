@@ -74,7 +74,7 @@ def run():
   except ValueError as error:
     sys.exit(f"FATAL Flags parsing error: {error}")
   _CONFIG = config_flags.DEFINE_config_file(
-      "config", configs.path("sinusoid") + ":mtnet",
+      "config", configs.resolve(configs.DEFAULT),
       "Config by name and variant, e.g. glyphs:mtnet,20,1 (names: "
       f"{', '.join(configs.names())}), or a config file's path (the "
       "default: MT-net on sinusoids, the MT-net paper's protocol).",

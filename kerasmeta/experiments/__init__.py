@@ -104,12 +104,22 @@ def validate_config(config):
   return module.validate_config(config)
 
 
-def _check_finite(fields, prefix=""):
-  """Refuses NaN and infinite numbers anywhere in a config."""
+def flat_fields(fields, prefix=""):
+  """`{"group.field": value}`: a config's (or its dict's) leaf fields under
+  their dotted names, as `--config.group.field` names them."""
+  flat = {}
   for key, value in fields.items():
     name = f"{prefix}{key}"
-    if isinstance(value, dict):
-      _check_finite(value, name + ".")
+    if hasattr(value, "items"):
+      flat.update(flat_fields(value, name + "."))
+    else:
+      flat[name] = value
+  return flat
+
+
+def _check_finite(fields):
+  """Refuses NaN and infinite numbers anywhere in a config."""
+  for name, value in flat_fields(fields).items():
     for item in value if isinstance(value, (list, tuple)) else [value]:
       if isinstance(item, float) and not math.isfinite(item):
         raise ValueError(f"config.{name} must be finite; received {value}.")

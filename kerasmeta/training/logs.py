@@ -8,6 +8,7 @@ import time
 from absl import logging
 import tensorflow as tf
 
+
 def write_atomically(path, text):
   """Writes `text` to `path` through a temporary file and a rename, so a
   reader (or a crash) never sees half a file."""
@@ -31,22 +32,26 @@ def append_line(path, line):
 
 
 def _read_lines(path):
-  """The lines of a metrics file that parse (a torn last line does not)."""
+  """`[(step, line)]` of a metrics file; step None for a line that does not
+  parse (the torn last line of a killed run)."""
   if not tf.io.gfile.exists(path):
     return []
   with tf.io.gfile.GFile(path) as f:
     lines = []
     for line in f:
-      try:
-        lines.append((json.loads(line)["step"], line))
-      except (ValueError, KeyError, TypeError):
+      if not line.strip():
         continue
+      try:
+        step = int(json.loads(line)["step"])
+      except (ValueError, KeyError, TypeError):
+        step = None
+      lines.append((step, line if line.endswith("\n") else line + "\n"))
     return lines
 
 
 def logged_steps(path):
   """The steps a metrics file holds lines for."""
-  return [step for step, _ in _read_lines(path)]
+  return [step for step, _ in _read_lines(path) if step is not None]
 
 
 class MetricsLog:
@@ -60,25 +65,20 @@ class MetricsLog:
 
   def __init__(self, path, resume_step=0):
     self.path = path
-    self.lines = []
     lines = _read_lines(path)
     if lines:
-      kept = [line for step, line in lines if step <= resume_step]
-      dropped = [line for step, line in lines if step > resume_step]
+      kept = [line for step, line in lines
+              if step is not None and step <= resume_step]
+      dropped = [line for step, line in lines
+                 if step is None or step > resume_step]
       if dropped:
         superseded = path.replace(".jsonl", "") + ".superseded.jsonl"
         for line in dropped:
           append_line(superseded, line.rstrip("\n"))
       write_atomically(path, "".join(kept))
-      self.lines = kept
 
   def write(self, step, metrics):
-    line = json.dumps({"step": step, **metrics})
-    if "://" in self.path:  # object stores cannot append: rewrite whole
-      self.lines.append(line + "\n")
-      write_atomically(self.path, "".join(self.lines))
-    else:
-      append_line(self.path, line)
+    append_line(self.path, json.dumps({"step": step, **metrics}))
 
 
 class Progress:

@@ -400,10 +400,10 @@ class Trainer:
     appends its config to `config_history.jsonl`.
     """
     path = os.path.join(self.workdir, "config.json")
-    new = json.loads(experiment.config_to_json(self.config))
-    if tf.io.gfile.exists(path):
-      stored = experiment.load_config(self.workdir).to_dict()
-      workdir_lib.check_config(json.loads(json.dumps(stored, default=list)),
+    as_json = lambda config: json.loads(experiment.config_to_json(config))
+    new = as_json(self.config)
+    if tf.io.gfile.exists(path):  # compared as both are written
+      workdir_lib.check_config(as_json(experiment.load_config(self.workdir)),
                                new)
     history = os.path.join(self.workdir, "config_history.jsonl")
     logs.append_line(history, json.dumps(

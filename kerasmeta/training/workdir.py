@@ -23,6 +23,8 @@ import socket
 from absl import logging
 import tensorflow as tf
 
+from kerasmeta import experiments
+
 LOCK_NAME = "lock"
 UNREADABLE = "unreadable"
 # Settings a resumed run may change: how long, how often it logs and
@@ -273,21 +275,10 @@ def set_aside(workdir):
 
 
 # ---------------------------------------------------------------- configs
-def _flatten(config, prefix=""):
-  flat = {}
-  for key, value in config.items():
-    name = f"{prefix}{key}"
-    if isinstance(value, dict):
-      flat.update(_flatten(value, name + "."))
-    else:
-      flat[name] = value
-  return flat
-
-
 def config_changes(stored, new):
   """`[(field, stored value, new value)]` of the fields that differ and
   change what is trained (`RESUMABLE_FIELDS` may change)."""
-  stored, new = _flatten(stored), _flatten(new)
+  stored, new = experiments.flat_fields(stored), experiments.flat_fields(new)
   changes = []
   for field in sorted(set(stored) | set(new)):
     if field.split(".")[0] in RESUMABLE_FIELDS:

@@ -10,7 +10,11 @@ import difflib
 import importlib.util
 import os
 
+from kerasmeta import experiments
+
 _HERE = os.path.dirname(os.path.abspath(__file__))
+# The config a command without --config runs: MT-net on sinusoids.
+DEFAULT = "sinusoid:mtnet"
 _LEGACY_FOLDER = os.path.join("apps", "configs")
 
 
@@ -50,15 +54,34 @@ def resolve(value):
   return path(target) + separator + arguments
 
 
-def resolve_argv(argv):
-  """`argv` with its `--config` value (`--config=V` or `--config V`)
-  resolved."""
-  argv = list(argv)
+def _config_position(argv):
+  """`(index, prefix)` of the `--config` value in `argv` (`--config=V` or
+  `--config V`), or None."""
+  found = None
   for index, argument in enumerate(argv):
     if argument.startswith("--config="):
-      argv[index] = "--config=" + resolve(argument[len("--config="):])
+      found = (index, "--config=")
     elif argument == "--config" and index + 1 < len(argv):
-      argv[index + 1] = resolve(argv[index + 1])
+      found = (index + 1, "")
+  return found
+
+
+def config_value(argv):
+  """The `--config` value of `argv` (`DEFAULT` where there is none)."""
+  found = _config_position(argv)
+  if found is None:
+    return DEFAULT
+  index, prefix = found
+  return argv[index][len(prefix):]
+
+
+def resolve_argv(argv):
+  """`argv` with its `--config` value resolved (see `resolve`)."""
+  argv = list(argv)
+  found = _config_position(argv)
+  if found is not None:
+    index, prefix = found
+    argv[index] = prefix + resolve(argv[index][len(prefix):])
   return argv
 
 
@@ -71,15 +94,6 @@ def load(value):
   return module.get_config(arguments) if arguments else module.get_config()
 
 
-def _fields(config, prefix=""):
-  names = []
-  for key, value in config.items():
-    names.append(prefix + key)
-    if hasattr(value, "items"):
-      names += _fields(value, f"{prefix}{key}.")
-  return names
-
-
 def check_overrides(argv):
   """Refuses `--config.FIELD=...` overrides of fields the config lacks,
   naming the near matches (ml_collections' own error names neither).
@@ -90,16 +104,8 @@ def check_overrides(argv):
   Raises:
     ValueError: a variant the config file refuses, or an unknown field.
   """
-  value = None
-  for index, argument in enumerate(argv):
-    if argument.startswith("--config="):
-      value = argument[len("--config="):]
-    elif argument == "--config" and index + 1 < len(argv):
-      value = argv[index + 1]
-  if value is None:
-    value = path("sinusoid") + ":mtnet"
-  config = load(value)
-  known = _fields(config)
+  config = load(config_value(argv))
+  known = list(experiments.flat_fields(config))
   for argument in argv:
     if not argument.startswith("--config."):
       continue
