@@ -1,27 +1,138 @@
-"""Stateless draws shared by the learners and task streams."""
+"""Stateless draws shared by the learners and task streams.
+
+Everything here equals TensorFlow's stateless Philox ops bit for bit
+(`tf.random.stateless_uniform(..., alg="philox")`,
+`tf.random.experimental.stateless_split` and `stateless_fold_in` on CPU),
+whether or not the graph is compiled with XLA. XLA's kernels of those ops
+draw other numbers: they turn a seed into Philox's key and counter another
+way (TensorFlow scrambles the seed with one Philox block first), and they
+make floats from the high 23 bits where TensorFlow uses the low 23. A task
+stream drawn with `tf.random` inside a compiled multi-step loop would
+therefore not be the stream the `tf.data` pipeline drew. Here the key and
+counter are computed as TensorFlow's kernel computes them and passed to the
+V2 ops explicitly (their XLA kernels then agree), and floats are made as
+TensorFlow makes them.
+"""
 
 import tensorflow as tf
 
+_MANTISSA = 0x7FFFFF
+_ONE = 0x3F800000  # the float32 1.0
+# The Philox key TensorFlow scrambles a seed with (its two 32-bit words
+# 0x3ec8f720, 0x02461e29, low word first).
+_SCRAMBLE_KEY = 0x02461E293EC8F720
+_PHILOX = 1  # the V2 ops' algorithm number of Philox
+# Straight-line code with Python loops only: autograph's conversion would
+# wrap each of the thousands of ops a batch of tasks needs and make tracing
+# seconds slower.
+_plain = tf.autograph.experimental.do_not_convert
 
-def choose(seed, population, count, batch_shape=(), alg="auto_select"):
+
+@_plain
+def _key_counter(seed):
+  """The Philox key [1] and counter [2] (uint64) TensorFlow's CPU kernel
+  derives from a stateless seed (int32 or int64 [2]).
+
+  TensorFlow scrambles the seed: the counter (seed words) run through one
+  Philox-4x32-10 block under a fixed key, whose four output words become the
+  key and the counter's high half. That block is the first output of the
+  V2 op given that key and counter, which XLA computes alike.
+  """
+  seed = tf.bitcast(tf.cast(seed, tf.int64), tf.uint64)
+  mixed = tf.cast(tf.raw_ops.StatelessRandomUniformFullIntV2(
+      shape=[4], key=tf.constant([_SCRAMBLE_KEY], tf.uint64), counter=seed,
+      alg=_PHILOX, dtype=tf.uint32), tf.uint64)
+  high = tf.bitwise.left_shift(mixed[1::2], tf.constant(32, tf.uint64))
+  joined = mixed[0::2] | high  # [key, counter high half]
+  return joined[:1], tf.concat([tf.zeros([1], tf.uint64), joined[1:]], 0)
+
+
+@_plain
+def _full_range(shape, seed, dtype):
+  key, counter = _key_counter(seed)
+  return tf.raw_ops.StatelessRandomUniformFullIntV2(
+      shape=shape, key=key, counter=counter, alg=_PHILOX, dtype=dtype)
+
+
+@_plain
+def split(seed, num=2):
+  """`tf.random.experimental.stateless_split(seed, num)`, bit for bit, under
+  XLA too: `num` new seeds [num, 2] of the seed's dtype."""
+  seed = tf.convert_to_tensor(seed)
+  if seed.dtype not in (tf.int32, tf.int64):
+    raise ValueError(f"A stateless seed is int32 or int64; received "
+                     f"{seed.dtype}.")
+  return _full_range([num, 2], seed, seed.dtype)
+
+
+@_plain
+def fold_in(seed, data):
+  """`tf.random.experimental.stateless_fold_in(seed, data)`, bit for bit,
+  under XLA too (`data` an int32 or a Python int)."""
+  data = tf.convert_to_tensor(data, tf.int32)
+  return tf.stack([_full_range([], seed, data.dtype), data])
+
+
+@_plain
+def random_bits(shape, seed):
+  """uint32 Philox bits of the stateless `seed`: the same on every device,
+  compiled or not."""
+  return _full_range(shape, seed, tf.uint32)
+
+
+@_plain
+def uniform(shape, seed, minval=0.0, maxval=1.0, dtype=tf.float32):
+  """`tf.random.stateless_uniform(shape, seed, minval, maxval, dtype,
+  alg="philox")`, equal to it bit for bit, under XLA too.
+
+  Args:
+    shape: the output shape.
+    seed: the stateless seed, int [2].
+    minval, maxval: the range: [minval, maxval) of floats, or of integers
+      for an integer dtype (int32 only).
+    dtype: tf.float32 or tf.int32.
+  """
+  bits = random_bits(shape, seed)
+  if dtype == tf.int32:
+    # TensorFlow's kernel: lo + bits mod (hi - lo), on one 32-bit word.
+    span = tf.cast(tf.cast(maxval, tf.int64) - tf.cast(minval, tf.int64),
+                   tf.uint32)
+    return tf.cast(bits % span, tf.int32) + tf.cast(minval, tf.int32)
+  if dtype != tf.float32:
+    raise ValueError(f"uniform draws float32 or int32; received {dtype}.")
+  # TensorFlow's kernel: the low 23 bits as the mantissa of a float in
+  # [1, 2), minus 1; then the affine map the Python wrapper applies.
+  unit = tf.bitcast(tf.bitwise.bitwise_or(
+      tf.bitwise.bitwise_and(bits, _MANTISSA), _ONE), tf.float32) - 1.0
+  minval = tf.cast(minval, tf.float32)
+  return unit * (tf.cast(maxval, tf.float32) - minval) + minval
+
+
+@_plain
+def choose(seed, population, count, batch_shape=(), alg="philox"):
   """`count` distinct indices of `range(population)`, in random order.
 
   A draw without replacement that is a pure function of the stateless
-  `seed` (int32 [2]): the same seed always gives the same indices.
+  `seed` (int32 [2]): the same seed always gives the same indices, under
+  XLA too.
 
   Args:
     seed: the stateless seed.
     population: n, an int or int scalar tensor.
     count: k <= n, a Python int.
     batch_shape: independent draws with these leading axes.
-    alg: the stateless RNG algorithm (e.g. "philox", the same on every
-      device).
+    alg: "philox", the only algorithm (kept for callers that name it).
 
   Returns:
     int32 indices of shape `batch_shape + [count]`.
   """
-  keys = tf.random.stateless_uniform(
+  if alg != "philox":
+    raise ValueError(f"choose draws with Philox; received alg={alg!r}.")
+  keys = uniform(
       tf.concat([tf.constant(batch_shape, tf.int32),
                  tf.reshape(tf.cast(population, tf.int32), [1])], 0),
-      seed, alg=alg)
-  return tf.cast(tf.argsort(keys, axis=-1)[..., :count], tf.int32)
+      seed)
+  # A stable sort: ties (keys have 23 random bits) keep index order with
+  # and without XLA.
+  return tf.cast(tf.argsort(keys, axis=-1, stable=True)[..., :count],
+                 tf.int32)

@@ -21,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
+from kerasmeta import sampling
 from kerasmeta.tasks import base
 from kerasmeta.tasks import omniglot
 from kerasmeta.tasks.base import Task
@@ -82,10 +83,10 @@ def random_affine(images, seed, scale=(0.8, 1.2), max_shift=0.2):
   n = tf.shape(images)[0]
   height = tf.cast(tf.shape(images)[1], tf.float32)
   width = tf.cast(tf.shape(images)[2], tf.float32)
-  seeds = tf.random.experimental.stateless_split(seed, 3)
-  zoom = tf.random.stateless_uniform([n], seeds[0], scale[0], scale[1])
-  angle = tf.random.stateless_uniform([n], seeds[1], 0.0, 2 * math.pi)
-  shift = tf.random.stateless_uniform([n, 2], seeds[2], -max_shift, max_shift)
+  seeds = sampling.split(seed, 3)
+  zoom = sampling.uniform([n], seeds[0], scale[0], scale[1])
+  angle = sampling.uniform([n], seeds[1], 0.0, 2 * math.pi)
+  shift = sampling.uniform([n, 2], seeds[2], -max_shift, max_shift)
   # The inverse map (output pixel -> input pixel) about the centre.
   cos, sin = tf.cos(angle) / zoom, tf.sin(angle) / zoom
   cy, cx = (height - 1) / 2, (width - 1) / 2
@@ -103,7 +104,7 @@ def random_affine(images, seed, scale=(0.8, 1.2), max_shift=0.2):
 
 
 @dataclasses.dataclass
-class AlphabetTasks:
+class AlphabetTasks(base.TaskStream):
   """One task per alphabet: all its characters, 15 / 5 drawings split.
 
   Attributes:
@@ -130,8 +131,8 @@ class AlphabetTasks:
   def sample(self, seed):
     """The task of a random alphabet (see `task`)."""
     seed = tf.convert_to_tensor(seed)
-    alphabet = tf.random.stateless_uniform(
-        [], tf.random.experimental.stateless_fold_in(seed, 7), 0,
+    alphabet = sampling.uniform(
+        [], sampling.fold_in(seed, 7), 0,
         self.num_alphabets, dtype=tf.int32)
     return self.task(alphabet, seed)
 
@@ -140,7 +141,7 @@ class AlphabetTasks:
     character's first 15 drawings), query `[C*5, ...]` (its last 5, held
     out as in appendix E), labels the character's index; `seed` draws the
     augmentation."""
-    seed = tf.random.experimental.stateless_split(
+    seed = sampling.split(
         tf.convert_to_tensor(seed), 3)[2]
     images = self._alphabets[alphabet]
     images = tf.cast(images, tf.float32) / 255.0  # [C, S, H, W, 1]
@@ -161,10 +162,6 @@ class AlphabetTasks:
     return Task(support_x, flat(labels, support)[:, tf.newaxis], query_x,
                 flat(labels, query)[:, tf.newaxis])
 
-  def dataset(self, seed, batch_size, start_batch=0, num_batches=None):
-    """Batches of `(tasks, learner seeds)` (see `base.task_stream`)."""
-    return base.task_stream(self.sample, seed, batch_size, start_batch,
-                            num_batches)
 
   def evaluation_tasks(self, num_tasks, seed):
     """`base.EvaluationTasks`: task i is alphabet i mod the number of

@@ -4,6 +4,8 @@ import collections
 
 import tensorflow as tf
 
+from kerasmeta import sampling
+
 
 class Task(collections.namedtuple(
     "Task", ["support_x", "support_y", "query_x", "query_y"])):
@@ -139,7 +141,7 @@ def task_seeds(seed, index):
   """
   stream = tf.stack([tf.cast(seed, tf.int64), tf.cast(index, tf.int64)])
   data_seed, learner_seed = tf.unstack(
-      tf.random.experimental.stateless_split(stream, 2))
+      sampling.split(stream, 2))
   return data_seed, tf.cast(learner_seed, tf.int32)
 
 
@@ -174,6 +176,83 @@ def task_stream(sample, seed, batch_size, start_batch=0, num_batches=None):
                       deterministic=True)
           .batch(batch_size, drop_remainder=True)
           .prefetch(tf.data.AUTOTUNE))
+
+
+# Batches up to this many tasks are drawn task by task in the graph (one
+# fused computation under XLA); larger ones through one `tf.map_fn` loop,
+# so the graph stays small.
+_UNROLLED_TASKS = 64
+
+
+def task_batch(sample, seed, batch_index, batch_size, first=0, count=None):
+  """Batch `batch_index` of the stream `seed`, or a slice of it, in the graph.
+
+  Equal to the batch `task_stream(sample, seed, batch_size)` yields at that
+  index, bit for bit, with or without XLA (the samplers draw through
+  `sampling.uniform`): a trainer that makes its tasks inside its compiled
+  steps sees the stream the `tf.data` pipeline gives.
+
+  Args:
+    sample: `data_seed -> Task` of one task.
+    seed: the stream's seed.
+    batch_index: the batch (an int or int64 scalar tensor).
+    batch_size: tasks per (global) batch, a Python int.
+    first: the first task of the batch to make (a replica's slice starts at
+      replica * batch_size / replicas); an int or an integer tensor.
+    count: tasks to make, a Python int (None: the rest of the batch).
+
+  Returns:
+    `(tasks, learner_seeds)`: the tasks with a leading axis of `count`, and
+    int32 [count, 2].
+  """
+  count = batch_size - first if count is None else count
+  if not isinstance(count, int) or count < 1:
+    raise ValueError(f"count must be a positive Python int (the batch "
+                     f"shape is static); received {count!r}.")
+  start = (tf.cast(batch_index, tf.int64) * batch_size
+           + tf.cast(first, tf.int64))
+  if count <= _UNROLLED_TASKS:
+    pairs = [task_seeds(seed, start + i) for i in range(count)]
+    tasks = [sample(data_seed) for data_seed, _ in pairs]
+    return (tf.nest.map_structure(lambda *parts: tf.stack(parts), *tasks),
+            tf.stack([learner_seed for _, learner_seed in pairs]))
+
+  def one(index):
+    data_seed, learner_seed = task_seeds(seed, index)
+    return sample(data_seed), learner_seed
+  indices = start + tf.range(count, dtype=tf.int64)
+  example = tf.nest.map_structure(
+      lambda t: tf.TensorSpec(t.shape, t.dtype),
+      tf.function(one).get_concrete_function(
+          tf.TensorSpec([], tf.int64)).structured_outputs)
+  return tf.map_fn(one, indices, fn_output_signature=example)
+
+
+class TaskStream:
+  """What a task distribution with a `sample(data_seed)` method gets.
+
+  A mixin: a distribution defines `sample`, a pure function of a stateless
+  seed drawing with `sampling`'s XLA-exact ops, and gets the stream both as
+  a `tf.data.Dataset` (`dataset`) and made in the graph (`batch`); the
+  trainer makes its tasks inside its compiled multi-step calls through
+  `batch`.
+  """
+
+  def dataset(self, seed, batch_size, start_batch=0, num_batches=None):
+    """Batches of `(tasks, learner_seeds)` from batch `start_batch` on
+    (`task_stream`)."""
+    return task_stream(self.sample, seed, batch_size, start_batch,
+                       num_batches)
+
+  def batch(self, seed, batch_index, batch_size, first=0, count=None):
+    """Batch `batch_index` of `dataset(seed, batch_size)` (or a slice of
+    it), made in the graph (`task_batch`)."""
+    return task_batch(self.sample, seed, batch_index, batch_size, first,
+                      count)
+
+  def evaluation_tasks(self, num_tasks, seed):
+    """`EvaluationTasks` of the first `num_tasks` tasks of stream `seed`."""
+    return evaluation_batch(self.sample, seed, num_tasks)
 
 
 def evaluation_batch(sample, seed, num_tasks):

@@ -19,6 +19,7 @@ import math
 
 import tensorflow as tf
 
+from kerasmeta import sampling
 from kerasmeta.tasks import base
 
 TaskSequence = collections.namedtuple(
@@ -33,7 +34,7 @@ Attributes:
 
 
 @dataclasses.dataclass(frozen=True)
-class ContinualSineTasks:
+class ContinualSineTasks(base.TaskStream):
   """Task sequences of the continual sine experiment.
 
   Attributes:
@@ -82,9 +83,9 @@ class ContinualSineTasks:
 
   def parameters(self, seed):
     """(a1, b1, a2, b2, o) of the sequence `sample(seed)` returns."""
-    seeds = tf.random.experimental.stateless_split(
-        tf.random.experimental.stateless_split(seed, 2)[0], 5)
-    uniform = lambda s, r: tf.random.stateless_uniform([], s, r[0], r[1])
+    seeds = sampling.split(
+        sampling.split(seed, 2)[0], 5)
+    uniform = lambda s, r: sampling.uniform([], s, r[0], r[1])
     return (uniform(seeds[0], self.amplitude_range),
             uniform(seeds[1], self.phase_range),
             uniform(seeds[2], self.amplitude_range),
@@ -100,13 +101,13 @@ class ContinualSineTasks:
   def _inputs(self, seed, shape_per_subtask, repeats):
     """Uniform points from each presented sub-interval, in order."""
     parts = []
-    seeds = tf.random.experimental.stateless_split(seed, self.num_subtasks)
+    seeds = sampling.split(seed, self.num_subtasks)
     for position, interval in enumerate(self.presentation):
       # Seeded by the sub-interval, so a different order shows the same
       # sub-task data in another order.
       low, high = self.subinterval(interval)
-      parts.append(tf.random.stateless_uniform(
-          [repeats] + shape_per_subtask, seeds[interval], low, high))
+      parts.append(sampling.uniform([repeats] + shape_per_subtask,
+                                    seeds[interval], low, high))
       del position
     return tf.concat(parts, 0)
 
@@ -114,19 +115,12 @@ class ContinualSineTasks:
     """One `TaskSequence`."""
     seed = tf.convert_to_tensor(seed)
     train_seed, val_seed = tf.unstack(
-        tf.random.experimental.stateless_split(
-            tf.random.experimental.stateless_split(seed, 2)[1], 2))
+        sampling.split(
+            sampling.split(seed, 2)[1], 2))
     train_x = self._inputs(train_seed, [self.batch_size, 1],
                            self.steps_per_subtask)
     val_x = self._inputs(val_seed, [self.num_validation, 1], 1)
     return TaskSequence(train_x, self.function(seed, train_x), val_x,
                         self.function(seed, val_x))
 
-  def dataset(self, seed, batch_size, start_batch=0, num_batches=None):
-    """Batches of `(sequences, learner seeds)` (see `base.task_stream`)."""
-    return base.task_stream(self.sample, seed, batch_size, start_batch,
-                            num_batches)
 
-  def evaluation_tasks(self, num_tasks, seed):
-    """`base.EvaluationTasks` of `num_tasks` held-out sequences."""
-    return base.evaluation_batch(self.sample, seed, num_tasks)

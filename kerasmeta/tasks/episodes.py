@@ -20,7 +20,7 @@ from kerasmeta.tasks.base import Task
 
 
 @dataclasses.dataclass
-class EpisodeSampler:
+class EpisodeSampler(base.TaskStream):
   """Samples episodes from images grouped by class.
 
   Attributes:
@@ -79,18 +79,18 @@ class EpisodeSampler:
     """One episode: support `[N*K, H, W, C]`, labels `[N*K, 1]` int32, ..."""
     seed = tf.convert_to_tensor(seed)
     class_seed, example_seed = tf.unstack(
-        tf.random.experimental.stateless_split(seed, 2))
+        sampling.split(seed, 2))
     # N distinct classes: the first N of a random permutation.
     classes = sampling.choose(class_seed, self.num_classes, self.ways,
                               alg="philox")
-    base = classes % self.num_base_classes
+    base_classes = classes % self.num_base_classes
     turns = tf.gather(self._quarter_turns, classes // self.num_base_classes)
     # K + Q distinct examples of each class.
     per_class = self.shots + self.queries
     examples = sampling.choose(example_seed, self.examples_per_class,
                                per_class, batch_shape=[self.ways],
                                alg="philox")
-    images = tf.gather(tf.gather(self._images, base), examples, batch_dims=1)
+    images = tf.gather(tf.gather(self._images, base_classes), examples, batch_dims=1)
     images = self._to_float(images)  # [N, K+Q, H, W, C]
     images = tf.map_fn(
         lambda args: tf.image.rot90(args[0], args[1]), (images, turns),
@@ -110,14 +110,4 @@ class EpisodeSampler:
                        f"received {height}x{width}.")
     return [height, width, channels]
 
-  def dataset(self, seed, batch_size, start_batch=0, num_batches=None):
-    """Batches of `(episodes, learner_seeds)` from batch `start_batch` on.
 
-    The same contract as `SinusoidTasks.dataset` (`base.task_stream`).
-    """
-    return base.task_stream(self.sample, seed, batch_size, start_batch,
-                            num_batches)
-
-  def evaluation_tasks(self, num_tasks, seed):
-    """`base.EvaluationTasks` of `num_tasks` held-out episodes."""
-    return base.evaluation_batch(self.sample, seed, num_tasks)

@@ -11,6 +11,7 @@ import math
 
 import tensorflow as tf
 
+from kerasmeta import sampling
 from kerasmeta.tasks import base
 from kerasmeta.tasks.base import Task
 
@@ -18,7 +19,7 @@ VARIANTS = ("mtnet", "maml")
 
 
 @dataclasses.dataclass(frozen=True)
-class SinusoidTasks:
+class SinusoidTasks(base.TaskStream):
   """A distribution of sinusoid regression tasks.
 
   Attributes:
@@ -55,10 +56,9 @@ class SinusoidTasks:
 
   def parameters(self, seed):
     """(amplitude, frequency, phase) of the task `sample(seed)` returns."""
-    task_seed = tf.random.experimental.stateless_split(seed, 2)[0]
-    seeds = tf.random.experimental.stateless_split(task_seed, 3)
-    uniform = lambda s, r: tf.random.stateless_uniform(
-        [], s, minval=r[0], maxval=r[1], alg="philox")
+    task_seed = sampling.split(seed, 2)[0]
+    seeds = sampling.split(task_seed, 3)
+    uniform = lambda s, r: sampling.uniform([], s, r[0], r[1])
     amplitude = uniform(seeds[0], self.amplitude_range)
     phase = uniform(seeds[1], self.phase_range)
     if self.variant == "maml":
@@ -75,23 +75,12 @@ class SinusoidTasks:
   def sample(self, seed):
     """One `Task` with support [K, 1] and query [Q, 1] tensors."""
     seed = tf.convert_to_tensor(seed)
-    input_seed = tf.random.experimental.stateless_split(seed, 2)[1]
-    x = tf.random.stateless_uniform(
-        [self.shots + self.query_size, 1], input_seed,
-        minval=self.input_range[0], maxval=self.input_range[1], alg="philox")
+    input_seed = sampling.split(seed, 2)[1]
+    x = sampling.uniform([self.shots + self.query_size, 1], input_seed,
+                         self.input_range[0], self.input_range[1])
     y = self.function(seed, x)
     return Task(x[:self.shots], y[:self.shots], x[self.shots:],
                 y[self.shots:])
-
-  def dataset(self, seed, batch_size, start_batch=0, num_batches=None):
-    """Batches of `(tasks, task_seeds)`, starting at batch `start_batch`.
-
-    Task `i` of the stream is `sample((seed, i))`; `task_seeds` (int32
-    [batch, 2]) seed whatever the learner samples for that task (masks), so
-    a run restarted at batch n sees exactly what an uninterrupted one did.
-    """
-    return base.task_stream(self.sample, seed, batch_size, start_batch,
-                            num_batches)
 
   def evaluation_tasks(self, num_tasks, seed):
     """A fixed set of held-out tasks, `base.EvaluationTasks`.

@@ -17,6 +17,7 @@ import dataclasses
 
 import tensorflow as tf
 
+from kerasmeta import sampling
 from kerasmeta.tasks import base
 
 Surface = collections.namedtuple("Surface", ["a", "b", "s", "inits"])
@@ -42,7 +43,7 @@ def surface_value(surface, x):
 
 
 @dataclasses.dataclass(frozen=True)
-class SurfaceTasks:
+class SurfaceTasks(base.TaskStream):
   """Random surfaces with `num_inits` initialisations each."""
   num_inits: int = 10
   init_range: float = 3.0
@@ -52,23 +53,15 @@ class SurfaceTasks:
       raise ValueError(f"num_inits must be >= 1; received {self.num_inits}.")
 
   def sample(self, seed):
-    seeds = tf.random.experimental.stateless_split(
+    seeds = sampling.split(
         tf.convert_to_tensor(seed), 4)
-    categorical = lambda s, low, high, shape: tf.random.stateless_uniform(
-        shape, s, minval=low, maxval=high + 1, dtype=tf.int32)
+    categorical = lambda s, low, high, shape: sampling.uniform(
+        shape, s, low, high + 1, dtype=tf.int32)
     a = tf.cast(categorical(seeds[0], -1, 1, [3]), tf.float32)
     b = tf.cast(categorical(seeds[1], -5, 5, [3]), tf.float32)
     s = tf.cast(categorical(seeds[2], 1, 10, []), tf.float32)
-    inits = tf.random.stateless_uniform(
-        [self.num_inits, 2], seeds[3], minval=-self.init_range,
-        maxval=self.init_range)
+    inits = sampling.uniform([self.num_inits, 2], seeds[3],
+                             -self.init_range, self.init_range)
     return Surface(a, b, s, inits)
 
-  def dataset(self, seed, batch_size, start_batch=0, num_batches=None):
-    """Batches of `(surfaces, learner seeds)` (see `base.task_stream`)."""
-    return base.task_stream(self.sample, seed, batch_size, start_batch,
-                            num_batches)
 
-  def evaluation_tasks(self, num_tasks, seed):
-    """`base.EvaluationTasks` of `num_tasks` held-out surfaces."""
-    return base.evaluation_batch(self.sample, seed, num_tasks)

@@ -105,20 +105,161 @@ def gradient_step(learner, optimizer, strategy, global_batch_size,
   return TrainStep(train_step, {})
 
 
-def _called_directly(function):
-  """Calls `function`'s concrete trace for each batch signature directly.
+class MultiStep(NamedTuple):
+  """Several meta-steps in one compiled call, their tasks made in the graph.
 
-  Batches keep their shapes, so this skips tf.function's per-call dispatch
-  (~80 us, 6% of a sinusoid step). A batch of other shapes gets a trace of
-  its own.
+  Attributes:
+    run: `(first_batch, num_steps) -> {metric: float32 [max_steps]}`: takes
+      meta-steps on batches `first_batch .. first_batch + num_steps - 1` of
+      the task stream (int64 and int32 scalars, so one trace serves every
+      call); entry i of each metric is step i's mean over tasks (entries
+      from `num_steps` on are zero).
+    max_steps: the most meta-steps one call takes.
+    checkpoint_items: `{name: trackable}` the steps' own state.
+  """
+  run: Callable[[Any, Any], dict]
+  max_steps: int
+  checkpoint_items: dict
+
+
+def makes_tasks_in_graph(learner, tasks, strategy):
+  """Whether `gradient_steps` can run `learner` on `tasks`: the learner
+  takes plain gradient steps, the distribution makes its batches in the
+  graph (`tasks.base.TaskStream`), and statistics updates (batch norm's
+  running averages) stay on one device."""
+  return (learner.step_builder == "gradient"
+          and callable(getattr(tasks, "batch", None))
+          and not isinstance(tasks, tf.data.Dataset)
+          and getattr(tasks, "compiles", True)
+          and not (learner.updates_statistics
+                   and distribute.is_distributed(strategy)))
+
+
+def gradient_steps(learner, optimizer, strategy, global_batch_size, tasks,
+                   seed, max_steps, jit_compile=True):
+  """`gradient_step`, several times per call, on tasks made in the graph.
+
+  One call runs a bounded loop of meta-steps: each makes its batch of the
+  stream (`tasks.batch(seed, batch_index, global_batch_size)`; under a
+  distribution strategy each replica makes its own slice of it), computes
+  the meta-gradients and applies them. Without distribution the whole loop
+  is one XLA computation (when `jit_compile`); with it, the loop calls
+  `strategy.run` once per step, as Keras' `steps_per_execution` does. The
+  batches are those `tasks.dataset(seed, global_batch_size)` yields (their
+  random draws bit for bit, `kerasmeta.sampling`), so the weights are those
+  of one step per call on that dataset.
+
+  Args:
+    learner: a `MetaLearner` built under `strategy.scope()` whose
+      `step_builder` is "gradient".
+    optimizer: a Keras optimiser built for `learner.trainable_variables`.
+    strategy: a `tf.distribute.Strategy`.
+    global_batch_size: tasks per meta-step over all replicas.
+    tasks: a distribution with `batch` (`tasks.base.TaskStream`).
+    seed: the stream's seed.
+    max_steps: the most meta-steps per call.
+    jit_compile: True, False or "auto" (`precision.resolve_jit_compile`).
+
+  Returns:
+    A `MultiStep`.
+  """
+  if not makes_tasks_in_graph(learner, tasks, strategy):
+    raise ValueError(
+        f"{type(learner).__name__} (step builder {learner.step_builder!r}) "
+        f"on {type(tasks).__name__} cannot take its steps with tasks made "
+        "in the graph; use build_step.")
+  max_steps = int(max_steps)
+  if max_steps < 1:
+    raise ValueError(f"max_steps must be >= 1; received {max_steps}.")
+  variables = learner.trainable_variables
+  jit_compile = precision.resolve_jit_compile(jit_compile, learner.model)
+  scale_loss = optimizer.scale_loss if isinstance(
+      optimizer, keras.optimizers.LossScaleOptimizer) else None
+  names = tuple(learner.metric_names) + (
+      () if scale_loss is not None else (NONFINITE_GRADIENTS,))
+  replicas = strategy.num_replicas_in_sync
+  if global_batch_size % replicas:
+    raise ValueError(
+        f"meta_batch_size ({global_batch_size}) must be a multiple of the "
+        f"number of replicas ({replicas}).")
+  per_replica = global_batch_size // replicas
+
+  def gradients_fn(batch_index, replica):
+    batch, seeds = tasks.batch(seed, batch_index, global_batch_size,
+                               first=replica * per_replica,
+                               count=per_replica)
+    gradients, metrics = learner.compute_gradients(
+        batch, seeds, global_batch_size=global_batch_size,
+        scale_loss=scale_loss)
+    if scale_loss is None:
+      metrics = with_gradient_check(gradients, metrics)
+    return gradients, metrics, (batch, seeds)
+
+  def record(buffers, index, metrics):
+    return {name: tf.tensor_scatter_nd_update(
+        buffers[name], [[index]], [tf.cast(metrics[name], tf.float32)])
+            for name in names}
+
+  empty = lambda: {name: tf.zeros([max_steps]) for name in names}
+
+  if not distribute.is_distributed(strategy):
+    @tf.function(jit_compile=jit_compile)
+    def run(first_batch, num_steps):
+      buffers, index = empty(), tf.constant(0)
+      # A while loop on a counter, not `tf.range`: XLA would take a range's
+      # bound as a compile-time constant and compile once per call size.
+      while index < tf.minimum(num_steps, max_steps):
+        gradients, metrics, batch = gradients_fn(
+            first_batch + tf.cast(index, tf.int64), 0)
+        optimizer.apply(gradients, variables)
+        if learner.updates_statistics:
+          learner.update_statistics(*batch)
+        buffers = record(buffers, index, metrics)
+        index += 1
+      return buffers
+    return MultiStep(_called_directly(run), max_steps, {})
+
+  compute = tf.function(lambda batch_index, replica: gradients_fn(
+      batch_index, replica)[:2], jit_compile=jit_compile)
+
+  def replica_step(batch_index):
+    replica = tf.get_static_value(
+        tf.distribute.get_replica_context().replica_id_in_sync_group)
+    if replica is None:  # TPUs give a tensor
+      replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+    gradients, metrics = compute(batch_index, replica)
+    optimizer.apply(gradients, variables)  # sums across replicas
+    return metrics
+
+  @tf.function
+  def run(first_batch, num_steps):
+    buffers, index = empty(), tf.constant(0)
+    while index < tf.minimum(num_steps, max_steps):
+      metrics = strategy.run(
+          replica_step, args=(first_batch + tf.cast(index, tf.int64),))
+      # Replicas hold equal numbers of tasks: the mean of their means.
+      buffers = record(buffers, index, {
+          name: strategy.reduce(tf.distribute.ReduceOp.MEAN, metrics[name],
+                                axis=None) for name in names})
+      index += 1
+    return buffers
+  return MultiStep(run, max_steps, {})
+
+
+def _called_directly(function):
+  """Calls `function`'s concrete trace for each argument signature directly.
+
+  Arguments keep their shapes, so this skips tf.function's per-call
+  dispatch (~80 us, 6% of a sinusoid step). Arguments of other shapes get
+  a trace of their own.
   """
   traced = {}
 
-  def call(batch):
-    key = tuple((tuple(t.shape), t.dtype) for t in tf.nest.flatten(batch))
+  def call(*args):
+    key = tuple((tuple(t.shape), t.dtype) for t in tf.nest.flatten(args))
     if key not in traced:
-      traced[key] = function.get_concrete_function(batch)
-    return traced[key](batch)
+      traced[key] = function.get_concrete_function(*args)
+    return traced[key](*args)
   return call
 
 

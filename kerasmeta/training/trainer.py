@@ -80,6 +80,12 @@ class Trainer:
     checkpoint_every: meta-steps per checkpoint.
     max_checkpoints: checkpoints kept.
     jit_compile: XLA for the step: "auto", True or False.
+    steps_per_call: meta-steps per compiled call where the tasks are made
+      in the graph (`steps.makes_tasks_in_graph`): "auto" sizes calls to
+      about half a second each (at most `log_every` steps), an int fixes
+      the most; calls never cross a log line, a checkpoint or the end.
+      Other learners and task streams take one step per call, fed by
+      `tf.data`.
     config: the `ConfigDict` the run was built from, written to
       `config.json` (the apps rebuild a workdir's learner from it); see
       `from_config`. A workdir's stored config pins what a resumed run may
@@ -92,7 +98,8 @@ class Trainer:
   def __init__(self, learner, tasks, workdir, *, meta_batch_size,
                optimizer=None, num_meta_steps=None, seed=None, strategy=None,
                log_every=100, checkpoint_every=1000, max_checkpoints=3,
-               jit_compile="auto", config=None, restart=False):
+               jit_compile="auto", steps_per_call="auto", config=None,
+               restart=False):
     if not isinstance(learner, algorithms.MetaLearner):
       raise TypeError(f"Trainer trains a kerasmeta MetaLearner; received "
                       f"{type(learner).__name__}.")
@@ -114,6 +121,11 @@ class Trainer:
     if num_meta_steps is not None and int(num_meta_steps) < 0:
       raise ValueError(f"num_meta_steps must be >= 0; received "
                        f"{num_meta_steps}.")
+    if steps_per_call != "auto" and not (
+        isinstance(steps_per_call, int) and steps_per_call >= 1):
+      raise ValueError(f"steps_per_call must be 'auto' or an int >= 1; "
+                       f"received {steps_per_call!r}.")
+    self.steps_per_call = steps_per_call
     self.log_every = int(log_every)
     self.checkpoint_every = int(checkpoint_every)
     self.max_checkpoints = int(max_checkpoints)
@@ -128,6 +140,10 @@ class Trainer:
           workdir, f"worker_{self.strategy.cluster_resolver.task_id}")
     self.workdir = workdir
     tf.io.gfile.makedirs(workdir)  # local paths and gs:// alike
+    if self.meta_batch_size % self.strategy.num_replicas_in_sync:
+      raise ValueError(
+          f"meta_batch_size ({self.meta_batch_size}) must be a multiple of "
+          f"the number of replicas ({self.strategy.num_replicas_in_sync}).")
     self.variables = learner.trainable_variables
     with self.strategy.scope():
       self.optimizer = optimizer or optimizers.make_outer_optimizer(
@@ -142,6 +158,13 @@ class Trainer:
     built = steps.build_step(learner, self.optimizer, self.strategy,
                              self.meta_batch_size, jit_compile=jit_compile)
     self._train_step = built.run
+    self._steps = None
+    if steps.makes_tasks_in_graph(learner, tasks, self.strategy):
+      self._steps = steps.gradient_steps(
+          learner, self.optimizer, self.strategy, self.meta_batch_size,
+          tasks, self.seed, jit_compile=jit_compile,
+          max_steps=(self.log_every if steps_per_call == "auto"
+                     else steps_per_call))
     self.checkpoint = tf.train.Checkpoint(
         step=self.global_step, optimizer=self.optimizer,
         **learner.checkpoint_items(), **built.checkpoint_items)
@@ -182,8 +205,9 @@ class Trainer:
                strategy=strategy, log_every=config.get("log_every", 100),
                checkpoint_every=config.get("checkpoint_every", 1000),
                max_checkpoints=config.get("max_checkpoints", 3),
-               jit_compile=config.get("jit_compile", "auto"), config=config,
-               restart=restart)
+               jit_compile=config.get("jit_compile", "auto"),
+               steps_per_call=config.get("steps_per_call", 0) or "auto",
+               config=config, restart=restart)
 
   @property
   def step(self):
@@ -193,10 +217,6 @@ class Trainer:
   # ------------------------------------------------------------ the data
   def dataset(self, start_step):
     """The batches from meta-step `start_step` on (distributed if need be)."""
-    if self.meta_batch_size % self.strategy.num_replicas_in_sync:
-      raise ValueError(
-          f"meta_batch_size ({self.meta_batch_size}) must be a multiple of "
-          f"the number of replicas ({self.strategy.num_replicas_in_sync}).")
     if isinstance(self.tasks, tf.data.Dataset):
       data = self.tasks.skip(start_step)
     else:
@@ -261,11 +281,22 @@ class Trainer:
   def _check_metrics(self, pending, first_step):
     """`{metric: numpy [steps]}` of the pending steps, after raising
     `NonFiniteError` naming the first step whose loss or gradient was not
-    finite (one device read per metric)."""
+    finite.
+
+    `pending` holds one entry per call: `(metrics, None)` of one step
+    (scalars, read with one device read per metric), or `(metrics, n)` of
+    a multi-step call (`[max_steps]` arrays, the first n filled).
+    """
     if not pending:
       return {}
-    values = {name: tf.stack([m[name] for m in pending]).numpy()
-              for name in pending[0]}
+    names = list(pending[0][0])
+    if all(count is None for _, count in pending):
+      values = {name: tf.stack([m[name] for m, _ in pending]).numpy()
+                for name in names}
+    else:
+      values = {name: np.concatenate([
+          np.reshape(np.asarray(m[name]), [-1])[:count or 1]
+          for m, count in pending]) for name in names}
     bad = {name: np.flatnonzero(
         (column > 0) if name == steps.NONFINITE_GRADIENTS
         else ~np.isfinite(column)) for name, column in values.items()}
@@ -330,6 +361,23 @@ class Trainer:
           "once).", batch[0].support_x.shape[0], estimate / 2**30,
           total / 2**30)
 
+  def _first_batch(self, start):
+    """The first batch's structure (shapes only where the tasks are made in
+    the graph, so nothing is computed)."""
+    if self._steps is None:
+      return None
+    return tf.function(lambda: self.tasks.batch(
+        self.seed, start, self.meta_batch_size)).get_concrete_function(
+            ).structured_outputs
+
+  def _next_call(self, step, num_steps, call_sizes):
+    """Meta-steps of the next multi-step call: up to the next log line,
+    checkpoint or the end, and at most `call_sizes`' current size."""
+    boundary = min(num_steps,
+                   (step // self.log_every + 1) * self.log_every,
+                   (step // self.checkpoint_every + 1) * self.checkpoint_every)
+    return max(1, min(boundary - step, call_sizes.size))
+
   def _train(self, start, num_steps):
     metrics_log = logs.MetricsLog(
         os.path.join(self.workdir, "metrics.jsonl"), resume_step=start)
@@ -338,31 +386,49 @@ class Trainer:
     log_every, checkpoint_every = self.log_every, self.checkpoint_every
     progress = logs.Progress(num_steps, start)
     last = {}
-    iterator = iter(self.dataset(start))
+    if self._steps is not None:
+      call_sizes = _CallSizes(self._steps.max_steps,
+                              fixed=self.steps_per_call != "auto")
+      if not self.distributed:
+        self._warn_if_too_big(self._first_batch(start))
+    else:
+      iterator = iter(self.dataset(start))
     # Batch-norm running statistics come from the first replica's tasks.
     first_replica = (
         (lambda v: self.strategy.experimental_local_results(v)[0])
         if self.distributed else (lambda v: v))
     uninstall_sigterm = _install_sigterm_handler()
     pending, tick = [], time.perf_counter()
+    step = start
     try:
-      for step in range(start + 1, num_steps + 1):
-        batch = next(iterator)
-        if step == start + 1 and not self.distributed:
-          self._warn_if_too_big(batch)
-        pending.append(self._train_step(batch))
-        if self._update_statistics is not None:
-          self._update_statistics(*tf.nest.map_structure(first_replica,
-                                                         batch))
+      while step < num_steps:
+        if self._steps is not None:
+          count = self._next_call(step, num_steps, call_sizes)
+          began = time.perf_counter()
+          pending.append((self._steps.run(
+              tf.constant(step, tf.int64), tf.constant(count, tf.int32)),
+                          count))
+          call_sizes.update(count, time.perf_counter() - began)
+        else:
+          count = 1
+          batch = next(iterator)
+          if step == start and not self.distributed:
+            self._warn_if_too_big(batch)
+          pending.append((self._train_step(batch), None))
+          if self._update_statistics is not None:
+            self._update_statistics(*tf.nest.map_structure(first_replica,
+                                                           batch))
+        step += count
         self._step = step
         if step % log_every == 0 or step == num_steps:
           # Reading metrics waits for the device: once per log line.
-          values = self._check_metrics(pending, step - len(pending) + 1)
+          values = self._check_metrics(pending, self._pending_first(pending))
           now = time.perf_counter()
+          steps_done = len(next(iter(values.values()))) if values else 0
           last = {name: float(column.sum()) / len(column)
                   for name, column in values.items()
                   if name != steps.NONFINITE_GRADIENTS}
-          last["steps_per_second"] = len(pending) / max(now - tick, 1e-9)
+          last["steps_per_second"] = steps_done / max(now - tick, 1e-9)
           metrics_log.write(step, last)
           with writer.as_default(step=step):
             for name, value in last.items():
@@ -372,11 +438,11 @@ class Trainer:
         else:
           progress.tick(step)
         if step % checkpoint_every == 0 and step != num_steps:
-          self._check_metrics(pending, step - len(pending) + 1)
+          self._check_metrics(pending, self._pending_first(pending))
           self.save()
     except (KeyboardInterrupt, Interrupted):
       try:
-        self._check_metrics(pending, self.step - len(pending) + 1)
+        self._check_metrics(pending, self._pending_first(pending))
         logging.warning("Interrupted at step %d: saving a checkpoint.",
                         self.step)
         self.save()
@@ -392,6 +458,10 @@ class Trainer:
         not self.manager.latest_checkpoint.endswith(f"-{self.step}"):
       self.save()
     return last
+
+  def _pending_first(self, pending):
+    """The step of the first pending entry's first meta-step."""
+    return self._step - sum(count or 1 for _, count in pending) + 1
 
   def _record_config(self, start):
     """Checks the config against the workdir's and records it.
@@ -410,6 +480,31 @@ class Trainer:
         {"step": start, "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
          "config": new}, sort_keys=True))
     logs.write_atomically(path, experiment.config_to_json(self.config))
+
+
+class _CallSizes:
+  """Meta-steps per multi-step call: about `_SECONDS_PER_CALL` each, so
+  progress, Ctrl-C and SIGTERM are answered within a second, however slow
+  the step (or `maximum` each, when `fixed`).
+
+  The first call takes one step (it compiles); the size then follows the
+  measured time per step.
+  """
+
+  SECONDS_PER_CALL = 0.5
+
+  def __init__(self, maximum, fixed=False):
+    self.maximum, self.fixed = maximum, fixed
+    self.size = maximum if fixed else 1
+    self._calls = 0
+
+  def update(self, count, seconds):
+    self._calls += 1
+    if self.fixed or self._calls < 2:  # the first call compiled
+      return
+    per_step = max(seconds / count, 1e-7)
+    self.size = int(min(self.maximum,
+                        max(1, self.SECONDS_PER_CALL / per_step)))
 
 
 def _check_optimizer(optimizer, learner):

@@ -31,7 +31,8 @@ UNREADABLE = "unreadable"
 # saves, where its data is cached, how it is executed and evaluated.
 RESUMABLE_FIELDS = ("num_meta_steps", "log_every", "checkpoint_every",
                     "max_checkpoints", "eval", "data_dir", "strategy",
-                    "num_cpu_devices", "tpu_address", "jit_compile")
+                    "num_cpu_devices", "tpu_address", "jit_compile",
+                    "steps_per_call")
 
 
 class WorkdirError(RuntimeError):

@@ -1,3 +1,4 @@
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -96,6 +97,7 @@ def test_glyph_episodes_meta_train_a_conv4_learner():
   sampler = episodes.EpisodeSampler(images, ways=5, shots=1, queries=2,
                                     rotations=(0, 90))
   tasks, seeds = next(iter(sampler.dataset(0, 2)))
+  keras.utils.set_random_seed(0)
   model = km.models.conv4(num_classes=5, filters=8, cell="mtnet")
   learner = km.MAML(model, loss="sparse_softmax_cross_entropy",
                     num_inner_steps=1, inner_learning_rate=0.4)
@@ -103,4 +105,4 @@ def test_glyph_episodes_meta_train_a_conv4_learner():
   assert all(np.all(np.isfinite(g)) for g in gradients)
   assert any(np.any(g.numpy() != 0) for g in gradients)
   # Cross-entropy of 5 classes near chance before meta-training.
-  assert 0.5 * np.log(5) < metrics["support_loss"] / 2 < 2 * np.log(5)
+  assert 0.5 * np.log(5) < metrics["support_loss"] < 2 * np.log(5)

@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 
+import kerasmeta as km
 from kerasmeta.apps.configs import sinusoid
 from kerasmeta import evaluation
 from kerasmeta import experiment
@@ -179,10 +180,9 @@ def test_bad_config_fields_are_named_in_the_error(tmp_path, field, value,
 
 
 def test_meta_batch_not_divisible_by_replicas_is_rejected(tmp_path):
-  trainer = training.Trainer.from_config(
-      small_config(meta_batch_size=3, strategy="mirrored"), str(tmp_path))
   with pytest.raises(ValueError, match=r"meta_batch_size \(3\) .* \(2\)"):
-    trainer.train()
+    training.Trainer.from_config(
+        small_config(meta_batch_size=3, strategy="mirrored"), str(tmp_path))
 
 
 def test_jit_auto_uses_xla_for_dense_learners_but_not_conv_on_cpu():
@@ -328,3 +328,68 @@ def test_settings_that_would_be_ignored_are_refused(tmp_path):
   with pytest.raises(ValueError, match="runs without XLA"):
     training.build_step(offline, training.make_outer_optimizer(
         offline, "sgd", 0.1), None, 2, jit_compile="on")
+
+
+@pytest.mark.parametrize("jit_compile", ["off", "on"])
+def test_several_steps_per_call_on_tasks_made_in_the_graph_train_as_one(
+    tmp_path, jit_compile):
+  runs = {}
+  for name, steps_per_call in (("host", 1), ("graph", 4)):
+    trainer = training.Trainer.from_config(small_config(
+        num_meta_steps=11, log_every=5, checkpoint_every=3,
+        jit_compile=jit_compile, steps_per_call=steps_per_call),
+                                           str(tmp_path / name))
+    if name == "host":
+      trainer._steps = None  # pylint: disable=protected-access
+    else:
+      assert trainer._steps is not None  # pylint: disable=protected-access
+    trainer.train()
+    runs[name] = (weights(trainer), read_metrics(tmp_path / name),
+                  trainer.manager.checkpoints)
+  (host_weights, host_metrics, host_saved), (graph_weights, graph_metrics,
+                                             graph_saved) = runs.values()
+  for a, b in zip(host_weights, graph_weights):
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+  # Calls stop at every log line and checkpoint: the same lines and files.
+  assert [m["step"] for m in graph_metrics] == [5, 10, 11]
+  for a, b in zip(host_metrics, graph_metrics):
+    np.testing.assert_allclose(a["query_loss"], b["query_loss"], rtol=1e-5)
+  assert [os.path.basename(p) for p in graph_saved] == [
+      os.path.basename(p) for p in host_saved] == [
+          "ckpt-6", "ckpt-9", "ckpt-11"]
+
+
+def test_a_nonfinite_loss_inside_a_call_names_its_step(tmp_path):
+  trainer = training.Trainer.from_config(small_config(
+      num_meta_steps=8, log_every=8, checkpoint_every=8, steps_per_call=8,
+      outer_learning_rate=1e6), str(tmp_path))
+  with pytest.raises(training.NonFiniteError, match=r"at step [2-8]\b"):
+    trainer.train()
+  assert trainer.manager.latest_checkpoint is None
+
+
+def test_steps_per_call_must_be_auto_or_a_positive_int(tmp_path):
+  assert training.Trainer.from_config(
+      small_config(steps_per_call=0), str(tmp_path)).steps_per_call == "auto"
+  learner = km.MAML(km.models.mlp(hidden_sizes=(4,)), loss="mse")
+  for value in (0, -1, "many", 2.5):
+    with pytest.raises(ValueError, match="steps_per_call .* received"):
+      training.Trainer(learner, km.SinusoidTasks(), str(tmp_path),
+                       meta_batch_size=2, steps_per_call=value)
+
+
+def test_automatic_call_sizes_follow_the_time_per_step():
+  from kerasmeta.training import trainer as trainer_lib
+  sizes = trainer_lib._CallSizes(100)  # pylint: disable=protected-access
+  assert sizes.size == 1
+  sizes.update(1, 30.0)  # the first call compiles: not a measure
+  assert sizes.size == 1
+  sizes.update(1, 0.001)  # 1 ms a step: 500 in half a second, at most 100
+  assert sizes.size == 100
+  sizes.update(100, 10.0)  # 100 ms a step
+  assert sizes.size == 5
+  sizes.update(5, 50.0)  # slower than half a second a step: one per call
+  assert sizes.size == 1
+  fixed = trainer_lib._CallSizes(7, fixed=True)  # pylint: disable=protected-access
+  fixed.update(7, 100.0)
+  assert fixed.size == 7

@@ -10,6 +10,10 @@ def add_execution_fields(config, jit_compile="auto", log_every=500,
   config.mixed_precision = ""  # "", "mixed_bfloat16" or "mixed_float16"
   # "on", "off", or "auto": XLA unless conv on CPU.
   config.jit_compile = jit_compile
+  # Meta-steps per compiled call where tasks are made in the graph; 0:
+  # automatic (calls of about half a second, never across a log line or a
+  # checkpoint).
+  config.steps_per_call = 0
   config.log_every = log_every
   config.checkpoint_every = checkpoint_every
   config.max_checkpoints = 3
