@@ -1,6 +1,7 @@
 import math
 
 import numpy as np
+import tensorflow as tf
 
 import kerasmeta as km
 from kerasmeta import evaluation
@@ -57,3 +58,26 @@ def test_classification_accuracy_is_summarised_per_step():
   assert set(results["accuracy_by_step"]) == {"0", "1", "2"}
   assert results["accuracy"] == results["accuracy_by_step"]["2"]
   assert np.isfinite(results["loss"]["mean"])
+
+
+def test_the_fast_path_evaluates_each_task_as_the_general_path_does():
+  import keras  # pylint: disable=g-import-not-at-top
+  keras.utils.set_random_seed(3)
+  model = km.models.mlp(hidden_sizes=(8, 8), cell="mtnet")
+  fast = km.MAML(model, loss="mse", num_inner_steps=1,
+                 inner_learning_rate=0.1)
+  general = km.MAML(model, loss="mse", num_inner_steps=1,
+                    inner_learning_rate=0.1, vectorize=False)
+  assert fast.uses_fast_path and not general.uses_fast_path
+  metrics = {"loss": fast.loss_fn,
+             "mean_abs": lambda y, p: tf.reduce_mean(tf.abs(y - p))}
+  for shots in (3, 7):  # one trace serves both
+    tasks, seeds, _ = km.SinusoidTasks(shots=shots).evaluation_tasks(6, 1)
+    by_fast = evaluation.metrics_by_step(fast, 4, metrics,
+                                         jit_compile=False)(tasks, seeds)
+    by_general = evaluation.metrics_by_step(general, 4, metrics,
+                                            jit_compile=False)(tasks, seeds)
+    for name in metrics:
+      assert by_fast[name].shape == (6, 5)
+      np.testing.assert_allclose(by_fast[name], by_general[name], rtol=1e-5,
+                                 atol=1e-6)
