@@ -49,6 +49,10 @@ def parse():
                       help="fast path (task axis on the weights): auto, on, off")
   parser.add_argument("--jit", choices=["auto", "on", "off"], default="auto",
                       help="XLA: auto (on unless a conv model on CPU), on, off")
+  parser.add_argument("--steps-per-call", type=int, default=1,
+                      help="sinusoid: meta-steps per compiled call, on tasks "
+                           "made in the graph (the trainer's multi-step "
+                           "call); ms_per_step is a call's time / N")
   return parser.parse_args()
 
 
@@ -96,26 +100,50 @@ def main():
   step = training.make_train_step(learner, optimizer,
                                   tf.distribute.get_strategy(), n,
                                   jit_compile=jit_compile)
-  seeds = tf.zeros([n, 2], tf.int32)
+  per_call, extra = 1, {}
+  if options.steps_per_call > 1:
+    if options.bench != "sinusoid":
+      raise SystemExit("--steps-per-call makes sinusoid tasks in the graph; "
+                       f"received --bench {options.bench}.")
+    call = many_steps_per_call(options, learner, optimizer, n, jit_compile)
+    per_call = options.steps_per_call
+    extra = {"steps_per_call": per_call, "tasks": "made in the graph"}
+  else:
+    seeds = tf.zeros([n, 2], tf.int32)
+    call = lambda i: step((batches[i % len(batches)], seeds))
   times = []
   began = time.perf_counter()
-  for i in range(options.warmup + options.steps):
+  warmup = -(-options.warmup // per_call)
+  for i in range(warmup + max(1, -(-options.steps // per_call))):
     start = time.perf_counter()
-    metrics = step((batches[i % len(batches)], seeds))
-    loss_value = float(metrics["query_loss"])
-    if i >= options.warmup:
-      times.append((time.perf_counter() - start) * 1e3)
+    loss_value = float(np.ravel(call(i)["query_loss"])[-1])
+    if i >= warmup:
+      times.append((time.perf_counter() - start) * 1e3 / per_call)
     if i == 0:
       compile_seconds = time.perf_counter() - began
   print(json.dumps({
       "impl": "kerasmeta", "version": f"tf {tf.__version__}, "
                                       f"keras {keras.__version__}",
       "bench": options.bench, "meta_batch": n, "inner_steps": inner,
-      "task_map": "batched" if learner.uses_fast_path else "map_fn", "second_order": not options.first_order,
-      "cell": options.cell, "jit_compile": jit_compile,
+      "task_map": "batched" if learner.uses_fast_path else "map_fn",
+      "second_order": not options.first_order,
+      "cell": options.cell, "jit_compile": jit_compile, **extra,
       "compile_s": round(compile_seconds, 2),
       "ms_per_step": round(statistics.median(times), 3),
       "final_loss": loss_value}))
+
+
+def many_steps_per_call(options, learner, optimizer, n, jit_compile):
+  """The trainer's multi-step call as `call_index -> metrics`: N meta-steps
+  per call, each on a batch of the peers' sinusoids (A and phase drawn,
+  w = 1, K = Q = 10) made in the graph."""
+  tasks = km.SinusoidTasks(shots=10, num_query=10, variant="maml")
+  steps = training.gradient_steps(
+      learner, optimizer, tf.distribute.get_strategy(), n, tasks, seed=0,
+      max_steps=options.steps_per_call, jit_compile=jit_compile)
+  count = tf.constant(options.steps_per_call, tf.int32)
+  return lambda i: steps.run(
+      tf.constant(i * options.steps_per_call, tf.int64), count)
 
 
 if __name__ == "__main__":

@@ -203,7 +203,7 @@ class GradientLearner(base.ModelLearner):
 
     def loss(params, step):
       chosen = sampling.choose(
-          tf.random.experimental.stateless_fold_in(seed, 1000 + step),
+          sampling.fold_in(seed, 1000 + step),
           tf.shape(task.support_x)[0], size)
       return mapper.loss(
           tf.gather(task.support_y, chosen),

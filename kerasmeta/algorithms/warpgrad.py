@@ -330,7 +330,7 @@ class WarpGrad(gradient_learner.GradientLearner):
     """The steps k whose theta_k enter the online warp objective."""
     if self.warp_samples is None or self.warp_samples == self.num_inner_steps:
       return tf.range(self.num_inner_steps)
-    return sampling.choose(tf.random.experimental.stateless_fold_in(seed, 101),
+    return sampling.choose(sampling.fold_in(seed, 101),
                            self.num_inner_steps, self.warp_samples)
 
   def continual_losses(self, mapper, task):

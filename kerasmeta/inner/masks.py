@@ -9,6 +9,7 @@ draws for task i alone, so both paths adapt identically. Both feed
 
 import tensorflow as tf
 
+from kerasmeta import sampling
 from kerasmeta.layers import masks as masks_lib
 
 
@@ -70,9 +71,9 @@ class GradientMasks:
       # Weights sharing logits (a unit mask's kernel and bias) must share
       # the sample: seed by the logits, not by the weight.
       logits_index = self._logits_index(spec, index)
-      sub_seed = tf.random.experimental.stateless_fold_in(seed, logits_index)
+      sub_seed = sampling.fold_in(seed, logits_index)
       if step is not None:
-        sub_seed = tf.random.experimental.stateless_fold_in(sub_seed, step)
+        sub_seed = sampling.fold_in(sub_seed, step)
       out.append(self._sample(spec, shape, sub_seed))
     return out
 

@@ -12,6 +12,8 @@ import dataclasses
 
 import tensorflow as tf
 
+from kerasmeta import sampling
+
 MASK_KINDS = ("unit", "weight")
 
 
@@ -33,9 +35,9 @@ def sample_binary_concrete(logits, temperature, seed, hard=True):
   Args:
     logits: float tensor of logits zeta.
     temperature: relaxation temperature tau > 0.
-    seed: stateless RNG seed, an int tensor of shape [2]. The Philox
-      generator is used explicitly, so samples are the same with and
-      without XLA.
+    seed: stateless RNG seed, an int tensor of shape [2]. Drawn through
+      `kerasmeta.sampling`, so samples are the same with and without XLA
+      (tf.random's own stateless ops are not: XLA draws other numbers).
     hard: if True, the value is the hard sample `soft > 0.5` (exactly 0 or 1)
       and the gradient is that of the soft sample (straight-through).
 
@@ -43,9 +45,8 @@ def sample_binary_concrete(logits, temperature, seed, hard=True):
     A tensor shaped like `logits`.
   """
   logits = tf.convert_to_tensor(logits)
-  uniform = tf.random.stateless_uniform(
-      tf.shape(logits), seed=seed, minval=1e-7, maxval=1.0 - 1e-7,
-      dtype=logits.dtype, alg="philox")
+  uniform = tf.cast(sampling.uniform(tf.shape(logits), seed, 1e-7,
+                                     1.0 - 1e-7), logits.dtype)
   logistic = tf.math.log(uniform) - tf.math.log1p(-uniform)
   soft = tf.sigmoid((logits + logistic) / temperature)
   if not hard:

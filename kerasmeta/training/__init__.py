@@ -11,6 +11,7 @@ from kerasmeta.training.precision import resolve_jit_compile
 from kerasmeta.training.steps import TrainStep
 from kerasmeta.training.steps import build_step
 from kerasmeta.training.steps import gradient_step
+from kerasmeta.training.steps import gradient_steps
 from kerasmeta.training.steps import make_train_step
 from kerasmeta.training.trainer import Interrupted
 from kerasmeta.training.trainer import NonFiniteError

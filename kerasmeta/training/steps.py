@@ -203,24 +203,21 @@ def gradient_steps(learner, optimizer, strategy, global_batch_size, tasks,
   empty = lambda: {name: tf.zeros([max_steps]) for name in names}
 
   if not distribute.is_distributed(strategy):
-    @tf.function(jit_compile=jit_compile)
+    def one_step(first_batch, index, buffers):
+      gradients, metrics, batch = gradients_fn(
+          first_batch + tf.cast(index, tf.int64), 0)
+      optimizer.apply(gradients, variables)
+      if learner.updates_statistics:
+        learner.update_statistics(*batch)
+      return record(buffers, index, metrics)
+
+    @tf.function(jit_compile=jit_compile, autograph=False)
     def run(first_batch, num_steps):
-      buffers, index = empty(), tf.constant(0)
-      # A while loop on a counter, not `tf.range`: XLA would take a range's
-      # bound as a compile-time constant and compile once per call size.
-      while index < tf.minimum(num_steps, max_steps):
-        gradients, metrics, batch = gradients_fn(
-            first_batch + tf.cast(index, tf.int64), 0)
-        optimizer.apply(gradients, variables)
-        if learner.updates_statistics:
-          learner.update_statistics(*batch)
-        buffers = record(buffers, index, metrics)
-        index += 1
-      return buffers
+      return _loop(first_batch, num_steps, max_steps, one_step, empty())
     return MultiStep(_called_directly(run), max_steps, {})
 
   compute = tf.function(lambda batch_index, replica: gradients_fn(
-      batch_index, replica)[:2], jit_compile=jit_compile)
+      batch_index, replica)[:2], jit_compile=jit_compile, autograph=False)
 
   def replica_step(batch_index):
     replica = tf.get_static_value(
@@ -231,19 +228,37 @@ def gradient_steps(learner, optimizer, strategy, global_batch_size, tasks,
     optimizer.apply(gradients, variables)  # sums across replicas
     return metrics
 
-  @tf.function
+  def distributed_step(first_batch, index, buffers):
+    metrics = strategy.run(
+        replica_step, args=(first_batch + tf.cast(index, tf.int64),))
+    # Replicas hold equal numbers of tasks: the mean of their means.
+    return record(buffers, index, {
+        name: strategy.reduce(tf.distribute.ReduceOp.MEAN, metrics[name],
+                              axis=None) for name in names})
+
+  @tf.function(autograph=False)
   def run(first_batch, num_steps):
-    buffers, index = empty(), tf.constant(0)
-    while index < tf.minimum(num_steps, max_steps):
-      metrics = strategy.run(
-          replica_step, args=(first_batch + tf.cast(index, tf.int64),))
-      # Replicas hold equal numbers of tasks: the mean of their means.
-      buffers = record(buffers, index, {
-          name: strategy.reduce(tf.distribute.ReduceOp.MEAN, metrics[name],
-                                axis=None) for name in names})
-      index += 1
-    return buffers
+    return _loop(first_batch, num_steps, max_steps, distributed_step,
+                 empty())
   return MultiStep(run, max_steps, {})
+
+
+def _loop(first_batch, num_steps, max_steps, step_fn, buffers):
+  """`buffers = step_fn(first_batch, index, buffers)` for index <
+  min(num_steps, max_steps).
+
+  A while loop on a counter, not over `tf.range`: XLA would take a range's
+  bound as a compile-time constant and compile once per call size. Written
+  out rather than left to autograph: the step functions are traced with
+  autograph off, whose conversion of the learners' code took most of a
+  trace (seconds) and which kerasmeta's code does not need.
+  """
+  def body(index, buffers):
+    return index + 1, step_fn(first_batch, index, buffers)
+  limit = tf.minimum(num_steps, max_steps)
+  _, buffers = tf.while_loop(lambda index, _: index < limit, body,
+                             (tf.constant(0), buffers))
+  return buffers
 
 
 def _called_directly(function):

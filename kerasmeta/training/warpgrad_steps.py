@@ -17,6 +17,7 @@ import keras
 import tensorflow as tf
 
 from kerasmeta import distribute
+from kerasmeta import sampling
 from kerasmeta.algorithms import base
 from kerasmeta.algorithms import replay
 from kerasmeta.training import steps
@@ -82,7 +83,7 @@ def offline_step(learner, optimizer, strategy, global_batch_size,
                       init_variables)
     buffer = replay.ReplayBuffer(tasks, trajectories, states)
     batches = buffer.batches(
-        tf.random.experimental.stateless_fold_in(seeds[0], 202),
+        sampling.fold_in(seeds[0], 202),
         learner.replay_batch_size)
     dtype = trajectories[0].dtype
     warp_losses = tf.TensorArray(dtype, size=tf.shape(batches)[0])

@@ -65,3 +65,13 @@ def test_most_probable_mask_is_one_where_logit_is_positive():
 def test_unknown_mask_kind_is_rejected_with_its_name():
   with pytest.raises(ValueError, match="'rows'"):
     masks.check_mask_kind("rows")
+
+
+def test_samples_are_the_same_with_and_without_xla():
+  logits = tf.linspace(-3.0, 3.0, 40)
+  draw = lambda seed: masks.sample_binary_concrete(logits, 0.5, seed,
+                                                   hard=False)
+  seed = tf.constant([123456789, -987654321], tf.int32)
+  plain = tf.function(draw)(seed)
+  compiled = tf.function(draw, jit_compile=True)(seed)
+  np.testing.assert_allclose(plain, compiled, rtol=1e-6, atol=1e-7)
