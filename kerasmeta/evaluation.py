@@ -65,7 +65,7 @@ def metrics_by_step(learner, max_steps, metrics, deterministic=False,
         values[f"{name}_{step}"] = metric(task.query_y, predictions)
     return values[labels[-1]], values
 
-  @tf.function(jit_compile=jit_compile)
+  @tf.function(jit_compile=jit_compile, autograph=False)
   def run(tasks, seeds):
     return algorithms.map_tasks(per_task, tasks, seeds, labels)[1]
 
@@ -93,7 +93,7 @@ def _batched_metrics_by_step(learner, max_steps, metrics, deterministic,
   per_task_metrics = {name: per_task(metric)
                       for name, metric in metrics.items()}
 
-  @tf.function(jit_compile=jit_compile)
+  @tf.function(jit_compile=jit_compile, autograph=False)
   def run(tasks, seeds):
     mapper = task_mappers.BatchedTasks(learner, learner.inference_training)
     trajectory = learner.adapt_with(

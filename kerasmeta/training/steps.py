@@ -79,7 +79,7 @@ def gradient_step(learner, optimizer, strategy, global_batch_size,
   if not distribute.is_distributed(strategy):
     # No distribution: one XLA cluster holds the whole step, the optimiser's
     # update included, and nothing wraps it.
-    @tf.function(jit_compile=jit_compile)
+    @tf.function(jit_compile=jit_compile, autograph=False)
     def compiled_step(batch):
       tasks, seeds = batch
       gradients, metrics = gradients_fn(tasks, seeds)
@@ -87,14 +87,15 @@ def gradient_step(learner, optimizer, strategy, global_batch_size,
       return metrics
     return TrainStep(_called_directly(compiled_step), {})
 
-  compute = tf.function(gradients_fn, jit_compile=jit_compile)
+  compute = tf.function(gradients_fn, jit_compile=jit_compile,
+                        autograph=False)
 
   def replica_step(tasks, seeds):
     gradients, metrics = compute(tasks, seeds)
     optimizer.apply(gradients, variables)  # sums across replicas
     return metrics
 
-  @tf.function
+  @tf.function(autograph=False)
   def train_step(batch):
     tasks, seeds = batch
     metrics = strategy.run(replica_step, args=(tasks, seeds))

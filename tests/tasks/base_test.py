@@ -49,16 +49,6 @@ def test_slices_of_a_batch_are_the_replicas_shares():
                                 np.concatenate([first_seeds, second_seeds]))
 
 
-def test_large_batches_are_made_through_one_loop_alike():
-  distribution = km.SinusoidTasks(shots=2)
-  count = base._UNROLLED_TASKS + 6  # pylint: disable=protected-access
-  made, seeds = distribution.batch(0, 1, count)
-  expected, expected_seeds = next(iter(distribution.dataset(
-      0, count, start_batch=1)))
-  np.testing.assert_array_equal(made.support_x, expected.support_x)
-  np.testing.assert_array_equal(seeds, expected_seeds)
-
-
 def test_a_count_that_is_not_a_python_int_is_refused():
   with pytest.raises(ValueError, match="positive Python int"):
     km.SinusoidTasks().batch(0, 0, 4, count=0)
