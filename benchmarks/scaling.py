@@ -45,6 +45,27 @@ def curve(name, values, fixed):
           flush=True)
 
 
+# Times the compiled multi-step call of the trainer that `trainer` runs:
+# ten calls of 1,000 steps after one that compiles.
+_TIME_THE_CALL = """
+import json, statistics, tempfile, time
+import tensorflow as tf
+from kerasmeta import training
+from kerasmeta.apps import configs
+config = configs.load("sinusoid:mtnet")
+config.log_every, config.checkpoint_every = 1000, 5000
+run = training.Trainer.from_config(config, tempfile.mkdtemp())._steps.run
+run(tf.constant(0, tf.int64), tf.constant(1))
+times = []
+for call in range(10):
+  began = time.perf_counter()
+  run(tf.constant(call * 1000, tf.int64),
+      tf.constant(1000))["query_loss"].numpy()
+  times.append((time.perf_counter() - began) / 1000 * 1e3)
+print(json.dumps({"ms_per_step": statistics.median(times)}))
+"""
+
+
 def trainer(num_steps):
   with tempfile.TemporaryDirectory() as workdir:
     began = time.perf_counter()
@@ -63,9 +84,10 @@ def trainer(num_steps):
   common = ("--bench", "sinusoid", "--meta-batch", "4", "--inner-steps", "1",
             "--cell", "mtnet", "--steps", "2000")
   bare = meta_step(*common)
-  # The trainer's own compiled call, timed alone: 500 steps on tasks made
-  # in the graph.
-  bare_call = meta_step(*common, "--steps-per-call", "500")
+  # The trainer's own compiled call on the same config, timed alone.
+  bare_call = json.loads(subprocess.run(
+      [sys.executable, "-c", _TIME_THE_CALL], capture_output=True, text=True,
+      cwd=ROOT, env=ENV, check=True).stdout.strip().splitlines()[-1])
   print(json.dumps({
       "run": "apps.meta_train (MT-net sinusoid, meta-batch 4, 1 inner step)",
       "num_meta_steps": num_steps, "wall_s_with_startup": round(wall, 1),
