@@ -47,7 +47,7 @@ def metrics_by_step(learner, max_steps, metrics, deterministic=False,
   metric `(y_true, y_pred) -> scalar` on the query set after each. Build it
   once and call it on chunks of tasks of one shape: it is traced once.
   """
-  if getattr(learner, "uses_fast_path", False):
+  if learner.uses_fast_path:
     return _batched_metrics_by_step(learner, max_steps, metrics,
                                     deterministic, jit_compile)
   keys = [(name, step) for name in metrics for step in range(max_steps + 1)]

@@ -76,6 +76,9 @@ class MetaLearner(abc.ABC):
       (WarpGrad's "warpgrad_offline" and "warpgrad_continual").
     updates_statistics: whether the trainer calls `update_statistics` after
       every meta-step.
+    uses_fast_path: whether the learner runs a batch of tasks at once (a
+      task axis on the adapted weights); the evaluator then adapts all its
+      tasks together.
   """
 
   model = None
@@ -83,6 +86,7 @@ class MetaLearner(abc.ABC):
   metric_names = ()
   step_builder = "gradient"
   updates_statistics = False
+  uses_fast_path = False
 
   @property
   @abc.abstractmethod

@@ -44,8 +44,7 @@ def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
   if shots is not None and any(int(k) < 1 for k in shots):
     raise ValueError(f"Every K of shots must be >= 1; received {shots}.")
   jit_compile = config.get("jit_compile", "auto")
-  if jit_compile == "auto" and getattr(trainer.learner, "uses_fast_path",
-                                       False):
+  if jit_compile == "auto" and trainer.learner.uses_fast_path:
     # One call per K on the fast path: XLA's compile time is never paid
     # back (benchmarks/README.md); "on" still compiles.
     jit_compile = False

@@ -128,6 +128,12 @@ class AlphabetTasks(base.TaskStream):
                        f"; received {self.train_per_character}.")
     self._alphabets = tf.convert_to_tensor(self.alphabets)
 
+  @property
+  def compiles_with_xla(self):
+    """The affine augmentation (`ImageProjectiveTransformV3`) has no XLA
+    kernel."""
+    return not self.augment
+
   def sample(self, seed):
     """The task of a random alphabet (see `task`)."""
     seed = tf.convert_to_tensor(seed)

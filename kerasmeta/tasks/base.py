@@ -231,7 +231,14 @@ class TaskStream:
   a `tf.data.Dataset` (`dataset`) and made in the graph (`batch`); the
   trainer makes its tasks inside its compiled multi-step calls through
   `batch`.
+
+  Attributes:
+    compiles_with_xla: whether `sample` compiles with XLA (every op has an
+      XLA kernel); where it does not, the trainer makes the tasks in the
+      graph only for steps run without XLA.
   """
+
+  compiles_with_xla = True
 
   def dataset(self, seed, batch_size, start_batch=0, num_batches=None):
     """Batches of `(tasks, learner_seeds)` from batch `start_batch` on

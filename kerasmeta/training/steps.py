@@ -123,15 +123,18 @@ class MultiStep(NamedTuple):
   checkpoint_items: dict
 
 
-def makes_tasks_in_graph(learner, tasks, strategy):
-  """Whether `gradient_steps` can run `learner` on `tasks`: the learner
-  takes plain gradient steps, the distribution makes its batches in the
-  graph (`tasks.base.TaskStream`), and statistics updates (batch norm's
-  running averages) stay on one device."""
+def makes_tasks_in_graph(learner, tasks, strategy, jit_compile):
+  """Whether `gradient_steps` can run `learner` on `tasks`.
+
+  The learner takes plain gradient steps, the distribution makes its
+  batches in the graph (a `tasks.base.TaskStream`, not a `tf.data.Dataset`)
+  and compiles with XLA where the steps do (`jit_compile`, resolved), and
+  statistics updates (batch norm's running averages) stay on one device.
+  """
+  from kerasmeta.tasks import base as tasks_base  # pylint: disable=g-import-not-at-top
   return (learner.step_builder == "gradient"
-          and callable(getattr(tasks, "batch", None))
-          and not isinstance(tasks, tf.data.Dataset)
-          and getattr(tasks, "compiles", True)
+          and isinstance(tasks, tasks_base.TaskStream)
+          and (tasks.compiles_with_xla or not jit_compile)
           and not (learner.updates_statistics
                    and distribute.is_distributed(strategy)))
 
@@ -164,16 +167,16 @@ def gradient_steps(learner, optimizer, strategy, global_batch_size, tasks,
   Returns:
     A `MultiStep`.
   """
-  if not makes_tasks_in_graph(learner, tasks, strategy):
+  jit_compile = precision.resolve_jit_compile(jit_compile, learner.model)
+  if not makes_tasks_in_graph(learner, tasks, strategy, jit_compile):
     raise ValueError(
         f"{type(learner).__name__} (step builder {learner.step_builder!r}) "
         f"on {type(tasks).__name__} cannot take its steps with tasks made "
-        "in the graph; use build_step.")
+        f"in the graph (jit_compile={jit_compile}); use build_step.")
   max_steps = int(max_steps)
   if max_steps < 1:
     raise ValueError(f"max_steps must be >= 1; received {max_steps}.")
   variables = learner.trainable_variables
-  jit_compile = precision.resolve_jit_compile(jit_compile, learner.model)
   scale_loss = optimizer.scale_loss if isinstance(
       optimizer, keras.optimizers.LossScaleOptimizer) else None
   names = tuple(learner.metric_names) + (

@@ -159,7 +159,9 @@ class Trainer:
                              self.meta_batch_size, jit_compile=jit_compile)
     self._train_step = built.run
     self._steps = None
-    if steps.makes_tasks_in_graph(learner, tasks, self.strategy):
+    if steps.makes_tasks_in_graph(
+        learner, tasks, self.strategy,
+        precision.resolve_jit_compile(jit_compile, learner.model)):
       self._steps = steps.gradient_steps(
           learner, self.optimizer, self.strategy, self.meta_batch_size,
           tasks, self.seed, jit_compile=jit_compile,

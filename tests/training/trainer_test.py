@@ -393,3 +393,21 @@ def test_automatic_call_sizes_follow_the_time_per_step():
   fixed = trainer_lib._CallSizes(7, fixed=True)  # pylint: disable=protected-access
   fixed.update(7, 100.0)
   assert fixed.size == 7
+
+
+def test_tasks_are_made_in_the_graph_only_where_they_compile():
+  from kerasmeta.tasks import alphabets  # pylint: disable=g-import-not-at-top
+  from kerasmeta.training import steps  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  learner = km.MAML(km.models.mlp(hidden_sizes=(4,)), loss="mse")
+  strategy = tf.distribute.get_strategy()
+  images = np.zeros((2, 3, 4, 8, 8, 1), np.uint8)
+  augmented = alphabets.AlphabetTasks(images, train_per_character=2,
+                                      augment=True)
+  # The affine augmentation has no XLA kernel.
+  assert not steps.makes_tasks_in_graph(learner, augmented, strategy, True)
+  assert steps.makes_tasks_in_graph(learner, augmented, strategy, False)
+  assert steps.makes_tasks_in_graph(learner, km.SinusoidTasks(), strategy,
+                                    True)
+  dataset = km.SinusoidTasks().dataset(0, 2)
+  assert not steps.makes_tasks_in_graph(learner, dataset, strategy, False)
