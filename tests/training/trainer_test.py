@@ -411,3 +411,28 @@ def test_tasks_are_made_in_the_graph_only_where_they_compile():
                                     True)
   dataset = km.SinusoidTasks().dataset(0, 2)
   assert not steps.makes_tasks_in_graph(learner, dataset, strategy, False)
+
+
+def test_running_batch_norm_statistics_move_alike_with_tasks_in_the_graph(
+    tmp_path):
+  import keras  # pylint: disable=g-import-not-at-top
+  images = np.random.default_rng(0).integers(0, 255, (6, 4, 8, 8, 1),
+                                             dtype=np.uint8)
+  sampler = km.tasks.EpisodeSampler(images, ways=2, shots=1, queries=1)
+  results = []
+  for name in ("host", "graph"):
+    keras.utils.set_random_seed(0)
+    learner = km.MAML(km.models.conv4((8, 8, 1), num_classes=2, filters=4),
+                      loss="sparse_softmax_cross_entropy",
+                      inner_learning_rate=0.1, batch_norm="running")
+    trainer = training.Trainer(learner, sampler, str(tmp_path / name),
+                               meta_batch_size=2, steps_per_call=3,
+                               log_every=3, checkpoint_every=3)
+    assert trainer._steps is not None  # pylint: disable=protected-access
+    if name == "host":
+      trainer._steps = None  # pylint: disable=protected-access
+    trainer.train(3)
+    results.append([v.numpy() for v in learner.model.non_trainable_variables])
+  assert any(np.any(v != 0) for v in results[1])
+  for host, graph in zip(*results):
+    np.testing.assert_allclose(host, graph, rtol=1e-5, atol=1e-6)
