@@ -363,14 +363,16 @@ class Trainer:
           "once).", batch[0].support_x.shape[0], estimate / 2**30,
           total / 2**30)
 
-  def _first_batch(self, start):
-    """The first batch's structure (shapes only where the tasks are made in
-    the graph, so nothing is computed)."""
+  def _first_batch(self):
+    """The shapes of a batch where the tasks are made in the graph: one
+    task's sampler traced (nothing computed), a task axis in front."""
     if self._steps is None:
       return None
-    return tf.function(lambda: self.tasks.batch(
-        self.seed, start, self.meta_batch_size)).get_concrete_function(
-            ).structured_outputs
+    one = tf.function(self.tasks.sample, autograph=False).get_concrete_function(
+        tf.TensorSpec([2], tf.int64)).structured_outputs
+    return (tf.nest.map_structure(
+        lambda t: tf.TensorSpec([self.meta_batch_size, *t.shape], t.dtype),
+        one), None)
 
   def _next_call(self, step, num_steps, call_sizes):
     """Meta-steps of the next multi-step call: up to the next log line,
@@ -392,7 +394,7 @@ class Trainer:
       call_sizes = _CallSizes(self._steps.max_steps,
                               fixed=self.steps_per_call != "auto")
       if not self.distributed:
-        self._warn_if_too_big(self._first_batch(start))
+        self._warn_if_too_big(self._first_batch())
     else:
       iterator = iter(self.dataset(start))
     # Batch-norm running statistics come from the first replica's tasks.
