@@ -5,7 +5,6 @@ import pytest
 import tensorflow as tf
 
 import kerasmeta as km
-from kerasmeta.tasks import base
 
 
 def _images():
