@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasmeta import algorithms
+from kerasmeta.training import precision
 
 
 def summarize(values):
@@ -46,7 +47,14 @@ def metrics_by_step(learner, max_steps, metrics, deterministic=False,
   It adapts each task for 0..max_steps inner steps and evaluates every
   metric `(y_true, y_pred) -> scalar` on the query set after each. Build it
   once and call it on chunks of tasks of one shape: it is traced once.
+
+  `jit_compile`: True, False, or "auto" (XLA as the trainer would use it,
+  except on the fast path, where one call per task set never pays XLA's
+  compile time back; benchmarks/README.md).
   """
+  if jit_compile == "auto" and learner.uses_fast_path:
+    jit_compile = False
+  jit_compile = precision.resolve_jit_compile(jit_compile, learner.model)
   if learner.uses_fast_path:
     return _batched_metrics_by_step(learner, max_steps, metrics,
                                     deterministic, jit_compile)
@@ -85,7 +93,9 @@ def _batched_metrics_by_step(learner, max_steps, metrics, deterministic,
   from kerasmeta.algorithms import task_mappers  # pylint: disable=g-import-not-at-top
 
   def per_task(metric):
-    if metric is learner.loss_fn:
+    # kerasmeta's losses know their per-task form; other metrics are
+    # mapped over the task axis.
+    if hasattr(metric, "per_task"):
       return metric.per_task
     return lambda y_true, y_pred: tf.vectorized_map(
         lambda pair: metric(*pair), (y_true, y_pred))

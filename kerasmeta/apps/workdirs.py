@@ -43,13 +43,8 @@ def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
     raise ValueError(f"num_tasks must be >= 1; received {num_tasks}.")
   if shots is not None and any(int(k) < 1 for k in shots):
     raise ValueError(f"Every K of shots must be >= 1; received {shots}.")
+  # "auto" is resolved by the evaluation (`evaluation.metrics_by_step`).
   jit_compile = config.get("jit_compile", "auto")
-  if jit_compile == "auto" and trainer.learner.uses_fast_path:
-    # One call per K on the fast path: XLA's compile time is never paid
-    # back (benchmarks/README.md); "on" still compiles.
-    jit_compile = False
-  jit_compile = training.resolve_jit_compile(jit_compile,
-                                             trainer.learner.model)
   results, draw, summary = experiments.evaluate(
       trainer.learner, config, num_tasks=num_tasks, seed=seed, shots=shots,
       jit_compile=jit_compile)

@@ -167,7 +167,8 @@ def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
     num_tasks: held-out tasks (or task sequences).
     seed: their seed.
     shots: the K values of a regression evaluation (None: config.eval's).
-    jit_compile: compile the evaluation with XLA where the family can.
+    jit_compile: compile the evaluation with XLA where the family can:
+      True, False or "auto" (`evaluation.metrics_by_step`).
   """
   return family(config.task).evaluate(learner, config, num_tasks=num_tasks,
                                       seed=seed, shots=shots,

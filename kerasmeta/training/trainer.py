@@ -82,8 +82,8 @@ class Trainer:
     jit_compile: XLA for the step: "auto", True or False.
     steps_per_call: meta-steps per compiled call where the tasks are made
       in the graph (`steps.makes_tasks_in_graph`): "auto" sizes calls to
-      about half a second each (at most `log_every` steps), an int fixes
-      the most; calls never cross a log line, a checkpoint or the end.
+      about half a second each (at most 1,000 steps), an int fixes the
+      most; calls never cross a log line, a checkpoint or the end.
       Other learners and task streams take one step per call, fed by
       `tf.data`.
     config: the `ConfigDict` the run was built from, written to
@@ -165,8 +165,9 @@ class Trainer:
       self._steps = steps.gradient_steps(
           learner, self.optimizer, self.strategy, self.meta_batch_size,
           tasks, self.seed, jit_compile=jit_compile,
-          max_steps=(self.log_every if steps_per_call == "auto"
-                     else steps_per_call))
+          max_steps=(min(self.log_every, self.checkpoint_every,
+                         _MAX_STEPS_PER_CALL)
+                     if steps_per_call == "auto" else steps_per_call))
     self.checkpoint = tf.train.Checkpoint(
         step=self.global_step, optimizer=self.optimizer,
         **learner.checkpoint_items(), **built.checkpoint_items)
@@ -363,7 +364,7 @@ class Trainer:
           "once).", batch[0].support_x.shape[0], estimate / 2**30,
           total / 2**30)
 
-  def _first_batch(self):
+  def _batch_shapes(self):
     """The shapes of a batch where the tasks are made in the graph: one
     task's sampler traced (nothing computed), a task axis in front."""
     if self._steps is None:
@@ -394,7 +395,7 @@ class Trainer:
       call_sizes = _CallSizes(self._steps.max_steps,
                               fixed=self.steps_per_call != "auto")
       if not self.distributed:
-        self._warn_if_too_big(self._first_batch())
+        self._warn_if_too_big(self._batch_shapes())
     else:
       iterator = iter(self.dataset(start))
     # Batch-norm running statistics come from the first replica's tasks.
@@ -484,6 +485,11 @@ class Trainer:
         {"step": start, "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
          "config": new}, sort_keys=True))
     logs.write_atomically(path, experiment.config_to_json(self.config))
+
+
+# The most meta-steps an automatic call takes: calls stop at log lines and
+# checkpoints anyway, and each call carries a metrics buffer this long.
+_MAX_STEPS_PER_CALL = 1000
 
 
 class _CallSizes:
