@@ -49,6 +49,7 @@ import keras
 import tensorflow as tf
 
 from kerasmeta import functional
+from kerasmeta.algorithms import gradient_learner
 
 
 CLASSIFIER_LOSSES = ("sparse_softmax_cross_entropy",)
@@ -260,7 +261,7 @@ def export_adapter(learner, path, loss_name=None, max_steps=DEFAULT_MAX_STEPS,
   """Writes the adapter SavedModel of `learner` to `path`.
 
   Args:
-    learner: a `MetaLearner`.
+    learner: a `GradientLearner`.
     path: the SavedModel directory (for TF Serving: MODEL_DIR/<version>).
     loss_name: the learner's loss name (default: found from its loss).
     max_steps: the largest `num_steps` a request may ask for.
@@ -273,6 +274,7 @@ def export_adapter(learner, path, loss_name=None, max_steps=DEFAULT_MAX_STEPS,
   Returns:
     The `AdapterModule` that was saved.
   """
+  _check_learner(learner)
   _refuse_transductive(learner, allow_transductive)
   loss_name = loss_name or _loss_name(learner)
   module = AdapterModule(learner, loss_name, max_steps, max_support,
@@ -287,14 +289,21 @@ def export_adapter(learner, path, loss_name=None, max_steps=DEFAULT_MAX_STEPS,
   return module
 
 
+def _check_learner(learner):
+  """Refuses a learner that does not adapt a model by gradient steps."""
+  if not isinstance(learner, gradient_learner.GradientLearner):
+    raise TypeError(
+        "An adapter serves a GradientLearner (MAML, Meta-SGD, T-/MT-net, "
+        f"Reptile, Leap, WarpGrad); received {type(learner).__name__}.")
+
+
 def _refuse_transductive(learner, allow_transductive):
   """Refuses a model whose batch-norm normalises with each batch's
   statistics outside meta-training, unless `allow_transductive`."""
   has_batch_norm = any(
       isinstance(layer, keras.layers.BatchNormalization)
       for layer in functional.all_layers(learner.model))
-  if has_batch_norm and getattr(learner, "inference_training", False) \
-      and not allow_transductive:
+  if has_batch_norm and learner.inference_training and not allow_transductive:
     raise ValueError(
         f"{learner.model.name!r} has batch-norm layers that normalise with "
         "each batch's statistics (batch_norm='task'): a served query's answer "

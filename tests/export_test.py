@@ -215,6 +215,15 @@ def test_meta_sgd_adapter_uses_the_learned_rates(tmp_path):
                                             query_x), atol=1e-5)
 
 
+def test_an_adapter_of_a_learner_without_gradient_adaptation_is_refused(
+    tmp_path):
+  learner = km.algorithms.ContinualLearner(km.models.mlp(hidden_sizes=(8,)),
+                                           km.tasks.ContinualSineTasks())
+  with pytest.raises(TypeError, match="serves a GradientLearner .*; received "
+                     "ContinualLearner"):
+    export.export_adapter(learner, str(tmp_path / "1"))
+
+
 def test_export_adapted_serves_the_model_adapted_in_python(tmp_path,
                                                            mtnet_adapter):
   learner, _, _ = mtnet_adapter

@@ -79,6 +79,8 @@ class MetaLearner(abc.ABC):
     uses_fast_path: whether the learner runs a batch of tasks at once (a
       task axis on the adapted weights); the evaluator then adapts all its
       tasks together.
+    num_inner_steps: inner steps per task in a meta-step (0 for learners
+      without an inner loop); the trainer's memory estimate reads it.
   """
 
   model = None
@@ -87,6 +89,7 @@ class MetaLearner(abc.ABC):
   step_builder = "gradient"
   updates_statistics = False
   uses_fast_path = False
+  num_inner_steps = 0
 
   @property
   @abc.abstractmethod
@@ -135,7 +138,14 @@ class ModelLearner(MetaLearner):
   Args:
     model: a built Keras 3 model.
     roles: its `functional.WeightRoles` (default: as its layers declare).
+
+  Attributes:
+    inference_training: the layers' `training` flag outside meta-training
+      (when evaluating and serving); the exporter refuses a model whose
+      batch-norm would then normalise a request with its own statistics.
   """
+
+  inference_training = False
 
   def __init__(self, model, roles=None):
     self.model = model

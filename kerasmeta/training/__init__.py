@@ -13,7 +13,7 @@ from kerasmeta.training.steps import build_step
 from kerasmeta.training.steps import gradient_step
 from kerasmeta.training.steps import gradient_steps
 from kerasmeta.training.steps import make_train_step
-from kerasmeta.training.trainer import Interrupted
+from kerasmeta.training.signals import Interrupted
 from kerasmeta.training.trainer import NonFiniteError
 from kerasmeta.training.trainer import Trainer
 from kerasmeta.training.workdir import WorkdirError

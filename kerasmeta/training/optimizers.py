@@ -88,3 +88,25 @@ def make_optimizer(name, learning_rate, epsilon=REFERENCE_ADAM_EPSILON):
   return keras.optimizers.SGD(learning_rate)
 
 
+def check_optimizer(optimizer, learner):
+  """Refuses one optimiser for a learner that asks for scaled groups."""
+  scales = {scale for scale, variables in learner.variable_groups()
+            if variables}
+  if scales != {1.0} and not isinstance(optimizer, OptimizerGroups):
+    raise ValueError(
+        f"{type(learner).__name__} steps its variable groups with learning "
+        f"rate scales {sorted(scales)} (variable_groups); pass optimizer="
+        "None or km.training.make_outer_optimizer(learner, ...), which "
+        "gives each group its own optimiser.")
+  each = optimizer.optimizers if isinstance(
+      optimizer, OptimizerGroups) else [optimizer]
+  for one in each:
+    rate = one.learning_rate
+    if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
+      continue
+    rate = float(rate.numpy() if hasattr(rate, "numpy") else rate)
+    if not rate >= 0 or rate == float("inf"):  # NaN included
+      raise ValueError(f"The outer learning rate must be finite and >= 0; "
+                       f"received {rate}.")
+  if not isinstance(optimizer, OptimizerGroups) and not optimizer.built:
+    optimizer.build(learner.trainable_variables)

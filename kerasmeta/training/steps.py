@@ -322,3 +322,33 @@ def make_train_step(learner, optimizer, strategy=None, global_batch_size=None,
     metrics.pop(NONFINITE_GRADIENTS, None)  # the trainer's check
     return metrics
   return step
+
+
+# The most meta-steps an automatic call takes: calls stop at log lines and
+# checkpoints anyway, and each call carries a metrics buffer this long.
+MAX_STEPS_PER_CALL = 1000
+
+
+class CallSizes:
+  """Meta-steps per multi-step call: about `_SECONDS_PER_CALL` each, so
+  progress, Ctrl-C and SIGTERM are answered within a second, however slow
+  the step (or `maximum` each, when `fixed`).
+
+  The first call takes one step (it compiles); the size then follows the
+  measured time per step.
+  """
+
+  SECONDS_PER_CALL = 0.5
+
+  def __init__(self, maximum, fixed=False):
+    self.maximum, self.fixed = maximum, fixed
+    self.size = maximum if fixed else 1
+    self._calls = 0
+
+  def update(self, count, seconds):
+    self._calls += 1
+    if self.fixed or self._calls < 2:  # the first call compiled
+      return
+    per_step = max(seconds / count, 1e-7)
+    self.size = int(min(self.maximum,
+                        max(1, self.SECONDS_PER_CALL / per_step)))

@@ -26,8 +26,6 @@ would have seen.
 
 import json
 import os
-import signal
-import threading
 import time
 
 from absl import logging
@@ -41,16 +39,13 @@ from kerasmeta import experiment
 from kerasmeta.training import logs
 from kerasmeta.training import optimizers
 from kerasmeta.training import precision
+from kerasmeta.training import signals
 from kerasmeta.training import steps
 from kerasmeta.training import workdir as workdir_lib
 
 
 class NonFiniteError(FloatingPointError):
   """Training produced a non-finite loss, gradient or weight."""
-
-
-class Interrupted(Exception):
-  """Raised inside the training loop on SIGTERM, to checkpoint and exit."""
 
 
 class Trainer:
@@ -148,7 +143,7 @@ class Trainer:
     with self.strategy.scope():
       self.optimizer = optimizer or optimizers.make_outer_optimizer(
           learner, "adam", 1e-3)
-      _check_optimizer(self.optimizer, learner)
+      optimizers.check_optimizer(self.optimizer, learner)
       # Meta-steps taken (= batches consumed). Not the optimiser's
       # iteration count, which a loss-scaling optimiser does not advance on
       # the steps it skips.
@@ -166,7 +161,7 @@ class Trainer:
           learner, self.optimizer, self.strategy, self.meta_batch_size,
           tasks, self.seed, jit_compile=jit_compile,
           max_steps=(min(self.log_every, self.checkpoint_every,
-                         _MAX_STEPS_PER_CALL)
+                         steps.MAX_STEPS_PER_CALL)
                      if steps_per_call == "auto" else steps_per_call))
     self.checkpoint = tf.train.Checkpoint(
         step=self.global_step, optimizer=self.optimizer,
@@ -354,7 +349,7 @@ class Trainer:
           batch[0].support_x, batch[0].query_x))
     except (AttributeError, ValueError, TypeError, OSError):
       return  # a model or batch whose sizes are not known statically
-    steps_kept = 2 + int(getattr(self.learner, "num_inner_steps", 1))
+    steps_kept = 2 + int(self.learner.num_inner_steps)
     estimate = 4 * per_point * points * steps_kept * 2
     if estimate > total // 2:
       logging.warning(
@@ -392,7 +387,7 @@ class Trainer:
     progress = logs.Progress(num_steps, start)
     last = {}
     if self._steps is not None:
-      call_sizes = _CallSizes(self._steps.max_steps,
+      call_sizes = steps.CallSizes(self._steps.max_steps,
                               fixed=self.steps_per_call != "auto")
       if not self.distributed:
         self._warn_if_too_big(self._batch_shapes())
@@ -402,7 +397,7 @@ class Trainer:
     first_replica = (
         (lambda v: self.strategy.experimental_local_results(v)[0])
         if self.distributed else (lambda v: v))
-    uninstall_sigterm = _install_sigterm_handler()
+    uninstall_sigterm = signals.install_sigterm_handler()
     pending, tick = [], time.perf_counter()
     step = start
     try:
@@ -445,7 +440,7 @@ class Trainer:
         if step % checkpoint_every == 0 and step != num_steps:
           self._check_metrics(pending, self._pending_first(pending))
           self.save()
-    except (KeyboardInterrupt, Interrupted):
+    except (KeyboardInterrupt, signals.Interrupted):
       try:
         self._check_metrics(pending, self._pending_first(pending))
         logging.warning("Interrupted at step %d: saving a checkpoint.",
@@ -485,103 +480,3 @@ class Trainer:
         {"step": start, "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
          "config": new}, sort_keys=True))
     logs.write_atomically(path, experiment.config_to_json(self.config))
-
-
-# The most meta-steps an automatic call takes: calls stop at log lines and
-# checkpoints anyway, and each call carries a metrics buffer this long.
-_MAX_STEPS_PER_CALL = 1000
-
-
-class _CallSizes:
-  """Meta-steps per multi-step call: about `_SECONDS_PER_CALL` each, so
-  progress, Ctrl-C and SIGTERM are answered within a second, however slow
-  the step (or `maximum` each, when `fixed`).
-
-  The first call takes one step (it compiles); the size then follows the
-  measured time per step.
-  """
-
-  SECONDS_PER_CALL = 0.5
-
-  def __init__(self, maximum, fixed=False):
-    self.maximum, self.fixed = maximum, fixed
-    self.size = maximum if fixed else 1
-    self._calls = 0
-
-  def update(self, count, seconds):
-    self._calls += 1
-    if self.fixed or self._calls < 2:  # the first call compiled
-      return
-    per_step = max(seconds / count, 1e-7)
-    self.size = int(min(self.maximum,
-                        max(1, self.SECONDS_PER_CALL / per_step)))
-
-
-def _check_optimizer(optimizer, learner):
-  """Refuses one optimiser for a learner that asks for scaled groups."""
-  scales = {scale for scale, variables in learner.variable_groups()
-            if variables}
-  if scales != {1.0} and not isinstance(optimizer,
-                                        optimizers.OptimizerGroups):
-    raise ValueError(
-        f"{type(learner).__name__} steps its variable groups with learning "
-        f"rate scales {sorted(scales)} (variable_groups); pass optimizer="
-        "None or km.training.make_outer_optimizer(learner, ...), which "
-        "gives each group its own optimiser.")
-  each = optimizer.optimizers if isinstance(
-      optimizer, optimizers.OptimizerGroups) else [optimizer]
-  for one in each:
-    rate = one.learning_rate
-    if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
-      continue
-    rate = float(rate.numpy() if hasattr(rate, "numpy") else rate)
-    if not rate >= 0 or rate == float("inf"):  # NaN included
-      raise ValueError(f"The outer learning rate must be finite and >= 0; "
-                       f"received {rate}.")
-  if not isinstance(optimizer, optimizers.OptimizerGroups) and \
-      not optimizer.built:
-    optimizer.build(learner.trainable_variables)
-
-
-def _install_sigterm_handler():
-  """SIGTERM raises `Interrupted` (a checkpoint is saved); a second SIGTERM
-  exits at once, even in the middle of a long compiled step.
-
-  Python runs signal handlers only between steps; the signal's wakeup file
-  descriptor (written by the C-level handler at once) lets a watcher
-  thread see every SIGTERM as it comes.
-
-  Returns:
-    A function that restores what was installed before.
-  """
-  def handler(signum, frame):
-    del frame
-    raise Interrupted(f"signal {signum}")
-  try:
-    previous = signal.signal(signal.SIGTERM, handler)
-  except ValueError:  # not the main thread: leave signals alone
-    return lambda: None
-  read_fd, write_fd = os.pipe()
-  os.set_blocking(write_fd, False)
-  previous_fd = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
-
-  def watch():
-    count = 0
-    with os.fdopen(read_fd, "rb", buffering=0) as pipe:
-      while received := pipe.read(64):  # b"" once uninstalled
-        new = received.count(bytes([signal.SIGTERM]))
-        if new and count == 0:
-          logging.warning("SIGTERM: saving a checkpoint after the current "
-                          "step (a second SIGTERM exits at once).")
-        count += new
-        if count >= 2:
-          logging.error("Second SIGTERM: exiting now, without saving.")
-          os._exit(128 + signal.SIGTERM)  # pylint: disable=protected-access
-
-  threading.Thread(target=watch, daemon=True, name="sigterm").start()
-
-  def uninstall():
-    signal.set_wakeup_fd(previous_fd)
-    signal.signal(signal.SIGTERM, previous)
-    os.close(write_fd)  # the watcher reads end-of-file and returns
-  return uninstall

@@ -379,8 +379,8 @@ def test_steps_per_call_must_be_auto_or_a_positive_int(tmp_path):
 
 
 def test_automatic_call_sizes_follow_the_time_per_step():
-  from kerasmeta.training import trainer as trainer_lib
-  sizes = trainer_lib._CallSizes(100)  # pylint: disable=protected-access
+  from kerasmeta.training import steps  # pylint: disable=g-import-not-at-top
+  sizes = steps.CallSizes(100)
   assert sizes.size == 1
   sizes.update(1, 30.0)  # the first call compiles: not a measure
   assert sizes.size == 1
@@ -390,7 +390,7 @@ def test_automatic_call_sizes_follow_the_time_per_step():
   assert sizes.size == 5
   sizes.update(5, 50.0)  # slower than half a second a step: one per call
   assert sizes.size == 1
-  fixed = trainer_lib._CallSizes(7, fixed=True)  # pylint: disable=protected-access
+  fixed = steps.CallSizes(7, fixed=True)
   fixed.update(7, 100.0)
   assert fixed.size == 7
 

@@ -249,8 +249,8 @@ def test_sigterm_saves_and_exits_with_one_line_and_a_second_exits_at_once(
   # the process there and then.
   script = (
       "import time, tensorflow as tf\n"
-      "from kerasmeta.training import trainer\n"
-      "trainer._install_sigterm_handler()\n"
+      "from kerasmeta.training import signals\n"
+      "signals.install_sigterm_handler()\n"
       "x = tf.random.normal([400, 400])\n"
       "long = tf.function(lambda x: tf.while_loop(lambda i, x: i < 10**7, "
       "lambda i, x: (i + 1, tf.tanh(x @ x)), [0, x]))\n"
