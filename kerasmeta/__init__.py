@@ -15,6 +15,7 @@ from kerasmeta import training
 from kerasmeta.algorithms import FOMAML
 from kerasmeta.algorithms import GradientLearner
 from kerasmeta.algorithms import Leap
+from kerasmeta.algorithms import LEO
 from kerasmeta.algorithms import MAML
 from kerasmeta.algorithms import MetaGradients
 from kerasmeta.algorithms import MetaLearner

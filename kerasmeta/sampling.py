@@ -136,3 +136,35 @@ def choose(seed, population, count, batch_shape=(), alg="philox"):
   # and without XLA.
   return tf.cast(tf.argsort(keys, axis=-1, stable=True)[..., :count],
                  tf.int32)
+
+
+@_plain
+def normal(shape, seed, dtype=tf.float32):
+  """Standard normal draws by the Box-Muller transform of `uniform` pairs.
+
+  Not `tf.random.stateless_normal`'s numbers (kerasmeta's own draw, like
+  that op's in distribution). The uniforms are the same with and without
+  XLA; XLA's log and cos may differ from TensorFlow's in the last bit.
+
+  Args:
+    shape: the output shape.
+    seed: the stateless seed, int [2].
+    dtype: a float dtype; the draw is made in float32, then cast.
+  """
+  first, second = tf.unstack(split(seed, 2))
+  # 1 - u lies in (0, 1]: the logarithm is finite.
+  radius = tf.sqrt(-2.0 * tf.math.log(1.0 - uniform(shape, first)))
+  angle = 2.0 * 3.141592653589793 * uniform(shape, second)
+  return tf.cast(radius * tf.cos(angle), dtype)
+
+
+@_plain
+def dropout(x, rate, seed):
+  """Inverted dropout of `x`: each entry zeroed with probability `rate`,
+  the rest scaled by 1 / (1 - rate); a pure function of `seed`."""
+  if not 0.0 <= rate < 1.0:
+    raise ValueError(f"dropout rate must be in [0, 1); received {rate}.")
+  if rate == 0.0:
+    return x
+  keep = uniform(tf.shape(x), seed) >= rate
+  return tf.where(keep, x / tf.cast(1.0 - rate, x.dtype), tf.zeros_like(x))

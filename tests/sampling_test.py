@@ -79,3 +79,26 @@ def test_unsupported_dtypes_are_refused_with_what_was_received():
     sampling.split(tf.constant([1.0, 2.0]))
   with pytest.raises(ValueError, match="'threefry'"):
     sampling.choose([1, 2], 5, 2, alg="threefry")
+
+
+def test_normal_draws_are_standard_normal_and_alike_under_xla():
+  seed = tf.constant([3, 4], tf.int32)
+  draw = lambda s: sampling.normal([200_000], s)
+  values = draw(seed).numpy()
+  assert abs(values.mean()) < 0.01 and abs(values.std() - 1.0) < 0.01
+  assert abs(np.mean(np.abs(values) < 1.0) - 0.6827) < 0.005
+  np.testing.assert_allclose(  # XLA's log and cos: last-bit differences
+      values, tf.function(draw, jit_compile=True)(seed).numpy(), rtol=1e-5,
+      atol=1e-6)
+  assert sampling.normal([3], seed, tf.float64).dtype == tf.float64
+
+
+def test_dropout_zeroes_the_rate_and_scales_the_rest():
+  x = tf.ones([100_000])
+  dropped = sampling.dropout(x, 0.3, tf.constant([1, 2])).numpy()
+  assert abs(np.mean(dropped == 0.0) - 0.3) < 0.01
+  np.testing.assert_allclose(dropped[dropped > 0], 1 / 0.7, rtol=1e-6)
+  assert sampling.dropout(x, 0.0, None) is x
+  with pytest.raises(ValueError, match=r"rate must be in \[0, 1\); received "
+                     "1.0"):
+    sampling.dropout(x, 1.0, tf.constant([1, 2]))

@@ -13,6 +13,9 @@ from kerasmeta.algorithms.leap import Leap
 from kerasmeta.algorithms.leap import leap_objective
 from kerasmeta.algorithms.learned_inner import InnerOptimizer
 from kerasmeta.algorithms.learned_inner import LearningRates
+from kerasmeta.algorithms.leo import LEO
+from kerasmeta.algorithms.leo import LEOAdaptation
+from kerasmeta.algorithms.leo import LEONetworks
 from kerasmeta.algorithms.maml import FOMAML
 from kerasmeta.algorithms.maml import MAML
 from kerasmeta.algorithms.meta_sgd import MetaSGD

@@ -10,6 +10,7 @@ from kerasmeta.tasks.base import EvaluationTasks
 from kerasmeta.tasks.base import Task
 from kerasmeta.tasks.base import task_from_points
 from kerasmeta.tasks.base import validate_task
+from kerasmeta.tasks.embeddings import EmbeddingTasks
 from kerasmeta.tasks.episodes import EpisodeSampler
 from kerasmeta.tasks.sinusoid import SinusoidTasks
 from kerasmeta.tasks.surfaces import SurfaceTasks

@@ -23,6 +23,7 @@ import keras
 from keras.src import testing
 import pytest
 
+from kerasmeta.layers import leo
 from kerasmeta.layers import tnet
 from kerasmeta.layers import warp
 
@@ -164,3 +165,14 @@ class WarpContractTest(testing.TestCase):
 
   def test_every_warp_block_has_a_case(self):
     self.assertEqual(set(_BLOCK_CASES), set(warp.WARP_BLOCKS))
+
+
+class LEOContractTest(testing.TestCase):
+  """LEO's relation network (the encoder and decoder are Keras' Dense)."""
+
+  def test_relation_network(self):
+    self.run_layer_test(
+        leo.RelationNetwork, dict(units=6), input_shape=(2, 5, 3),
+        expected_output_shape=(2, 5, 6), expected_num_trainable_weights=3,
+        expected_num_non_trainable_weights=0,
+        expected_num_seed_generators=0, expected_num_losses=0)

@@ -1,0 +1,6 @@
+"""`python -m apps.pretrain_features`: kerasmeta/apps/pretrain_features.py."""
+
+from kerasmeta.apps import pretrain_features
+
+if __name__ == "__main__":
+  pretrain_features.run()

@@ -1,0 +1,441 @@
+"""LEO: latent embedding optimisation (Rusu et al. 2019, algorithm 1).
+
+The inner loop adapts a latent code z, not the network's weights. For an
+N-way K-shot task over fixed embeddings x (section 2.3, figure 2):
+
+  encode    e_n^k = g_phi_e(dropout(x_n^k))
+            (mu_n, sigma_n) = mean over k of g_phi_r over all pairs
+            z_n^k ~ N(mu_n, sigma_n)                          (eq. 4-5)
+  decode    (mu_w, sigma_w) = g_phi_d(z_n^k), w_n^k ~ N(mu_w, sigma_w)
+            logits(x) = mean over k of x . w_n^k               (eq. 6)
+  adapt     z <- z - alpha * grad_z L_support(decode(z))  (num_latent_steps,
+            re-decoding after each step)
+  fine-tune w <- w - eta * grad_w L_support(w)     (num_finetuning_steps)
+  objective L_query(w) + beta KL(N(mu, sigma) || N(0, I))
+            + gamma ||stop_gradient(z') - z||^2                (eq. 7)
+            + lambda_1 ||phi||^2 + lambda_2 ||W_d W_d^T - I||^2 (eq. 8)
+
+alpha (one rate per latent dimension) and eta (one per embedding feature)
+are meta-learned, part of phi.
+
+Where the paper leaves a detail open this follows the authors' code
+(deepmind/leo, `model.py`):
+  * standard deviations are `max(exp(s) - 1 + offset, 1e-10)`, offset 0 for
+    z and sqrt(2 / (features + N)) for w (Glorot's scale);
+  * the K support examples of a class each get their own draw of z and of
+    w from the class's Gaussian, and the classifier averages their logits;
+  * inner gradients are of the support loss summed over the examples;
+  * the penalties are means over entries (KL, encoder penalty,
+    orthogonality) and `sum w^2 / 2` (L2, over the encoder, relation and
+    decoder kernels), added once per batch;
+  * outside meta-training z and w are the means and there is no dropout.
+The KL term is the closed form of KL(N(mu, sigma) || N(0, 1)) averaged over
+entries, where the authors' code uses its one-sample estimate
+`log q(z) - log p(z)` (same expectation, no sampling noise).
+The reference replaces a NaN meta-gradient by the L2 penalty's; here a
+non-finite gradient stops training with an error (`Trainer`).
+Meta-gradients are clipped as the reference's runner clips them: each
+tensor by value (`gradient_clip_value`), then by its norm
+(`gradient_clip_norm`); with several replicas each clips its own part.
+"""
+
+import math
+from typing import NamedTuple
+
+import keras
+import tensorflow as tf
+
+from kerasmeta import inner
+from kerasmeta import sampling
+from kerasmeta.algorithms import base
+from kerasmeta.layers import leo as leo_layers
+
+# Seeds of the draws of one task: fold_in(task seed, purpose).
+_ENCODER_DROPOUT, _LATENTS, _LATENT_STEPS, _FINETUNING, _QUERY = range(5)
+_MIN_STDDEV = 1e-10
+
+
+class LEOAdaptation(NamedTuple):
+  """What `LEO.adapt` returns for one task.
+
+  Attributes:
+    weights: the fine-tuned classifier weights, `[N, K, features]` (one
+      row per support example's draw; the logits average over K).
+    latents: z after the latent steps, `[N, K, num_latents]`.
+    initial_latents: z as encoded, before the latent steps.
+    latent_means: the classes' latent Gaussians' means, `[N, num_latents]`.
+    latent_stddevs: their standard deviations.
+    latent_losses: the summed support loss before each latent step.
+    finetuning_losses: the same before each fine-tuning step.
+  """
+  weights: tf.Tensor
+  latents: tf.Tensor
+  initial_latents: tf.Tensor
+  latent_means: tf.Tensor
+  latent_stddevs: tf.Tensor
+  latent_losses: tf.Tensor
+  finetuning_losses: tf.Tensor
+
+
+class LEONetworks(keras.layers.Layer):
+  """phi: the encoder, relation network, decoder and the two inner rates.
+
+  Args:
+    features: the embedding size D.
+    num_latents: the latent size.
+    latent_learning_rate: alpha's initial value (every latent dimension).
+    finetuning_learning_rate: eta's initial value (every feature).
+  """
+
+  def __init__(self, features, num_latents=64, latent_learning_rate=1.0,
+               finetuning_learning_rate=1e-3, **kwargs):
+    super().__init__(**kwargs)
+    self.features, self.num_latents = int(features), int(num_latents)
+    self.latent_learning_rate = float(latent_learning_rate)
+    self.finetuning_learning_rate = float(finetuning_learning_rate)
+    policy = self.dtype_policy
+    self.encoder = keras.layers.Dense(self.num_latents, use_bias=False,
+                                      dtype=policy, name="encoder")
+    self.relation_network = leo_layers.RelationNetwork(
+        2 * self.num_latents, dtype=policy, name="relation_network")
+    self.decoder = keras.layers.Dense(2 * self.features, use_bias=False,
+                                      dtype=policy, name="decoder")
+
+  def build(self, input_shape=None):
+    del input_shape
+    self.encoder.build((None, self.features))
+    self.relation_network.build((None, self.num_latents))
+    self.decoder.build((None, self.num_latents))
+    self.latent_rates = self.add_weight(
+        shape=(self.num_latents,), name="latent_rates",
+        initializer=keras.initializers.Constant(self.latent_learning_rate))
+    self.finetuning_rates = self.add_weight(
+        shape=(self.features,), name="finetuning_rates",
+        initializer=keras.initializers.Constant(
+            self.finetuning_learning_rate))
+
+  def call(self, inputs):
+    raise NotImplementedError(
+        "LEONetworks holds LEO's weights; the LEO learner runs them.")
+
+  @property
+  def kernels(self):
+    """The kernels the L2 penalty weighs (the reference's regularised
+    weights: encoder, relation network, decoder)."""
+    return [self.encoder.kernel, self.decoder.kernel] + [
+        layer.kernel for layer in self.relation_network.dense_layers]
+
+  def get_config(self):
+    return {**super().get_config(), "features": self.features,
+            "num_latents": self.num_latents,
+            "latent_learning_rate": self.latent_learning_rate,
+            "finetuning_learning_rate": self.finetuning_learning_rate}
+
+
+class LEO(base.MetaLearner):
+  """Latent embedding optimisation over fixed embeddings (algorithm 1).
+
+  ```python
+  learner = km.algorithms.LEO(features=640, ways=5)
+  ```
+
+  Tasks are N-way episodes of embeddings: `support_x [N*K, features]` with
+  labels 0..N-1 (any order; every class K times), `query_x [Q, features]`.
+
+  Args:
+    features: the embedding size D.
+    ways: N.
+    num_latents: the size of z (the reference: 64).
+    num_latent_steps: inner steps on z (5).
+    num_finetuning_steps: inner steps on the decoded weights (5).
+    latent_learning_rate: alpha's initial value (1.0).
+    finetuning_learning_rate: eta's initial value (1e-3).
+    kl_weight: beta (1e-3).
+    encoder_penalty_weight: gamma (1e-9).
+    l2_penalty_weight: lambda_1 (1e-8).
+    orthogonality_penalty_weight: lambda_2 (1e-3).
+    dropout_rate: on the embeddings in meta-training (0.5).
+    gradient_clip_value: clips each meta-gradient entry to +-this (0.1; 0:
+      none).
+    gradient_clip_norm: then clips each meta-gradient tensor's norm (0.1;
+      0: none).
+    dtype: of the weights and the computation ("float32"; "float64" for
+      finite-difference checks).
+  """
+
+  name = "leo"
+  metric_names = ("query_loss", "query_accuracy", "support_loss", "kl",
+                  "encoder_penalty", "regularization")
+  _TASK_METRICS = metric_names[:-1]
+
+  def __init__(self, features, ways, *, num_latents=64, num_latent_steps=5,
+               num_finetuning_steps=5, latent_learning_rate=1.0,
+               finetuning_learning_rate=1e-3, kl_weight=1e-3,
+               encoder_penalty_weight=1e-9, l2_penalty_weight=1e-8,
+               orthogonality_penalty_weight=1e-3, dropout_rate=0.5,
+               gradient_clip_value=0.1, gradient_clip_norm=0.1,
+               dtype="float32"):
+    for name, value, minimum in (
+        ("features", features, 1), ("ways", ways, 2),
+        ("num_latents", num_latents, 1),
+        ("num_latent_steps", num_latent_steps, 0),
+        ("num_finetuning_steps", num_finetuning_steps, 0)):
+      if int(value) != value or int(value) < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}; received "
+                         f"{value!r}.")
+    for name, value in (
+        ("kl_weight", kl_weight),
+        ("encoder_penalty_weight", encoder_penalty_weight),
+        ("l2_penalty_weight", l2_penalty_weight),
+        ("orthogonality_penalty_weight", orthogonality_penalty_weight),
+        ("gradient_clip_value", gradient_clip_value),
+        ("gradient_clip_norm", gradient_clip_norm)):
+      if not (value >= 0 and math.isfinite(value)):  # NaN included
+        raise ValueError(f"{name} must be finite and >= 0; received "
+                         f"{value}.")
+    if not 0 <= dropout_rate < 1:
+      raise ValueError(f"dropout_rate must be in [0, 1); received "
+                       f"{dropout_rate}.")
+    self.features, self.ways = int(features), int(ways)
+    self.num_latent_steps = int(num_latent_steps)
+    self.num_finetuning_steps = int(num_finetuning_steps)
+    self.num_inner_steps = self.num_latent_steps + self.num_finetuning_steps
+    self.kl_weight = float(kl_weight)
+    self.encoder_penalty_weight = float(encoder_penalty_weight)
+    self.l2_penalty_weight = float(l2_penalty_weight)
+    self.orthogonality_penalty_weight = float(orthogonality_penalty_weight)
+    self.dropout_rate = float(dropout_rate)
+    self.gradient_clip_value = float(gradient_clip_value)
+    self.gradient_clip_norm = float(gradient_clip_norm)
+    self.dtype = tf.as_dtype(dtype)
+    self.networks = LEONetworks(
+        self.features, num_latents, latent_learning_rate,
+        finetuning_learning_rate, dtype=self.dtype.name, name="leo")
+    self.networks.build()
+    # Glorot's scale of the classifier weights (the reference's offset).
+    self._weight_offset = math.sqrt(2.0 / (self.features + self.ways))
+
+  # ------------------------------------------------------------ interface
+  @property
+  def trainable_variables(self):
+    return list(self.networks.trainable_variables)
+
+  def checkpoint_items(self):
+    return {"leo": self.networks}
+
+  def compute_gradients(self, tasks, seeds, global_batch_size=None,
+                        scale_loss=None):
+    clipping = self.gradient_clip_value > 0 or self.gradient_clip_norm > 0
+    if scale_loss is not None and clipping:
+      raise ValueError("LEO clips its meta-gradients, which a loss scale "
+                       "(mixed_float16) would distort: train in float32 or "
+                       "set both gradient clips to 0.")
+    base.validate_tasks(tasks)
+    variables = self.trainable_variables
+    with tf.GradientTape() as tape:
+      values, metrics = base.map_tasks(
+          lambda task, seed: self.task_objective(task, seed, training=True),
+          tasks, seeds, self._TASK_METRICS, dtype=self.dtype)
+      regularization = self.regularization()
+      local = tf.cast(tf.shape(values)[0], self.dtype)
+      share = 1.0 if global_batch_size is None else \
+          local / tf.cast(global_batch_size, self.dtype)
+      total = base.mean_over_tasks(values, global_batch_size) + \
+          share * regularization
+      if scale_loss is not None:
+        total = scale_loss(total)
+    gradients = self.clip(base.gradients(tape, total, variables))
+    metrics = {name: tf.reduce_mean(value) for name, value in metrics.items()}
+    metrics["regularization"] = tf.cast(regularization, tf.float32)
+    metrics = {name: tf.cast(value, tf.float32)
+               for name, value in metrics.items()}
+    return base.MetaGradients(gradients, metrics)
+
+  # ------------------------------------------------------------ the model
+  def regularization(self):
+    """lambda_1 L2 + lambda_2 orthogonality: the batch's penalties (eq. 8)."""
+    networks = self.networks
+    return (self.l2_penalty_weight * leo_layers.l2_penalty(networks.kernels)
+            + self.orthogonality_penalty_weight
+            * leo_layers.orthogonality_penalty(networks.decoder.kernel))
+
+  def clip(self, gradients):
+    """Each tensor clipped by value, then by norm (the reference's runner)."""
+    if self.gradient_clip_value > 0:
+      gradients = [tf.clip_by_value(g, -self.gradient_clip_value,
+                                    self.gradient_clip_value)
+                   for g in gradients]
+    if self.gradient_clip_norm > 0:
+      gradients = [tf.clip_by_norm(g, self.gradient_clip_norm)
+                   for g in gradients]
+    return gradients
+
+  def encode(self, support_x, seed=None, training=False):
+    """The latent Gaussians of each class and z drawn from them.
+
+    Args:
+      support_x: `[N, K, features]`, class-major.
+      seed: the draws' seed (needed where `training`).
+      training: draw z and drop out inputs (meta-training), or take means.
+
+    Returns:
+      `(latents [N, K, num_latents], means [N, num_latents],
+      stddevs [N, num_latents])`.
+    """
+    ways, shots = support_x.shape[0], support_x.shape[1]
+    if training:
+      support_x = sampling.dropout(
+          support_x, self.dropout_rate,
+          sampling.fold_in(seed, _ENCODER_DROPOUT))
+    codes = self.networks.encoder(support_x)
+    related = self.networks.relation_network(
+        tf.reshape(codes, [ways * shots, -1]))
+    per_class = tf.reduce_mean(tf.reshape(related, [ways, shots, -1]),
+                               axis=1)
+    means, stddevs = self._gaussian(per_class, offset=0.0)
+    latents = tf.tile(means[:, tf.newaxis], [1, shots, 1])
+    if training:
+      latents += stddevs[:, tf.newaxis] * sampling.normal(
+          tf.shape(latents), sampling.fold_in(seed, _LATENTS), self.dtype)
+    return latents, means, stddevs
+
+  def decode(self, latents, seed=None, training=False):
+    """Classifier weights `[N, K, features]` from z (drawn where
+    `training`, else the means)."""
+    means, stddevs = self._gaussian(self.networks.decoder(latents),
+                                    offset=self._weight_offset)
+    if not training:
+      return means
+    return means + stddevs * sampling.normal(tf.shape(means), seed,
+                                             self.dtype)
+
+  def logits(self, weights, x, seed=None, training=False):
+    """`[M, N]`: each class's logit averaged over its K weight draws."""
+    x = tf.cast(x, self.dtype)
+    if training:
+      x = sampling.dropout(x, self.dropout_rate, seed)
+    shots = tf.cast(tf.shape(weights)[1], self.dtype)
+    return tf.einsum("md,nkd->mn", x, weights) / shots
+
+  def _gaussian(self, parameters, offset):
+    means, raw = tf.split(parameters, 2, axis=-1)
+    stddevs = tf.maximum(tf.exp(raw) - (1.0 - offset), _MIN_STDDEV)
+    return means, stddevs
+
+  def support_loss(self, weights, task, seed=None, training=False):
+    """The support cross-entropy summed over examples (the inner loss)."""
+    logits = self.logits(weights, task.support_x, seed, training)
+    return tf.reduce_sum(_cross_entropy(task.support_y, logits))
+
+  def class_major(self, task):
+    """The support inputs as `[N, K, features]`, sorted by label.
+
+    Raises (in the graph) where the labels are not K of each of 0..N-1.
+    """
+    total = task.support_x.shape[0]
+    if total is None or total % self.ways:
+      raise ValueError(
+          f"LEO needs the same number of support examples for each of the "
+          f"{self.ways} classes; received {total} examples.")
+    shots = total // self.ways
+    labels = tf.reshape(tf.cast(task.support_y, tf.int32), [-1])
+    order = tf.argsort(labels, stable=True)
+    check = tf.debugging.assert_equal(
+        tf.gather(labels, order),
+        tf.repeat(tf.range(self.ways, dtype=tf.int32), shots),
+        message=f"LEO's support labels must be {shots} of each of "
+                f"0..{self.ways - 1}")
+    with tf.control_dependencies([check]):
+      inputs = tf.gather(tf.cast(task.support_x, self.dtype), order)
+    return tf.reshape(inputs, [self.ways, shots, self.features])
+
+  def adapt(self, task, seed=None, training=False):
+    """Encodes, adapts z, decodes and fine-tunes: the task's classifier.
+
+    Args:
+      task: one `Task` (no task axis).
+      seed: int32 [2], the draws' seed (needed where `training`).
+      training: meta-training's draws and dropout, or the means.
+
+    Returns:
+      A `LEOAdaptation`.
+    """
+    if training and seed is None:
+      raise ValueError("LEO's meta-training draws need a seed.")
+    task = task._replace(support_x=tf.cast(task.support_x, self.dtype))
+    support_x = self.class_major(task)
+    latents, means, stddevs = self.encode(support_x, seed, training)
+    step_seed = (lambda purpose, step: sampling.fold_in(
+        sampling.fold_in(seed, purpose), step)) if training else \
+        (lambda purpose, step: None)
+
+    def latent_loss(values, step):
+      weights = self.decode(values[0], step_seed(_LATENT_STEPS, 2 * step),
+                            training)
+      return self.support_loss(weights, task,
+                               step_seed(_LATENT_STEPS, 2 * step + 1),
+                               training)
+
+    adapted = inner.adapt(
+        latent_loss, [latents],
+        inner.scale_by_learning_rate([self.networks.latent_rates]),
+        self.num_latent_steps, step_loss=True)
+    final = self.num_latent_steps
+    weights = self.decode(adapted.params[0],
+                          step_seed(_LATENT_STEPS, 2 * final), training)
+
+    def finetuning_loss(values, step):
+      return self.support_loss(values[0], task,
+                               step_seed(_FINETUNING, step), training)
+
+    finetuned = inner.adapt(
+        finetuning_loss, [weights],
+        inner.scale_by_learning_rate([self.networks.finetuning_rates]),
+        self.num_finetuning_steps, step_loss=True)
+    return LEOAdaptation(finetuned.params[0], adapted.params[0], latents,
+                         means, stddevs, adapted.losses, finetuned.losses)
+
+  def predict(self, adapted, x):
+    """Logits `[M, N]` of the adapted classifier (no dropout)."""
+    weights = adapted.weights if isinstance(adapted, LEOAdaptation) \
+        else adapted
+    return self.logits(weights, x)
+
+  def task_objective(self, task, seed, training=True):
+    """One task's meta-objective (eq. 7, without the batch's penalties of
+    eq. 8: `regularization`) and its metrics."""
+    adapted = self.adapt(task, seed, training)
+    logits = self.logits(adapted.weights, task.query_x,
+                         sampling.fold_in(seed, _QUERY) if training else None,
+                         training)
+    query_losses = _cross_entropy(task.query_y, logits)
+    query_loss = tf.reduce_mean(query_losses)
+    labels = tf.reshape(tf.cast(task.query_y, tf.int32), [-1])
+    accuracy = tf.reduce_mean(tf.cast(
+        tf.equal(tf.argmax(logits, -1, output_type=tf.int32), labels),
+        tf.float32))
+    kl = kl_divergence(adapted.latent_means, adapted.latent_stddevs)
+    penalty = tf.reduce_mean(tf.square(
+        tf.stop_gradient(adapted.latents) - adapted.initial_latents)) \
+        if training else tf.zeros([], self.dtype)
+    objective = query_loss + self.kl_weight * kl + \
+        self.encoder_penalty_weight * penalty
+    support_loss = self.support_loss(tf.stop_gradient(adapted.weights),
+                                     task) / tf.cast(
+                                         tf.shape(task.support_x)[0],
+                                         self.dtype)
+    return objective, {
+        "query_loss": query_loss, "query_accuracy": accuracy,
+        "support_loss": support_loss, "kl": kl, "encoder_penalty": penalty}
+
+
+def kl_divergence(means, stddevs):
+  """KL(N(means, stddevs) || N(0, I)) in closed form, averaged over entries
+  (eq. 7's beta term): `mean(-log sigma + (sigma^2 + mu^2) / 2 - 1/2)`."""
+  return tf.reduce_mean(-tf.math.log(stddevs)
+                        + (tf.square(stddevs) + tf.square(means)) / 2 - 0.5)
+
+
+def _cross_entropy(labels, logits):
+  labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
+  return tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
