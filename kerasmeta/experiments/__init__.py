@@ -35,6 +35,9 @@ TASK_MODULES = {
     "omniglot_alphabets": "images",
     "mini_imagenet": "images",
     "tiered_imagenet": "images",
+    "glyph_embeddings": "embeddings",
+    "mini_imagenet_embeddings": "embeddings",
+    "tiered_imagenet_embeddings": "embeddings",
 }
 
 Evaluation = collections.namedtuple("Evaluation",

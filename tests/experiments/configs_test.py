@@ -25,15 +25,20 @@ VARIANTS = {
     "omniglot_alphabets": FEW_SHOT,
     "continual_sine": ["warpgrad", "sgd", "ewc"],
     "warp_surfaces": [None],
+    "leo": ["leo,glyphs,1", "leo,mini,5", "meta_sgd,tiered,1",
+            "maml,glyphs,5"],
 }
 # Sizes small enough to build every learner in a moment (no training).
 TINY = {
     "mlp": dict(hidden_sizes=(2,)),
     "conv4": dict(filters=2, input_shape=(8, 8, 1)),
     "explicit_warp": dict(warp_hidden_units=2),
+    "leo": dict(data_dir="/embeddings"),
+    "linear": dict(data_dir="/embeddings"),
 }
 SPECIAL_LEARNERS = {"explicit_warp": algorithms.ExplicitWarpGrad,
-                    "continual": algorithms.ContinualLearner}
+                    "continual": algorithms.ContinualLearner,
+                    "leo": algorithms.LEO}
 
 
 def test_every_config_file_is_covered():

@@ -19,7 +19,9 @@ from kerasmeta.experiments import images
     ("sinusoid", "sinusoid"), ("surfaces", "surfaces"),
     ("continual_sine", "continual_sine"), ("glyphs", "images"),
     ("omniglot", "images"), ("omniglot_alphabets", "images"),
-    ("mini_imagenet", "images"), ("tiered_imagenet", "images")])
+    ("mini_imagenet", "images"), ("tiered_imagenet", "images"),
+    ("glyph_embeddings", "embeddings"),
+    ("mini_imagenet_embeddings", "embeddings")])
 def test_each_task_is_found_as_its_family_module(task, module):
   assert experiments.family(task) is importlib.import_module(
       f"kerasmeta.experiments.{module}")
@@ -57,13 +59,13 @@ def test_a_config_with_an_unknown_task_fails_validation_clearly():
 
 
 def test_models_are_found_by_name_and_unknown_ones_rejected():
-  assert experiments.known_models() == ("conv4", "mlp")
+  assert experiments.known_models() == ("conv4", "linear", "mlp")
   assert experiments.model_builder("mlp") is importlib.import_module(
       "kerasmeta.experiments.models.mlp").build
   config = sinusoid_config.get_config("maml")
   config.model = "resnet"
   with pytest.raises(ValueError, match="Unknown model 'resnet' in "
-                     r"config.model; expected one of \('conv4', 'mlp'\)"):
+                     r"config.model; expected one of \('conv4', 'linear', 'mlp'\)"):
     experiment.validate_config(config)
 
 

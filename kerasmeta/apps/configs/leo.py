@@ -1,0 +1,85 @@
+r"""LEO (Rusu et al. 2019) and its baselines on fixed embeddings.
+
+`--config=leo:VARIANT[,DATASET[,SHOTS]]`: VARIANT "leo", or a few-shot
+learner ("maml", "meta_sgd", ...) around a linear classifier over the
+embeddings (the paper's "Meta-SGD (our features)"); DATASET "mini"
+(miniImageNet, default), "tiered" (tieredImageNet) or "glyphs" (the glyph
+feature extractor's, no download); SHOTS K of 5-way K-shot (default 1).
+
+The paper's miniImageNet row, from the released embeddings
+(`DIR/miniImageNet/center/{train,val,test}_embeddings.pkl`):
+
+  python -m apps.meta_train --config=leo:leo,mini,1 \
+      --config.data_dir=DIR --workdir=/tmp/leo_mini_1
+  python -m apps.evaluate --workdir=/tmp/leo_mini_1
+
+Offline, on glyph features (`python -m apps.pretrain_features` first):
+
+  python -m apps.meta_train --config=leo:leo,glyphs,5 \
+      --config.data_dir=/tmp/glyph_features/embeddings --workdir=/tmp/leo_g5
+
+LEO's settings are the reference code's (deepmind/leo `config.py`): 64
+latents, 5 latent and 5 fine-tuning steps, alpha 1.0, fine-tuning rate
+1e-3, beta 1e-3, gamma 1e-9, lambda_1 1e-8, lambda_2 1e-3, dropout 0.5,
+meta-batch 12, 15 queries per class, Adam 1e-4, meta-gradients clipped to
+0.1 by value and then by norm, 100,000 meta-steps (the paper picks the
+checkpoint by meta-validation accuracy).
+"""
+
+import ml_collections
+
+from kerasmeta.apps.configs import common
+from kerasmeta.apps.configs import execution
+
+TASKS = {"mini": "mini_imagenet_embeddings",
+         "tiered": "tiered_imagenet_embeddings",
+         "glyphs": "glyph_embeddings"}
+# The embeddings' size: the paper's WRN-28-10 features, glyph conv4's.
+FEATURES = {"mini": 640, "tiered": 640, "glyphs": 64}
+
+
+def _parse(spec):
+  parts = [part.strip() for part in str(spec).split(",")]
+  if len(parts) > 3 or (len(parts) == 3 and not parts[2].isdigit()):
+    raise ValueError(f"Expected VARIANT[,DATASET[,SHOTS]], e.g. "
+                     f"'leo,mini,5'; received {spec!r}.")
+  variant = parts[0]
+  dataset = parts[1] if len(parts) > 1 else "mini"
+  if dataset not in TASKS:
+    raise ValueError(f"Unknown leo dataset {dataset!r}; expected one of "
+                     f"{sorted(TASKS)}.")
+  return variant, dataset, int(parts[2]) if len(parts) > 2 else 1
+
+
+def get_config(spec="leo,mini,1"):
+  """The config of `VARIANT[,DATASET[,SHOTS]]` (module docstring)."""
+  variant, dataset, shots = _parse(spec)
+  config = common.new_config(TASKS[dataset], variant)
+  config.data_dir = ""  # the embeddings' directory (required)
+  config.crop = "center"  # or "multiview" (miniImageNet only)
+  config.features = FEATURES[dataset]
+  config.ways = 5
+  config.shots = shots
+  config.num_query = 15
+  if variant == "leo":
+    config.algorithm = "leo"
+    config.model = "leo"
+    config.leo = ml_collections.ConfigDict(dict(
+        num_latents=64, num_latent_steps=5, num_finetuning_steps=5,
+        latent_learning_rate=1.0, finetuning_learning_rate=1e-3,
+        kl_weight=1e-3, encoder_penalty_weight=1e-9,
+        l2_penalty_weight=1e-8, orthogonality_penalty_weight=1e-3,
+        dropout_rate=0.5, gradient_clip_value=0.1, gradient_clip_norm=0.1))
+  else:
+    config.model = "linear"
+    common.add_few_shot_learner_fields(
+        config, variant, "leo", loss="sparse_softmax_cross_entropy",
+        num_inner_steps=5, inner_learning_rate=1.0)
+  common.add_meta_training_fields(config, meta_batch_size=12,
+                                  outer_learning_rate=1e-4,
+                                  num_meta_steps=100_000)
+  execution.add_execution_fields(config, log_every=500,
+                                 checkpoint_every=5000)
+  common.add_evaluation_fields(config, num_tasks=600, num_inner_steps=5,
+                               deterministic_masks=False, num_plot_tasks=0)
+  return config

@@ -1,0 +1,181 @@
+"""Few-shot classification of fixed embeddings: LEO's protocol.
+
+Rusu et al. 2019, section 4: N-way K-shot episodes over image embeddings
+(`kerasmeta.tasks.EmbeddingTasks`, L2-normalised), learned by LEO
+(`config.algorithm = "leo"`) or by a few-shot learner (MAML, Meta-SGD, ...)
+around a linear classifier over the embeddings (`config.model =
+"linear"`, the paper's "Meta-SGD (our features)"). Tasks:
+
+  mini_imagenet_embeddings, tiered_imagenet_embeddings
+      the paper's released files under `config.data_dir`
+      (`{miniImageNet,tieredImageNet}/{center,multiview}/{split}_
+      embeddings.pkl`, `config.crop`)
+  glyph_embeddings
+      the glyph feature extractor's (`apps.pretrain_features`), the offline
+      stand-in: `config.data_dir` is its output directory.
+
+Evaluation: query accuracy over `config.eval.num_tasks` test episodes, mean
+and 95% CI, and the nearest class centroid's on the same episodes.
+"""
+
+
+import numpy as np
+import tensorflow as tf
+
+from kerasmeta import algorithms
+from kerasmeta import evaluation
+from kerasmeta import experiments
+from kerasmeta.experiments import _few_shot
+from kerasmeta.tasks import embeddings as embeddings_lib
+
+# task -> the dataset's name in the files' layout.
+DATASETS = {
+    "glyph_embeddings": "glyphs",
+    "mini_imagenet_embeddings": "miniImageNet",
+    "tiered_imagenet_embeddings": "tieredImageNet",
+}
+_SPLITS = {}
+
+
+def validate_config(config):
+  """Checks the task, the learner and the episode sizes; returns config."""
+  if config.task not in DATASETS:
+    raise ValueError(f"Task {config.task!r} is not an embedding task; "
+                     f"expected one of {tuple(DATASETS)}.")
+  if not config.data_dir:
+    raise ValueError(
+        f"config.data_dir must name the directory of the embedding files "
+        f"({DATASETS[config.task]}/{config.crop}/"
+        "{train,val,test}_embeddings.pkl); received ''.")
+  experiments.check_at_least(config, 2, "ways")
+  experiments.check_at_least(config, 1, "shots", "num_query", "features")
+  if config.algorithm == "leo":
+    if config.model != "leo":
+      raise ValueError(f"LEO builds its own networks: config.model must be "
+                       f"'leo'; received {config.model!r}.")
+  else:
+    _few_shot.validate_config(config)
+  return config
+
+
+def splits(config):
+  """{"train", "validation", "test"}: the embeddings, loaded once."""
+  key = (config.task, str(config.data_dir), config.crop)
+  if key not in _SPLITS:
+    import os  # pylint: disable=g-import-not-at-top
+    _SPLITS[key] = embeddings_lib.load(
+        os.path.expanduser(config.data_dir), dataset=DATASETS[config.task],
+        crop=config.crop)
+  return _SPLITS[key]
+
+
+def task_distribution(config, shots=None, split="train"):
+  """Episodes of the classes of `split`."""
+  parts = splits(config)
+  if split not in parts:
+    raise ValueError(f"split must be one of {sorted(parts)}; received "
+                     f"{split!r}.")
+  tasks = embeddings_lib.EmbeddingTasks(
+      parts[split], ways=config.ways, shots=int(shots or config.shots),
+      queries=config.num_query)
+  if tasks.feature_size != config.features:
+    raise ValueError(
+        f"config.features is {config.features}, but the {split} embeddings "
+        f"of {config.task!r} have {tasks.feature_size} features.")
+  return tasks
+
+
+def check_data(config):
+  """Builds every split's episodes, so that a bad file fails first."""
+  for split in ("train", "validation", "test"):
+    task_distribution(config, split=split)
+
+
+def build_model(config):
+  """The linear classifier (None for LEO, whose learner builds phi)."""
+  if config.algorithm == "leo":
+    return None
+  return _few_shot.build_model(config)
+
+
+def build_learner(config, model):
+  """LEO from `config.leo`, or the few-shot learner around `model`."""
+  if config.algorithm == "leo":
+    return algorithms.LEO(config.features, config.ways, **config.leo)
+  return _few_shot.build_learner(config, model)
+
+
+def nearest_centroid_accuracies(tasks):
+  """Per-episode query accuracy of the nearest class centroid (Euclidean,
+  on the normalised embeddings), for a batch of episodes."""
+  support_x = tasks.support_x.numpy()
+  support_y = tasks.support_y.numpy()[..., 0]
+  ways = int(support_y.max()) + 1
+  accuracies = []
+  for index in range(support_x.shape[0]):
+    centroids = np.stack([support_x[index][support_y[index] == c].mean(0)
+                          for c in range(ways)])
+    distances = ((tasks.query_x.numpy()[index][:, None] - centroids) ** 2
+                 ).sum(-1)
+    accuracies.append(np.mean(distances.argmin(-1)
+                              == tasks.query_y.numpy()[index, :, 0]))
+  return np.array(accuracies)
+
+
+def leo_accuracies(learner, tasks, chunk=50):
+  """Per-episode query accuracy of LEO (means, no dropout), compiled."""
+  def one(task):
+    logits = learner.predict(learner.adapt(type(tasks)(*task)),
+                             task[2])
+    return evaluation.accuracy(task[3], logits)
+
+  run = tf.function(lambda batch: tf.map_fn(
+      one, tuple(batch), fn_output_signature=tf.float32))
+  count = int(tasks.support_x.shape[0])
+  return np.concatenate([
+      run(tf.nest.map_structure(lambda t: t[i:i + chunk], tasks)).numpy()
+      for i in range(0, count, chunk)])
+
+
+def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
+  """Accuracy over held-out episodes of the test classes."""
+  del shots  # episodes have the config's K
+  sampler = task_distribution(config, split="test")
+  episodes = sampler.evaluation_tasks(num_tasks, seed)
+  if isinstance(learner, algorithms.LEO):
+    per_episode = leo_accuracies(learner, episodes.tasks)
+    results = {"accuracy": evaluation.summarize(per_episode)}
+    steps = (f"{learner.num_latent_steps} latent and "
+             f"{learner.num_finetuning_steps} fine-tuning steps")
+  else:
+    results = evaluation.evaluate_classification(
+        learner, sampler, num_tasks=num_tasks,
+        num_steps=config.eval.num_inner_steps, seed=seed,
+        jit_compile=jit_compile)
+    per_episode = None
+    steps = f"{config.eval.num_inner_steps} steps"
+  centroid = nearest_centroid_accuracies(episodes.tasks)
+  results["nearest_centroid"] = evaluation.summarize(centroid)
+  accuracy = results["accuracy"]
+  summary = (f"{config.ways}-way {config.shots}-shot accuracy after {steps}: "
+             f"{accuracy['mean']:.4f} ± {accuracy['ci95']:.4f} (nearest "
+             f"centroid {results['nearest_centroid']['mean']:.4f})")
+
+  def draw(path):
+    """Histograms of the episodes' accuracies."""
+    import matplotlib  # pylint: disable=g-import-not-at-top
+    matplotlib.use("Agg")
+    from matplotlib import pyplot  # pylint: disable=g-import-not-at-top
+    figure, axis = pyplot.subplots(figsize=(5, 3))
+    bins = np.linspace(0, 1, 21)
+    if per_episode is not None:
+      axis.hist(per_episode, bins, alpha=0.6, label=learner.name)
+    axis.hist(centroid, bins, alpha=0.6, label="nearest centroid")
+    axis.axvline(accuracy["mean"], color="k", lw=1,
+                 label=f"{learner.name} mean")
+    axis.set_xlabel("query accuracy of an episode")
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path)
+    pyplot.close(figure)
+  return experiments.Evaluation(results, draw, summary)

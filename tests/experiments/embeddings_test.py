@@ -1,0 +1,82 @@
+"""LEO's experiment family: configs, episodes of embedding files, a short
+run and its evaluation, for LEO and a linear Meta-SGD."""
+
+import numpy as np
+import pytest
+
+from kerasmeta import experiment
+from kerasmeta import training
+from kerasmeta.apps.configs import leo as leo_config
+from kerasmeta.tasks import embeddings
+
+FEATURES = 6
+
+
+def _write(directory, classes_per_split=(8, 5, 5), per_class=6, seed=0):
+  """Glyph-format pickles of class clusters (classes differ in their
+  centres, so that a learner can tell them apart)."""
+  rng = np.random.default_rng(seed)
+  first = 0
+  for split, count in zip(("train", "val", "test"), classes_per_split):
+    keys, rows, labels = [], [], []
+    for index in range(first, first + count):
+      centre = 3.0 * rng.normal(size=FEATURES)
+      for image in range(per_class):
+        keys.append(f"glyphs-c{index:04d}-c{index:04d}_{image:02d}")
+        rows.append(centre + rng.normal(size=FEATURES))
+        labels.append(index)
+    first += count
+    embeddings.write_split(
+        str(directory / "glyphs" / "center" / f"{split}_embeddings.pkl"),
+        np.array(keys), np.array(rows, np.float32), np.array(labels))
+
+
+def _config(variant, directory, steps=30):
+  config = leo_config.get_config(f"{variant},glyphs,1")
+  config.update(data_dir=str(directory), features=FEATURES, ways=3,
+                num_query=3, meta_batch_size=4, num_meta_steps=steps,
+                outer_learning_rate=3e-3, log_every=10, checkpoint_every=30)
+  config.eval.num_tasks = 40
+  if variant == "leo":
+    config.leo.update(num_latents=4, num_latent_steps=2,
+                      num_finetuning_steps=1, dropout_rate=0.0)
+  return experiment.validate_config(config)
+
+
+@pytest.mark.parametrize("variant", ["leo", "meta_sgd"])
+def test_a_short_run_on_embedding_files_trains_and_evaluates(variant,
+                                                             tmp_path):
+  _write(tmp_path / "data")
+  config = _config(variant, tmp_path / "data")
+  experiment.check_data(config)
+  trainer = training.Trainer.from_config(config, str(tmp_path / "run"))
+  trainer.train()
+  results, draw, summary = experiment.evaluate(
+      trainer.learner, config, num_tasks=40, seed=1)
+  assert results["accuracy"]["num_tasks"] == 40
+  assert results["accuracy"]["mean"] > 0.6, summary  # chance: 1/3
+  assert results["nearest_centroid"]["mean"] > 0.6, summary
+  draw(str(tmp_path / "eval.png"))
+  assert (tmp_path / "eval.png").stat().st_size > 0
+
+
+def test_a_wrong_feature_count_or_missing_files_are_named(tmp_path):
+  _write(tmp_path / "data")
+  config = _config("leo", tmp_path / "data")
+  config.features = 7
+  with pytest.raises(ValueError, match="config.features is 7, but the train "
+                     "embeddings of 'glyph_embeddings' have 6 features"):
+    experiment.task_distribution(config)
+  missing = _config("leo", tmp_path / "elsewhere")
+  with pytest.raises(FileNotFoundError, match="train_embeddings.pkl"):
+    experiment.task_distribution(missing)
+  empty = leo_config.get_config("leo,mini,1")
+  with pytest.raises(ValueError, match="config.data_dir must name"):
+    experiment.validate_config(empty)
+
+
+def test_an_unknown_dataset_or_spec_is_refused():
+  with pytest.raises(ValueError, match="Unknown leo dataset 'imagenet'"):
+    leo_config.get_config("leo,imagenet,1")
+  with pytest.raises(ValueError, match="VARIANT\\[,DATASET\\[,SHOTS\\]\\]"):
+    leo_config.get_config("leo,mini,five")
