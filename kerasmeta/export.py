@@ -261,7 +261,8 @@ def export_adapter(learner, path, loss_name=None, max_steps=DEFAULT_MAX_STEPS,
   """Writes the adapter SavedModel of `learner` to `path`.
 
   Args:
-    learner: a `GradientLearner`.
+    learner: a `GradientLearner`, or `LEO` (`export_leo`: the same
+      adapt_and_predict signatures, no `predict`).
     path: the SavedModel directory (for TF Serving: MODEL_DIR/<version>).
     loss_name: the learner's loss name (default: found from its loss).
     max_steps: the largest `num_steps` a request may ask for.
@@ -274,6 +275,11 @@ def export_adapter(learner, path, loss_name=None, max_steps=DEFAULT_MAX_STEPS,
   Returns:
     The `AdapterModule` that was saved.
   """
+  from kerasmeta.algorithms import leo  # pylint: disable=g-import-not-at-top
+  if isinstance(learner, leo.LEO):
+    from kerasmeta import export_leo  # pylint: disable=g-import-not-at-top
+    return export_leo.export_leo_adapter(learner, path, max_steps,
+                                         max_support, max_query)
   _check_learner(learner)
   _refuse_transductive(learner, allow_transductive)
   loss_name = loss_name or _loss_name(learner)
@@ -294,7 +300,8 @@ def _check_learner(learner):
   if not isinstance(learner, gradient_learner.GradientLearner):
     raise TypeError(
         "An adapter serves a GradientLearner (MAML, Meta-SGD, T-/MT-net, "
-        f"Reptile, Leap, WarpGrad); received {type(learner).__name__}.")
+        f"Reptile, Leap, WarpGrad) or LEO; received "
+        f"{type(learner).__name__}.")
 
 
 def _refuse_transductive(learner, allow_transductive):

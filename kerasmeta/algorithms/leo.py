@@ -282,16 +282,19 @@ class LEO(base.MetaLearner):
       `(latents [N, K, num_latents], means [N, num_latents],
       stddevs [N, num_latents])`.
     """
-    ways, shots = support_x.shape[0], support_x.shape[1]
+    ways = self.ways
+    shots = support_x.shape[1] if support_x.shape[1] is not None else \
+        tf.shape(support_x)[1]
     if training:
       support_x = sampling.dropout(
           support_x, self.dropout_rate,
           sampling.fold_in(seed, _ENCODER_DROPOUT))
     codes = self.networks.encoder(support_x)
     related = self.networks.relation_network(
-        tf.reshape(codes, [ways * shots, -1]))
-    per_class = tf.reduce_mean(tf.reshape(related, [ways, shots, -1]),
-                               axis=1)
+        tf.reshape(codes, [-1, self.networks.num_latents]))
+    per_class = tf.reduce_mean(
+        tf.reshape(related, [ways, -1, 2 * self.networks.num_latents]),
+        axis=1)
     means, stddevs = self._gaussian(per_class, offset=0.0)
     latents = tf.tile(means[:, tf.newaxis], [1, shots, 1])
     if training:
@@ -333,29 +336,42 @@ class LEO(base.MetaLearner):
     Raises (in the graph) where the labels are not K of each of 0..N-1.
     """
     total = task.support_x.shape[0]
-    if total is None or total % self.ways:
+    if total is not None and total % self.ways:
       raise ValueError(
           f"LEO needs the same number of support examples for each of the "
           f"{self.ways} classes; received {total} examples.")
-    shots = total // self.ways
+    # K: static where the support size is (training), else in the graph.
+    shots = total // self.ways if total is not None else \
+        tf.shape(task.support_x)[0] // self.ways
     labels = tf.reshape(tf.cast(task.support_y, tf.int32), [-1])
     order = tf.argsort(labels, stable=True)
-    check = tf.debugging.assert_equal(
-        tf.gather(labels, order),
-        tf.repeat(tf.range(self.ways, dtype=tf.int32), shots),
-        message=f"LEO's support labels must be {shots} of each of "
-                f"0..{self.ways - 1}")
-    with tf.control_dependencies([check]):
+    expected = tf.repeat(tf.range(self.ways, dtype=tf.int32), shots)
+    message = (f"LEO's support labels must be K of each of 0..{self.ways - 1}"
+               if tf.is_tensor(shots) else
+               f"LEO's support labels must be {shots} of each of "
+               f"0..{self.ways - 1}")
+    checks = [tf.debugging.assert_equal(tf.size(labels), tf.size(expected),
+                                        message=message)] \
+        if tf.is_tensor(shots) else []
+    with tf.control_dependencies(checks):
+      checks.append(tf.debugging.assert_equal(
+          tf.gather(labels, order), expected, message=message))
+    with tf.control_dependencies(checks):
       inputs = tf.gather(tf.cast(task.support_x, self.dtype), order)
-    return tf.reshape(inputs, [self.ways, shots, self.features])
+    return tf.reshape(inputs, [self.ways, -1, self.features])
 
-  def adapt(self, task, seed=None, training=False):
+  def adapt(self, task, seed=None, training=False, num_latent_steps=None,
+            max_steps=None, rate_scale=None):
     """Encodes, adapts z, decodes and fine-tunes: the task's classifier.
 
     Args:
       task: one `Task` (no task axis).
       seed: int32 [2], the draws' seed (needed where `training`).
       training: meta-training's draws and dropout, or the means.
+      num_latent_steps: latent steps (default: the trained number); an int
+        scalar tensor needs `max_steps`.
+      max_steps: static bound of a tensor `num_latent_steps`.
+      rate_scale: multiplies both learned rates (default 1).
 
     Returns:
       A `LEOAdaptation`.
@@ -376,11 +392,15 @@ class LEO(base.MetaLearner):
                                step_seed(_LATENT_STEPS, 2 * step + 1),
                                training)
 
+    num_steps = self.num_latent_steps if num_latent_steps is None else \
+        num_latent_steps
+    scale = (lambda rates: rates) if rate_scale is None else \
+        (lambda rates: rates * tf.cast(rate_scale, self.dtype))
     adapted = inner.adapt(
         latent_loss, [latents],
-        inner.scale_by_learning_rate([self.networks.latent_rates]),
-        self.num_latent_steps, step_loss=True)
-    final = self.num_latent_steps
+        inner.scale_by_learning_rate([scale(self.networks.latent_rates)]),
+        num_steps, max_steps=max_steps, step_loss=True)
+    final = num_steps
     weights = self.decode(adapted.params[0],
                           step_seed(_LATENT_STEPS, 2 * final), training)
 
@@ -390,7 +410,7 @@ class LEO(base.MetaLearner):
 
     finetuned = inner.adapt(
         finetuning_loss, [weights],
-        inner.scale_by_learning_rate([self.networks.finetuning_rates]),
+        inner.scale_by_learning_rate([scale(self.networks.finetuning_rates)]),
         self.num_finetuning_steps, step_loss=True)
     return LEOAdaptation(finetuned.params[0], adapted.params[0], latents,
                          means, stddevs, adapted.losses, finetuned.losses)

@@ -1,0 +1,144 @@
+"""LEO adapters as SavedModels that TF Serving serves.
+
+`export.export_adapter` writes one for a `LEO` learner. Support embeddings
+and labels in, query class probabilities out; encoding, the latent steps,
+decoding and fine-tuning all run inside the served graph (z and the
+weights are the Gaussians' means: the same request always gets the same
+answer):
+
+  adapt_and_predict(support_x, support_y, query_x)
+      the trained number of latent and fine-tuning steps.
+  adapt_and_predict_with_options(support_x, support_y, query_x, num_steps,
+                                 learning_rate)
+      `num_steps` latent steps (0..max_steps); `learning_rate` scales both
+      learned rates by learning_rate / alpha's initial value (as a
+      Meta-SGD adapter scales its learned rates).
+
+There is no `predict(x)`: LEO has a classifier only once it is decoded
+from a support set. Inputs are checked in the graph as the other adapters
+check theirs (shapes, finite values, caps on points), and the support set
+must hold K >= 1 examples of each of the N trained classes 0..N-1.
+"""
+
+import tensorflow as tf
+
+from kerasmeta import export
+from kerasmeta.tasks.base import Task
+
+
+class LEOAdapterModule(tf.Module):
+  """The served adapter of a `LEO` learner (see the module docstring).
+
+  Args:
+    learner: a `kerasmeta.algorithms.LEO`.
+    max_steps: the largest `num_steps` a request may ask for.
+    max_support: the most support points a request may send.
+    max_query: the most query points a request may send.
+  """
+
+  def __init__(self, learner, max_steps=export.DEFAULT_MAX_STEPS,
+               max_support=export.DEFAULT_MAX_SUPPORT,
+               max_query=export.DEFAULT_MAX_QUERY):
+    super().__init__(name="kerasmeta_leo_adapter")
+    if learner.dtype != tf.float32:
+      raise ValueError(f"A LEO adapter serves float32 weights; the learner "
+                       f"computes in {learner.dtype.name}.")
+    variables = list(learner.networks.variables)
+    export._refuse_nonfinite([(v.path, v) for v in variables])  # pylint: disable=protected-access
+    self._learner = learner  # a plain object: not tracked
+    self.tracked_variables = export._raw_variables(variables)  # pylint: disable=protected-access
+    self.max_steps = int(max_steps)
+    self.max_support, self.max_query = int(max_support), int(max_query)
+    if self.max_support < 1 or self.max_query < 1:
+      raise ValueError(f"max_support and max_query must be >= 1; received "
+                       f"{max_support} and {max_query}.")
+    if not 0 <= learner.num_latent_steps <= self.max_steps:
+      raise ValueError(f"The trained num_latent_steps "
+                       f"({learner.num_latent_steps}) exceeds max_steps "
+                       f"({self.max_steps}).")
+    self.initial_rate = learner.networks.latent_learning_rate
+    x_spec = lambda name: tf.TensorSpec(None, tf.float32, name)
+    y_spec = tf.TensorSpec(None, tf.int32, "support_y")
+    self.adapt_and_predict = tf.function(
+        self._adapt_and_predict_defaults,
+        input_signature=[x_spec("support_x"), y_spec, x_spec("query_x")])
+    self.adapt_and_predict_with_options = tf.function(
+        self._adapt_and_predict,
+        input_signature=[x_spec("support_x"), y_spec, x_spec("query_x"),
+                         tf.TensorSpec([], tf.int32, "num_steps"),
+                         tf.TensorSpec([], tf.float32, "learning_rate")])
+
+  def _adapt_and_predict_defaults(self, support_x, support_y, query_x):
+    return self._adapt_and_predict(
+        support_x, support_y, query_x,
+        tf.constant(self._learner.num_latent_steps, tf.int32),
+        tf.constant(self.initial_rate, tf.float32))
+
+  def _check_labels(self, support_x, support_y):
+    ways = self._learner.ways
+    rank = tf.size(tf.shape(support_y))
+    checks = [
+        tf.debugging.assert_equal(
+            tf.shape(support_y)[0], tf.shape(support_x)[0],
+            message="support_x and support_y must hold the same number of "
+                    "points"),
+        tf.debugging.Assert(
+            tf.logical_or(tf.equal(rank, 1),
+                          export._shape_is(support_y, [1])),  # pylint: disable=protected-access
+            ["support_y must have shape [points] (or [points, 1]); "
+             "received", tf.shape(support_y)]),
+        tf.debugging.assert_non_negative(
+            support_y, message="support_y labels must be >= 0"),
+        tf.debugging.assert_less(
+            support_y, ways,
+            message=f"support_y labels must be < {ways} (the trained "
+                    "number of classes)")]
+    return export._after(checks, tf.reshape(support_y, [-1, 1]))  # pylint: disable=protected-access
+
+  def _adapt_and_predict(self, support_x, support_y, query_x, num_steps,
+                         learning_rate):
+    learner = self._learner
+    features = [learner.features]
+    support_x = export._check_features(  # pylint: disable=protected-access
+        support_x, "support_x", features, self.max_support)
+    query_x = export._check_features(  # pylint: disable=protected-access
+        query_x, "query_x", features, self.max_query)
+    support_y = self._check_labels(support_x, support_y)
+    learning_rate = tf.debugging.check_numerics(
+        learning_rate, "learning_rate must be finite")
+    checks = [
+        tf.debugging.assert_greater_equal(num_steps, 0,
+                                          message="num_steps must be >= 0"),
+        tf.debugging.assert_less_equal(
+            num_steps, self.max_steps,
+            message=f"num_steps must be <= {self.max_steps} (max_steps of "
+                    "this export)"),
+        tf.debugging.assert_non_negative(learning_rate,
+                                         message="learning_rate must be >= 0")]
+    num_steps, learning_rate = export._after(checks, num_steps, learning_rate)  # pylint: disable=protected-access
+    adapted = learner.adapt(
+        Task(support_x, support_y, query_x, query_x[:, :0]),
+        num_latent_steps=num_steps, max_steps=self.max_steps,
+        rate_scale=learning_rate / self.initial_rate)
+    weights, = export._diverged_check([adapted.weights], "adapted weights")  # pylint: disable=protected-access
+    logits, = export._diverged_check([learner.predict(weights, query_x)],  # pylint: disable=protected-access
+                                     "outputs")
+    return export._named_outputs(logits, classifier=True)  # pylint: disable=protected-access
+
+
+def export_leo_adapter(learner, path, max_steps=export.DEFAULT_MAX_STEPS,
+                       max_support=export.DEFAULT_MAX_SUPPORT,
+                       max_query=export.DEFAULT_MAX_QUERY):
+  """Writes the adapter SavedModel of a `LEO` learner to `path`.
+
+  Returns:
+    The `LEOAdapterModule` that was saved.
+  """
+  module = LEOAdapterModule(learner, max_steps, max_support, max_query)
+  signatures = {
+      "serving_default": module.adapt_and_predict,
+      "adapt_and_predict": module.adapt_and_predict,
+      "adapt_and_predict_with_options": module.adapt_and_predict_with_options,
+  }
+  tf.saved_model.save(module, path, signatures=signatures)
+  return module

@@ -1,0 +1,113 @@
+"""LEO adapters: answers equal LEO's own, options, checks, fresh process."""
+
+import json
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kerasmeta as km
+from kerasmeta import export
+
+WAYS, FEATURES = 3, 6
+CLI_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin"}
+
+
+@pytest.fixture(scope="module")
+def leo_adapter(tmp_path_factory):
+  keras.utils.set_random_seed(0)
+  learner = km.LEO(FEATURES, WAYS, num_latents=4, num_latent_steps=2,
+                   num_finetuning_steps=2, finetuning_learning_rate=0.1)
+  rng = np.random.default_rng(0)
+  for variable in learner.networks.trainable_variables[2:]:  # the kernels
+    variable.assign(rng.normal(size=variable.shape).astype("float32") * 0.5)
+  path = str(tmp_path_factory.mktemp("leo") / "1")
+  export.export_adapter(learner, path, max_steps=10)
+  return learner, path, tf.saved_model.load(path)
+
+
+def _request(shots, seed=0, queries=4):
+  rng = np.random.default_rng(seed)
+  support_x = rng.normal(size=(WAYS * shots, FEATURES)).astype("float32")
+  support_y = np.tile(np.arange(WAYS), shots).astype("int32")  # mixed order
+  query_x = rng.normal(size=(queries, FEATURES)).astype("float32")
+  return support_x, support_y, query_x
+
+
+def _python_answer(learner, support_x, support_y, query_x, **kwargs):
+  task = km.Task(support_x, support_y[:, None], query_x, query_x[:, :0])
+  return tf.nn.softmax(learner.predict(learner.adapt(task, **kwargs),
+                                       query_x)).numpy()
+
+
+@pytest.mark.parametrize("shots", [1, 5])
+def test_leo_adapter_answers_equal_leo_in_python(leo_adapter, shots):
+  learner, _, loaded = leo_adapter
+  support_x, support_y, query_x = _request(shots)
+  served = loaded.signatures["adapt_and_predict"](
+      support_x=support_x, support_y=support_y, query_x=query_x)
+  np.testing.assert_allclose(served["probabilities"],
+                             _python_answer(learner, support_x, support_y,
+                                            query_x), atol=1e-5)
+  assert served["classes"].shape == (4,)
+  assert set(loaded.signatures) == {
+      "serving_default", "adapt_and_predict",
+      "adapt_and_predict_with_options"}
+
+
+def test_leo_adapter_takes_steps_and_rate_per_request(leo_adapter):
+  learner, _, loaded = leo_adapter
+  support_x, support_y, query_x = _request(2)
+  served = loaded.signatures["adapt_and_predict_with_options"](
+      support_x=support_x, support_y=support_y, query_x=query_x,
+      num_steps=tf.constant(4), learning_rate=tf.constant(0.5))
+  np.testing.assert_allclose(
+      served["probabilities"],
+      _python_answer(learner, support_x, support_y, query_x,
+                     num_latent_steps=4, rate_scale=0.5), atol=1e-5)
+
+
+@pytest.mark.parametrize("change,message", [
+    (dict(support_y=np.array([0, 1, 2, 0, 1, 1], np.int32)),
+     "K of each of 0..2"),
+    (dict(support_y=np.array([0, 1, 3, 0, 1, 2], np.int32)),
+     "labels must be < 3"),
+    (dict(support_x=np.zeros((6, 5), np.float32)),
+     r"support_x must have shape \[points, 6\]"),
+    (dict(query_x=np.full((2, 6), np.nan, np.float32)), "NaN or Inf"),
+])
+def test_bad_leo_requests_fail_with_a_clear_message(leo_adapter, change,
+                                                    message):
+  _, _, loaded = leo_adapter
+  support_x, support_y, query_x = _request(2)
+  request = dict(support_x=support_x, support_y=support_y, query_x=query_x)
+  request.update(change)
+  with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+    loaded.signatures["adapt_and_predict"](**request)
+
+
+def test_leo_adapter_answers_in_a_process_without_kerasmeta(leo_adapter):
+  learner, path, _ = leo_adapter
+  support_x, support_y, query_x = _request(1)
+  script = (
+      "import json, sys\n"
+      "import numpy as np, tensorflow as tf\n"
+      f"loaded = tf.saved_model.load({path!r})\n"
+      "r = json.loads(sys.stdin.read())\n"
+      "out = loaded.signatures['adapt_and_predict'](support_x=np.array("
+      "r['support_x'], np.float32), support_y=np.array(r['support_y'], "
+      "np.int32), query_x=np.array(r['query_x'], np.float32))\n"
+      "assert not any(m.startswith('kerasmeta') for m in sys.modules)\n"
+      "print(json.dumps(out['probabilities'].numpy().tolist()))\n")
+  request = dict(support_x=support_x.tolist(), support_y=support_y.tolist(),
+                 query_x=query_x.tolist())
+  result = subprocess.run([sys.executable, "-c", script], cwd="/",
+                          input=json.dumps(request), capture_output=True,
+                          text=True, env=CLI_ENV)
+  assert result.returncode == 0, result.stderr[-2000:]
+  np.testing.assert_allclose(
+      json.loads(result.stdout.strip().splitlines()[-1]),
+      _python_answer(learner, support_x, support_y, query_x), atol=1e-5)
