@@ -26,7 +26,8 @@ _VERSION = flags.DEFINE_integer(
     "version", None, "Version folder, >= 1 (default: the next free one).",
     lower_bound=1)
 _CHECKPOINT = flags.DEFINE_string(
-    "checkpoint", None, "Checkpoint number or path (default: the latest).")
+    "checkpoint", None, "Checkpoint number or path, or \"best\" (default: the "
+    "best validated one where the config selects one, else the latest).")
 _MAX_STEPS = flags.DEFINE_integer(
     "max_steps", export.DEFAULT_MAX_STEPS,
     "Largest num_steps a request may ask for.", lower_bound=0)

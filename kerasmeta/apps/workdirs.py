@@ -13,7 +13,8 @@ from kerasmeta import training
 
 def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
                      shots=None, output_name="eval.json", plot=True):
-  """Evaluates `workdir`'s latest checkpoint; returns what it writes.
+  """Evaluates `workdir`'s latest checkpoint (or, where the config selects
+  one, its best validated checkpoint); returns what it writes.
 
   Args:
     workdir: a meta_train workdir.
@@ -34,6 +35,9 @@ def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
     if trainer.manager.latest_checkpoint is None:
       raise FileNotFoundError(f"No checkpoint in {workdir!r} to evaluate.")
   config = trainer.config
+  selected = None
+  if config is not None and config.get("select_checkpoint"):
+    selected = trainer.restore_best()  # the best validated checkpoint
   if config is None:
     raise ValueError("evaluate_workdir evaluates runs built from a config "
                      "(Trainer.from_config); this trainer has none.")
@@ -50,6 +54,9 @@ def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
       jit_compile=jit_compile)
   output = {"config": config.to_dict(), "step": trainer.step,
             "eval_seed": seed, "results": results}
+  if selected is not None:
+    output["selected_by"] = {"validation_score": selected["score"],
+                             "step": selected["step"]}
   with tf.io.gfile.GFile(os.path.join(workdir, output_name), "w") as f:
     json.dump(output, f, indent=2, default=list)
   if plot:

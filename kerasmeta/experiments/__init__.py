@@ -13,6 +13,10 @@ here; nothing else changes. A family module defines:
   evaluate(learner, config, num_tasks, seed, shots, jit_compile)
                                               its evaluation, an `Evaluation`
 
+and, where it has them, `check_data(config)` (every split can give its
+tasks) and `validation_score(learner, config)` (what picks a checkpoint
+under `config.select_checkpoint = "validation"`).
+
 A model module defines `build(config)`. The apps, the evaluator and the
 exporter build everything through the functions below, so a workdir's saved
 config rebuilds exactly what was trained.
@@ -104,6 +108,8 @@ def validate_config(config):
   for name in ("log_every", "checkpoint_every", "max_checkpoints"):
     if name in config:
       check_at_least(config, 1, name)
+  if config.get("select_checkpoint"):
+    checkpoint_selector(config)
   return module.validate_config(config)
 
 
@@ -147,6 +153,20 @@ def check_data(config):
   check = getattr(family(config.task), "check_data", None)
   if check is not None:
     check(config)
+
+
+def checkpoint_selector(config):
+  """`learner -> score` that picks the checkpoint to evaluate and serve
+  (`config.select_checkpoint`: "validation", the family's
+  `validation_score`; higher is better)."""
+  if config.select_checkpoint != "validation":
+    raise ValueError(f"config.select_checkpoint must be '' or 'validation'; "
+                     f"received {config.select_checkpoint!r}.")
+  score = getattr(family(config.task), "validation_score", None)
+  if score is None:
+    raise ValueError(f"Task {config.task!r} has no validation score: "
+                     "config.select_checkpoint must be ''.")
+  return lambda learner: score(learner, config)
 
 
 def build_model(config):
@@ -220,7 +240,9 @@ def restore_learner(workdir, checkpoint=None):
 
   Args:
     workdir: a workdir written by `apps.meta_train`.
-    checkpoint: a checkpoint path or number (e.g. 5000); None: the latest.
+    checkpoint: a checkpoint path or number (e.g. 5000), or "best" (the
+      best validated one); None: the best validated one where the config
+      selects by validation, else the latest.
 
   Returns:
     `(config, learner, checkpoint_path)`.
@@ -228,7 +250,15 @@ def restore_learner(workdir, checkpoint=None):
   config = load_config(workdir)
   learner = build_learner(config)
   directory = os.path.join(workdir, "checkpoints")
-  if checkpoint is None:
+  best = os.path.join(directory, "best.json")
+  if checkpoint == "best" or (checkpoint is None and config.get(
+      "select_checkpoint") and tf.io.gfile.exists(best)):
+    if not tf.io.gfile.exists(best):
+      raise FileNotFoundError(f"No validated checkpoint in {directory!r}.")
+    with tf.io.gfile.GFile(best) as f:
+      path = os.path.join(directory, "best",
+                          os.path.basename(json.load(f)["path"]))
+  elif checkpoint is None:
     path = tf.train.latest_checkpoint(directory)
     if path is None:
       raise FileNotFoundError(f"No checkpoint in {directory!r}.")

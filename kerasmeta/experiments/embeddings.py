@@ -137,6 +137,22 @@ def leo_accuracies(learner, tasks, chunk=50):
       for i in range(0, count, chunk)])
 
 
+def validation_score(learner, config):
+  """Mean query accuracy on `config.eval.num_validation_tasks` episodes of
+  the validation classes (fixed by `config.eval.seed`): what picks the
+  checkpoint, as the paper's meta-validation accuracy does."""
+  sampler = task_distribution(config, split="validation")
+  count = int(config.eval.num_validation_tasks)
+  if isinstance(learner, algorithms.LEO):
+    episodes = sampler.evaluation_tasks(count, config.eval.seed)
+    return float(np.mean(leo_accuracies(learner, episodes.tasks)))
+  results = evaluation.evaluate_classification(
+      learner, sampler, num_tasks=count,
+      num_steps=config.eval.num_inner_steps, seed=config.eval.seed,
+      jit_compile=config.get("jit_compile", "auto"))
+  return results["accuracy"]["mean"]
+
+
 def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
   """Accuracy over held-out episodes of the test classes."""
   del shots  # episodes have the config's K

@@ -88,13 +88,18 @@ class Trainer:
     restart: start afresh even where the workdir holds a run: its
       checkpoints, metrics, summaries and config move to
       `workdir/previous-<time>/` first.
+    validate: None, or `learner -> float` (higher is better), run at every
+      checkpoint: the best-scoring checkpoint is also kept in
+      `checkpoints/best/` with its step and score in
+      `checkpoints/best.json` (the papers' checkpoint picked by
+      meta-validation accuracy; `restore_best`).
   """
 
   def __init__(self, learner, tasks, workdir, *, meta_batch_size,
                optimizer=None, num_meta_steps=None, seed=None, strategy=None,
                log_every=100, checkpoint_every=1000, max_checkpoints=3,
                jit_compile="auto", steps_per_call="auto", config=None,
-               restart=False):
+               restart=False, validate=None):
     if not isinstance(learner, algorithms.MetaLearner):
       raise TypeError(f"Trainer trains a kerasmeta MetaLearner; received "
                       f"{type(learner).__name__}.")
@@ -168,6 +173,10 @@ class Trainer:
         **learner.checkpoint_items(), **built.checkpoint_items)
     self.checkpoint_dir = os.path.join(workdir, "checkpoints")
     self.manager = self._manager()
+    self.validate = validate
+    self._best_manager = tf.train.CheckpointManager(
+        self.checkpoint, os.path.join(self.checkpoint_dir, "best"),
+        max_to_keep=1, checkpoint_name="best") if validate else None
     self._update_statistics = None
     if learner.updates_statistics:
       self._update_statistics = tf.function(learner.update_statistics)
@@ -197,6 +206,9 @@ class Trainer:
           epsilon=config.get("outer_epsilon", 1e-7))
     tasks = experiment.task_distribution(config)
     experiment.check_data(config)
+    validate = None
+    if config.get("select_checkpoint"):
+      validate = experiment.checkpoint_selector(config)
     return cls(learner, tasks, workdir,
                meta_batch_size=config.meta_batch_size, optimizer=optimizer,
                num_meta_steps=config.num_meta_steps, seed=config.seed,
@@ -205,7 +217,7 @@ class Trainer:
                max_checkpoints=config.get("max_checkpoints", 3),
                jit_compile=config.get("jit_compile", "auto"),
                steps_per_call=config.get("steps_per_call", 0) or "auto",
-               config=config, restart=restart)
+               config=config, restart=restart, validate=validate)
 
   @property
   def step(self):
@@ -260,13 +272,68 @@ class Trainer:
     logging.info("Restored %s at step %d.", path, self.step)
     return self.step
 
-  def save(self):
-    """Saves a checkpoint of the current step (its weights checked first)."""
+  def save(self, validate=True):
+    """Saves a checkpoint of the current step (its weights checked first),
+    and with `validate` (and a `validate` function) scores it."""
     self._check_weights()
     self.global_step.assign(self._step)
     path = self.manager.save(checkpoint_number=self._step)
     logging.info("Saved checkpoint %s.", path)
+    if validate and self.validate is not None:
+      self._keep_if_best()
     return path
+
+  @property
+  def _best_record(self):
+    return os.path.join(self.checkpoint_dir, "best.json")
+
+  def best(self):
+    """`{"step", "score", "path"}` of the best validated checkpoint, or
+    None (no `validate`, or none validated yet)."""
+    if not tf.io.gfile.exists(self._best_record):
+      return None
+    with tf.io.gfile.GFile(self._best_record) as f:
+      return json.load(f)
+
+  def _keep_if_best(self):
+    """Scores the current weights; keeps them in `checkpoints/best/` when
+    they beat the best so far."""
+    began = time.perf_counter()
+    score = float(self.validate(self.learner))
+    if not np.isfinite(score):
+      raise NonFiniteError(f"The validation score at step {self.step} is "
+                           f"{score}.")
+    best = self.best()
+    logging.info("Validation score at step %d: %.4f (best so far: %s; %.1fs).",
+                 self.step, score,
+                 "none" if best is None else
+                 f"{best['score']:.4f} at step {best['step']}",
+                 time.perf_counter() - began)
+    if best is not None and best["step"] != self.step and \
+        score <= best["score"]:
+      return
+    path = self._best_manager.save(checkpoint_number=self._step)
+    logs.write_atomically(self._best_record, json.dumps(
+        {"step": self.step, "score": score, "path": path}))
+
+  def restore_best(self):
+    """Restores the best validated checkpoint; returns its record.
+
+    Raises:
+      FileNotFoundError: no checkpoint was validated.
+    """
+    best = self.best()
+    if best is None:
+      raise FileNotFoundError(
+          f"No validated checkpoint in {self.checkpoint_dir} (train with "
+          "config.select_checkpoint='validation').")
+    path = os.path.join(self.checkpoint_dir, "best",
+                        os.path.basename(best["path"]))
+    self.checkpoint.restore(path).expect_partial()
+    self._step = int(self.global_step.numpy())
+    logging.info("Restored the best validated checkpoint %s (step %d, score "
+                 "%.4f).", path, self.step, best["score"])
+    return best
 
   def _check_weights(self):
     """Raises `NonFiniteError` if a trained variable is not finite."""
@@ -445,7 +512,7 @@ class Trainer:
         self._check_metrics(pending, self._pending_first(pending))
         logging.warning("Interrupted at step %d: saving a checkpoint.",
                         self.step)
-        self.save()
+        self.save(validate=False)  # exit fast: not scored
       except NonFiniteError as error:
         logging.error("Interrupted at step %d; not saved: %s", self.step,
                       error)

@@ -1,11 +1,14 @@
 """LEO's experiment family: configs, episodes of embedding files, a short
 run and its evaluation, for LEO and a linear Meta-SGD."""
 
+import json
+
 import numpy as np
 import pytest
 
 from kerasmeta import experiment
 from kerasmeta import training
+from kerasmeta.apps import workdirs
 from kerasmeta.apps.configs import leo as leo_config
 from kerasmeta.tasks import embeddings
 
@@ -35,8 +38,9 @@ def _config(variant, directory, steps=30):
   config = leo_config.get_config(f"{variant},glyphs,1")
   config.update(data_dir=str(directory), features=FEATURES, ways=3,
                 num_query=3, meta_batch_size=4, num_meta_steps=steps,
-                outer_learning_rate=3e-3, log_every=10, checkpoint_every=30)
+                outer_learning_rate=3e-3, log_every=15, checkpoint_every=15)
   config.eval.num_tasks = 40
+  config.eval.num_validation_tasks = 20
   if variant == "leo":
     config.leo.update(num_latents=4, num_latent_steps=2,
                       num_finetuning_steps=1, dropout_rate=0.0)
@@ -49,15 +53,24 @@ def test_a_short_run_on_embedding_files_trains_and_evaluates(variant,
   _write(tmp_path / "data")
   config = _config(variant, tmp_path / "data")
   experiment.check_data(config)
-  trainer = training.Trainer.from_config(config, str(tmp_path / "run"))
+  workdir = str(tmp_path / "run")
+  trainer = training.Trainer.from_config(config, workdir)
   trainer.train()
-  results, draw, summary = experiment.evaluate(
-      trainer.learner, config, num_tasks=40, seed=1)
+  # The checkpoints were scored on validation episodes; the evaluation
+  # (and an export) takes the best of them.
+  best = trainer.best()
+  assert best["step"] in (15, 30) and 0 <= best["score"] <= 1
+  output = workdirs.evaluate_workdir(workdir, num_tasks=40, seed=1)
+  assert output["selected_by"] == {"validation_score": best["score"],
+                                   "step": best["step"]}
+  results = output["results"]
+  summary = json.dumps(results)
   assert results["accuracy"]["num_tasks"] == 40
   assert results["accuracy"]["mean"] > 0.6, summary  # chance: 1/3
   assert results["nearest_centroid"]["mean"] > 0.6, summary
-  draw(str(tmp_path / "eval.png"))
-  assert (tmp_path / "eval.png").stat().st_size > 0
+  assert (tmp_path / "run" / "eval.png").stat().st_size > 0
+  _, _, path = experiment.restore_learner(workdir)
+  assert "/best/" in path
 
 
 def test_a_wrong_feature_count_or_missing_files_are_named(tmp_path):

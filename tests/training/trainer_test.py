@@ -436,3 +436,32 @@ def test_running_batch_norm_statistics_move_alike_with_tasks_in_the_graph(
   assert any(np.any(v != 0) for v in results[1])
   for host, graph in zip(*results):
     np.testing.assert_allclose(host, graph, rtol=1e-5, atol=1e-6)
+
+
+def test_the_best_validated_checkpoint_is_kept_and_restored(tmp_path):
+  import keras  # pylint: disable=g-import-not-at-top
+  keras.utils.set_random_seed(0)
+  learner = km.MAML(km.models.mlp(hidden_sizes=(8,)),
+                    inner_learning_rate=0.01)
+  scores = iter([0.2, 0.7, 0.5, 0.6])  # at steps 2, 4, 6 and 8
+  kept = {}
+
+  def validate(scored):
+    kept[len(kept)] = [v.numpy().copy() for v in scored.trainable_variables]
+    return next(scores)
+
+  trainer = training.Trainer(learner, km.SinusoidTasks(shots=5),
+                             str(tmp_path), meta_batch_size=2, log_every=2,
+                             checkpoint_every=2, validate=validate)
+  trainer.train(8)
+  assert trainer.best()["step"] == 4 and trainer.best()["score"] == 0.7
+  assert trainer.step == 8
+  trainer.restore_best()
+  assert trainer.step == 4
+  for variable, value in zip(learner.trainable_variables, kept[1]):
+    np.testing.assert_array_equal(variable.numpy(), value)
+  # Without validation there is nothing to restore, and it says so.
+  plain = training.Trainer(learner, km.SinusoidTasks(shots=5),
+                           str(tmp_path / "plain"), meta_batch_size=2)
+  with pytest.raises(FileNotFoundError, match="No validated checkpoint"):
+    plain.restore_best()

@@ -22,8 +22,9 @@ LEO's settings are the reference code's (deepmind/leo `config.py`): 64
 latents, 5 latent and 5 fine-tuning steps, alpha 1.0, fine-tuning rate
 1e-3, beta 1e-3, gamma 1e-9, lambda_1 1e-8, lambda_2 1e-3, dropout 0.5,
 meta-batch 12, 15 queries per class, Adam 1e-4, meta-gradients clipped to
-0.1 by value and then by norm, 100,000 meta-steps (the paper picks the
-checkpoint by meta-validation accuracy).
+0.1 by value and then by norm, 100,000 meta-steps; the checkpoint
+evaluated is the one of the best meta-validation accuracy (200 episodes
+at every checkpoint).
 """
 
 import ml_collections
@@ -81,5 +82,9 @@ def get_config(spec="leo,mini,1"):
   execution.add_execution_fields(config, log_every=500,
                                  checkpoint_every=5000)
   common.add_evaluation_fields(config, num_tasks=600, num_inner_steps=5,
-                               deterministic_masks=False, num_plot_tasks=0)
+                               deterministic_masks=False, num_plot_tasks=0,
+                               num_validation_tasks=200)
+  # Evaluate (and export) the checkpoint of the best meta-validation
+  # accuracy, scored at every checkpoint on 200 validation episodes.
+  config.select_checkpoint = "validation"
   return config
