@@ -16,6 +16,8 @@ from kerasmeta.algorithms import FOMAML
 from kerasmeta.algorithms import GradientLearner
 from kerasmeta.algorithms import Leap
 from kerasmeta.algorithms import LEO
+from kerasmeta.algorithms import LearningToLearn
+from kerasmeta.learned_optimizer import LearnedOptimizer
 from kerasmeta.algorithms import MAML
 from kerasmeta.algorithms import MetaGradients
 from kerasmeta.algorithms import MetaLearner

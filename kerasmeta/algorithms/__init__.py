@@ -11,6 +11,7 @@ from kerasmeta.algorithms.explicit_warp import ExplicitWarpGrad
 from kerasmeta.algorithms.gradient_learner import GradientLearner
 from kerasmeta.algorithms.leap import Leap
 from kerasmeta.algorithms.leap import leap_objective
+from kerasmeta.algorithms.learning_to_learn import LearningToLearn
 from kerasmeta.algorithms.learned_inner import InnerOptimizer
 from kerasmeta.algorithms.learned_inner import LearningRates
 from kerasmeta.algorithms.leo import LEO

@@ -1,5 +1,6 @@
 """Inner updates as composable transforms, and the one inner loop."""
 
+from kerasmeta.inner.learned import learned_update
 from kerasmeta.inner.loop import AdaptResult
 from kerasmeta.inner.loop import adapt
 from kerasmeta.inner.loop import as_transform

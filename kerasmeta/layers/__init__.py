@@ -5,6 +5,7 @@ from kerasmeta.layers.convert import insert_warps
 from kerasmeta.layers.convert import to_tnet
 from kerasmeta.layers.convert import with_meta_layers
 from kerasmeta.layers.leo import RelationNetwork
+from kerasmeta.layers.lstm_optimizer import CoordinatewiseLSTM
 from kerasmeta.layers.masks import MaskSpec
 from kerasmeta.layers.masks import most_probable_mask
 from kerasmeta.layers.masks import sample_binary_concrete

@@ -5,13 +5,17 @@ from kerasmeta.tasks import continual_sine
 from kerasmeta.tasks import glyphs
 from kerasmeta.tasks import image_folder
 from kerasmeta.tasks import omniglot
+from kerasmeta.tasks import optimizees
 from kerasmeta.tasks import surfaces
 from kerasmeta.tasks.base import EvaluationTasks
+from kerasmeta.tasks.base import RepeatedBatches
 from kerasmeta.tasks.base import Task
 from kerasmeta.tasks.base import task_from_points
 from kerasmeta.tasks.base import validate_task
 from kerasmeta.tasks.embeddings import EmbeddingTasks
 from kerasmeta.tasks.episodes import EpisodeSampler
+from kerasmeta.tasks.optimizees import MLPProblems
+from kerasmeta.tasks.optimizees import QuadraticProblems
 from kerasmeta.tasks.sinusoid import SinusoidTasks
 from kerasmeta.tasks.surfaces import SurfaceTasks
 from kerasmeta.tasks.continual_sine import ContinualSineTasks

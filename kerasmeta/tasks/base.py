@@ -266,3 +266,41 @@ def evaluation_batch(sample, seed, num_tasks):
   tasks, seeds = next(iter(task_stream(sample, seed, num_tasks,
                                        num_batches=1)))
   return EvaluationTasks(tasks, seeds, {})
+
+
+class RepeatedBatches(TaskStream):
+  """Each batch of `tasks` `times` times in a row: batch b of this stream is
+  batch b // times of `tasks`' (truncated backpropagation through time
+  optimises one batch of problems over `times` consecutive meta-steps).
+
+  Args:
+    tasks: a task distribution (a `TaskStream`).
+    times: consecutive meta-steps per batch.
+  """
+
+  def __init__(self, tasks, times):
+    if int(times) < 1:
+      raise ValueError(f"times must be >= 1; received {times}.")
+    self.tasks, self.times = tasks, int(times)
+    self.compiles_with_xla = tasks.compiles_with_xla
+
+  def __getattr__(self, name):  # parameter_shapes, loss, ...: the tasks'
+    if name in ("tasks", "times"):
+      raise AttributeError(name)
+    return getattr(self.tasks, name)
+
+  def sample(self, seed):
+    return self.tasks.sample(seed)
+
+  def dataset(self, seed, batch_size, start_batch=0, num_batches=None):
+    first = start_batch // self.times
+    count = None if num_batches is None else \
+        (start_batch + num_batches - 1) // self.times - first + 1
+    data = self.tasks.dataset(seed, batch_size, first, count)
+    data = data.flat_map(lambda tasks, seeds: tf.data.Dataset.from_tensors(
+        (tasks, seeds)).repeat(self.times)).skip(start_batch % self.times)
+    return data if num_batches is None else data.take(num_batches)
+
+  def batch(self, seed, batch_index, batch_size, first=0, count=None):
+    return self.tasks.batch(seed, batch_index // self.times, batch_size,
+                            first, count)

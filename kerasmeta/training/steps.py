@@ -283,8 +283,10 @@ def _called_directly(function):
 
 
 def _builders():
+  from kerasmeta.training import bptt_steps  # pylint: disable=g-import-not-at-top
   from kerasmeta.training import warpgrad_steps  # pylint: disable=g-import-not-at-top
   return {"gradient": gradient_step,
+          "truncated_bptt": bptt_steps.truncated_bptt_step,
           "warpgrad_offline": warpgrad_steps.offline_step,
           "warpgrad_continual": warpgrad_steps.continual_step}
 

@@ -1,0 +1,177 @@
+"""Optimisee problems for learned optimisers (Andrychowicz et al. 2016).
+
+A problem distribution is a `TaskStream` (a problem is a pure function of
+its seed, so streams restart exactly) that also says how to optimise one
+of its problems:
+
+  parameter_shapes               the optimisee's parameters' shapes
+  initial_params(problem)        theta_0, a list of tensors
+  loss(problem, params, step)    f at step `step` (a mini-batch per step)
+
+* `QuadraticProblems`: f(theta) = ||W theta - y||^2, W and y uniform in
+  [0, 1), theta_0 ~ N(0, 0.01^2) (section 3.1; the authors' code).
+* `MLPProblems`: a classifier with one hidden layer of 20 sigmoid units
+  (section 3.2) on 8x8 handwritten digits (scikit-learn's, shipped inside
+  the package: no download) or on any `[examples, features]` data; a
+  problem is a random theta_0 and a random sequence of mini-batches of
+  128, its cross-entropy the loss.
+"""
+
+import collections
+import dataclasses
+
+import numpy as np
+import tensorflow as tf
+
+from kerasmeta import sampling
+from kerasmeta.tasks import base
+
+Quadratic = collections.namedtuple("Quadratic",
+                                   ["weights", "targets", "initial"])
+Quadratic.__doc__ = """One quadratic: f(theta) = ||weights theta - targets||^2
+from `initial`."""
+
+MLPProblem = collections.namedtuple("MLPProblem", ["seed"])
+MLPProblem.__doc__ = """One MLP problem: its seed draws theta_0 and the
+mini-batches."""
+
+
+@dataclasses.dataclass
+class QuadraticProblems(base.TaskStream):
+  """Random `dimension`-dimensional quadratics (the paper's first test).
+
+  Attributes:
+    dimension: of theta (10 in the paper).
+    initial_stddev: theta_0's scale (the authors' code: 0.01).
+  """
+  dimension: int = 10
+  initial_stddev: float = 0.01
+
+  def __post_init__(self):
+    if int(self.dimension) < 1:
+      raise ValueError(f"dimension must be >= 1; received {self.dimension}.")
+
+  @property
+  def parameter_shapes(self):
+    return [(self.dimension,)]
+
+  def sample(self, seed):
+    weight_seed, target_seed, initial_seed = tf.unstack(
+        sampling.split(tf.convert_to_tensor(seed), 3))
+    d = self.dimension
+    return Quadratic(
+        sampling.uniform([d, d], weight_seed),
+        sampling.uniform([d], target_seed),
+        self.initial_stddev * sampling.normal([d], initial_seed))
+
+  def initial_params(self, problem):
+    return [problem.initial]
+
+  def loss(self, problem, params, step=None):
+    del step  # deterministic
+    residual = tf.linalg.matvec(problem.weights, params[0]) - problem.targets
+    return tf.reduce_sum(tf.square(residual))
+
+
+def load_digits(split="train", validation_fraction=0.2, test_fraction=0.2):
+  """scikit-learn's 8x8 digits, features scaled to [0, 1], split by a fixed
+  shuffle: `(x [n, 64] float32, y [n] int32)` of "train", "validation" or
+  "test"."""
+  from sklearn import datasets  # pylint: disable=g-import-not-at-top
+  digits = datasets.load_digits()
+  order = np.random.default_rng(0).permutation(len(digits.target))
+  x = (digits.data[order] / 16.0).astype(np.float32)
+  y = digits.target[order].astype(np.int32)
+  test = int(len(y) * test_fraction)
+  validation = int(len(y) * validation_fraction)
+  parts = {"test": slice(0, test), "validation": slice(test, test + validation),
+           "train": slice(test + validation, None)}
+  if split not in parts:
+    raise ValueError(f"split must be one of {sorted(parts)}; received "
+                     f"{split!r}.")
+  return x[parts[split]], y[parts[split]]
+
+
+@dataclasses.dataclass
+class MLPProblems(base.TaskStream):
+  """Training an MLP classifier from random weights on mini-batches.
+
+  Attributes:
+    x: `[examples, features]` inputs (default: the digits' train split).
+    y: `[examples]` integer labels.
+    hidden_sizes: hidden layers (the paper: one of 20).
+    activation: "sigmoid" (the paper) or "relu" (its generalisation test).
+    batch_size: examples per step (the paper: 128).
+  """
+  x: object = None
+  y: object = None
+  hidden_sizes: tuple = (20,)
+  activation: str = "sigmoid"
+  batch_size: int = 128
+
+  def __post_init__(self):
+    if self.x is None:
+      self.x, self.y = load_digits("train")
+    self.x = np.asarray(self.x, np.float32)
+    self.y = np.asarray(self.y, np.int32)
+    if self.x.ndim != 2 or self.y.shape != (self.x.shape[0],):
+      raise ValueError(f"x must be [examples, features] and y [examples]; "
+                       f"received {self.x.shape} and {self.y.shape}.")
+    if self.activation not in ("sigmoid", "relu"):
+      raise ValueError(f"activation must be 'sigmoid' or 'relu'; received "
+                       f"{self.activation!r}.")
+    if not 1 <= self.batch_size <= self.x.shape[0]:
+      raise ValueError(f"batch_size must be in [1, {self.x.shape[0]}]; "
+                       f"received {self.batch_size}.")
+    self.hidden_sizes = tuple(int(h) for h in self.hidden_sizes)
+    self.num_classes = int(self.y.max()) + 1
+    self._x, self._y = tf.constant(self.x), tf.constant(self.y)
+
+  @property
+  def parameter_shapes(self):
+    sizes = [self.x.shape[1], *self.hidden_sizes, self.num_classes]
+    shapes = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+      shapes += [(fan_in, fan_out), (fan_out,)]
+    return shapes
+
+  def sample(self, seed):
+    return MLPProblem(tf.cast(tf.convert_to_tensor(seed), tf.int32))
+
+  def initial_params(self, problem):
+    """Glorot-uniform kernels and zero biases, drawn from the seed."""
+    params = []
+    for index, shape in enumerate(self.parameter_shapes):
+      if len(shape) == 1:
+        params.append(tf.zeros(shape))
+        continue
+      limit = np.sqrt(6.0 / (shape[0] + shape[1]))
+      params.append(sampling.uniform(
+          shape, sampling.fold_in(problem.seed, index), -limit, limit))
+    return params
+
+  def logits(self, params, x):
+    out = x
+    act = tf.sigmoid if self.activation == "sigmoid" else tf.nn.relu
+    for index in range(0, len(params), 2):
+      out = tf.matmul(out, params[index]) + params[index + 1]
+      if index + 2 < len(params):
+        out = act(out)
+    return out
+
+  def loss(self, problem, params, step=None):
+    """The cross-entropy of the mini-batch of `step`."""
+    step = tf.constant(0) if step is None else step
+    indices = sampling.choose(
+        sampling.fold_in(sampling.fold_in(problem.seed, 1000), step),
+        self.x.shape[0], self.batch_size)
+    logits = self.logits(params, tf.gather(self._x, indices))
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+        tf.gather(self._y, indices), logits))
+
+  def full_loss(self, params, x=None, y=None):
+    """The cross-entropy on all of `x` (default: the training data)."""
+    x = self._x if x is None else tf.constant(x)
+    y = self._y if y is None else tf.constant(y)
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+        y, self.logits(params, x)))

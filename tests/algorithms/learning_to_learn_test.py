@@ -1,0 +1,276 @@
+"""The learned optimiser (Andrychowicz et al. 2016): coordinate-wise
+updates, truncations, meta-gradients, the Keras optimiser, training."""
+
+import collections
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kerasmeta as km
+from kerasmeta import training
+from kerasmeta.layers import lstm_optimizer
+from kerasmeta.tasks import optimizees
+
+Tiny = collections.namedtuple("Tiny", ["weights", "targets", "initial"])
+
+
+class TinyQuadratics:
+  """float64 quadratics of 3 dimensions (finite differences)."""
+  parameter_shapes = [(3,)]
+
+  def sample(self, seed):
+    del seed
+    raise NotImplementedError
+
+  def initial_params(self, problem):
+    return [problem.initial]
+
+  def loss(self, problem, params, step=None):
+    del step
+    residual = tf.linalg.matvec(problem.weights, params[0]) - problem.targets
+    return tf.reduce_sum(tf.square(residual))
+
+
+def _tiny_problem(seed=0):
+  rng = np.random.default_rng(seed)
+  return Tiny(tf.constant(rng.uniform(size=(3, 3))),
+              tf.constant(rng.uniform(size=3)),
+              tf.constant(rng.normal(size=3) * 0.1))
+
+
+def _network(**kwargs):
+  keras.utils.set_random_seed(0)
+  network = lstm_optimizer.CoordinatewiseLSTM(**kwargs)
+  network.build()
+  return network
+
+
+def test_log_and_sign_is_the_papers_piecewise_preprocessing():
+  p = 10.0
+  g = tf.constant([1e-2, -3.0, 1e-6, -2e-5, 0.0], tf.float64)
+  got = lstm_optimizer.log_and_sign(g, p).numpy()
+  big = np.abs(g.numpy()) >= np.exp(-p)
+  expected = np.where(
+      big[:, None],
+      np.stack([np.log(np.abs(g.numpy()) + 1e-300) / p, np.sign(g)], -1),
+      np.stack([-np.ones(5), np.exp(p) * g.numpy()], -1))
+  np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_updates_are_coordinate_wise_so_a_permutation_permutes_them():
+  network = _network()
+  gradients = tf.constant(np.random.default_rng(0).normal(size=12) * 0.1,
+                          tf.float32)
+  order = np.random.default_rng(1).permutation(12)
+  state = network.initial_state(12)
+  for _ in range(3):  # with states that differ per coordinate
+    updates, state = network(gradients, state)
+    gradients = gradients * 0.5 + 0.01
+  permuted_state = tf.nest.map_structure(lambda s: tf.gather(s, order),
+                                         state)
+  a, _ = network(tf.gather(gradients, order), permuted_state)
+  b, _ = network(gradients, state)
+  np.testing.assert_allclose(a, tf.gather(b, order), rtol=1e-6)
+
+
+def test_two_truncations_of_ten_equal_one_of_twenty():
+  problems = optimizees.QuadraticProblems()
+  problem = problems.sample(tf.constant([3, 4]))
+  learners = [km.LearningToLearn(problems, num_steps=20, truncation=t)
+              for t in (10, 20)]
+  learners[0].network.set_weights(learners[1].network.get_weights())
+  short = learners[0]
+  params = problems.initial_params(problem)
+  state = short.initial_state(params)
+  first, _, params, state = short.truncation_objective(problem, params,
+                                                       state, 0)
+  second, _, params, _ = short.truncation_objective(problem, params, state,
+                                                    10)
+  long = learners[1]
+  start = problems.initial_params(problem)
+  whole, _, end, _ = long.truncation_objective(
+      problem, start, long.initial_state(start), 0)
+  np.testing.assert_allclose(first + second, whole, rtol=1e-5)
+  np.testing.assert_allclose(params[0], end[0], rtol=1e-5)
+
+
+def _meta_gradient(learner, problem):
+  params = learner.problems.initial_params(problem)
+  with tf.GradientTape() as tape:
+    loss, _, _, _ = learner.truncation_objective(
+        problem, params, learner.initial_state(params), 0)
+  return loss, tape.gradient(loss, learner.trainable_variables)
+
+
+def _differences(objective, variables, entries=3, epsilon=1e-6):
+  found = []
+  for variable in variables:
+    original = variable.numpy().copy()
+    for index in list(np.ndindex(original.shape))[:entries]:
+      values = []
+      for sign in (1, -1):
+        shifted = original.copy()
+        shifted[index] += sign * epsilon
+        variable.assign(shifted)
+        values.append(float(objective()))
+      variable.assign(original)
+      found.append((variable, index, (values[0] - values[1]) / 2 / epsilon))
+  return found
+
+
+def test_second_order_meta_gradients_match_finite_differences():
+  keras.utils.set_random_seed(0)
+  learner = km.LearningToLearn(TinyQuadratics(), num_steps=4, truncation=4,
+                               units=(3,), output_scale=0.1,
+                               second_order=True, dtype="float64")
+  problem = _tiny_problem()
+  _, gradients = _meta_gradient(learner, problem)
+  by_variable = dict(zip([id(v) for v in learner.trainable_variables],
+                         gradients))
+  for variable, index, expected in _differences(
+      lambda: _meta_gradient(learner, problem)[0],
+      learner.trainable_variables):
+    got = by_variable[id(variable)].numpy()[index]
+    assert np.isclose(got, expected, rtol=1e-5, atol=1e-9), (
+        variable.path, index, got, expected)
+
+
+def test_first_order_meta_gradients_treat_the_fed_gradients_as_constants():
+  keras.utils.set_random_seed(0)
+  learner = km.LearningToLearn(TinyQuadratics(), num_steps=4, truncation=4,
+                               units=(3,), output_scale=0.1,
+                               dtype="float64")
+  problem = _tiny_problem()
+  network, problems = learner.network, learner.problems
+
+  def replay(frozen=None):
+    """The truncation with the gradients fed to m given, or recorded."""
+    theta = problems.initial_params(problem)
+    state = network.initial_state(3)
+    total, fed = 0.0, []
+    for step in range(4):
+      with tf.GradientTape() as tape:
+        tape.watch(theta)
+        value = problems.loss(problem, theta)
+      gradient = tape.gradient(value, theta)[0]
+      fed.append(gradient)
+      update, state = network(gradient if frozen is None else frozen[step],
+                              state)
+      theta = [theta[0] + update]
+      total += problems.loss(problem, theta)
+    return total, fed
+
+  _, fed = replay()
+  _, gradients = _meta_gradient(learner, problem)
+  by_variable = dict(zip([id(v) for v in learner.trainable_variables],
+                         gradients))
+  for variable, index, expected in _differences(
+      lambda: replay(fed)[0], learner.trainable_variables):
+    got = by_variable[id(variable)].numpy()[index]
+    assert np.isclose(got, expected, rtol=1e-5, atol=1e-9), (
+        variable.path, index, got, expected)
+
+
+def test_the_keras_optimizer_applies_the_meta_training_updates():
+  problems = optimizees.QuadraticProblems()
+  problem = problems.sample(tf.constant([5, 6]))
+  learner = km.LearningToLearn(problems, num_steps=6, truncation=6,
+                               output_scale=0.1)
+  expected = learner.optimize(problem, 6).params[0]
+  theta = keras.Variable(problems.initial_params(problem)[0])
+  optimizer = km.LearnedOptimizer(learner.network)
+  for _ in range(6):
+    with tf.GradientTape() as tape:
+      value = problems.loss(problem, [theta.value])
+    optimizer.apply([tape.gradient(value, theta.value)], [theta])
+  np.testing.assert_allclose(theta.numpy(), expected, rtol=1e-5, atol=1e-7)
+
+
+def test_a_model_trained_by_the_learned_optimizer_saves_and_resumes(
+    tmp_path):
+  network = _network(output_scale=0.1)
+  keras.utils.set_random_seed(1)
+  model = keras.Sequential([keras.Input((4,)),
+                            keras.layers.Dense(3, activation="sigmoid"),
+                            keras.layers.Dense(2)])
+  x = np.random.default_rng(0).normal(size=(32, 4)).astype("float32")
+  y = (x[:, 0] > 0).astype("int32")
+  model.compile(optimizer=km.LearnedOptimizer(network),
+                loss=keras.losses.SparseCategoricalCrossentropy(
+                    from_logits=True))
+  model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+  path = str(tmp_path / "model.keras")
+  model.save(path)
+  loaded = keras.models.load_model(path)
+  assert isinstance(loaded.optimizer, km.LearnedOptimizer)
+  for a, b in zip(loaded.optimizer.network.get_weights(),
+                  network.get_weights()):
+    np.testing.assert_array_equal(a, b)
+  model.fit(x, y, epochs=1, batch_size=16, verbose=0, shuffle=False)
+  loaded.fit(x, y, epochs=1, batch_size=16, verbose=0, shuffle=False)
+  for a, b in zip(model.get_weights(), loaded.get_weights()):
+    np.testing.assert_allclose(a, b, rtol=1e-6)  # LSTM states restored too
+
+
+def test_meta_training_resumes_mid_problem_exactly_and_learns(tmp_path):
+  problems = optimizees.QuadraticProblems()
+
+  def make(workdir):
+    keras.utils.set_random_seed(0)
+    learner = km.LearningToLearn(problems, num_steps=20, truncation=5,
+                                 output_scale=0.1)
+    return training.Trainer(
+        learner, km.tasks.RepeatedBatches(problems, learner.num_truncations),
+        workdir, meta_batch_size=8, log_every=3, checkpoint_every=3,
+        jit_compile=False)
+
+  first = make(str(tmp_path / "run"))
+  first.train(6)  # stops in the second truncation of a batch of problems
+  resumed = make(str(tmp_path / "run"))
+  last = resumed.train(60)
+  straight = make(str(tmp_path / "straight"))
+  straight.train(60)
+  for a, b in zip(resumed.learner.trainable_variables,
+                  straight.learner.trainable_variables):
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+  # The learned optimiser beats its untrained self on new problems.
+  held_out = problems.evaluation_tasks(20, seed=99).tasks
+  untrained = make(str(tmp_path / "untrained")).learner
+
+  def mean_final(learner):
+    return np.mean([float(learner.optimize(
+        optimizees.Quadratic(*[t[i] for t in held_out]), 20).losses[-1])
+                    for i in range(20)])
+  assert mean_final(resumed.learner) < 0.8 * mean_final(untrained), last
+
+
+def test_compute_gradients_refuses_and_bad_settings_are_named():
+  learner = km.LearningToLearn(optimizees.QuadraticProblems(), num_steps=4,
+                               truncation=2)
+  with pytest.raises(NotImplementedError, match="truncated backpropagation"):
+    learner.compute_gradients(None, None)
+  with pytest.raises(ValueError, match="truncation must divide num_steps"):
+    km.LearningToLearn(optimizees.QuadraticProblems(), num_steps=10,
+                       truncation=3)
+  with pytest.raises(TypeError, match="optimisee distribution"):
+    km.LearningToLearn(km.SinusoidTasks())
+  with pytest.raises(ValueError, match="preprocess must be"):
+    lstm_optimizer.CoordinatewiseLSTM(preprocess="sign")
+  with pytest.raises(TypeError, match="takes a CoordinatewiseLSTM"):
+    km.LearnedOptimizer(keras.layers.Dense(1))
+
+
+def test_mlp_problems_draw_their_weights_and_batches_from_the_seed():
+  problems = optimizees.MLPProblems(batch_size=16)
+  one = problems.sample(tf.constant([1, 2]))
+  params = problems.initial_params(one)
+  assert [tuple(p.shape) for p in params] == problems.parameter_shapes
+  again = problems.initial_params(problems.sample(tf.constant([1, 2])))
+  for a, b in zip(params, again):
+    np.testing.assert_array_equal(a, b)
+  assert float(problems.loss(one, params, 0)) != float(
+      problems.loss(one, params, 1))  # another mini-batch per step
+  relu = optimizees.MLPProblems(hidden_sizes=(20, 20), activation="relu")
+  assert len(relu.parameter_shapes) == 6
