@@ -179,3 +179,34 @@ def plot_continual(curves_by_method, path, steps_per_subtask=20):
   figure.tight_layout()
   figure.savefig(path, dpi=100)
   plt.close(figure)
+
+
+def plot_loss_curves(comparisons, path, trained_steps=None):
+  """Optimisee loss along the steps, mean and 95% CI over problems, of each
+  optimiser (learned: solid; hand-designed: dashed), one panel per
+  optimisee (`{panel: {method: {"curves": [problems, steps + 1]}}}`)."""
+  figure, axes = plt.subplots(1, len(comparisons),
+                              figsize=(4.5 * len(comparisons), 3.4),
+                              squeeze=False)
+  for axis, (panel, methods) in zip(axes[0], comparisons.items()):
+    for name, method in methods.items():
+      curves = np.asarray(method["curves"], np.float64)
+      mean = curves.mean(0)
+      ci = 1.96 * curves.std(0) / np.sqrt(len(curves))
+      steps = np.arange(len(mean))
+      rate = method.get("learning_rate")
+      label = name if rate is None else f"{name} ({rate:g})"
+      line, = axis.plot(steps, mean, "-" if rate is None else "--",
+                        label=label)
+      axis.fill_between(steps, np.maximum(mean - ci, 1e-12), mean + ci,
+                        color=line.get_color(), alpha=0.2)
+    if trained_steps is not None and trained_steps < len(mean) - 1:
+      axis.axvline(trained_steps, color="k", lw=0.8, ls=":")
+    axis.set_yscale("log")
+    axis.set_title(panel.replace("_", " "))
+    axis.set_xlabel("step")
+  axes[0][0].set_ylabel("optimisee loss")
+  axes[0][-1].legend(fontsize=8)
+  figure.tight_layout()
+  figure.savefig(path, dpi=120)
+  plt.close(figure)

@@ -42,6 +42,8 @@ TASK_MODULES = {
     "glyph_embeddings": "embeddings",
     "mini_imagenet_embeddings": "embeddings",
     "tiered_imagenet_embeddings": "embeddings",
+    "quadratic": "optimizees",
+    "digits_mlp": "optimizees",
 }
 
 Evaluation = collections.namedtuple("Evaluation",

@@ -1,5 +1,9 @@
 """Inner updates as composable transforms, and the one inner loop."""
 
+from kerasmeta.inner.classic import classic_optimizer
+from kerasmeta.inner.classic import nesterov
+from kerasmeta.inner.classic import scale_by_adam
+from kerasmeta.inner.classic import scale_by_rms
 from kerasmeta.inner.learned import learned_update
 from kerasmeta.inner.loop import AdaptResult
 from kerasmeta.inner.loop import adapt

@@ -27,6 +27,7 @@ VARIANTS = {
     "warp_surfaces": [None],
     "leo": ["leo,glyphs,1", "leo,mini,5", "meta_sgd,tiered,1",
             "maml,glyphs,5"],
+    "learned_optimizer": ["quadratic", "mlp"],
 }
 # Sizes small enough to build every learner in a moment (no training).
 TINY = {
@@ -35,10 +36,12 @@ TINY = {
     "explicit_warp": dict(warp_hidden_units=2),
     "leo": dict(data_dir="/embeddings"),
     "linear": dict(data_dir="/embeddings"),
+    "coordinatewise_lstm": dict(units=(2,)),
 }
 SPECIAL_LEARNERS = {"explicit_warp": algorithms.ExplicitWarpGrad,
                     "continual": algorithms.ContinualLearner,
-                    "leo": algorithms.LEO}
+                    "leo": algorithms.LEO,
+                    "learning_to_learn": algorithms.LearningToLearn}
 
 
 def test_every_config_file_is_covered():

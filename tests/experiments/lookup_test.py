@@ -21,7 +21,8 @@ from kerasmeta.experiments import images
     ("omniglot", "images"), ("omniglot_alphabets", "images"),
     ("mini_imagenet", "images"), ("tiered_imagenet", "images"),
     ("glyph_embeddings", "embeddings"),
-    ("mini_imagenet_embeddings", "embeddings")])
+    ("mini_imagenet_embeddings", "embeddings"), ("quadratic", "optimizees"),
+    ("digits_mlp", "optimizees")])
 def test_each_task_is_found_as_its_family_module(task, module):
   assert experiments.family(task) is importlib.import_module(
       f"kerasmeta.experiments.{module}")

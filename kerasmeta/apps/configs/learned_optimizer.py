@@ -1,0 +1,58 @@
+r"""A learned LSTM optimiser (Andrychowicz et al. 2016) on optimisees.
+
+`--config=learned_optimizer:PROBLEM`, PROBLEM "quadratic" (random
+10-dimensional quadratics) or "mlp" (one hidden layer of 20 sigmoid units
+on scikit-learn's 8x8 digits, no download):
+
+  python -m apps.meta_train --config=learned_optimizer:quadratic \
+      --workdir=/tmp/l2l_quadratic
+
+Meta-training as the paper: a two-layer LSTM of 20 units per coordinate,
+problems optimised for 100 steps in truncations of 20 (one meta-step a
+truncation), Adam 1e-3 on the summed losses, no second derivatives, the
+log-and-sign preprocessing (p = 10) and outputs times 0.1. (The authors'
+code feeds quadratics the raw gradient of a loss averaged over 128
+problems, 128 times smaller than each problem's own gradient that the
+LSTM sees here, hence the preprocessing for both problems.)
+Evaluation (apps.evaluate): loss curves over 200 steps on 100 held-out
+problems against SGD, Nesterov, RMSProp and Adam, each with its learning
+rate chosen on 20 validation problems; on the MLP also an MLP with two
+hidden layers and one with ReLU units.
+"""
+
+from kerasmeta.apps.configs import common
+from kerasmeta.apps.configs import execution
+
+PROBLEMS = {"quadratic": "quadratic", "mlp": "digits_mlp"}
+
+
+def get_config(problem="quadratic"):
+  """The config of PROBLEM (module docstring)."""
+  if problem not in PROBLEMS:
+    raise ValueError(f"Unknown learned_optimizer problem {problem!r}; "
+                     f"expected one of {sorted(PROBLEMS)}.")
+  config = common.new_config(PROBLEMS[problem], problem)
+  config.algorithm = "learning_to_learn"
+  config.model = "coordinatewise_lstm"
+  if problem == "quadratic":
+    config.dimension = 10
+  else:
+    config.hidden_sizes = (20,)
+    config.activation = "sigmoid"
+    config.batch_size = 128
+  config.preprocess = "log_and_sign"  # or "": the raw gradient
+  config.output_scale = 0.1
+  config.units = (20, 20)
+  config.p = 10.0
+  config.num_steps = 100
+  config.truncation = 20
+  common.add_meta_training_fields(config, meta_batch_size=16,
+                                  outer_learning_rate=1e-3,
+                                  num_meta_steps=5000)
+  execution.add_execution_fields(config, log_every=100,
+                                 checkpoint_every=1000)
+  config.jit_compile = "off"  # a small graph: TensorFlow runs it faster
+  common.add_evaluation_fields(
+      config, num_tasks=100, num_steps=200, num_validation_problems=20,
+      learning_rates=(1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0))
+  return config

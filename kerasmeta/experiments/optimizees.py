@@ -1,0 +1,170 @@
+"""Learned optimisers on optimisee problems (Andrychowicz et al. 2016).
+
+Tasks: `quadratic` (random 10-dimensional quadratics, section 3.1) and
+`digits_mlp` (an MLP of one hidden layer of 20 sigmoid units trained on
+scikit-learn's 8x8 digits, the paper's MNIST experiment at this machine's
+scale, section 3.2). The learner is `LearningToLearn`, meta-trained by
+truncated BPTT.
+
+Evaluation: the optimisee loss along `config.eval.num_steps` steps, mean
+and 95% CI over held-out problems, of the learned optimiser and of SGD,
+Nesterov momentum, RMSProp and Adam, each baseline's learning rate chosen
+from `config.eval.learning_rates` by its mean loss over the trained horizon
+on separate validation problems (never on the test problems). On the MLP
+also the paper's generalisation tests: the same optimisers on an MLP with
+two hidden layers, and with ReLU units.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from kerasmeta import algorithms
+from kerasmeta import evaluation
+from kerasmeta import experiments
+from kerasmeta import inner
+from kerasmeta.tasks import base as tasks_base
+from kerasmeta.tasks import optimizees
+
+ALGORITHM = "learning_to_learn"
+TASKS = ("quadratic", "digits_mlp")
+
+
+def validate_config(config):
+  """Checks the task, the learner and the horizons; returns config."""
+  if config.task not in TASKS:
+    raise ValueError(f"Task {config.task!r} is not an optimisee task; "
+                     f"expected one of {TASKS}.")
+  if config.algorithm != ALGORITHM:
+    raise ValueError(f"Task {config.task!r} is learned by algorithm "
+                     f"{ALGORITHM!r}; received {config.algorithm!r}.")
+  experiments.check_at_least(config, 1, "num_steps", "truncation")
+  if config.num_steps % config.truncation:
+    raise ValueError(f"config.truncation ({config.truncation}) must divide "
+                     f"config.num_steps ({config.num_steps}).")
+  return config
+
+
+def problems(config, hidden_sizes=None, activation=None):
+  """The config's optimisee distribution (an MLP's layers overridable)."""
+  if config.task == "quadratic":
+    return optimizees.QuadraticProblems(dimension=config.dimension)
+  return optimizees.MLPProblems(
+      hidden_sizes=tuple(hidden_sizes or config.hidden_sizes),
+      activation=activation or config.activation,
+      batch_size=config.batch_size)
+
+
+def task_distribution(config, shots=None, split="train"):
+  """Training: each batch of problems for all of its truncations."""
+  del shots
+  distribution = problems(config)
+  if split != "train":
+    return distribution  # held-out problems are other seeds of it
+  return tasks_base.RepeatedBatches(distribution,
+                                    config.num_steps // config.truncation)
+
+
+def build_model(config):
+  del config
+  return None  # the learner builds its LSTM
+
+
+def build_learner(config, model):
+  del model
+  return algorithms.LearningToLearn(
+      problems(config), num_steps=config.num_steps,
+      truncation=config.truncation, units=tuple(config.units),
+      preprocess=config.preprocess or None, p=config.p,
+      output_scale=config.output_scale)
+
+
+def loss_curves(distribution, transform, held_out, num_steps):
+  """`[problems, num_steps + 1]`: f at steps 0..num_steps of `transform`
+  from each problem's theta_0 (one compiled map over the problems)."""
+  task_type = type(held_out)
+
+  def one(task):
+    problem = task_type(*task)
+    result = inner.adapt(
+        lambda values, step: distribution.loss(problem, values, step),
+        distribution.initial_params(problem), transform, num_steps,
+        step_loss=True)
+    final = distribution.loss(problem, result.params, num_steps)
+    return tf.concat([tf.cast(result.losses, tf.float32),
+                      tf.cast(final, tf.float32)[tf.newaxis]], 0)
+
+  run = tf.function(lambda tasks: tf.map_fn(
+      one, tuple(tasks), fn_output_signature=tf.TensorSpec(
+          [num_steps + 1], tf.float32)), autograph=False)
+  return run(held_out).numpy()
+
+
+def _mean_loss(curves):
+  """The mean over problems and steps (diverged problems count as inf)."""
+  return float(np.mean(np.where(np.isfinite(curves), curves, np.inf)))
+
+
+def compare(learner, distribution, config, num_tasks, seed):
+  """Loss curves of the learned optimiser and the tuned baselines.
+
+  Returns:
+    `{method: {"learning_rate", "curves" [tasks, steps + 1]}}`.
+  """
+  horizon = int(config.eval.num_steps)
+  held_out = distribution.evaluation_tasks(num_tasks, seed).tasks
+  validation = distribution.evaluation_tasks(
+      config.eval.num_validation_problems, seed + 1).tasks
+  methods = {"lstm": {"learning_rate": None, "curves": loss_curves(
+      distribution, learner.update(), held_out, horizon)}}
+  for name in inner.classic.CLASSIC:
+    scores = {rate: _mean_loss(loss_curves(
+        distribution, inner.classic_optimizer(name, rate), validation,
+        learner.num_steps)) for rate in config.eval.learning_rates}
+    rate = min(scores, key=scores.get)
+    methods[name] = {"learning_rate": rate, "curves": loss_curves(
+        distribution, inner.classic_optimizer(name, rate), held_out,
+        horizon)}
+  return methods
+
+
+def _summaries(methods, steps):
+  return {name: {"learning_rate": method["learning_rate"],
+                 "loss_at_step": {str(step): evaluation.summarize(
+                     method["curves"][:, step]) for step in steps},
+                 "mean_curve": method["curves"].mean(0).tolist()}
+          for name, method in methods.items()}
+
+
+def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
+  """The loss curves of every optimiser on held-out problems."""
+  del shots, jit_compile
+  horizon = int(config.eval.num_steps)
+  steps = sorted({learner.num_steps, horizon} | {horizon // 2})
+  comparisons = {"trained_optimizee": compare(
+      learner, problems(config), config, num_tasks, seed)}
+  if config.task == "digits_mlp":
+    # The paper's generalisation tests, the LSTM unchanged (its update is
+    # coordinate-wise, so any parameter count fits).
+    for name, changes in (("two_hidden_layers", dict(hidden_sizes=(20, 20))),
+                          ("relu", dict(activation="relu"))):
+      changed = problems(config, **changes)
+      changed_learner = algorithms.LearningToLearn(
+          changed, num_steps=learner.num_steps, truncation=learner.truncation,
+          units=learner.network.units, preprocess=learner.network.preprocess,
+          p=learner.network.p, output_scale=learner.network.output_scale)
+      changed_learner.network.set_weights(learner.network.get_weights())
+      comparisons[name] = compare(changed_learner, changed, config,
+                                  num_tasks, seed)
+  results = {name: _summaries(methods, steps)
+             for name, methods in comparisons.items()}
+  trained = results["trained_optimizee"]
+  summary = ", ".join(
+      f"{name} {trained[name]['loss_at_step'][str(learner.num_steps)]['mean']:.4g}"
+      for name in trained)
+  summary = f"loss after {learner.num_steps} steps: {summary}"
+
+  def draw(path):
+    from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
+    plotting.plot_loss_curves(comparisons, path,
+                              trained_steps=learner.num_steps)
+  return experiments.Evaluation(results, draw, summary)

@@ -1,0 +1,55 @@
+"""Learned optimisers' experiments: a short run, the evaluation's curves
+and baselines tuned on validation problems only."""
+
+import numpy as np
+
+from kerasmeta import experiment
+from kerasmeta import inner
+from kerasmeta import training
+from kerasmeta.apps.configs import learned_optimizer
+from kerasmeta.experiments import optimizees as family
+
+
+def _config():
+  config = learned_optimizer.get_config("quadratic")
+  config.update(num_steps=10, truncation=5, num_meta_steps=20,
+                meta_batch_size=4, log_every=10, checkpoint_every=10,
+                units=(8,))
+  config.eval.update(num_tasks=6, num_steps=20, num_validation_problems=3,
+                     learning_rates=(0.003, 0.03))
+  return experiment.validate_config(config)
+
+
+def test_a_short_run_evaluates_against_tuned_baselines(tmp_path):
+  config = _config()
+  trainer = training.Trainer.from_config(config, str(tmp_path))
+  trainer.train()
+  results, draw, summary = experiment.evaluate(trainer.learner, config,
+                                               num_tasks=6, seed=3)
+  trained = results["trained_optimizee"]
+  assert set(trained) == {"lstm", "sgd", "nesterov", "rmsprop", "adam"}
+  for name, method in trained.items():
+    assert set(method["loss_at_step"]) == {"10", "20"}, name
+    assert method["loss_at_step"]["20"]["num_tasks"] == 6
+    assert len(method["mean_curve"]) == 21
+  assert "lstm" in summary
+  # Each baseline's rate is the grid's best on the validation problems.
+  problems = family.problems(config)
+  validation = problems.evaluation_tasks(3, 3 + 1).tasks
+  for name in ("sgd", "adam"):
+    scores = {rate: family._mean_loss(family.loss_curves(  # pylint: disable=protected-access
+        problems, inner.classic_optimizer(name, rate), validation, 10))
+              for rate in (0.003, 0.03)}
+    assert trained[name]["learning_rate"] == min(scores, key=scores.get)
+  draw(str(tmp_path / "curves.png"))
+  assert (tmp_path / "curves.png").stat().st_size > 0
+
+
+def test_loss_curves_start_at_theta_0_and_follow_the_transform():
+  config = _config()
+  problems = family.problems(config)
+  held_out = problems.evaluation_tasks(2, 0).tasks
+  curves = family.loss_curves(problems, inner.classic_optimizer("sgd", 0.0),
+                              held_out, 5)
+  assert curves.shape == (2, 6)
+  np.testing.assert_allclose(curves, curves[:, :1] * np.ones((1, 6)))
