@@ -17,6 +17,7 @@ from kerasmeta.algorithms.learned_inner import LearningRates
 from kerasmeta.algorithms.leo import LEO
 from kerasmeta.algorithms.leo import LEOAdaptation
 from kerasmeta.algorithms.leo import LEONetworks
+from kerasmeta.algorithms.lstm_maml import LSTMMAML
 from kerasmeta.algorithms.maml import FOMAML
 from kerasmeta.algorithms.maml import MAML
 from kerasmeta.algorithms.meta_sgd import MetaSGD
@@ -34,6 +35,7 @@ ALGORITHMS = {
     "maml": MAML,
     "fomaml": FOMAML,
     "meta_sgd": MetaSGD,
+    "lstm_maml": LSTMMAML,
     "reptile": Reptile,
     "leap": Leap,
     "warpgrad": WarpGrad,

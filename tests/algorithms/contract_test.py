@@ -44,6 +44,10 @@ GRADIENT_LEARNERS = {
                "query_loss"),
     "meta_sgd": (km.MetaSGD, helpers.tiny_mlp, {"num_inner_steps": 1}, True,
                  "query_loss"),
+    # The gradients fed to the LSTM are constants: not the derivative.
+    "lstm_maml": (km.algorithms.LSTMMAML, helpers.tiny_mlp,
+                  {"num_inner_steps": 2, "units": (4,),
+                   "output_scale": 0.1}, False, "query_loss"),
     "reptile": (km.Reptile, helpers.tiny_mlp, {"num_inner_steps": 3}, False,
                 "support_loss"),
     "leap": (km.Leap, helpers.tiny_mlp, {"num_inner_steps": 3}, False,

@@ -1,0 +1,55 @@
+"""MAML whose inner optimiser is a meta-learned coordinate-wise LSTM.
+
+The inner update of MAML (eq. 2) replaced by a learned optimiser m
+(`layers.CoordinatewiseLSTM`, `inner.learned_update`): each adapted weight
+coordinate keeps its own LSTM state through the inner steps, and m's
+weights are meta-learned with theta_0 by the outer loop. This is the idea
+of Ravi & Larochelle's meta-learner LSTM (2017), the MAML paper's
+comparison, written with the learned optimiser of Andrychowicz et al.
+(2016) as one more inner transform. As there, the gradients fed to m are
+constants of the outer gradient (first order in them); theta_0 and m are
+differentiated through every step's update.
+"""
+
+from kerasmeta import inner
+from kerasmeta.algorithms import maml
+from kerasmeta.layers import lstm_optimizer
+
+
+class LSTMMAML(maml.MAML):
+  """MAML with a learned LSTM inner optimiser.
+
+  Args:
+    model: the Keras model (its adapted weights are what m updates).
+    units: m's LSTM layers.
+    output_scale: multiplies m's output (the first steps' size).
+    **kwargs: `MAML`'s (loss, num_inner_steps, ...); `inner_learning_rate`
+      is m's output multiplier in serving (`learning_rate` / it scales m).
+  """
+
+  name = "lstm_maml"
+  supports_fast_path = False
+
+  def __init__(self, model, units=(20, 20), output_scale=0.01, **kwargs):
+    super().__init__(model, **kwargs)
+    self.optimizer_network = lstm_optimizer.CoordinatewiseLSTM(
+        units, output_scale=output_scale,
+        dtype=self.roles.adapted[0].dtype, name="inner_lstm")
+    self.optimizer_network.build()
+
+  @property
+  def extra_variables(self):
+    return list(self.optimizer_network.trainable_variables)
+
+  def checkpoint_items(self):
+    return {**super().checkpoint_items(),
+            "inner_lstm": self.optimizer_network}
+
+  def inner_transform(self, mapper, seed, deterministic=False,
+                      learning_rate=None, first_order=None):
+    del mapper, seed, deterministic, first_order
+    update = inner.learned_update(self.optimizer_network)
+    if learning_rate is None:
+      return update
+    return inner.chain(update,
+                       inner.scale(learning_rate / self.inner_learning_rate))
