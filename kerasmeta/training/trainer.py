@@ -39,6 +39,7 @@ from kerasmeta import experiment
 from kerasmeta.training import logs
 from kerasmeta.training import optimizers
 from kerasmeta.training import precision
+from kerasmeta.training import selection
 from kerasmeta.training import signals
 from kerasmeta.training import steps
 from kerasmeta.training import workdir as workdir_lib
@@ -173,10 +174,8 @@ class Trainer:
         **learner.checkpoint_items(), **built.checkpoint_items)
     self.checkpoint_dir = os.path.join(workdir, "checkpoints")
     self.manager = self._manager()
-    self.validate = validate
-    self._best_manager = tf.train.CheckpointManager(
-        self.checkpoint, os.path.join(self.checkpoint_dir, "best"),
-        max_to_keep=1, checkpoint_name="best") if validate else None
+    self.selection = selection.BestCheckpoint(
+        self.checkpoint, self.checkpoint_dir, validate)
     self._update_statistics = None
     if learner.updates_statistics:
       self._update_statistics = tf.function(learner.update_statistics)
@@ -279,42 +278,17 @@ class Trainer:
     self.global_step.assign(self._step)
     path = self.manager.save(checkpoint_number=self._step)
     logging.info("Saved checkpoint %s.", path)
-    if validate and self.validate is not None:
-      self._keep_if_best()
+    if validate and self.selection.validate is not None:
+      try:
+        self.selection.consider(self.learner, self._step)
+      except FloatingPointError as error:
+        raise NonFiniteError(str(error)) from None
     return path
-
-  @property
-  def _best_record(self):
-    return os.path.join(self.checkpoint_dir, "best.json")
 
   def best(self):
     """`{"step", "score", "path"}` of the best validated checkpoint, or
     None (no `validate`, or none validated yet)."""
-    if not tf.io.gfile.exists(self._best_record):
-      return None
-    with tf.io.gfile.GFile(self._best_record) as f:
-      return json.load(f)
-
-  def _keep_if_best(self):
-    """Scores the current weights; keeps them in `checkpoints/best/` when
-    they beat the best so far."""
-    began = time.perf_counter()
-    score = float(self.validate(self.learner))
-    if not np.isfinite(score):
-      raise NonFiniteError(f"The validation score at step {self.step} is "
-                           f"{score}.")
-    best = self.best()
-    logging.info("Validation score at step %d: %.4f (best so far: %s; %.1fs).",
-                 self.step, score,
-                 "none" if best is None else
-                 f"{best['score']:.4f} at step {best['step']}",
-                 time.perf_counter() - began)
-    if best is not None and best["step"] != self.step and \
-        score <= best["score"]:
-      return
-    path = self._best_manager.save(checkpoint_number=self._step)
-    logs.write_atomically(self._best_record, json.dumps(
-        {"step": self.step, "score": score, "path": path}))
+    return self.selection.record()
 
   def restore_best(self):
     """Restores the best validated checkpoint; returns its record.
@@ -322,17 +296,8 @@ class Trainer:
     Raises:
       FileNotFoundError: no checkpoint was validated.
     """
-    best = self.best()
-    if best is None:
-      raise FileNotFoundError(
-          f"No validated checkpoint in {self.checkpoint_dir} (train with "
-          "config.select_checkpoint='validation').")
-    path = os.path.join(self.checkpoint_dir, "best",
-                        os.path.basename(best["path"]))
-    self.checkpoint.restore(path).expect_partial()
+    best = self.selection.restore()
     self._step = int(self.global_step.numpy())
-    logging.info("Restored the best validated checkpoint %s (step %d, score "
-                 "%.4f).", path, self.step, best["score"])
     return best
 
   def _check_weights(self):

@@ -1,0 +1,81 @@
+"""The checkpoint picked by a validation score (LEO's protocol).
+
+`BestCheckpoint` scores the weights at every checkpoint and keeps the best
+scoring ones in `checkpoints/best/`, with their step and score in
+`checkpoints/best.json`: evaluation and export then use the checkpoint of
+the best meta-validation accuracy, as the papers report, not the last.
+"""
+
+import json
+import os
+import time
+
+from absl import logging
+import numpy as np
+import tensorflow as tf
+
+from kerasmeta.training import logs
+
+
+class BestCheckpoint:
+  """The best validated checkpoint of a run.
+
+  Args:
+    checkpoint: the run's `tf.train.Checkpoint`.
+    checkpoint_dir: the run's `workdir/checkpoints`.
+    validate: `learner -> float`, higher is better (None: only reading).
+  """
+
+  def __init__(self, checkpoint, checkpoint_dir, validate=None):
+    self.checkpoint, self.validate = checkpoint, validate
+    self.directory = os.path.join(checkpoint_dir, "best")
+    self.record_path = os.path.join(checkpoint_dir, "best.json")
+    self._manager = tf.train.CheckpointManager(
+        checkpoint, self.directory, max_to_keep=1, checkpoint_name="best") \
+        if validate is not None else None
+
+  def record(self):
+    """`{"step", "score", "path"}` of the best so far, or None."""
+    if not tf.io.gfile.exists(self.record_path):
+      return None
+    with tf.io.gfile.GFile(self.record_path) as f:
+      return json.load(f)
+
+  def consider(self, learner, step):
+    """Scores `learner` at `step`; keeps the checkpoint if it is the best.
+
+    Raises:
+      FloatingPointError: a non-finite score.
+    """
+    began = time.perf_counter()
+    score = float(self.validate(learner))
+    if not np.isfinite(score):
+      raise FloatingPointError(f"The validation score at step {step} is "
+                               f"{score}.")
+    best = self.record()
+    logging.info("Validation score at step %d: %.4f (best so far: %s; %.1fs).",
+                 step, score, "none" if best is None else
+                 f"{best['score']:.4f} at step {best['step']}",
+                 time.perf_counter() - began)
+    if best is not None and best["step"] != step and score <= best["score"]:
+      return
+    path = self._manager.save(checkpoint_number=step)
+    logs.write_atomically(self.record_path, json.dumps(
+        {"step": step, "score": score, "path": path}))
+
+  def restore(self):
+    """Restores the best checkpoint into `checkpoint`; returns its record.
+
+    Raises:
+      FileNotFoundError: no checkpoint was validated.
+    """
+    best = self.record()
+    if best is None:
+      raise FileNotFoundError(
+          f"No validated checkpoint in {os.path.dirname(self.directory)} "
+          "(train with config.select_checkpoint='validation').")
+    path = os.path.join(self.directory, os.path.basename(best["path"]))
+    self.checkpoint.restore(path).expect_partial()
+    logging.info("Restored the best validated checkpoint %s (step %d, score "
+                 "%.4f).", path, best["step"], best["score"])
+    return best
