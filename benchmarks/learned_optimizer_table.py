@@ -62,12 +62,10 @@ def run_problem(problem, args):
   workdir = os.path.join(args.workdir, problem)
   record_path = os.path.join(workdir, "result.json")
   settings = json.loads(experiment.config_to_json(config))
-  if os.path.exists(record_path):
-    with open(record_path) as f:
-      record = json.load(f)
-    if record["config"] == settings:
-      print(f"{problem}: done before ({record_path})", flush=True)
-      return record
+  record = table_common.reusable_record(record_path, "config", settings)
+  if record is not None:
+    print(f"{problem}: done before ({record_path})", flush=True)
+    return record
   began = time.time()
   trainer = training.Trainer.from_config(config, workdir)
   trainer.train()
@@ -125,12 +123,7 @@ def table(records, args, wall):
                      f"{_cell(method['loss_at_step']['200'])} |")
       lines.append("")
   command = "python " + " ".join(shlex.quote(a) for a in sys.argv)
-  cpu = "unknown CPU"
-  if os.path.exists("/proc/cpuinfo"):
-    with open("/proc/cpuinfo") as f:
-      names = [l.split(":", 1)[1].strip() for l in f if
-               l.startswith("model name")]
-    cpu = names[0] if names else cpu
+  cpu = table_common.cpu_model()
   lines += [f"Command: `{command}`; {wall / 60:.1f} min wall clock on "
             f"{os.cpu_count()} cores ({cpu}, {platform.machine()})"
             + (f"; meanwhile: {args.load}" if args.load else "") + "."]

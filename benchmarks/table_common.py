@@ -2,6 +2,7 @@
 
 import json
 import os
+import platform
 
 
 def training_seconds(workdir):
@@ -24,3 +25,25 @@ def write_table(path, lines):
   with open(path, "w") as f:
     f.write("\n".join(lines) + "\n")
   print("\n".join(lines))
+
+
+def cpu_model():
+  """The CPU's model name (Linux), else what `platform` knows."""
+  try:
+    with open("/proc/cpuinfo") as f:
+      for line in f:
+        if line.startswith("model name"):
+          return line.split(":", 1)[1].strip()
+  except OSError:
+    pass
+  return platform.processor() or platform.machine()
+
+
+def reusable_record(path, key, settings):
+  """The JSON record at `path` if its `key` equals `settings` (the run was
+  made with the same settings), else None."""
+  if not os.path.exists(path):
+    return None
+  with open(path) as f:
+    record = json.load(f)
+  return record if record.get(key) == settings else None
