@@ -35,7 +35,8 @@ setuptools.setup(
     extras_require={
         # gRPC client of export/serving (REST needs nothing more).
         "serving": ["tensorflow-serving-api"],
-        "test": ["pytest", "tensorflow-serving-api"],
+        # pytest-xdist: the suite runs on two processes (pytest.ini).
+        "test": ["pytest", "pytest-xdist", "tensorflow-serving-api"],
     },
     classifiers=[
         "Programming Language :: Python :: 3",

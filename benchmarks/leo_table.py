@@ -117,6 +117,8 @@ def learner_config(variant, shots, options, data_dir):
   default = leo_config.get_config(f"{variant},glyphs,{shots}")
   config.data_dir = data_dir
   config.num_meta_steps = options.num_meta_steps
+  # Ten validated checkpoints a run: the best of them is evaluated.
+  config.checkpoint_every = max(1, options.num_meta_steps // 10)
   if options.outer_learning_rate is not None:
     config.outer_learning_rate = options.outer_learning_rate
   return config, changed(config, default)
@@ -211,7 +213,8 @@ def main(argv=None):
 
   first = records[learners[0], shots_list[0]]
   settings = sorted({s for r in records.values() for s in r["changed"]
-                     if not s.startswith(("data_dir=", "num_meta_steps="))})
+                     if not s.startswith(("data_dir=", "num_meta_steps=",
+                                          "checkpoint_every="))})
   run_lines = [
       f"| {LEARNERS[v]} | {s} | {r['train_seconds'] / 60:.1f} min | "
       f"{r['eval_seconds'] / 60:.1f} min | {r['wall_seconds'] / 60:.1f} min "
@@ -228,8 +231,11 @@ def main(argv=None):
       "Euclidean, on the same L2-normalised embeddings, no meta-training.",
       "",
       f"- Meta-steps: {first['num_meta_steps']} for every meta-learner "
-      f"(the config's 100,000 cut short; the last step's checkpoint is "
-      f"evaluated, no model selection on validation).",
+      "(the config's 100,000 cut short); a checkpoint every tenth of the "
+      "run, scored on 200 validation episodes, and the best of them "
+      "evaluated (steps: " + ", ".join(
+          f"{LEARNERS[v]} {s}-shot {r.get('selected_step')}"
+          for (v, s), r in records.items()) + ").",
       f"- Features: conv4 pre-trained for {pretrained['epochs']} epochs "
       f"(config default 20); classifier accuracy on "
       f"{pretrained['accuracy_of']}: {100 * pretrained['accuracy']:.1f}% "
@@ -238,7 +244,8 @@ def main(argv=None):
       "- Settings changed from `leo:VARIANT,glyphs,SHOTS`'s defaults, the "
       "same for every method: " + (", ".join(f"`{s}`" for s in settings)
                                    or "none")
-      + " (besides `num_meta_steps` and `data_dir`). Meta-batch "
+      + " (besides `num_meta_steps`, `checkpoint_every` and `data_dir`). "
+      "Meta-batch "
       "12, 15 queries per class, as the config.",
       f"- Machine: {platform.machine()}, `nproc` {os.cpu_count()}, "
       f"{table_common.cpu_model()}, no GPU"

@@ -46,13 +46,13 @@ _ALLOW_TRANSDUCTIVE = flags.DEFINE_bool(
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-  config, learner, checkpoint = experiment.restore_learner(
-      _WORKDIR.value, _CHECKPOINT.value)
   version = _VERSION.value if _VERSION.value is not None else \
       export.next_version(_OUTPUT.value)
   path = os.path.join(_OUTPUT.value, str(version))
-  if os.path.exists(path):
+  if os.path.exists(path):  # refused before any work
     raise FileExistsError(f"{path} exists; choose another --version.")
+  config, learner, checkpoint = experiment.restore_learner(
+      _WORKDIR.value, _CHECKPOINT.value)
   export.export_adapter(learner, path, loss_name=config.get("loss", "mse"),
                         max_steps=_MAX_STEPS.value,
                         max_support=_MAX_SUPPORT.value,

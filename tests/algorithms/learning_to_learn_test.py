@@ -220,30 +220,32 @@ def test_meta_training_resumes_mid_problem_exactly_and_learns(tmp_path):
   def make(workdir):
     keras.utils.set_random_seed(0)
     learner = km.LearningToLearn(problems, num_steps=20, truncation=5,
-                                 output_scale=0.1)
+                                 output_scale=0.01)
     return training.Trainer(
         learner, km.tasks.RepeatedBatches(problems, learner.num_truncations),
         workdir, meta_batch_size=8, log_every=3, checkpoint_every=3,
-        jit_compile=False)
+        jit_compile=False,
+        optimizer=training.make_outer_optimizer(learner, "adam", 0.01))
 
   first = make(str(tmp_path / "run"))
   first.train(6)  # stops in the second truncation of a batch of problems
   resumed = make(str(tmp_path / "run"))
-  last = resumed.train(60)
+  last = resumed.train(40)
   straight = make(str(tmp_path / "straight"))
-  straight.train(60)
+  straight.train(40)
   for a, b in zip(resumed.learner.trainable_variables,
                   straight.learner.trainable_variables):
     np.testing.assert_array_equal(a.numpy(), b.numpy())
   # The learned optimiser beats its untrained self on new problems.
-  held_out = problems.evaluation_tasks(20, seed=99).tasks
+  held_out = problems.evaluation_tasks(10, seed=99).tasks
   untrained = make(str(tmp_path / "untrained")).learner
 
   def mean_final(learner):
     return np.mean([float(learner.optimize(
         optimizees.Quadratic(*[t[i] for t in held_out]), 20).losses[-1])
-                    for i in range(20)])
-  assert mean_final(resumed.learner) < 0.8 * mean_final(untrained), last
+                    for i in range(10)])
+  # (Its untrained steps are tiny: 2.85 -> about 0.8 after 40 meta-steps.)
+  assert mean_final(resumed.learner) < 0.5 * mean_final(untrained), last
 
 
 def test_compute_gradients_refuses_and_bad_settings_are_named():

@@ -123,7 +123,7 @@ def test_meta_gradients_match_finite_differences():
       objective_fn=lambda learner, task, seed: (
           learner.task_objective(task, seed)[0]
           + learner.regularization()),
-      max_entries_per_variable=2, fast_path=False, learn_steps=5,
+      max_entries_per_variable=1, fast_path=False, learn_steps=4,
       learning_rate=0.01, rtol=1e-5, atol=1e-8)
 
 
@@ -226,7 +226,7 @@ def test_a_short_compiled_run_learns_to_classify_new_episodes():
       compiled(episodes(0), _seeds(8))
   for a, b in zip(eager.gradients, first.gradients):
     np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
-  for index in range(60):
+  for index in range(40):
     result = compiled(episodes(index), _seeds(8))
     optimizer.apply(result.gradients, learner.trainable_variables)
   test = episodes(10_000, 20)

@@ -87,8 +87,8 @@ def test_a_killed_run_resumes_exactly(tmp_path):
   command = lambda workdir: [
       sys.executable, "-m", "apps.meta_train",
       "--config=sinusoid:mtnet", f"--workdir={workdir}",
-      "--config.hidden_sizes=(16,16)", "--config.num_meta_steps=400",
-      "--config.log_every=1", "--config.checkpoint_every=50",
+      "--config.hidden_sizes=(16,16)", "--config.num_meta_steps=200",
+      "--config.log_every=1", "--config.checkpoint_every=25",
       "--config.jit_compile=off", "--noevaluate"]
   environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
   killed = tmp_path / "killed"
@@ -99,19 +99,19 @@ def test_a_killed_run_resumes_exactly(tmp_path):
   while time.time() < deadline:
     done = (read_metrics(killed)[-1]["step"]
             if (killed / "metrics.jsonl").exists() else 0)
-    if done >= 120:
+    if done >= 60:
       break
     time.sleep(0.05)
   process.send_signal(signal.SIGKILL)
   process.wait()
   logged = read_metrics(killed)[-1]["step"]
-  assert 120 <= logged < 400, "the run was not killed mid-way"
+  assert 60 <= logged < 200, "the run was not killed mid-way"
   subprocess.run(command(killed), cwd=ROOT, env=environment, check=True,
                  capture_output=True)
   subprocess.run(command(tmp_path / "clean"), cwd=ROOT, env=environment,
                  check=True, capture_output=True)
   resumed, clean = read_metrics(killed), read_metrics(tmp_path / "clean")
-  assert [m["step"] for m in resumed] == list(range(1, 401))
+  assert [m["step"] for m in resumed] == list(range(1, 201))
   key = lambda ms: [(m["step"], m["query_loss"]) for m in ms]
   assert key(resumed) == key(clean)
 
