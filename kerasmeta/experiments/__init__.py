@@ -44,6 +44,7 @@ TASK_MODULES = {
     "tiered_imagenet_embeddings": "embeddings",
     "quadratic": "optimizees",
     "digits_mlp": "optimizees",
+    "glyphs_mlp": "optimizees",
 }
 
 Evaluation = collections.namedtuple("Evaluation",

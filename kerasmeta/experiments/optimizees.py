@@ -1,9 +1,10 @@
 """Learned optimisers on optimisee problems (Andrychowicz et al. 2016).
 
-Tasks: `quadratic` (random 10-dimensional quadratics, section 3.1) and
+Tasks: `quadratic` (random 10-dimensional quadratics, section 3.1),
 `digits_mlp` (an MLP of one hidden layer of 20 sigmoid units trained on
 scikit-learn's 8x8 digits, the paper's MNIST experiment at this machine's
-scale, section 3.2). The learner is `LearningToLearn`, meta-trained by
+scale, section 3.2) and `glyphs_mlp` (the same MLP on 10 procedural glyph
+characters, 14x14). The learner is `LearningToLearn`, meta-trained by
 truncated BPTT.
 
 Evaluation: the optimisee loss along `config.eval.num_steps` steps, mean
@@ -26,7 +27,7 @@ from kerasmeta.tasks import base as tasks_base
 from kerasmeta.tasks import optimizees
 
 ALGORITHM = "learning_to_learn"
-TASKS = ("quadratic", "digits_mlp")
+TASKS = ("quadratic", "digits_mlp", "glyphs_mlp")
 
 
 def validate_config(config):
@@ -48,7 +49,10 @@ def problems(config, hidden_sizes=None, activation=None):
   """The config's optimisee distribution (an MLP's layers overridable)."""
   if config.task == "quadratic":
     return optimizees.QuadraticProblems(dimension=config.dimension)
+  x, y = (optimizees.load_glyph_characters() if config.task == "glyphs_mlp"
+          else optimizees.load_digits("train"))
   return optimizees.MLPProblems(
+      x, y,
       hidden_sizes=tuple(hidden_sizes or config.hidden_sizes),
       activation=activation or config.activation,
       batch_size=config.batch_size)
@@ -142,7 +146,7 @@ def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
   steps = sorted({learner.num_steps, horizon} | {horizon // 2})
   comparisons = {"trained_optimizee": compare(
       learner, problems(config), config, num_tasks, seed)}
-  if config.task == "digits_mlp":
+  if config.task != "quadratic":
     # The paper's generalisation tests, the LSTM unchanged (its update is
     # coordinate-wise, so any parameter count fits).
     for name, changes in (("two_hidden_layers", dict(hidden_sizes=(20, 20))),

@@ -12,13 +12,15 @@ of its problems:
   [0, 1), theta_0 ~ N(0, 0.01^2) (section 3.1; the authors' code).
 * `MLPProblems`: a classifier with one hidden layer of 20 sigmoid units
   (section 3.2) on 8x8 handwritten digits (scikit-learn's, shipped inside
-  the package: no download) or on any `[examples, features]` data; a
+  the package: no download), on glyph characters
+  (`load_glyph_characters`) or on any `[examples, features]` data; a
   problem is a random theta_0 and a random sequence of mini-batches of
   128, its cross-entropy the loss.
 """
 
 import collections
 import dataclasses
+import functools
 
 import numpy as np
 import tensorflow as tf
@@ -90,6 +92,22 @@ def load_digits(split="train", validation_fraction=0.2, test_fraction=0.2):
     raise ValueError(f"split must be one of {sorted(parts)}; received "
                      f"{split!r}.")
   return x[parts[split]], y[parts[split]]
+
+
+@functools.lru_cache(maxsize=4)
+def load_glyph_characters(num_classes=10, samples=40, size=14, seed=0):
+  """`num_classes` procedural glyph characters (one alphabet, `samples`
+  drawings each, `size` x `size`) as `(x [n, size * size] in [0, 1],
+  y [n] int32)`: a second optimisee dataset, no download."""
+  from kerasmeta.tasks import glyphs  # pylint: disable=g-import-not-at-top
+  images = glyphs.generate(glyphs.GlyphConfig(
+      num_alphabets=1, characters_per_alphabet=num_classes,
+      samples_per_character=samples, size=size, seed=seed))
+  x = (images.reshape(num_classes * samples, size * size)
+       / np.float32(255)).astype(np.float32)
+  y = np.repeat(np.arange(num_classes, dtype=np.int32), samples)
+  x.flags.writeable = y.flags.writeable = False  # cached: shared
+  return x, y
 
 
 @dataclasses.dataclass

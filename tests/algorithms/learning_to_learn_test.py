@@ -276,3 +276,29 @@ def test_mlp_problems_draw_their_weights_and_batches_from_the_seed():
       problems.loss(one, params, 1))  # another mini-batch per step
   relu = optimizees.MLPProblems(hidden_sizes=(20, 20), activation="relu")
   assert len(relu.parameter_shapes) == 6
+
+
+def test_convolution_kernels_can_have_an_lstm_of_their_own():
+  dense, conv = _network(output_scale=0.1), _network(output_scale=0.1)
+  for weight in conv.output_layer.weights:  # the conv LSTM outputs zero
+    weight.assign(np.zeros(weight.shape, np.float32))
+  transform = km.inner.learned_update(dense, conv_network=conv)
+  kernel, bias = tf.ones([3, 3, 2, 4]), tf.ones([4])
+  grads = [tf.fill(kernel.shape, 0.3), tf.fill(bias.shape, 0.3)]
+  updates, _ = transform.update(grads, transform.init([kernel, bias]))
+  np.testing.assert_array_equal(updates[0], np.zeros(kernel.shape))
+  assert np.all(np.abs(updates[1].numpy()) > 0)
+  learner = km.LearningToLearn(optimizees.QuadraticProblems(), num_steps=2,
+                               truncation=1, separate_conv=True)
+  assert len(learner.trainable_variables) == 2 * len(
+      learner.network.trainable_variables)
+  assert set(learner.checkpoint_items()) == {"network", "conv_network"}
+
+
+def test_glyph_characters_are_a_second_mlp_dataset():
+  x, y = optimizees.load_glyph_characters(num_classes=3, samples=4, size=8)
+  assert x.shape == (12, 64) and 0 <= x.min() and x.max() <= 1
+  problems = optimizees.MLPProblems(x, y, batch_size=6)
+  problem = problems.sample(tf.constant([0, 1]))
+  assert np.isfinite(float(problems.loss(
+      problem, problems.initial_params(problem), 0)))

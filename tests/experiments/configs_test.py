@@ -27,7 +27,7 @@ VARIANTS = {
     "warp_surfaces": [None],
     "leo": ["leo,glyphs,1", "leo,mini,5", "meta_sgd,tiered,1",
             "maml,glyphs,5"],
-    "learned_optimizer": ["quadratic", "mlp"],
+    "learned_optimizer": ["quadratic", "mlp", "glyphs_mlp"],
 }
 # Sizes small enough to build every learner in a moment (no training).
 TINY = {

@@ -1,8 +1,9 @@
 r"""A learned LSTM optimiser (Andrychowicz et al. 2016) on optimisees.
 
 `--config=learned_optimizer:PROBLEM`, PROBLEM "quadratic" (random
-10-dimensional quadratics) or "mlp" (one hidden layer of 20 sigmoid units
-on scikit-learn's 8x8 digits, no download):
+10-dimensional quadratics), "mlp" (one hidden layer of 20 sigmoid units
+on scikit-learn's 8x8 digits, no download) or "glyphs_mlp" (the same MLP
+on 10 procedural glyph characters, 14x14):
 
   python -m apps.meta_train --config=learned_optimizer:quadratic \
       --workdir=/tmp/l2l_quadratic
@@ -23,7 +24,8 @@ hidden layers and one with ReLU units.
 from kerasmeta.apps.configs import common
 from kerasmeta.apps.configs import execution
 
-PROBLEMS = {"quadratic": "quadratic", "mlp": "digits_mlp"}
+PROBLEMS = {"quadratic": "quadratic", "mlp": "digits_mlp",
+            "glyphs_mlp": "glyphs_mlp"}
 
 
 def get_config(problem="quadratic"):
