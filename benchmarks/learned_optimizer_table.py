@@ -1,11 +1,12 @@
 r"""The learned LSTM optimiser against SGD, Nesterov, RMSProp and Adam.
 
 Andrychowicz et al. 2016, figure 4: for each problem (random 10-dimensional
-quadratics; an MLP of 20 sigmoid units on 8x8 digits), the LSTM optimiser
+quadratics; an MLP of 20 sigmoid units on 8x8 digits, and on 10 glyph
+characters), the LSTM optimiser
 is meta-trained (`learned_optimizer:PROBLEM`, 100 steps in truncations of
 20), then every optimiser runs 200 steps on the config's 100 held-out
 problems, each baseline with its learning rate chosen on 20 validation
-problems; on the MLP also the paper's changed optimisees (two hidden
+problems; on the MLPs also the paper's changed optimisees (two hidden
 layers; ReLU). Writes a Markdown table and one PNG per problem:
 
   python benchmarks/learned_optimizer_table.py --workdir=runs/l2l \
@@ -25,7 +26,7 @@ import time
 
 import table_common  # pylint: disable=g-import-not-at-top
 
-PROBLEMS = ("quadratic", "mlp")
+PROBLEMS = ("quadratic", "mlp", "glyphs_mlp")
 METHODS = ("lstm", "sgd", "nesterov", "rmsprop", "adam")
 
 
