@@ -114,6 +114,48 @@ def _check_features(x, name, feature_shape, max_points=None):
   return tf.debugging.check_numerics(x, f"{name} holds NaN or Inf values")
 
 
+def _same_count(support_x, support_y):
+  return tf.debugging.assert_equal(
+      tf.shape(support_y)[0], tf.shape(support_x)[0],
+      message="support_x and support_y must hold the same number of points")
+
+
+def check_class_labels(support_x, support_y, num_classes):
+  """Integer labels `[points]` or `[points, 1]` in 0..num_classes-1, one
+  per support point (checked at run time); returned as `[points, 1]`."""
+  rank = tf.size(tf.shape(support_y))
+  checks = [
+      _same_count(support_x, support_y),
+      tf.debugging.Assert(
+          tf.logical_or(tf.equal(rank, 1), _shape_is(support_y, [1])),
+          ["support_y must have shape [points] (or [points, 1]); received",
+           tf.shape(support_y)]),
+      tf.debugging.assert_non_negative(
+          support_y, message="support_y labels must be >= 0"),
+      tf.debugging.assert_less(
+          support_y, num_classes,
+          message=f"support_y labels must be < {num_classes} (the model's "
+                  "number of classes)")]
+  return _after(checks, tf.reshape(support_y, [-1, 1]))
+
+
+def check_options(num_steps, learning_rate, max_steps):
+  """A request's `num_steps` (0..max_steps) and `learning_rate` (finite,
+  >= 0), checked at run time."""
+  learning_rate = tf.debugging.check_numerics(
+      learning_rate, "learning_rate must be finite")
+  checks = [
+      tf.debugging.assert_greater_equal(num_steps, 0,
+                                        message="num_steps must be >= 0"),
+      tf.debugging.assert_less_equal(
+          num_steps, max_steps,
+          message=f"num_steps must be <= {max_steps} (max_steps of this "
+                  "export)"),
+      tf.debugging.assert_non_negative(learning_rate,
+                                       message="learning_rate must be >= 0")]
+  return _after(checks, num_steps, learning_rate)
+
+
 def _diverged_check(values, what):
   """`values`, checked to be finite: else "adaptation diverged"."""
   return [tf.debugging.check_numerics(
@@ -187,29 +229,13 @@ class AdapterModule(tf.Module):
 
   def _check_targets(self, support_x, support_y):
     """support_y, checked against support_x and the model's outputs."""
-    checks = [tf.debugging.assert_equal(
-        tf.shape(support_y)[0], tf.shape(support_x)[0],
-        message="support_x and support_y must hold the same number of "
-                "points")]
     if self.classifier:
-      rank = tf.size(tf.shape(support_y))
-      checks += [
-          tf.debugging.Assert(
-              tf.logical_or(tf.equal(rank, 1), _shape_is(support_y, [1])),
-              ["support_y must have shape [points] (or [points, 1]); "
-               "received", tf.shape(support_y)]),
-          tf.debugging.assert_non_negative(
-              support_y, message="support_y labels must be >= 0"),
-          tf.debugging.assert_less(
-              support_y, self.num_classes,
-              message=f"support_y labels must be < {self.num_classes} (the "
-                      "model's number of classes)")]
-      return _after(checks, tf.reshape(support_y, [-1, 1]))
-    checks.append(tf.debugging.Assert(
+      return check_class_labels(support_x, support_y, self.num_classes)
+    checks = [_same_count(support_x, support_y), tf.debugging.Assert(
         _shape_is(support_y, self.target_shape),
         [f"support_y must have shape [points, "
          f"{', '.join(map(str, self.target_shape))}]; received",
-         tf.shape(support_y)]))
+         tf.shape(support_y)])]
     support_y = _after(checks, tf.reshape(support_y, [-1, *self.target_shape]))
     return tf.debugging.check_numerics(support_y,
                                        "support_y holds NaN or Inf values")
@@ -228,18 +254,8 @@ class AdapterModule(tf.Module):
     query_x = _check_features(query_x, "query_x", self.feature_shape,
                               self.max_query)
     support_y = self._check_targets(support_x, support_y)
-    learning_rate = tf.debugging.check_numerics(
-        learning_rate, "learning_rate must be finite")
-    checks = [
-        tf.debugging.assert_greater_equal(num_steps, 0,
-                                          message="num_steps must be >= 0"),
-        tf.debugging.assert_less_equal(
-            num_steps, self.max_steps,
-            message=f"num_steps must be <= {self.max_steps} (max_steps of "
-                    "this export)"),
-        tf.debugging.assert_non_negative(learning_rate,
-                                         message="learning_rate must be >= 0")]
-    num_steps, learning_rate = _after(checks, num_steps, learning_rate)
+    num_steps, learning_rate = check_options(num_steps, learning_rate,
+                                             self.max_steps)
     task = Task(support_x, support_y, query_x, query_x[:, :0])
     adapted = _diverged_check(self._learner.adapt(
         task, num_steps=num_steps, max_steps=self.max_steps,

@@ -74,27 +74,6 @@ class LEOAdapterModule(tf.Module):
         tf.constant(self._learner.num_latent_steps, tf.int32),
         tf.constant(self.initial_rate, tf.float32))
 
-  def _check_labels(self, support_x, support_y):
-    ways = self._learner.ways
-    rank = tf.size(tf.shape(support_y))
-    checks = [
-        tf.debugging.assert_equal(
-            tf.shape(support_y)[0], tf.shape(support_x)[0],
-            message="support_x and support_y must hold the same number of "
-                    "points"),
-        tf.debugging.Assert(
-            tf.logical_or(tf.equal(rank, 1),
-                          export._shape_is(support_y, [1])),  # pylint: disable=protected-access
-            ["support_y must have shape [points] (or [points, 1]); "
-             "received", tf.shape(support_y)]),
-        tf.debugging.assert_non_negative(
-            support_y, message="support_y labels must be >= 0"),
-        tf.debugging.assert_less(
-            support_y, ways,
-            message=f"support_y labels must be < {ways} (the trained "
-                    "number of classes)")]
-    return export._after(checks, tf.reshape(support_y, [-1, 1]))  # pylint: disable=protected-access
-
   def _adapt_and_predict(self, support_x, support_y, query_x, num_steps,
                          learning_rate):
     learner = self._learner
@@ -103,19 +82,10 @@ class LEOAdapterModule(tf.Module):
         support_x, "support_x", features, self.max_support)
     query_x = export._check_features(  # pylint: disable=protected-access
         query_x, "query_x", features, self.max_query)
-    support_y = self._check_labels(support_x, support_y)
-    learning_rate = tf.debugging.check_numerics(
-        learning_rate, "learning_rate must be finite")
-    checks = [
-        tf.debugging.assert_greater_equal(num_steps, 0,
-                                          message="num_steps must be >= 0"),
-        tf.debugging.assert_less_equal(
-            num_steps, self.max_steps,
-            message=f"num_steps must be <= {self.max_steps} (max_steps of "
-                    "this export)"),
-        tf.debugging.assert_non_negative(learning_rate,
-                                         message="learning_rate must be >= 0")]
-    num_steps, learning_rate = export._after(checks, num_steps, learning_rate)  # pylint: disable=protected-access
+    support_y = export.check_class_labels(support_x, support_y,
+                                          learner.ways)
+    num_steps, learning_rate = export.check_options(
+        num_steps, learning_rate, self.max_steps)
     adapted = learner.adapt(
         Task(support_x, support_y, query_x, query_x[:, :0]),
         num_latent_steps=num_steps, max_steps=self.max_steps,

@@ -1,9 +1,5 @@
 """LEO adapters: answers equal LEO's own, options, checks, fresh process."""
 
-import json
-import subprocess
-import sys
-
 import keras
 import numpy as np
 import pytest
@@ -11,9 +7,9 @@ import tensorflow as tf
 
 import kerasmeta as km
 from kerasmeta import export
+from tests import helpers
 
 WAYS, FEATURES = 3, 6
-CLI_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin"}
 
 
 @pytest.fixture(scope="module")
@@ -92,22 +88,9 @@ def test_bad_leo_requests_fail_with_a_clear_message(leo_adapter, change,
 def test_leo_adapter_answers_in_a_process_without_kerasmeta(leo_adapter):
   learner, path, _ = leo_adapter
   support_x, support_y, query_x = _request(1)
-  script = (
-      "import json, sys\n"
-      "import numpy as np, tensorflow as tf\n"
-      f"loaded = tf.saved_model.load({path!r})\n"
-      "r = json.loads(sys.stdin.read())\n"
-      "out = loaded.signatures['adapt_and_predict'](support_x=np.array("
-      "r['support_x'], np.float32), support_y=np.array(r['support_y'], "
-      "np.int32), query_x=np.array(r['query_x'], np.float32))\n"
-      "assert not any(m.startswith('kerasmeta') for m in sys.modules)\n"
-      "print(json.dumps(out['probabilities'].numpy().tolist()))\n")
-  request = dict(support_x=support_x.tolist(), support_y=support_y.tolist(),
-                 query_x=query_x.tolist())
-  result = subprocess.run([sys.executable, "-c", script], cwd="/",
-                          input=json.dumps(request), capture_output=True,
-                          text=True, env=CLI_ENV)
-  assert result.returncode == 0, result.stderr[-2000:]
+  served = helpers.answer_in_fresh_process(
+      path, dict(support_x=support_x, support_y=support_y, query_x=query_x),
+      "probabilities", dtypes={"support_y": "int32"})
   np.testing.assert_allclose(
-      json.loads(result.stdout.strip().splitlines()[-1]),
+      served,
       _python_answer(learner, support_x, support_y, query_x), atol=1e-5)

@@ -1,5 +1,4 @@
 import importlib
-import json
 import os
 import subprocess
 import sys
@@ -10,6 +9,7 @@ import tensorflow as tf
 
 import kerasmeta as km
 from kerasmeta import export
+from tests import helpers
 
 CLI_ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
 SAVED_MODEL_CLI_MODULE = "tensorflow.python.tools.saved_model_cli"
@@ -240,23 +240,11 @@ def test_adapter_loads_and_answers_in_a_process_without_kerasmeta(
     mtnet_adapter):
   learner, path, _ = mtnet_adapter
   support_x, support_y, query_x = _sinusoid(5)
-  script = (
-      "import json, sys\n"
-      "import numpy as np, tensorflow as tf\n"
-      f"loaded = tf.saved_model.load({path!r})\n"
-      "request = json.loads(sys.stdin.read())\n"
-      "out = loaded.signatures['adapt_and_predict'](**{k: np.array(v, "
-      "np.float32) for k, v in request.items()})\n"
-      "assert not any(m.startswith('kerasmeta') for m in sys.modules)\n"
-      "print(json.dumps(out['predictions'].numpy().tolist()))\n")
-  request = dict(support_x=support_x.tolist(), support_y=support_y.tolist(),
-                 query_x=query_x.tolist())
-  result = subprocess.run([sys.executable, "-c", script], cwd="/",
-                          input=json.dumps(request), capture_output=True,
-                          text=True, env=CLI_ENV)
-  assert result.returncode == 0, result.stderr[-2000:]
+  served = helpers.answer_in_fresh_process(
+      path, dict(support_x=support_x, support_y=support_y, query_x=query_x),
+      "predictions")
   np.testing.assert_allclose(
-      json.loads(result.stdout.strip().splitlines()[-1]),
+      served,
       _python_answer(learner, support_x, support_y, query_x), atol=1e-5)
 
 

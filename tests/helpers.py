@@ -53,3 +53,37 @@ def finite_difference_gradients(objective, variables, epsilon=1e-6):
       variable.assign(original)
     gradients.append(gradient / (2 * epsilon))
   return gradients
+
+
+def answer_in_fresh_process(path, request, output, dtypes=None):
+  """`output` of `adapt_and_predict` of the SavedModel at `path`, asked in a
+  new Python process that imports TensorFlow and not kerasmeta (checked).
+
+  Args:
+    path: the SavedModel directory.
+    request: `{input name: array}`.
+    output: the output to return.
+    dtypes: `{input name: numpy dtype name}` (default float32).
+  """
+  import json  # pylint: disable=g-import-not-at-top
+  import subprocess  # pylint: disable=g-import-not-at-top
+  import sys  # pylint: disable=g-import-not-at-top
+  dtypes = {name: (dtypes or {}).get(name, "float32") for name in request}
+  script = (
+      "import json, sys\n"
+      "import numpy as np, tensorflow as tf\n"
+      f"loaded = tf.saved_model.load({path!r})\n"
+      "r = json.loads(sys.stdin.read())\n"
+      f"dtypes = {dtypes!r}\n"
+      "out = loaded.signatures['adapt_and_predict'](**{k: np.array(v, "
+      "dtypes[k]) for k, v in r.items()})\n"
+      "assert not any(m.startswith('kerasmeta') for m in sys.modules)\n"
+      f"print(json.dumps(out[{output!r}].numpy().tolist()))\n")
+  result = subprocess.run(
+      [sys.executable, "-c", script], cwd="/",
+      input=json.dumps({k: np.asarray(v).tolist() for k, v in
+                        request.items()}),
+      capture_output=True, text=True,
+      env={"TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin"})
+  assert result.returncode == 0, result.stderr[-2000:]
+  return np.array(json.loads(result.stdout.strip().splitlines()[-1]))
