@@ -6,9 +6,10 @@ coordinate keeps its own LSTM state through the inner steps, and m's
 weights are meta-learned with theta_0 by the outer loop. This is the idea
 of Ravi & Larochelle's meta-learner LSTM (2017), the MAML paper's
 comparison, written with the learned optimiser of Andrychowicz et al.
-(2016) as one more inner transform. As there, the gradients fed to m are
-constants of the outer gradient (first order in them); theta_0 and m are
-differentiated through every step's update.
+(2016) as one more inner transform. theta_0 and m are differentiated
+through every step's update; the gradients fed to m are constants of the
+outer gradient (`first_order=True`, the default, as both papers do) or
+differentiated through (`first_order=False`: second order).
 """
 
 from kerasmeta import inner
@@ -31,7 +32,13 @@ class LSTMMAML(maml.MAML):
   supports_fast_path = False
 
   def __init__(self, model, units=(20, 20), output_scale=0.01, **kwargs):
+    kwargs.setdefault("first_order", True)
     super().__init__(model, **kwargs)
+    if any(self.mask_specs):
+      raise ValueError(
+          f"LSTMMAML's inner update is the LSTM's alone: model "
+          f"{model.name!r} has MT-net masks, which it would not apply. Use "
+          "a model without masks (cell 'dense', 'tnet', ...).")
     self.optimizer_network = lstm_optimizer.CoordinatewiseLSTM(
         units, output_scale=output_scale,
         dtype=self.roles.adapted[0].dtype, name="inner_lstm")
@@ -47,8 +54,10 @@ class LSTMMAML(maml.MAML):
 
   def inner_transform(self, mapper, seed, deterministic=False,
                       learning_rate=None, first_order=None):
-    del mapper, seed, deterministic, first_order
-    update = inner.learned_update(self.optimizer_network)
+    del mapper, seed, deterministic  # no masks (refused at construction)
+    first_order = self.first_order if first_order is None else first_order
+    update = inner.learned_update(self.optimizer_network,
+                                  second_order=not first_order)
     if learning_rate is None:
       return update
     return inner.chain(update,

@@ -19,6 +19,8 @@ and 95% CI, and the nearest class centroid's on the same episodes.
 """
 
 
+import os
+
 import numpy as np
 import tensorflow as tf
 
@@ -62,7 +64,6 @@ def splits(config):
   """{"train", "validation", "test"}: the embeddings, loaded once."""
   key = (config.task, str(config.data_dir), config.crop)
   if key not in _SPLITS:
-    import os  # pylint: disable=g-import-not-at-top
     _SPLITS[key] = embeddings_lib.load(
         os.path.expanduser(config.data_dir), dataset=DATASETS[config.task],
         crop=config.crop)

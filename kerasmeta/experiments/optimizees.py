@@ -143,7 +143,7 @@ def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
   """The loss curves of every optimiser on held-out problems."""
   del shots, jit_compile
   horizon = int(config.eval.num_steps)
-  steps = sorted({learner.num_steps, horizon} | {horizon // 2})
+  steps = sorted({learner.num_steps, horizon})
   comparisons = {"trained_optimizee": compare(
       learner, problems(config), config, num_tasks, seed)}
   if config.task != "quadratic":

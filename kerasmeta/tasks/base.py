@@ -284,11 +284,6 @@ class RepeatedBatches(TaskStream):
     self.tasks, self.times = tasks, int(times)
     self.compiles_with_xla = tasks.compiles_with_xla
 
-  def __getattr__(self, name):  # parameter_shapes, loss, ...: the tasks'
-    if name in ("tasks", "times"):
-      raise AttributeError(name)
-    return getattr(self.tasks, name)
-
   def sample(self, seed):
     return self.tasks.sample(seed)
 

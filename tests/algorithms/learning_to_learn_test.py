@@ -302,3 +302,24 @@ def test_glyph_characters_are_a_second_mlp_dataset():
   problem = problems.sample(tf.constant([0, 1]))
   assert np.isfinite(float(problems.loss(
       problem, problems.initial_params(problem), 0)))
+
+
+def test_lstm_maml_honours_first_order_and_refuses_masks():
+  from tests import helpers  # pylint: disable=g-import-not-at-top
+  model = helpers.tiny_mlp()
+  tasks, seeds = helpers.random_tasks(2), helpers.task_seeds(2)
+  make = lambda **kwargs: km.algorithms.LSTMMAML(
+      model, units=(3,), output_scale=0.1, num_inner_steps=2, **kwargs)
+  keras.utils.set_random_seed(0)
+  first = make()
+  keras.utils.set_random_seed(0)
+  second = make(first_order=False)
+  assert first.first_order and not second.first_order
+  a = first.compute_gradients(tasks, seeds).gradients
+  b = second.compute_gradients(tasks, seeds).gradients
+  assert any(not np.allclose(x, y) for x, y in zip(a, b))
+  masked = keras.Sequential([keras.Input((1,)),
+                             km.TDense(4, mask="unit", activation="tanh"),
+                             km.TDense(1)])
+  with pytest.raises(ValueError, match="has MT-net masks"):
+    km.algorithms.LSTMMAML(masked)

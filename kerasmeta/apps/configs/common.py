@@ -15,7 +15,8 @@ FEW_SHOT_VARIANTS = {
     "maml": ("maml", "dense", False),
     "fomaml": ("fomaml", "dense", False),
     "meta_sgd": ("meta_sgd", "dense", False),
-    # MAML with a learned coordinate-wise LSTM as its inner optimiser.
+    # MAML with a learned coordinate-wise LSTM as its inner optimiser
+    # (second order through the gradients fed to it, as first_order=False).
     "lstm_maml": ("lstm_maml", "dense", False),
     "mnet": ("maml", "mnet", False),
     "tnet": ("maml", "tnet", False),
