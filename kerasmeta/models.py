@@ -23,6 +23,12 @@ from kerasmeta import layers as km_layers
 from kerasmeta.layers import warp as warp_lib
 
 CELLS = ("dense", "tnet", "mtnet", "mnet", "mtnet_full", "mnet_full")
+# Mask logits' initialisers by name ("zeros": p = 0.5 everywhere).
+# "reference": as the MT-net reference code, per-weight ("-full") logits
+# from a truncated normal of stddev 0.1 (dense) or 0.01 (conv), unit logits
+# at zero.
+MASK_INITIALIZERS = ("zeros", "reference")
+HEADS = ("flatten", "average")
 # The warp blocks that act on vectors (the others convolve images).
 MLP_WARP_BLOCKS = ("linear", "scale", "residual_tanh")
 
@@ -36,8 +42,17 @@ def check_cell(cell):
   return cell
 
 
-def _cell_options(cell, mask_temperature):
+def check_mask_initializer(mask_initializer):
+  if mask_initializer not in MASK_INITIALIZERS:
+    raise ValueError(f"mask_initializer must be one of {MASK_INITIALIZERS}; "
+                     f"received {mask_initializer!r}.")
+  return mask_initializer
+
+
+def _cell_options(cell, mask_temperature, mask_initializer="zeros",
+                  reference_stddev=0.1):
   check_cell(cell)
+  check_mask_initializer(mask_initializer)
   if cell == "dense":
     return None
   mask = None
@@ -45,23 +60,35 @@ def _cell_options(cell, mask_temperature):
     mask = "unit"
   elif cell in ("mtnet_full", "mnet_full"):
     mask = "weight"
+  initializer = "zeros"
+  if mask == "weight" and mask_initializer == "reference":
+    initializer = keras.initializers.TruncatedNormal(stddev=reference_stddev)
   return dict(transform=cell in ("tnet", "mtnet", "mtnet_full"), mask=mask,
-              mask_temperature=mask_temperature)
+              mask_temperature=mask_temperature,
+              mask_initializer=initializer)
 
 
 def dense_layer(units, cell="dense", activation=None, mask_temperature=1.0,
-                **kwargs):
-  """A Dense layer or a T / MT / M cell of `units` outputs."""
-  options = _cell_options(cell, mask_temperature)
+                mask_initializer="zeros", **kwargs):
+  """A Dense layer or a T / MT / M cell of `units` outputs.
+
+  `mask_initializer`: one of `MASK_INITIALIZERS` ("reference": per-weight
+  logits from a truncated normal of stddev 0.1).
+  """
+  options = _cell_options(cell, mask_temperature, mask_initializer, 0.1)
   if options is None:
     return keras.layers.Dense(units, activation=activation, **kwargs)
   return km_layers.TDense(units, activation=activation, **options, **kwargs)
 
 
 def conv_layer(filters, kernel_size, cell="dense", mask_temperature=1.0,
-               **kwargs):
-  """A Conv2D layer or a convolutional T / MT / M cell."""
-  options = _cell_options(cell, mask_temperature)
+               mask_initializer="zeros", **kwargs):
+  """A Conv2D layer or a convolutional T / MT / M cell.
+
+  `mask_initializer`: one of `MASK_INITIALIZERS` ("reference": per-weight
+  logits from a truncated normal of stddev 0.01).
+  """
+  options = _cell_options(cell, mask_temperature, mask_initializer, 0.01)
   if options is None:
     return keras.layers.Conv2D(filters, kernel_size, **kwargs)
   return km_layers.TConv2D(filters, kernel_size, **options, **kwargs)
@@ -69,7 +96,8 @@ def conv_layer(filters, kernel_size, cell="dense", mask_temperature=1.0,
 
 def mlp(input_dim=1, hidden_sizes=(40, 40), output_dim=1, cell="dense",
         activation="relu", mask_temperature=1.0, name=None, warp=False,
-        warp_block="linear", seed=None, kernel_initializer="HeNormal"):
+        warp_block="linear", seed=None, kernel_initializer="HeNormal",
+        mask_initializer="zeros"):
   """A multilayer perceptron whose every weight layer is a `cell`.
 
   The default is the sinusoid learner of MAML and MT-net: 1-40-40-1 with
@@ -81,6 +109,8 @@ def mlp(input_dim=1, hidden_sizes=(40, 40), output_dim=1, cell="dense",
   (a Keras initializer class name), so models with and without warp
   layers start from the same task weights (WarpGrad's continual
   experiment compares them from one fixed initialisation).
+
+  `mask_initializer` starts the mask logits (`MASK_INITIALIZERS`).
   """
   check_cell(cell)
   if warp and warp_block not in MLP_WARP_BLOCKS:
@@ -100,6 +130,7 @@ def mlp(input_dim=1, hidden_sizes=(40, 40), output_dim=1, cell="dense",
     layers.append(dense_layer(
         units, cell, activation=None if last else activation,
         mask_temperature=mask_temperature,
+        mask_initializer=mask_initializer,
         kernel_initializer=initializer(index),
         name=f"{'output' if last else f'hidden_{index + 1}'}"))
     if warp and not last:
@@ -112,24 +143,40 @@ def mlp(input_dim=1, hidden_sizes=(40, 40), output_dim=1, cell="dense",
 
 def conv4(input_shape=(28, 28, 1), num_classes=5, filters=64, cell="dense",
           pooling="stride", mask_temperature=1.0, name=None, warp=False,
-          warp_block="conv"):
+          warp_block="conv", head="flatten", mask_initializer="zeros",
+          warp_after=None):
   """The 4-block convolutional learner of MAML / MT-net.
 
   Each block: 3x3 convolution (stride 2 with `pooling="stride"`, else
-  stride 1 and 2x2 max-pooling), batch-norm, ReLU; then a linear head.
+  stride 1 and 2x2 max-pooling), batch-norm, ReLU; then a linear head on
+  the flattened features (`head="flatten"`), or on their average over
+  spatial positions (`head="average"`: the MAML and MT-net reference code
+  for Omniglot, a `filters x N` head instead of `4 filters x N` at 28x28).
+  `mask_initializer` starts the mask logits (`MASK_INITIALIZERS`).
   Batch-norm layers called with `training=True` use the batch statistics of
   each task, as the MAML reference does. With `warp=True` a `warp_block`
-  (default: 3x3 conv, WarpGrad's Omniglot warp) follows each block.
+  (default: 3x3 conv, WarpGrad's Omniglot warp) follows each block, or
+  the blocks numbered in `warp_after` (1 to 4; WarpGrad's miniImageNet
+  learner warps blocks 2 to 4, appendix H).
   """
   check_cell(cell)
   if pooling not in ("stride", "max"):
     raise ValueError(f"pooling must be 'stride' or 'max'; received "
                      f"{pooling!r}.")
+  if head not in HEADS:
+    raise ValueError(f"head must be one of {HEADS}; received {head!r}.")
+  warp_after = (1, 2, 3, 4) if warp_after is None else tuple(warp_after)
+  if not set(warp_after) <= {1, 2, 3, 4}:
+    raise ValueError(f"warp_after names blocks 1 to 4; received "
+                     f"{warp_after}.")
+  if warp_after != (1, 2, 3, 4) and not warp:
+    raise ValueError(f"warp_after={warp_after} places warp layers, but "
+                     "warp=False.")
   layers = [keras.Input(tuple(input_shape))]
   for block in range(4):
     layers.append(conv_layer(
         filters, 3, cell, mask_temperature=mask_temperature,
-        strides=2 if pooling == "stride" else 1, padding="same",
+        mask_initializer=mask_initializer, strides=2 if pooling == "stride" else 1, padding="same",
         name=f"conv_{block + 1}"))
     layers.append(keras.layers.BatchNormalization(
         epsilon=1e-3, momentum=0.9, name=f"batch_norm_{block + 1}"))
@@ -137,11 +184,15 @@ def conv4(input_shape=(28, 28, 1), num_classes=5, filters=64, cell="dense",
     if pooling == "max":
       layers.append(keras.layers.MaxPooling2D(2, padding="same",
                                               name=f"pool_{block + 1}"))
-    if warp:
+    if warp and block + 1 in warp_after:
       layers.append(warp_lib.warp_block(warp_block, filters,
                                         name=f"warp_{block + 1}"))
-  layers.append(keras.layers.Flatten(name="flatten"))
+  if head == "flatten":
+    layers.append(keras.layers.Flatten(name="flatten"))
+  else:
+    layers.append(keras.layers.GlobalAveragePooling2D(name="average"))
   layers.append(dense_layer(num_classes, cell,
-                            mask_temperature=mask_temperature, name="logits"))
+                            mask_temperature=mask_temperature,
+                            mask_initializer=mask_initializer, name="logits"))
   return keras.Sequential(
       layers, name=name or f"conv4_{cell}{'_warp' if warp else ''}")

@@ -137,3 +137,41 @@ def test_warped_models_declare_their_mixed_precision_dtypes(
     assert model(x, training=False).dtype == tf.float16
   finally:
     keras.config.set_dtype_policy(previous)
+
+
+def test_conv4_average_head_maps_filters_not_positions_to_logits():
+  model = km.models.conv4(num_classes=5, filters=8, head="average")
+  assert model(tf.zeros([2, 28, 28, 1]), training=True).shape == (2, 5)
+  assert model.get_layer("logits").kernel.shape == (8, 5)
+  flat = km.models.conv4(num_classes=5, filters=8)
+  assert flat.get_layer("logits").kernel.shape == (8 * 2 * 2, 5)
+  with pytest.raises(ValueError, match="head must be one of .*received "
+                     "'max'"):
+    km.models.conv4(head="max")
+
+
+def test_reference_mask_initializer_draws_per_weight_logits_only():
+  keras.utils.set_random_seed(0)
+  full = km.models.mlp(hidden_sizes=(40, 40), cell="mtnet_full",
+                       mask_initializer="reference")
+  logits = full.get_layer("hidden_2").kernel_mask_logits.numpy()
+  assert 0.07 < logits.std() < 0.11 and np.abs(logits).max() <= 0.2
+  conv = km.models.conv4(filters=4, cell="mnet_full",
+                         mask_initializer="reference")
+  conv_logits = conv.get_layer("conv_2").kernel_mask_logits.numpy()
+  assert 0.005 < conv_logits.std() < 0.012
+  unit = km.models.mlp(cell="mtnet", mask_initializer="reference")
+  assert not unit.get_layer("hidden_1").kernel_mask_logits.numpy().any()
+  with pytest.raises(ValueError, match="mask_initializer must be one of"):
+    km.models.mlp(cell="mtnet", mask_initializer="ones")
+
+
+def test_conv4_warps_only_the_blocks_named_in_warp_after():
+  model = km.models.conv4(input_shape=(12, 12, 1), num_classes=3, filters=4,
+                          warp=True, warp_after=(2, 3, 4))
+  assert [l.name for l in model.layers if isinstance(l, km.layers.Warp)] \
+      == ["warp_2", "warp_3", "warp_4"]
+  with pytest.raises(ValueError, match="warp=False"):
+    km.models.conv4(warp_after=(2,))
+  with pytest.raises(ValueError, match="blocks 1 to 4"):
+    km.models.conv4(warp=True, warp_after=(5,))

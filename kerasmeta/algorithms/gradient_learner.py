@@ -53,6 +53,12 @@ class GradientLearner(base.ModelLearner):
       An int: step k uses that many support examples drawn at random
       (without class balance) from the task's seed and k, as many-step
       protocols do (Omniglot alphabets: 100 steps of 20).
+    inner_loss_scale: multiplies the inner loss's gradient (so the inner
+      step is that of `inner_loss_scale * loss`); the metrics still report
+      the loss itself. The MAML and MT-net reference code sums the
+      classification loss over the N*K support examples and divides by K,
+      N times the mean loss kerasmeta takes: `inner_loss_scale=N`
+      reproduces its steps at its alpha (config `inner_loss_reduction`).
   """
 
   metric_names = ("support_loss", "query_loss")
@@ -62,7 +68,7 @@ class GradientLearner(base.ModelLearner):
   def __init__(self, model, loss="mse", num_inner_steps=1,
                inner_learning_rate=0.01, first_order=False, training=True,
                vectorize="auto", unroll_inner_steps=5, batch_norm="task",
-               inner_batch_size=None):
+               inner_batch_size=None, inner_loss_scale=1.0):
     if int(num_inner_steps) < 0:
       raise ValueError(
           f"num_inner_steps must be >= 0; received {num_inner_steps}.")
@@ -75,6 +81,9 @@ class GradientLearner(base.ModelLearner):
     if inner_batch_size is not None and int(inner_batch_size) < 1:
       raise ValueError(f"inner_batch_size must be >= 1; received "
                        f"{inner_batch_size}.")
+    if not (0 < float(inner_loss_scale) < float("inf")):
+      raise ValueError(f"inner_loss_scale must be positive and finite; "
+                       f"received {inner_loss_scale}.")
     if vectorize not in (True, False, "auto"):
       raise ValueError(f"vectorize must be True, False or 'auto'; received "
                        f"{vectorize!r}.")
@@ -88,6 +97,7 @@ class GradientLearner(base.ModelLearner):
     self.inner_batch_size = int(inner_batch_size) if inner_batch_size \
         else None
     self.unroll_inner_steps = int(unroll_inner_steps)
+    self.inner_loss_scale = float(inner_loss_scale)
     if not self.roles.adapted:
       raise ValueError(f"Model {model.name!r} has no adapted weights: every "
                        "trainable weight is meta, so there is nothing to adapt.")
@@ -168,9 +178,17 @@ class GradientLearner(base.ModelLearner):
     """The inner loop's heavy-ball momentum; None for plain SGD."""
     return None
 
+  def loss_scaling(self):
+    """`scale(inner_loss_scale)`, the first link of every inner chain; None
+    where the scale is 1."""
+    if self.inner_loss_scale == 1.0:
+      return None
+    return inner.scale(self.inner_loss_scale)
+
   def inner_transform(self, mapper, seed, deterministic=False,
                       learning_rate=None, first_order=None):
-    """The inner update: `chain(stop_gradient, masks, momentum, -alpha)`.
+    """The inner update: `chain(stop_gradient, loss scale, masks, momentum,
+    -alpha)`.
 
     Args:
       mapper: the task mapper (it makes the mask sampler).
@@ -187,8 +205,8 @@ class GradientLearner(base.ModelLearner):
           seed)
     momentum = self.inner_momentum()
     return inner.chain(
-        inner.stop_gradient() if first_order else None, masks,
-        inner.heavy_ball(momentum) if momentum is not None else None,
+        inner.stop_gradient() if first_order else None, self.loss_scaling(),
+        masks, inner.heavy_ball(momentum) if momentum is not None else None,
         inner.scale_by_learning_rate(self.learning_rates(learning_rate)))
 
   def support_loss_fn(self, mapper, task, seed=None, meta_values=None):

@@ -56,8 +56,10 @@ class LSTMMAML(maml.MAML):
                       learning_rate=None, first_order=None):
     del mapper, seed, deterministic  # no masks (refused at construction)
     first_order = self.first_order if first_order is None else first_order
-    update = inner.learned_update(self.optimizer_network,
-                                  second_order=not first_order)
+    update = inner.chain(
+        self.loss_scaling(),
+        inner.learned_update(self.optimizer_network,
+                             second_order=not first_order))
     if learning_rate is None:
       return update
     return inner.chain(update,

@@ -217,6 +217,7 @@ class WarpGrad(gradient_learner.GradientLearner):
     # the other (`warp_loss` steps from `collect`'s states).
     return inner.chain(
         inner.stop_gradient() if first_order else inner.identity(),
+        self.loss_scaling(),
         inner.heavy_ball(momentum) if momentum is not None else None,
         inner.scale_by_learning_rate(stop(self.learning_rates())))
 

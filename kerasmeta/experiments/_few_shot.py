@@ -15,12 +15,32 @@ def validate_config(config):
   experiments.model_builder(config.model)
   try:
     models.check_cell(config.cell)
+    models.check_mask_initializer(config.get("mask_initializer", "zeros"))
     algorithms.get(config.algorithm)
   except ValueError as error:
     raise ValueError(f"Bad config: {error}") from None
   experiments.check_at_least(config, 1, "shots")
   experiments.check_at_least(config, 0, "num_inner_steps")
+  inner_loss_scale(config)
   return config
+
+
+INNER_LOSS_REDUCTIONS = ("mean", "sum_over_shots")
+
+
+def inner_loss_scale(config):
+  """The learner's `inner_loss_scale` of `config.inner_loss_reduction`.
+
+  "mean" (the default): the inner loss is the mean over the support set.
+  "sum_over_shots": the MAML and MT-net reference code's classification
+  loss, the sum over the N*K support examples divided by K, which is N
+  (`config.ways`; 1 for regression) times the mean.
+  """
+  reduction = config.get("inner_loss_reduction", "mean")
+  if reduction not in INNER_LOSS_REDUCTIONS:
+    raise ValueError(f"Bad config: inner_loss_reduction must be one of "
+                     f"{INNER_LOSS_REDUCTIONS}; received {reduction!r}.")
+  return 1.0 if reduction == "mean" else float(config.get("ways", 1))
 
 
 def build_model(config):
@@ -38,7 +58,8 @@ def build_learner(config, model):
   learner_class = algorithms.get(config.algorithm)
   kwargs = dict(loss=config.get("loss", "mse"),
                 num_inner_steps=config.num_inner_steps,
-                inner_learning_rate=config.inner_learning_rate)
+                inner_learning_rate=config.inner_learning_rate,
+                inner_loss_scale=inner_loss_scale(config))
   if config.get("first_order") is not None:
     kwargs["first_order"] = config.first_order
   if config.get("batch_norm"):

@@ -144,10 +144,20 @@ def class_splits(config):
 
 
 def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
-  """Accuracy over held-out episodes of the test classes."""
-  del shots  # episodes have the config's K
+  """Accuracy over held-out episodes of the test classes.
+
+  Episodes have `shots` examples per class to adapt on, else
+  `config.eval.shots` where set (WarpGrad's miniImageNet protocol trains
+  with more than it tests with), else the config's K.
+  """
   eval_config = config.eval
-  sampler = task_distribution(config, split="test")
+  if isinstance(shots, (list, tuple)):
+    if len(shots) != 1:
+      raise ValueError(f"Image episodes are evaluated at one K; received "
+                       f"shots={list(shots)}.")
+    shots = shots[0]
+  shots = int(shots or eval_config.get("shots") or config.shots)
+  sampler = task_distribution(config, shots=shots, split="test")
   results = evaluation.evaluate_classification(
       learner, sampler, num_tasks=num_tasks,
       num_steps=eval_config.num_inner_steps, seed=seed,
@@ -161,7 +171,7 @@ def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
                            deterministic=eval_config.deterministic_masks)
 
   accuracy = results["accuracy"]
-  summary = (f"{config.ways}-way {config.shots}-shot accuracy after "
+  summary = (f"{config.ways}-way {shots}-shot accuracy after "
              f"{eval_config.num_inner_steps} steps: {accuracy['mean']:.4f} ± "
              f"{accuracy['ci95']:.4f}")
   return experiments.Evaluation(results, draw, summary)

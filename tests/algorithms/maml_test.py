@@ -211,3 +211,81 @@ def test_seeds_are_optional_without_masks_and_checked_when_given():
   masked = km.MAML(km.models.mlp(hidden_sizes=(4,), cell="mtnet"))
   with pytest.raises(ValueError, match="samples MT-net masks: pass seeds"):
     masked.compute_gradients(helpers.random_tasks(2, dtype=np.float32), None)
+
+
+def _classification_task(ways=3, shots=2, queries=2, seed=0):
+  rng = np.random.default_rng(seed)
+  support_y = np.repeat(np.arange(ways), shots)
+  query_y = np.repeat(np.arange(ways), queries)
+  return km.Task(rng.normal(size=(ways * shots, 4)), support_y,
+                 rng.normal(size=(ways * queries, 4)), query_y)
+
+
+def _classifier():
+  keras.utils.set_random_seed(0)
+  return keras.Sequential([keras.Input((4,)),
+                           keras.layers.Dense(3, dtype="float64")])
+
+
+def test_inner_loss_scale_steps_as_the_references_sum_over_shots_loss():
+  ways, shots, alpha = 3, 2, 0.4
+  task = _classification_task(ways, shots)
+  model = _classifier()
+  learner = km.MAML(model, loss="sparse_softmax_cross_entropy",
+                    inner_learning_rate=alpha, inner_loss_scale=ways)
+  adapted = learner.adapt(task.support_x, task.support_y).params
+  # By hand, the MAML / MT-net reference code's inner loss: the summed
+  # cross-entropy of the N*K support examples divided by K.
+  theta = [tf.convert_to_tensor(w) for w in model.trainable_weights]
+  with tf.GradientTape() as tape:
+    tape.watch(theta)
+    logits = tf.matmul(task.support_x, theta[0]) + theta[1]
+    loss = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(
+        task.support_y, logits)) / shots
+  expected = [t - alpha * g for t, g in zip(theta, tape.gradient(loss,
+                                                                 theta))]
+  for got, want in zip(adapted, expected):
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+  # It is alpha * N on the mean loss, and the metrics keep the mean loss.
+  scaled = km.MAML(model, loss="sparse_softmax_cross_entropy",
+                   inner_learning_rate=alpha * ways)
+  result = scaled.adapt(task.support_x, task.support_y)
+  for got, want in zip(result.params, adapted):
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+  np.testing.assert_allclose(
+      learner.adapt(task.support_x, task.support_y).losses[0],
+      result.losses[0])
+
+
+@pytest.mark.parametrize("algorithm", ["MAML", "WarpGrad", "LSTMMAML"])
+def test_inner_loss_scale_reaches_every_inner_chain(algorithm):
+  task = _classification_task()
+  model = _classifier()
+  if algorithm == "WarpGrad":
+    model = keras.Sequential([
+        keras.Input((4,)), keras.layers.Dense(3, dtype="float64"),
+        km.layers.warp.warp_block("linear", 3, name="warp",
+                                  dtype="float64")])
+  learner_class = getattr(km.algorithms, algorithm)
+  cross_entropy = km.losses.get("sparse_softmax_cross_entropy")
+  # The same step as the loss itself three times larger.
+  losses = {"scaled": "sparse_softmax_cross_entropy",
+            "tripled": lambda y, p: 3.0 * cross_entropy(y, p),
+            "plain": "sparse_softmax_cross_entropy"}
+  learners = []
+  for name, loss in losses.items():
+    keras.utils.set_random_seed(1)  # the same inner LSTM for LSTMMAML
+    learners.append(learner_class(
+        model, loss=loss, inner_learning_rate=0.1,
+        inner_loss_scale=3.0 if name == "scaled" else 1.0))
+  results = [learner.adapt(task.support_x, task.support_y).params
+             for learner in learners]
+  for got, want, unscaled in zip(*results):
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert np.abs(got - unscaled).max() > 1e-7  # rounding is ~1e-16
+
+
+@pytest.mark.parametrize("scale", [0, -1.0, float("nan"), float("inf")])
+def test_a_bad_inner_loss_scale_is_named(scale):
+  with pytest.raises(ValueError, match="inner_loss_scale must be positive"):
+    km.MAML(helpers.tiny_mlp(), inner_loss_scale=scale)

@@ -22,6 +22,7 @@ VARIANTS = {
     "glyphs": FEW_SHOT + ["maml,20,5"],
     "omniglot": FEW_SHOT,
     "mini_imagenet": FEW_SHOT,
+    "warpgrad_mini_imagenet": ["1", "5"],
     "omniglot_alphabets": FEW_SHOT,
     "continual_sine": ["warpgrad", "sgd", "ewc"],
     "warp_surfaces": [None],
@@ -123,3 +124,41 @@ def test_an_old_config_with_cell_warp_reads_as_warp_layers():
       "cell": "dense", "warp": True, "task": "sinusoid"}
   plain = experiment.config_from_json(json.dumps({"cell": "mtnet"}))
   assert (plain.cell, plain.warp) == ("mtnet", False)
+
+
+def test_warpgrad_mini_imagenet_partitions_conv4_as_appendix_h():
+  config = experiment.validate_config(_config("warpgrad_mini_imagenet", "1"))
+  learner = experiment.build_learner(config)
+  def layers_holding(weights):
+    ids = {id(w) for w in weights}
+    return {layer.name for layer in learner.model.layers
+            if any(id(w) in ids for w in layer.trainable_weights)}
+  meta = layers_holding(learner.roles.meta)
+  adapted = layers_holding(learner.roles.adapted)
+  assert meta == {"meta_conv_1", "meta_batch_norm_1", "warp_2", "warp_3",
+                  "warp_4"}
+  assert adapted == {"conv_2", "conv_3", "conv_4", "batch_norm_2",
+                     "batch_norm_3", "batch_norm_4", "logits"}
+  assert (config.shots, config.eval.shots) == (5, 1)
+  module = importlib.import_module(
+      "kerasmeta.apps.configs.warpgrad_mini_imagenet")
+  assert module.get_config("5").shots == 15
+  assert module.get_config("5").filters == 128
+
+
+@pytest.mark.parametrize("name", ["glyphs", "omniglot", "mini_imagenet"])
+def test_configs_claiming_the_papers_settings_take_the_references_loss(name):
+  config = _config(name, "maml")
+  assert config.inner_loss_reduction == "sum_over_shots"
+  learner = experiment.build_learner(experiment.validate_config(config))
+  assert learner.inner_loss_scale == config.ways
+  if name != "mini_imagenet":
+    assert config.head == "average"
+
+
+def test_an_unknown_inner_loss_reduction_is_named():
+  config = _config("glyphs", "maml")
+  config.inner_loss_reduction = "sum"
+  with pytest.raises(ValueError, match="inner_loss_reduction must be one "
+                     "of .*received 'sum'"):
+    experiment.validate_config(config)

@@ -76,12 +76,19 @@ def add_omniglot_training(config, variant, config_name, ways,
   """MT-net's Omniglot training and evaluation (glyphs and Omniglot).
 
   One inner step (three at test, on 600 episodes); 5-way meta-batch 32 with
-  alpha 0.4, 20-way meta-batch 16 with alpha 0.1; Adam 1e-3.
+  alpha 0.4, 20-way meta-batch 16 with alpha 0.1; Adam 1e-3. As in the
+  reference code (yoonholee/MT-net, cbfinn/maml): the inner loss sums the
+  cross-entropy over the support set and divides by K
+  (`inner_loss_reduction="sum_over_shots"`, N times the mean: alpha is
+  theirs), the head averages over spatial positions (`head="average"`),
+  per-weight mask logits start from a truncated normal.
   """
   meta_batch_size, inner_learning_rate = omniglot_settings(ways)
   add_few_shot_learner_fields(
       config, variant, config_name, loss="sparse_softmax_cross_entropy",
-      num_inner_steps=1, inner_learning_rate=inner_learning_rate)
+      num_inner_steps=1, inner_learning_rate=inner_learning_rate,
+      inner_loss_reduction="sum_over_shots")
+  config.head = "average"
   add_warpgrad_fields(config, training_mode="online")
   add_meta_training_fields(config, meta_batch_size=meta_batch_size,
                            outer_learning_rate=1e-3,
@@ -121,7 +128,10 @@ def add_few_shot_learner_fields(config, variant, config_name, loss,
 
   Sets cell, warp (warp layers between the weight layers),
   mask_temperature (the MT masks' Gumbel-softmax temperature),
-  loss, first_order (stop the gradient through the inner gradients; the
+  mask_initializer ("reference": per-weight mask logits from a truncated
+  normal, as the MT-net code; "zeros"), inner_loss_reduction ("mean", or
+  "sum_over_shots" as the reference code's classification loss: see
+  `kerasmeta.experiments._few_shot.inner_loss_scale`), loss, first_order (stop the gradient through the inner gradients; the
   first-order algorithms are first order whatever it says) and the
   `add_learner_fields` group.
   """
@@ -129,6 +139,8 @@ def add_few_shot_learner_fields(config, variant, config_name, loss,
   config.cell = cell
   config.warp = warp
   config.mask_temperature = 1.0
+  config.mask_initializer = "reference"
+  config.inner_loss_reduction = "mean"
   config.loss = loss
   add_learner_fields(config, algorithm, inner_learning_rate,
                      num_inner_steps=num_inner_steps, first_order=False,

@@ -8,7 +8,9 @@ class split of Ravi & Larochelle; kerasmeta/tasks/image_folder.py), then:
 
 MAML's settings: 84x84 RGB, conv4 with 32 filters and 2x2 max-pooling, 5
 inner steps with alpha 0.01 (10 at test), meta-batch 4 (2 for 5-shot), 15
-queries per class. VARIANT[,WAYS[,SHOTS]] as in glyphs.py. tiered-ImageNet: --config.task=tiered_imagenet with
+queries per class; the inner loss sums the cross-entropy over the support
+set and divides by K, as MAML's code (`inner_loss_reduction`).
+WarpGrad's partitioned learner is `warpgrad_mini_imagenet.py`. VARIANT[,WAYS[,SHOTS]] as in glyphs.py. tiered-ImageNet: --config.task=tiered_imagenet with
 its folder. VARIANT: maml, fomaml, meta_sgd, mnet, tnet, mtnet, warp_maml.
 """
 
@@ -26,7 +28,8 @@ def get_config(spec="maml"):
   config.examples_per_class = 600
   common.add_few_shot_learner_fields(
       config, variant, "mini_imagenet", loss="sparse_softmax_cross_entropy",
-      num_inner_steps=5, inner_learning_rate=0.01)
+      num_inner_steps=5, inner_learning_rate=0.01,
+      inner_loss_reduction="sum_over_shots")
   common.add_warpgrad_fields(config, training_mode="online")
   common.add_meta_training_fields(
       config, meta_batch_size=2 if shots >= 5 else 4,

@@ -1,7 +1,7 @@
 """`config.model = "mlp"`: `kerasmeta.models.mlp` from a config.
 
-Fields: hidden_sizes, cell, mask_temperature (default 1.0), warp (default
-False) and warp_block (default: the MLP's linear warp).
+Fields: hidden_sizes, cell, mask_temperature (default 1.0),
+mask_initializer (default "zeros"), warp (default False) and warp_block (default: the MLP's linear warp).
 """
 
 from kerasmeta import models
@@ -14,4 +14,5 @@ def build(config):
   return models.mlp(hidden_sizes=tuple(config.hidden_sizes),
                     cell=config.cell,
                     mask_temperature=config.get("mask_temperature", 1.0),
+                    mask_initializer=config.get("mask_initializer", "zeros"),
                     warp=config.get("warp", False), **warp_options)
