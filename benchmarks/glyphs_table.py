@@ -1,39 +1,55 @@
 r"""MAML, MT-net and Warp-MAML on procedural glyphs: 5-way and 20-way 1-shot.
 
 Every method is meta-trained for the same number of meta-steps with the
-glyphs config's settings (MT-net's: 5-way meta-batch 32, alpha 0.4; 20-way
-meta-batch 16, alpha 0.1; one inner step, three at test), then evaluated on
-600 test episodes of held-out alphabets:
+glyphs config (MT-net's Omniglot settings: 5-way meta-batch 32, alpha 0.4;
+20-way meta-batch 16, alpha 0.1; one inner step, three at test), for each
+training seed, then evaluated on 600 test episodes of held-out alphabets
+(15 queries per class):
 
-  python benchmarks/glyphs_table.py --root=runs/glyphs \
-      --steps_5way=500 --steps_20way=300 \
+  python benchmarks/glyphs_table.py --root=runs/glyphs_reference \
+      --steps=500 --seeds_5way=0,1,2 --seeds_20way=0 \
       --output=benchmarks/results/glyphs_table.md
 
-Finished runs are reused; each run's wall-clock time (training and
-evaluation, one process) is kept in its workdir's run_time.json.
+`--settings=reference` (the config's, as the MAML and MT-net code: the
+inner loss sums the cross-entropy over the support set and divides by K, a
+head on spatially averaged features, K queries per class in meta-training)
+or `--settings=kerasmeta` (the mean loss, a head on flattened features, 15
+queries per class: the table of earlier rounds). Finished runs are reused;
+each run's wall-clock time (training and evaluation, one process) is kept
+in its workdir's run_time.json.
 """
 
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
 
+import numpy as np
+
 import table_common  # pylint: disable=g-import-not-at-top
 
 METHODS = {"maml": "MAML", "mtnet": "MT-net", "warp_maml": "Warp-MAML"}
-SETTINGS = {5: ["--config.ways=5"],
-            20: ["--config.ways=20", "--config.meta_batch_size=16",
-                 "--config.inner_learning_rate=0.1"]}
+WAYS = {5: [], 20: ["--config.meta_batch_size=16",
+                    "--config.inner_learning_rate=0.1"]}
+SETTINGS = {
+    "reference": [],
+    "kerasmeta": ["--config.inner_loss_reduction=mean",
+                  "--config.head=flatten", "--config.num_query=15"],
+}
 
 
 def parse():
   parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-  parser.add_argument("--root", default="runs/glyphs")
-  parser.add_argument("--steps_5way", type=int, default=500)
-  parser.add_argument("--steps_20way", type=int, default=300)
+  parser.add_argument("--root", default="runs/glyphs_reference")
+  parser.add_argument("--settings", default="reference",
+                      choices=sorted(SETTINGS))
+  parser.add_argument("--methods", default=",".join(METHODS))
+  parser.add_argument("--steps", type=int, default=500,
+                      help="Meta-steps of every run.")
+  parser.add_argument("--seeds_5way", default="0,1,2")
+  parser.add_argument("--seeds_20way", default="0")
   parser.add_argument("--data_dir", default="~/.cache/kerasmeta")
   parser.add_argument("--output", default="benchmarks/results/glyphs_table.md")
   parser.add_argument("--load", default="",
@@ -43,20 +59,22 @@ def parse():
   return parser.parse_args()
 
 
-def command(method, ways, steps, workdir, data_dir):
+def command(options, method, ways, seed, workdir):
   return (["python", "-m", "apps.meta_train",
-           f"--config=glyphs:{method}", f"--workdir={workdir}",
-           "--config.shots=1", f"--config.num_meta_steps={steps}",
-           f"--config.data_dir={data_dir}"] + SETTINGS[ways])
+           f"--config=glyphs:{method},{ways},1", f"--workdir={workdir}",
+           f"--config.num_meta_steps={options.steps}",
+           f"--config.seed={seed}", f"--config.data_dir={options.data_dir}"]
+          + WAYS[ways] + SETTINGS[options.settings])
 
 
-def run(method, ways, steps, root, data_dir):
-  workdir = os.path.join(root, f"w{ways}s1_{method}")
-  args = command(method, ways, steps, workdir, data_dir)
+def run(options, method, ways, seed):
+  """Trains and evaluates one run (or reuses it); its eval and timing."""
+  workdir = os.path.join(options.root, f"w{ways}s1_{method}_seed{seed}")
+  args = command(options, method, ways, seed, workdir)
   timing = os.path.join(workdir, "run_time.json")
   eval_path = os.path.join(workdir, "eval.json")
-  done = os.path.exists(eval_path) and json.load(open(eval_path))[
-      "step"] == steps and os.path.exists(timing)
+  done = (os.path.exists(eval_path) and os.path.exists(timing)
+          and json.load(open(eval_path))["step"] == options.steps)
   if not done:
     print("+", " ".join(args), flush=True)
     began = time.time()
@@ -67,29 +85,44 @@ def run(method, ways, steps, root, data_dir):
   with open(eval_path) as f:
     result = json.load(f)
   with open(timing) as f:
-    return result, json.load(f)
+    return result["results"]["accuracy"], json.load(f)
+
+
+def percent(value):
+  return f"{100 * value:.1f}"
 
 
 def main():
   options = parse()
-  lines = ["| setting | method | meta-steps | accuracy (600 episodes) | "
-           "wall time |", "|---|---|---|---|---|"]
+  seeds = {5: [int(s) for s in options.seeds_5way.split(",") if s],
+           20: [int(s) for s in options.seeds_20way.split(",") if s]}
+  lines = ["| setting | method | meta-steps | accuracy per seed (± 95% CI "
+           "over 600 episodes) | mean ± std over seeds | wall time per "
+           "run |", "|---|---|---|---|---|---|"]
   commands = []
-  for ways, steps in ((5, options.steps_5way), (20, options.steps_20way)):
-    for method, name in METHODS.items():
-      result, timing = run(method, ways, steps, options.root,
-                           options.data_dir)
-      accuracy = result["results"]["accuracy"]
-      lines.append(f"| {ways}-way 1-shot | {name} | {steps} | "
-                   f"{100 * accuracy['mean']:.1f}% ± "
-                   f"{100 * accuracy['ci95']:.1f} | "
-                   f"{timing['wall_seconds'] / 60:.1f} min |")
-      commands.append(timing["command"])
-  lines += ["", "Accuracy on the query set after 3 inner steps, mean ± 95% "
-            "CI over 600 episodes of the test alphabets. Wall time: one "
-            "`apps.meta_train` process (training, then evaluation), on "
-            f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU"
-            f"{'; ' + options.load if options.load else ''}. Commands:", ""]
+  for ways in (5, 20):
+    for method in options.methods.split(","):
+      if not seeds[ways]:
+        continue
+      runs = [run(options, method, ways, seed) for seed in seeds[ways]]
+      means = np.array([accuracy["mean"] for accuracy, _ in runs])
+      per_seed = ", ".join(f"{percent(a['mean'])} ± {percent(a['ci95'])}"
+                           for a, _ in runs)
+      spread = (f"{percent(means.mean())} ± {percent(means.std(ddof=1))}"
+                if len(runs) > 1 else "one seed")
+      minutes = [t["wall_seconds"] / 60 for _, t in runs]
+      lines.append(f"| {ways}-way 1-shot | {METHODS[method]} | "
+                   f"{options.steps} | {per_seed} | {spread} | "
+                   f"{min(minutes):.1f}-{max(minutes):.1f} min |")
+      commands += [t["command"] for _, t in runs]
+  lines += ["", f"Settings: {options.settings}. Accuracy (%) on the query "
+            "sets after 3 inner steps, 600 episodes of the test alphabets; "
+            "the spread is the standard deviation of the per-seed means "
+            "(training seeds; the test episodes are the same). Wall time: "
+            "one `apps.meta_train` process (training, then evaluation), on "
+            f"{table_common.cpu_model()}, {os.cpu_count()} CPU cores, no "
+            f"GPU{'; ' + options.load if options.load else ''}. Commands:",
+            ""]
   lines += [f"- `{c}`" for c in commands]
   table_common.write_table(options.output, lines)
 

@@ -22,6 +22,7 @@ from kerasmeta.algorithms import MAML
 from kerasmeta.algorithms import MetaGradients
 from kerasmeta.algorithms import MetaLearner
 from kerasmeta.algorithms import MetaSGD
+from kerasmeta.algorithms import Pretrained
 from kerasmeta.algorithms import Reptile
 from kerasmeta.algorithms import WarpGrad
 from kerasmeta.algorithms import WarpLeap

@@ -8,6 +8,31 @@ import numpy as np
 import tensorflow as tf
 
 
+def _draw_sinusoid_task(axis, learner, task, seed, truth, grid, steps,
+                        deterministic):
+  """One panel: the true curve, the support points, the predictions after
+  each number of inner steps in `steps`."""
+  trajectory = learner.adapt(task, seed=seed, num_steps=max(steps),
+                             deterministic=deterministic,
+                             return_trajectory=True).trajectory
+  axis.plot(grid[:, 0], truth, color="black", label="true")
+  axis.scatter(task.support_x[:, 0], task.support_y[:, 0], color="red",
+               zorder=3, label=f"support (K={task.support_x.shape[0]})")
+  for step in steps:
+    adapted = [values[step] for values in trajectory]
+    prediction = learner.predict(adapted, grid, training=False)
+    axis.plot(grid[:, 0], prediction[:, 0], linestyle="--",
+              label=f"{step} step{'s' if step != 1 else ''}")
+
+
+def _save(figure, path):
+  figure.tight_layout()
+  with tf.io.gfile.GFile(path, "wb") as f:  # local paths and gs:// alike
+    figure.savefig(f, format="png", dpi=100)
+  plt.close(figure)
+  return path
+
+
 def plot_sinusoid_adaptation(learner, task_distribution, path, num_tasks=4,
                              seed=1234, steps=(0, 1, 10), deterministic=False):
   """Writes a PNG with one panel per held-out task.
@@ -17,38 +42,55 @@ def plot_sinusoid_adaptation(learner, task_distribution, path, num_tasks=4,
   adaptation).
   """
   tasks, seeds, extras = task_distribution.evaluation_tasks(num_tasks, seed)
-  data_seeds = extras["data_seeds"]
   low, high = task_distribution.input_range
   grid = tf.reshape(tf.linspace(low, high, 200), [-1, 1])
-  max_steps = max(steps)
   columns = min(num_tasks, 4)
   rows = int(np.ceil(num_tasks / columns))
   figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 3 * rows),
                               squeeze=False)
   for index in range(num_tasks):
     task = tf.nest.map_structure(lambda t: t[index], tasks)
-    trajectory = learner.adapt(task, seed=seeds[index], num_steps=max_steps,
-                               deterministic=deterministic,
-                               return_trajectory=True).trajectory
     axis = axes[index // columns][index % columns]
-    axis.plot(grid[:, 0], task_distribution.function(data_seeds[index], grid),
-              color="black", label="true")
-    axis.scatter(task.support_x[:, 0], task.support_y[:, 0], color="red",
-                 zorder=3, label=f"support (K={task.support_x.shape[0]})")
-    for step in steps:
-      adapted = [values[step] for values in trajectory]
-      prediction = learner.predict(adapted, grid, training=False)
-      axis.plot(grid[:, 0], prediction[:, 0], linestyle="--",
-                label=f"{step} step{'s' if step != 1 else ''}")
+    _draw_sinusoid_task(
+        axis, learner, task, seeds[index],
+        task_distribution.function(extras["data_seeds"][index], grid), grid,
+        steps, deterministic)
     axis.set_title(f"task {index}")
   axes[0][0].legend(fontsize="small")
   for extra in range(num_tasks, rows * columns):
     axes[extra // columns][extra % columns].axis("off")
-  figure.tight_layout()
-  with tf.io.gfile.GFile(path, "wb") as f:  # local paths and gs:// alike
-    figure.savefig(f, format="png", dpi=100)
-  plt.close(figure)
-  return path
+  return _save(figure, path)
+
+
+def plot_sinusoid_comparison(learners, task_distribution, path, num_tasks=2,
+                             seed=1234, steps=(0, 1, 10)):
+  """MAML's figure 2: the same held-out tasks adapted by each learner.
+
+  Args:
+    learners: `{title: learner}`, one column each (e.g. MAML and the
+      pretrained baseline).
+    task_distribution: the tasks (`SinusoidTasks`).
+    path: the PNG to write.
+    num_tasks: rows, one held-out task each.
+    seed: the held-out tasks' seed.
+    steps: the inner steps whose predictions are drawn (0: before).
+  """
+  tasks, seeds, extras = task_distribution.evaluation_tasks(num_tasks, seed)
+  low, high = task_distribution.input_range
+  grid = tf.reshape(tf.linspace(low, high, 200), [-1, 1])
+  figure, axes = plt.subplots(num_tasks, len(learners),
+                              figsize=(4.5 * len(learners), 3 * num_tasks),
+                              squeeze=False)
+  for index in range(num_tasks):
+    task = tf.nest.map_structure(lambda t: t[index], tasks)
+    truth = task_distribution.function(extras["data_seeds"][index], grid)
+    for column, (title, learner) in enumerate(learners.items()):
+      axis = axes[index][column]
+      _draw_sinusoid_task(axis, learner, task, seeds[index], truth, grid,
+                          steps, deterministic=False)
+      axis.set_title(f"{title}, task {index}")
+  axes[0][0].legend(fontsize="small")
+  return _save(figure, path)
 
 
 def plot_episodes(learner, sampler, path, num_tasks=3, seed=1234,

@@ -22,13 +22,14 @@ build_model = _few_shot.build_model
 build_learner = _few_shot.build_learner
 
 
-def _episodes(config, images, shots):
+def _episodes(config, images, shots, queries=None):
   return tasks_lib.EpisodeSampler(images, ways=config.ways, shots=shots,
-                                  queries=config.num_query,
+                                  queries=queries or config.num_query,
                                   rotations=tuple(config.rotations))
 
 
-def _alphabet_tasks(config, images, shots):
+def _alphabet_tasks(config, images, shots, queries=None):
+  del queries  # an alphabet task holds out its own drawings
   return tasks_lib.AlphabetTasks(images, train_per_character=shots,
                                  augment=config.get("augment", True))
 
@@ -69,7 +70,8 @@ ImageTask.__doc__ = """How one image task loads its classes and samples tasks.
 Attributes:
   load: `(config, data_dir, size) -> {"train", "validation", "test"}`, the
     images of each split, `[classes, examples, size, size, channels]`.
-  distribution: `(config, images of a split, shots) -> task distribution`.
+  distribution: `(config, images of a split, shots, queries=None) -> task
+    distribution`; queries per class default to the config's.
 """
 
 TASKS = {
@@ -92,21 +94,28 @@ def validate_config(config):
   """The few-shot checks, and conv4 as the model."""
   _image_task(config)
   _few_shot.validate_config(config)
+  if config.algorithm == "pretrained":
+    raise ValueError(
+        "Bad config: the 'pretrained' variant trains one model on every "
+        "task's points, but episodes permute their labels, so there is "
+        "nothing common to learn. The glyph baselines pretrain a classifier "
+        "of all training classes instead: benchmarks/glyph_baselines.py.")
   if config.model != "conv4":
     raise ValueError(f"Task {config.task!r} needs model 'conv4'; received "
                      f"{config.model!r}.")
   return config
 
 
-def task_distribution(config, shots=None, split="train"):
-  """Tasks from the classes of `split` ("train", "validation" or "test")."""
+def task_distribution(config, shots=None, split="train", queries=None):
+  """Tasks from the classes of `split` ("train", "validation" or "test"),
+  with `shots` and `queries` per class (default: the config's)."""
   image_task = _image_task(config)
   parts = class_splits(config)
   if split not in parts:
     raise ValueError(f"split must be one of {sorted(parts)}; received "
                      f"{split!r}.")
   return image_task.distribution(config, parts[split],
-                                 int(shots or config.shots))
+                                 int(shots or config.shots), queries)
 
 
 def check_data(config):
@@ -148,7 +157,9 @@ def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
 
   Episodes have `shots` examples per class to adapt on, else
   `config.eval.shots` where set (WarpGrad's miniImageNet protocol trains
-  with more than it tests with), else the config's K.
+  with more than it tests with), else the config's K; and
+  `config.eval.num_query` queries per class where set (more queries
+  measure the same expected accuracy more precisely), else the config's.
   """
   eval_config = config.eval
   if isinstance(shots, (list, tuple)):
@@ -157,7 +168,8 @@ def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
                        f"shots={list(shots)}.")
     shots = shots[0]
   shots = int(shots or eval_config.get("shots") or config.shots)
-  sampler = task_distribution(config, shots=shots, split="test")
+  sampler = task_distribution(config, shots=shots, split="test",
+                              queries=eval_config.get("num_query"))
   results = evaluation.evaluate_classification(
       learner, sampler, num_tasks=num_tasks,
       num_steps=eval_config.num_inner_steps, seed=seed,

@@ -16,19 +16,23 @@ HELPERS = ("__init__", "common", "execution")
 # Configs of stages other than meta-training, tested with their stage.
 OTHER_STAGES = ("glyph_features",)
 FEW_SHOT = sorted(common.FEW_SHOT_VARIANTS)
+# Episodes refuse the regression-only "pretrained" baseline (tested below).
+EPISODES = [v for v in FEW_SHOT if v != "pretrained"]
 # config file -> its variants (None: it takes none).
 VARIANTS = {
     "sinusoid": FEW_SHOT,
-    "glyphs": FEW_SHOT + ["maml,20,5"],
-    "omniglot": FEW_SHOT,
-    "mini_imagenet": FEW_SHOT,
+    "glyphs": EPISODES + ["maml,20,5"],
+    "omniglot": EPISODES,
+    "mini_imagenet": EPISODES,
     "warpgrad_mini_imagenet": ["1", "5"],
-    "omniglot_alphabets": FEW_SHOT,
+    "omniglot_alphabets": EPISODES,
     "continual_sine": ["warpgrad", "sgd", "ewc"],
     "warp_surfaces": [None],
     "leo": ["leo,glyphs,1", "leo,mini,5", "meta_sgd,tiered,1",
             "maml,glyphs,5"],
     "learned_optimizer": ["quadratic", "mlp", "glyphs_mlp"],
+    "polynomial": ["mtnet", "mtnet,0", "mtnet,2", "maml,2", "meta_sgd,1",
+                   "tnet,2", "mnet,2"],
 }
 # Sizes small enough to build every learner in a moment (no training).
 TINY = {
@@ -162,3 +166,8 @@ def test_an_unknown_inner_loss_reduction_is_named():
   with pytest.raises(ValueError, match="inner_loss_reduction must be one "
                      "of .*received 'sum'"):
     experiment.validate_config(config)
+
+
+def test_episodes_refuse_the_pretrained_variant_and_name_the_baseline():
+  with pytest.raises(ValueError, match="glyph_baselines"):
+    experiment.validate_config(_config("glyphs", "pretrained"))
