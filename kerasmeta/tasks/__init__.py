@@ -6,6 +6,7 @@ from kerasmeta.tasks import glyphs
 from kerasmeta.tasks import image_folder
 from kerasmeta.tasks import omniglot
 from kerasmeta.tasks import optimizees
+from kerasmeta.tasks import polynomial
 from kerasmeta.tasks import surfaces
 from kerasmeta.tasks.base import EvaluationTasks
 from kerasmeta.tasks.base import RepeatedBatches
@@ -16,6 +17,7 @@ from kerasmeta.tasks.embeddings import EmbeddingTasks
 from kerasmeta.tasks.episodes import EpisodeSampler
 from kerasmeta.tasks.optimizees import MLPProblems
 from kerasmeta.tasks.optimizees import QuadraticProblems
+from kerasmeta.tasks.polynomial import PolynomialTasks
 from kerasmeta.tasks.sinusoid import SinusoidTasks
 from kerasmeta.tasks.surfaces import SurfaceTasks
 from kerasmeta.tasks.continual_sine import ContinualSineTasks

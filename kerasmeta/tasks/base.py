@@ -268,6 +268,29 @@ def evaluation_batch(sample, seed, num_tasks):
   return EvaluationTasks(tasks, seeds, {})
 
 
+def evaluation_batch_with_data_seeds(sample, seed, num_tasks):
+  """`EvaluationTasks` of the first `num_tasks` tasks of stream `seed`, with
+  `extras["data_seeds"]`: task i's data seed, from which a distribution of
+  curves redraws task i's true function (sinusoids, polynomials).
+
+  Args:
+    sample: `data_seed -> Task` of one task.
+    seed: the stream's seed.
+    num_tasks: how many tasks.
+  """
+  @tf.function  # traced once: eager map_fn would take seconds
+  def make():
+    indices = tf.range(num_tasks, dtype=tf.int64)
+    data_seeds, learner_seeds = tf.map_fn(
+        lambda i: task_seeds(seed, i), indices,
+        fn_output_signature=(tf.int64, tf.int32))
+    tasks = tf.map_fn(sample, data_seeds,
+                      fn_output_signature=Task(*[tf.float32] * 4))
+    return tasks, learner_seeds, data_seeds
+  tasks, learner_seeds, data_seeds = make()
+  return EvaluationTasks(tasks, learner_seeds, {"data_seeds": data_seeds})
+
+
 class RepeatedBatches(TaskStream):
   """Each batch of `tasks` `times` times in a row: batch b of this stream is
   batch b // times of `tasks`' (truncated backpropagation through time

@@ -88,15 +88,5 @@ class SinusoidTasks(base.TaskStream):
     `tasks` is one batched `Task`; `extras["data_seeds"][i]` gives task i's
     true curve through `function` (and its A, w, b through `parameters`).
     """
-    @tf.function  # traced once: eager map_fn would take seconds
-    def make():
-      indices = tf.range(num_tasks, dtype=tf.int64)
-      data_seeds, learner_seeds = tf.map_fn(
-          lambda i: base.task_seeds(seed, i), indices,
-          fn_output_signature=(tf.int64, tf.int32))
-      tasks = tf.map_fn(self.sample, data_seeds,
-                        fn_output_signature=Task(*[tf.float32] * 4))
-      return tasks, learner_seeds, data_seeds
-    tasks, learner_seeds, data_seeds = make()
-    return base.EvaluationTasks(tasks, learner_seeds,
-                                {"data_seeds": data_seeds})
+    return base.evaluation_batch_with_data_seeds(self.sample, seed,
+                                                 num_tasks)

@@ -1,0 +1,60 @@
+r"""Polynomial regression of order 0, 1, 2 (MT-net, task complexity).
+
+The MT-net reference code's experiment (yoonholee/MT-net,
+experiments/polynomial.sh): MT-net on polynomials of order n, K = 10
+support and 10 query points, meta-batch 4, 60,000 meta-steps, no
+normalisation, one inner step at alpha = 0.001 (the script leaves
+`update_lr` at its default). The paper compares the subspace the masks
+open (units with P(mask = 1) > 1/2) across orders
+(`benchmarks/mtnet_analyses.py`).
+
+Meta-train (SPEC: VARIANT[,ORDER], e.g. mtnet,2; VARIANT: maml, fomaml,
+meta_sgd, mnet, tnet, mtnet, ...; ORDER defaults to 1, the reference's):
+
+  python -m apps.meta_train --config=polynomial:mtnet,2 \
+      --workdir=/tmp/poly2_mtnet
+
+Evaluate (600 held-out tasks, K = 5, 10, 20, 0..10 inner steps):
+
+  python -m apps.evaluate --workdir=/tmp/poly2_mtnet
+"""
+
+from kerasmeta.apps.configs import common
+from kerasmeta.apps.configs import execution
+
+VARIANTS = common.FEW_SHOT_VARIANTS  # variant -> (algorithm, cell)
+
+
+def parse_spec(spec):
+  """`"mtnet,2"` -> ("mtnet", 2); the order defaults to 1."""
+  parts = [part.strip() for part in str(spec).split(",")]
+  if len(parts) > 2 or not all(part.isdigit() for part in parts[1:]):
+    raise ValueError(f"Expected VARIANT[,ORDER], e.g. 'mtnet,2'; received "
+                     f"{spec!r}.")
+  return parts[0], int(parts[1]) if len(parts) == 2 else 1
+
+
+def get_config(spec="mtnet"):
+  """The config of one variant and order (see `parse_spec`)."""
+  variant, order = parse_spec(spec)
+  config = common.new_config("polynomial", variant)
+  # Tasks: y = sum_i u_i x^i / 2^i, u_i ~ U[-1, 1], x ~ U[-2, 2].
+  config.polynomial_order = order
+  config.shots = 10
+  config.num_query = 10
+  common.add_few_shot_learner_fields(
+      config, variant, "polynomial", loss="mse", num_inner_steps=1,
+      inner_learning_rate=0.001)
+  # Learner: a 1-40-40-1 ReLU MLP of `cell`s, as the reference's.
+  config.model = "mlp"
+  config.hidden_sizes = (40, 40)
+  config.warp_block = "linear"  # with warp: "linear", "residual_tanh"
+  common.add_warpgrad_fields(config, training_mode="online")
+  common.add_meta_training_fields(config, meta_batch_size=4,
+                                  outer_learning_rate=1e-3,
+                                  num_meta_steps=60000)
+  execution.add_execution_fields(config)
+  common.add_evaluation_fields(config, num_tasks=600, shots=(5, 10, 20),
+                               max_inner_steps=10, deterministic_masks=False,
+                               num_plot_tasks=4)
+  return config

@@ -1,0 +1,39 @@
+"""`config.task = "polynomial"`: few-shot polynomial regression.
+
+Tasks `y = sum_i c_i x^i` of order `config.polynomial_order`
+(`kerasmeta.tasks.PolynomialTasks`, the MT-net reference code's
+polynomials), learned by a few-shot meta-learner around a model by name
+(the MLP). Evaluation as the sinusoids': the query MSE after 0..N inner
+steps at each K, mean and 95% CI over held-out tasks.
+"""
+
+from kerasmeta import tasks as tasks_lib
+from kerasmeta.experiments import _few_shot
+from kerasmeta.experiments import _regression
+
+build_model = _few_shot.build_model
+build_learner = _few_shot.build_learner
+
+
+def validate_config(config):
+  """The few-shot checks, and an order >= 0; returns config."""
+  order = config.get("polynomial_order")
+  if not isinstance(order, int) or isinstance(order, bool) or order < 0:
+    raise ValueError(f"Bad config: polynomial_order must be an integer >= 0; "
+                     f"received {order!r}.")
+  return _few_shot.validate_config(config)
+
+
+def task_distribution(config, shots=None, split="train"):
+  """`PolynomialTasks` with K = `shots` (default config.shots); no splits."""
+  del split  # every polynomial comes from the one distribution
+  return tasks_lib.PolynomialTasks(
+      shots=int(shots or config.shots), num_query=int(config.num_query),
+      order=config.polynomial_order)
+
+
+def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
+  """Query loss after 0..N steps at each K; a plot of a few tasks."""
+  return _regression.evaluate(
+      learner, config, lambda k: task_distribution(config, shots=k),
+      num_tasks, seed, shots=shots, jit_compile=jit_compile)
