@@ -121,8 +121,9 @@ def main():
             "(training seeds; the test episodes are the same). Wall time: "
             "one `apps.meta_train` process (training, then evaluation), on "
             f"{table_common.cpu_model()}, {os.cpu_count()} CPU cores, no "
-            f"GPU{'; ' + options.load if options.load else ''}. Commands:",
-            ""]
+            f"GPU{'; ' + options.load if options.load else ''}.", "",
+            "Invocation: `python benchmarks/glyphs_table.py "
+            f"{' '.join(sys.argv[1:])}`; its runs:", ""]
   lines += [f"- `{c}`" for c in commands]
   table_common.write_table(options.output, lines)
 

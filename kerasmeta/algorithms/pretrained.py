@@ -16,7 +16,7 @@ fine-tunes by `num_inner_steps` steps of SGD at `inner_learning_rate`
 For classification episodes, whose labels are a random permutation per
 task, joint training over episodes learns nothing about the classes; the
 glyph baseline pretrains a classifier of all training classes instead
-(`kerasmeta.experiments.glyph_baselines`).
+(`kerasmeta.few_shot_baselines`, `benchmarks/glyph_baselines.py`).
 """
 
 import tensorflow as tf
