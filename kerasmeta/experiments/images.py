@@ -119,10 +119,16 @@ def task_distribution(config, shots=None, split="train", queries=None):
 
 
 def check_data(config):
-  """Builds the test split's tasks too, so that a split too small for the
-  config (more ways than it has classes) fails before training, not after."""
+  """Builds the test split's tasks too, as training and as evaluation take
+  them (`config.eval.shots`, `config.eval.num_query`), so that a split too
+  small for the config (more ways or queries than it has) fails before
+  training, not after."""
+  evaluation_config = config.get("eval") or {}
   try:
     task_distribution(config, split="test")
+    task_distribution(config, shots=evaluation_config.get("shots"),
+                      split="test",
+                      queries=evaluation_config.get("num_query"))
   except ValueError as error:
     raise ValueError(f"The test split of {config.task!r} cannot give this "
                      f"config's tasks: {error}") from error

@@ -68,7 +68,7 @@ def test_glyph_classification_trains_and_reports_accuracy(tmp_path):
       f"--workdir={workdir}", "--config.num_meta_steps=4",
       "--config.log_every=2", "--config.filters=8",
       "--config.meta_batch_size=2", "--config.num_query=2",
-      "--config.glyphs.num_alphabets=10",
+      "--config.eval.num_query=2", "--config.glyphs.num_alphabets=10",
       "--config.glyphs.characters_per_alphabet=3",
       "--config.glyphs.samples_per_character=4",
       f"--config.data_dir={tmp_path / 'cache'}", "--config.eval.num_tasks=6")

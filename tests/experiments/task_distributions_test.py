@@ -82,3 +82,19 @@ def test_evaluation_tasks_are_tasks_seeds_and_extras_of_every_task(
   for a, b in zip(tf.nest.flatten(tasks), tf.nest.flatten(again.tasks)):
     np.testing.assert_array_equal(a, b)
   np.testing.assert_array_equal(seeds, again.seeds)
+
+
+def test_glyph_data_too_small_for_the_evaluation_fails_before_training(
+    tmp_path):
+  config = glyphs.get_config("maml")
+  config.glyphs.num_alphabets = 10
+  config.glyphs.characters_per_alphabet = 3
+  config.glyphs.samples_per_character = 4
+  config.data_dir = str(tmp_path)
+  config.num_query = 2
+  config.eval.num_query = 15  # more than a class has
+  with pytest.raises(ValueError, match="cannot give this config's tasks.*"
+                     "Q=15"):
+    experiment.check_data(config)
+  config.eval.num_query = 2
+  experiment.check_data(config)

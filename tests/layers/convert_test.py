@@ -103,7 +103,8 @@ def test_insert_warps_adds_meta_warps_that_start_at_the_identity(tmp_path):
       keras.Input((8, 8, 1)),
       keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="c1"),
       keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="c2"),
-      keras.layers.Flatten(), keras.layers.Dense(3, name="head")])
+      # Named: Keras numbers unnamed layers by what the process built before.
+      keras.layers.Flatten(name="flatten"), keras.layers.Dense(3, name="head")])
   warped = km.layers.insert_warps(model, "conv")
   assert [layer.name for layer in warped.layers] == [
       "c1", "warp_c1", "c2", "warp_c2", "flatten", "head"]
