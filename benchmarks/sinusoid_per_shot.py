@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 
+from sinusoid_table import load  # pylint: disable=g-import-not-at-top
 import table_common  # pylint: disable=g-import-not-at-top
 
 METHODS = {"maml": "MAML", "mtnet": "MT-net"}
@@ -37,11 +38,6 @@ def parse():
   parser.add_argument("--output",
                       default="benchmarks/results/sinusoid_per_shot.md")
   return parser.parse_args()
-
-
-def load(path):
-  with open(path) as f:
-    return json.load(f)
 
 
 def finished(path, steps):
