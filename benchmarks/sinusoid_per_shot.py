@@ -16,7 +16,6 @@ models trained at K = 10 (the table's protocol, whose runs it reuses):
 """
 
 import argparse
-import json
 import os
 import subprocess
 import sys
