@@ -1,6 +1,7 @@
 """kerasmeta: gradient-based meta-learning for TensorFlow and Keras 3."""
 
 from kerasmeta import algorithms
+from kerasmeta import envs
 from kerasmeta import ewc
 from kerasmeta import functional
 from kerasmeta import inner
@@ -9,6 +10,7 @@ from kerasmeta import export
 from kerasmeta import layers
 from kerasmeta import losses
 from kerasmeta import models
+from kerasmeta import rl
 from kerasmeta import tasks
 from kerasmeta import testing
 from kerasmeta import training
@@ -22,6 +24,7 @@ from kerasmeta.algorithms import MAML
 from kerasmeta.algorithms import MetaGradients
 from kerasmeta.algorithms import MetaLearner
 from kerasmeta.algorithms import MetaSGD
+from kerasmeta.algorithms import PolicyGradientMAML
 from kerasmeta.algorithms import Pretrained
 from kerasmeta.algorithms import Reptile
 from kerasmeta.algorithms import WarpGrad

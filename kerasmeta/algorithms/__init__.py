@@ -21,6 +21,7 @@ from kerasmeta.algorithms.lstm_maml import LSTMMAML
 from kerasmeta.algorithms.maml import FOMAML
 from kerasmeta.algorithms.maml import MAML
 from kerasmeta.algorithms.meta_sgd import MetaSGD
+from kerasmeta.algorithms.policy_gradient_maml import PolicyGradientMAML
 from kerasmeta.algorithms.pretrained import Pretrained
 from kerasmeta.algorithms.replay import ReplayBuffer
 from kerasmeta.algorithms.reptile import Reptile

@@ -1,0 +1,9 @@
+"""Reinforcement-learning environments as TensorFlow code."""
+
+from kerasmeta.envs.base import Environment
+from kerasmeta.envs.base import EnvironmentTask
+from kerasmeta.envs.base import EnvironmentTasks
+from kerasmeta.envs.navigation import Navigation2D
+
+__all__ = ["Environment", "EnvironmentTask", "EnvironmentTasks",
+           "Navigation2D"]

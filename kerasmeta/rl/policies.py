@@ -1,0 +1,124 @@
+"""Gaussian policies as ordinary Keras models.
+
+A policy is any Keras model mapping observations [batch, observation_size]
+to the parameters of a diagonal Gaussian over actions, concatenated:
+`[batch, 2 * action_size]`, the means then the log standard deviations.
+Meta-learners adapt it through `functional.call_with_weights` like any
+other model, so a user's own policy plugs in unchanged.
+
+`gaussian_mlp_policy` is MAML's (its `MAMLGaussianMLPPolicy`): two hidden
+layers of 100 ReLU units, a linear mean, and a learned log standard
+deviation per action coordinate that does not depend on the observation,
+starting at log(1.0).
+"""
+
+import math
+
+import keras
+import tensorflow as tf
+
+
+@keras.saving.register_keras_serializable(package="kerasmeta")
+class GaussianHead(keras.layers.Layer):
+  """Appends a learned, state-independent log standard deviation to means.
+
+  Args:
+    initial_std: the standard deviation it starts at (> 0).
+    trainable_std: whether the log standard deviation is trained (and
+      adapted); False keeps it fixed (a non-trainable weight).
+
+  Input shape: `[batch, action_size]`, the means.
+  Output shape: `[batch, 2 * action_size]`: means, then log stds.
+  """
+
+  def __init__(self, initial_std=1.0, trainable_std=True, **kwargs):
+    super().__init__(**kwargs)
+    if not initial_std > 0:
+      raise ValueError(f"initial_std must be > 0; received {initial_std}.")
+    self.initial_std = float(initial_std)
+    self.trainable_std = bool(trainable_std)
+
+  def build(self, input_shape):
+    self.log_std = self.add_weight(
+        name="log_std", shape=(input_shape[-1],),
+        initializer=keras.initializers.Constant(math.log(self.initial_std)),
+        trainable=self.trainable_std)
+
+  def call(self, means):
+    log_std = tf.broadcast_to(tf.cast(self.log_std, means.dtype),
+                              tf.shape(means))
+    return tf.concat([means, log_std], axis=-1)
+
+  def compute_output_shape(self, input_shape):
+    return tuple(input_shape[:-1]) + (2 * input_shape[-1],)
+
+  def get_config(self):
+    return {**super().get_config(), "initial_std": self.initial_std,
+            "trainable_std": self.trainable_std}
+
+
+def gaussian_mlp_policy(observation_size, action_size, hidden_units=(100, 100),
+                        activation="relu", initial_std=1.0,
+                        trainable_std=True, seed=None, dtype=None,
+                        name="policy"):
+  """MAML's Gaussian MLP policy, as a Keras model.
+
+  Args:
+    observation_size: length of an observation.
+    action_size: length of an action.
+    hidden_units: the hidden layers' widths.
+    activation: of the hidden layers.
+    initial_std: the standard deviation of every action coordinate at the
+      start.
+    trainable_std: whether the log standard deviation is learned.
+    seed: seeds the initialisers (None: Keras' global seed).
+    dtype: the layers' dtype (None: Keras' float type).
+    name: the model's name.
+
+  Returns:
+    A built `keras.Model`, observations -> [means, log stds].
+  """
+  if int(observation_size) < 1 or int(action_size) < 1:
+    raise ValueError(f"observation_size and action_size must be >= 1; "
+                     f"received {observation_size} and {action_size}.")
+  seeds = iter(range(10**6)) if seed is None else iter(
+      range(seed, seed + 10**6))
+  initializer = lambda: keras.initializers.GlorotUniform(
+      seed=None if seed is None else next(seeds))
+  inputs = keras.Input((int(observation_size),), dtype=dtype)
+  hidden = inputs
+  for index, units in enumerate(hidden_units):
+    hidden = keras.layers.Dense(units, activation=activation,
+                                kernel_initializer=initializer(),
+                                dtype=dtype, name=f"hidden_{index}")(hidden)
+  means = keras.layers.Dense(int(action_size), kernel_initializer=initializer(),
+                             dtype=dtype, name="mean")(hidden)
+  outputs = GaussianHead(initial_std, trainable_std, dtype=dtype,
+                         name="log_std")(means)
+  return keras.Model(inputs, outputs, name=name)
+
+
+def split_outputs(outputs):
+  """`(means, log_stds)` of a policy's outputs [..., 2 * action_size]."""
+  if outputs.shape[-1] is not None and outputs.shape[-1] % 2:
+    raise ValueError(f"A Gaussian policy outputs means and log standard "
+                     f"deviations, [..., 2 * action_size]; received shape "
+                     f"{outputs.shape}.")
+  means, log_stds = tf.split(outputs, 2, axis=-1)
+  return means, log_stds
+
+
+def log_prob(outputs, actions):
+  """log pi(action): the diagonal Gaussian's log density, summed over the
+  action coordinates ([...])."""
+  means, log_stds = split_outputs(outputs)
+  actions = tf.cast(actions, means.dtype)
+  z = (actions - means) * tf.exp(-log_stds)
+  return tf.reduce_sum(-0.5 * tf.square(z) - log_stds
+                       - 0.5 * math.log(2 * math.pi), axis=-1)
+
+
+def sample(outputs, noise):
+  """Actions `mean + std * noise` for standard-normal `noise`."""
+  means, log_stds = split_outputs(outputs)
+  return means + tf.exp(log_stds) * tf.cast(noise, means.dtype)

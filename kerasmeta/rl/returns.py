@@ -1,0 +1,121 @@
+"""Returns, the linear feature baseline and advantages (GAE), masked.
+
+As MAML's reference code computes them for every batch of episodes of a
+task (cbfinn/maml_rl: rllab's `LinearFeatureBaseline` and its sampler's
+`process_samples`): the baseline is fitted by ridge regression to the
+discounted returns of the very episodes it then serves, the advantages are
+generalised advantage estimates (lambda = 1: returns minus baseline), and
+they are centred and scaled to unit variance over the batch. All of it is
+a constant of the policy's parameters: the estimators differentiate only
+log-probabilities.
+"""
+
+import tensorflow as tf
+
+
+def _reverse_discounted_sum(values, alive, factor):
+  """`out_t = values_t + factor * out_{t+1}` along the last axis, masked."""
+  values = values * alive
+  reversed_values = tf.reverse(tf.transpose(values), [0])
+  sums = tf.scan(lambda carry, value: value + factor * carry,
+                 reversed_values, initializer=tf.zeros_like(values[..., 0]))
+  return tf.transpose(tf.reverse(sums, [0])) * alive
+
+
+def discounted_returns(rewards, alive, discount):
+  """G_t = sum_{l >= 0} discount^l r_{t+l} within each episode, [N, T]."""
+  return _reverse_discounted_sum(rewards, alive, discount)
+
+
+def baseline_features(observations, alive, time_scale=100.0):
+  """rllab's linear-baseline features of each step, [N, T, 2 * obs + 4].
+
+  The observation clipped to +-10, its square, t / 100 and its square and
+  cube, and 1 (the reference divides the step index by 100 whatever the
+  horizon: `time_scale`).
+  """
+  observations = tf.clip_by_value(observations, -10.0, 10.0)
+  steps = tf.shape(observations)[1]
+  time = tf.cast(tf.range(steps), observations.dtype) / time_scale
+  time = tf.broadcast_to(time[None, :, None],
+                         tf.concat([tf.shape(observations)[:2], [1]], 0))
+  features = tf.concat([observations, tf.square(observations), time,
+                        time**2, time**3, tf.ones_like(time)], axis=-1)
+  return features * alive[..., None]
+
+
+def fit_linear_baseline(features, returns, alive, regularizer=1e-5):
+  """Ridge regression of returns on features over the live steps.
+
+  Solves `(X^T X + regularizer I) c = X^T y` in float64 (the reference's
+  normal equations; it retries with 10x the regularizer when the solve
+  gives NaN, which float64 with a positive regularizer does not need).
+
+  Returns:
+    The coefficients [features], in the features' dtype.
+  """
+  x = tf.reshape(tf.cast(features * alive[..., None], tf.float64),
+                 [-1, features.shape[-1]])
+  y = tf.reshape(tf.cast(returns * alive, tf.float64), [-1, 1])
+  gram = tf.matmul(x, x, transpose_a=True) + regularizer * tf.eye(
+      features.shape[-1], dtype=tf.float64)
+  coefficients = tf.linalg.solve(gram, tf.matmul(x, y, transpose_a=True))
+  return tf.cast(coefficients[:, 0], features.dtype)
+
+
+def linear_baseline(observations, returns, alive, time_scale=100.0,
+                    regularizer=1e-5):
+  """The linear feature baseline fitted to these episodes, at each step."""
+  features = baseline_features(observations, alive, time_scale)
+  coefficients = fit_linear_baseline(features, returns, alive, regularizer)
+  return tf.linalg.matvec(features, coefficients) * alive
+
+
+def generalized_advantages(rewards, values, alive, discount, gae_lambda=1.0):
+  """GAE (Schulman et al. 2016): sum_l (discount * lambda)^l delta_{t+l},
+  delta_t = r_t + discount * V_{t+1} - V_t, with V = 0 after an episode
+  ends (or runs out of time, as the reference treats its last step)."""
+  next_values = tf.concat([values[:, 1:] * alive[:, 1:],
+                           tf.zeros_like(values[:, :1])], axis=1)
+  deltas = rewards + discount * next_values - values
+  return _reverse_discounted_sum(deltas, alive, discount * gae_lambda)
+
+
+def normalize(advantages, alive, epsilon=1e-8):
+  """Centred and scaled to unit standard deviation over the live steps."""
+  count = tf.reduce_sum(alive)
+  mean = tf.reduce_sum(advantages * alive) / count
+  variance = tf.reduce_sum(tf.square(advantages - mean) * alive) / count
+  return (advantages - mean) / (tf.sqrt(variance) + epsilon) * alive
+
+
+def advantages(paths, discount=0.99, gae_lambda=1.0, baseline="linear",
+               normalize_advantages=True):
+  """The advantages of a task's episodes, as MAML's code computes them.
+
+  Args:
+    paths: `kerasmeta.rl.Paths`.
+    discount: gamma.
+    gae_lambda: GAE's lambda (1: discounted returns minus the baseline).
+    baseline: "linear" (rllab's linear feature baseline, fitted to these
+      episodes) or "none".
+    normalize_advantages: centre and scale them over the batch.
+
+  Returns:
+    [episodes, horizon], zero where the episode had ended; a constant of
+    any gradient.
+  """
+  rewards, alive = paths.rewards, paths.alive
+  if baseline == "linear":
+    returns = discounted_returns(rewards, alive, discount)
+    values = linear_baseline(paths.observations, returns, alive)
+  elif baseline == "none":
+    values = tf.zeros_like(rewards)
+  else:
+    raise ValueError(f"baseline must be 'linear' or 'none'; received "
+                     f"{baseline!r}.")
+  result = generalized_advantages(rewards, values, alive, discount,
+                                  gae_lambda)
+  if normalize_advantages:
+    result = normalize(result, alive)
+  return tf.stop_gradient(result)

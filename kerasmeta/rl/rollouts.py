@@ -1,0 +1,83 @@
+"""Rollouts of a policy in an environment, batched, in one graph loop."""
+
+from typing import NamedTuple
+
+import tensorflow as tf
+
+from kerasmeta import sampling
+from kerasmeta.rl import policies
+
+
+class Paths(NamedTuple):
+  """Episodes of one task, [episodes, horizon, ...] each.
+
+  Attributes:
+    observations: what the agent saw before each step.
+    actions: what it did (as sampled, before the environment's clipping).
+    rewards: what it received.
+    alive: 1.0 where the step happened (the episode had not ended before
+      it), 0.0 after an episode ended; later steps carry zeros elsewhere.
+  """
+  observations: tf.Tensor
+  actions: tf.Tensor
+  rewards: tf.Tensor
+  alive: tf.Tensor
+
+
+def rollout(environment, task, policy_fn, num_episodes, seed,
+            deterministic=False):
+  """Runs `num_episodes` episodes of `task` in a `tf.while_loop`.
+
+  Nothing of it is differentiated: the actions are samples (constants of
+  any gradient; the score-function estimators of `kerasmeta.rl.dice`
+  recompute their log-probabilities), so `policy_fn` is called under
+  `tf.stop_gradient` of its outputs.
+
+  Args:
+    environment: a `kerasmeta.envs.Environment`.
+    task: its parameters, [task_size].
+    policy_fn: observations [episodes, observation_size] -> the policy's
+      outputs [episodes, 2 * action_size] (means, log stds).
+    num_episodes: episodes (a Python int).
+    seed: a stateless seed, int32 [2]: the policy's noise and the
+      environment's randomness.
+    deterministic: act with the means (no noise).
+
+  Returns:
+    `Paths`.
+  """
+  horizon = environment.horizon
+  reset_seed, noise_seed, step_seed = tf.unstack(sampling.split(seed, 3))
+  state = environment.reset(task, num_episodes, reset_seed)
+  records = [tf.TensorArray(tf.float32, size=horizon) for _ in range(4)]
+
+  def body(t, state, alive, records):
+    observation = tf.cast(environment.observe(task, state), tf.float32)
+    outputs = tf.stop_gradient(tf.cast(policy_fn(observation), tf.float32))
+    if deterministic:
+      action = policies.split_outputs(outputs)[0]
+    else:
+      noise = sampling.normal([num_episodes, environment.action_size],
+                              sampling.fold_in(noise_seed, t))
+      action = policies.sample(outputs, noise)
+    state, reward, done = environment.step(
+        task, state, action, sampling.fold_in(step_seed, t))
+    reward = tf.cast(reward, tf.float32) * alive
+    values = (observation, action, reward, alive)
+    records = [r.write(t, v) for r, v in zip(records, values)]
+    alive = alive * (1.0 - tf.cast(done, tf.float32))
+    return t + 1, state, alive, records
+
+  _, _, _, records = tf.while_loop(
+      lambda t, *_: t < horizon, body,
+      (tf.constant(0), state, tf.ones([num_episodes]), records),
+      maximum_iterations=horizon)
+  # [horizon, episodes, ...] -> [episodes, horizon, ...]
+  stacked = [r.stack() for r in records]
+  return Paths(*[tf.transpose(s, [1, 0] + list(range(2, s.shape.rank)))
+                 for s in stacked])
+
+
+def episode_returns(paths):
+  """The undiscounted return of each episode, [episodes]."""
+  return tf.reduce_sum(paths.rewards * paths.alive, axis=-1)

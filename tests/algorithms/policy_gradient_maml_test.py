@@ -1,0 +1,171 @@
+"""PolicyGradientMAML: the meta-gradient against finite differences and
+against a closed form."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kerasmeta as km
+from kerasmeta import sampling
+from tests import helpers
+
+
+class Bandit(km.envs.Environment):
+  """One step; reward -(a - g)^2 for the task's target g (no clipping)."""
+  observation_size, action_size, horizon = 1, 1, 1
+
+  def sample_task(self, seed):
+    return sampling.uniform([1], seed, -1.0, 1.0)
+
+  def reset(self, task, num_episodes, seed):
+    return tf.zeros([num_episodes, 1])
+
+  def observe(self, task, state):
+    return state
+
+  def step(self, task, state, action, seed):
+    reward = -tf.reduce_sum(tf.square(action - task), axis=-1)
+    return state, reward, tf.zeros_like(reward, tf.bool)
+
+
+def _navigation_learner(**options):
+  environment = km.envs.Navigation2D(horizon=6, goal_tolerance=0.0)
+  # tanh: the first observation is the origin, where a ReLU unit with its
+  # zero initial bias sits on its kink and finite differences are invalid.
+  policy = km.rl.gaussian_mlp_policy(2, 2, hidden_units=(4,), seed=3,
+                                     activation="tanh", dtype="float64",
+                                     initial_std=0.5)
+  defaults = dict(num_inner_steps=2, inner_learning_rate=0.3, num_episodes=3)
+  return km.PolicyGradientMAML(policy, environment, **{**defaults, **options})
+
+
+@pytest.mark.parametrize("options", [
+    {}, {"meta_gradient": "dice_hessian"}, {"meta_gradient": "maml_code"},
+    {"baseline": "none", "normalize_advantages": False, "gae_lambda": 0.9}])
+def test_meta_gradient_equals_finite_differences_of_the_replayed_objective(
+    options):
+  # With the episodes held fixed, DiCE's surrogate is the importance-weighted
+  # objective (magic boxes = pi / pi_sampled), a smooth function of the
+  # weights whose derivatives at the sampling weights are DiCE's: the
+  # meta-gradient of the live objective equals its finite differences.
+  learner = _navigation_learner(**options)
+  task = km.envs.EnvironmentTask(tf.constant([0.3, -0.2]))
+  seed = tf.constant([4, 7], tf.int32)
+  deviation = 2.5  # stands in for R' - b of the sampling term
+  live = learner.task_objective(task, seed)
+  variables = learner.trainable_variables
+
+  def total(result):
+    return result.loss - result.inner_score * deviation
+
+  with tf.GradientTape() as tape:
+    gradients = tape.gradient(total(learner.task_objective(task, seed)),
+                              variables)
+  replayed = lambda: total(learner.task_objective(
+      task, seed, paths=live.paths, references=live.log_probs))
+  expected = helpers.finite_difference_gradients(replayed, variables)
+  for got, want in zip(gradients, expected):
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-8)
+  assert float(replayed()) == pytest.approx(0.0, abs=1e-12)
+  if options.get("meta_gradient", "unbiased") != "unbiased":
+    assert float(live.inner_score) == 0.0
+
+
+def test_first_order_meta_gradient_holds_the_inner_updates_constant():
+  # First-order MAML: the gradient of the post-adaptation surrogate at
+  # theta_0 + (theta_K - theta_0), the update a constant.
+  learner = _navigation_learner(meta_gradient="first_order")
+  task = km.envs.EnvironmentTask(tf.constant([0.3, -0.2]))
+  seed = tf.constant([4, 7], tf.int32)
+  variables = learner.trainable_variables
+  live = learner.task_objective(task, seed)
+  updates = [a - v for a, v in zip(live.adapted, variables)]
+  with tf.GradientTape() as tape:
+    result = learner.task_objective(task, seed)
+    gradients = tape.gradient(result.loss - 3.0 * result.inner_score,
+                              variables)
+  assert float(result.inner_score) == 0.0
+  last = live.paths[-1]
+  replayed = lambda: learner.surrogate_loss(
+      [v + u for v, u in zip(variables, updates)], last,
+      learner.advantages(last), live.log_probs[-1])
+  expected = helpers.finite_difference_gradients(replayed, variables)
+  for got, want in zip(gradients, expected):
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-8)
+
+
+def test_replayed_objective_differs_from_the_live_one_away_from_theta():
+  # The check above can fail: moved weights change the replayed objective
+  # (the importance weights leave 1).
+  learner = _navigation_learner()
+  task = km.envs.EnvironmentTask(tf.constant([0.3, -0.2]))
+  seed = tf.constant([4, 7], tf.int32)
+  live = learner.task_objective(task, seed)
+  kernel = learner.trainable_variables[0]
+  kernel.assign_add(0.05 * tf.ones_like(kernel))
+  moved = learner.task_objective(task, seed, paths=live.paths,
+                                 references=live.log_probs)
+  assert abs(float(moved.loss)) > 1e-4
+
+
+def _bandit_learner(meta_gradient, alpha, std):
+  keras.utils.set_random_seed(0)
+  inputs = keras.Input((1,), dtype="float64")
+  means = keras.layers.Dense(1, kernel_initializer="zeros",
+                             bias_initializer="zeros", dtype="float64")(inputs)
+  outputs = km.rl.GaussianHead(std, trainable_std=False,
+                               dtype="float64")(means)
+  policy = keras.Model(inputs, outputs)
+  return km.PolicyGradientMAML(
+      policy, Bandit(), num_inner_steps=1, inner_learning_rate=alpha,
+      num_episodes=1, meta_gradient=meta_gradient, discount=1.0,
+      baseline="none", normalize_advantages=False)
+
+
+def _expected_gradients(alpha, std, d):
+  """d/dmu of J(mu) = E[R'] and the expectations of the two biased
+  estimators, for the bandit (one inner step on one sample, mu - g = d).
+
+  With a = mu + std e: the inner gradient g_hat = -(d + std e)^2 e / std,
+  mu' = mu + alpha g_hat, E[R' | a] = -(d + alpha g_hat)^2 - std^2, and
+  E[g_hat] = -2d, E[g_hat^2] = d^4/std^2 + 18 d^2 + 15 std^2,
+  E[e g_hat] = -(d^2 + 3 std^2) / std, E[e g_hat^2] = 12 d^3/std + 60 d std:
+  J = -(d^2 - 4 alpha d^2 + alpha^2 E[g_hat^2]) - std^2.
+  The score term's expectation is E[(e/std) E[R'|a]]; "maml_code" lacks
+  it; "dice_hessian" swaps it for alpha * E[g_hat * score * dR'/dmu'] (its
+  Hessian's score product), E = -2 d (1 - 4 alpha)
+  - 2 alpha^2 (8 d^3/std^2 + 48 d).
+  """
+  exact = -2 * d + 8 * alpha * d - alpha**2 * (4 * d**3 / std**2 + 36 * d)
+  score_term = -(2 * alpha * d / std) * (-(d**2 + 3 * std**2) / std) \
+      - (alpha**2 / std) * (12 * d**3 / std + 60 * d * std)
+  dice_hessian = -2 * d * (1 - 4 * alpha) \
+      - 2 * alpha**2 * (8 * d**3 / std**2 + 48 * d)
+  return {"unbiased": exact, "maml_code": exact - score_term,
+          "dice_hessian": dice_hessian}
+
+
+@pytest.mark.slow
+def test_expected_meta_gradients_equal_their_closed_forms_on_a_bandit():
+  # Policy N(mu, std^2), reward -(a - g)^2, one inner step on one sample.
+  # Only the "unbiased" estimator's expectation is dJ/dmu; the two others
+  # are biased by amounts the closed forms give (and the sampled means
+  # find), several standard errors apart.
+  alpha, std, goal = 0.05, 1.0, 1.5
+  expected = _expected_gradients(alpha, std, d=0.0 - goal)
+  num_tasks, num_batches = 5000, 8
+  tasks = km.envs.EnvironmentTask(tf.fill([num_tasks, 1], goal))
+  for meta_gradient, want in expected.items():
+    learner = _bandit_learner(meta_gradient, alpha, std)
+    step = tf.function(learner.compute_gradients, autograph=False,
+                       jit_compile=True)
+    draws = np.array([-float(step(tasks, helpers.task_seeds(
+        num_tasks, seed=batch)).gradients[1][0])  # d/d bias = d/dmu
+                      for batch in range(num_batches)])
+    error = draws.std(ddof=1) / np.sqrt(num_batches)
+    assert abs(draws.mean() - want) < 4 * error, (meta_gradient, draws.mean(),
+                                                  error, expected)
+    if meta_gradient != "unbiased":  # the bias is found, not within noise
+      assert abs(draws.mean() - expected["unbiased"]) > 4 * error, (
+          meta_gradient, draws.mean(), error, expected)
