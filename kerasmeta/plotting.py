@@ -252,3 +252,48 @@ def plot_loss_curves(comparisons, path, trained_steps=None):
   figure.tight_layout()
   figure.savefig(path, dpi=120)
   plt.close(figure)
+
+
+def plot_navigation_adaptation(goals, observations, alive, path,
+                               steps=None, title=None, max_episodes=5):
+  """MAML's figure 4 (bottom): a navigation policy's episodes before and
+  after adaptation, one panel per goal.
+
+  Args:
+    goals: [tasks, 2].
+    observations: positions, [tasks, N + 1, episodes, horizon, 2] (from
+      `kerasmeta.rl.evaluation.returns_by_step(keep_paths=True)`).
+    alive: [tasks, N + 1, episodes, horizon].
+    path: the PNG to write.
+    steps: the inner steps to draw (default: 0 and N).
+    title: the figure's title.
+    max_episodes: episodes drawn per step and goal (the first ones).
+  """
+  goals, observations = np.asarray(goals), np.asarray(observations)
+  alive = np.asarray(alive)
+  num_tasks, last = observations.shape[0], observations.shape[1] - 1
+  steps = (0, last) if steps is None else steps
+  colors = plt.cm.viridis(np.linspace(0.0, 0.85, len(steps)))
+  figure, axes = plt.subplots(1, num_tasks, figsize=(3.2 * num_tasks, 3.4),
+                              squeeze=False)
+  for index, axis in enumerate(axes[0]):
+    for color, step in zip(colors, steps):
+      for episode in range(min(max_episodes, observations.shape[2])):
+        live = alive[index, step, episode] > 0
+        trace = observations[index, step, episode][live]
+        axis.plot(trace[:, 0], trace[:, 1], color=color, alpha=0.5,
+                  linewidth=1,
+                  label=f"{step} step{'s' if step != 1 else ''}"
+                  if episode == 0 else None)
+    axis.scatter([0.0], [0.0], marker="o", color="black", zorder=3,
+                 label="start")
+    axis.scatter(goals[index, :1], goals[index, 1:], marker="*", s=150,
+                 color="red", zorder=3, label="goal")
+    axis.set_xlim(-0.6, 0.6)
+    axis.set_ylim(-0.6, 0.6)
+    axis.set_aspect("equal")
+    if index == 0:
+      axis.legend(fontsize=7, loc="lower left")
+  if title:
+    figure.suptitle(title)
+  return _save(figure, path)

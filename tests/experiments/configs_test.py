@@ -33,6 +33,8 @@ VARIANTS = {
     "learned_optimizer": ["quadratic", "mlp", "glyphs_mlp"],
     "polynomial": ["mtnet", "mtnet,0", "mtnet,2", "maml,2", "meta_sgd,1",
                    "tnet,2", "mnet,2"],
+    "navigation": ["maml", "maml_dice_hessian", "maml_code", "fomaml",
+                   "pretrained", "random"],
 }
 # Sizes small enough to build every learner in a moment (no training).
 TINY = {
@@ -42,11 +44,13 @@ TINY = {
     "leo": dict(data_dir="/embeddings"),
     "linear": dict(data_dir="/embeddings"),
     "coordinatewise_lstm": dict(units=(2,)),
+    "gaussian_mlp": dict(hidden_sizes=(2,)),
 }
 SPECIAL_LEARNERS = {"explicit_warp": algorithms.ExplicitWarpGrad,
                     "continual": algorithms.ContinualLearner,
                     "leo": algorithms.LEO,
-                    "learning_to_learn": algorithms.LearningToLearn}
+                    "learning_to_learn": algorithms.LearningToLearn,
+                    "maml_rl": algorithms.PolicyGradientMAML}
 
 
 def test_every_config_file_is_covered():

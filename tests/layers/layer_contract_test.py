@@ -26,6 +26,7 @@ import pytest
 from kerasmeta.layers import leo
 from kerasmeta.layers import tnet
 from kerasmeta.layers import warp
+from kerasmeta.rl import policies
 
 pytestmark = [
     # Mask logits act only in the inner loop, so the harness's plain
@@ -34,6 +35,9 @@ pytestmark = [
         "ignore:Gradients do not exist for variables.*mask_logits"),
     # The harness fits on a generator with Keras' default shuffle=True.
     pytest.mark.filterwarnings("ignore:`shuffle=True` was passed"),
+    # A head with a fixed standard deviation has nothing to train.
+    pytest.mark.filterwarnings(
+        "ignore:The model does not have any trainable weights"),
 ]
 
 
@@ -175,4 +179,19 @@ class LEOContractTest(testing.TestCase):
         leo.RelationNetwork, dict(units=6), input_shape=(2, 5, 3),
         expected_output_shape=(2, 5, 6), expected_num_trainable_weights=3,
         expected_num_non_trainable_weights=0,
+        expected_num_seed_generators=0, expected_num_losses=0)
+
+
+class PolicyContractTest(testing.TestCase):
+  """The Gaussian policies' head (means -> means and log stds)."""
+
+  @parameterized.named_parameters(
+      ("learned_std", dict(initial_std=0.5), 1, 0),
+      ("fixed_std", dict(initial_std=2.0, trainable_std=False), 0, 1))
+  def test_gaussian_head(self, init_kwargs, num_trainable, num_fixed):
+    self.run_layer_test(
+        policies.GaussianHead, init_kwargs, input_shape=(3, 2),
+        expected_output_shape=(3, 4),
+        expected_num_trainable_weights=num_trainable,
+        expected_num_non_trainable_weights=num_fixed,
         expected_num_seed_generators=0, expected_num_losses=0)

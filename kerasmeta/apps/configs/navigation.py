@@ -1,0 +1,64 @@
+r"""MAML's 2-D navigation (Finn et al. 2017, section 5.3, figure 4).
+
+Meta-train (VARIANT: maml, maml_dice_hessian, maml_code, fomaml,
+pretrained, random):
+
+  python -m apps.meta_train --config=navigation:maml \
+      --workdir=/tmp/navigation_maml
+
+then the return after 0..3 policy-gradient steps on 40 held-out goals
+(eval.json) and episodes before and after adaptation (eval.png):
+
+  python -m apps.evaluate --workdir=/tmp/navigation_maml
+
+MAML's settings (cbfinn/maml_rl, maml_trpo_point.py): 20 episodes of 100
+steps per inner step, one inner step of 0.5 (on the surrogate averaged over
+steps, advantages normalised), 40 tasks per meta-step; its outer step was
+TRPO (KL 0.01), ours is Adam. "pretrained" trains one policy on all goals
+jointly (no inner step) and adapts it at test like the others; "random"
+trains nothing (an initialisation; run it with its 0 meta-steps).
+"""
+
+from kerasmeta.apps.configs import common
+from kerasmeta.apps.configs import execution
+
+# variant -> (meta_gradient, inner steps in meta-training, meta-steps)
+VARIANTS = {
+    "maml": ("unbiased", 1, 500),
+    "maml_dice_hessian": ("dice_hessian", 1, 500),
+    "maml_code": ("maml_code", 1, 500),
+    "fomaml": ("first_order", 1, 500),
+    "pretrained": ("first_order", 0, 500),
+    "random": ("first_order", 0, 0),
+}
+
+
+def get_config(variant="maml"):
+  if variant not in VARIANTS:
+    raise ValueError(f"Unknown navigation variant {variant!r}; expected one "
+                     f"of {sorted(VARIANTS)}.")
+  meta_gradient, inner_steps, meta_steps = VARIANTS[variant]
+  config = common.new_config("navigation", variant)
+  # The environment: goals uniform in [-0.5, 0.5]^2, reward the negative
+  # distance (the reference code's reading), episodes end within 0.01.
+  config.horizon = 100
+  config.goal_tolerance = 0.01
+  config.squared_distance = False
+  # The policy: MAML's Gaussian MLP.
+  config.model = "gaussian_mlp"
+  config.hidden_sizes = (100, 100)
+  config.initial_std = 1.0
+  common.add_learner_fields(
+      config, "maml_rl", inner_learning_rate=0.5,
+      num_inner_steps=inner_steps, meta_gradient=meta_gradient,
+      num_episodes=20, discount=0.99, gae_lambda=1.0, baseline="linear",
+      normalize_advantages=True)
+  common.add_meta_training_fields(config, meta_batch_size=40,
+                                  outer_learning_rate=1e-3,
+                                  num_meta_steps=meta_steps)
+  execution.add_execution_fields(config, log_every=10, checkpoint_every=50)
+  # The reference test: 40 goals, 0..3 steps, 40 episodes per step.
+  common.add_evaluation_fields(config, num_tasks=40, num_inner_steps=3,
+                               inner_learning_rate=0.5, num_episodes=40,
+                               num_plot_tasks=4)
+  return config

@@ -1,0 +1,96 @@
+"""`config.task = "navigation"`: MAML's 2-D navigation (meta-RL).
+
+Tasks are goals (`kerasmeta.envs.Navigation2D`), the learner is
+`PolicyGradientMAML` around MAML's Gaussian MLP policy (or a user's Keras
+policy), and the evaluation is MAML's figure 4: the mean return after 0..N
+policy-gradient steps on held-out goals, with episodes before and after
+adaptation drawn for a few of them.
+"""
+
+import numpy as np
+
+from kerasmeta import algorithms
+from kerasmeta import envs
+from kerasmeta import experiments
+from kerasmeta import rl
+from kerasmeta.algorithms import policy_gradient_maml
+from kerasmeta.rl import evaluation as rl_evaluation
+
+ALGORITHM = "maml_rl"
+
+
+def environment(config):
+  return envs.Navigation2D(
+      horizon=config.horizon, goal_tolerance=config.goal_tolerance,
+      squared_distance=config.squared_distance)
+
+
+def validate_config(config):
+  """Checks the algorithm, the counts and the estimator; returns config."""
+  if config.model != "gaussian_mlp":
+    raise ValueError(f"Task {config.task!r} builds the policy "
+                     f"'gaussian_mlp'; received config.model "
+                     f"{config.model!r} (a policy of your own goes to "
+                     "PolicyGradientMAML directly).")
+  if config.algorithm != ALGORITHM:
+    raise ValueError(f"Task {config.task!r} is learned by algorithm "
+                     f"{ALGORITHM!r}; received {config.algorithm!r}.")
+  experiments.check_at_least(config, 0, "num_inner_steps")
+  experiments.check_at_least(config, 1, "num_episodes", "horizon")
+  experiments.check_at_least(config.eval, 0, "num_inner_steps")
+  if config.meta_gradient not in policy_gradient_maml.META_GRADIENTS:
+    raise ValueError(f"config.meta_gradient must be one of "
+                     f"{policy_gradient_maml.META_GRADIENTS}; received "
+                     f"{config.meta_gradient!r}.")
+  return config
+
+
+def task_distribution(config, shots=None, split="train"):
+  """Goals of `Navigation2D` (held-out goals come from another seed)."""
+  del shots, split  # tasks have neither
+  return envs.EnvironmentTasks(environment(config))
+
+
+def build_model(config):
+  """MAML's policy: two hidden layers of 100 ReLU units, learned log-std."""
+  return rl.gaussian_mlp_policy(
+      2, 2, hidden_units=tuple(config.hidden_sizes),
+      initial_std=config.initial_std, seed=config.seed)
+
+
+def build_learner(config, model):
+  return algorithms.PolicyGradientMAML(
+      model, environment(config), num_inner_steps=config.num_inner_steps,
+      inner_learning_rate=config.inner_learning_rate,
+      num_episodes=config.num_episodes, meta_gradient=config.meta_gradient,
+      discount=config.discount, gae_lambda=config.gae_lambda,
+      baseline=config.baseline,
+      normalize_advantages=config.normalize_advantages)
+
+
+def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
+  """Return after 0..N policy-gradient steps on `num_tasks` held-out goals
+  (MAML's figure 4), and a PNG of episodes before and after adaptation."""
+  del shots, jit_compile  # navigation has no shots; rollouts run uncompiled
+  held_out = task_distribution(config).evaluation_tasks(num_tasks, seed)
+  returns, observations, alive = rl_evaluation.returns_by_step(
+      learner, held_out.tasks, held_out.seeds, config.eval.num_inner_steps,
+      learning_rate=config.eval.inner_learning_rate or None,
+      num_episodes=config.eval.num_episodes, keep_paths=True)
+  results = rl_evaluation.summarize_by_step(returns)
+  results["per_task"] = returns.tolist()
+  shown = min(int(config.eval.num_plot_tasks), num_tasks)
+  goals = np.asarray(held_out.tasks.parameters)
+
+  def draw(path):
+    from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
+    plotting.plot_navigation_adaptation(
+        goals[:shown], observations[:shown], alive[:shown], path,
+        title=f"{config.get('variant', ALGORITHM)}: episodes before and "
+        f"after {config.eval.num_inner_steps} policy-gradient steps")
+
+  means = ", ".join(f"{s['mean']:.1f}±{s['ci95']:.1f}"
+                    for s in results["return"])
+  summary = (f"return after 0..{config.eval.num_inner_steps} steps over "
+             f"{num_tasks} goals: {means}")
+  return experiments.Evaluation(results, draw, summary)

@@ -1,0 +1,39 @@
+"""Gaussian policies: the log density, the head layer, MAML's MLP."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kerasmeta as km
+from kerasmeta.rl import policies
+
+
+def test_log_prob_is_the_diagonal_gaussian_density():
+  outputs = tf.constant([[0.5, -1.0, np.log(0.3), np.log(2.0)]])
+  actions = tf.constant([[0.2, 1.0]])
+  densities = [np.exp(-0.5 * ((0.2 - 0.5) / 0.3)**2) / (0.3 * np.sqrt(2 * np.pi)),
+               np.exp(-0.5 * (2.0 / 2.0)**2) / (2.0 * np.sqrt(2 * np.pi))]
+  assert float(km.rl.log_prob(outputs, actions)[0]) == pytest.approx(
+      np.log(densities).sum(), rel=1e-5)
+
+
+def test_gaussian_head_appends_a_fixed_or_learned_log_std():
+  # (Keras' layer contract: tests/layers/layer_contract_test.py.)
+  head = km.rl.GaussianHead(0.5, trainable_std=False)
+  out = head(tf.zeros([2, 3]))
+  np.testing.assert_allclose(out.numpy()[:, 3:], np.log(0.5), rtol=1e-6)
+  assert not head.trainable_weights
+  with pytest.raises(ValueError, match="initial_std"):
+    km.rl.GaussianHead(0.0)
+
+
+def test_mlp_policy_is_mamls_and_saves():
+  policy = km.rl.gaussian_mlp_policy(2, 2, seed=0)
+  assert [w.shape for w in policy.trainable_weights] == [
+      (2, 100), (100,), (100, 100), (100,), (100, 2), (2,), (2,)]
+  outputs = policy(tf.zeros([5, 2]))
+  np.testing.assert_allclose(outputs.numpy()[:, 2:], 0.0)  # std 1
+  means, log_stds = policies.split_outputs(outputs)
+  assert means.shape == log_stds.shape == (5, 2)
+  with pytest.raises(ValueError, match="2 \\* action_size"):
+    policies.split_outputs(tf.zeros([1, 3]))
