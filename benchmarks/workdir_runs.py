@@ -1,7 +1,7 @@
 """One meta-training run of a results script: trained once, reused after.
 
 `train_and_evaluate` runs `python -m apps.meta_train` (without its own
-evaluation) and then `python -m apps.evaluate --shots=K --noplot`, unless a
+evaluation) and then `python -m apps.evaluate [--shots=K] [--noplot]`, unless a
 finished run with the same settings is found in the workdir or in one of
 the read-only folders of earlier runs. A run whose meta-training stops on a
 non-finite loss (the trainer refuses to go on) is recorded as diverged in
@@ -69,7 +69,7 @@ def finished(workdir, fields, shots):
     workdir: a workdir.
     fields: config fields the run must have (`MATCHED_FIELDS` are checked;
       num_meta_steps also against the evaluated checkpoint's step).
-    shots: the K the evaluation must hold.
+    shots: the K the evaluation must hold (None: tasks without shots).
   """
   if not _settings_match(workdir, fields):
     return None
@@ -83,8 +83,8 @@ def finished(workdir, fields, shots):
   if not os.path.exists(path):
     return None
   evaluation = _load(path)
-  if evaluation.get("step") != fields["num_meta_steps"] or str(
-      shots) not in evaluation.get("results", {}):
+  if evaluation.get("step") != fields["num_meta_steps"] or (
+      shots is not None and str(shots) not in evaluation.get("results", {})):
     return None
   return Run(workdir, "finished", evaluation, seconds, True, "")
 
@@ -110,7 +110,7 @@ def _run_logged(command, log_path):
 
 
 def train_and_evaluate(config, workdir, overrides, fields, shots=10,
-                       reuse_dirs=()):
+                       reuse_dirs=(), plot=False):
   """Trains and evaluates one run unless an equal one is finished.
 
   Args:
@@ -119,8 +119,10 @@ def train_and_evaluate(config, workdir, overrides, fields, shots=10,
     overrides: `{field: value}` passed as `--config.field=value`.
     fields: the settings an earlier run must match (`finished`), including
       num_meta_steps.
-    shots: K of the evaluation (`apps.evaluate --shots`).
+    shots: K of the evaluation (`apps.evaluate --shots`); None for tasks
+      without shots.
     reuse_dirs: other workdirs (read only) that may hold the same run.
+    plot: let the evaluation write its eval.png.
 
   Returns:
     A `Run`.
@@ -146,15 +148,17 @@ def train_and_evaluate(config, workdir, overrides, fields, shots=10,
     return Run(workdir, "diverged", None, time.time() - began, False,
                errors[-1])
   status, tail = _run_logged(
-      [sys.executable, "-m", "apps.evaluate", f"--workdir={workdir}",
-       f"--shots={shots}", "--noplot"], log_path)
+      [sys.executable, "-m", "apps.evaluate", f"--workdir={workdir}"]
+      + ([] if shots is None else [f"--shots={shots}"])
+      + ([] if plot else ["--noplot"]), log_path)
   if status != 0:
     raise RuntimeError(f"Evaluating {workdir} failed (exit {status}); see "
                        f"{log_path}:\n{''.join(tail[-10:])}")
   run = finished(workdir, fields, shots)
   if run is None:
     raise RuntimeError(f"{workdir} has no evaluation of step "
-                       f"{fields['num_meta_steps']} at K={shots}.")
+                       f"{fields['num_meta_steps']}"
+                       f"{'' if shots is None else f' at K={shots}'}.")
   _record_seconds(workdir, time.time() - began)
   return run._replace(wall_seconds=time.time() - began, reused=False)
 

@@ -1,0 +1,141 @@
+r"""MAML's 2-D navigation (figure 4): return after 0..3 policy-gradient steps.
+
+Every method meta-trains for the same number of meta-steps (40 goals each,
+20 episodes of 100 steps per inner step and per meta-objective, Adam), then
+adapts on 40 held-out goals by 3 policy-gradient steps of 0.5 (40 episodes
+each, as MAML's test script); the table gives the mean return of each
+step's episodes over the goals with its 95% interval:
+
+  python benchmarks/navigation_table.py --root=runs/navigation \
+      --num_meta_steps=500 --output=benchmarks/results/navigation.md
+
+Methods: MAML with three estimators of the meta-gradient ("unbiased":
+DiCE over the whole computation, with the inner episodes' score term;
+"dice_hessian": ProMP's formulation I; "maml_code": the reference code's),
+first-order MAML, the pretrained policy (trained on all goals jointly, no
+inner step, adapted at test alike) and a random initialisation (no
+training). Finished runs are reused (`workdir_runs`). The figure is MAML's
+figure 4: returns against steps (`navigation_returns.png`) and, for MAML
+and the pretrained policy, episodes before and after adaptation.
+"""
+
+import argparse
+import os
+import shutil
+import sys
+
+import numpy as np
+
+import table_common  # pylint: disable=g-import-not-at-top
+import workdir_runs  # pylint: disable=g-import-not-at-top
+
+METHODS = {
+    "maml": "MAML (unbiased meta-gradient)",
+    "maml_dice_hessian": "MAML (DiCE Hessian, no score term)",
+    "maml_code": "MAML (the reference code's estimator)",
+    "fomaml": "first-order MAML",
+    "pretrained": "pretrained",
+    "random": "random initialisation",
+}
+EPISODE_FIGURES = ("maml", "pretrained")
+
+
+def parse():
+  parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+  parser.add_argument("--root", default="runs/navigation")
+  parser.add_argument("--methods", default=",".join(METHODS))
+  parser.add_argument("--num_meta_steps", type=int, default=500)
+  parser.add_argument("--meta_batch_size", type=int, default=40)
+  parser.add_argument("--output", default="benchmarks/results/navigation.md")
+  parser.add_argument("--load", default="",
+                      help="What else ran on the machine meanwhile.")
+  return parser.parse_args()
+
+
+def run(options, method):
+  steps = 0 if method == "random" else options.num_meta_steps
+  overrides = {"num_meta_steps": steps,
+               "meta_batch_size": options.meta_batch_size}
+  return workdir_runs.train_and_evaluate(
+      f"navigation:{method}", os.path.join(options.root, method), overrides,
+      fields={"task": "navigation", "variant": method, **overrides},
+      shots=None, plot=True)
+
+
+def draw(results, path):
+  import matplotlib  # pylint: disable=g-import-not-at-top
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
+  figure, axis = plt.subplots(figsize=(6, 4.5))
+  for method, evaluation in results.items():
+    returns = evaluation["results"]["return"]
+    means = np.array([r["mean"] for r in returns])
+    intervals = np.array([r["ci95"] for r in returns])
+    steps = evaluation["results"]["steps"]
+    axis.errorbar(steps, means, yerr=intervals, marker="o", capsize=3,
+                  label=METHODS[method])
+  axis.set_yscale("symlog")
+  axis.set_xticks(steps)
+  axis.set_xlabel("policy-gradient steps")
+  axis.set_ylabel("average return (symlog)")
+  axis.set_title("2-D navigation, 40 held-out goals")
+  axis.legend(fontsize=8)
+  figure.tight_layout()
+  figure.savefig(path, dpi=100)
+  plt.close(figure)
+
+
+def main():
+  options = parse()
+  methods = [m for m in options.methods.split(",") if m]
+  unknown = sorted(set(methods) - set(METHODS))
+  if unknown:
+    sys.exit(f"Unknown methods {unknown}; expected some of {list(METHODS)}.")
+  runs = {method: run(options, method) for method in methods}
+  failed = [m for m, r in runs.items() if r.status != "finished"]
+  if failed:
+    sys.exit(f"Diverged: {failed}; see their logs under {options.root}.")
+  evaluations = {m: r.evaluation for m, r in runs.items()}
+  steps = evaluations[methods[0]]["results"]["steps"]
+  lines = ["| method | meta-steps | " + " | ".join(
+      f"after {k} step{'s' if k != 1 else ''}" for k in steps)
+           + " | wall time |", "|---|---|" + "---|" * len(steps) + "---|"]
+  for method in methods:
+    evaluation = evaluations[method]
+    cells = [f"{r['mean']:.1f} ± {r['ci95']:.1f}"
+             for r in evaluation["results"]["return"]]
+    lines.append(f"| {METHODS[method]} | {evaluation['step']} | "
+                 + " | ".join(cells)
+                 + f" | {runs[method].wall_seconds / 60:.1f} min |")
+  folder = os.path.dirname(options.output) or "."
+  os.makedirs(folder, exist_ok=True)
+  figure = os.path.join(folder, "navigation_returns.png")
+  draw(evaluations, figure)
+  for method in EPISODE_FIGURES:
+    if method in runs:
+      shutil.copyfile(os.path.join(runs[method].workdir, "eval.png"),
+                      os.path.join(folder, f"navigation_{method}_episodes.png"))
+  config = evaluations[methods[0]]["config"]
+  lines += [
+      "", f"Mean return (sum of rewards over an episode of at most "
+      f"{config['horizon']} steps; reward the negative distance to the "
+      f"goal) of the episodes sampled after each number of "
+      f"policy-gradient steps (step size {config['eval']['inner_learning_rate']}, "
+      f"{config['eval']['num_episodes']} episodes per step), mean ± 95% CI "
+      f"over {config['eval']['num_tasks']} held-out goals. Meta-training: "
+      f"{options.meta_batch_size} goals per meta-step, "
+      f"{config['num_episodes']} episodes per inner step and per "
+      "meta-objective, one inner step of "
+      f"{config['inner_learning_rate']}, Adam {config['outer_learning_rate']}. "
+      "Wall time: training and evaluation, one process each, on "
+      f"{table_common.cpu_model()}, {os.cpu_count()} CPU cores, no GPU"
+      f"{'; ' + options.load if options.load else ''}.", "",
+      "Invocation: `python benchmarks/navigation_table.py "
+      f"{' '.join(sys.argv[1:])}`; figures: `{figure}`"
+      + "".join(f", `{folder}/navigation_{m}_episodes.png`"
+                for m in EPISODE_FIGURES if m in runs) + "."]
+  table_common.write_table(options.output, lines)
+
+
+if __name__ == "__main__":
+  main()
