@@ -75,8 +75,12 @@ def nearest_neighbour_accuracies(episodes, embed=None, batch_size=50):
                  - 2 * tf.matmul(query, support, transpose_b=True)
                  + tf.reduce_sum(support ** 2, -1)[:, None, :])
     nearest = tf.argmin(distances, axis=-1)  # [episodes, queries]
-    predicted = tf.gather(part.support_y, nearest, batch_dims=1)
-    correct = tf.cast(tf.equal(tf.cast(predicted, tf.int64),
-                               tf.cast(part.query_y, tf.int64)), tf.float64)
+    # Labels may carry a trailing axis ([episodes, examples, 1]): compare
+    # [episodes, queries] with [episodes, queries], never broadcast.
+    labels = lambda y, n: tf.reshape(tf.cast(y, tf.int64), [episodes_here, n])
+    predicted = tf.gather(labels(part.support_y, shots), nearest,
+                          batch_dims=1)
+    correct = tf.cast(tf.equal(predicted, labels(part.query_y, queries)),
+                      tf.float64)
     accuracies.append(tf.reduce_mean(correct, axis=-1).numpy())
   return np.concatenate(accuracies)

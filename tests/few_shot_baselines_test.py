@@ -28,6 +28,17 @@ def test_nearest_neighbour_takes_the_closest_support_label():
   np.testing.assert_allclose(accuracies, [2 / 3, 1.0])
 
 
+def test_nearest_neighbour_gives_one_accuracy_per_episode_for_labels_with_an_axis():
+  # The image tasks' labels are [episodes, examples, 1]: one accuracy per
+  # episode still (not one per query, whose interval would be too narrow).
+  episodes = _episodes()
+  with_axis = episodes._replace(support_y=episodes.support_y[..., None],
+                                query_y=episodes.query_y[..., None])
+  accuracies = few_shot_baselines.nearest_neighbour_accuracies(with_axis)
+  assert accuracies.shape == (2,)
+  np.testing.assert_allclose(accuracies, [2 / 3, 1.0])
+
+
 def test_nearest_neighbour_uses_the_given_embedding():
   # Embedding by the last pixel alone puts episode 0's third query (0.4)
   # nearer the support example of label 0.
