@@ -108,6 +108,12 @@ class PolicyGradientMAML(base.ModelLearner):
     baseline: "linear" (rllab's linear feature baseline) or "none".
     normalize_advantages: centre and scale the advantages of each batch of
       episodes (the reference code's `center_adv`).
+    outer_epochs: optimiser steps per batch of sampled episodes (1: one
+      gradient per batch; more: the later steps replay the episodes with
+      importance weights, through the `policy_epochs` step builder).
+    outer_clip: PPO's clipping of the post-adaptation surrogate (the ratio
+      of each step's probability to the sampling one's, clipped to
+      1 +- outer_clip; 0: none); it acts from the second epoch on.
     roles: the policy's `functional.WeightRoles` (default: as its layers
       declare).
   """
@@ -118,7 +124,8 @@ class PolicyGradientMAML(base.ModelLearner):
   def __init__(self, model, environment, num_inner_steps=1,
                inner_learning_rate=0.1, num_episodes=20,
                meta_gradient="unbiased", discount=0.99, gae_lambda=1.0,
-               baseline="linear", normalize_advantages=True, roles=None):
+               baseline="linear", normalize_advantages=True, outer_epochs=1,
+               outer_clip=0.0, roles=None):
     super().__init__(model, roles)
     if not isinstance(environment, envs_base.Environment):
       raise TypeError(f"Expected a kerasmeta Environment; received "
@@ -150,9 +157,23 @@ class PolicyGradientMAML(base.ModelLearner):
       raise ValueError(f"meta_gradient must be one of {META_GRADIENTS}; "
                        f"received {meta_gradient!r}.")
     self.meta_gradient = meta_gradient
+    if int(outer_epochs) < 1 or not 0.0 <= outer_clip < 1.0:
+      raise ValueError(f"outer_epochs must be >= 1 and outer_clip in [0, 1); "
+                       f"received {outer_epochs} and {outer_clip}.")
+    if outer_clip and int(outer_epochs) == 1:
+      raise ValueError(
+          f"outer_clip={outer_clip} clips the ratio to the sampling policy, "
+          "which is 1 in the only epoch of outer_epochs=1: set outer_epochs "
+          "> 1 (PPO's several steps on the same episodes) or outer_clip=0.")
+    self.outer_epochs, self.outer_clip = int(outer_epochs), float(outer_clip)
     self.discount, self.gae_lambda = float(discount), float(gae_lambda)
     self.baseline = baseline
     self.normalize_advantages = bool(normalize_advantages)
+
+  @property
+  def step_builder(self):
+    """"gradient", or "policy_epochs" for several outer steps per batch."""
+    return "policy_epochs" if self.outer_epochs > 1 else "gradient"
 
   @property
   def trainable_variables(self):
@@ -189,13 +210,23 @@ class PolicyGradientMAML(base.ModelLearner):
         self.normalize_advantages)
 
   def surrogate_loss(self, params, paths, advantages, reference=None,
-                     magic=True):
+                     magic=True, clip=0.0):
     """Minus the policy-gradient surrogate of `paths` at `params`: loaded
     DiCE (0 in value where `reference` is None or equals their
-    log-probabilities), or with `magic=False` the plain mean of logp * A,
-    whose derivatives hold the episodes fixed."""
+    log-probabilities), with `magic=False` the plain mean of logp * A,
+    whose derivatives hold the episodes fixed, or with `clip` PPO's
+    `mean_t min(r_t A_t, clip(r_t, 1 - clip, 1 + clip) A_t)`,
+    r_t = pi(a_t | s_t) / pi_sampling(a_t | s_t) (first derivatives)."""
     log_probs = self.log_probs(params, paths)
     cast = lambda x: None if x is None else tf.cast(x, log_probs.dtype)
+    if clip:
+      alive, advantages = cast(paths.alive), cast(advantages)
+      reference = tf.stop_gradient(log_probs) if reference is None \
+          else cast(reference)
+      ratio = tf.exp((log_probs - reference) * alive)
+      clipped = tf.clip_by_value(ratio, 1.0 - clip, 1.0 + clip)
+      objective = tf.minimum(ratio * advantages, clipped * advantages)
+      return -tf.reduce_sum(objective * alive) / tf.reduce_sum(alive)
     if not magic:
       alive = cast(paths.alive)
       return -tf.reduce_sum(log_probs * alive * cast(advantages)) / \
@@ -211,7 +242,7 @@ class PolicyGradientMAML(base.ModelLearner):
         first_order=first_order)
 
   def task_objective(self, task, seed, params=None, paths=None,
-                     references=None, num_inner_steps=None):
+                     references=None, num_inner_steps=None, clip=0.0):
     """The K inner steps and the meta-objective of one task.
 
     Args:
@@ -223,6 +254,8 @@ class PolicyGradientMAML(base.ModelLearner):
       references: with `paths`, their log-probabilities under the weights
         that drew them: DiCE's magic boxes become those importance weights.
       num_inner_steps: K (default: the learner's).
+      clip: PPO's clipping of the post-adaptation surrogate (0: loaded
+        DiCE).
 
     Returns:
       A `TaskObjective`.
@@ -246,7 +279,8 @@ class PolicyGradientMAML(base.ModelLearner):
       log_probs = self.log_probs(params, batch)
       all_log_probs.append(tf.stop_gradient(log_probs))
       if k == num_steps:
-        loss = self.surrogate_loss(params, batch, advantages, reference)
+        loss = self.surrogate_loss(params, batch, advantages, reference,
+                                   clip=clip)
         break
       alive = tf.cast(batch.alive, log_probs.dtype)
       inner_log_prob += tf.reduce_sum(log_probs * alive)
@@ -264,33 +298,79 @@ class PolicyGradientMAML(base.ModelLearner):
     return TaskObjective(loss, tf.cast(inner_score, loss.dtype),
                          tf.stack(returns), all_paths, all_log_probs, params)
 
-  def compute_gradients(self, tasks, seeds, global_batch_size=None,
-                        scale_loss=None):
-    variables = self.trainable_variables
-    num_tasks = seeds.shape[0]
+  def sample_episodes(self, tasks, seeds):
+    """Every task's K + 1 batches of episodes with the current weights and
+    their log-probabilities (what later epochs replay), with a task axis."""
+    episodes = self.num_episodes
+    horizon = self.environment.horizon
+    spec = lambda *shape: tf.TensorSpec([episodes, horizon, *shape],
+                                        tf.float32)
+    paths_spec = rollouts.Paths(spec(self.environment.observation_size),
+                                spec(self.environment.action_size),
+                                spec(), spec())
+    dtype = tf.as_dtype(self.roles.adapted[0].dtype)
+    steps = self.num_inner_steps + 1
 
-    def per_task(elements):
+    def one(elements):
       task, seed = elements
       result = self.task_objective(envs_base.EnvironmentTask(*task), seed)
+      return result.paths, result.log_probs
+
+    return tf.map_fn(one, (tuple(tasks), seeds), fn_output_signature=(
+        [paths_spec] * steps,
+        [tf.TensorSpec([episodes, horizon], dtype)] * steps))
+
+  def batch_objective(self, tasks, seeds, recorded=None, clip=0.0,
+                      global_batch_size=None, scale_loss=None):
+    """The objective a replica differentiates, and its metrics.
+
+    Args:
+      tasks: an `EnvironmentTask` batch.
+      seeds: int32 [tasks, 2].
+      recorded: None (sample), or `sample_episodes`' result to replay.
+      clip: PPO's clipping of the post-adaptation surrogate.
+      global_batch_size, scale_loss: as `compute_gradients`.
+
+    Returns:
+      `(objective, {"return_before", "return_after"})`.
+    """
+    num_tasks = seeds.shape[0]
+    dtype = tf.as_dtype(self.roles.adapted[0].dtype)
+
+    def per_task(elements):
+      task, seed = elements[:2]
+      paths, references = elements[2] if recorded is not None else (None,
+                                                                    None)
+      result = self.task_objective(envs_base.EnvironmentTask(*task), seed,
+                                   paths=paths, references=references,
+                                   clip=clip)
       return (result.loss, result.inner_score, result.returns[-1],
               result.returns[0])
 
-    dtype = tf.as_dtype(self.roles.adapted[0].dtype)
+    elements = (tuple(tasks), seeds) + (
+        (recorded,) if recorded is not None else ())
+    loss, inner_score, after, before = tf.map_fn(
+        per_task, elements,
+        fn_output_signature=(dtype, dtype, tf.float32, tf.float32),
+        parallel_iterations=num_tasks or 10)
+    # b_i: the other tasks' mean post-adaptation return (0 alone).
+    others = (tf.reduce_sum(after) - after) / tf.maximum(
+        tf.cast(tf.size(after) - 1, after.dtype), 1.0)
+    others = others if (num_tasks or 2) > 1 else tf.zeros_like(after)
+    values = loss - inner_score * tf.cast(tf.stop_gradient(after - others),
+                                          dtype)
+    total = base.mean_over_tasks(values, global_batch_size, scale_loss)
+    return total, {"return_before": tf.reduce_mean(before),  # theta_0's
+                   "return_after": tf.reduce_mean(after)}
+
+  def compute_gradients(self, tasks, seeds, global_batch_size=None,
+                        scale_loss=None):
     with tf.GradientTape() as tape:
-      loss, inner_score, after, before = tf.map_fn(
-          per_task, (tuple(tasks), seeds),
-          fn_output_signature=(dtype, dtype, tf.float32, tf.float32),
-          parallel_iterations=num_tasks or 10)
-      # b_i: the other tasks' mean post-adaptation return (0 alone).
-      others = (tf.reduce_sum(after) - after) / tf.maximum(
-          tf.cast(tf.size(after) - 1, after.dtype), 1.0)
-      others = others if (num_tasks or 2) > 1 else tf.zeros_like(after)
-      values = loss - inner_score * tf.cast(
-          tf.stop_gradient(after - others), dtype)
-      total = base.mean_over_tasks(values, global_batch_size, scale_loss)
-    return base.MetaGradients(base.gradients(tape, total, variables), {
-        "return_before": tf.reduce_mean(before),  # before adaptation
-        "return_after": tf.reduce_mean(after)})
+      total, metrics = self.batch_objective(
+          tasks, seeds, global_batch_size=global_batch_size,
+          scale_loss=scale_loss)
+    return base.MetaGradients(
+        base.gradients(tape, total, self.trainable_variables), metrics)
 
   def adapt(self, task, seed, num_steps, learning_rate=None,
             num_episodes=None):

@@ -65,7 +65,9 @@ def build_learner(config, model):
       num_episodes=config.num_episodes, meta_gradient=config.meta_gradient,
       discount=config.discount, gae_lambda=config.gae_lambda,
       baseline=config.baseline,
-      normalize_advantages=config.normalize_advantages)
+      normalize_advantages=config.normalize_advantages,
+      outer_epochs=config.get("outer_epochs", 1),
+      outer_clip=config.get("outer_clip", 0.0))
 
 
 def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):

@@ -3,7 +3,9 @@
 A learner declares its builder by name (`MetaLearner.step_builder`):
 "gradient" (one `compute_gradients` and one optimiser step per batch of
 tasks, distributed over replicas) for most, WarpGrad's offline and
-continual schemes (`warpgrad_steps`) for the rest. A builder returns a
+continual schemes (`warpgrad_steps`), truncated BPTT (`bptt_steps`) and
+meta-RL's several outer epochs per batch of episodes (`policy_steps`) for
+the rest. A builder returns a
 `TrainStep`: the step, and what the checkpoint must save besides the
 learner and the optimiser to resume it exactly.
 """
@@ -284,9 +286,11 @@ def _called_directly(function):
 
 def _builders():
   from kerasmeta.training import bptt_steps  # pylint: disable=g-import-not-at-top
+  from kerasmeta.training import policy_steps  # pylint: disable=g-import-not-at-top
   from kerasmeta.training import warpgrad_steps  # pylint: disable=g-import-not-at-top
   return {"gradient": gradient_step,
           "truncated_bptt": bptt_steps.truncated_bptt_step,
+          "policy_epochs": policy_steps.policy_epochs_step,
           "warpgrad_offline": warpgrad_steps.offline_step,
           "warpgrad_continual": warpgrad_steps.continual_step}
 

@@ -169,3 +169,54 @@ def test_expected_meta_gradients_equal_their_closed_forms_on_a_bandit():
     if meta_gradient != "unbiased":  # the bias is found, not within noise
       assert abs(draws.mean() - expected["unbiased"]) > 4 * error, (
           meta_gradient, draws.mean(), error, expected)
+
+
+@pytest.mark.parametrize("meta_gradient", ["unbiased", "dice_hessian"])
+def test_replaying_the_sampled_episodes_gives_the_meta_gradient_first(
+    meta_gradient):
+  # PPO-style epochs: the first replays the episodes at the weights that
+  # drew them, where every importance weight is 1 and the clipped
+  # surrogate's gradient is the unclipped one: the meta-gradient itself.
+  learner = _navigation_learner(meta_gradient=meta_gradient, outer_epochs=3,
+                                outer_clip=0.2)
+  tasks = km.envs.EnvironmentTask(tf.constant([[0.3, -0.2], [-0.1, 0.4]]))
+  seeds = helpers.task_seeds(2)
+  expected = learner.compute_gradients(tasks, seeds).gradients
+  recorded = learner.sample_episodes(tasks, seeds)
+  with tf.GradientTape() as tape:
+    total, _ = learner.batch_objective(tasks, seeds, recorded=recorded,
+                                       clip=0.2)
+  got = tape.gradient(total, learner.trainable_variables)
+  for a, b in zip(got, expected):
+    np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_clipped_surrogate_has_no_gradient_where_the_ratio_left_the_range():
+  learner = _navigation_learner(outer_epochs=2, outer_clip=0.2)
+  task = km.envs.EnvironmentTask(tf.constant([0.3, -0.2]))
+  paths = learner.sample(learner.initial_values(), task, tf.constant([1, 2]))
+  log_probs = learner.log_probs(learner.initial_values(), paths)
+  variables = learner.trainable_variables
+
+  def gradient(shift, sign):
+    advantages = sign * tf.ones_like(paths.rewards)
+    with tf.GradientTape() as tape:
+      loss = learner.surrogate_loss(learner.initial_values(), paths,
+                                    advantages, log_probs - shift, clip=0.2)
+    return tape.gradient(loss, variables)
+
+  # Ratio e^0.5 > 1.2: a positive advantage's term is clipped (no gradient),
+  # a negative one's is not; at ratio 1 both have the plain gradient.
+  assert all(float(tf.norm(g)) == 0.0 for g in gradient(0.5, 1.0))
+  assert any(float(tf.norm(g)) > 0.0 for g in gradient(0.5, -1.0))
+  assert any(float(tf.norm(g)) > 0.0 for g in gradient(0.0, 1.0))
+
+
+def test_options_that_would_be_ignored_are_refused():
+  with pytest.raises(ValueError, match="outer_epochs=1"):
+    _navigation_learner(outer_clip=0.2)
+  with pytest.raises(ValueError, match="meta_gradient"):
+    _navigation_learner(meta_gradient="dice")
+  with pytest.raises(ValueError, match="2 \\* action_size"):
+    km.PolicyGradientMAML(km.rl.gaussian_mlp_policy(2, 3),
+                          km.envs.Navigation2D())

@@ -33,9 +33,12 @@ def small_config(variant="maml", **overrides):
 def test_every_variant_builds_its_learner(variant):
   config = experiments.validate_config(navigation.get_config(variant))
   learner = experiments.build_learner(small_config(variant))
-  meta_gradient, inner_steps, _ = navigation.VARIANTS[variant]
+  meta_gradient, inner_steps, _, epochs, clip = navigation.VARIANTS[variant]
   assert learner.meta_gradient == meta_gradient
   assert learner.num_inner_steps == inner_steps
+  assert (learner.outer_epochs, learner.outer_clip) == (epochs, clip)
+  assert learner.step_builder == ("policy_epochs" if epochs > 1
+                                  else "gradient")
   assert config.num_episodes == 20 and config.meta_batch_size == 40
 
 
@@ -54,13 +57,14 @@ def _returns(workdir):
             for m in map(json.loads, f)]
 
 
-def test_resuming_gives_the_same_returns_and_weights(tmp_path):
-  whole = training.Trainer.from_config(small_config(), str(tmp_path / "whole"))
+@pytest.mark.parametrize("variant", ["maml", "maml_ppo"])
+def test_resuming_gives_the_same_returns_and_weights(tmp_path, variant):
+  make = lambda: small_config(variant)
+  whole = training.Trainer.from_config(make(), str(tmp_path / "whole"))
   whole.train()
-  first = training.Trainer.from_config(small_config(), str(tmp_path / "split"))
+  first = training.Trainer.from_config(make(), str(tmp_path / "split"))
   first.train(num_steps=2)
-  resumed = training.Trainer.from_config(small_config(),
-                                         str(tmp_path / "split"))
+  resumed = training.Trainer.from_config(make(), str(tmp_path / "split"))
   resumed.train()
   assert resumed.step == 4
   assert _returns(tmp_path / "split") == _returns(tmp_path / "whole")

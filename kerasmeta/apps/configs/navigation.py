@@ -1,6 +1,6 @@
 r"""MAML's 2-D navigation (Finn et al. 2017, section 5.3, figure 4).
 
-Meta-train (VARIANT: maml, maml_dice_hessian, maml_code, fomaml,
+Meta-train (VARIANT: maml, maml_dice_hessian, maml_code, maml_ppo, fomaml,
 pretrained, random):
 
   python -m apps.meta_train --config=navigation:maml \
@@ -14,7 +14,9 @@ then the return after 0..3 policy-gradient steps on 40 held-out goals
 MAML's settings (cbfinn/maml_rl, maml_trpo_point.py): 20 episodes of 100
 steps per inner step, one inner step of 0.5 (on the surrogate averaged over
 steps, advantages normalised), 40 tasks per meta-step; its outer step was
-TRPO (KL 0.01), ours is Adam. "pretrained" trains one policy on all goals
+TRPO (KL 0.01), ours is Adam, one step per batch of episodes, or with
+"maml_ppo" five steps on each batch with PPO's clipped surrogate (0.2) as
+ProMP meta-trains (config.outer_epochs, config.outer_clip). "pretrained" trains one policy on all goals
 jointly (no inner step) and adapts it at test like the others; "random"
 trains nothing (an initialisation; run it with its 0 meta-steps).
 """
@@ -22,14 +24,16 @@ trains nothing (an initialisation; run it with its 0 meta-steps).
 from kerasmeta.apps.configs import common
 from kerasmeta.apps.configs import execution
 
-# variant -> (meta_gradient, inner steps in meta-training, meta-steps)
+# variant -> (meta_gradient, inner steps in meta-training, meta-steps,
+#             outer epochs per batch of episodes, PPO's clip)
 VARIANTS = {
-    "maml": ("unbiased", 1, 500),
-    "maml_dice_hessian": ("dice_hessian", 1, 500),
-    "maml_code": ("maml_code", 1, 500),
-    "fomaml": ("first_order", 1, 500),
-    "pretrained": ("first_order", 0, 500),
-    "random": ("first_order", 0, 0),
+    "maml": ("unbiased", 1, 500, 1, 0.0),
+    "maml_dice_hessian": ("dice_hessian", 1, 500, 1, 0.0),
+    "maml_code": ("maml_code", 1, 500, 1, 0.0),
+    "maml_ppo": ("dice_hessian", 1, 500, 5, 0.2),
+    "fomaml": ("first_order", 1, 500, 1, 0.0),
+    "pretrained": ("first_order", 0, 500, 1, 0.0),
+    "random": ("first_order", 0, 0, 1, 0.0),
 }
 
 
@@ -37,7 +41,7 @@ def get_config(variant="maml"):
   if variant not in VARIANTS:
     raise ValueError(f"Unknown navigation variant {variant!r}; expected one "
                      f"of {sorted(VARIANTS)}.")
-  meta_gradient, inner_steps, meta_steps = VARIANTS[variant]
+  meta_gradient, inner_steps, meta_steps, epochs, clip = VARIANTS[variant]
   config = common.new_config("navigation", variant)
   # The environment: goals uniform in [-0.5, 0.5]^2, reward the negative
   # distance (the reference code's reading), episodes end within 0.01.
@@ -52,7 +56,7 @@ def get_config(variant="maml"):
       config, "maml_rl", inner_learning_rate=0.5,
       num_inner_steps=inner_steps, meta_gradient=meta_gradient,
       num_episodes=20, discount=0.99, gae_lambda=1.0, baseline="linear",
-      normalize_advantages=True)
+      normalize_advantages=True, outer_epochs=epochs, outer_clip=clip)
   common.add_meta_training_fields(config, meta_batch_size=40,
                                   outer_learning_rate=1e-3,
                                   num_meta_steps=meta_steps)
