@@ -17,12 +17,11 @@ import dataclasses
 import tensorflow as tf
 
 from kerasmeta import sampling
-from kerasmeta.tasks import base
-from kerasmeta.tasks.base import Task
+from kerasmeta.tasks import curves
 
 
 @dataclasses.dataclass(frozen=True)
-class PolynomialTasks(base.TaskStream):
+class PolynomialTasks(curves.CurveTasks):
   """A distribution of polynomial regression tasks of one order.
 
   Attributes:
@@ -64,22 +63,3 @@ class PolynomialTasks(base.TaskStream):
     for i in reversed(range(self.order + 1)):
       y = y * x + coefficients[i]
     return y
-
-  def sample(self, seed):
-    """One `Task` with support [K, 1] and query [Q, 1] tensors."""
-    seed = tf.convert_to_tensor(seed)
-    input_seed = sampling.split(seed, 2)[1]
-    x = sampling.uniform([self.shots + self.query_size, 1], input_seed,
-                         self.input_range[0], self.input_range[1])
-    y = self.function(seed, x)
-    return Task(x[:self.shots], y[:self.shots], x[self.shots:],
-                y[self.shots:])
-
-  def evaluation_tasks(self, num_tasks, seed):
-    """A fixed set of held-out tasks, `base.EvaluationTasks`.
-
-    `extras["data_seeds"][i]` gives task i's polynomial through `function`
-    (and its coefficients through `coefficients`).
-    """
-    return base.evaluation_batch_with_data_seeds(self.sample, seed,
-                                                 num_tasks)

@@ -12,14 +12,13 @@ import math
 import tensorflow as tf
 
 from kerasmeta import sampling
-from kerasmeta.tasks import base
-from kerasmeta.tasks.base import Task
+from kerasmeta.tasks import curves
 
 VARIANTS = ("mtnet", "maml")
 
 
 @dataclasses.dataclass(frozen=True)
-class SinusoidTasks(base.TaskStream):
+class SinusoidTasks(curves.CurveTasks):
   """A distribution of sinusoid regression tasks.
 
   Attributes:
@@ -71,22 +70,3 @@ class SinusoidTasks(base.TaskStream):
     """The true curve of the task `sample(seed)` returns, at `x`."""
     amplitude, frequency, phase = self.parameters(seed)
     return amplitude * tf.sin(frequency * x - phase)
-
-  def sample(self, seed):
-    """One `Task` with support [K, 1] and query [Q, 1] tensors."""
-    seed = tf.convert_to_tensor(seed)
-    input_seed = sampling.split(seed, 2)[1]
-    x = sampling.uniform([self.shots + self.query_size, 1], input_seed,
-                         self.input_range[0], self.input_range[1])
-    y = self.function(seed, x)
-    return Task(x[:self.shots], y[:self.shots], x[self.shots:],
-                y[self.shots:])
-
-  def evaluation_tasks(self, num_tasks, seed):
-    """A fixed set of held-out tasks, `base.EvaluationTasks`.
-
-    `tasks` is one batched `Task`; `extras["data_seeds"][i]` gives task i's
-    true curve through `function` (and its A, w, b through `parameters`).
-    """
-    return base.evaluation_batch_with_data_seeds(self.sample, seed,
-                                                 num_tasks)

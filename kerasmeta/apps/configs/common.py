@@ -108,6 +108,33 @@ def add_omniglot_training(config, variant, config_name, ways,
   return config
 
 
+def add_curve_regression(config, variant, config_name, inner_learning_rate):
+  """The MT-net protocol of 1-D curve regression (sinusoids, polynomials).
+
+  K = 10 support and 10 query points; one inner step of the MSE at
+  `inner_learning_rate`; a 1-40-40-1 ReLU MLP of the variant's cells (a
+  linear warp layer, 40x40, after each hidden layer for the WarpGrad
+  variants); meta-batch 4, Adam 1e-3, 60,000 meta-steps; evaluation on 600
+  held-out tasks at K = 5, 10, 20 after 0..10 inner steps, masks sampled.
+  """
+  config.shots = 10
+  config.num_query = 10
+  add_few_shot_learner_fields(
+      config, variant, config_name, loss="mse", num_inner_steps=1,
+      inner_learning_rate=inner_learning_rate)
+  config.model = "mlp"
+  config.hidden_sizes = (40, 40)
+  config.warp_block = "linear"  # with warp: "linear", "residual_tanh"
+  add_warpgrad_fields(config, training_mode="online")
+  add_meta_training_fields(config, meta_batch_size=4,
+                           outer_learning_rate=1e-3, num_meta_steps=60000)
+  execution.add_execution_fields(config)
+  add_evaluation_fields(config, num_tasks=600, shots=(5, 10, 20),
+                        max_inner_steps=10, deterministic_masks=False,
+                        num_plot_tasks=4)
+  return config
+
+
 def add_learner_fields(config, algorithm, inner_learning_rate,
                        num_inner_steps=None, **fields):
   """The learner: its algorithm, its inner loop, and fields of its own.

@@ -20,7 +20,6 @@ Evaluate (600 held-out tasks, K = 5, 10, 20, 0..10 inner steps):
 """
 
 from kerasmeta.apps.configs import common
-from kerasmeta.apps.configs import execution
 
 VARIANTS = common.FEW_SHOT_VARIANTS  # variant -> (algorithm, cell)
 
@@ -38,23 +37,8 @@ def get_config(spec="mtnet"):
   """The config of one variant and order (see `parse_spec`)."""
   variant, order = parse_spec(spec)
   config = common.new_config("polynomial", variant)
-  # Tasks: y = sum_i u_i x^i / 2^i, u_i ~ U[-1, 1], x ~ U[-2, 2].
+  # Tasks: y = sum_i u_i x^i / 2^i, u_i ~ U[-1, 1], x ~ U[-2, 2]; the
+  # reference's learner (a 1-40-40-1 ReLU MLP) and alpha 0.001.
   config.polynomial_order = order
-  config.shots = 10
-  config.num_query = 10
-  common.add_few_shot_learner_fields(
-      config, variant, "polynomial", loss="mse", num_inner_steps=1,
-      inner_learning_rate=0.001)
-  # Learner: a 1-40-40-1 ReLU MLP of `cell`s, as the reference's.
-  config.model = "mlp"
-  config.hidden_sizes = (40, 40)
-  config.warp_block = "linear"  # with warp: "linear", "residual_tanh"
-  common.add_warpgrad_fields(config, training_mode="online")
-  common.add_meta_training_fields(config, meta_batch_size=4,
-                                  outer_learning_rate=1e-3,
-                                  num_meta_steps=60000)
-  execution.add_execution_fields(config)
-  common.add_evaluation_fields(config, num_tasks=600, shots=(5, 10, 20),
-                               max_inner_steps=10, deterministic_masks=False,
-                               num_plot_tasks=4)
-  return config
+  return common.add_curve_regression(config, variant, "polynomial",
+                                     inner_learning_rate=0.001)
