@@ -9,9 +9,10 @@ step's episodes over the goals with its 95% interval:
   python benchmarks/navigation_table.py --root=runs/navigation \
       --num_meta_steps=500 --output=benchmarks/results/navigation.md
 
-Methods: MAML with three estimators of the meta-gradient ("unbiased":
-DiCE over the whole computation, with the inner episodes' score term;
-"dice_hessian": ProMP's formulation I; "maml_code": the reference code's),
+Methods: MAML with three estimators of the meta-gradient (the config's
+default, DiCE's Hessian of the inner objective: ProMP's formulation I;
+"maml_unbiased": DiCE over the whole computation, with the inner episodes'
+score term; "maml_code": the reference code's),
 first-order MAML, the pretrained policy (trained on all goals jointly, no
 inner step, adapted at test alike) and a random initialisation (no
 training). Finished runs are reused (`workdir_runs`). The figure is MAML's
@@ -30,8 +31,8 @@ import table_common  # pylint: disable=g-import-not-at-top
 import workdir_runs  # pylint: disable=g-import-not-at-top
 
 METHODS = {
-    "maml": "MAML (unbiased meta-gradient)",
-    "maml_dice_hessian": "MAML (DiCE Hessian, no score term)",
+    "maml": "MAML (DiCE Hessian)",
+    "maml_unbiased": "MAML (unbiased, with the score term)",
     "maml_code": "MAML (the reference code's estimator)",
     "fomaml": "first-order MAML",
     "pretrained": "pretrained",

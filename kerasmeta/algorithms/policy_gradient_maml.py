@@ -13,7 +13,7 @@ of episodes sampled with theta_K, estimated with DiCE (`kerasmeta.rl.dice`).
 
 `meta_gradient` chooses the estimator of its gradient:
 
-- "unbiased" (default): the gradient of the procedure as it runs, the
+- "unbiased": the gradient of the procedure as it runs, the
   expected post-adaptation return over the inner episodes too. DiCE over
   the whole computation: the inner gradient is a function of theta and of
   the sampled episodes (differentiated with the episodes held fixed), the
@@ -24,11 +24,17 @@ of episodes sampled with theta_K, estimated with DiCE (`kerasmeta.rl.dice`).
   ProMP's "formulation II". b is the mean post-adaptation return of the
   other tasks of the batch (independent of this task's samples, so the
   estimate stays unbiased). The tests check it against the closed-form
-  gradient of a bandit.
-- "dice_hessian": ProMP's "formulation I": the inner surrogate is loaded
-  DiCE, so the Hessian of the inner objective is estimated with its score
-  products, and there is no score term. (Combining this Hessian with the
-  score term would count the inner sampling twice: the tests measure it.)
+  gradient of a bandit. Its score term sums the scores of every inner
+  action, and its variance shows: on navigation it trains far worse than
+  the next one (benchmarks/results/navigation.md).
+- "dice_hessian" (default): ProMP's "formulation I": the inner surrogate is
+  loaded DiCE, so the Hessian of the inner objective is estimated with its
+  score products (unbiased for the Hessian of the expected inner
+  objective), and there is no score term: the meta-gradient of the
+  expected return after a step along the *expected* inner gradient, up to
+  the correlation of the sampled Hessian and gradient. (Combining this
+  Hessian with the score term would count the inner sampling twice: the
+  tests measure it.)
 - "maml_code": as MAML's code: the plain surrogate's Hessian, no score
   term (it misses how theta moves the inner episodes).
 - "first_order": the inner updates are constants (first-order MAML).
@@ -123,7 +129,7 @@ class PolicyGradientMAML(base.ModelLearner):
 
   def __init__(self, model, environment, num_inner_steps=1,
                inner_learning_rate=0.1, num_episodes=20,
-               meta_gradient="unbiased", discount=0.99, gae_lambda=1.0,
+               meta_gradient="dice_hessian", discount=0.99, gae_lambda=1.0,
                baseline="linear", normalize_advantages=True, outer_epochs=1,
                outer_clip=0.0, roles=None):
     super().__init__(model, roles)

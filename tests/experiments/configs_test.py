@@ -33,7 +33,7 @@ VARIANTS = {
     "learned_optimizer": ["quadratic", "mlp", "glyphs_mlp"],
     "polynomial": ["mtnet", "mtnet,0", "mtnet,2", "maml,2", "meta_sgd,1",
                    "tnet,2", "mnet,2"],
-    "navigation": ["maml", "maml_dice_hessian", "maml_code", "maml_ppo",
+    "navigation": ["maml", "maml_unbiased", "maml_code", "maml_ppo",
                    "fomaml", "pretrained", "random"],
 }
 # Sizes small enough to build every learner in a moment (no training).

@@ -93,7 +93,7 @@ def test_a_short_run_raises_the_post_adaptation_return(tmp_path):
   # policy-gradient step on 16 held-out goals rises by more than its noise
   # (an untrained policy: -8.0 +- 0.9 there).
   config = small_config(
-      "maml_dice_hessian", horizon=20, hidden_sizes=(32, 32), num_episodes=10,
+      "maml", horizon=20, hidden_sizes=(32, 32), num_episodes=10,
       meta_batch_size=8, num_meta_steps=200, outer_learning_rate=3e-3,
       jit_compile="auto", log_every=50, checkpoint_every=200)
   config.eval.num_episodes, config.eval.num_inner_steps = 10, 1

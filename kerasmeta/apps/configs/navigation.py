@@ -1,6 +1,6 @@
 r"""MAML's 2-D navigation (Finn et al. 2017, section 5.3, figure 4).
 
-Meta-train (VARIANT: maml, maml_dice_hessian, maml_code, maml_ppo, fomaml,
+Meta-train (VARIANT: maml, maml_unbiased, maml_code, maml_ppo, fomaml,
 pretrained, random):
 
   python -m apps.meta_train --config=navigation:maml \
@@ -27,8 +27,13 @@ from kerasmeta.apps.configs import execution
 # variant -> (meta_gradient, inner steps in meta-training, meta-steps,
 #             outer epochs per batch of episodes, PPO's clip)
 VARIANTS = {
-    "maml": ("unbiased", 1, 500, 1, 0.0),
-    "maml_dice_hessian": ("dice_hessian", 1, 500, 1, 0.0),
+    # The estimators of `PolicyGradientMAML`: "maml" the DiCE Hessian
+    # (ProMP's formulation I), "maml_unbiased" the gradient of the sampled
+    # procedure (with the inner episodes' score term: unbiased, and much
+    # noisier: benchmarks/results/navigation.md), "maml_code" the reference
+    # code's.
+    "maml": ("dice_hessian", 1, 500, 1, 0.0),
+    "maml_unbiased": ("unbiased", 1, 500, 1, 0.0),
     "maml_code": ("maml_code", 1, 500, 1, 0.0),
     "maml_ppo": ("dice_hessian", 1, 500, 5, 0.2),
     "fomaml": ("first_order", 1, 500, 1, 0.0),
