@@ -110,7 +110,9 @@ def _check_features(x, name, feature_shape, max_points=None):
         tf.shape(x)[0], max_points,
         message=f"{name} may hold at most {max_points} points (a cap set "
                 "at export)"))
-  x = _after(checks, tf.reshape(x, [-1, *feature_shape]))
+  # Reshaped after the checks: a reshape that fails first would answer a
+  # wrong feature size with its own message instead of the check's.
+  x = tf.reshape(_after(checks, x), [-1, *feature_shape])
   return tf.debugging.check_numerics(x, f"{name} holds NaN or Inf values")
 
 
@@ -278,7 +280,8 @@ def export_adapter(learner, path, loss_name=None, max_steps=DEFAULT_MAX_STEPS,
 
   Args:
     learner: a `GradientLearner`, or `LEO` (`export_leo`: the same
-      adapt_and_predict signatures, no `predict`).
+      adapt_and_predict signatures, no `predict`), or a
+      `PolicyGradientMAML` (`export_policy`: act, adapt_and_act).
     path: the SavedModel directory (for TF Serving: MODEL_DIR/<version>).
     loss_name: the learner's loss name (default: found from its loss).
     max_steps: the largest `num_steps` a request may ask for.
@@ -292,6 +295,12 @@ def export_adapter(learner, path, loss_name=None, max_steps=DEFAULT_MAX_STEPS,
     The `AdapterModule` that was saved.
   """
   from kerasmeta.algorithms import leo  # pylint: disable=g-import-not-at-top
+  from kerasmeta.algorithms import policy_gradient_maml  # pylint: disable=g-import-not-at-top
+  if isinstance(learner, policy_gradient_maml.PolicyGradientMAML):
+    from kerasmeta import export_policy  # pylint: disable=g-import-not-at-top
+    # Its support set is transitions: max_support caps their number.
+    return export_policy.export_policy_adapter(
+        learner, path, max_transitions=max_support, max_query=max_query)
   if isinstance(learner, leo.LEO):
     from kerasmeta import export_leo  # pylint: disable=g-import-not-at-top
     return export_leo.export_leo_adapter(learner, path, max_steps,

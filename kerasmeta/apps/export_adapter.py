@@ -15,6 +15,7 @@ import os
 from absl import app
 from absl import flags
 from absl import logging
+import tensorflow as tf
 
 from kerasmeta import experiment
 from kerasmeta import export
@@ -58,8 +59,8 @@ def main(argv):
                         max_support=_MAX_SUPPORT.value,
                         max_query=_MAX_QUERY.value,
                         allow_transductive=_ALLOW_TRANSDUCTIVE.value)
-  logging.info("Exported %s as %s (signatures adapt_and_predict, "
-               "adapt_and_predict_with_options, predict).", checkpoint, path)
+  logging.info("Exported %s as %s (signatures %s).", checkpoint, path,
+               ", ".join(sorted(tf.saved_model.load(path).signatures)))
   print(path)
 
 

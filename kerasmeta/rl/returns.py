@@ -41,6 +41,9 @@ def baseline_features(observations, alive, time_scale=100.0):
                          tf.concat([tf.shape(observations)[:2], [1]], 0))
   features = tf.concat([observations, tf.square(observations), time,
                         time**2, time**3, tf.ones_like(time)], axis=-1)
+  # The time features' broadcast hides the width from static shapes.
+  features = tf.ensure_shape(features,
+                             [None, None, 2 * observations.shape[-1] + 4])
   return features * alive[..., None]
 
 

@@ -1,0 +1,152 @@
+"""Meta-learned policies as SavedModels that TF Serving serves.
+
+`export.export_adapter` writes one for a `PolicyGradientMAML` learner. A
+client acts with the meta-learned policy, sends the episodes it collected
+(the support transitions), and gets the adapted policy's actions:
+
+  act(observations)
+      theta_0's Gaussian at each observation [M, obs]: `means` and
+      `log_stds` [M, act] (sample from it to collect episodes).
+  adapt_and_act(observations, actions, rewards, alive, query_observations)
+      one policy-gradient step on the episodes ([N, T, obs], [N, T, act],
+      [N, T], [N, T] with 1 for the steps that happened), with the
+      learner's step size, discount, baseline and advantage normalisation,
+      then the adapted policy at `query_observations` [M, obs].
+
+Inner steps after the first need episodes of the adapted policy, which a
+server cannot collect, so an adapter takes the one step MAML's navigation
+policy was meta-trained for. `kerasmeta-export --workdir=DIR
+--output=MODEL_DIR` writes one from a navigation workdir (its
+`--max_support` caps the transitions). Inputs are checked in the graph (ranks and
+sizes, finite values, `alive` in {0, 1}, caps on transitions and queries)
+and so are outputs.
+"""
+
+import tensorflow as tf
+
+from kerasmeta import export
+from kerasmeta import inner
+from kerasmeta.rl import policies
+from kerasmeta.rl import rollouts
+
+
+class PolicyAdapterModule(tf.Module):
+  """The served adapter of a `PolicyGradientMAML` (see the module).
+
+  Args:
+    learner: a `PolicyGradientMAML` (float32 policy).
+    max_transitions: the most support transitions (N * T) a request may
+      send.
+    max_query: the most query observations a request may send.
+  """
+
+  def __init__(self, learner, max_transitions=100_000,
+               max_query=export.DEFAULT_MAX_QUERY):
+    super().__init__(name="kerasmeta_policy_adapter")
+    if tf.as_dtype(learner.roles.adapted[0].dtype) != tf.float32:
+      raise ValueError("A policy adapter serves float32 weights; the policy "
+                       f"computes in {learner.roles.adapted[0].dtype}.")
+    variables = list(learner.roles.adapted) + list(learner.roles.meta) + \
+        list(learner.model.non_trainable_variables)
+    export._refuse_nonfinite([(v.path, v) for v in variables])  # pylint: disable=protected-access
+    self._learner = learner  # a plain object: not tracked
+    self.tracked_variables = export._raw_variables(variables)  # pylint: disable=protected-access
+    self.max_transitions, self.max_query = int(max_transitions), int(max_query)
+    if self.max_transitions < 1 or self.max_query < 1:
+      raise ValueError(f"max_transitions and max_query must be >= 1; "
+                       f"received {max_transitions} and {max_query}.")
+    environment = learner.environment
+    self.observation_size = environment.observation_size
+    self.action_size = environment.action_size
+    spec = lambda name: tf.TensorSpec(None, tf.float32, name)
+    self.act = tf.function(self._act, input_signature=[spec("observations")])
+    self.adapt_and_act = tf.function(self._adapt_and_act, input_signature=[
+        spec("observations"), spec("actions"), spec("rewards"),
+        spec("alive"), spec("query_observations")])
+
+  def _outputs(self, params, observations):
+    outputs, = export._diverged_check(  # pylint: disable=protected-access
+        [self._learner.policy_outputs(params, observations)], "outputs")
+    means, log_stds = policies.split_outputs(outputs)
+    return {"means": means, "log_stds": log_stds}
+
+  def _act(self, observations):
+    observations = export._check_features(  # pylint: disable=protected-access
+        observations, "observations", [self.observation_size],
+        self.max_query)
+    return self._outputs(self._learner.initial_values(), observations)
+
+  def _check_episodes(self, observations, actions, rewards, alive):
+    size = lambda t: tf.shape(t)
+    rank = lambda t: tf.size(tf.shape(t))
+    lead = size(rewards)
+    episodes_of = lambda t, tail: tf.logical_and(
+        tf.equal(rank(t), 2 + len(tail)),
+        tf.reduce_all(tf.equal(tf.concat([size(t), [0] * 3], 0)[:2 + len(tail)],
+                               tf.concat([lead, tail], 0))))
+    checks = [
+        tf.debugging.Assert(tf.equal(rank(rewards), 2),
+                            ["rewards must have shape [episodes, steps]; "
+                             "received", size(rewards)]),
+        tf.debugging.Assert(episodes_of(alive, []),
+                            ["alive must have the shape of rewards; "
+                             "received", size(alive), "and", lead]),
+        tf.debugging.Assert(episodes_of(observations, [self.observation_size]),
+                            [f"observations must have shape [episodes, "
+                             f"steps, {self.observation_size}]; received",
+                             size(observations)]),
+        tf.debugging.Assert(episodes_of(actions, [self.action_size]),
+                            [f"actions must have shape [episodes, steps, "
+                             f"{self.action_size}]; received", size(actions)]),
+        tf.debugging.assert_greater(tf.size(rewards), 0,
+                                    message="send at least one transition"),
+        tf.debugging.assert_less_equal(
+            tf.size(rewards), self.max_transitions,
+            message=f"at most {self.max_transitions} transitions (a cap set "
+                    "at export)"),
+        tf.debugging.Assert(tf.reduce_all(tf.logical_or(
+            tf.equal(alive, 0.0), tf.equal(alive, 1.0))),
+                            ["alive must hold 0 or 1"])]
+    values = export._after(checks, observations, actions, rewards, alive)  # pylint: disable=protected-access
+    names = ("observations", "actions", "rewards", "alive")
+    return [tf.debugging.check_numerics(v, f"{n} holds NaN or Inf values")
+            for v, n in zip(values, names)]
+
+  def _adapt_and_act(self, observations, actions, rewards, alive,
+                     query_observations):
+    learner = self._learner
+    paths = rollouts.Paths(*self._check_episodes(observations, actions,
+                                                 rewards, alive))
+    # Static ranks and sizes for the graph (the checks above hold them).
+    count = tf.shape(paths.rewards)[0]
+    paths = rollouts.Paths(
+        tf.reshape(paths.observations, [count, -1, self.observation_size]),
+        tf.reshape(paths.actions, [count, -1, self.action_size]),
+        tf.reshape(paths.rewards, [count, -1]),
+        tf.reshape(paths.alive, [count, -1]))
+    query = export._check_features(  # pylint: disable=protected-access
+        query_observations, "query_observations", [self.observation_size],
+        self.max_query)
+    transform = learner.inner_transform(first_order=True)
+    params = learner.initial_values()
+    advantages = learner.advantages(paths)
+    params, _, _ = inner.step(
+        lambda values: learner.surrogate_loss(values, paths, advantages,
+                                              magic=False),
+        params, transform, transform.init(params))
+    params = export._diverged_check(params, "adapted weights")  # pylint: disable=protected-access
+    return self._outputs(params, query)
+
+
+def export_policy_adapter(learner, path, max_transitions=100_000,
+                          max_query=export.DEFAULT_MAX_QUERY):
+  """Writes the adapter SavedModel of a `PolicyGradientMAML` to `path`.
+
+  Returns:
+    The `PolicyAdapterModule` that was saved.
+  """
+  module = PolicyAdapterModule(learner, max_transitions, max_query)
+  signatures = {"serving_default": module.adapt_and_act,
+                "adapt_and_act": module.adapt_and_act, "act": module.act}
+  tf.saved_model.save(module, path, signatures=signatures)
+  return module

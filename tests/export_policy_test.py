@@ -1,0 +1,60 @@
+"""Policy adapters: the served step equals the learner's, inputs checked."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kerasmeta as km
+from kerasmeta import export
+
+
+def _learner():
+  environment = km.envs.Navigation2D(horizon=8)
+  policy = km.rl.gaussian_mlp_policy(2, 2, hidden_units=(16,), seed=1)
+  return km.PolicyGradientMAML(policy, environment, inner_learning_rate=0.5,
+                               num_episodes=4)
+
+
+def test_served_adaptation_is_one_policy_gradient_step_of_the_learner(
+    tmp_path):
+  learner = _learner()
+  export.export_adapter(learner, str(tmp_path / "1"))
+  served = tf.saved_model.load(str(tmp_path / "1"))
+  paths = learner.sample(learner.initial_values(), tf.constant([0.3, -0.2]),
+                         tf.constant([3, 4]))
+  query = tf.constant([[0.0, 0.0], [0.1, -0.1], [0.25, -0.2]])
+  answer = served.signatures["adapt_and_act"](
+      observations=paths.observations, actions=paths.actions,
+      rewards=paths.rewards, alive=paths.alive, query_observations=query)
+  # The same step by hand: the plain surrogate, SGD at alpha.
+  params = learner.initial_values()
+  advantages = learner.advantages(paths)
+  with tf.GradientTape() as tape:
+    tape.watch(params)
+    loss = learner.surrogate_loss(params, paths, advantages, magic=False)
+  adapted = [p - 0.5 * g for p, g in zip(params, tape.gradient(loss, params))]
+  want = learner.policy_outputs(adapted, query).numpy()
+  np.testing.assert_allclose(answer["means"].numpy(), want[:, :2], rtol=1e-5,
+                             atol=1e-6)
+  np.testing.assert_allclose(answer["log_stds"].numpy(), want[:, 2:],
+                             rtol=1e-5, atol=1e-6)
+  before = served.signatures["act"](observations=query)
+  assert not np.allclose(before["means"].numpy(), answer["means"].numpy())
+
+
+def test_bad_episodes_are_refused_before_any_op_reads_them(tmp_path):
+  learner = _learner()
+  export.export_adapter(learner, str(tmp_path / "1"))
+  adapt = tf.saved_model.load(str(tmp_path / "1")).signatures["adapt_and_act"]
+  good = dict(observations=tf.zeros([2, 3, 2]), actions=tf.zeros([2, 3, 2]),
+              rewards=tf.zeros([2, 3]), alive=tf.ones([2, 3]),
+              query_observations=tf.zeros([1, 2]))
+  adapt(**good)
+  for name, value, message in [
+      ("actions", tf.zeros([2, 3, 3]), "actions must have shape"),
+      ("alive", tf.fill([2, 3], 0.5), "alive must hold 0 or 1"),
+      ("rewards", tf.fill([2, 3], np.nan), "rewards holds NaN"),
+      ("observations", tf.zeros([2, 4, 2]), "observations must have shape"),
+      ("query_observations", tf.zeros([1, 3]), "query_observations must")]:
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+      adapt(**{**good, name: value})
