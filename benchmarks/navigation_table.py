@@ -2,8 +2,8 @@ r"""MAML's 2-D navigation (figure 4): return after 0..3 policy-gradient steps.
 
 Every method meta-trains for the same number of meta-steps (40 goals each,
 20 episodes of 100 steps per inner step and per meta-objective, Adam), then
-adapts on 40 held-out goals by 3 policy-gradient steps of 0.5 (40 episodes
-each, as MAML's test script); the table gives the mean return of each
+adapts on 40 held-out goals by 3 policy-gradient steps (0.5, then 0.25; 40
+episodes each, as MAML's test script); the table gives the mean return of each
 step's episodes over the goals with its 95% interval:
 
   python benchmarks/navigation_table.py --root=runs/navigation \
@@ -117,11 +117,14 @@ def main():
       shutil.copyfile(os.path.join(runs[method].workdir, "eval.png"),
                       os.path.join(folder, f"navigation_{method}_episodes.png"))
   config = evaluations[methods[0]]["config"]
+  first_rate = config["eval"]["inner_learning_rate"]
+  later_rate = config["eval"].get("later_learning_rate", first_rate / 2)
   lines += [
       "", f"Mean return (sum of rewards over an episode of at most "
       f"{config['horizon']} steps; reward the negative distance to the "
       f"goal) of the episodes sampled after each number of "
-      f"policy-gradient steps (step size {config['eval']['inner_learning_rate']}, "
+      f"policy-gradient steps (step size {first_rate} for the first, "
+      f"{later_rate} after; "
       f"{config['eval']['num_episodes']} episodes per step), mean ± 95% CI "
       f"over {config['eval']['num_tasks']} held-out goals. Meta-training: "
       f"{options.meta_batch_size} goals per meta-step, "

@@ -383,13 +383,24 @@ class PolicyGradientMAML(base.ModelLearner):
     """Adapts the policy to `task` by `num_steps` first-order policy-gradient
     steps (evaluation: nothing is differentiated).
 
+    Args:
+      task: an `EnvironmentTask` or its parameters.
+      seed: a stateless seed, int32 [2].
+      num_steps: policy-gradient steps.
+      learning_rate: None (the learner's alpha), a step size, or a sequence
+        of them, step k taking entry min(k, len - 1) (MAML's test: 0.5,
+        then 0.25).
+      num_episodes: episodes per step (default: the learner's).
+
     Returns:
       `(params after each step, [mean return of the episodes sampled with
       theta_k, k = 0..num_steps], the episodes of every step)`.
     """
+    rates = list(learning_rate) if isinstance(learning_rate, (list, tuple)) \
+        else [learning_rate]
+    if not rates:
+      raise ValueError("learning_rate is an empty sequence.")
     params = [tf.stop_gradient(p) for p in self.initial_values()]
-    transform = self.inner_transform(learning_rate, first_order=True)
-    state = transform.init(params)
     seeds = tf.unstack(sampling.split(seed, num_steps + 1))
     trajectory, returns, all_paths = [params], [], []
     for k in range(num_steps + 1):
@@ -397,9 +408,12 @@ class PolicyGradientMAML(base.ModelLearner):
       returns.append(tf.reduce_mean(rollouts.episode_returns(batch)))
       all_paths.append(batch)
       if k < num_steps:
+        transform = self.inner_transform(rates[min(k, len(rates) - 1)],
+                                         first_order=True)  # SGD: stateless
         advantages = self.advantages(batch)
-        params, _, state = inner.step(
+        params, _, _ = inner.step(
             lambda values, b=batch, a=advantages: self.surrogate_loss(
-                values, b, a, magic=False), params, transform, state)
+                values, b, a, magic=False), params, transform,
+            transform.init(params))
         trajectory.append(params)
     return trajectory, tf.stack(returns), all_paths

@@ -70,6 +70,16 @@ def build_learner(config, model):
       outer_clip=config.get("outer_clip", 0.0))
 
 
+def evaluation_rates(config):
+  """The step sizes of the evaluation's steps: MAML's test script takes its
+  first step at eval.inner_learning_rate (0.5) and the later ones at
+  eval.later_learning_rate (0.25; configs written before the field existed
+  get half the first, the script's ratio)."""
+  first = config.eval.inner_learning_rate
+  later = config.eval.get("later_learning_rate", first / 2)
+  return (first, later)
+
+
 def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
   """Return after 0..N policy-gradient steps on `num_tasks` held-out goals
   (MAML's figure 4), and a PNG of episodes before and after adaptation."""
@@ -77,7 +87,7 @@ def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
   held_out = task_distribution(config).evaluation_tasks(num_tasks, seed)
   returns, observations, alive = rl_evaluation.returns_by_step(
       learner, held_out.tasks, held_out.seeds, config.eval.num_inner_steps,
-      learning_rate=config.eval.inner_learning_rate or None,
+      learning_rate=evaluation_rates(config),
       num_episodes=config.eval.num_episodes, keep_paths=True)
   results = rl_evaluation.summarize_by_step(returns)
   results["per_task"] = returns.tolist()

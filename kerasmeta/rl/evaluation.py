@@ -21,7 +21,8 @@ def returns_by_step(learner, tasks, seeds, num_steps, learning_rate=None,
     tasks: an `EnvironmentTask` batch.
     seeds: int32 [tasks, 2].
     num_steps: N, the inner steps.
-    learning_rate: alpha (default: the learner's).
+    learning_rate: alpha (default: the learner's), or one per step (the
+      last for the rest).
     num_episodes: episodes per step (default: the learner's).
     keep_paths: also return the observations of every step's episodes.
 

@@ -66,8 +66,10 @@ def get_config(variant="maml"):
                                   outer_learning_rate=1e-3,
                                   num_meta_steps=meta_steps)
   execution.add_execution_fields(config, log_every=10, checkpoint_every=50)
-  # The reference test: 40 goals, 0..3 steps, 40 episodes per step.
+  # The reference test (test_maml_point.py): 40 goals, 0..3 steps of 40
+  # episodes each, the first step at 0.5 and the later ones at 0.25.
   common.add_evaluation_fields(config, num_tasks=40, num_inner_steps=3,
-                               inner_learning_rate=0.5, num_episodes=40,
+                               inner_learning_rate=0.5,
+                               later_learning_rate=0.25, num_episodes=40,
                                num_plot_tasks=4)
   return config
