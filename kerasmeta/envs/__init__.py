@@ -1,9 +1,12 @@
 """Reinforcement-learning environments as TensorFlow code."""
 
+from kerasmeta.envs.bandit import Bandit
 from kerasmeta.envs.base import Environment
+from kerasmeta.envs.bandit import Bandit
 from kerasmeta.envs.base import EnvironmentTask
+from kerasmeta.envs.bandit import Bandit
 from kerasmeta.envs.base import EnvironmentTasks
 from kerasmeta.envs.navigation import Navigation2D
 
-__all__ = ["Environment", "EnvironmentTask", "EnvironmentTasks",
+__all__ = ["Bandit", "Environment", "EnvironmentTask", "EnvironmentTasks",
            "Navigation2D"]

@@ -9,26 +9,9 @@ seed, so task streams are pure functions of (seed, index) like every other
 task distribution, and a run restarted at step n sees the tasks an
 uninterrupted one saw.
 
-A minimal environment (a one-step bandit whose reward is the negative
-squared distance of the action to the task's target):
-
-```python
-class Bandit(km.envs.Environment):
-  observation_size, action_size, horizon = 1, 1, 1
-
-  def sample_task(self, seed):
-    return km.sampling.uniform([1], seed, -1.0, 1.0)
-
-  def reset(self, task, num_episodes, seed):
-    return tf.zeros([num_episodes, 1])
-
-  def observe(self, task, state):
-    return state
-
-  def step(self, task, state, action, seed):
-    reward = -tf.reduce_sum(tf.square(action - task), axis=-1)
-    return state, reward, tf.zeros_like(reward, tf.bool)
-```
+A new environment implements `sample_task`, `reset`, `observe` and
+`step` (and its three sizes); `kerasmeta.envs.Bandit`, twenty lines, is a
+complete one.
 """
 
 import abc

@@ -7,26 +7,7 @@ import pytest
 import tensorflow as tf
 
 import kerasmeta as km
-from kerasmeta import sampling
 from tests import helpers
-
-
-class Bandit(km.envs.Environment):
-  """One step; reward -(a - g)^2 for the task's target g (no clipping)."""
-  observation_size, action_size, horizon = 1, 1, 1
-
-  def sample_task(self, seed):
-    return sampling.uniform([1], seed, -1.0, 1.0)
-
-  def reset(self, task, num_episodes, seed):
-    return tf.zeros([num_episodes, 1])
-
-  def observe(self, task, state):
-    return state
-
-  def step(self, task, state, action, seed):
-    reward = -tf.reduce_sum(tf.square(action - task), axis=-1)
-    return state, reward, tf.zeros_like(reward, tf.bool)
 
 
 def _navigation_learner(**options):
@@ -118,7 +99,7 @@ def _bandit_learner(meta_gradient, alpha, std):
                                dtype="float64")(means)
   policy = keras.Model(inputs, outputs)
   return km.PolicyGradientMAML(
-      policy, Bandit(), num_inner_steps=1, inner_learning_rate=alpha,
+      policy, km.envs.Bandit(), num_inner_steps=1, inner_learning_rate=alpha,
       num_episodes=1, meta_gradient=meta_gradient, discount=1.0,
       baseline="none", normalize_advantages=False)
 

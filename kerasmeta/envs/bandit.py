@@ -1,0 +1,39 @@
+"""A one-step Gaussian bandit: the smallest complete environment.
+
+A task is a target g in [-1, 1]^action_size; the one step's reward is
+-||a - g||^2 for the action a, unclipped. With a Gaussian policy its
+expected return and the meta-gradients of one inner step have closed forms
+(the tests of `PolicyGradientMAML` check the estimators against them).
+"""
+
+import tensorflow as tf
+
+from kerasmeta import sampling
+from kerasmeta.envs import base
+
+
+class Bandit(base.Environment):
+  """-||a - g||^2 for a target g drawn per task.
+
+  Args:
+    action_size: the length of actions and targets.
+  """
+
+  observation_size = 1
+  horizon = 1
+
+  def __init__(self, action_size=1):
+    self.action_size = int(action_size)
+
+  def sample_task(self, seed):
+    return sampling.uniform([self.action_size], seed, -1.0, 1.0)
+
+  def reset(self, task, num_episodes, seed):
+    return tf.zeros([num_episodes, 1])  # nothing to see
+
+  def observe(self, task, state):
+    return state
+
+  def step(self, task, state, action, seed):
+    reward = -tf.reduce_sum(tf.square(action - task), axis=-1)
+    return state, reward, tf.zeros_like(reward, tf.bool)
