@@ -52,6 +52,10 @@ def parse():
   parser.add_argument("--seeds_20way", default="0")
   parser.add_argument("--data_dir", default="~/.cache/kerasmeta")
   parser.add_argument("--output", default="benchmarks/results/glyphs_table.md")
+  parser.add_argument(
+      "--baselines", default="benchmarks/results/glyph_baselines.json",
+      help="The baselines' results (benchmarks/glyph_baselines.py) to add "
+           "as rows on the same test episodes; '' for none.")
   parser.add_argument("--load", default="",
                       help="What else ran on the machine meanwhile (it "
                            "goes into the caption: wall times depend on "
@@ -92,6 +96,26 @@ def percent(value):
   return f"{100 * value:.1f}"
 
 
+def baseline_rows(path, seeds):
+  """Rows of the baselines without meta-learning, for the ways tabled."""
+  if not path or not os.path.exists(path):
+    return []
+  with open(path) as f:
+    record = json.load(f)
+  rows = []
+  for ways in (5, 20):
+    if not seeds[ways]:
+      continue
+    for method, result in record["ways"].get(str(ways), {}).items():
+      chosen = (f" (step size {result['learning_rate']}, {result['steps']} "
+                "steps, chosen on validation)" if "steps" in result else "")
+      rows.append(f"| {ways}-way 1-shot | {method}{chosen} | "
+                  f"none ({record['pretrain_steps']} pretraining steps) | "
+                  f"{percent(result['mean'])} ± {percent(result['ci95'])} | "
+                  "one pretrained model | see glyph_baselines.md |")
+  return rows
+
+
 def main():
   options = parse()
   seeds = {5: [int(s) for s in options.seeds_5way.split(",") if s],
@@ -115,6 +139,7 @@ def main():
                    f"{options.steps} | {per_seed} | {spread} | "
                    f"{min(minutes):.1f}-{max(minutes):.1f} min |")
       commands += [t["command"] for _, t in runs]
+  lines += baseline_rows(options.baselines, seeds)
   lines += ["", f"Settings: {options.settings}. Accuracy (%) on the query "
             "sets after 3 inner steps, 600 episodes of the test alphabets; "
             "the spread is the standard deviation of the per-seed means "
