@@ -6,7 +6,8 @@ from kerasmeta.envs.bandit import Bandit
 from kerasmeta.envs.base import EnvironmentTask
 from kerasmeta.envs.bandit import Bandit
 from kerasmeta.envs.base import EnvironmentTasks
+from kerasmeta.envs.maze import Maze
 from kerasmeta.envs.navigation import Navigation2D
 
 __all__ = ["Bandit", "Environment", "EnvironmentTask", "EnvironmentTasks",
-           "Navigation2D"]
+           "Maze", "Navigation2D"]
