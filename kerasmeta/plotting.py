@@ -297,3 +297,12 @@ def plot_navigation_adaptation(goals, observations, alive, path,
   if title:
     figure.suptitle(title)
   return _save(figure, path)
+
+
+def plot_histogram(values, path, label):
+  """A histogram of `values` (e.g. returns over held-out tasks)."""
+  figure, axis = plt.subplots(figsize=(5, 3.5))
+  axis.hist(np.asarray(values), bins=20)
+  axis.set_xlabel(label)
+  axis.set_ylabel("tasks")
+  return _save(figure, path)

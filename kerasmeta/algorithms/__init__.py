@@ -1,5 +1,6 @@
 """Meta-learners behind one declared interface (`MetaLearner`)."""
 
+from kerasmeta.algorithms.actor_critic import RecurrentActorCritic
 from kerasmeta.algorithms.base import MetaGradients
 from kerasmeta.algorithms.base import MetaLearner
 from kerasmeta.algorithms.base import map_tasks

@@ -44,7 +44,9 @@ class Maze(base.Environment):
   """Goal-finding in Miconi's grid maze, batched over episodes.
 
   The state is `(position [episodes, 2] int32, previous action [episodes]
-  int32, previous reward [episodes], step int32 scalar)`.
+  int32, previous reward [episodes], step int32 scalar)`. A task is one
+  goal [2], or one per episode [episodes, 2] (a batch of tasks with an
+  episode each, as the actor-critic learners train).
 
   Args:
     size: the maze's side (odd).
@@ -97,19 +99,19 @@ class Maze(base.Environment):
 
   def step(self, task, state, action, seed):
     position, _, _, step = state
-    goal = tf.cast(task, tf.int32)
+    goal = tf.broadcast_to(tf.cast(task, tf.int32), tf.shape(position))
     chosen = tf.argmax(action, axis=-1, output_type=tf.int32)
     target = position + tf.gather(tf.constant(MOVES, tf.int32), chosen)
     blocked = tf.gather_nd(self._walls, target) > 0
     position = tf.where(blocked[:, None], position, target)
     reward = -self.wall_penalty * tf.cast(blocked, tf.float32)
-    found = tf.reduce_all(tf.equal(position, goal[None]), axis=-1)
+    found = tf.reduce_all(tf.equal(position, goal), axis=-1)
     reward += self.goal_reward * tf.cast(found, tf.float32)
     # Teleport: a free cell other than the goal, uniformly.
     free = self.free_cells
-    goal_index = tf.argmax(tf.cast(
-        tf.reduce_all(tf.equal(free, goal[None]), axis=-1), tf.int32),
-                           output_type=tf.int32)
+    goal_index = tf.argmax(tf.cast(tf.reduce_all(
+        tf.equal(free[None], goal[:, None]), axis=-1), tf.int32), axis=-1,
+                           output_type=tf.int32)  # [episodes]
     draw = sampling.uniform(tf.shape(found), seed, 0,
                             int(free.shape[0]) - 1, dtype=tf.int32)
     draw += tf.cast(draw >= goal_index, tf.int32)

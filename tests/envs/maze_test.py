@@ -84,3 +84,15 @@ def test_goals_are_free_cells_other_than_the_centre():
   walls = maze_lib.grid_maze(11)
   assert all(walls[c] == 0 and c != (5, 5) for c in cells)
   assert len(cells) > 50  # of the 11 * 11 maze's 64 goal cells
+
+
+def test_each_episode_may_have_its_own_goal():
+  maze = km.envs.Maze(size=9)
+  goals = tf.constant([[3.0, 4.0], [5.0, 4.0]])
+  state = maze.reset(goals, 2, None)
+  state, reward, _ = maze.step(goals, state, _act(UP, DOWN),
+                               tf.constant([1, 1]))
+  np.testing.assert_allclose(reward.numpy(), [10.0, 10.0])
+  state, reward, _ = maze.step(goals, maze.reset(goals, 2, None),
+                               _act(DOWN, UP), tf.constant([1, 1]))
+  np.testing.assert_allclose(reward.numpy(), [0.0, 0.0])

@@ -33,6 +33,7 @@ VARIANTS = {
     "learned_optimizer": ["quadratic", "mlp", "glyphs_mlp"],
     "polynomial": ["mtnet", "mtnet,0", "mtnet,2", "maml,2", "meta_sgd,1",
                    "tnet,2", "mnet,2"],
+    "maze": ["rnn"],
     "navigation": ["maml", "maml_unbiased", "maml_code", "maml_ppo",
                    "fomaml", "pretrained", "random"],
 }
@@ -45,12 +46,14 @@ TINY = {
     "linear": dict(data_dir="/embeddings"),
     "coordinatewise_lstm": dict(units=(2,)),
     "gaussian_mlp": dict(hidden_sizes=(2,)),
+    "recurrent_actor_critic": dict(hidden_units=2),
 }
 SPECIAL_LEARNERS = {"explicit_warp": algorithms.ExplicitWarpGrad,
                     "continual": algorithms.ContinualLearner,
                     "leo": algorithms.LEO,
                     "learning_to_learn": algorithms.LearningToLearn,
-                    "maml_rl": algorithms.PolicyGradientMAML}
+                    "maml_rl": algorithms.PolicyGradientMAML,
+                    "actor_critic": algorithms.RecurrentActorCritic}
 
 
 def test_every_config_file_is_covered():

@@ -1,0 +1,80 @@
+"""The maze's task learner: a recurrent advantage actor-critic.
+
+"Learning to reinforcement learn" (Wang et al. 2016), as Miconi et al.
+(2019) and WarpGrad (appendix I) train it: every meta-step runs one
+episode for each task of the batch (a goal), all in one batched rollout,
+and takes Adam's step on Miconi's actor-critic loss averaged over them.
+Learning about the goal happens in the recurrent state within an episode;
+the weights learn across episodes to do that (the plain-RNN baseline of
+WarpGrad's figure 3; the Warp-RNN builds on it).
+"""
+
+import tensorflow as tf
+
+from kerasmeta.algorithms import base
+from kerasmeta.envs import base as envs_base
+from kerasmeta.rl import actor_critic
+
+
+class RecurrentActorCritic(base.MetaLearner):
+  """A2C of a recurrent network, one episode per task of a batch.
+
+  Args:
+    model: `recurrent_actor_critic`'s model, or any Keras model with inputs
+      `[observations, state]` and outputs `[scores, value, state]`.
+    environment: a discrete `kerasmeta.envs.Environment` whose tasks may be
+      given one per episode (the maze).
+    discount: gamma of the returns (Miconi: 0.9).
+    value_coefficient: of the value loss (0.1).
+    concentration_coefficient: of the sum of squared action probabilities
+      (0.03).
+  """
+
+  name = "actor_critic"
+  metric_names = ("return", "loss")
+
+  def __init__(self, model, environment, discount=0.9, value_coefficient=0.1,
+               concentration_coefficient=0.03):
+    if not isinstance(environment, envs_base.Environment) or not getattr(
+        environment, "discrete", False):
+      raise TypeError(f"Expected a discrete kerasmeta Environment (one-hot "
+                      f"actions); received {type(environment).__name__}.")
+    self.environment = environment.check()
+    shapes = [tuple(t.shape) for t in model.outputs]
+    if len(shapes) != 3 or shapes[0][-1] != environment.action_size or \
+        shapes[1][-1] != 1:
+      raise ValueError(
+          f"The model must output [scores ({environment.action_size}), "
+          f"value (1), state]; {model.name!r} outputs shapes {shapes}.")
+    self.model = model
+    self.state_size = int(shapes[2][-1])
+    self.discount = float(discount)
+    self.value_coefficient = float(value_coefficient)
+    self.concentration_coefficient = float(concentration_coefficient)
+
+  @property
+  def trainable_variables(self):
+    return list(self.model.trainable_variables)
+
+  def checkpoint_items(self):
+    return {"model": self.model}
+
+  def episodes(self, goals, seed):
+    """One episode per goal ([episodes, task_size]), as `Episodes`."""
+    count = goals.shape[0]
+    return actor_critic.rollout(
+        self.environment, goals, lambda x, h: self.model([x, h]), count,
+        seed, self.state_size)
+
+  def compute_gradients(self, tasks, seeds, global_batch_size=None,
+                        scale_loss=None):
+    with tf.GradientTape() as tape:
+      episodes = self.episodes(tasks.parameters, seeds[0])
+      losses = actor_critic.a2c_loss(
+          episodes, self.discount, self.value_coefficient,
+          self.concentration_coefficient)
+      total = base.mean_over_tasks(losses, global_batch_size, scale_loss)
+    returns = tf.reduce_sum(episodes.rewards, axis=0)
+    return base.MetaGradients(
+        base.gradients(tape, total, self.trainable_variables),
+        {"return": tf.reduce_mean(returns), "loss": tf.reduce_mean(losses)})

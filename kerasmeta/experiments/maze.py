@@ -1,0 +1,73 @@
+"""`config.task = "maze"`: Miconi's maze, WarpGrad's recurrent meta-RL task.
+
+Tasks are goal cells of `kerasmeta.envs.Maze`; the learner is the
+recurrent actor-critic (`RecurrentActorCritic`), one 200-step episode per
+goal, 30 per meta-step. Evaluation: the mean return of one episode on each
+of the held-out goals (the y axis of WarpGrad's figure 3).
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from kerasmeta import algorithms
+from kerasmeta import envs
+from kerasmeta import evaluation
+from kerasmeta import experiments
+from kerasmeta.rl import actor_critic
+
+ALGORITHM = "actor_critic"
+
+
+def environment(config):
+  return envs.Maze(size=config.maze_size, horizon=config.horizon,
+                   goal_reward=config.goal_reward,
+                   wall_penalty=config.wall_penalty)
+
+
+def validate_config(config):
+  if config.algorithm != ALGORITHM:
+    raise ValueError(f"Task {config.task!r} is learned by algorithm "
+                     f"{ALGORITHM!r}; received {config.algorithm!r}.")
+  if config.model != "recurrent_actor_critic":
+    raise ValueError(f"Task {config.task!r} builds the model "
+                     f"'recurrent_actor_critic'; received {config.model!r}.")
+  experiments.check_at_least(config, 1, "horizon", "hidden_units")
+  environment(config)  # refuses a bad maze size
+  return config
+
+
+def task_distribution(config, shots=None, split="train"):
+  del shots, split  # goals have neither
+  return envs.EnvironmentTasks(environment(config))
+
+
+def build_model(config):
+  return actor_critic.recurrent_actor_critic(
+      environment(config).observation_size, 4, config.hidden_units,
+      seed=config.seed)
+
+
+def build_learner(config, model):
+  return algorithms.RecurrentActorCritic(
+      model, environment(config), discount=config.discount,
+      value_coefficient=config.value_coefficient,
+      concentration_coefficient=config.concentration_coefficient)
+
+
+def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
+  """Mean return of one episode on each of `num_tasks` held-out goals."""
+  del shots, jit_compile
+  held_out = task_distribution(config).evaluation_tasks(num_tasks, seed)
+  run = tf.function(learner.episodes, autograph=False)
+  episodes = run(held_out.tasks.parameters, held_out.seeds[0])
+  returns = np.sum(episodes.rewards.numpy(), axis=0)
+  results = {"return": evaluation.summarize(returns),
+             "per_task": returns.tolist()}
+
+  def draw(path):
+    from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
+    plotting.plot_histogram(returns, path, "return of one episode per goal")
+
+  summary = (f"return over {num_tasks} goals: "
+             f"{results['return']['mean']:.1f}±{results['return']['ci95']:.1f}")
+  return experiments.Evaluation(results, draw, summary)

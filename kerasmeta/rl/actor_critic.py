@@ -1,0 +1,139 @@
+"""Advantage actor-critic with a recurrent network (Wang et al. 2016), as
+Miconi et al. (2019) train it on the maze and WarpGrad (appendix I) its
+task learners.
+
+The network is a basic RNN, `h_t = tanh(W x_t + V h_{t-1} + b)`, whose
+state a linear layer maps to action scores and another to a value. An
+episode runs in one `tf.while_loop` with the gradient flowing through the
+recurrent state (backpropagation through time over the whole episode);
+actions are drawn by the Gumbel-max trick from stateless noise and are
+constants of the gradient. The loss is Miconi's (simplemaze/maze.py), per
+episode and averaged over episodes and steps:
+
+  sum_t [ -log pi(a_t) (R_t - V_t) + c_v (R_t - V_t)^2 + c_e sum_a pi(a)^2 ]
+  / T,   R_t = r_t + gamma R_{t+1},
+
+the advantage R_t - V_t a constant in the first term, c_v = 0.1, gamma =
+0.9, and c_e = 0.03 penalising concentrated policies (Miconi's stand-in
+for an entropy bonus).
+"""
+
+from typing import NamedTuple
+
+import keras
+import tensorflow as tf
+
+from kerasmeta import sampling
+
+
+def recurrent_actor_critic(observation_size, num_actions, hidden_units=100,
+                           seed=None, name="actor_critic"):
+  """The basic-RNN actor-critic, `[x_t, h_{t-1}] -> [scores, value, h_t]`.
+
+  Args:
+    observation_size: length of x_t.
+    num_actions: length of the action scores.
+    hidden_units: length of h_t (100 in WarpGrad and Miconi).
+    seed: seeds the initialisers.
+    name: the model's name.
+
+  Returns:
+    A built `keras.Model` with inputs `[observations, state]` and outputs
+    `[scores, value, state]`.
+  """
+  init = lambda offset: keras.initializers.GlorotUniform(
+      seed=None if seed is None else seed + offset)
+  observations = keras.Input((int(observation_size),), name="observations")
+  previous = keras.Input((int(hidden_units),), name="state")
+  pre = keras.layers.Add()([
+      keras.layers.Dense(hidden_units, kernel_initializer=init(0),
+                         name="input_weights")(observations),
+      keras.layers.Dense(hidden_units, use_bias=False,
+                         kernel_initializer=init(1),
+                         name="recurrent_weights")(previous)])
+  state = keras.layers.Activation("tanh", name="state_out")(pre)
+  scores = keras.layers.Dense(int(num_actions), kernel_initializer=init(2),
+                              name="policy")(state)
+  value = keras.layers.Dense(1, kernel_initializer=init(3),
+                             name="value")(state)
+  return keras.Model([observations, previous], [scores, value, state],
+                     name=name)
+
+
+class Episodes(NamedTuple):
+  """What an actor-critic rollout records, [steps, episodes] each.
+
+  Attributes:
+    log_probs: log pi(a_t | history), differentiable.
+    values: V_t, differentiable.
+    rewards: r_t.
+    concentration: sum_a pi(a)^2 at each step, differentiable.
+  """
+  log_probs: tf.Tensor
+  values: tf.Tensor
+  rewards: tf.Tensor
+  concentration: tf.Tensor
+
+
+def rollout(environment, tasks, network, num_episodes, seed, state_size):
+  """Runs episodes of a discrete environment with a recurrent network.
+
+  Args:
+    environment: a discrete `kerasmeta.envs.Environment` (one-hot actions).
+    tasks: one task's parameters, or one per episode [episodes, ...].
+    network: `(observations, state) -> (scores, value, state)`.
+    num_episodes: a Python int.
+    seed: a stateless seed, int32 [2].
+    state_size: the length of the network's state.
+
+  Returns:
+    `Episodes`, with the gradient through the recurrent state.
+  """
+  horizon = environment.horizon
+  num_actions = environment.action_size
+  reset_seed, noise_seed, step_seed = tf.unstack(sampling.split(seed, 3))
+  env_state = environment.reset(tasks, num_episodes, reset_seed)
+  records = [tf.TensorArray(tf.float32, size=horizon) for _ in range(4)]
+
+  def body(t, env_state, hidden, records):
+    observations = environment.observe(tasks, env_state)
+    scores, value, hidden = network(observations, hidden)
+    log_policy = tf.nn.log_softmax(scores)
+    uniform = sampling.uniform([num_episodes, num_actions],
+                               sampling.fold_in(noise_seed, t), 1e-20, 1.0)
+    gumbel = -tf.math.log(-tf.math.log(uniform))
+    action = tf.argmax(tf.stop_gradient(log_policy) + gumbel, axis=-1,
+                       output_type=tf.int32)
+    chosen = tf.one_hot(action, num_actions)
+    env_state, reward, _ = environment.step(
+        tasks, env_state, chosen, sampling.fold_in(step_seed, t))
+    values = (tf.reduce_sum(log_policy * chosen, -1), value[:, 0],
+              tf.cast(reward, tf.float32),
+              tf.reduce_sum(tf.square(tf.exp(log_policy)), -1))
+    records = [r.write(t, v) for r, v in zip(records, values)]
+    return t + 1, env_state, hidden, records
+
+  _, _, _, records = tf.while_loop(
+      lambda t, *_: t < horizon, body,
+      (tf.constant(0), env_state, tf.zeros([num_episodes, state_size]),
+       records), maximum_iterations=horizon)
+  return Episodes(*[r.stack() for r in records])
+
+
+def discounted(rewards, discount):
+  """R_t = r_t + discount * R_{t+1} over the leading (step) axis."""
+  return tf.scan(lambda later, r: r + discount * later, rewards,
+                 initializer=tf.zeros_like(rewards[0]), reverse=True)
+
+
+def a2c_loss(episodes, discount=0.9, value_coefficient=0.1,
+             concentration_coefficient=0.03):
+  """Miconi's actor-critic loss of `Episodes` (the module docstring), per
+  episode [episodes]."""
+  returns = discounted(episodes.rewards, discount)
+  advantages = returns - episodes.values
+  steps = tf.cast(tf.shape(episodes.rewards)[0], tf.float32)
+  per_step = (-episodes.log_probs * tf.stop_gradient(advantages)
+              + value_coefficient * tf.square(advantages)
+              + concentration_coefficient * episodes.concentration)
+  return tf.reduce_sum(per_step, axis=0) / steps
