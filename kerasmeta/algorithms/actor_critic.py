@@ -6,11 +6,19 @@ episode for each task of the batch (a goal), all in one batched rollout,
 and takes Adam's step on Miconi's actor-critic loss averaged over them.
 Learning about the goal happens in the recurrent state within an episode;
 the weights learn across episodes to do that (the plain-RNN baseline of
-WarpGrad's figure 3; the Warp-RNN builds on it).
+WarpGrad's figure 3).
+
+A model with warp (meta) weights, the Warp-RNN (`warp_rnn_actor_critic`,
+eq. 16), is meta-trained continually (algorithm 3, approximate objective
+eq. 8 with the actor-critic loss for both): its task weights step at every
+meta-step, its warp weights every `warp_update_interval` meta-steps (30 in
+the paper) with the mean gradient accumulated in between; interval 1 is
+the HyperRNN baseline (the same meta-LSTM trained with every step).
 """
 
 import tensorflow as tf
 
+from kerasmeta import functional
 from kerasmeta.algorithms import base
 from kerasmeta.envs import base as envs_base
 from kerasmeta.rl import actor_critic
@@ -28,13 +36,15 @@ class RecurrentActorCritic(base.MetaLearner):
     value_coefficient: of the value loss (0.1).
     concentration_coefficient: of the sum of squared action probabilities
       (0.03).
+    warp_update_interval: meta-steps per update of the model's warp
+      weights (1: every step, as the task weights).
   """
 
   name = "actor_critic"
   metric_names = ("return", "loss")
 
   def __init__(self, model, environment, discount=0.9, value_coefficient=0.1,
-               concentration_coefficient=0.03):
+               concentration_coefficient=0.03, warp_update_interval=1):
     if not isinstance(environment, envs_base.Environment) or not getattr(
         environment, "discrete", False):
       raise TypeError(f"Expected a discrete kerasmeta Environment (one-hot "
@@ -47,14 +57,37 @@ class RecurrentActorCritic(base.MetaLearner):
           f"The model must output [scores ({environment.action_size}), "
           f"value (1), state]; {model.name!r} outputs shapes {shapes}.")
     self.model = model
+    self.roles = functional.weight_roles(model)
+    if int(warp_update_interval) < 1:
+      raise ValueError(f"warp_update_interval must be >= 1; received "
+                       f"{warp_update_interval}.")
+    if int(warp_update_interval) > 1 and not self.roles.meta:
+      raise ValueError(
+          f"warp_update_interval={warp_update_interval} updates warp "
+          f"weights, and {model.name!r} has none (a Warp-RNN has).")
+    self.warp_update_interval = int(warp_update_interval)
     self.state_size = int(shapes[2][-1])
     self.discount = float(discount)
     self.value_coefficient = float(value_coefficient)
     self.concentration_coefficient = float(concentration_coefficient)
 
   @property
+  def step_builder(self):
+    return "warp_interval" if self.warp_update_interval > 1 else "gradient"
+
+  @property
+  def task_variables(self):
+    """The task RNN's weights and heads (adapted at every step)."""
+    return list(self.roles.adapted)
+
+  @property
+  def warp_variables(self):
+    """The warp weights (the Warp-RNN's meta-LSTM and projections)."""
+    return list(self.roles.meta)
+
+  @property
   def trainable_variables(self):
-    return list(self.model.trainable_variables)
+    return self.task_variables + self.warp_variables
 
   def checkpoint_items(self):
     return {"model": self.model}

@@ -16,6 +16,7 @@ from kerasmeta import experiments
 from kerasmeta.rl import actor_critic
 
 ALGORITHM = "actor_critic"
+MODELS = ("recurrent_actor_critic", "warp_rnn")
 
 
 def environment(config):
@@ -28,9 +29,9 @@ def validate_config(config):
   if config.algorithm != ALGORITHM:
     raise ValueError(f"Task {config.task!r} is learned by algorithm "
                      f"{ALGORITHM!r}; received {config.algorithm!r}.")
-  if config.model != "recurrent_actor_critic":
-    raise ValueError(f"Task {config.task!r} builds the model "
-                     f"'recurrent_actor_critic'; received {config.model!r}.")
+  if config.model not in MODELS:
+    raise ValueError(f"Task {config.task!r} builds one of the models "
+                     f"{MODELS}; received {config.model!r}.")
   experiments.check_at_least(config, 1, "horizon", "hidden_units")
   environment(config)  # refuses a bad maze size
   return config
@@ -42,16 +43,21 @@ def task_distribution(config, shots=None, split="train"):
 
 
 def build_model(config):
-  return actor_critic.recurrent_actor_critic(
-      environment(config).observation_size, 4, config.hidden_units,
-      seed=config.seed)
+  """The plain RNN, or the Warp-RNN of eq. 16."""
+  size = environment(config).observation_size
+  if config.model == "warp_rnn":
+    return actor_critic.warp_rnn_actor_critic(
+        size, 4, config.hidden_units, config.meta_units, seed=config.seed)
+  return actor_critic.recurrent_actor_critic(size, 4, config.hidden_units,
+                                             seed=config.seed)
 
 
 def build_learner(config, model):
   return algorithms.RecurrentActorCritic(
       model, environment(config), discount=config.discount,
       value_coefficient=config.value_coefficient,
-      concentration_coefficient=config.concentration_coefficient)
+      concentration_coefficient=config.concentration_coefficient,
+      warp_update_interval=config.get("warp_update_interval", 1))
 
 
 def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):

@@ -60,6 +60,33 @@ def recurrent_actor_critic(observation_size, num_actions, hidden_units=100,
                      name=name)
 
 
+def warp_rnn_actor_critic(observation_size, num_actions, hidden_units=100,
+                          meta_units=32, seed=None, name="warp_rnn"):
+  """The Warp-RNN actor-critic (WarpGrad eq. 16): the task RNN's step is a
+  `WarpRNNCell`, whose meta-LSTM and projections are warp weights; the
+  policy and value heads as `recurrent_actor_critic`'s.
+
+  Returns:
+    A built `keras.Model`, `[observations, state] -> [scores, value,
+    state]`, the state `hidden_units + 2 * meta_units` long.
+  """
+  from kerasmeta.layers import warp_rnn  # pylint: disable=g-import-not-at-top
+  if seed is not None:
+    keras.utils.set_random_seed(seed)
+  cell = warp_rnn.WarpRNNCell(hidden_units, meta_units, name="warp_rnn_cell")
+  observations = keras.Input((int(observation_size),), name="observations")
+  previous = keras.Input((cell.state_size,), name="state")
+  hidden, state = cell([observations, previous])
+  init = lambda offset: keras.initializers.GlorotUniform(
+      seed=None if seed is None else seed + offset)
+  scores = keras.layers.Dense(int(num_actions), kernel_initializer=init(2),
+                              name="policy")(hidden)
+  value = keras.layers.Dense(1, kernel_initializer=init(3),
+                             name="value")(hidden)
+  return keras.Model([observations, previous], [scores, value, state],
+                     name=name)
+
+
 class Episodes(NamedTuple):
   """What an actor-critic rollout records, [steps, episodes] each.
 

@@ -292,7 +292,8 @@ def _builders():
           "truncated_bptt": bptt_steps.truncated_bptt_step,
           "policy_epochs": policy_steps.policy_epochs_step,
           "warpgrad_offline": warpgrad_steps.offline_step,
-          "warpgrad_continual": warpgrad_steps.continual_step}
+          "warpgrad_continual": warpgrad_steps.continual_step,
+          "warp_interval": warpgrad_steps.interval_step}
 
 
 def build_step(learner, optimizer, strategy, global_batch_size,

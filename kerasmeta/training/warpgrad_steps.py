@@ -109,6 +109,65 @@ def offline_step(learner, optimizer, strategy, global_batch_size,
   return steps.TrainStep(step, {})
 
 
+def _accumulators(variables):
+  """Zeroed gradient accumulators of `variables` and their count."""
+  return ([tf.Variable(tf.zeros(v.shape, v.dtype), trainable=False,
+                       name=f"warp_gradient_{i}")
+           for i, v in enumerate(variables)],
+          tf.Variable(0, dtype=tf.int64, trainable=False,
+                      name="warp_gradients_accumulated"))
+
+
+def _accumulate(accumulators, accumulated, gradients, interval, optimizer,
+                variables):
+  """Adds `gradients` to the accumulators; every `interval`-th call steps
+  `variables` with their mean and zeroes them (algorithm 3's phi)."""
+  for accumulator, gradient in zip(accumulators, gradients):
+    accumulator.assign_add(gradient)
+  accumulated.assign_add(1)
+
+  def update():
+    optimizer.apply([a / interval for a in accumulators], variables)
+    with tf.control_dependencies([accumulated.read_value()]):
+      for accumulator in accumulators:
+        accumulator.assign(tf.zeros_like(accumulator))
+      accumulated.assign(0)
+    return tf.constant(True)
+
+  # tf.cond, not `if`: callers trace with and without autograph.
+  tf.cond(accumulated >= interval, update, lambda: tf.constant(False))
+
+
+def interval_step(learner, optimizer, strategy, global_batch_size,
+                  jit_compile="auto"):
+  """Algorithm 3 for a learner with one loss for both (eq. 8: L_task =
+  L_meta, as the Warp-RNN's actor-critic): its task variables step at every
+  meta-step, its warp variables every `learner.warp_update_interval` steps
+  with the mean of the gradients accumulated in between."""
+  if distribute.is_distributed(strategy):
+    raise ValueError("Warp updates every few steps run on one replica; use "
+                     "the default strategy.")
+  task_variables, warp_variables = learner.task_variables, \
+      learner.warp_variables
+  accumulators, accumulated = _accumulators(warp_variables)
+  interval = learner.warp_update_interval
+
+  def run(batch):
+    tasks, seeds = batch
+    gradients, metrics = learner.compute_gradients(
+        tasks, seeds, global_batch_size=global_batch_size)
+    checked = steps.with_gradient_check(gradients, metrics)
+    count = len(task_variables)
+    optimizer.apply(gradients[:count], task_variables)
+    _accumulate(accumulators, accumulated, gradients[count:], interval,
+                optimizer, warp_variables)
+    return checked
+
+  return steps.TrainStep(tf.function(run, autograph=False), {
+      "warp_gradients": accumulators,
+      "warp_gradients_accumulated": accumulated})
+
+
 def continual_step(learner, optimizer, strategy, global_batch_size,
                    jit_compile="auto"):
   """Algorithm 3: theta every step (multi-task C), phi every eta steps."""
@@ -116,12 +175,7 @@ def continual_step(learner, optimizer, strategy, global_batch_size,
   warp_variables = learner.warp_variables
   init_variables = learner.init_variables
   interval = learner.warp_update_interval
-  accumulators = [
-      tf.Variable(tf.zeros(v.shape, v.dtype), trainable=False,
-                  name=f"warp_gradient_{i}")
-      for i, v in enumerate(warp_variables)]
-  accumulated = tf.Variable(0, dtype=tf.int64, trainable=False,
-                            name="warp_gradients_accumulated")
+  accumulators, accumulated = _accumulators(warp_variables)
   mapper = learner.mapped()
   dtype = tf.as_dtype(learner.roles.adapted[0].dtype)
 
@@ -142,14 +196,8 @@ def continual_step(learner, optimizer, strategy, global_batch_size,
       optimizer.apply(base.gradients(tape, init_total, init_variables),
                       init_variables)
     del tape
-    for accumulator, gradient in zip(accumulators, warp_gradients):
-      accumulator.assign_add(gradient)
-    accumulated.assign_add(1)
-    if accumulated >= interval:
-      optimizer.apply([a / interval for a in accumulators], warp_variables)
-      for accumulator in accumulators:
-        accumulator.assign(tf.zeros_like(accumulator))
-      accumulated.assign(0)
+    _accumulate(accumulators, accumulated, warp_gradients, interval,
+                optimizer, warp_variables)
     mean = lambda v: tf.cast(tf.reduce_mean(v), tf.float32)
     return {"support_loss": mean(multitask), "query_loss": mean(multitask),
             "warp_loss": mean(warp), "init_loss": mean(multitask)}

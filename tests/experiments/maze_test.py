@@ -52,3 +52,39 @@ def test_evaluation_reports_the_return_over_held_out_goals(tmp_path):
   assert "return over 5 goals" in summary
   draw(str(tmp_path / "eval.png"))
   assert (tmp_path / "eval.png").exists()
+
+
+def test_warp_rnn_resumes_exactly_mid_accumulation(tmp_path):
+  # Warp updates every 3rd step: a checkpoint at step 2 holds two
+  # accumulated warp gradients, which the resumed run adds its third to.
+  make = lambda: small_config(model="warp_rnn", meta_units=4,
+                              warp_update_interval=3, variant="warp_rnn")
+  whole = training.Trainer.from_config(make(), str(tmp_path / "whole"))
+  whole.train()
+  first = training.Trainer.from_config(make(), str(tmp_path / "split"))
+  first.train(num_steps=2)
+  resumed = training.Trainer.from_config(make(), str(tmp_path / "split"))
+  resumed.train()
+  assert _metrics(tmp_path / "split") == _metrics(tmp_path / "whole")
+  for a, b in zip(resumed.variables, whole.variables):
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_warp_weights_move_only_every_interval_task_weights_every_step(
+    tmp_path):
+  config = small_config(model="warp_rnn", meta_units=4,
+                        warp_update_interval=3, variant="warp_rnn",
+                        num_meta_steps=1)
+  trainer = training.Trainer.from_config(config, str(tmp_path))
+  learner = trainer.learner
+  snapshot = lambda vs: [v.numpy().copy() for v in vs]
+  warp, task = snapshot(learner.warp_variables), snapshot(
+      learner.task_variables)
+  for step in (1, 2, 3):
+    trainer.train(num_steps=step)
+    moved = [not np.array_equal(a, b) for a, b in
+             zip(warp, snapshot(learner.warp_variables))]
+    assert all(moved) == (step == 3) and any(moved) == (step == 3), step
+    assert all(not np.array_equal(a, b) for a, b in
+               zip(task, snapshot(learner.task_variables)))
+    task = snapshot(learner.task_variables)

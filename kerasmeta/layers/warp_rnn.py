@@ -1,0 +1,100 @@
+"""The Warp-RNN's step (WarpGrad, appendix I, eq. 16).
+
+  h_t = tanh(U2_h V U1_h h_{t-1} + U2_x W U1_x x_t + U_b b),
+  U = diag(tanh(P z_t)),
+
+with W, V, b the task RNN's adapted weights and z_t the hidden state of a
+meta-LSTM, whose weights and the projections P are warp (meta) weights,
+frozen during task updates. The paper leaves the meta-LSTM's input and
+size to Flennerhag et al. (2018), whose LSTM reads the layer's input and
+the task network's previous state: we take [x_t, h_{t-1}] and 32 units
+(`meta_units`), and start the forget gates' bias at 1.
+"""
+
+import keras
+import tensorflow as tf
+
+
+@keras.saving.register_keras_serializable(package="kerasmeta")
+class WarpRNNCell(keras.layers.Layer):
+  """One step of eq. 16: `[x_t, state] -> [h_t, new state]`.
+
+  The state concatenates the task RNN's h (units), and the meta-LSTM's
+  hidden z and cell c (meta_units each).
+
+  Args:
+    units: the task RNN's state size (100 in the paper).
+    meta_units: the meta-LSTM's state size.
+
+  Input shape: `[[batch, inputs], [batch, units + 2 * meta_units]]`.
+  Output shape: `[[batch, units], [batch, units + 2 * meta_units]]`.
+  """
+
+  def __init__(self, units=100, meta_units=32, **kwargs):
+    super().__init__(**kwargs)
+    if int(units) < 1 or int(meta_units) < 1:
+      raise ValueError(f"units and meta_units must be >= 1; received "
+                       f"{units} and {meta_units}.")
+    self.units, self.meta_units = int(units), int(meta_units)
+
+  @property
+  def state_size(self):
+    return self.units + 2 * self.meta_units
+
+  def build(self, input_shape):
+    inputs = int(input_shape[0][-1])
+    self.inputs_size = inputs
+    units, meta = self.units, self.meta_units
+    glorot = keras.initializers.GlorotUniform
+    self.input_kernel = self.add_weight(
+        name="input_kernel", shape=(inputs, units), initializer=glorot())
+    self.recurrent_kernel = self.add_weight(
+        name="recurrent_kernel", shape=(units, units),
+        initializer=keras.initializers.Orthogonal())
+    self.bias = self.add_weight(name="bias", shape=(units,),
+                                initializer="zeros")
+    self.meta_kernel = self.add_weight(
+        name="meta_kernel", shape=(inputs + units, 4 * meta),
+        initializer=glorot())
+    self.meta_recurrent_kernel = self.add_weight(
+        name="meta_recurrent_kernel", shape=(meta, 4 * meta),
+        initializer=keras.initializers.Orthogonal())
+    self.meta_bias = self.add_weight(
+        name="meta_bias", shape=(4 * meta,),
+        initializer=keras.initializers.Constant(
+            [0.0] * meta + [1.0] * meta + [0.0] * (2 * meta)))
+    # P of U1_h, U2_h, U1_x, U2_x and U_b, side by side.
+    self.projections = self.add_weight(
+        name="projections", shape=(meta, 4 * units + inputs),
+        initializer=glorot())
+
+  @property
+  def meta_weights(self):
+    """The warp: the meta-LSTM and the projections P."""
+    return [self.meta_kernel, self.meta_recurrent_kernel, self.meta_bias,
+            self.projections]
+
+  def call(self, inputs):
+    x, state = inputs
+    units, meta = self.units, self.meta_units
+    h, z, c = tf.split(state, [units, meta, meta], axis=-1)
+    gates = (tf.matmul(tf.concat([x, h], -1), self.meta_kernel)
+             + tf.matmul(z, self.meta_recurrent_kernel) + self.meta_bias)
+    i, f, g, o = tf.split(gates, 4, axis=-1)
+    c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
+    z = tf.sigmoid(o) * tf.tanh(c)
+    u = tf.tanh(tf.matmul(z, self.projections))
+    u1_h, u2_h, u2_x, u_b, u1_x = tf.split(
+        u, [units, units, units, units, self.inputs_size], axis=-1)
+    h = tf.tanh(u2_h * tf.matmul(u1_h * h, self.recurrent_kernel)
+                + u2_x * tf.matmul(u1_x * x, self.input_kernel)
+                + u_b * self.bias)
+    return h, tf.concat([h, z, c], axis=-1)
+
+  def compute_output_shape(self, input_shape):
+    batch = input_shape[0][0]
+    return (batch, self.units), (batch, self.state_size)
+
+  def get_config(self):
+    return {**super().get_config(), "units": self.units,
+            "meta_units": self.meta_units}
