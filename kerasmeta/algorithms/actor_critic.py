@@ -75,6 +75,13 @@ class RecurrentActorCritic(base.MetaLearner):
   def step_builder(self):
     return "warp_interval" if self.warp_update_interval > 1 else "gradient"
 
+  def variable_groups(self):
+    """Task and warp weights in groups of their own: each gets its own
+    optimiser (Adam's bias correction counts its group's steps)."""
+    if self.warp_update_interval == 1:
+      return [(1.0, self.trainable_variables)]
+    return [(1.0, self.task_variables), (1.0, self.warp_variables)]
+
   @property
   def task_variables(self):
     """The task RNN's weights and heads (adapted at every step)."""

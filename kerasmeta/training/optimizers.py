@@ -44,7 +44,7 @@ class OptimizerGroups(tf.Module):
 
 
 def make_outer_optimizer(learner, name, learning_rate, loss_scaling=False,
-                         epsilon=REFERENCE_ADAM_EPSILON):
+                         epsilon=REFERENCE_ADAM_EPSILON, global_clipnorm=None):
   """The outer optimiser of `learner`, built for its variables.
 
   A learner may ask for several variable groups with their own learning
@@ -59,7 +59,8 @@ def make_outer_optimizer(learner, name, learning_rate, loss_scaling=False,
                      f"{type(learner).__name__} has {len(groups)}.")
   optimizers = []
   for scale, variables in groups:
-    optimizer = make_optimizer(name, learning_rate * scale, epsilon)
+    optimizer = make_optimizer(name, learning_rate * scale, epsilon,
+                               global_clipnorm)
     if loss_scaling:
       optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     optimizer.build(variables)
@@ -69,13 +70,15 @@ def make_outer_optimizer(learner, name, learning_rate, loss_scaling=False,
   return OptimizerGroups(optimizers, [v for _, v in groups])
 
 
-def make_optimizer(name, learning_rate, epsilon=REFERENCE_ADAM_EPSILON):
+def make_optimizer(name, learning_rate, epsilon=REFERENCE_ADAM_EPSILON,
+                   global_clipnorm=None):
   """The outer optimiser: "adam" (default) or "sgd" (e.g. Reptile's).
 
   Args:
     name: "adam" or "sgd".
     learning_rate: beta, a positive float.
     epsilon: Adam's epsilon (unused by SGD).
+    global_clipnorm: None, or the global norm gradients are clipped to.
   """
   if name not in OPTIMIZERS:
     raise ValueError(f"outer_optimizer must be one of {OPTIMIZERS}; "
@@ -83,9 +86,13 @@ def make_optimizer(name, learning_rate, epsilon=REFERENCE_ADAM_EPSILON):
   if not learning_rate > 0:  # NaN included
     raise ValueError(f"The outer learning rate must be > 0; received "
                      f"{learning_rate}.")
+  if global_clipnorm is not None and not global_clipnorm > 0:
+    raise ValueError(f"The gradient clipping norm must be > 0; received "
+                     f"{global_clipnorm}.")
   if name == "adam":
-    return keras.optimizers.Adam(learning_rate, epsilon=epsilon)
-  return keras.optimizers.SGD(learning_rate)
+    return keras.optimizers.Adam(learning_rate, epsilon=epsilon,
+                                 global_clipnorm=global_clipnorm)
+  return keras.optimizers.SGD(learning_rate, global_clipnorm=global_clipnorm)
 
 
 def check_optimizer(optimizer, learner):

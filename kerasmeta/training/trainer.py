@@ -202,7 +202,8 @@ class Trainer:
           learner, config.get("outer_optimizer", "adam"),
           config.outer_learning_rate,
           loss_scaling=config.get("mixed_precision") == "mixed_float16",
-          epsilon=config.get("outer_epsilon", 1e-7))
+          epsilon=config.get("outer_epsilon", 1e-7),
+          global_clipnorm=config.get("outer_clipnorm") or None)
     tasks = experiment.task_distribution(config)
     experiment.check_data(config)
     validate = None

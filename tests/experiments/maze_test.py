@@ -88,3 +88,12 @@ def test_warp_weights_move_only_every_interval_task_weights_every_step(
     assert all(not np.array_equal(a, b) for a, b in
                zip(task, snapshot(learner.task_variables)))
     task = snapshot(learner.task_variables)
+
+
+def test_maze_config_clips_gradients_and_splits_the_warp_optimiser(tmp_path):
+  trainer = training.Trainer.from_config(
+      small_config(model="warp_rnn", meta_units=4, warp_update_interval=3,
+                   variant="warp_rnn"), str(tmp_path))
+  groups = trainer.optimizer.optimizers
+  assert len(groups) == 2  # task weights and warp: their own Adam each
+  assert all(o.global_clipnorm == 4.0 for o in groups)

@@ -47,6 +47,9 @@ def get_config(variant="rnn"):
   common.add_meta_training_fields(config, meta_batch_size=30,
                                   outer_learning_rate=1e-3,
                                   num_meta_steps=2000)
+  # Miconi clips the gradient's global norm to 4 (the RNN's learning
+  # otherwise collapses after a few thousand steps at Adam 1e-3).
+  config.outer_clipnorm = 4.0
   execution.add_execution_fields(config, log_every=50, checkpoint_every=500)
   common.add_evaluation_fields(config, num_tasks=100)
   return config
