@@ -87,3 +87,28 @@ def answer_in_fresh_process(path, request, output, dtypes=None):
       env={"TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin"})
   assert result.returncode == 0, result.stderr[-2000:]
   return np.array(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def assert_resumes_exactly(make_config, root, metric_names, split=2):
+  """Trains `make_config()` whole, and again stopped at step `split` and
+  resumed by a new trainer: the metrics lines (`metric_names`) and the
+  weights must be the same."""
+  import json  # pylint: disable=g-import-not-at-top
+  import os  # pylint: disable=g-import-not-at-top
+  from kerasmeta import training  # pylint: disable=g-import-not-at-top
+
+  def metrics(workdir):
+    with open(os.path.join(workdir, "metrics.jsonl")) as f:
+      return [[line["step"]] + [line[name] for name in metric_names]
+              for line in map(json.loads, f)]
+
+  whole = training.Trainer.from_config(make_config(), str(root / "whole"))
+  whole.train()
+  training.Trainer.from_config(make_config(), str(root / "split")).train(
+      num_steps=split)
+  resumed = training.Trainer.from_config(make_config(), str(root / "split"))
+  resumed.train()
+  assert resumed.step == whole.step
+  assert metrics(root / "split") == metrics(root / "whole")
+  for a, b in zip(resumed.variables, whole.variables):
+    np.testing.assert_array_equal(a.numpy(), b.numpy())

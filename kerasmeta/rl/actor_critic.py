@@ -52,12 +52,16 @@ def recurrent_actor_critic(observation_size, num_actions, hidden_units=100,
                          kernel_initializer=init(1),
                          name="recurrent_weights")(previous)])
   state = keras.layers.Activation("tanh", name="state_out")(pre)
-  scores = keras.layers.Dense(int(num_actions), kernel_initializer=init(2),
-                              name="policy")(state)
-  value = keras.layers.Dense(1, kernel_initializer=init(3),
-                             name="value")(state)
-  return keras.Model([observations, previous], [scores, value, state],
-                     name=name)
+  return keras.Model([observations, previous],
+                     _heads(state, num_actions, init) + [state], name=name)
+
+
+def _heads(hidden, num_actions, init):
+  """The linear policy (action scores) and value heads on a state."""
+  return [keras.layers.Dense(int(num_actions), kernel_initializer=init(2),
+                             name="policy")(hidden),
+          keras.layers.Dense(1, kernel_initializer=init(3),
+                             name="value")(hidden)]
 
 
 def warp_rnn_actor_critic(observation_size, num_actions, hidden_units=100,
@@ -79,12 +83,8 @@ def warp_rnn_actor_critic(observation_size, num_actions, hidden_units=100,
   hidden, state = cell([observations, previous])
   init = lambda offset: keras.initializers.GlorotUniform(
       seed=None if seed is None else seed + offset)
-  scores = keras.layers.Dense(int(num_actions), kernel_initializer=init(2),
-                              name="policy")(hidden)
-  value = keras.layers.Dense(1, kernel_initializer=init(3),
-                             name="value")(hidden)
-  return keras.Model([observations, previous], [scores, value, state],
-                     name=name)
+  return keras.Model([observations, previous],
+                     _heads(hidden, num_actions, init) + [state], name=name)
 
 
 class Episodes(NamedTuple):

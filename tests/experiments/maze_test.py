@@ -1,13 +1,11 @@
 """The maze family: the RNN actor-critic trains, resumes exactly, evaluates."""
 
-import json
-import os
-
 import numpy as np
 
 from kerasmeta import experiments
 from kerasmeta import training
 from kerasmeta.apps.configs import maze
+from tests import helpers
 
 
 def small_config(**overrides):
@@ -25,22 +23,8 @@ def small_config(**overrides):
   return config
 
 
-def _metrics(workdir):
-  with open(os.path.join(workdir, "metrics.jsonl")) as f:
-    return [(m["step"], m["return"], m["loss"]) for m in map(json.loads, f)]
-
-
 def test_resuming_gives_the_same_returns_and_weights(tmp_path):
-  whole = training.Trainer.from_config(small_config(), str(tmp_path / "whole"))
-  whole.train()
-  first = training.Trainer.from_config(small_config(), str(tmp_path / "split"))
-  first.train(num_steps=2)
-  resumed = training.Trainer.from_config(small_config(),
-                                         str(tmp_path / "split"))
-  resumed.train()
-  assert _metrics(tmp_path / "split") == _metrics(tmp_path / "whole")
-  for a, b in zip(resumed.variables, whole.variables):
-    np.testing.assert_array_equal(a.numpy(), b.numpy())
+  helpers.assert_resumes_exactly(small_config, tmp_path, ["return", "loss"])
 
 
 def test_evaluation_reports_the_return_over_held_out_goals(tmp_path):
@@ -57,17 +41,10 @@ def test_evaluation_reports_the_return_over_held_out_goals(tmp_path):
 def test_warp_rnn_resumes_exactly_mid_accumulation(tmp_path):
   # Warp updates every 3rd step: a checkpoint at step 2 holds two
   # accumulated warp gradients, which the resumed run adds its third to.
-  make = lambda: small_config(model="warp_rnn", meta_units=4,
-                              warp_update_interval=3, variant="warp_rnn")
-  whole = training.Trainer.from_config(make(), str(tmp_path / "whole"))
-  whole.train()
-  first = training.Trainer.from_config(make(), str(tmp_path / "split"))
-  first.train(num_steps=2)
-  resumed = training.Trainer.from_config(make(), str(tmp_path / "split"))
-  resumed.train()
-  assert _metrics(tmp_path / "split") == _metrics(tmp_path / "whole")
-  for a, b in zip(resumed.variables, whole.variables):
-    np.testing.assert_array_equal(a.numpy(), b.numpy())
+  helpers.assert_resumes_exactly(
+      lambda: small_config(model="warp_rnn", meta_units=4,
+                           warp_update_interval=3, variant="warp_rnn"),
+      tmp_path, ["return", "loss"])
 
 
 def test_warp_weights_move_only_every_interval_task_weights_every_step(

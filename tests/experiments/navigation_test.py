@@ -1,14 +1,12 @@
 """The navigation family: configs by variant, exact resume, evaluation."""
 
-import json
-import os
-
 import numpy as np
 import pytest
 
 from kerasmeta import experiments
 from kerasmeta import training
 from kerasmeta.apps.configs import navigation
+from tests import helpers
 
 
 def small_config(variant="maml", **overrides):
@@ -51,25 +49,10 @@ def test_settings_the_family_would_ignore_are_refused():
     navigation.get_config("trpo")
 
 
-def _returns(workdir):
-  with open(os.path.join(workdir, "metrics.jsonl")) as f:
-    return [(m["step"], m["return_before"], m["return_after"])
-            for m in map(json.loads, f)]
-
-
 @pytest.mark.parametrize("variant", ["maml", "maml_ppo"])
 def test_resuming_gives_the_same_returns_and_weights(tmp_path, variant):
-  make = lambda: small_config(variant)
-  whole = training.Trainer.from_config(make(), str(tmp_path / "whole"))
-  whole.train()
-  first = training.Trainer.from_config(make(), str(tmp_path / "split"))
-  first.train(num_steps=2)
-  resumed = training.Trainer.from_config(make(), str(tmp_path / "split"))
-  resumed.train()
-  assert resumed.step == 4
-  assert _returns(tmp_path / "split") == _returns(tmp_path / "whole")
-  for a, b in zip(resumed.variables, whole.variables):
-    np.testing.assert_array_equal(a.numpy(), b.numpy())
+  helpers.assert_resumes_exactly(lambda: small_config(variant), tmp_path,
+                                 ["return_before", "return_after"])
 
 
 def test_evaluation_reports_returns_by_step_and_draws_episodes(tmp_path):
