@@ -103,8 +103,8 @@ class PolicyGradientMAML(base.ModelLearner):
     environment: a `kerasmeta.envs.Environment`.
     num_inner_steps: K policy-gradient steps per task (0: the pretrained
       baseline's joint training).
-    inner_learning_rate: alpha (MAML's navigation: 0.1 on the mean
-      surrogate with normalised advantages... see the config).
+    inner_learning_rate: alpha (MAML's navigation: 0.5, on the surrogate
+      averaged over the live steps of the batch, advantages normalised).
     num_episodes: episodes sampled for every inner step and for the
       meta-objective (MAML's "fast batch size", 20).
     meta_gradient: "unbiased", "dice_hessian", "maml_code" or
