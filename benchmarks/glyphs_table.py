@@ -50,6 +50,10 @@ def parse():
                       help="Meta-steps of every run.")
   parser.add_argument("--seeds_5way", default="0,1,2")
   parser.add_argument("--seeds_20way", default="0")
+  parser.add_argument(
+      "--method_seeds", default="",
+      help="METHOD=S1,S2[;...]: other 5-way seeds for some methods (the "
+           "runs finished so far, say).")
   parser.add_argument("--data_dir", default="~/.cache/kerasmeta")
   parser.add_argument("--output", default="benchmarks/results/glyphs_table.md")
   parser.add_argument(
@@ -120,6 +124,10 @@ def main():
   options = parse()
   seeds = {5: [int(s) for s in options.seeds_5way.split(",") if s],
            20: [int(s) for s in options.seeds_20way.split(",") if s]}
+  own_seeds = {}
+  for item in filter(None, options.method_seeds.split(";")):
+    method, _, values = item.partition("=")
+    own_seeds[method.strip()] = [int(v) for v in values.split(",") if v]
   lines = ["| setting | method | meta-steps | accuracy per seed (± 95% CI "
            "over 600 episodes) | mean ± std over seeds | wall time per "
            "run |", "|---|---|---|---|---|---|"]
@@ -128,7 +136,9 @@ def main():
     for method in options.methods.split(","):
       if not seeds[ways]:
         continue
-      runs = [run(options, method, ways, seed) for seed in seeds[ways]]
+      chosen = own_seeds.get(method, seeds[ways]) if ways == 5 \
+          else seeds[ways]
+      runs = [run(options, method, ways, seed) for seed in chosen]
       means = np.array([accuracy["mean"] for accuracy, _ in runs])
       per_seed = ", ".join(f"{percent(a['mean'])} ± {percent(a['ci95'])}"
                            for a, _ in runs)
