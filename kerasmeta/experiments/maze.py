@@ -44,12 +44,12 @@ def task_distribution(config, shots=None, split="train"):
 
 def build_model(config):
   """The plain RNN, or the Warp-RNN of eq. 16."""
-  size = environment(config).observation_size
+  maze = environment(config)
+  sizes = (maze.observation_size, maze.action_size, config.hidden_units)
   if config.model == "warp_rnn":
-    return actor_critic.warp_rnn_actor_critic(
-        size, 4, config.hidden_units, config.meta_units, seed=config.seed)
-  return actor_critic.recurrent_actor_critic(size, 4, config.hidden_units,
-                                             seed=config.seed)
+    return actor_critic.warp_rnn_actor_critic(*sizes, config.meta_units,
+                                              seed=config.seed)
+  return actor_critic.recurrent_actor_critic(*sizes, seed=config.seed)
 
 
 def build_learner(config, model):

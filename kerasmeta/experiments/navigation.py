@@ -53,8 +53,10 @@ def task_distribution(config, shots=None, split="train"):
 
 def build_model(config):
   """MAML's policy: two hidden layers of 100 ReLU units, learned log-std."""
+  plane = environment(config)
   return rl.gaussian_mlp_policy(
-      2, 2, hidden_units=tuple(config.hidden_sizes),
+      plane.observation_size, plane.action_size,
+      hidden_units=tuple(config.hidden_sizes),
       initial_std=config.initial_std, seed=config.seed)
 
 

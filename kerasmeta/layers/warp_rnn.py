@@ -25,13 +25,15 @@ class WarpRNNCell(keras.layers.Layer):
   Args:
     units: the task RNN's state size (100 in the paper).
     meta_units: the meta-LSTM's state size.
+    seed: seeds the initialisers (None: Keras' global seed).
 
   Input shape: `[[batch, inputs], [batch, units + 2 * meta_units]]`.
   Output shape: `[[batch, units], [batch, units + 2 * meta_units]]`.
   """
 
-  def __init__(self, units=100, meta_units=32, **kwargs):
+  def __init__(self, units=100, meta_units=32, seed=None, **kwargs):
     super().__init__(**kwargs)
+    self.seed = seed
     if int(units) < 1 or int(meta_units) < 1:
       raise ValueError(f"units and meta_units must be >= 1; received "
                        f"{units} and {meta_units}.")
@@ -45,12 +47,15 @@ class WarpRNNCell(keras.layers.Layer):
     inputs = int(input_shape[0][-1])
     self.inputs_size = inputs
     units, meta = self.units, self.meta_units
-    glorot = keras.initializers.GlorotUniform
+    offsets = iter(range(10))
+    seeded = lambda initializer: initializer(
+        seed=None if self.seed is None else self.seed + next(offsets))
+    glorot = lambda: seeded(keras.initializers.GlorotUniform)
     self.input_kernel = self.add_weight(
         name="input_kernel", shape=(inputs, units), initializer=glorot())
     self.recurrent_kernel = self.add_weight(
         name="recurrent_kernel", shape=(units, units),
-        initializer=keras.initializers.Orthogonal())
+        initializer=seeded(keras.initializers.Orthogonal))
     self.bias = self.add_weight(name="bias", shape=(units,),
                                 initializer="zeros")
     self.meta_kernel = self.add_weight(
@@ -58,7 +63,7 @@ class WarpRNNCell(keras.layers.Layer):
         initializer=glorot())
     self.meta_recurrent_kernel = self.add_weight(
         name="meta_recurrent_kernel", shape=(meta, 4 * meta),
-        initializer=keras.initializers.Orthogonal())
+        initializer=seeded(keras.initializers.Orthogonal))
     self.meta_bias = self.add_weight(
         name="meta_bias", shape=(4 * meta,),
         initializer=keras.initializers.Constant(
@@ -97,4 +102,4 @@ class WarpRNNCell(keras.layers.Layer):
 
   def get_config(self):
     return {**super().get_config(), "units": self.units,
-            "meta_units": self.meta_units}
+            "meta_units": self.meta_units, "seed": self.seed}

@@ -75,9 +75,9 @@ def warp_rnn_actor_critic(observation_size, num_actions, hidden_units=100,
     state]`, the state `hidden_units + 2 * meta_units` long.
   """
   from kerasmeta.layers import warp_rnn  # pylint: disable=g-import-not-at-top
-  if seed is not None:
-    keras.utils.set_random_seed(seed)
-  cell = warp_rnn.WarpRNNCell(hidden_units, meta_units, name="warp_rnn_cell")
+  cell = warp_rnn.WarpRNNCell(hidden_units, meta_units,
+                              seed=None if seed is None else seed + 10,
+                              name="warp_rnn_cell")
   observations = keras.Input((int(observation_size),), name="observations")
   previous = keras.Input((cell.state_size,), name="state")
   hidden, state = cell([observations, previous])

@@ -55,3 +55,12 @@ def test_the_meta_lstm_and_projections_are_the_warp():
   assert (again.units, again.meta_units, again.state_size) == (3, 2, 7)
   with pytest.raises(ValueError, match="meta_units"):
     warp_rnn.WarpRNNCell(3, 0)
+
+
+def test_a_seed_gives_the_same_weights_without_touching_the_global_seed():
+  build = lambda: warp_rnn.WarpRNNCell(3, 2, seed=7)
+  cells = [build(), build()]
+  for cell in cells:
+    cell([tf.zeros([1, 5]), tf.zeros([1, 7])])
+  for a, b in zip(*[c.weights for c in cells]):
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
