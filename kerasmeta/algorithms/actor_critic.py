@@ -13,7 +13,9 @@ eq. 16), is meta-trained continually (algorithm 3, approximate objective
 eq. 8 with the actor-critic loss for both): its task weights step at every
 meta-step, its warp weights every `warp_update_interval` meta-steps (30 in
 the paper) with the mean gradient accumulated in between; interval 1 is
-the HyperRNN baseline (the same meta-LSTM trained with every step).
+the HyperRNN baseline (the same meta-LSTM trained with every step). The
+T-Nets-RNN (`tnets_rnn_actor_critic`, linear warps) is meta-trained the same
+way.
 """
 
 import tensorflow as tf
@@ -28,7 +30,8 @@ class RecurrentActorCritic(base.MetaLearner):
   """A2C of a recurrent network, one episode per task of a batch.
 
   Args:
-    model: `recurrent_actor_critic`'s model, or any Keras model with inputs
+    model: `recurrent_actor_critic`'s model (or the warped RNNs' of
+      `kerasmeta.rl.actor_critic`), or any Keras model with inputs
       `[observations, state]` and outputs `[scores, value, state]`.
     environment: a discrete `kerasmeta.envs.Environment` whose tasks may be
       given one per episode (the maze).

@@ -11,8 +11,10 @@ from kerasmeta.layers.masks import most_probable_mask
 from kerasmeta.layers.masks import sample_binary_concrete
 from kerasmeta.layers.tnet import TConv2D
 from kerasmeta.layers.tnet import TDense
+from kerasmeta.layers.tnet_rnn import TNetRNNCell
 from kerasmeta.layers.warp import ChannelScale
 from kerasmeta.layers.warp import Meta
 from kerasmeta.layers.warp import Residual
 from kerasmeta.layers.warp import Warp
 from kerasmeta.layers.warp import warp_block
+from kerasmeta.layers.warp_rnn import WarpRNNCell

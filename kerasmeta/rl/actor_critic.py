@@ -78,6 +78,28 @@ def warp_rnn_actor_critic(observation_size, num_actions, hidden_units=100,
   cell = warp_rnn.WarpRNNCell(hidden_units, meta_units,
                               seed=None if seed is None else seed + 10,
                               name="warp_rnn_cell")
+  return _cell_actor_critic(cell, observation_size, num_actions, seed, name)
+
+
+def tnets_rnn_actor_critic(observation_size, num_actions, hidden_units=100,
+                           seed=None, name="tnets_rnn"):
+  """The T-Nets-RNN actor-critic (WarpGrad appendix I): the task RNN's step
+  is a `TNetRNNCell`, whose linear maps T_h, T_x, T_b are warp weights; the
+  heads as `recurrent_actor_critic`'s.
+
+  Returns:
+    A built `keras.Model`, `[observations, state] -> [scores, value,
+    state]`, the state `hidden_units` long.
+  """
+  from kerasmeta.layers import tnet_rnn  # pylint: disable=g-import-not-at-top
+  cell = tnet_rnn.TNetRNNCell(hidden_units,
+                              seed=None if seed is None else seed + 10,
+                              name="tnets_rnn_cell")
+  return _cell_actor_critic(cell, observation_size, num_actions, seed, name)
+
+
+def _cell_actor_critic(cell, observation_size, num_actions, seed, name):
+  """`[observations, state] -> [scores, value, state]` around a cell."""
   observations = keras.Input((int(observation_size),), name="observations")
   previous = keras.Input((cell.state_size,), name="state")
   hidden, state = cell([observations, previous])

@@ -33,7 +33,7 @@ VARIANTS = {
     "learned_optimizer": ["quadratic", "mlp", "glyphs_mlp"],
     "polynomial": ["mtnet", "mtnet,0", "mtnet,2", "maml,2", "meta_sgd,1",
                    "tnet,2", "mnet,2"],
-    "maze": ["rnn", "warp_rnn", "hyper_rnn"],
+    "maze": ["rnn", "warp_rnn", "hyper_rnn", "tnets_rnn"],
     "navigation": ["maml", "maml_unbiased", "maml_code", "maml_ppo",
                    "fomaml", "pretrained", "random"],
 }
@@ -48,6 +48,7 @@ TINY = {
     "gaussian_mlp": dict(hidden_sizes=(2,)),
     "recurrent_actor_critic": dict(hidden_units=2),
     "warp_rnn": dict(hidden_units=2, meta_units=2),
+    "tnets_rnn": dict(hidden_units=2),
 }
 SPECIAL_LEARNERS = {"explicit_warp": algorithms.ExplicitWarpGrad,
                     "continual": algorithms.ContinualLearner,

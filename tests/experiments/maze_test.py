@@ -1,6 +1,7 @@
 """The maze family: the RNN actor-critic trains, resumes exactly, evaluates."""
 
 import numpy as np
+import pytest
 
 from kerasmeta import experiments
 from kerasmeta import training
@@ -47,10 +48,11 @@ def test_warp_rnn_resumes_exactly_mid_accumulation(tmp_path):
       tmp_path, ["return", "loss"])
 
 
+@pytest.mark.parametrize("model", ["warp_rnn", "tnets_rnn"])
 def test_warp_weights_move_only_every_interval_task_weights_every_step(
-    tmp_path):
-  config = small_config(model="warp_rnn", meta_units=4,
-                        warp_update_interval=3, variant="warp_rnn",
+    tmp_path, model):
+  config = small_config(model=model, meta_units=4,
+                        warp_update_interval=3, variant=model,
                         num_meta_steps=1)
   trainer = training.Trainer.from_config(config, str(tmp_path))
   learner = trainer.learner

@@ -25,7 +25,9 @@ import pytest
 
 from kerasmeta.layers import leo
 from kerasmeta.layers import tnet
+from kerasmeta.layers import tnet_rnn
 from kerasmeta.layers import warp
+from kerasmeta.layers import warp_rnn
 from kerasmeta.rl import policies
 
 pytestmark = [
@@ -194,4 +196,25 @@ class PolicyContractTest(testing.TestCase):
         expected_output_shape=(3, 4),
         expected_num_trainable_weights=num_trainable,
         expected_num_non_trainable_weights=num_fixed,
+        expected_num_seed_generators=0, expected_num_losses=0)
+
+
+class RecurrentCellContractTest(testing.TestCase):
+  """The warped RNN steps of the maze, `[x_t, state] -> [h_t, state]`."""
+
+  def test_warp_rnn_cell(self):
+    self.run_layer_test(
+        warp_rnn.WarpRNNCell, dict(units=3, meta_units=2),
+        input_shape=((2, 5), (2, 7)),
+        expected_output_shape=((2, 3), (2, 7)),
+        expected_num_trainable_weights=7,
+        expected_num_non_trainable_weights=0,
+        expected_num_seed_generators=0, expected_num_losses=0)
+
+  def test_tnets_rnn_cell(self):
+    self.run_layer_test(
+        tnet_rnn.TNetRNNCell, dict(units=3), input_shape=((2, 5), (2, 3)),
+        expected_output_shape=((2, 3), (2, 3)),
+        expected_num_trainable_weights=6,
+        expected_num_non_trainable_weights=0,
         expected_num_seed_generators=0, expected_num_losses=0)

@@ -3,7 +3,9 @@ r"""Miconi's maze (WarpGrad section 4.2 c.1, appendix I).
 Meta-train a recurrent actor-critic (VARIANT: rnn, the plain RNN of
 learning to reinforcement learn; warp_rnn, the Warp-RNN of eq. 16, its
 warp updated every 30th step with the gradients accumulated in between;
-hyper_rnn, the same network with its meta-LSTM updated at every step):
+hyper_rnn, the same network with its meta-LSTM updated at every step;
+tnets_rnn, the RNN with linear warps T_h, T_x, T_b meta-trained as the
+Warp-RNN's, every 30th step):
 one 200-step episode on each of 30 goals per meta-step, Adam 1e-3:
 
   python -m apps.meta_train --config=maze:warp_rnn --workdir=/tmp/maze_warp
@@ -19,14 +21,15 @@ from kerasmeta.apps.configs import execution
 # variant -> (model, warp update interval)
 VARIANTS = {"rnn": ("recurrent_actor_critic", 1),
             "warp_rnn": ("warp_rnn", 30),
-            "hyper_rnn": ("warp_rnn", 1)}
+            "hyper_rnn": ("warp_rnn", 1),
+            "tnets_rnn": ("tnets_rnn", 30)}
 
 
 def get_config(variant="rnn"):
   if variant not in VARIANTS:
     raise ValueError(f"Unknown maze variant {variant!r}; expected one of "
-                     f"{sorted(VARIANTS)} (T-Nets-RNN and the Hebbian "
-                     "baselines of WarpGrad's figure 3 are not built yet).")
+                     f"{sorted(VARIANTS)} (the Hebbian baselines of "
+                     "WarpGrad's figure 3 are not built).")
   model, interval = VARIANTS[variant]
   config = common.new_config("maze", variant)
   # Miconi's maze as WarpGrad: 11 x 11, 200 steps, +10 at the goal.
