@@ -16,7 +16,7 @@ from kerasmeta import experiments
 from kerasmeta.rl import actor_critic
 
 ALGORITHM = "actor_critic"
-MODELS = ("recurrent_actor_critic", "warp_rnn", "tnets_rnn")
+MODELS = ("recurrent_actor_critic", "warp_rnn", "tnets_rnn", "hebbian_rnn")
 
 
 def environment(config):
@@ -43,7 +43,8 @@ def task_distribution(config, shots=None, split="train"):
 
 
 def build_model(config):
-  """The plain RNN, the Warp-RNN of eq. 16 or the T-Nets-RNN."""
+  """The plain RNN, the Warp-RNN of eq. 16, the T-Nets-RNN or a plastic
+  (Hebbian) RNN."""
   maze = environment(config)
   sizes = (maze.observation_size, maze.action_size, config.hidden_units)
   if config.model == "warp_rnn":
@@ -51,6 +52,9 @@ def build_model(config):
                                               seed=config.seed)
   if config.model == "tnets_rnn":
     return actor_critic.tnets_rnn_actor_critic(*sizes, seed=config.seed)
+  if config.model == "hebbian_rnn":
+    return actor_critic.hebbian_rnn_actor_critic(
+        *sizes, modulation=config.modulation, seed=config.seed)
   return actor_critic.recurrent_actor_critic(*sizes, seed=config.seed)
 
 

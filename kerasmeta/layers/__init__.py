@@ -4,6 +4,7 @@ from kerasmeta.layers.convert import adapt_only
 from kerasmeta.layers.convert import insert_warps
 from kerasmeta.layers.convert import to_tnet
 from kerasmeta.layers.convert import with_meta_layers
+from kerasmeta.layers.hebbian_rnn import HebbianRNNCell
 from kerasmeta.layers.leo import RelationNetwork
 from kerasmeta.layers.lstm_optimizer import CoordinatewiseLSTM
 from kerasmeta.layers.masks import MaskSpec

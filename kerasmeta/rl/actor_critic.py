@@ -98,6 +98,24 @@ def tnets_rnn_actor_critic(observation_size, num_actions, hidden_units=100,
   return _cell_actor_critic(cell, observation_size, num_actions, seed, name)
 
 
+def hebbian_rnn_actor_critic(observation_size, num_actions, hidden_units=100,
+                             modulation="simple", seed=None,
+                             name="hebbian_rnn"):
+  """A neuromodulated plastic RNN actor-critic (Miconi et al. 2019): the
+  step is a `HebbianRNNCell`, every weight trained by the actor-critic loss
+  (no warp); the heads as `recurrent_actor_critic`'s.
+
+  Returns:
+    A built `keras.Model`, `[observations, state] -> [scores, value,
+    state]`, the state holding h and the episode's Hebbian traces.
+  """
+  from kerasmeta.layers import hebbian_rnn  # pylint: disable=g-import-not-at-top
+  cell = hebbian_rnn.HebbianRNNCell(
+      hidden_units, modulation, seed=None if seed is None else seed + 10,
+      name="hebbian_rnn_cell")
+  return _cell_actor_critic(cell, observation_size, num_actions, seed, name)
+
+
 def _cell_actor_critic(cell, observation_size, num_actions, seed, name):
   """`[observations, state] -> [scores, value, state]` around a cell."""
   observations = keras.Input((int(observation_size),), name="observations")

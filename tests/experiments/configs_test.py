@@ -33,7 +33,8 @@ VARIANTS = {
     "learned_optimizer": ["quadratic", "mlp", "glyphs_mlp"],
     "polynomial": ["mtnet", "mtnet,0", "mtnet,2", "maml,2", "meta_sgd,1",
                    "tnet,2", "mnet,2"],
-    "maze": ["rnn", "warp_rnn", "hyper_rnn", "tnets_rnn"],
+    "maze": ["rnn", "warp_rnn", "hyper_rnn", "tnets_rnn", "hebb_simple",
+             "hebb_retroactive", "warp_rnn,paper"],
     "navigation": ["maml", "maml_unbiased", "maml_code", "maml_ppo",
                    "fomaml", "pretrained", "random"],
 }
@@ -49,6 +50,7 @@ TINY = {
     "recurrent_actor_critic": dict(hidden_units=2),
     "warp_rnn": dict(hidden_units=2, meta_units=2),
     "tnets_rnn": dict(hidden_units=2),
+    "hebbian_rnn": dict(hidden_units=2),
 }
 SPECIAL_LEARNERS = {"explicit_warp": algorithms.ExplicitWarpGrad,
                     "continual": algorithms.ContinualLearner,

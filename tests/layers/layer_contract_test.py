@@ -23,6 +23,7 @@ import keras
 from keras.src import testing
 import pytest
 
+from kerasmeta.layers import hebbian_rnn
 from kerasmeta.layers import leo
 from kerasmeta.layers import tnet
 from kerasmeta.layers import tnet_rnn
@@ -216,5 +217,16 @@ class RecurrentCellContractTest(testing.TestCase):
         tnet_rnn.TNetRNNCell, dict(units=3), input_shape=((2, 5), (2, 3)),
         expected_output_shape=((2, 3), (2, 3)),
         expected_num_trainable_weights=6,
+        expected_num_non_trainable_weights=0,
+        expected_num_seed_generators=0, expected_num_losses=0)
+
+  @parameterized.named_parameters(("simple", "simple", 8, 3 + 9),
+                                  ("retroactive", "retroactive", 9, 3 + 18))
+  def test_hebbian_rnn_cell(self, modulation, num_trainable, state_size):
+    self.run_layer_test(
+        hebbian_rnn.HebbianRNNCell, dict(units=3, modulation=modulation),
+        input_shape=((2, 5), (2, state_size)),
+        expected_output_shape=((2, 3), (2, state_size)),
+        expected_num_trainable_weights=num_trainable,
         expected_num_non_trainable_weights=0,
         expected_num_seed_generators=0, expected_num_losses=0)
