@@ -44,3 +44,32 @@ def test_rollout_differentiates_through_the_recurrent_state():
   np.testing.assert_array_equal(again.rewards.numpy(),
                                 episodes.rewards.numpy())
   assert np.all(np.exp(episodes.log_probs.numpy()) <= 1.0)
+
+
+@pytest.mark.parametrize("build", [
+    lambda: actor_critic.warp_rnn_actor_critic(17, 4, 6, meta_units=3,
+                                               seed=0),
+    lambda: actor_critic.tnets_rnn_actor_critic(17, 4, 6, seed=0),
+    lambda: actor_critic.hebbian_rnn_actor_critic(17, 4, 6, "simple", seed=0),
+    lambda: actor_critic.hebbian_rnn_actor_critic(17, 4, 6, "retroactive",
+                                                  seed=0),
+], ids=["warp_rnn", "tnets_rnn", "hebb_simple", "hebb_retroactive"])
+def test_every_weight_of_the_maze_learners_gets_a_gradient(build):
+  # The warps, the plastic terms and the eligibility trace's rate are on
+  # the loss's path through the episode: none has a zero gradient.
+  maze = km.envs.Maze(size=7, horizon=10)
+  network = build()
+  for weight in network.trainable_variables:  # as after a first step: no
+    if not np.any(weight.numpy()):           # zero bias (T_b b needs b)
+      weight.assign(tf.fill(weight.shape, 0.1))
+  state_size = network.inputs[1].shape[-1]
+  goals = tf.constant([[1.0, 1.0], [5.0, 5.0]])
+  with tf.GradientTape() as tape:
+    episodes = actor_critic.rollout(maze, goals,
+                                    lambda x, h: network([x, h]), 2,
+                                    tf.constant([3, 4]), state_size)
+    loss = tf.reduce_mean(actor_critic.a2c_loss(episodes))
+  gradients = tape.gradient(loss, network.trainable_variables)
+  zero = [v.path for v, g in zip(network.trainable_variables, gradients)
+          if g is None or not float(tf.norm(g)) > 0]
+  assert not zero
