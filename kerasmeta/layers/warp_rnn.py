@@ -6,9 +6,14 @@
 with W, V, b the task RNN's adapted weights and z_t the hidden state of a
 meta-LSTM, whose weights and the projections P are warp (meta) weights,
 frozen during task updates. The paper leaves the meta-LSTM's input and
-size to Flennerhag et al. (2018), whose LSTM reads the layer's input and
-the task network's previous state: we take [x_t, h_{t-1}] and 32 units
-(`meta_units`), and start the forget gates' bias at 1.
+size to Flennerhag et al. (2018); WarpGrad's maze code
+(flennerhag/warpgrad, src/maze_navigation/run.py) uses that paper's aRNN
+(flennerhag/alstm, arnn.py), whose LSTM reads [x_t, h_{t-1}] and has as
+many units as the task RNN, and whose projections are `tanh(P z)` without
+a bias. We read it the same way, with `meta_units` free (the maze configs:
+100 for the paper's protocol, 32 for the CPU one), Glorot and orthogonal
+initialisers, and the forget gates' bias started at 1 (the aRNN's LSTM is
+PyTorch's, without that offset).
 """
 
 import keras

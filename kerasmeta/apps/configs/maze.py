@@ -11,7 +11,7 @@ one 200-step episode on each of 30 goals per meta-step, Adam 1e-3:
 
   python -m apps.meta_train --config=maze:warp_rnn --workdir=/tmp/maze_warp
 
-The config's default is a CPU protocol of 2,000 meta-steps; `VARIANT,paper`
+The config's default is a CPU protocol of 3,000 meta-steps; `VARIANT,paper`
 (e.g. `maze:warp_rnn,paper`) is the paper's budget of 200,000 (GPU-sized).
 Evaluation: the mean return of one episode on each of 100 held-out goals.
 """
@@ -28,8 +28,10 @@ VARIANTS = {
     "hebb_simple": dict(model="hebbian_rnn", modulation="simple"),
     "hebb_retroactive": dict(model="hebbian_rnn", modulation="retroactive"),
 }
-# protocol -> meta-steps.
-PROTOCOLS = {"cpu": 2000, "paper": 200_000}
+# protocol -> (meta-steps, meta-LSTM units). WarpGrad's maze code sizes its
+# meta-LSTM as the task RNN (100); the CPU protocol takes 32 to fit its
+# budget.
+PROTOCOLS = {"cpu": (3000, 32), "paper": (200_000, 100)}
 
 
 def get_config(spec="rnn"):
@@ -52,7 +54,7 @@ def get_config(spec="rnn"):
   # meta-LSTM in the Warp-RNN), linear policy and value heads, Miconi's loss.
   config.model = "recurrent_actor_critic"
   config.hidden_units = 100
-  config.meta_units = 32
+  num_meta_steps, config.meta_units = PROTOCOLS[protocol]
   config.warp_update_interval = 1
   config.modulation = "simple"
   config.update(VARIANTS[variant])
@@ -62,10 +64,13 @@ def get_config(spec="rnn"):
   config.concentration_coefficient = 0.03
   common.add_meta_training_fields(config, meta_batch_size=30,
                                   outer_learning_rate=1e-3,
-                                  num_meta_steps=PROTOCOLS[protocol])
+                                  num_meta_steps=num_meta_steps)
   # Miconi's code (uber-research/backpropamine, simplemaze/maze.py) clips
   # the gradient's global norm to 4 (the RNN's learning otherwise collapses
   # after a few thousand steps at Adam 1e-3) and sets Adam's epsilon to 1e-4.
+  # WarpGrad's maze code parses the same clip but does not apply it, and
+  # keeps Adam's defaults; every learner here gets Miconi's settings. Neither
+  # code's 100 burn-in steps without an update are reproduced.
   config.outer_clipnorm = 4.0
   config.outer_epsilon = 1e-4
   execution.add_execution_fields(config, log_every=50, checkpoint_every=500)
