@@ -48,8 +48,9 @@ def build_model(config):
   maze = environment(config)
   sizes = (maze.observation_size, maze.action_size, config.hidden_units)
   if config.model == "warp_rnn":
-    return actor_critic.warp_rnn_actor_critic(*sizes, config.meta_units,
-                                              seed=config.seed)
+    return actor_critic.warp_rnn_actor_critic(
+        *sizes, config.meta_units, seed=config.seed,
+        projection_bias=config.get("warp_projection_bias"))
   if config.model == "tnets_rnn":
     return actor_critic.tnets_rnn_actor_critic(*sizes, seed=config.seed)
   if config.model == "hebbian_rnn":

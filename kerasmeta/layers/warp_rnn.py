@@ -14,6 +14,12 @@ a bias. We read it the same way, with `meta_units` free (the maze configs:
 100 for the paper's protocol, 32 for the CPU one), Glorot and orthogonal
 initialisers, and the forget gates' bias started at 1 (the aRNN's LSTM is
 PyTorch's, without that offset).
+
+At that initialisation `tanh(P z_t)` is small (|U| ~ 0.1), so the warped
+RNN starts with its pre-activations scaled by ~0.01 and learns little
+until P grows. `projection_bias` (not in eq. 16 or the reference) adds a
+learned bias to P z_t, started at the given value, so that U starts near
+tanh(bias): 1.0 starts the warped RNN near the plain one.
 """
 
 import keras
@@ -31,14 +37,19 @@ class WarpRNNCell(keras.layers.Layer):
     units: the task RNN's state size (100 in the paper).
     meta_units: the meta-LSTM's state size.
     seed: seeds the initialisers (None: Keras' global seed).
+    projection_bias: None (eq. 16: U = diag(tanh(P z_t))), or the starting
+      value of a learned bias c, U = diag(tanh(P z_t + c)), a warp weight.
 
   Input shape: `[[batch, inputs], [batch, units + 2 * meta_units]]`.
   Output shape: `[[batch, units], [batch, units + 2 * meta_units]]`.
   """
 
-  def __init__(self, units=100, meta_units=32, seed=None, **kwargs):
+  def __init__(self, units=100, meta_units=32, seed=None,
+               projection_bias=None, **kwargs):
     super().__init__(**kwargs)
     self.seed = seed
+    self.projection_bias = (None if projection_bias is None
+                            else float(projection_bias))
     if int(units) < 1 or int(meta_units) < 1:
       raise ValueError(f"units and meta_units must be >= 1; received "
                        f"{units} and {meta_units}.")
@@ -77,12 +88,19 @@ class WarpRNNCell(keras.layers.Layer):
     self.projections = self.add_weight(
         name="projections", shape=(meta, 4 * units + inputs),
         initializer=glorot())
+    self.projections_bias = None
+    if self.projection_bias is not None:
+      self.projections_bias = self.add_weight(
+          name="projections_bias", shape=(4 * units + inputs,),
+          initializer=keras.initializers.Constant(self.projection_bias))
 
   @property
   def meta_weights(self):
-    """The warp: the meta-LSTM and the projections P."""
-    return [self.meta_kernel, self.meta_recurrent_kernel, self.meta_bias,
-            self.projections]
+    """The warp: the meta-LSTM and the projections P (and their bias)."""
+    weights = [self.meta_kernel, self.meta_recurrent_kernel, self.meta_bias,
+               self.projections]
+    return weights + ([self.projections_bias] if self.projections_bias
+                      is not None else [])
 
   def call(self, inputs):
     x, state = inputs
@@ -93,7 +111,10 @@ class WarpRNNCell(keras.layers.Layer):
     i, f, g, o = tf.split(gates, 4, axis=-1)
     c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
     z = tf.sigmoid(o) * tf.tanh(c)
-    u = tf.tanh(tf.matmul(z, self.projections))
+    projected = tf.matmul(z, self.projections)
+    if self.projections_bias is not None:
+      projected = projected + self.projections_bias
+    u = tf.tanh(projected)
     u1_h, u2_h, u2_x, u_b, u1_x = tf.split(
         u, [units, units, units, units, self.inputs_size], axis=-1)
     h = tf.tanh(u2_h * tf.matmul(u1_h * h, self.recurrent_kernel)
@@ -107,4 +128,5 @@ class WarpRNNCell(keras.layers.Layer):
 
   def get_config(self):
     return {**super().get_config(), "units": self.units,
-            "meta_units": self.meta_units, "seed": self.seed}
+            "meta_units": self.meta_units, "seed": self.seed,
+            "projection_bias": self.projection_bias}

@@ -65,10 +65,12 @@ def _heads(hidden, num_actions, init):
 
 
 def warp_rnn_actor_critic(observation_size, num_actions, hidden_units=100,
-                          meta_units=32, seed=None, name="warp_rnn"):
+                          meta_units=32, seed=None, name="warp_rnn",
+                          projection_bias=None):
   """The Warp-RNN actor-critic (WarpGrad eq. 16): the task RNN's step is a
   `WarpRNNCell`, whose meta-LSTM and projections are warp weights; the
-  policy and value heads as `recurrent_actor_critic`'s.
+  policy and value heads as `recurrent_actor_critic`'s. `projection_bias`:
+  see `WarpRNNCell`.
 
   Returns:
     A built `keras.Model`, `[observations, state] -> [scores, value,
@@ -77,6 +79,7 @@ def warp_rnn_actor_critic(observation_size, num_actions, hidden_units=100,
   from kerasmeta.layers import warp_rnn  # pylint: disable=g-import-not-at-top
   cell = warp_rnn.WarpRNNCell(hidden_units, meta_units,
                               seed=None if seed is None else seed + 10,
+                              projection_bias=projection_bias,
                               name="warp_rnn_cell")
   return _cell_actor_critic(cell, observation_size, num_actions, seed, name)
 

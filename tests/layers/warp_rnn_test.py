@@ -64,3 +64,24 @@ def test_a_seed_gives_the_same_weights_without_touching_the_global_seed():
     cell([tf.zeros([1, 5]), tf.zeros([1, 7])])
   for a, b in zip(*[c.weights for c in cells]):
     np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_a_projection_bias_starts_the_warps_near_its_tanh():
+  # With a zero meta-LSTM state, U = tanh(P 0 + c) = tanh(c) exactly.
+  cell = warp_rnn.WarpRNNCell(3, 2, seed=0, projection_bias=1.0)
+  x = tf.random.normal([2, 5], seed=3)
+  h = tf.random.normal([2, 3], seed=4)
+  state = tf.concat([h, tf.zeros([2, 4])], -1)
+  cell([x, state])
+  for weight in (cell.meta_kernel, cell.meta_recurrent_kernel,
+                 cell.meta_bias):  # keep z at zero through the step
+    weight.assign(tf.zeros_like(weight))
+  cell.bias.assign([0.3, -0.1, 0.2])
+  u = np.tanh(1.0)
+  want = np.tanh(u * u * (h.numpy() @ cell.recurrent_kernel.numpy())
+                 + u * u * (x.numpy() @ cell.input_kernel.numpy())
+                 + u * cell.bias.numpy())
+  np.testing.assert_allclose(cell([x, state])[0].numpy(), want, rtol=1e-5)
+  assert cell.meta_weights[-1] is cell.projections_bias
+  again = warp_rnn.WarpRNNCell.from_config(cell.get_config())
+  assert again.projection_bias == 1.0

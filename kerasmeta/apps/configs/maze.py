@@ -16,6 +16,8 @@ The config's default is a CPU protocol of 3,000 meta-steps; `VARIANT,paper`
 Evaluation: the mean return of one episode on each of 100 held-out goals.
 """
 
+from ml_collections import config_dict
+
 from kerasmeta.apps.configs import common
 from kerasmeta.apps.configs import execution
 
@@ -56,6 +58,9 @@ def get_config(spec="rnn"):
   config.hidden_units = 100
   num_meta_steps, config.meta_units = PROTOCOLS[protocol]
   config.warp_update_interval = 1
+  # None: eq. 16's U = tanh(P z), small at the start (see WarpRNNCell); a
+  # float starts a learned bias of P z there (1.0: U ~ 0.76).
+  config.warp_projection_bias = config_dict.placeholder(float)
   config.modulation = "simple"
   config.update(VARIANTS[variant])
   config.algorithm = "actor_critic"
