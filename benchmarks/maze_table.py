@@ -31,6 +31,7 @@ import workdir_runs  # pylint: disable=g-import-not-at-top
 LEARNERS = {
     "warp_rnn": "Warp-RNN",
     "hyper_rnn": "HyperRNN",
+    "warp_rnn_reference_init": "Warp-RNN, the reference's start (U ~ 0.1)",
     "rnn": "RNN",
     "tnets_rnn": "T-Nets-RNN",
     "hebb_simple": "Hebb-RNN (simple modulation)",
@@ -44,6 +45,10 @@ def parse():
   parser.add_argument("--root", default="runs/maze")
   parser.add_argument("--learners", default=",".join(LEARNERS))
   parser.add_argument("--seeds", default="0,1,2")
+  parser.add_argument(
+      "--learner_seeds", default="warp_rnn_reference_init=0",
+      help="LEARNER=S1,S2[;...]: other seeds for some learners (a learner "
+      "shown for fewer seeds, to fit a budget).")
   parser.add_argument("--num_meta_steps", type=int, default=3000)
   parser.add_argument("--maze_size", type=int, default=11)
   parser.add_argument("--log_every", type=int, default=50)
@@ -132,18 +137,26 @@ def main():
   seeds = [int(s) for s in options.seeds.split(",") if s]
   if not seeds:
     sys.exit("Give at least one seed (--seeds).")
+  seeds_of = {learner: seeds for learner in learners}
+  for item in filter(None, options.learner_seeds.split(";")):
+    learner, _, listed = item.partition("=")
+    if learner in seeds_of:
+      seeds_of[learner] = [int(s) for s in listed.split(",") if s]
   # Seed by seed, so that an interrupted table has every learner's first
   # seeds (a re-run reuses them).
-  runs = {(l, s): run(options, l, s) for s in seeds for l in learners}
+  every_seed = sorted(set().union(*map(set, seeds_of.values())))
+  runs = {(l, s): run(options, l, s) for s in every_seed for l in learners
+          if s in seeds_of[l]}
   total = options.num_meta_steps
   config = None
   rows, curves = [], {}
   for learner in learners:
-    mine = [runs[(learner, s)] for s in seeds]
-    diverged = [s for s, r in zip(seeds, mine) if r.status != "finished"]
+    mine = [runs[(learner, s)] for s in seeds_of[learner]]
+    diverged = [s for s, r in zip(seeds_of[learner], mine)
+                if r.status != "finished"]
     if diverged:
-      rows.append(f"| {LEARNERS[learner]} | diverged at seeds {diverged} |"
-                  + " |" * (len(FRACTIONS) + 1))
+      rows.append(f"| {LEARNERS[learner]} | {len(mine)} | diverged at "
+                  f"seeds {diverged} |" + " |" * (len(FRACTIONS) + 1))
       continue
     config = config or mine[0].evaluation["config"]
     curves[learner] = [curve(r.workdir) for r in mine]
@@ -153,18 +166,18 @@ def main():
            for s, r in curves[learner]] for f in FRACTIONS[:-1]]
     held_out = [r.evaluation["results"]["return"]["mean"] for r in mine]
     minutes = np.mean([r.wall_seconds for r in mine]) / 60
-    rows.append(f"| {LEARNERS[learner]} | "
+    rows.append(f"| {LEARNERS[learner]} | {len(mine)} | "
                 + " | ".join(cell(v) for v in at) + f" | {cell(last)} | "
                 + f"{np.median(held_out):.1f} | {minutes:.1f} min |")
   if config is None:
     sys.exit("Every learner diverged; see the logs under " + options.root)
   episodes_per_step = config["meta_batch_size"]
-  header = ["| learner | " + " | ".join(
+  header = ["| learner | seeds | " + " | ".join(
       f"return by {int(f * total * episodes_per_step):,} episodes"
       for f in FRACTIONS[:-1])
             + f" | return by {total * episodes_per_step:,} episodes "
             "(last tenth) | held-out goals | wall time per run |",
-            "|---|" + "---|" * (len(FRACTIONS) + 2)]
+            "|---|---|" + "---|" * (len(FRACTIONS) + 2)]
   folder = os.path.dirname(options.output) or "."
   os.makedirs(folder, exist_ok=True)
   figure = os.path.join(folder, "maze_returns.png")
@@ -174,8 +187,9 @@ def main():
   lines = header + rows + [
       "", f"Mean return per {config['horizon']}-step episode (+"
       f"{config['goal_reward']:g} per goal reached), median [inter-quartile "
-      f"range] over training seeds {seeds}. \"Return by E episodes\": the "
-      "training episodes of the tenth of the budget ending there. "
+      f"range] over training seeds {seeds} (the seeds column: how many). "
+      "\"Return by E episodes\": the training episodes of the tenth of "
+      "the budget ending there. "
       f"\"Held-out goals\": one episode on each of "
       f"{config['eval']['num_tasks']} goals after training, median over "
       f"seeds. Every learner: {total} meta-steps of {episodes_per_step} "

@@ -4,6 +4,8 @@ Meta-train a recurrent actor-critic (VARIANT: rnn, the plain RNN of
 learning to reinforcement learn; warp_rnn, the Warp-RNN of eq. 16, its
 warp updated every 30th step with the gradients accumulated in between;
 hyper_rnn, the same network with its meta-LSTM updated at every step;
+warp_rnn_reference_init, the Warp-RNN without the projections' bias, as
+the reference code starts it;
 tnets_rnn, the RNN with linear warps T_h, T_x, T_b meta-trained as the
 Warp-RNN's, every 30th step; hebb_simple and hebb_retroactive, Miconi's
 neuromodulated plastic RNNs):
@@ -24,8 +26,13 @@ from kerasmeta.apps.configs import execution
 # variant -> the fields that make it.
 VARIANTS = {
     "rnn": dict(model="recurrent_actor_critic"),
-    "warp_rnn": dict(model="warp_rnn", warp_update_interval=30),
-    "hyper_rnn": dict(model="warp_rnn", warp_update_interval=1),
+    "warp_rnn": dict(model="warp_rnn", warp_update_interval=30,
+                     warp_projection_bias=1.0),
+    "hyper_rnn": dict(model="warp_rnn", warp_update_interval=1,
+                      warp_projection_bias=1.0),
+    # The reference code's initialisation: U = tanh(P z) starts near 0.
+    "warp_rnn_reference_init": dict(model="warp_rnn",
+                                    warp_update_interval=30),
     "tnets_rnn": dict(model="tnets_rnn", warp_update_interval=30),
     "hebb_simple": dict(model="hebbian_rnn", modulation="simple"),
     "hebb_retroactive": dict(model="hebbian_rnn", modulation="retroactive"),
@@ -59,7 +66,9 @@ def get_config(spec="rnn"):
   num_meta_steps, config.meta_units = PROTOCOLS[protocol]
   config.warp_update_interval = 1
   # None: eq. 16's U = tanh(P z), small at the start (see WarpRNNCell); a
-  # float starts a learned bias of P z there (1.0: U ~ 0.76).
+  # float starts a learned bias of P z there (1.0: U ~ 0.76, the warped
+  # RNN's variants' default: at the reference's start, U ~ 0.1, the
+  # Warp-RNN learned nothing in 2,000 CPU steps).
   config.warp_projection_bias = config_dict.placeholder(float)
   config.modulation = "simple"
   config.update(VARIANTS[variant])
