@@ -142,9 +142,7 @@ def draw(results, path):
   axis.set_ylabel("Fisher overlap")
   axis.set_title("C: Fisher overlap of two tasks", fontsize=10)
   axis.legend(fontsize=7, loc="lower right")
-  figure.tight_layout()
-  figure.savefig(path, dpi=100)
-  plt.close(figure)
+  table_common.save_figure(figure, path)
 
 
 def _label(record):

@@ -122,18 +122,13 @@ def draw(curves, episodes_per_step, path, title):
   axis.set_ylabel("mean return per episode")
   axis.set_title(title)
   axis.legend(fontsize=8)
-  figure.tight_layout()
-  figure.savefig(path, dpi=100)
-  plt.close(figure)
+  table_common.save_figure(figure, path)
 
 
 def main():
   options = parse()
-  learners = [name for name in options.learners.split(",") if name]
-  unknown = sorted(set(learners) - set(LEARNERS))
-  if unknown:
-    sys.exit(f"Unknown learners {unknown}; expected some of "
-             f"{list(LEARNERS)}.")
+  learners = table_common.chosen_names(options.learners, LEARNERS,
+                                      "learners")
   seeds = [int(s) for s in options.seeds.split(",") if s]
   if not seeds:
     sys.exit("Give at least one seed (--seeds).")

@@ -15,6 +15,7 @@ edge.
 import math
 import os
 
+import table_common  # pylint: disable=g-import-not-at-top
 import workdir_runs
 
 METHODS = {"maml": "MAML", "meta_sgd": "Meta-SGD", "tnet": "T-net",
@@ -199,9 +200,7 @@ def draw(args, runs, path, reference=None):
                               color="gray"))
     labels.append("meta-training diverged")
   axis.legend(handles, labels, fontsize="small")
-  figure.tight_layout()
-  figure.savefig(path, dpi=100)
-  plt.close(figure)
+  table_common.save_figure(figure, path)
 
 
 def values_by_method(args, runs):

@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 
+import table_common  # pylint: disable=g-import-not-at-top
 import workdir_runs
 
 # A stricter count: units clearly open, not logits that drifted off zero.
@@ -157,6 +158,4 @@ def draw(args, measured, path):
   figure.suptitle(f"MT-net on polynomials, alpha = "
                   f"{args.polynomial_learning_rate}; seeds {args.seeds} "
                   "(dots)", fontsize="small")
-  figure.tight_layout()
-  figure.savefig(path, dpi=100)
-  plt.close(figure)
+  table_common.save_figure(figure, path)

@@ -81,17 +81,12 @@ def draw(results, path):
   axis.set_ylabel("average return (symlog)")
   axis.set_title("2-D navigation, 40 held-out goals")
   axis.legend(fontsize=8)
-  figure.tight_layout()
-  figure.savefig(path, dpi=100)
-  plt.close(figure)
+  table_common.save_figure(figure, path)
 
 
 def main():
   options = parse()
-  methods = [m for m in options.methods.split(",") if m]
-  unknown = sorted(set(methods) - set(METHODS))
-  if unknown:
-    sys.exit(f"Unknown methods {unknown}; expected some of {list(METHODS)}.")
+  methods = table_common.chosen_names(options.methods, METHODS, "methods")
   runs = {method: run(options, method) for method in methods}
   failed = [m for m, r in runs.items() if r.status != "finished"]
   if failed:

@@ -3,6 +3,7 @@
 import json
 import os
 import platform
+import sys
 
 
 def training_seconds(workdir):
@@ -17,6 +18,24 @@ def training_seconds(workdir):
       seconds += (entry["step"] - previous) / entry["steps_per_second"]
       previous = entry["step"]
   return seconds
+
+
+def chosen_names(text, known, what):
+  """The comma-separated names of `text`, or exit naming the unknown ones
+  (`what`: "methods", "learners"...)."""
+  names = [name for name in text.split(",") if name]
+  unknown = sorted(set(names) - set(known))
+  if unknown:
+    sys.exit(f"Unknown {what} {unknown}; expected some of {list(known)}.")
+  return names
+
+
+def save_figure(figure, path):
+  """Lays out, writes (100 dpi) and closes a matplotlib figure."""
+  import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
+  figure.tight_layout()
+  figure.savefig(path, dpi=100)
+  plt.close(figure)
 
 
 def write_table(path, lines):
