@@ -13,8 +13,8 @@ goals after training (median over seeds):
   python benchmarks/maze_table.py --root=runs/maze --num_meta_steps=3000 \
       --seeds=0,1,2 --output=benchmarks/results/maze.md
 
-The paper's protocol is `--num_meta_steps=200000 --seeds=0,...,9` (config
-`maze:VARIANT,paper`), GPU-sized. Finished runs are reused
+The paper's protocol is `--protocol=paper --num_meta_steps=200000
+--seeds=0,1,2,3,4,5,6,7,8,9` (configs `maze:VARIANT,paper`), GPU-sized. Finished runs are reused
 (`workdir_runs`).
 """
 
@@ -50,6 +50,9 @@ def parse():
       help="LEARNER=S1,S2[;...]: other seeds for some learners (a learner "
       "shown for fewer seeds, to fit a budget).")
   parser.add_argument("--num_meta_steps", type=int, default=3000)
+  parser.add_argument("--protocol", default="cpu", choices=("cpu", "paper"),
+                      help="The config's protocol (`maze:VARIANT,PROTOCOL`): "
+                      "paper has a 100-unit meta-LSTM, cpu 32.")
   parser.add_argument("--maze_size", type=int, default=11)
   parser.add_argument("--log_every", type=int, default=50)
   parser.add_argument("--output", default="benchmarks/results/maze.md")
@@ -64,8 +67,10 @@ def run(options, learner, seed):
                "log_every": options.log_every}
   name = f"{learner}_seed{seed}"
   return workdir_runs.train_and_evaluate(
-      f"maze:{learner}", os.path.join(options.root, name), overrides,
-      fields={"task": "maze", "variant": learner, **overrides},
+      f"maze:{learner},{options.protocol}", os.path.join(options.root, name),
+      overrides,
+      fields={"task": "maze", "variant": learner,
+              "protocol": options.protocol, **overrides},
       shots=None)
 
 
@@ -115,7 +120,8 @@ def draw(curves, episodes_per_step, path, title):
     stacked = np.stack([r[:length] for _, r in runs])
     low, median, high = np.percentile(stacked, [25, 50, 75], axis=0)
     episodes = steps[:length] * episodes_per_step
-    line, = axis.plot(episodes, median, label=LEARNERS[learner])
+    seeds = f" ({len(runs)} seed{'s' if len(runs) > 1 else ''})"
+    line, = axis.plot(episodes, median, label=LEARNERS[learner] + seeds)
     axis.fill_between(episodes, low, high, color=line.get_color(),
                       alpha=0.2)
   axis.set_xlabel("episodes trained")
@@ -178,7 +184,7 @@ def main():
   figure = os.path.join(folder, "maze_returns.png")
   size = config["maze_size"]
   draw(curves, episodes_per_step, figure,
-       f"{size} x {size} maze, median and IQR over {len(seeds)} seeds")
+       f"{size} x {size} maze, median and IQR over seeds")
   lines = header + rows + [
       "", f"Mean return per {config['horizon']}-step episode (+"
       f"{config['goal_reward']:g} per goal reached), median [inter-quartile "

@@ -20,7 +20,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Config fields that must agree for an earlier run to stand for a new one.
 MATCHED_FIELDS = ("task", "variant", "algorithm", "cell", "inner_learning_rate",
                   "num_inner_steps", "shots", "meta_batch_size", "seed",
-                  "num_meta_steps", "polynomial_order", "maze_size")
+                  "num_meta_steps", "polynomial_order", "maze_size", "protocol")
 
 Run = collections.namedtuple(
     "Run", ["workdir", "status", "evaluation", "wall_seconds", "reused",
