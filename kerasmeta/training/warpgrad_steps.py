@@ -20,6 +20,7 @@ from kerasmeta import distribute
 from kerasmeta import sampling
 from kerasmeta.algorithms import base
 from kerasmeta.algorithms import replay
+from kerasmeta.training import precision
 from kerasmeta.training import steps
 
 
@@ -143,7 +144,13 @@ def interval_step(learner, optimizer, strategy, global_batch_size,
   """Algorithm 3 for a learner with one loss for both (eq. 8: L_task =
   L_meta, as the Warp-RNN's actor-critic): its task variables step at every
   meta-step, its warp variables every `learner.warp_update_interval` steps
-  with the mean of the gradients accumulated in between."""
+  with the mean of the gradients accumulated in between.
+
+  The gradient computation (the episodes and their backpropagation) is
+  compiled with XLA where `jit_compile` resolves to it; the optimisers'
+  updates and the accumulation (a `tf.cond`) run outside it, which XLA
+  would recompile at every call (the module docstring).
+  """
   if distribute.is_distributed(strategy):
     raise ValueError("Warp updates every few steps run on one replica; use "
                      "the default strategy.")
@@ -152,11 +159,18 @@ def interval_step(learner, optimizer, strategy, global_batch_size,
   accumulators, accumulated = _accumulators(warp_variables)
   interval = learner.warp_update_interval
 
-  def run(batch):
-    tasks, seeds = batch
+  def gradients_fn(tasks, seeds):
     gradients, metrics = learner.compute_gradients(
         tasks, seeds, global_batch_size=global_batch_size)
-    checked = steps.with_gradient_check(gradients, metrics)
+    return gradients, steps.with_gradient_check(gradients, metrics)
+
+  compute = tf.function(
+      gradients_fn, autograph=False,
+      jit_compile=precision.resolve_jit_compile(jit_compile, learner.model))
+
+  def run(batch):
+    tasks, seeds = batch
+    gradients, checked = compute(tasks, seeds)
     count = len(task_variables)
     optimizer.apply(gradients[:count], task_variables)
     _accumulate(accumulators, accumulated, gradients[count:], interval,

@@ -76,3 +76,19 @@ def test_maze_config_clips_gradients_and_splits_the_warp_optimiser(tmp_path):
   groups = trainer.optimizer.optimizers
   assert len(groups) == 2  # task weights and warp: their own Adam each
   assert all(o.global_clipnorm == 4.0 for o in groups)
+
+
+def test_the_warp_interval_step_compiled_with_xla_matches_the_uncompiled(
+    tmp_path):
+  # Three steps cross a warp update (interval 2): XLA compiles the
+  # gradients; the updates and the accumulation run outside it.
+  weights = []
+  for jit in ("off", "on"):
+    config = small_config(model="warp_rnn", meta_units=4,
+                          warp_update_interval=2, variant="warp_rnn",
+                          num_meta_steps=3, jit_compile=jit)
+    trainer = training.Trainer.from_config(config, str(tmp_path / jit))
+    trainer.train()
+    weights.append([v.numpy() for v in trainer.learner.trainable_variables])
+  for off, on in zip(*weights):
+    np.testing.assert_allclose(on, off, rtol=1e-4, atol=1e-5)
