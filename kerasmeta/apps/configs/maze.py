@@ -59,8 +59,9 @@ def get_config(spec="rnn"):
   config.horizon = 200
   config.goal_reward = 10.0
   config.wall_penalty = 0.0
-  # The task learner: a basic RNN of 100 tanh units (warped by a 32-unit
-  # meta-LSTM in the Warp-RNN), linear policy and value heads, Miconi's loss.
+  # The task learner: a basic RNN of 100 tanh units (warped by a meta-LSTM
+  # in the Warp-RNN, its size the protocol's), linear policy and value
+  # heads, Miconi's loss.
   config.model = "recurrent_actor_critic"
   config.hidden_units = 100
   num_meta_steps, config.meta_units = PROTOCOLS[protocol]
