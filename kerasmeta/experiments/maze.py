@@ -32,6 +32,11 @@ def validate_config(config):
   if config.model not in MODELS:
     raise ValueError(f"Task {config.task!r} builds one of the models "
                      f"{MODELS}; received {config.model!r}.")
+  if (config.get("warp_projection_bias") is not None
+      and config.model != "warp_rnn"):
+    raise ValueError(f"warp_projection_bias biases the Warp-RNN's warps; "
+                     f"model {config.model!r} has none (received "
+                     f"warp_projection_bias={config.warp_projection_bias}).")
   experiments.check_at_least(config, 1, "horizon", "hidden_units")
   environment(config)  # refuses a bad maze size
   return config

@@ -92,3 +92,10 @@ def test_the_warp_interval_step_compiled_with_xla_matches_the_uncompiled(
     weights.append([v.numpy() for v in trainer.learner.trainable_variables])
   for off, on in zip(*weights):
     np.testing.assert_allclose(on, off, rtol=1e-4, atol=1e-5)
+
+
+def test_a_warp_bias_for_a_model_without_warps_is_refused():
+  config = small_config(warp_projection_bias=1.0)  # the plain RNN
+  with pytest.raises(ValueError, match="model 'recurrent_actor_critic' has "
+                     "none"):
+    experiments.validate_config(config)
