@@ -141,6 +141,7 @@ def main():
   seeds_of = {learner: seeds for learner in learners}
   for item in filter(None, options.learner_seeds.split(";")):
     learner, _, listed = item.partition("=")
+    table_common.chosen_names(learner, LEARNERS, "learners")
     if learner in seeds_of:
       seeds_of[learner] = [int(s) for s in listed.split(",") if s]
   # Seed by seed, so that an interrupted table has every learner's first
@@ -185,6 +186,7 @@ def main():
   size = config["maze_size"]
   draw(curves, episodes_per_step, figure,
        f"{size} x {size} maze, median and IQR over seeds")
+  all_minutes = sum(r.wall_seconds for r in runs.values()) / 60
   lines = header + rows + [
       "", f"Mean return per {config['horizon']}-step episode (+"
       f"{config['goal_reward']:g} per goal reached), median [inter-quartile "
@@ -199,7 +201,8 @@ def main():
       f"{config['outer_clipnorm']:g}), {config['hidden_units']} hidden "
       "units; the Warp-RNN's and T-Nets-RNN's warps updated every "
       f"30th step, the HyperRNN's every step. Wall time: training and "
-      f"evaluation of one run on {table_common.cpu_model()}, "
+      f"evaluation of one run ({all_minutes:.0f} min for the {len(runs)} "
+      f"runs) on {table_common.cpu_model()}, "
       f"{os.cpu_count()} CPU cores, no GPU"
       f"{'; ' + options.load if options.load else ''}.", "",
       f"Invocation: `python benchmarks/maze_table.py "

@@ -2,9 +2,7 @@
 
 from kerasmeta.envs.bandit import Bandit
 from kerasmeta.envs.base import Environment
-from kerasmeta.envs.bandit import Bandit
 from kerasmeta.envs.base import EnvironmentTask
-from kerasmeta.envs.bandit import Bandit
 from kerasmeta.envs.base import EnvironmentTasks
 from kerasmeta.envs.maze import Maze
 from kerasmeta.envs.navigation import Navigation2D

@@ -95,7 +95,7 @@ class Maze(base.Environment):
         tf.cast(around, tf.float32), column(0.0), column(1.0),
         column(tf.cast(step, tf.float32) / self.horizon),
         previous_reward[:, None],
-        tf.one_hot(previous_action, 4, dtype=tf.float32)], axis=1)
+        tf.one_hot(previous_action, self.action_size, dtype=tf.float32)], axis=1)
 
   def step(self, task, state, action, seed):
     position, _, _, step = state

@@ -37,6 +37,10 @@ def validate_config(config):
     raise ValueError(f"warp_projection_bias biases the Warp-RNN's warps; "
                      f"model {config.model!r} has none (received "
                      f"warp_projection_bias={config.warp_projection_bias}).")
+  if config.get("modulation") is not None and config.model != "hebbian_rnn":
+    raise ValueError(f"modulation sets a Hebbian RNN's plasticity rule; "
+                     f"model {config.model!r} has none (received "
+                     f"modulation={config.modulation!r}).")
   experiments.check_at_least(config, 1, "horizon", "hidden_units")
   environment(config)  # refuses a bad maze size
   return config

@@ -11,6 +11,11 @@
 Both run on one replica and without XLA: XLA compiles the in-graph
 optimiser updates again at every call (seconds per step), while TensorFlow
 runs a sinusoid step in milliseconds.
+
+* Interval (algorithm 3 with one loss for task and warp, the Warp-RNN's):
+  the task variables step at every meta-step and the warp variables every
+  eta, from the same gradient. Its gradient computation may be compiled
+  with XLA; the updates and the accumulation stay outside it.
 """
 
 import keras

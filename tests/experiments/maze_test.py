@@ -99,3 +99,9 @@ def test_a_warp_bias_for_a_model_without_warps_is_refused():
   with pytest.raises(ValueError, match="model 'recurrent_actor_critic' has "
                      "none"):
     experiments.validate_config(config)
+
+
+def test_a_plasticity_rule_for_a_model_without_plasticity_is_refused():
+  config = small_config(modulation="retroactive")  # the plain RNN
+  with pytest.raises(ValueError, match="modulation sets a Hebbian RNN's"):
+    experiments.validate_config(config)

@@ -71,7 +71,8 @@ def get_config(spec="rnn"):
   # RNN's variants' default: at the reference's start, U ~ 0.1, the
   # Warp-RNN learned nothing in 2,000 CPU steps).
   config.warp_projection_bias = config_dict.placeholder(float)
-  config.modulation = "simple"
+  # The Hebbian variants' rule (simple or retroactive); None for the others.
+  config.modulation = config_dict.placeholder(str)
   config.update(VARIANTS[variant])
   config.algorithm = "actor_critic"
   config.discount = 0.9
