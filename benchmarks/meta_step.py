@@ -138,7 +138,7 @@ def many_steps_per_call(options, learner, optimizer, n, jit_compile):
   per call, each on a batch of the peers' sinusoids (A and phase drawn,
   w = 1, K = Q = 10) made in the graph."""
   tasks = km.SinusoidTasks(shots=10, num_query=10, variant="maml")
-  steps = training.gradient_steps(
+  steps = training.build_multi_step(
       learner, optimizer, tf.distribute.get_strategy(), n, tasks, seed=0,
       max_steps=options.steps_per_call, jit_compile=jit_compile)
   count = tf.constant(options.steps_per_call, tf.int32)

@@ -15,9 +15,11 @@ A batch (an element of the datasets) is a batched `Task` or a `(tasks,
 seeds)` pair, as `TaskDistribution.dataset` yields them; seeds are int32
 [tasks, 2] (learners that sample masks need them).
 
-* `fit` takes one meta-step per batch: `learner.compute_gradients`, then
-  the compiled optimiser. Its logs are the learner's `metric_names`
-  (means over the epoch's tasks so far).
+* `fit` takes one meta-step per batch: the learner's `train_step` (for
+  most, `compute_gradients` and the optimiser's update; learners that keep
+  state between meta-steps train with `kerasmeta.training.Trainer`). Its
+  logs are the learner's `metric_names` (means over the epoch's tasks so
+  far).
 * `evaluate` adapts each task on its support set
   (`num_eval_steps` inner steps) and reports the query `loss` and the
   `metrics` after adaptation (validation logs: `val_loss`, ...).
@@ -38,7 +40,7 @@ from kerasmeta.algorithms import base as algorithms_base
 from kerasmeta import evaluation
 from kerasmeta.tasks import base as tasks_base
 from kerasmeta.training import optimizers
-from kerasmeta.training import precision
+from kerasmeta.training import steps
 
 METRICS = {"accuracy": evaluation.accuracy}
 
@@ -101,11 +103,16 @@ class MetaModel(keras.Model):
         learner.model is None:
       raise TypeError(f"MetaModel wraps a kerasmeta learner with a Keras "
                       f"model; received {type(learner).__name__}.")
-    if learner.step_builder != "gradient":
+    if learner.train_state(1):
       raise ValueError(
-          f"{type(learner).__name__} meta-trains with the "
-          f"{learner.step_builder!r} scheme, which has a step of its own: "
-          "train it with kerasmeta.training.Trainer.")
+          f"{type(learner).__name__} keeps state from one meta-step to the "
+          f"next ({sorted(learner.train_state(1))}): train it with "
+          "kerasmeta.training.Trainer, which checkpoints that state.")
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    if replicas > 1 and not learner.distributes:
+      raise ValueError(
+          f"{type(learner).__name__}'s meta-step runs on one replica; "
+          f"received a strategy with {replicas}.")
     scales = [scale for scale, variables in learner.variable_groups()
               if variables]
     if any(scale != 1.0 for scale in scales):
@@ -172,8 +179,7 @@ class MetaModel(keras.Model):
     if optimizer is None:
       optimizer = keras.optimizers.Adam(
           1e-3, epsilon=optimizers.REFERENCE_ADAM_EPSILON)
-    jit_compile = precision.resolve_jit_compile(jit_compile,
-                                                self.learner.model)
+    jit_compile = steps.resolve_jit_compile(self.learner, jit_compile)
     super().compile(optimizer=optimizer, jit_compile=jit_compile,
                     steps_per_execution=steps_per_execution, **kwargs)
 
@@ -222,12 +228,14 @@ class MetaModel(keras.Model):
 
   def train_step(self, data):
     tasks, seeds = self._unpack(data)
-    scale_loss = self.optimizer.scale_loss if isinstance(
-        self.optimizer, keras.optimizers.LossScaleOptimizer) else None
-    gradients, metrics = self.learner.compute_gradients(
-        tasks, seeds, global_batch_size=self._global_batch_size(tasks),
-        scale_loss=scale_loss)
-    self.optimizer.apply(gradients, self.trainable_weights)
+    context = algorithms_base.StepContext(
+        global_batch_size=self._global_batch_size(tasks),
+        scale_loss=self.optimizer.scale_loss if isinstance(
+            self.optimizer, keras.optimizers.LossScaleOptimizer) else None,
+        jit_compile=bool(self.jit_compile),
+        distributed=tf.distribute.get_strategy().num_replicas_in_sync > 1)
+    _, metrics = self.learner.train_step({}, (tasks, seeds), self.optimizer,
+                                         context)
     if self.learner.updates_statistics:
       if tf.distribute.has_strategy() and \
           tf.distribute.get_strategy().num_replicas_in_sync > 1:

@@ -177,9 +177,9 @@ def test_what_keras_cannot_honour_is_refused():
   meta_model = km.MetaModel(_learner())
   with pytest.raises(ValueError, match="no loss or metrics"):
     meta_model.compile(loss="mse")
-  with pytest.raises(ValueError, match="Trainer"):
+  with pytest.raises(ValueError, match="keeps state .*Trainer"):
     km.MetaModel(km.WarpMAML(km.models.mlp(hidden_sizes=(4,), warp=True),
-                             training_mode="offline"))
+                             training_mode="continual"))
   with pytest.raises(ValueError, match="init_step_scale"):
     km.MetaModel(km.WarpMAML(km.models.mlp(hidden_sizes=(4,), warp=True),
                              init_step_scale=0.1))

@@ -22,6 +22,7 @@ import tensorflow as tf
 
 from kerasmeta import functional
 from kerasmeta.algorithms import base
+from kerasmeta.algorithms import warp_schemes
 from kerasmeta.envs import base as envs_base
 from kerasmeta.rl import actor_critic
 
@@ -75,8 +76,44 @@ class RecurrentActorCritic(base.MetaLearner):
     self.concentration_coefficient = float(concentration_coefficient)
 
   @property
-  def step_builder(self):
-    return "warp_interval" if self.warp_update_interval > 1 else "gradient"
+  def compiles_with_xla(self):
+    """With warp updates every few steps, only the gradient computation
+    compiles (XLA would recompile the optimisers' conditional update at
+    every call)."""
+    return "gradients" if self.warp_update_interval > 1 else "step"
+
+  @property
+  def distributes(self):
+    return self.warp_update_interval == 1
+
+  def train_state(self, batch_size):
+    """The warp weights' gradient accumulators, with warp updates every few
+    steps (none otherwise)."""
+    del batch_size
+    if self.warp_update_interval == 1:
+      return {}
+    return warp_schemes.accumulator_state(self.warp_variables)
+
+  def train_step(self, state, batch, optimizer,
+                 context=base.StepContext()):
+    """Algorithm 3 with one loss for task and warp (eq. 8: L_task = L_meta):
+    the task variables step at every meta-step, the warp variables every
+    `warp_update_interval` steps with the mean of the gradients accumulated
+    in between (`warp_schemes.accumulate`)."""
+    if self.warp_update_interval == 1:
+      return super().train_step(state, batch, optimizer, context)
+    tasks, seeds = batch
+    compute = context.compile(lambda tasks, seeds: tuple(
+        self.compute_gradients(tasks, seeds,
+                               global_batch_size=context.global_batch_size)))
+    gradients, metrics = compute(tasks, seeds)
+    metrics = base.check_gradients(gradients, metrics)
+    count = len(self.task_variables)
+    optimizer.apply(gradients[:count], self.task_variables)
+    state = warp_schemes.accumulate(state, gradients[count:],
+                                    self.warp_update_interval, optimizer,
+                                    self.warp_variables)
+    return state, metrics
 
   def variable_groups(self):
     """Task and warp weights in groups of their own: each gets its own

@@ -5,7 +5,7 @@ through `MetaLearner`; they never probe a learner for optional methods.
 """
 
 import abc
-from typing import NamedTuple
+from typing import Callable, NamedTuple, Optional
 
 import tensorflow as tf
 
@@ -26,8 +26,48 @@ class MetaGradients(NamedTuple):
   metrics: dict
 
 
+# A metric the default `train_step` adds: 1 where a gradient entry is not
+# finite (the trainer stops on it, and leaves it out of the logs).
+NONFINITE_GRADIENTS = "_nonfinite_gradients"
+
+# How much of a learner's `train_step` XLA may compile (`compiles_with_xla`).
+XLA_MODES = ("step", "gradients", "never")
+
+
+def check_gradients(gradients, metrics):
+  """`metrics` with `NONFINITE_GRADIENTS`: one reduction per gradient,
+  inside the compiled step."""
+  finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(gradient))
+                          for gradient in gradients if gradient is not None])
+  return {**metrics,
+          NONFINITE_GRADIENTS: 1.0 - tf.cast(finite, tf.float32)}
+
+
+class StepContext(NamedTuple):
+  """How the trainer runs a learner's `train_step`.
+
+  Attributes:
+    global_batch_size: tasks per meta-step over all replicas (None: each
+      batch's own number of tasks). Objectives are summed over a replica's
+      tasks and divided by it (`mean_over_tasks`).
+    scale_loss: a `keras.optimizers.LossScaleOptimizer`'s `scale_loss`, or
+      None.
+    jit_compile: whether XLA compiles the step's gradient computation.
+    distributed: whether the step runs in the replicas of a distribution
+      strategy (`optimizer.apply` then sums gradients across them).
+    compile: `fn -> fn`: compiles a part of the step with XLA where the
+      trainer does not compile the whole step (the identity where it does,
+      or where `jit_compile` is False).
+  """
+  global_batch_size: Optional[int] = None
+  scale_loss: Optional[Callable] = None
+  jit_compile: bool = False
+  distributed: bool = False
+  compile: Callable = lambda fn: fn
+
+
 class MetaLearner(abc.ABC):
-  """A meta-learner: variables the outer loop trains, and their gradients.
+  """A meta-learner: the variables the outer loop trains, and its meta-step.
 
   A complete minimal subclass (a meta-learned constant prediction):
 
@@ -58,22 +98,33 @@ class MetaLearner(abc.ABC):
           {"query_loss": tf.reduce_mean(losses)})
   ```
 
-  What the trainer may call: `trainable_variables`, `variable_groups()`,
-  `checkpoint_items()`, `compute_gradients(...)` (inside its compiled
-  step), `step_builder` (which step builder of `kerasmeta.training.steps`
-  trains the learner), `updates_statistics` and `update_statistics(...)`.
-  Learners that adapt a model to a task (`GradientLearner`) add what the
-  evaluator and the exporter call: `adapt`, `predict`, `initial_values`,
-  `loss_fn`.
+  That is all a learner that takes one gradient step per batch of tasks
+  needs: the default `train_step` computes its gradients, checks them and
+  applies them. A learner with another training scheme (several outer
+  steps per batch, truncated backpropagation through time, warp updates
+  every few steps) overrides `train_step`, and keeps whatever must persist
+  from one meta-step to the next in its `train_state`: the trainer holds
+  that state in variables, checkpoints it, and hands it back at the next
+  step.
+
+  What the trainer calls, and nothing else: `trainable_variables`,
+  `variable_groups()`, `checkpoint_items()`, `train_state(batch_size)`,
+  `train_step(...)` (inside its compiled call), `update_statistics(...)`
+  (where `updates_statistics`), and the attributes below.
 
   Attributes:
     model: the Keras model the learner meta-trains (None for learners
       without one); the trainer reads it to choose XLA (`jit_compile`).
     name: the learner's name in configs and logs.
-    metric_names: the metrics `compute_gradients` returns.
-    step_builder: "gradient" (one `compute_gradients` and one optimiser
-      step per batch of tasks) or the name of another training scheme
-      (WarpGrad's "warpgrad_offline" and "warpgrad_continual").
+    metric_names: the metrics `train_step` returns (besides
+      `NONFINITE_GRADIENTS`).
+    compiles_with_xla: how much of `train_step` XLA may compile: "step"
+      (all of it, the optimiser's update included), "gradients" (only what
+      the step passes through `context.compile`) or "never" (the trainer
+      refuses `jit_compile=True`).
+    distributes: whether `train_step` runs in the replicas of a
+      distribution strategy (a learner whose state lives on one device
+      does not; the trainer refuses a strategy with several replicas).
     updates_statistics: whether the trainer calls `update_statistics` after
       every meta-step.
     uses_fast_path: whether the learner runs a batch of tasks at once (a
@@ -86,7 +137,8 @@ class MetaLearner(abc.ABC):
   model = None
   name = "meta_learner"
   metric_names = ()
-  step_builder = "gradient"
+  compiles_with_xla = "step"
+  distributes = True
   updates_statistics = False
   uses_fast_path = False
   num_inner_steps = 0
@@ -98,7 +150,8 @@ class MetaLearner(abc.ABC):
 
   @abc.abstractmethod
   def checkpoint_items(self):
-    """`{name: trackable}`: what a checkpoint saves to resume exactly."""
+    """`{name: trackable}`: what a checkpoint saves to resume exactly
+    (besides `train_state`, which the trainer saves)."""
 
   @abc.abstractmethod
   def compute_gradients(self, tasks, seeds, global_batch_size=None,
@@ -118,6 +171,47 @@ class MetaLearner(abc.ABC):
     Returns:
       A `MetaGradients`, metrics as means over this call's tasks.
     """
+
+  def train_state(self, batch_size: int) -> dict:
+    """`{name: tensors}`: the initial values of what persists from one
+    meta-step to the next (none by default).
+
+    Args:
+      batch_size: tasks per meta-step (a learner may keep one state per
+        task of the batch).
+    """
+    del batch_size
+    return {}
+
+  def train_step(self, state: dict, batch, optimizer,
+                 context: StepContext = StepContext()):
+    """One meta-step: `(state, batch) -> (new state, metrics)`.
+
+    The default computes `compute_gradients` (through `context.compile`),
+    adds `NONFINITE_GRADIENTS` (unless losses are scaled, whose optimiser
+    skips overflowing steps on purpose) and applies the gradients.
+
+    Args:
+      state: what `train_state` made, as the previous step left it.
+      batch: `(tasks, seeds)` of this replica.
+      optimizer: the outer optimiser (`apply(gradients, variables)`),
+        built for `trainable_variables`.
+      context: how the step runs (`StepContext`).
+
+    Returns:
+      `(state, metrics)`: the new state (the same structure) and
+      `{name: scalar}` for `metric_names`, means over the batch's tasks.
+    """
+    tasks, seeds = batch
+    compute = context.compile(lambda tasks, seeds: tuple(
+        self.compute_gradients(tasks, seeds,
+                               global_batch_size=context.global_batch_size,
+                               scale_loss=context.scale_loss)))
+    gradients, metrics = compute(tasks, seeds)
+    if context.scale_loss is None:
+      metrics = check_gradients(gradients, metrics)
+    optimizer.apply(gradients, self.trainable_variables)
+    return state, metrics
 
   def variable_groups(self):
     """`[(learning-rate scale, variables)]`: one outer optimiser per group."""

@@ -11,9 +11,11 @@ without second derivatives (the gradient fed to m is a constant:
 `inner.learned_update`). Training samples a problem f and runs
 `num_steps` (100) steps in truncations of `truncation` (20): each
 meta-step backpropagates through one truncation, and theta and the LSTM
-states carry over to the next (the step builder
-`training.bptt_steps.truncated_bptt_step`, which keeps them in its
-checkpointed state); after the last truncation new problems are drawn.
+states carry over to the next in the learner's `train_state` (which the
+trainer checkpoints, so a resumed run continues mid-problem exactly); the
+problems of a batch stay the same for `num_truncations` meta-steps
+(`tasks.RepeatedBatches`), and after the last truncation new problems start
+from their theta_0 and zero states.
 
 Where the paper leaves details open this follows the authors' code
 (deepmind/learning-to-learn): two LSTM layers of 20 units, a linear output
@@ -61,7 +63,7 @@ class LearningToLearn(base.MetaLearner):
   """
 
   name = "learning_to_learn"
-  step_builder = "truncated_bptt"
+  distributes = False  # the optimisees' states live on one replica
   metric_names = ("meta_loss", "final_loss")
 
   def __init__(self, problems, *, num_steps=100, truncation=20,
@@ -107,11 +109,88 @@ class LearningToLearn(base.MetaLearner):
 
   def compute_gradients(self, tasks, seeds, global_batch_size=None,
                         scale_loss=None):
-    raise NotImplementedError(
-        "LearningToLearn is meta-trained by truncated backpropagation "
-        "through time, whose state carries across meta-steps: the trainer "
-        "builds its step (training.bptt_steps); there is no one-batch "
-        "gradient.")
+    """The gradient of the first truncation of fresh problems (theta_0,
+    zero LSTM states); training continues truncations (`train_step`)."""
+    del seeds
+    state = self.train_state(tf.nest.flatten(tasks)[0].shape[0])
+    with tf.GradientTape() as tape:
+      total, metrics, _ = self._truncations(tasks, state, fresh=True)
+      total = base.mean_over_tasks(total, global_batch_size, scale_loss)
+    return base.MetaGradients(
+        base.gradients(tape, total, self.trainable_variables), metrics)
+
+  def train_state(self, batch_size):
+    """Each problem's parameters and LSTM states where its next truncation
+    starts, and that truncation's index (0: fresh problems)."""
+    if batch_size is None:
+      raise ValueError("Truncated BPTT keeps one state per problem: give "
+                       "the meta-batch size.")
+    shapes = [tuple(s) for s in self.problems.parameter_shapes]
+    one_state = self.initial_state([tf.zeros(s) for s in shapes])
+    size = int(batch_size)
+    return {"optimizee_params": [tf.zeros([size, *s]) for s in shapes],
+            "optimizee_lstm_states": tf.nest.map_structure(
+                lambda s: tf.zeros([size, *s.shape], s.dtype), one_state),
+            "truncation": tf.constant(0, tf.int64)}
+
+  def train_step(self, state, batch, optimizer,
+                 context=base.StepContext()):
+    """One truncation of every problem of the batch, one outer step on the
+    mean of their summed losses; the problems continue from where it ends."""
+    if context.scale_loss is not None:
+      raise ValueError("Truncated BPTT does not scale losses: train the "
+                       "learned optimiser in float32.")
+    tasks, _ = batch
+    variables = self.trainable_variables
+    position = state["truncation"]
+    with tf.GradientTape() as tape:
+      losses, metrics, (params, states) = self._truncations(
+          tasks, state, fresh=tf.equal(position, 0))
+      total = tf.reduce_mean(losses)
+    gradients = base.gradients(tape, total, variables)
+    metrics = base.check_gradients(gradients, metrics)
+    optimizer.apply(gradients, variables)
+    return {"optimizee_params": params, "optimizee_lstm_states": states,
+            "truncation": (position + 1) % self.num_truncations}, metrics
+
+  def _truncations(self, tasks, state, fresh):
+    """One truncation of each problem from `state` (or from theta_0 and
+    zero states where `fresh`).
+
+    Returns:
+      `(meta-losses [problems], metrics as means, (params, states) where
+      the next truncation starts)`.
+    """
+    task_type = type(tasks)
+    shapes = [tuple(s) for s in self.problems.parameter_shapes]
+    fresh = tf.convert_to_tensor(fresh)
+    start_params = tf.cond(
+        fresh,
+        lambda: tf.map_fn(
+            lambda task: self.problems.initial_params(task_type(*task)),
+            tuple(tasks), fn_output_signature=[
+                tf.TensorSpec(s, tf.float32) for s in shapes]),
+        lambda: list(state["optimizee_params"]))
+    start_states = tf.nest.map_structure(
+        lambda value: tf.where(fresh, tf.zeros_like(value), value),
+        state["optimizee_lstm_states"])
+    first_step = tf.cast(state["truncation"], tf.int32) * self.truncation
+
+    def one(elements):
+      task, values, lstm_state = elements
+      return self.truncation_objective(task_type(*task), list(values),
+                                       lstm_state, first_step)
+    signature = (
+        tf.TensorSpec([], tf.float32),
+        {name: tf.TensorSpec([], tf.float32) for name in self.metric_names},
+        [tf.TensorSpec(s, tf.float32) for s in shapes],
+        tf.nest.map_structure(lambda s: tf.TensorSpec(s.shape[1:], s.dtype),
+                              start_states))
+    losses, metrics, params, states = tf.map_fn(
+        one, (tuple(tasks), start_params, start_states),
+        fn_output_signature=signature)
+    return losses, {name: tf.reduce_mean(value)
+                    for name, value in metrics.items()}, (params, states)
 
   def update(self):
     """The inner transform of m (fresh LSTM states)."""

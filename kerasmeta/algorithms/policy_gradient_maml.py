@@ -116,7 +116,7 @@ class PolicyGradientMAML(base.ModelLearner):
       episodes (the reference code's `center_adv`).
     outer_epochs: optimiser steps per batch of sampled episodes (1: one
       gradient per batch; more: the later steps replay the episodes with
-      importance weights, through the `policy_epochs` step builder).
+      importance weights, `train_step`).
     outer_clip: PPO's clipping of the post-adaptation surrogate (the ratio
       of each step's probability to the sampling one's, clipped to
       1 +- outer_clip; 0: none); it acts from the second epoch on.
@@ -177,9 +177,10 @@ class PolicyGradientMAML(base.ModelLearner):
     self.normalize_advantages = bool(normalize_advantages)
 
   @property
-  def step_builder(self):
-    """"gradient", or "policy_epochs" for several outer steps per batch."""
-    return "policy_epochs" if self.outer_epochs > 1 else "gradient"
+  def distributes(self):
+    """One outer epoch distributes; several replay episodes held on one
+    replica."""
+    return self.outer_epochs == 1
 
   @property
   def trainable_variables(self):
@@ -377,6 +378,37 @@ class PolicyGradientMAML(base.ModelLearner):
           scale_loss=scale_loss)
     return base.MetaGradients(
         base.gradients(tape, total, self.trainable_variables), metrics)
+
+  def train_step(self, state, batch, optimizer,
+                 context=base.StepContext()):
+    """One meta-gradient step, or with `outer_epochs > 1` several outer
+    steps on one batch of sampled episodes (PPO-style, as ProMP trains).
+
+    The episodes (the inner steps' and the post-adaptation ones, with the
+    current weights) are sampled once; the first epoch is the
+    meta-gradient itself, the later ones replay the episodes with
+    importance weights (DiCE's magic boxes against the sampling
+    log-probabilities) and PPO's clipped post-adaptation surrogate. The
+    metrics are the sampled episodes' returns.
+    """
+    if self.outer_epochs == 1:
+      return super().train_step(state, batch, optimizer, context)
+    tasks, seeds = batch
+    variables = self.trainable_variables
+    recorded = self.sample_episodes(tasks, seeds)
+    nonfinite, metrics = [], None
+    for _ in range(self.outer_epochs):
+      with tf.GradientTape() as tape:
+        total, epoch_metrics = self.batch_objective(
+            tasks, seeds, recorded=recorded, clip=self.outer_clip,
+            global_batch_size=context.global_batch_size)
+      gradients = base.gradients(tape, total, variables)
+      checked = base.check_gradients(gradients, epoch_metrics)
+      nonfinite.append(checked[base.NONFINITE_GRADIENTS])
+      metrics = metrics or epoch_metrics
+      optimizer.apply(gradients, variables)
+    return state, {**metrics,
+                   base.NONFINITE_GRADIENTS: tf.reduce_max(nonfinite)}
 
   def adapt(self, task, seed, num_steps, learning_rate=None,
             num_episodes=None):

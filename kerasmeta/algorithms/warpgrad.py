@@ -27,9 +27,9 @@ the gradient instead would cancel out).
 
 Meta-training (appendix B): "online" accumulates both gradients over the
 meta-batch's trajectories and takes one step (algorithm 1: this module's
-`compute_gradients`, the trainer's gradient step); "offline" (algorithm 2)
-and "continual" (algorithm 3) are step builders on the training side
-(`kerasmeta.training.warpgrad_steps`), which use `collect`, `warp_loss`
+`compute_gradients`, the default `train_step`); "offline" (algorithm 2)
+and "continual" (algorithm 3) are `train_step`s of their own
+(`kerasmeta.algorithms.warp_schemes`), which use `collect`, `warp_loss`
 and `continual_losses` from here.
 """
 
@@ -37,10 +37,12 @@ import tensorflow as tf
 
 from kerasmeta import inner
 from kerasmeta import sampling
+from kerasmeta.algorithms import base
 from kerasmeta.algorithms import gradient_learner
 from kerasmeta.algorithms import leap
 from kerasmeta.algorithms import learned_inner
 from kerasmeta.algorithms import task_mappers
+from kerasmeta.algorithms import warp_schemes
 
 INIT_OBJECTIVES = ("maml", "leap", "none")
 TRAINING_MODES = ("online", "offline", "continual")
@@ -96,7 +98,7 @@ class WarpGrad(gradient_learner.GradientLearner):
     warp_samples: theta_k per task in the online objective, drawn without
       replacement from steps 0..K-1; None or 0 takes every step.
     training_mode: "online" (`compute_gradients`), "offline" or
-      "continual" (step builders of `kerasmeta.training.warpgrad_steps`).
+      "continual" (`train_step`, `kerasmeta.algorithms.warp_schemes`).
     replay_batch_size: eta of the offline mode: parameterisations theta_k
       per warp step, drawn from the replay buffer without replacement.
     warp_update_interval: eta of the continual mode: meta-steps whose warp
@@ -108,7 +110,6 @@ class WarpGrad(gradient_learner.GradientLearner):
   """
 
   name = "warpgrad"
-  metric_names = ("support_loss", "query_loss", "warp_loss", "init_loss")
   collect_metric_names = ("support_loss", "query_loss", "init_loss")
 
   def __init__(self, model, init_objective="maml", init_step_scale=1.0,
@@ -159,10 +160,41 @@ class WarpGrad(gradient_learner.GradientLearner):
           self.inner_learning_rate, self.momentum or 0.0,
           dtype=self.roles.adapted[0].dtype, name="warp_inner_optimizer")
 
+  # ------------------------------------------------------------ training
   @property
-  def step_builder(self):
-    return {"online": "gradient", "offline": "warpgrad_offline",
-            "continual": "warpgrad_continual"}[self.training_mode]
+  def metric_names(self):
+    names = ("support_loss", "query_loss", "warp_loss", "init_loss")
+    return names + (("warp_updates",) if self.training_mode == "offline"
+                    else ())
+
+  @property
+  def compiles_with_xla(self):
+    """The online step compiles; the offline and continual ones run without
+    XLA (`warp_schemes`)."""
+    return "step" if self.training_mode == "online" else "never"
+
+  @property
+  def distributes(self):
+    return self.training_mode == "online"
+
+  def train_state(self, batch_size):
+    """The continual mode's warp-gradient accumulators (none otherwise)."""
+    del batch_size
+    if self.training_mode != "continual":
+      return {}
+    return warp_schemes.accumulator_state(self.warp_variables)
+
+  def train_step(self, state, batch, optimizer,
+                 context=base.StepContext()):
+    """Algorithm 1 (online: one meta-gradient per batch), 2 (offline) or 3
+    (continual), as `training_mode` says."""
+    if self.training_mode == "offline":
+      return warp_schemes.offline_step(self, state, batch, optimizer,
+                                       context)
+    if self.training_mode == "continual":
+      return warp_schemes.continual_step(self, state, batch, optimizer,
+                                         context)
+    return super().train_step(state, batch, optimizer, context)
 
   # ------------------------------------------------------------ variables
   @property
@@ -352,9 +384,8 @@ class WarpGrad(gradient_learner.GradientLearner):
     if self.training_mode != "online":
       raise ValueError(
           f"WarpGrad's {self.training_mode} mode is not one gradient per "
-          f"batch of tasks: it trains with the {self.step_builder!r} step "
-          "builder (kerasmeta.training.steps.build_step); compute_gradients "
-          "gives the online objective only.")
+          "batch of tasks: it trains with its own train_step; "
+          "compute_gradients gives the online objective only.")
     return super().compute_gradients(tasks, seeds, global_batch_size,
                                      scale_loss)
 

@@ -1,4 +1,5 @@
-"""Meta-training: the trainer loop, step builders, outer optimisers, logs."""
+"""Meta-training: the trainer loop, running learners' steps, outer
+optimisers, logs."""
 
 from kerasmeta.training.logs import MetricsLog
 from kerasmeta.training.logs import Progress
@@ -8,10 +9,9 @@ from kerasmeta.training.optimizers import make_optimizer
 from kerasmeta.training.optimizers import make_outer_optimizer
 from kerasmeta.training.precision import mixed_precision
 from kerasmeta.training.precision import resolve_jit_compile
-from kerasmeta.training.steps import TrainStep
+from kerasmeta.training.steps import TrainState
+from kerasmeta.training.steps import build_multi_step
 from kerasmeta.training.steps import build_step
-from kerasmeta.training.steps import gradient_step
-from kerasmeta.training.steps import gradient_steps
 from kerasmeta.training.steps import make_train_step
 from kerasmeta.training.signals import Interrupted
 from kerasmeta.training.trainer import NonFiniteError

@@ -1,13 +1,12 @@
-"""Step builders: how a learner takes one meta-step in the trainer.
+"""Running a learner's meta-step: XLA, distribution, many steps per call.
 
-A learner declares its builder by name (`MetaLearner.step_builder`):
-"gradient" (one `compute_gradients` and one optimiser step per batch of
-tasks, distributed over replicas) for most, WarpGrad's offline and
-continual schemes (`warpgrad_steps`), truncated BPTT (`bptt_steps`) and
-meta-RL's several outer epochs per batch of episodes (`policy_steps`) for
-the rest. A builder returns a
-`TrainStep`: the step, and what the checkpoint must save besides the
-learner and the optimiser to resume it exactly.
+A learner owns its meta-step (`MetaLearner.train_step`) and the state that
+persists between steps (`MetaLearner.train_state`). This module runs it:
+the state lives in variables (`TrainState`) that the checkpoint saves, the
+step is compiled with XLA as far as the learner allows
+(`MetaLearner.compiles_with_xla`), distributed with `strategy.run`, and,
+where the task stream makes its batches in the graph, taken many times in
+one compiled call.
 """
 
 from typing import Any, Callable, NamedTuple
@@ -16,96 +15,165 @@ import keras
 import tensorflow as tf
 
 from kerasmeta import distribute
+from kerasmeta.algorithms import base
+from kerasmeta.tasks import base as tasks_base
 from kerasmeta.training import precision
 
-
-# A metric the gradient step adds: 1 where a gradient entry is not finite
-# (the trainer stops on it, and leaves it out of the logs).
-NONFINITE_GRADIENTS = "_nonfinite_gradients"
+NONFINITE_GRADIENTS = base.NONFINITE_GRADIENTS
 
 
-def with_gradient_check(gradients, metrics):
-  """`metrics` with `NONFINITE_GRADIENTS`: one reduction per gradient,
-  inside the compiled step."""
-  finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(gradient))
-                          for gradient in gradients if gradient is not None])
-  return {**metrics,
-          NONFINITE_GRADIENTS: 1.0 - tf.cast(finite, tf.float32)}
+class TrainState:
+  """A learner's `train_state`, held in variables between meta-steps.
+
+  Args:
+    learner: a `MetaLearner`.
+    batch_size: tasks per meta-step.
+  """
+
+  def __init__(self, learner, batch_size):
+    initial = learner.train_state(batch_size)
+    self.variables = {
+        name: tf.nest.map_structure(
+            lambda value, name=name: tf.Variable(
+                value, trainable=False, name=name), value)
+        for name, value in initial.items()}
+
+  def read(self):
+    """The current values, in `train_state`'s structure."""
+    return tf.nest.map_structure(lambda v: v.read_value(), self.variables)
+
+  def write(self, values):
+    """Assigns a step's new state."""
+    tf.nest.map_structure(lambda v, value: v.assign(value), self.variables,
+                          values)
+
+  def checkpoint_items(self):
+    """`{name: variable or list of variables}` for `tf.train.Checkpoint`."""
+    return {name: value if isinstance(value, tf.Variable)
+            else tf.nest.flatten(value)
+            for name, value in self.variables.items()}
 
 
-class TrainStep(NamedTuple):
-  """A built meta-step.
+def _scale_loss(optimizer):
+  return optimizer.scale_loss if isinstance(
+      optimizer, keras.optimizers.LossScaleOptimizer) else None
+
+
+def resolve_jit_compile(learner, jit_compile):
+  """Whether XLA compiles `learner`'s step: `precision.resolve_jit_compile`,
+  "auto" off for learners whose step never compiles.
+
+  Raises:
+    ValueError: XLA asked for a learner whose step does not compile.
+  """
+  if learner.compiles_with_xla not in base.XLA_MODES:
+    raise ValueError(f"{type(learner).__name__}.compiles_with_xla must be "
+                     f"one of {base.XLA_MODES}; received "
+                     f"{learner.compiles_with_xla!r}.")
+  if learner.compiles_with_xla == "never":
+    if precision.resolve_jit_compile(jit_compile, None) and \
+        jit_compile != "auto":
+      raise ValueError(
+          f"{type(learner).__name__}'s meta-step runs without XLA; received "
+          f"jit_compile={jit_compile!r}: use 'auto' or 'off'.")
+    return False
+  return precision.resolve_jit_compile(jit_compile, learner.model)
+
+
+def _check_strategy(learner, strategy):
+  if distribute.is_distributed(strategy) and not learner.distributes:
+    raise ValueError(
+        f"{type(learner).__name__}'s meta-step runs on one replica (its "
+        "training scheme keeps state on one device); use the default "
+        "strategy.")
+
+
+def _context(learner, optimizer, strategy, global_batch_size, jit,
+             whole_step_compiled):
+  compile_part = (lambda fn: fn) if whole_step_compiled or not jit else (
+      lambda fn: tf.function(fn, jit_compile=True, autograph=False))
+  return base.StepContext(
+      global_batch_size=global_batch_size, scale_loss=_scale_loss(optimizer),
+      jit_compile=jit, distributed=distribute.is_distributed(strategy),
+      compile=compile_part)
+
+
+class Step(NamedTuple):
+  """A learner's meta-step, built to run.
 
   Attributes:
-    run: `batch -> {metric: scalar}`, metrics as means over the batch.
-    checkpoint_items: `{name: trackable}` the step's own state.
+    run: `batch -> {metric: scalar}`, metrics as means over the batch (and
+      its replicas).
+    state: the learner's `TrainState`.
   """
   run: Callable[[Any], dict]
-  checkpoint_items: dict
+  state: TrainState
 
 
-def gradient_step(learner, optimizer, strategy, global_batch_size,
-                  jit_compile=True):
-  """A compiled meta-step: `batch -> metrics averaged over tasks`.
+def build_step(learner, optimizer, strategy=None, global_batch_size=None,
+               jit_compile="auto", state=None):
+  """The compiled meta-step of `learner`: `batch -> metrics`.
 
-  Each replica computes the gradients of its tasks (XLA-compiled when
-  `jit_compile`), scaled by the global task count, and applies them with
-  the Keras optimiser, which sums them across replicas.
+  Without distribution, one XLA cluster holds the whole step where the
+  learner allows ("step"); otherwise each replica runs the learner's step
+  (its gradient computation compiled with XLA through `context.compile`)
+  and the optimiser sums gradients across replicas.
 
   Args:
     learner: a `MetaLearner` built under `strategy.scope()`.
-    optimizer: a Keras optimiser built for `learner.trainable_variables`.
-    strategy: a `tf.distribute.Strategy`.
-    global_batch_size: tasks per meta-step over all replicas.
-    jit_compile: compile the gradient computation with XLA: True, False or
-      "auto" (see `precision.resolve_jit_compile`).
+    optimizer: its outer optimiser, built for `trainable_variables`.
+    strategy: a `tf.distribute.Strategy` (None: the current one).
+    global_batch_size: tasks per meta-step over all replicas (None: each
+      batch's own).
+    jit_compile: True, False or "auto" (`resolve_jit_compile`).
+    state: the `TrainState` to use (None: a new one).
 
   Returns:
-    A `TrainStep`.
+    A `Step`.
   """
-  variables = learner.trainable_variables
-  jit_compile = precision.resolve_jit_compile(jit_compile, learner.model)
-  scale_loss = optimizer.scale_loss if isinstance(
-      optimizer, keras.optimizers.LossScaleOptimizer) else None
+  strategy = strategy or tf.distribute.get_strategy()
+  _check_strategy(learner, strategy)
+  jit = resolve_jit_compile(learner, jit_compile)
+  distributed = distribute.is_distributed(strategy)
+  whole = jit and not distributed and learner.compiles_with_xla == "step"
+  context = _context(learner, optimizer, strategy, global_batch_size, jit,
+                     whole)
+  if state is None:
+    with strategy.scope():
+      state = TrainState(learner, global_batch_size)
 
-  def gradients_fn(tasks, seeds):
-    gradients, metrics = learner.compute_gradients(
-        tasks, seeds, global_batch_size=global_batch_size,
-        scale_loss=scale_loss)
-    if scale_loss is not None:
-      # Loss scaling overflows on purpose now and then; its optimiser
-      # skips those steps.
-      return gradients, metrics
-    return gradients, with_gradient_check(gradients, metrics)
-
-  if not distribute.is_distributed(strategy):
-    # No distribution: one XLA cluster holds the whole step, the optimiser's
-    # update included, and nothing wraps it.
-    @tf.function(jit_compile=jit_compile, autograph=False)
-    def compiled_step(batch):
-      tasks, seeds = batch
-      gradients, metrics = gradients_fn(tasks, seeds)
-      optimizer.apply(gradients, variables)
-      return metrics
-    return TrainStep(_called_directly(compiled_step), {})
-
-  compute = tf.function(gradients_fn, jit_compile=jit_compile,
-                        autograph=False)
-
-  def replica_step(tasks, seeds):
-    gradients, metrics = compute(tasks, seeds)
-    optimizer.apply(gradients, variables)  # sums across replicas
+  def replica_step(batch):
+    new_state, metrics = learner.train_step(state.read(), batch, optimizer,
+                                            context)
+    state.write(new_state)
     return metrics
 
+  if not distributed:
+    return Step(_called_directly(tf.function(
+        replica_step, jit_compile=whole, autograph=False)), state)
+
   @tf.function(autograph=False)
-  def train_step(batch):
-    tasks, seeds = batch
-    metrics = strategy.run(replica_step, args=(tasks, seeds))
+  def run(batch):
+    metrics = strategy.run(replica_step, args=(batch,))
     # Replicas hold equal numbers of tasks: the mean of their means.
     return {name: strategy.reduce(tf.distribute.ReduceOp.MEAN, value,
                                   axis=None)
             for name, value in metrics.items()}
-  return TrainStep(train_step, {})
+  return Step(run, state)
+
+
+def make_train_step(learner, optimizer, strategy=None, global_batch_size=None,
+                    jit_compile="auto"):
+  """`build_step`'s step as a callable `batch -> metrics`, without
+  `NONFINITE_GRADIENTS` (the trainer's check)."""
+  run = build_step(learner, optimizer, strategy, global_batch_size,
+                   jit_compile).run
+
+  def step(batch):
+    metrics = run(batch)
+    metrics.pop(NONFINITE_GRADIENTS, None)
+    return metrics
+  return step
 
 
 class MultiStep(NamedTuple):
@@ -118,88 +186,90 @@ class MultiStep(NamedTuple):
       call); entry i of each metric is step i's mean over tasks (entries
       from `num_steps` on are zero).
     max_steps: the most meta-steps one call takes.
-    checkpoint_items: `{name: trackable}` the steps' own state.
+    state: the learner's `TrainState`.
   """
   run: Callable[[Any, Any], dict]
   max_steps: int
-  checkpoint_items: dict
+  state: TrainState
 
 
 def makes_tasks_in_graph(learner, tasks, strategy, jit_compile):
-  """Whether `gradient_steps` can run `learner` on `tasks`.
+  """Whether `build_multi_step` can run `learner` on `tasks`.
 
-  The learner takes plain gradient steps, the distribution makes its
-  batches in the graph (a `tasks.base.TaskStream`, not a `tf.data.Dataset`)
-  and compiles with XLA where the steps do (`jit_compile`, resolved), and
-  statistics updates (batch norm's running averages) stay on one device.
+  The distribution makes its batches in the graph (a
+  `tasks.base.TaskStream`, not a `tf.data.Dataset`) and compiles with XLA
+  where the steps do (`jit_compile`, resolved), and statistics updates
+  (batch norm's running averages) stay on one device.
   """
-  from kerasmeta.tasks import base as tasks_base  # pylint: disable=g-import-not-at-top
-  return (learner.step_builder == "gradient"
-          and isinstance(tasks, tasks_base.TaskStream)
+  return (isinstance(tasks, tasks_base.TaskStream)
           and (tasks.compiles_with_xla or not jit_compile)
           and not (learner.updates_statistics
                    and distribute.is_distributed(strategy)))
 
 
-def gradient_steps(learner, optimizer, strategy, global_batch_size, tasks,
-                   seed, max_steps, jit_compile=True):
-  """`gradient_step`, several times per call, on tasks made in the graph.
+def build_multi_step(learner, optimizer, strategy, global_batch_size, tasks,
+                     seed, max_steps, jit_compile=True, state=None):
+  """The learner's step, several times per call, on tasks made in the graph.
 
   One call runs a bounded loop of meta-steps: each makes its batch of the
   stream (`tasks.batch(seed, batch_index, global_batch_size)`; under a
-  distribution strategy each replica makes its own slice of it), computes
-  the meta-gradients and applies them. Without distribution the whole loop
-  is one XLA computation (when `jit_compile`); with it, the loop calls
-  `strategy.run` once per step, as Keras' `steps_per_execution` does. The
-  batches are those `tasks.dataset(seed, global_batch_size)` yields (their
-  random draws bit for bit, `kerasmeta.sampling`), so the weights are those
-  of one step per call on that dataset.
+  distribution strategy each replica makes its own slice of it) and runs
+  `learner.train_step` on it. Without distribution the whole loop is one
+  XLA computation (where the learner's step compiles whole); with it, the
+  loop calls `strategy.run` once per step, as Keras' `steps_per_execution`
+  does. The batches are those `tasks.dataset(seed, global_batch_size)`
+  yields (their random draws bit for bit, `kerasmeta.sampling`), so the
+  weights are those of one step per call on that dataset.
 
   Args:
-    learner: a `MetaLearner` built under `strategy.scope()` whose
-      `step_builder` is "gradient".
-    optimizer: a Keras optimiser built for `learner.trainable_variables`.
+    learner: a `MetaLearner` built under `strategy.scope()`.
+    optimizer: its outer optimiser, built for `trainable_variables`.
     strategy: a `tf.distribute.Strategy`.
     global_batch_size: tasks per meta-step over all replicas.
     tasks: a distribution with `batch` (`tasks.base.TaskStream`).
     seed: the stream's seed.
     max_steps: the most meta-steps per call.
-    jit_compile: True, False or "auto" (`precision.resolve_jit_compile`).
+    jit_compile: True, False or "auto" (`resolve_jit_compile`).
+    state: the `TrainState` to use (None: a new one).
 
   Returns:
     A `MultiStep`.
   """
-  jit_compile = precision.resolve_jit_compile(jit_compile, learner.model)
-  if not makes_tasks_in_graph(learner, tasks, strategy, jit_compile):
+  _check_strategy(learner, strategy)
+  jit = resolve_jit_compile(learner, jit_compile)
+  if not makes_tasks_in_graph(learner, tasks, strategy, jit):
     raise ValueError(
-        f"{type(learner).__name__} (step builder {learner.step_builder!r}) "
-        f"on {type(tasks).__name__} cannot take its steps with tasks made "
-        f"in the graph (jit_compile={jit_compile}); use build_step.")
+        f"{type(learner).__name__} on {type(tasks).__name__} cannot take "
+        f"its steps with tasks made in the graph (jit_compile={jit}); use "
+        "build_step.")
   max_steps = int(max_steps)
   if max_steps < 1:
     raise ValueError(f"max_steps must be >= 1; received {max_steps}.")
-  variables = learner.trainable_variables
-  scale_loss = optimizer.scale_loss if isinstance(
-      optimizer, keras.optimizers.LossScaleOptimizer) else None
-  names = tuple(learner.metric_names) + (
-      () if scale_loss is not None else (NONFINITE_GRADIENTS,))
   replicas = strategy.num_replicas_in_sync
   if global_batch_size % replicas:
     raise ValueError(
         f"meta_batch_size ({global_batch_size}) must be a multiple of the "
         f"number of replicas ({replicas}).")
   per_replica = global_batch_size // replicas
+  distributed = distribute.is_distributed(strategy)
+  whole = jit and not distributed and learner.compiles_with_xla == "step"
+  context = _context(learner, optimizer, strategy, global_batch_size, jit,
+                     whole)
+  if state is None:
+    with strategy.scope():
+      state = TrainState(learner, global_batch_size)
+  names = tuple(learner.metric_names) + (
+      () if context.scale_loss is not None else (NONFINITE_GRADIENTS,))
 
-  def gradients_fn(batch_index, replica):
-    batch, seeds = tasks.batch(seed, batch_index, global_batch_size,
-                               first=replica * per_replica,
-                               count=per_replica)
-    gradients, metrics = learner.compute_gradients(
-        batch, seeds, global_batch_size=global_batch_size,
-        scale_loss=scale_loss)
-    if scale_loss is None:
-      metrics = with_gradient_check(gradients, metrics)
-    return gradients, metrics, (batch, seeds)
+  def replica_step(batch_index, replica):
+    batch = tasks.batch(seed, batch_index, global_batch_size,
+                        first=replica * per_replica, count=per_replica)
+    new_state, metrics = learner.train_step(state.read(), batch, optimizer,
+                                            context)
+    state.write(new_state)
+    if learner.updates_statistics and not distributed:
+      learner.update_statistics(*batch)
+    return {name: metrics[name] for name in names}
 
   def record(buffers, index, metrics):
     return {name: tf.tensor_scatter_nd_update(
@@ -208,35 +278,26 @@ def gradient_steps(learner, optimizer, strategy, global_batch_size, tasks,
 
   empty = lambda: {name: tf.zeros([max_steps]) for name in names}
 
-  if not distribute.is_distributed(strategy):
+  if not distributed:
     def one_step(first_batch, index, buffers):
-      gradients, metrics, batch = gradients_fn(
-          first_batch + tf.cast(index, tf.int64), 0)
-      optimizer.apply(gradients, variables)
-      if learner.updates_statistics:
-        learner.update_statistics(*batch)
+      metrics = replica_step(first_batch + tf.cast(index, tf.int64), 0)
       return record(buffers, index, metrics)
 
-    @tf.function(jit_compile=jit_compile, autograph=False)
+    @tf.function(jit_compile=whole, autograph=False)
     def run(first_batch, num_steps):
       return _loop(first_batch, num_steps, max_steps, one_step, empty())
-    return MultiStep(_called_directly(run), max_steps, {})
+    return MultiStep(_called_directly(run), max_steps, state)
 
-  compute = tf.function(lambda batch_index, replica: gradients_fn(
-      batch_index, replica)[:2], jit_compile=jit_compile, autograph=False)
-
-  def replica_step(batch_index):
+  def distributed_replica_step(batch_index):
     replica = tf.get_static_value(
         tf.distribute.get_replica_context().replica_id_in_sync_group)
     if replica is None:  # TPUs give a tensor
       replica = tf.distribute.get_replica_context().replica_id_in_sync_group
-    gradients, metrics = compute(batch_index, replica)
-    optimizer.apply(gradients, variables)  # sums across replicas
-    return metrics
+    return replica_step(batch_index, replica)
 
   def distributed_step(first_batch, index, buffers):
-    metrics = strategy.run(
-        replica_step, args=(first_batch + tf.cast(index, tf.int64),))
+    metrics = strategy.run(distributed_replica_step,
+                           args=(first_batch + tf.cast(index, tf.int64),))
     # Replicas hold equal numbers of tasks: the mean of their means.
     return record(buffers, index, {
         name: strategy.reduce(tf.distribute.ReduceOp.MEAN, metrics[name],
@@ -246,7 +307,7 @@ def gradient_steps(learner, optimizer, strategy, global_batch_size, tasks,
   def run(first_batch, num_steps):
     return _loop(first_batch, num_steps, max_steps, distributed_step,
                  empty())
-  return MultiStep(run, max_steps, {})
+  return MultiStep(run, max_steps, state)
 
 
 def _loop(first_batch, num_steps, max_steps, step_fn, buffers):
@@ -282,53 +343,6 @@ def _called_directly(function):
       traced[key] = function.get_concrete_function(*args)
     return traced[key](*args)
   return call
-
-
-def _builders():
-  from kerasmeta.training import bptt_steps  # pylint: disable=g-import-not-at-top
-  from kerasmeta.training import policy_steps  # pylint: disable=g-import-not-at-top
-  from kerasmeta.training import warpgrad_steps  # pylint: disable=g-import-not-at-top
-  return {"gradient": gradient_step,
-          "truncated_bptt": bptt_steps.truncated_bptt_step,
-          "policy_epochs": policy_steps.policy_epochs_step,
-          "warpgrad_offline": warpgrad_steps.offline_step,
-          "warpgrad_continual": warpgrad_steps.continual_step,
-          "warp_interval": warpgrad_steps.interval_step}
-
-
-def build_step(learner, optimizer, strategy, global_batch_size,
-               jit_compile="auto"):
-  """The `TrainStep` of `learner.step_builder`."""
-  builders = _builders()
-  if learner.step_builder not in builders:
-    raise ValueError(f"{type(learner).__name__} asks for step builder "
-                     f"{learner.step_builder!r}; known: {sorted(builders)}.")
-  return builders[learner.step_builder](learner, optimizer, strategy,
-                                        global_batch_size,
-                                        jit_compile=jit_compile)
-
-
-def make_train_step(learner, optimizer, strategy=None, global_batch_size=None,
-                    jit_compile="auto"):
-  """The compiled meta-step of `learner`, as a callable `batch -> metrics`.
-
-  Args:
-    learner: a `MetaLearner`.
-    optimizer: its outer optimiser, built for its variables.
-    strategy: a `tf.distribute.Strategy` (None: the default strategy).
-    global_batch_size: tasks per meta-step over all replicas (None: each
-      batch's own number of tasks).
-    jit_compile: True, False or "auto".
-  """
-  strategy = strategy or tf.distribute.get_strategy()
-  run = build_step(learner, optimizer, strategy, global_batch_size,
-                   jit_compile).run
-
-  def step(batch):
-    metrics = run(batch)
-    metrics.pop(NONFINITE_GRADIENTS, None)  # the trainer's check
-    return metrics
-  return step
 
 
 # The most meta-steps an automatic call takes: calls stop at log lines and

@@ -162,16 +162,16 @@ class Trainer:
     self._steps = None
     if steps.makes_tasks_in_graph(
         learner, tasks, self.strategy,
-        precision.resolve_jit_compile(jit_compile, learner.model)):
-      self._steps = steps.gradient_steps(
+        steps.resolve_jit_compile(learner, jit_compile)):
+      self._steps = steps.build_multi_step(
           learner, self.optimizer, self.strategy, self.meta_batch_size,
-          tasks, self.seed, jit_compile=jit_compile,
+          tasks, self.seed, jit_compile=jit_compile, state=built.state,
           max_steps=(min(self.log_every, self.checkpoint_every,
                          steps.MAX_STEPS_PER_CALL)
                      if steps_per_call == "auto" else steps_per_call))
     self.checkpoint = tf.train.Checkpoint(
         step=self.global_step, optimizer=self.optimizer,
-        **learner.checkpoint_items(), **built.checkpoint_items)
+        **learner.checkpoint_items(), **built.state.checkpoint_items())
     self.checkpoint_dir = os.path.join(workdir, "checkpoints")
     self.manager = self._manager()
     self.selection = selection.BestCheckpoint(

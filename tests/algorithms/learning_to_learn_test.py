@@ -248,11 +248,36 @@ def test_meta_training_resumes_mid_problem_exactly_and_learns(tmp_path):
   assert mean_final(resumed.learner) < 0.5 * mean_final(untrained), last
 
 
-def test_compute_gradients_refuses_and_bad_settings_are_named():
+def test_compute_gradients_is_the_first_truncations_gradient_of_train_step():
+  problems = optimizees.QuadraticProblems()
+  learner = km.LearningToLearn(problems, num_steps=4, truncation=2)
+  batch = next(iter(problems.dataset(seed=0, batch_size=3)))
+  expected = learner.compute_gradients(*batch)
+  variables = learner.trainable_variables
+  before = [v.numpy().copy() for v in variables]
+  optimizer = keras.optimizers.SGD(1.0)
+  optimizer.build(variables)
+  state = learner.train_state(3)
+  state, metrics = learner.train_step(state, batch, optimizer)
+  assert int(state["truncation"]) == 1
+  assert float(metrics["_nonfinite_gradients"]) == 0.0
+  for name in learner.metric_names:
+    np.testing.assert_allclose(metrics[name], expected.metrics[name],
+                               rtol=1e-6)
+  # SGD at rate 1 moved each weight by exactly its gradient.
+  for gradient, old, variable in zip(expected.gradients, before, variables):
+    np.testing.assert_allclose(old - variable.numpy(), gradient.numpy(),
+                               rtol=1e-5, atol=1e-7)
+  # The second truncation continues the problems: another objective.
+  _, later = learner.train_step(state, batch, optimizer)
+  assert float(later["final_loss"]) != float(metrics["final_loss"])
+
+
+def test_bad_settings_are_named():
   learner = km.LearningToLearn(optimizees.QuadraticProblems(), num_steps=4,
                                truncation=2)
-  with pytest.raises(NotImplementedError, match="truncated backpropagation"):
-    learner.compute_gradients(None, None)
+  with pytest.raises(ValueError, match="one state per problem"):
+    learner.train_state(None)
   with pytest.raises(ValueError, match="truncation must divide num_steps"):
     km.LearningToLearn(optimizees.QuadraticProblems(), num_steps=10,
                        truncation=3)

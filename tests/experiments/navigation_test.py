@@ -35,8 +35,7 @@ def test_every_variant_builds_its_learner(variant):
   assert learner.meta_gradient == meta_gradient
   assert learner.num_inner_steps == inner_steps
   assert (learner.outer_epochs, learner.outer_clip) == (epochs, clip)
-  assert learner.step_builder == ("policy_epochs" if epochs > 1
-                                  else "gradient")
+  assert learner.distributes == (epochs == 1)
   assert config.num_episodes == 20 and config.meta_batch_size == 40
 
 
