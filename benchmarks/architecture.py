@@ -23,12 +23,17 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
 # The house, ground floor first: a module may import from its own floor
 # and those below. Modules not listed are on the top floor.
 FLOORS = (
-    ("sampling", "functional", "losses", "distribute", "batched"),
-    ("layers", "inner", "tasks", "envs", "models"),
-    ("algorithms", "rl", "learned_optimizer", "ewc", "few_shot_baselines",
-     "evaluation"),
-    ("training", "export", "export_leo", "export_policy", "meta_model",
-     "pretraining", "testing", "plotting"),
+    # tensors and weights
+    ("sampling", "functional", "losses", "distribute", "precision"),
+    # the structures of the papers, inner loops, tasks, environments
+    ("layers", "inner", "tasks", "envs", "models", "batched"),
+    # the learners
+    ("algorithms", "rl", "ewc", "few_shot_baselines"),
+    # evaluators, and experiments built from configs
+    ("evaluation", "experiments", "plotting"),
+    # what runs and serves them
+    ("training", "export", "meta_model", "pretraining", "testing",
+     "learned_optimizer"),
 )
 
 # What `MetaLearner` declares (kerasmeta/algorithms/base.py).

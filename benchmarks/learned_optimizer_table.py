@@ -57,12 +57,12 @@ def _config(problem, args):
 
 def run_problem(problem, args):
   """Meta-trains and evaluates one problem; returns its result record."""
-  from kerasmeta import experiment  # pylint: disable=g-import-not-at-top
+  from kerasmeta import experiments  # pylint: disable=g-import-not-at-top
   from kerasmeta import training  # pylint: disable=g-import-not-at-top
   config = _config(problem, args)
   workdir = os.path.join(args.workdir, problem)
   record_path = os.path.join(workdir, "result.json")
-  settings = json.loads(experiment.config_to_json(config))
+  settings = json.loads(experiments.config_to_json(config))
   record = table_common.reusable_record(record_path, "config", settings)
   if record is not None:
     print(f"{problem}: done before ({record_path})", flush=True)
@@ -72,7 +72,7 @@ def run_problem(problem, args):
   trainer.train()
   trained = time.time() - began
   began = time.time()
-  evaluation = experiment.evaluate(trainer.learner, config,
+  evaluation = experiments.evaluate(trainer.learner, config,
                                    num_tasks=config.eval.num_tasks,
                                    seed=config.eval.seed)
   figure = os.path.join(os.path.dirname(args.output),

@@ -14,7 +14,7 @@ scored on the same episodes:
       --num_meta_steps=1000 --output=benchmarks/results/leo_glyphs.md
 
 Everything runs in this one process (`pretraining.run`, then
-`Trainer.from_config` and `experiment.evaluate` per run). Re-running skips
+`Trainer.from_config` and `experiments.evaluate` per run). Re-running skips
 what is done: the features where their embeddings exist, and every run
 whose `WORKDIR/VARIANT_SHOTSshot/result.json` holds the same settings (an
 interrupted run resumes from its last checkpoint).
@@ -126,7 +126,7 @@ def learner_config(variant, shots, options, data_dir):
 
 def run(variant, shots, options, data_dir):
   """Meta-trains and evaluates one learner (or reuses its result)."""
-  from kerasmeta import experiment  # pylint: disable=g-import-not-at-top
+  from kerasmeta import experiments  # pylint: disable=g-import-not-at-top
   from kerasmeta import training  # pylint: disable=g-import-not-at-top
   config, settings = learner_config(variant, shots, options, data_dir)
   workdir = os.path.join(options.workdir, f"{variant}_{shots}shot")
@@ -138,14 +138,14 @@ def run(variant, shots, options, data_dir):
   print(f"{LEARNERS[variant]} {shots}-shot: {config.num_meta_steps} "
         f"meta-steps into {workdir}", flush=True)
   began = time.time()
-  experiment.check_data(config)
+  experiments.check_data(config)
   trainer = training.Trainer.from_config(config, workdir)
   metrics = trainer.train()
   # The checkpoint of the best meta-validation accuracy (the paper's).
   selected = trainer.restore_best() if config.get("select_checkpoint") \
       else None
   trained = time.time()
-  results, _, summary = experiment.evaluate(
+  results, _, summary = experiments.evaluate(
       trainer.learner, config, num_tasks=config.eval.num_tasks,
       seed=config.eval.seed)
   done = time.time()

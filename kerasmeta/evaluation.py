@@ -12,7 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasmeta import algorithms
-from kerasmeta.training import precision
+from kerasmeta import precision
 
 
 def summarize(values):

@@ -158,7 +158,7 @@ def test_feature_check_catches_a_wrong_rank_that_serving_lets_through():
   # Python refuses a wrong rank at the signature; TF Serving does not check
   # shapes, so the graph must.
   check = tf.function(
-      lambda x: export._check_features(x, "query_x", [1]),  # pylint: disable=protected-access
+      lambda x: export.checks.check_features(x, "query_x", [1]),
       input_signature=[tf.TensorSpec(None, tf.float32)])
   np.testing.assert_array_equal(check(np.ones((2, 1), np.float32)),
                                 np.ones((2, 1)))
@@ -219,8 +219,9 @@ def test_an_adapter_of_a_learner_without_gradient_adaptation_is_refused(
     tmp_path):
   learner = km.algorithms.ContinualLearner(km.models.mlp(hidden_sizes=(8,)),
                                            km.tasks.ContinualSineTasks())
-  with pytest.raises(TypeError, match="serves a GradientLearner .*; received "
-                     "ContinualLearner"):
+  with pytest.raises(TypeError, match="No adapter is registered for "
+                     "ContinualLearner; adapters serve: GradientLearner, LEO, "
+                     "PolicyGradientMAML"):
     export.export_adapter(learner, str(tmp_path / "1"))
 
 

@@ -6,7 +6,7 @@ r"""Exports a training workdir's learner as a TF Serving adapter.
 Writes /tmp/models/sine_mtnet/<version>/ (default: the next free version),
 the layout `tensorflow_model_server --model_base_path=/tmp/models/sine_mtnet`
 loads as is. Signatures: adapt_and_predict, adapt_and_predict_with_options,
-predict (see kerasmeta/export.py); `saved_model_cli show --all --dir ...`
+predict (see kerasmeta/export/); `saved_model_cli show --all --dir ...`
 lists them.
 """
 
@@ -17,7 +17,7 @@ from absl import flags
 from absl import logging
 import tensorflow as tf
 
-from kerasmeta import experiment
+from kerasmeta import experiments
 from kerasmeta import export
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "A meta_train workdir.")
@@ -52,7 +52,7 @@ def main(argv):
   path = os.path.join(_OUTPUT.value, str(version))
   if os.path.exists(path):  # refused before any work
     raise FileExistsError(f"{path} exists; choose another --version.")
-  config, learner, checkpoint = experiment.restore_learner(
+  config, learner, checkpoint = experiments.restore_learner(
       _WORKDIR.value, _CHECKPOINT.value)
   export.export_adapter(learner, path, loss_name=config.get("loss", "mse"),
                         max_steps=_MAX_STEPS.value,

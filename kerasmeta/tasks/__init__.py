@@ -11,6 +11,7 @@ from kerasmeta.tasks import surfaces
 from kerasmeta.tasks.base import EvaluationTasks
 from kerasmeta.tasks.base import RepeatedBatches
 from kerasmeta.tasks.base import Task
+from kerasmeta.tasks.base import TaskStream
 from kerasmeta.tasks.base import task_from_points
 from kerasmeta.tasks.base import validate_task
 from kerasmeta.tasks.embeddings import EmbeddingTasks

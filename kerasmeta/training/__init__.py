@@ -7,8 +7,8 @@ from kerasmeta.training.optimizers import OptimizerGroups
 from kerasmeta.training.optimizers import REFERENCE_ADAM_EPSILON
 from kerasmeta.training.optimizers import make_optimizer
 from kerasmeta.training.optimizers import make_outer_optimizer
-from kerasmeta.training.precision import mixed_precision
-from kerasmeta.training.precision import resolve_jit_compile
+from kerasmeta.precision import mixed_precision
+from kerasmeta.precision import resolve_jit_compile
 from kerasmeta.training.steps import TrainState
 from kerasmeta.training.steps import build_multi_step
 from kerasmeta.training.steps import build_step

@@ -17,7 +17,7 @@ import tensorflow as tf
 from kerasmeta import distribute
 from kerasmeta.algorithms import base
 from kerasmeta.tasks import base as tasks_base
-from kerasmeta.training import precision
+from kerasmeta import precision
 
 NONFINITE_GRADIENTS = base.NONFINITE_GRADIENTS
 
@@ -271,43 +271,55 @@ def build_multi_step(learner, optimizer, strategy, global_batch_size, tasks,
       learner.update_statistics(*batch)
     return {name: metrics[name] for name in names}
 
-  def record(buffers, index, metrics):
-    return {name: tf.tensor_scatter_nd_update(
-        buffers[name], [[index]], [tf.cast(metrics[name], tf.float32)])
-            for name in names}
+  if distributed:
+    run = _distributed_run(replica_step, names, max_steps, strategy)
+  else:
+    run = _one_device_run(replica_step, names, max_steps, whole)
+  return MultiStep(run, max_steps, state)
 
-  empty = lambda: {name: tf.zeros([max_steps]) for name in names}
 
-  if not distributed:
-    def one_step(first_batch, index, buffers):
-      metrics = replica_step(first_batch + tf.cast(index, tf.int64), 0)
-      return record(buffers, index, metrics)
+def _record(buffers, index, metrics):
+  """`buffers` with entry `index` of each metric's set to its value."""
+  return {name: tf.tensor_scatter_nd_update(
+      buffer, [[index]], [tf.cast(metrics[name], tf.float32)])
+          for name, buffer in buffers.items()}
 
-    @tf.function(jit_compile=whole, autograph=False)
-    def run(first_batch, num_steps):
-      return _loop(first_batch, num_steps, max_steps, one_step, empty())
-    return MultiStep(_called_directly(run), max_steps, state)
 
-  def distributed_replica_step(batch_index):
-    replica = tf.get_static_value(
-        tf.distribute.get_replica_context().replica_id_in_sync_group)
+def _one_device_run(replica_step, names, max_steps, jit_compile):
+  """The loop of `build_multi_step` on one device, one (XLA) function."""
+  def one_step(first_batch, index, buffers):
+    metrics = replica_step(first_batch + tf.cast(index, tf.int64), 0)
+    return _record(buffers, index, metrics)
+
+  @tf.function(jit_compile=jit_compile, autograph=False)
+  def run(first_batch, num_steps):
+    return _loop(first_batch, num_steps, max_steps, one_step,
+                 {name: tf.zeros([max_steps]) for name in names})
+  return _called_directly(run)
+
+
+def _distributed_run(replica_step, names, max_steps, strategy):
+  """The loop of `build_multi_step` calling `strategy.run` once a step."""
+  def on_replica(batch_index):
+    context = tf.distribute.get_replica_context()
+    replica = tf.get_static_value(context.replica_id_in_sync_group)
     if replica is None:  # TPUs give a tensor
-      replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+      replica = context.replica_id_in_sync_group
     return replica_step(batch_index, replica)
 
   def distributed_step(first_batch, index, buffers):
-    metrics = strategy.run(distributed_replica_step,
+    metrics = strategy.run(on_replica,
                            args=(first_batch + tf.cast(index, tf.int64),))
     # Replicas hold equal numbers of tasks: the mean of their means.
-    return record(buffers, index, {
+    return _record(buffers, index, {
         name: strategy.reduce(tf.distribute.ReduceOp.MEAN, metrics[name],
                               axis=None) for name in names})
 
   @tf.function(autograph=False)
   def run(first_batch, num_steps):
     return _loop(first_batch, num_steps, max_steps, distributed_step,
-                 empty())
-  return MultiStep(run, max_steps, state)
+                 {name: tf.zeros([max_steps]) for name in names})
+  return run
 
 
 def _loop(first_batch, num_steps, max_steps, step_fn, buffers):

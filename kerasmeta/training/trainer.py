@@ -35,10 +35,10 @@ import tensorflow as tf
 
 from kerasmeta import algorithms
 from kerasmeta import distribute
-from kerasmeta import experiment
+from kerasmeta import experiments
 from kerasmeta.training import logs
 from kerasmeta.training import optimizers
-from kerasmeta.training import precision
+from kerasmeta import precision
 from kerasmeta.training import selection
 from kerasmeta.training import signals
 from kerasmeta.training import steps
@@ -47,6 +47,33 @@ from kerasmeta.training import workdir as workdir_lib
 
 class NonFiniteError(FloatingPointError):
   """Training produced a non-finite loss, gradient or weight."""
+
+
+def _check_arguments(learner, tasks, *, meta_batch_size, seed, log_every,
+                     checkpoint_every, max_checkpoints, num_meta_steps,
+                     steps_per_call):
+  """Raises a one-line error for a `Trainer` argument that is wrong."""
+  if not isinstance(learner, algorithms.MetaLearner):
+    raise TypeError(f"Trainer trains a kerasmeta MetaLearner; received "
+                    f"{type(learner).__name__}.")
+  if int(meta_batch_size) < 1:
+    raise ValueError(f"meta_batch_size must be >= 1; received "
+                     f"{meta_batch_size}.")
+  if seed is not None and isinstance(tasks, tf.data.Dataset):
+    raise ValueError("seed seeds a task distribution's stream; a "
+                     "tf.data.Dataset brings its own order: pass seed=None.")
+  for name, value in (("log_every", log_every),
+                      ("checkpoint_every", checkpoint_every),
+                      ("max_checkpoints", max_checkpoints)):
+    if int(value) < 1:
+      raise ValueError(f"{name} must be >= 1; received {value}.")
+  if num_meta_steps is not None and int(num_meta_steps) < 0:
+    raise ValueError(f"num_meta_steps must be >= 0; received "
+                     f"{num_meta_steps}.")
+  if steps_per_call != "auto" and not (
+      isinstance(steps_per_call, int) and steps_per_call >= 1):
+    raise ValueError(f"steps_per_call must be 'auto' or an int >= 1; "
+                     f"received {steps_per_call!r}.")
 
 
 class Trainer:
@@ -101,31 +128,16 @@ class Trainer:
                log_every=100, checkpoint_every=1000, max_checkpoints=3,
                jit_compile="auto", steps_per_call="auto", config=None,
                restart=False, validate=None):
-    if not isinstance(learner, algorithms.MetaLearner):
-      raise TypeError(f"Trainer trains a kerasmeta MetaLearner; received "
-                      f"{type(learner).__name__}.")
-    if int(meta_batch_size) < 1:
-      raise ValueError(f"meta_batch_size must be >= 1; received "
-                       f"{meta_batch_size}.")
+    _check_arguments(learner, tasks, meta_batch_size=meta_batch_size,
+                     seed=seed, log_every=log_every,
+                     checkpoint_every=checkpoint_every,
+                     max_checkpoints=max_checkpoints,
+                     num_meta_steps=num_meta_steps,
+                     steps_per_call=steps_per_call)
     self.learner, self.tasks, self.config = learner, tasks, config
     self.meta_batch_size = int(meta_batch_size)
     self.num_meta_steps = num_meta_steps
-    if seed is not None and isinstance(tasks, tf.data.Dataset):
-      raise ValueError("seed seeds a task distribution's stream; a "
-                       "tf.data.Dataset brings its own order: pass seed=None.")
     self.seed = 0 if seed is None else seed
-    for name, value in (("log_every", log_every),
-                        ("checkpoint_every", checkpoint_every),
-                        ("max_checkpoints", max_checkpoints)):
-      if int(value) < 1:
-        raise ValueError(f"{name} must be >= 1; received {value}.")
-    if num_meta_steps is not None and int(num_meta_steps) < 0:
-      raise ValueError(f"num_meta_steps must be >= 0; received "
-                       f"{num_meta_steps}.")
-    if steps_per_call != "auto" and not (
-        isinstance(steps_per_call, int) and steps_per_call >= 1):
-      raise ValueError(f"steps_per_call must be 'auto' or an int >= 1; "
-                       f"received {steps_per_call!r}.")
     self.steps_per_call = steps_per_call
     self.log_every = int(log_every)
     self.checkpoint_every = int(checkpoint_every)
@@ -156,22 +168,10 @@ class Trainer:
       self.global_step = tf.Variable(0, dtype=tf.int64, trainable=False,
                                      name="global_step")
     self._step = 0
-    built = steps.build_step(learner, self.optimizer, self.strategy,
-                             self.meta_batch_size, jit_compile=jit_compile)
-    self._train_step = built.run
-    self._steps = None
-    if steps.makes_tasks_in_graph(
-        learner, tasks, self.strategy,
-        steps.resolve_jit_compile(learner, jit_compile)):
-      self._steps = steps.build_multi_step(
-          learner, self.optimizer, self.strategy, self.meta_batch_size,
-          tasks, self.seed, jit_compile=jit_compile, state=built.state,
-          max_steps=(min(self.log_every, self.checkpoint_every,
-                         steps.MAX_STEPS_PER_CALL)
-                     if steps_per_call == "auto" else steps_per_call))
+    state = self._build_steps(jit_compile)
     self.checkpoint = tf.train.Checkpoint(
         step=self.global_step, optimizer=self.optimizer,
-        **learner.checkpoint_items(), **built.state.checkpoint_items())
+        **learner.checkpoint_items(), **state.checkpoint_items())
     self.checkpoint_dir = os.path.join(workdir, "checkpoints")
     self.manager = self._manager()
     self.selection = selection.BestCheckpoint(
@@ -179,6 +179,25 @@ class Trainer:
     self._update_statistics = None
     if learner.updates_statistics:
       self._update_statistics = tf.function(learner.update_statistics)
+
+  def _build_steps(self, jit_compile):
+    """The learner's step, and its multi-step call where the tasks are made
+    in the graph; returns the learner's `TrainState` they share."""
+    built = steps.build_step(self.learner, self.optimizer, self.strategy,
+                             self.meta_batch_size, jit_compile=jit_compile)
+    self._train_step = built.run
+    self._steps = None
+    if steps.makes_tasks_in_graph(
+        self.learner, self.tasks, self.strategy,
+        steps.resolve_jit_compile(self.learner, jit_compile)):
+      self._steps = steps.build_multi_step(
+          self.learner, self.optimizer, self.strategy, self.meta_batch_size,
+          self.tasks, self.seed, jit_compile=jit_compile, state=built.state,
+          max_steps=(min(self.log_every, self.checkpoint_every,
+                         steps.MAX_STEPS_PER_CALL)
+                     if self.steps_per_call == "auto"
+                     else self.steps_per_call))
+    return built.state
 
   def _manager(self):
     # Reads the checkpoint list as it is on disk now.
@@ -188,14 +207,14 @@ class Trainer:
   @classmethod
   def from_config(cls, config, workdir, restart=False):
     """The trainer of an experiment config (see `kerasmeta/apps/configs/`)."""
-    config = experiment.validate_config(config)
+    config = experiments.validate_config(config)
     distribute.configure_cpu_devices(config.get("num_cpu_devices", 0))
     keras.utils.set_random_seed(config.seed)
     strategy = distribute.make_strategy(config.strategy,
                                         config.get("tpu_address"))
     with strategy.scope(), precision.mixed_precision(
         config.get("mixed_precision")):
-      learner = experiment.build_learner(config)
+      learner = experiments.build_learner(config)
       # Configs written before `outer_epsilon` existed trained with Keras'
       # default; they resume with it.
       optimizer = optimizers.make_outer_optimizer(
@@ -204,11 +223,11 @@ class Trainer:
           loss_scaling=config.get("mixed_precision") == "mixed_float16",
           epsilon=config.get("outer_epsilon", 1e-7),
           global_clipnorm=config.get("outer_clipnorm") or None)
-    tasks = experiment.task_distribution(config)
-    experiment.check_data(config)
+    tasks = experiments.task_distribution(config)
+    experiments.check_data(config)
     validate = None
     if config.get("select_checkpoint"):
-      validate = experiment.checkpoint_selector(config)
+      validate = experiments.checkpoint_selector(config)
     return cls(learner, tasks, workdir,
                meta_batch_size=config.meta_batch_size, optimizer=optimizer,
                num_meta_steps=config.num_meta_steps, seed=config.seed,
@@ -352,7 +371,9 @@ class Trainer:
       workdir.WorkdirError: the workdir is in use, holds a run that cannot
         be resumed, or was trained with other settings.
       NonFiniteError: a loss, gradient or weight stopped being finite.
-      Interrupted / KeyboardInterrupt: SIGTERM or Ctrl-C, after saving.
+      Interrupted / KeyboardInterrupt: SIGTERM or Ctrl-C, after the call
+        running then and a checkpoint of its last step (a second signal
+        stops at once, unsaved).
     """
     num_steps = self.num_meta_steps if num_steps is None else num_steps
     if num_steps is None:
@@ -416,81 +437,101 @@ class Trainer:
         os.path.join(self.workdir, "metrics.jsonl"), resume_step=start)
     writer = tf.summary.create_file_writer(
         os.path.join(self.workdir, "tensorboard"))
-    log_every, checkpoint_every = self.log_every, self.checkpoint_every
     progress = logs.Progress(num_steps, start)
-    last = {}
+    call = self._calls(start, num_steps)
+    pending, tick, last, step = [], time.perf_counter(), {}, start
+    # A signal is answered between calls, once their steps are counted.
+    with signals.StopRequests() as stop:
+      try:
+        while step < num_steps:
+          entry = call(step)
+          pending.append(entry)
+          step += entry[1] or 1
+          self._step = step
+          if step % self.log_every == 0 or step == num_steps:
+            # Reading metrics waits for the device: once per log line.
+            last = self._log(pending, tick, metrics_log, writer)
+            progress.update(step, last)
+            pending, tick = [], time.perf_counter()
+          else:
+            progress.tick(step)
+          if step % self.checkpoint_every == 0 and step != num_steps:
+            self._check_metrics(pending, self._pending_first(pending))
+            self.save()
+          if stop.received is not None:
+            self._save_on_stop(pending)
+            stop.raise_if_received()
+      finally:
+        progress.close()
+        writer.flush()
+    if not self._saved_this_step():
+      self.save()
+    return last
+
+  def _calls(self, start, num_steps):
+    """`step -> (metrics, count)`: the next call from meta-step `step`
+    (count None: one step fed by `tf.data`, scalar metrics)."""
     if self._steps is not None:
       call_sizes = steps.CallSizes(self._steps.max_steps,
-                              fixed=self.steps_per_call != "auto")
+                                   fixed=self.steps_per_call != "auto")
       if not self.distributed:
         self._warn_if_too_big(self._batch_shapes())
-    else:
-      iterator = iter(self.dataset(start))
+
+      def multi_step_call(step):
+        count = self._next_call(step, num_steps, call_sizes)
+        began = time.perf_counter()
+        metrics = self._steps.run(tf.constant(step, tf.int64),
+                                  tf.constant(count, tf.int32))
+        call_sizes.update(count, time.perf_counter() - began)
+        return metrics, count
+      return multi_step_call
+    iterator = iter(self.dataset(start))
     # Batch-norm running statistics come from the first replica's tasks.
     first_replica = (
         (lambda v: self.strategy.experimental_local_results(v)[0])
         if self.distributed else (lambda v: v))
-    uninstall_sigterm = signals.install_sigterm_handler()
-    pending, tick = [], time.perf_counter()
-    step = start
+
+    def one_step_call(step):
+      batch = next(iterator)
+      if step == start and not self.distributed:
+        self._warn_if_too_big(batch)
+      metrics = self._train_step(batch)
+      if self._update_statistics is not None:
+        self._update_statistics(*tf.nest.map_structure(first_replica, batch))
+      return metrics, None
+    return one_step_call
+
+  def _log(self, pending, tick, metrics_log, writer):
+    """Writes the metrics line of the pending steps; returns it."""
+    values = self._check_metrics(pending, self._pending_first(pending))
+    steps_done = len(next(iter(values.values()))) if values else 0
+    line = {name: float(column.sum()) / len(column)
+            for name, column in values.items()
+            if name != steps.NONFINITE_GRADIENTS}
+    line["steps_per_second"] = steps_done / max(
+        time.perf_counter() - tick, 1e-9)
+    metrics_log.write(self._step, line)
+    with writer.as_default(step=self._step):
+      for name, value in line.items():
+        tf.summary.scalar(name, value)
+    return line
+
+  def _saved_this_step(self):
+    latest = self.manager.latest_checkpoint
+    return latest is not None and latest.endswith(f"-{self._step}")
+
+  def _save_on_stop(self, pending):
+    """Saves the step a signal stopped the run at (not scored: exit fast),
+    unless its loss, gradient or weights are not finite."""
     try:
-      while step < num_steps:
-        if self._steps is not None:
-          count = self._next_call(step, num_steps, call_sizes)
-          began = time.perf_counter()
-          pending.append((self._steps.run(
-              tf.constant(step, tf.int64), tf.constant(count, tf.int32)),
-                          count))
-          call_sizes.update(count, time.perf_counter() - began)
-        else:
-          count = 1
-          batch = next(iterator)
-          if step == start and not self.distributed:
-            self._warn_if_too_big(batch)
-          pending.append((self._train_step(batch), None))
-          if self._update_statistics is not None:
-            self._update_statistics(*tf.nest.map_structure(first_replica,
-                                                           batch))
-        step += count
-        self._step = step
-        if step % log_every == 0 or step == num_steps:
-          # Reading metrics waits for the device: once per log line.
-          values = self._check_metrics(pending, self._pending_first(pending))
-          now = time.perf_counter()
-          steps_done = len(next(iter(values.values()))) if values else 0
-          last = {name: float(column.sum()) / len(column)
-                  for name, column in values.items()
-                  if name != steps.NONFINITE_GRADIENTS}
-          last["steps_per_second"] = steps_done / max(now - tick, 1e-9)
-          metrics_log.write(step, last)
-          with writer.as_default(step=step):
-            for name, value in last.items():
-              tf.summary.scalar(name, value)
-          progress.update(step, last)
-          pending, tick = [], now
-        else:
-          progress.tick(step)
-        if step % checkpoint_every == 0 and step != num_steps:
-          self._check_metrics(pending, self._pending_first(pending))
-          self.save()
-    except (KeyboardInterrupt, signals.Interrupted):
-      try:
-        self._check_metrics(pending, self._pending_first(pending))
-        logging.warning("Interrupted at step %d: saving a checkpoint.",
-                        self.step)
-        self.save(validate=False)  # exit fast: not scored
-      except NonFiniteError as error:
-        logging.error("Interrupted at step %d; not saved: %s", self.step,
-                      error)
-      raise
-    finally:
-      uninstall_sigterm()
-      progress.close()
-      writer.flush()
-    if self.manager.latest_checkpoint is None or \
-        not self.manager.latest_checkpoint.endswith(f"-{self.step}"):
-      self.save()
-    return last
+      self._check_metrics(pending, self._pending_first(pending))
+      logging.warning("Interrupted at step %d: saving a checkpoint.",
+                      self.step)
+      if not self._saved_this_step():
+        self.save(validate=False)
+    except NonFiniteError as error:
+      logging.error("Interrupted at step %d; not saved: %s", self.step,
+                    error)
 
   def _pending_first(self, pending):
     """The step of the first pending entry's first meta-step."""
@@ -503,13 +544,13 @@ class Trainer:
     appends its config to `config_history.jsonl`.
     """
     path = os.path.join(self.workdir, "config.json")
-    as_json = lambda config: json.loads(experiment.config_to_json(config))
+    as_json = lambda config: json.loads(experiments.config_to_json(config))
     new = as_json(self.config)
     if tf.io.gfile.exists(path):  # compared as both are written
-      workdir_lib.check_config(as_json(experiment.load_config(self.workdir)),
+      workdir_lib.check_config(as_json(experiments.load_config(self.workdir)),
                                new)
     history = os.path.join(self.workdir, "config_history.jsonl")
     logs.append_line(history, json.dumps(
         {"step": start, "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
          "config": new}, sort_keys=True))
-    logs.write_atomically(path, experiment.config_to_json(self.config))
+    logs.write_atomically(path, experiments.config_to_json(self.config))

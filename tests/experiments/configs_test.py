@@ -7,7 +7,7 @@ import os
 import pytest
 
 from kerasmeta import algorithms
-from kerasmeta import experiment
+from kerasmeta import experiments
 from kerasmeta.apps import configs
 from kerasmeta.apps.configs import common
 
@@ -79,8 +79,8 @@ def _config(name, variant):
     (name, variant) for name, variants in VARIANTS.items()
     for variant in variants])
 def test_every_config_and_variant_builds_its_learner(name, variant):
-  config = experiment.validate_config(_config(name, variant))
-  learner = experiment.build_learner(config)
+  config = experiments.validate_config(_config(name, variant))
+  learner = experiments.build_learner(config)
   expected = SPECIAL_LEARNERS.get(config.algorithm) or algorithms.get(
       config.algorithm)
   assert type(learner) is expected  # pylint: disable=unidiomatic-typecheck
@@ -136,15 +136,15 @@ def test_an_unknown_override_is_named_with_its_near_matches():
 
 def test_an_old_config_with_cell_warp_reads_as_warp_layers():
   old = {"cell": "warp", "task": "sinusoid"}
-  assert experiment.config_from_json(json.dumps(old)).to_dict() == {
+  assert experiments.config_from_json(json.dumps(old)).to_dict() == {
       "cell": "dense", "warp": True, "task": "sinusoid"}
-  plain = experiment.config_from_json(json.dumps({"cell": "mtnet"}))
+  plain = experiments.config_from_json(json.dumps({"cell": "mtnet"}))
   assert (plain.cell, plain.warp) == ("mtnet", False)
 
 
 def test_warpgrad_mini_imagenet_partitions_conv4_as_appendix_h():
-  config = experiment.validate_config(_config("warpgrad_mini_imagenet", "1"))
-  learner = experiment.build_learner(config)
+  config = experiments.validate_config(_config("warpgrad_mini_imagenet", "1"))
+  learner = experiments.build_learner(config)
   def layers_holding(weights):
     ids = {id(w) for w in weights}
     return {layer.name for layer in learner.model.layers
@@ -166,7 +166,7 @@ def test_warpgrad_mini_imagenet_partitions_conv4_as_appendix_h():
 def test_configs_claiming_the_papers_settings_take_the_references_loss(name):
   config = _config(name, "maml")
   assert config.inner_loss_reduction == "sum_over_shots"
-  learner = experiment.build_learner(experiment.validate_config(config))
+  learner = experiments.build_learner(experiments.validate_config(config))
   assert learner.inner_loss_scale == config.ways
   if name != "mini_imagenet":
     assert config.head == "average"
@@ -177,9 +177,9 @@ def test_an_unknown_inner_loss_reduction_is_named():
   config.inner_loss_reduction = "sum"
   with pytest.raises(ValueError, match="inner_loss_reduction must be one "
                      "of .*received 'sum'"):
-    experiment.validate_config(config)
+    experiments.validate_config(config)
 
 
 def test_episodes_refuse_the_pretrained_variant_and_name_the_baseline():
   with pytest.raises(ValueError, match="glyph_baselines"):
-    experiment.validate_config(_config("glyphs", "pretrained"))
+    experiments.validate_config(_config("glyphs", "pretrained"))

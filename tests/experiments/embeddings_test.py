@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from kerasmeta import experiment
+from kerasmeta import experiments
 from kerasmeta import training
 from kerasmeta.apps import workdirs
 from kerasmeta.apps.configs import leo as leo_config
@@ -44,7 +44,7 @@ def _config(variant, directory, steps=20):
   if variant == "leo":
     config.leo.update(num_latents=4, num_latent_steps=2,
                       num_finetuning_steps=1, dropout_rate=0.0)
-  return experiment.validate_config(config)
+  return experiments.validate_config(config)
 
 
 @pytest.mark.parametrize("variant", ["leo", "meta_sgd"])
@@ -52,7 +52,7 @@ def test_a_short_run_on_embedding_files_trains_and_evaluates(variant,
                                                              tmp_path):
   _write(tmp_path / "data")
   config = _config(variant, tmp_path / "data")
-  experiment.check_data(config)
+  experiments.check_data(config)
   workdir = str(tmp_path / "run")
   trainer = training.Trainer.from_config(config, workdir)
   trainer.train()
@@ -69,7 +69,7 @@ def test_a_short_run_on_embedding_files_trains_and_evaluates(variant,
   assert results["accuracy"]["mean"] > 0.6, summary  # chance: 1/3
   assert results["nearest_centroid"]["mean"] > 0.6, summary
   assert (tmp_path / "run" / "eval.png").stat().st_size > 0
-  _, _, path = experiment.restore_learner(workdir)
+  _, _, path = experiments.restore_learner(workdir)
   assert "/best/" in path
 
 
@@ -79,13 +79,13 @@ def test_a_wrong_feature_count_or_missing_files_are_named(tmp_path):
   config.features = 7
   with pytest.raises(ValueError, match="config.features is 7, but the train "
                      "embeddings of 'glyph_embeddings' have 6 features"):
-    experiment.task_distribution(config)
+    experiments.task_distribution(config)
   missing = _config("leo", tmp_path / "elsewhere")
   with pytest.raises(FileNotFoundError, match="train_embeddings.pkl"):
-    experiment.task_distribution(missing)
+    experiments.task_distribution(missing)
   empty = leo_config.get_config("leo,mini,1")
   with pytest.raises(ValueError, match="config.data_dir must name"):
-    experiment.validate_config(empty)
+    experiments.validate_config(empty)
 
 
 def test_an_unknown_dataset_or_spec_is_refused():

@@ -1,4 +1,4 @@
-"""Experiments found by name: task families, models, the old module name."""
+"""Experiments found by name: task families and models."""
 
 import importlib
 import json
@@ -10,7 +10,6 @@ from kerasmeta.apps.configs import glyphs as glyphs_config
 from kerasmeta.apps.configs import sinusoid as sinusoid_config
 from kerasmeta.apps.configs import warp_surfaces as surfaces_config
 from kerasmeta import algorithms
-from kerasmeta import experiment
 from kerasmeta import experiments
 from kerasmeta.experiments import images
 
@@ -56,7 +55,7 @@ def test_a_config_with_an_unknown_task_fails_validation_clearly():
   config.task = "sinewave"
   with pytest.raises(ValueError, match="Unknown task 'sinewave' in "
                      "config.task; expected one of .*'sinusoid'"):
-    experiment.validate_config(config)
+    experiments.validate_config(config)
 
 
 def test_models_are_found_by_name_and_unknown_ones_rejected():
@@ -67,14 +66,7 @@ def test_models_are_found_by_name_and_unknown_ones_rejected():
   config.model = "resnet"
   with pytest.raises(ValueError, match="Unknown model 'resnet' in "
                      r"config.model; expected one of \('conv4', 'linear', 'mlp'\)"):
-    experiment.validate_config(config)
-
-
-def test_the_old_module_name_dispatches_to_the_families():
-  for name in ("validate_config", "task_distribution", "build_model",
-               "build_learner", "config_to_json", "config_from_json",
-               "load_config", "restore_learner"):
-    assert getattr(experiment, name) is getattr(experiments, name)
+    experiments.validate_config(config)
 
 
 def test_families_with_one_learner_reject_another_algorithm():
@@ -84,14 +76,14 @@ def test_families_with_one_learner_reject_another_algorithm():
     config.algorithm = "maml"
     with pytest.raises(ValueError, match=f"learned by algorithm "
                        f"'{expected}'; received 'maml'"):
-      experiment.validate_config(config)
+      experiments.validate_config(config)
 
 
 def test_image_tasks_need_conv4():
   config = glyphs_config.get_config("maml")
   config.model = "mlp"
   with pytest.raises(ValueError, match="needs model 'conv4'; received 'mlp'"):
-    experiment.validate_config(config)
+    experiments.validate_config(config)
 
 
 def test_counts_are_checked_with_what_was_received():
@@ -99,26 +91,26 @@ def test_counts_are_checked_with_what_was_received():
   config.shots = 0
   with pytest.raises(ValueError, match="config.shots must be >= 1; "
                      "received 0"):
-    experiment.validate_config(config)
+    experiments.validate_config(config)
   config = surfaces_config.get_config()
   config.meta_batch_size = 0
   with pytest.raises(ValueError, match="config.meta_batch_size must be >= 1"):
-    experiment.validate_config(config)
+    experiments.validate_config(config)
 
 
 def test_first_order_is_passed_only_when_set_and_the_learner_decides():
   config = sinusoid_config.get_config("maml")
   config.hidden_sizes = (2,)
-  assert not experiment.build_learner(config).first_order
+  assert not experiments.build_learner(config).first_order
   config.first_order = True
-  assert experiment.build_learner(config).first_order
+  assert experiments.build_learner(config).first_order
   del config["first_order"]
-  assert not experiment.build_learner(config).first_order
+  assert not experiments.build_learner(config).first_order
   for variant in ("fomaml", "reptile", "leap"):
     config = sinusoid_config.get_config(variant)
     config.hidden_sizes = (2,)
     assert config.first_order is False
-    learner = experiment.build_learner(config)
+    learner = experiments.build_learner(config)
     assert isinstance(learner, algorithms.get(variant))
     assert learner.first_order
 

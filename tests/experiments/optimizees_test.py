@@ -3,7 +3,7 @@ and baselines tuned on validation problems only."""
 
 import numpy as np
 
-from kerasmeta import experiment
+from kerasmeta import experiments
 from kerasmeta import inner
 from kerasmeta import training
 from kerasmeta.apps.configs import learned_optimizer
@@ -17,14 +17,14 @@ def _config():
                 units=(8,))
   config.eval.update(num_tasks=6, num_steps=20, num_validation_problems=3,
                      learning_rates=(0.003, 0.03))
-  return experiment.validate_config(config)
+  return experiments.validate_config(config)
 
 
 def test_a_short_run_evaluates_against_tuned_baselines(tmp_path):
   config = _config()
   trainer = training.Trainer.from_config(config, str(tmp_path))
   trainer.train()
-  results, draw, summary = experiment.evaluate(trainer.learner, config,
+  results, draw, summary = experiments.evaluate(trainer.learner, config,
                                                num_tasks=6, seed=3)
   trained = results["trained_optimizee"]
   assert set(trained) == {"lstm", "sgd", "nesterov", "rmsprop", "adam"}

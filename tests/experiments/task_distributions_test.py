@@ -10,7 +10,7 @@ from kerasmeta.apps.configs import mini_imagenet
 from kerasmeta.apps.configs import omniglot_alphabets
 from kerasmeta.apps.configs import sinusoid
 from kerasmeta.apps.configs import warp_surfaces
-from kerasmeta import experiment
+from kerasmeta import experiments
 from kerasmeta.tasks import EvaluationTasks
 from tests.tasks import alphabets_test
 from tests.tasks import image_folder_test
@@ -20,7 +20,7 @@ NUM_TASKS = 3
 
 def _sinusoid(tmp_path):
   del tmp_path
-  return experiment.task_distribution(sinusoid.get_config("maml"), shots=3)
+  return experiments.task_distribution(sinusoid.get_config("maml"), shots=3)
 
 
 def _glyphs(tmp_path):
@@ -28,7 +28,7 @@ def _glyphs(tmp_path):
   config.update(num_query=2, data_dir=str(tmp_path))
   config.glyphs.update(num_alphabets=10, characters_per_alphabet=3,
                        samples_per_character=4)
-  return experiment.task_distribution(config, split="test")
+  return experiments.task_distribution(config, split="test")
 
 
 def _image_folder(tmp_path):
@@ -36,7 +36,7 @@ def _image_folder(tmp_path):
   config = mini_imagenet.get_config("maml,2,1")
   config.update(num_query=2, data_dir=str(tmp_path), examples_per_class=3,
                 input_shape=(8, 8, 3))
-  return experiment.task_distribution(config, split="validation")
+  return experiments.task_distribution(config, split="validation")
 
 
 def _alphabets(tmp_path):
@@ -44,21 +44,21 @@ def _alphabets(tmp_path):
   config.update(test_alphabets=1, input_shape=(14, 14, 1),
                 data_dir=str(tmp_path))
   with alphabets_test._mock([20, 20, 21]):  # pylint: disable=protected-access
-    return experiment.task_distribution(config, split="test")
+    return experiments.task_distribution(config, split="test")
 
 
 def _surfaces(tmp_path):
   del tmp_path
   config = warp_surfaces.get_config()
   config.num_inits = 2
-  return experiment.task_distribution(config)
+  return experiments.task_distribution(config)
 
 
 def _continual_sine(tmp_path):
   del tmp_path
   config = continual_sine.get_config("sgd")
   config.steps_per_subtask = 2
-  return experiment.task_distribution(config)
+  return experiments.task_distribution(config)
 
 
 @pytest.mark.parametrize("make,extras", [
@@ -95,6 +95,6 @@ def test_glyph_data_too_small_for_the_evaluation_fails_before_training(
   config.eval.num_query = 15  # more than a class has
   with pytest.raises(ValueError, match="cannot give this config's tasks.*"
                      "Q=15"):
-    experiment.check_data(config)
+    experiments.check_data(config)
   config.eval.num_query = 2
-  experiment.check_data(config)
+  experiments.check_data(config)

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 import kerasmeta as km
-from kerasmeta import experiment
+from kerasmeta import experiments
 from kerasmeta import training
 from tests.training.trainer_test import small_config
 
@@ -40,7 +40,7 @@ def test_workdir_exports_as_numbered_versions_that_answer_like_python(
   assert again.returncode != 0 and "exists" in again.stderr
   assert (model_dir / "1" / "saved_model.pb").exists()
 
-  _, learner, path = experiment.restore_learner(str(workdir))
+  _, learner, path = experiments.restore_learner(str(workdir))
   assert path.endswith("ckpt-4")
   support_x = np.linspace(-4, 4, 5, dtype=np.float32)[:, None]
   support_y = np.sin(support_x)

@@ -3,7 +3,7 @@ import pytest
 import tensorflow as tf
 
 from kerasmeta.apps.configs import polynomial as polynomial_config
-from kerasmeta import experiment
+from kerasmeta import experiments
 from kerasmeta.tasks import PolynomialTasks
 
 
@@ -90,11 +90,11 @@ def test_the_config_spec_sets_variant_and_order():
   assert (config.variant, config.polynomial_order) == ("mtnet", 2)
   assert config.cell == "mtnet" and config.inner_learning_rate == 0.001
   assert polynomial_config.get_config("maml").polynomial_order == 1
-  distribution = experiment.task_distribution(config, shots=5)
+  distribution = experiments.task_distribution(config, shots=5)
   assert distribution.order == 2 and distribution.shots == 5
   with pytest.raises(ValueError, match="VARIANT\\[,ORDER\\].*'mtnet,x'"):
     polynomial_config.get_config("mtnet,x")
   config.polynomial_order = -1
   with pytest.raises(ValueError, match="polynomial_order must be an integer "
                      ">= 0; received -1"):
-    experiment.validate_config(config)
+    experiments.validate_config(config)

@@ -7,11 +7,12 @@ import time
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import kerasmeta as km
 from kerasmeta.apps.configs import sinusoid
 from kerasmeta import evaluation
-from kerasmeta import experiment
+from kerasmeta import experiments
 from kerasmeta import training
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -139,7 +140,7 @@ def test_a_few_hundred_meta_steps_make_adaptation_help(tmp_path):
                         meta_batch_size=8, inner_learning_rate=0.05,
                         outer_learning_rate=1e-2, jit_compile="on")
   trainer = training.Trainer.from_config(config, str(tmp_path))
-  tasks, seeds, _ = experiment.task_distribution(config).evaluation_tasks(
+  tasks, seeds, _ = experiments.task_distribution(config).evaluation_tasks(
       200, seed=1)
   untrained = evaluation.query_losses_by_step(trainer.learner, tasks, seeds,
                                               1).mean(axis=0)
@@ -465,3 +466,49 @@ def test_the_best_validated_checkpoint_is_kept_and_restored(tmp_path):
                            str(tmp_path / "plain"), meta_batch_size=2)
   with pytest.raises(FileNotFoundError, match="No validated checkpoint"):
     plain.restore_best()
+
+
+def _checkpoint_tensors(path):
+  reader = tf.train.load_checkpoint(path)
+  return {name: reader.get_tensor(name)
+          for name in reader.get_variable_to_shape_map()
+          if "save_counter" not in name and "OBJECT_GRAPH" not in name}
+
+
+@pytest.mark.parametrize("signal_number,error", [
+    (signal.SIGTERM, training.Interrupted), (signal.SIGINT, KeyboardInterrupt)])
+@pytest.mark.parametrize("moment", ["inside a call", "between calls"])
+def test_a_signal_stops_at_a_call_boundary_and_resumes_exactly(
+    tmp_path, signal_number, error, moment):
+  config = lambda: small_config(num_meta_steps=12, log_every=12,
+                                checkpoint_every=12, steps_per_call=4)
+  whole = training.Trainer.from_config(config(), str(tmp_path / "whole"))
+  whole.train()
+  stopped = training.Trainer.from_config(config(), str(tmp_path / "split"))
+  run, calls = stopped._steps.run, []  # pylint: disable=protected-access
+
+  def run_with_a_signal(first_batch, num_steps):
+    calls.append(int(first_batch))
+    if len(calls) == 2 and moment == "between calls":
+      os.kill(os.getpid(), signal_number)
+    metrics = run(first_batch, num_steps)
+    if len(calls) == 2 and moment == "inside a call":
+      # Delivered while the call ran: Python sees it as the call returns.
+      os.kill(os.getpid(), signal_number)
+    return metrics
+  stopped._steps = stopped._steps._replace(run=run_with_a_signal)  # pylint: disable=protected-access
+  with pytest.raises(error):
+    stopped.train()
+  assert calls == [0, 4] and stopped.step == 8
+  saved = stopped.manager.latest_checkpoint
+  assert saved.endswith("ckpt-8")
+  iterations = [value for name, value in _checkpoint_tensors(saved).items()
+                if "iterations" in name]
+  assert iterations and all(int(value) == 8 for value in iterations)
+  resumed = training.Trainer.from_config(config(), str(tmp_path / "split"))
+  resumed.train()
+  expected = _checkpoint_tensors(whole.manager.latest_checkpoint)
+  received = _checkpoint_tensors(resumed.manager.latest_checkpoint)
+  assert sorted(expected) == sorted(received)
+  for name, value in expected.items():
+    np.testing.assert_array_equal(received[name], value, err_msg=name)

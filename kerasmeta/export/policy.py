@@ -1,7 +1,7 @@
 """Meta-learned policies as SavedModels that TF Serving serves.
 
-`export.export_adapter` writes one for a `PolicyGradientMAML` learner. A
-client acts with the meta-learned policy, sends the episodes it collected
+`kerasmeta.export.export_adapter` writes one for a `PolicyGradientMAML`
+learner. A client acts with the meta-learned policy, sends the episodes it collected
 (the support transitions), and gets the adapted policy's actions:
 
   act(observations)
@@ -24,8 +24,10 @@ and so are outputs.
 
 import tensorflow as tf
 
-from kerasmeta import export
+from kerasmeta.export import checks
+from kerasmeta.export import registry
 from kerasmeta import inner
+from kerasmeta.algorithms import policy_gradient_maml
 from kerasmeta.rl import policies
 from kerasmeta.rl import rollouts
 
@@ -41,16 +43,16 @@ class PolicyAdapterModule(tf.Module):
   """
 
   def __init__(self, learner, max_transitions=100_000,
-               max_query=export.DEFAULT_MAX_QUERY):
+               max_query=checks.DEFAULT_MAX_QUERY):
     super().__init__(name="kerasmeta_policy_adapter")
     if tf.as_dtype(learner.roles.adapted[0].dtype) != tf.float32:
       raise ValueError("A policy adapter serves float32 weights; the policy "
                        f"computes in {learner.roles.adapted[0].dtype}.")
     variables = list(learner.roles.adapted) + list(learner.roles.meta) + \
         list(learner.model.non_trainable_variables)
-    export._refuse_nonfinite([(v.path, v) for v in variables])  # pylint: disable=protected-access
+    checks.refuse_nonfinite([(v.path, v) for v in variables])
     self._learner = learner  # a plain object: not tracked
-    self.tracked_variables = export._raw_variables(variables)  # pylint: disable=protected-access
+    self.tracked_variables = checks.raw_variables(variables)
     self.max_transitions, self.max_query = int(max_transitions), int(max_query)
     if self.max_transitions < 1 or self.max_query < 1:
       raise ValueError(f"max_transitions and max_query must be >= 1; "
@@ -65,13 +67,13 @@ class PolicyAdapterModule(tf.Module):
         spec("alive"), spec("query_observations")])
 
   def _outputs(self, params, observations):
-    outputs, = export._diverged_check(  # pylint: disable=protected-access
+    outputs, = checks.diverged_check(
         [self._learner.policy_outputs(params, observations)], "outputs")
     means, log_stds = policies.split_outputs(outputs)
     return {"means": means, "log_stds": log_stds}
 
   def _act(self, observations):
-    observations = export._check_features(  # pylint: disable=protected-access
+    observations = checks.check_features(
         observations, "observations", [self.observation_size],
         self.max_query)
     return self._outputs(self._learner.initial_values(), observations)
@@ -84,7 +86,7 @@ class PolicyAdapterModule(tf.Module):
         tf.equal(rank(t), 2 + len(tail)),
         tf.reduce_all(tf.equal(tf.concat([size(t), [0] * 3], 0)[:2 + len(tail)],
                                tf.concat([lead, tail], 0))))
-    checks = [
+    conditions = [
         tf.debugging.Assert(tf.equal(rank(rewards), 2),
                             ["rewards must have shape [episodes, steps]; "
                              "received", size(rewards)]),
@@ -107,7 +109,8 @@ class PolicyAdapterModule(tf.Module):
         tf.debugging.Assert(tf.reduce_all(tf.logical_or(
             tf.equal(alive, 0.0), tf.equal(alive, 1.0))),
                             ["alive must hold 0 or 1"])]
-    values = export._after(checks, observations, actions, rewards, alive)  # pylint: disable=protected-access
+    values = checks.after(conditions, observations, actions, rewards,
+                          alive)
     names = ("observations", "actions", "rewards", "alive")
     return [tf.debugging.check_numerics(v, f"{n} holds NaN or Inf values")
             for v, n in zip(values, names)]
@@ -124,7 +127,7 @@ class PolicyAdapterModule(tf.Module):
         tf.reshape(paths.actions, [count, -1, self.action_size]),
         tf.reshape(paths.rewards, [count, -1]),
         tf.reshape(paths.alive, [count, -1]))
-    query = export._check_features(  # pylint: disable=protected-access
+    query = checks.check_features(
         query_observations, "query_observations", [self.observation_size],
         self.max_query)
     transform = learner.inner_transform(first_order=True)
@@ -134,12 +137,12 @@ class PolicyAdapterModule(tf.Module):
         lambda values: learner.surrogate_loss(values, paths, advantages,
                                               magic=False),
         params, transform, transform.init(params))
-    params = export._diverged_check(params, "adapted weights")  # pylint: disable=protected-access
+    params = checks.diverged_check(params, "adapted weights")
     return self._outputs(params, query)
 
 
 def export_policy_adapter(learner, path, max_transitions=100_000,
-                          max_query=export.DEFAULT_MAX_QUERY):
+                          max_query=checks.DEFAULT_MAX_QUERY):
   """Writes the adapter SavedModel of a `PolicyGradientMAML` to `path`.
 
   Returns:
@@ -150,3 +153,13 @@ def export_policy_adapter(learner, path, max_transitions=100_000,
                 "adapt_and_act": module.adapt_and_act, "act": module.act}
   tf.saved_model.save(module, path, signatures=signatures)
   return module
+
+
+def _export(learner, path, options):
+  # Its support set is transitions: max_support caps their number.
+  return export_policy_adapter(learner, path,
+                               max_transitions=options.max_support,
+                               max_query=options.max_query)
+
+
+registry.register(policy_gradient_maml.PolicyGradientMAML, _export)

@@ -1,7 +1,7 @@
 """LEO adapters as SavedModels that TF Serving serves.
 
-`export.export_adapter` writes one for a `LEO` learner. Support embeddings
-and labels in, query class probabilities out; encoding, the latent steps,
+`kerasmeta.export.export_adapter` writes one for a `LEO` learner. Support
+embeddings and labels in, query class probabilities out; encoding, the latent steps,
 decoding and fine-tuning all run inside the served graph (z and the
 weights are the Gaussians' means: the same request always gets the same
 answer):
@@ -22,7 +22,9 @@ must hold K >= 1 examples of each of the N trained classes 0..N-1.
 
 import tensorflow as tf
 
-from kerasmeta import export
+from kerasmeta.algorithms import leo as leo_learner
+from kerasmeta.export import checks
+from kerasmeta.export import registry
 from kerasmeta.tasks.base import Task
 
 
@@ -36,17 +38,17 @@ class LEOAdapterModule(tf.Module):
     max_query: the most query points a request may send.
   """
 
-  def __init__(self, learner, max_steps=export.DEFAULT_MAX_STEPS,
-               max_support=export.DEFAULT_MAX_SUPPORT,
-               max_query=export.DEFAULT_MAX_QUERY):
+  def __init__(self, learner, max_steps=checks.DEFAULT_MAX_STEPS,
+               max_support=checks.DEFAULT_MAX_SUPPORT,
+               max_query=checks.DEFAULT_MAX_QUERY):
     super().__init__(name="kerasmeta_leo_adapter")
     if learner.dtype != tf.float32:
       raise ValueError(f"A LEO adapter serves float32 weights; the learner "
                        f"computes in {learner.dtype.name}.")
     variables = list(learner.networks.variables)
-    export._refuse_nonfinite([(v.path, v) for v in variables])  # pylint: disable=protected-access
+    checks.refuse_nonfinite([(v.path, v) for v in variables])
     self._learner = learner  # a plain object: not tracked
-    self.tracked_variables = export._raw_variables(variables)  # pylint: disable=protected-access
+    self.tracked_variables = checks.raw_variables(variables)
     self.max_steps = int(max_steps)
     self.max_support, self.max_query = int(max_support), int(max_query)
     if self.max_support < 1 or self.max_query < 1:
@@ -78,27 +80,27 @@ class LEOAdapterModule(tf.Module):
                          learning_rate):
     learner = self._learner
     features = [learner.features]
-    support_x = export._check_features(  # pylint: disable=protected-access
+    support_x = checks.check_features(
         support_x, "support_x", features, self.max_support)
-    query_x = export._check_features(  # pylint: disable=protected-access
+    query_x = checks.check_features(
         query_x, "query_x", features, self.max_query)
-    support_y = export.check_class_labels(support_x, support_y,
+    support_y = checks.check_class_labels(support_x, support_y,
                                           learner.ways)
-    num_steps, learning_rate = export.check_options(
+    num_steps, learning_rate = checks.check_options(
         num_steps, learning_rate, self.max_steps)
     adapted = learner.adapt(
         Task(support_x, support_y, query_x, query_x[:, :0]),
         num_latent_steps=num_steps, max_steps=self.max_steps,
         rate_scale=learning_rate / self.initial_rate)
-    weights, = export._diverged_check([adapted.weights], "adapted weights")  # pylint: disable=protected-access
-    logits, = export._diverged_check([learner.predict(weights, query_x)],  # pylint: disable=protected-access
-                                     "outputs")
-    return export._named_outputs(logits, classifier=True)  # pylint: disable=protected-access
+    weights, = checks.diverged_check([adapted.weights], "adapted weights")
+    logits, = checks.diverged_check([learner.predict(weights, query_x)],
+                                    "outputs")
+    return checks.named_outputs(logits, classifier=True)
 
 
-def export_leo_adapter(learner, path, max_steps=export.DEFAULT_MAX_STEPS,
-                       max_support=export.DEFAULT_MAX_SUPPORT,
-                       max_query=export.DEFAULT_MAX_QUERY):
+def export_leo_adapter(learner, path, max_steps=checks.DEFAULT_MAX_STEPS,
+                       max_support=checks.DEFAULT_MAX_SUPPORT,
+                       max_query=checks.DEFAULT_MAX_QUERY):
   """Writes the adapter SavedModel of a `LEO` learner to `path`.
 
   Returns:
@@ -112,3 +114,11 @@ def export_leo_adapter(learner, path, max_steps=export.DEFAULT_MAX_STEPS,
   }
   tf.saved_model.save(module, path, signatures=signatures)
   return module
+
+
+def _export(learner, path, options):
+  return export_leo_adapter(learner, path, options.max_steps,
+                            options.max_support, options.max_query)
+
+
+registry.register(leo_learner.LEO, _export)

@@ -1,0 +1,137 @@
+"""The checks every served signature makes, in the graph, before any op
+reads a request: exact shapes, caps on points, finite values, labels in
+range, options in bounds; and the divergence check of every answer.
+
+Shared by the adapters of every learner family (`kerasmeta.export`); a
+bad request fails with a message saying what was wrong and what was
+expected.
+"""
+
+import keras
+import tensorflow as tf
+
+CLASSIFIER_LOSSES = ("sparse_softmax_cross_entropy",)
+DEFAULT_MAX_STEPS = 100
+DEFAULT_MAX_SUPPORT = 10_000
+DEFAULT_MAX_QUERY = 10_000
+
+
+def raw_variables(variables):
+  """The `tf.Variable`s behind Keras variables (what TF Serving's loader
+  finds)."""
+  return [v.value if isinstance(v, keras.Variable) else v for v in variables]
+
+
+def refuse_nonfinite(named_values):
+  """Refuses to export `(name, value)` pairs holding NaN or Inf."""
+  nonfinite = [name for name, value in named_values
+               if not bool(tf.reduce_all(tf.math.is_finite(value)))]
+  if nonfinite:
+    raise ValueError(f"Refusing to export: weights {nonfinite} are not "
+                     "finite (a diverged run); every answer would be NaN.")
+
+
+def feature_shape(model):
+  """A model's input shape without the batch axis."""
+  shape = model.inputs[0].shape if getattr(model, "inputs", None) else \
+      model.input_shape
+  return [int(d) for d in shape[1:]]
+
+
+def after(checks, *values):
+  """`values` made to wait for `checks`, so no op sees an unchecked input."""
+  with tf.control_dependencies([c for c in checks if c is not None]):
+    values = [tf.identity(v) for v in values]
+  return values[0] if len(values) == 1 else values
+
+
+def shape_is(tensor, expected_tail):
+  """Whether `tensor` is [n, *expected_tail] (safe for any rank)."""
+  shape = tf.shape(tensor)
+  rank = len(expected_tail) + 1
+  padded = tf.concat([shape, tf.zeros([rank], tf.int32)], 0)[1:rank]
+  return tf.logical_and(
+      tf.equal(tf.size(shape), rank),
+      tf.reduce_all(tf.equal(padded, tf.constant(expected_tail, tf.int32))))
+
+
+def check_features(x, name, feature_shape, max_points=None):
+  """x, checked at run time to be [points >= 1, *feature_shape] and finite
+  (and at most `max_points` points)."""
+  wanted = f"[points, {', '.join(map(str, feature_shape))}]"
+  checks = [
+      tf.debugging.Assert(shape_is(x, feature_shape),
+                          [f"{name} must have shape {wanted}; received",
+                           tf.shape(x)]),
+      tf.debugging.assert_greater(tf.size(x), 0,
+                                  message=f"{name} must hold at least one "
+                                          "point")]
+  if max_points is not None:
+    checks.append(tf.debugging.assert_less_equal(
+        tf.shape(x)[0], max_points,
+        message=f"{name} may hold at most {max_points} points (a cap set "
+                "at export)"))
+  # Reshaped after the checks: a reshape that fails first would answer a
+  # wrong feature size with its own message instead of the check's.
+  x = tf.reshape(after(checks, x), [-1, *feature_shape])
+  return tf.debugging.check_numerics(x, f"{name} holds NaN or Inf values")
+
+
+def same_count(support_x, support_y):
+  """Checks that support_x and support_y hold the same number of points."""
+  return tf.debugging.assert_equal(
+      tf.shape(support_y)[0], tf.shape(support_x)[0],
+      message="support_x and support_y must hold the same number of points")
+
+
+def check_class_labels(support_x, support_y, num_classes):
+  """Integer labels `[points]` or `[points, 1]` in 0..num_classes-1, one
+  per support point (checked at run time); returned as `[points, 1]`."""
+  rank = tf.size(tf.shape(support_y))
+  checks = [
+      same_count(support_x, support_y),
+      tf.debugging.Assert(
+          tf.logical_or(tf.equal(rank, 1), shape_is(support_y, [1])),
+          ["support_y must have shape [points] (or [points, 1]); received",
+           tf.shape(support_y)]),
+      tf.debugging.assert_non_negative(
+          support_y, message="support_y labels must be >= 0"),
+      tf.debugging.assert_less(
+          support_y, num_classes,
+          message=f"support_y labels must be < {num_classes} (the model's "
+                  "number of classes)")]
+  return after(checks, tf.reshape(support_y, [-1, 1]))
+
+
+def check_options(num_steps, learning_rate, max_steps):
+  """A request's `num_steps` (0..max_steps) and `learning_rate` (finite,
+  >= 0), checked at run time."""
+  learning_rate = tf.debugging.check_numerics(
+      learning_rate, "learning_rate must be finite")
+  checks = [
+      tf.debugging.assert_greater_equal(num_steps, 0,
+                                        message="num_steps must be >= 0"),
+      tf.debugging.assert_less_equal(
+          num_steps, max_steps,
+          message=f"num_steps must be <= {max_steps} (max_steps of this "
+                  "export)"),
+      tf.debugging.assert_non_negative(learning_rate,
+                                       message="learning_rate must be >= 0")]
+  return after(checks, num_steps, learning_rate)
+
+
+def diverged_check(values, what):
+  """`values`, checked to be finite: else "adaptation diverged"."""
+  return [tf.debugging.check_numerics(
+      value, f"adaptation diverged: the {what} are not finite; lower "
+             "learning_rate or num_steps, or bring the inputs to the scale "
+             "of meta-training") for value in values]
+
+
+def named_outputs(outputs, classifier):
+  """`predictions`, and for classifiers `probabilities` and `classes`."""
+  if not classifier:
+    return {"predictions": outputs}
+  return {"predictions": outputs,
+          "probabilities": tf.nn.softmax(outputs, axis=-1),
+          "classes": tf.argmax(outputs, axis=-1, output_type=tf.int32)}
