@@ -25,21 +25,25 @@ def run_meta_learner_test(make_learner, tasks, seeds, *,
                           objective_fn=None, finite_differences=True,
                           max_entries_per_variable=6, fast_path=True,
                           learn_steps=30, learning_rate=0.01,
-                          learned_metric=None, rtol=1e-5, atol=1e-8):
+                          learned_metric=None, means_over_tasks=True,
+                          compute_gradients=True, rtol=1e-5, atol=1e-8):
   """Checks a meta-learner against the `MetaLearner` contract.
 
   Checks, in order:
     1. the interface: one finite gradient per trainable variable, of its
        shape; exactly `metric_names`, finite scalars;
-    2. metrics and gradients are means over tasks: the batch's equal the
-       mean of each task's alone;
+    2. (`means_over_tasks`) metrics and gradients are means over tasks: the
+       batch's equal the mean of each task's alone;
     3. (`finite_differences`) the meta-gradient equals central differences
        of the mean objective (use float64 models);
     4. (`fast_path`, where the learner can take it) the fast path gives the
        general path's gradients and metrics;
     5. a checkpoint of `checkpoint_items` restores every variable;
-    6. (`learn_steps`) that many Adam steps on the batch lower
-       `learned_metric`.
+    6. `train_step` from `train_state` returns a state of the same
+       structure, shapes and dtypes, and `metric_names` (with the
+       non-finite gradient flag, 0 here);
+    7. (`learn_steps`) that many Adam steps of `train_step` on the batch
+       lower `learned_metric`.
 
   Args:
     make_learner: `**kwargs -> learner`, a new learner around one shared
@@ -53,38 +57,47 @@ def run_meta_learner_test(make_learner, tasks, seeds, *,
       surrogate's, such as Reptile's and Leap's).
     max_entries_per_variable: entries of each variable differenced.
     fast_path: run check 4.
-    learn_steps: steps of check 6 (0: skip it).
-    learning_rate: Adam's rate in check 6.
-    learned_metric: the metric check 6 watches (default: "query_loss" if
+    learn_steps: steps of check 7 (0: skip it).
+    learning_rate: Adam's rate in check 7.
+    learned_metric: the metric check 7 watches (default: "query_loss" if
       the learner reports it, else its first metric).
+    means_over_tasks: run check 2 (off for a learner whose tasks share the
+      batch's random draws, such as the actor-critic's one batched
+      rollout).
+    compute_gradients: run checks 1-4 (off for a learner that trains only
+      through its own `train_step`, such as WarpGrad's offline and
+      continual schemes, whose `compute_gradients` refuses).
     rtol, atol: tolerances of checks 2-4.
 
   Returns:
-    The learner of checks 1-3 and 5-6.
+    The learner of checks 1-3 and 5-7.
   """
   learner = make_learner()
   num_tasks = int(seeds.shape[0])
   if num_tasks < 2:
     raise ValueError(f"run_meta_learner_test needs at least 2 tasks; "
                      f"received {num_tasks}.")
-  result = _check_interface(learner, tasks, seeds)
-  _check_means(learner, tasks, seeds, result, num_tasks, rtol, atol)
-  if finite_differences:
-    _check_finite_differences(learner, tasks, seeds, result.gradients,
-                              objective_fn, max_entries_per_variable, rtol,
-                              atol)
-  if fast_path:
-    _check_fast_path(make_learner, tasks, seeds, rtol, atol)
+  if not isinstance(learner, base.MetaLearner):
+    raise AssertionError(f"{type(learner).__name__} is not a MetaLearner.")
+  if compute_gradients:
+    result = _check_interface(learner, tasks, seeds)
+    if means_over_tasks:
+      _check_means(learner, tasks, seeds, result, num_tasks, rtol, atol)
+    if finite_differences:
+      _check_finite_differences(learner, tasks, seeds, result.gradients,
+                                objective_fn, max_entries_per_variable, rtol,
+                                atol)
+    if fast_path:
+      _check_fast_path(make_learner, tasks, seeds, rtol, atol)
   _check_checkpoint(learner)
+  _check_train_step(learner, tasks, seeds, num_tasks)
   if learn_steps:
     _check_learns(learner, tasks, seeds, learn_steps, learning_rate,
-                  learned_metric)
+                  learned_metric, compute_gradients)
   return learner
 
 
 def _check_interface(learner, tasks, seeds):
-  if not isinstance(learner, base.MetaLearner):
-    raise AssertionError(f"{type(learner).__name__} is not a MetaLearner.")
   result = learner.compute_gradients(tasks, seeds)
   if not isinstance(result, base.MetaGradients):
     raise AssertionError(f"compute_gradients returned "
@@ -204,16 +217,51 @@ def _check_checkpoint(learner):
                            "checkpoint_items().")
 
 
-def _check_learns(learner, tasks, seeds, num_steps, learning_rate, metric):
+def _check_train_step(learner, tasks, seeds, num_tasks):
+  state = learner.train_state(num_tasks)
+  variables = learner.trainable_variables
+  saved = [np.array(v.numpy()) for v in variables]
+  optimizer = keras.optimizers.SGD(0.0)
+  optimizer.build(variables)
+  new_state, metrics = learner.train_step(
+      state, (tasks, seeds), optimizer,
+      base.StepContext(global_batch_size=num_tasks))
+  for variable, value in zip(variables, saved):
+    variable.assign(value)
+  try:
+    tf.nest.assert_same_structure(state, new_state)
+  except (ValueError, TypeError) as error:
+    raise AssertionError(f"train_step changed the train state's "
+                         f"structure: {error}") from None
+  for old, new in zip(tf.nest.flatten(state), tf.nest.flatten(new_state)):
+    old, new = tf.convert_to_tensor(old), tf.convert_to_tensor(new)
+    if old.shape != new.shape or old.dtype != new.dtype:
+      raise AssertionError(f"train_step returned a state entry of "
+                           f"{new.dtype.name} {new.shape} for one of "
+                           f"{old.dtype.name} {old.shape}.")
+  expected = set(learner.metric_names) | {base.NONFINITE_GRADIENTS}
+  if set(metrics) != expected:
+    raise AssertionError(f"train_step's metrics are {sorted(metrics)}; "
+                         f"expected {sorted(expected)}.")
+  if float(metrics[base.NONFINITE_GRADIENTS]) != 0.0:
+    raise AssertionError("train_step flags a non-finite gradient.")
+
+
+def _check_learns(learner, tasks, seeds, num_steps, learning_rate, metric,
+                  compute_gradients=True):
   names = learner.metric_names
   metric = metric or ("query_loss" if "query_loss" in names else names[0])
   optimizer = keras.optimizers.Adam(learning_rate)
   optimizer.build(learner.trainable_variables)
-  step = steps.make_train_step(learner, optimizer, jit_compile=False)
+  step = steps.make_train_step(learner, optimizer,
+                               global_batch_size=int(seeds.shape[0]),
+                               jit_compile=False)
   values = [float(step((tasks, seeds))[metric]) for _ in range(num_steps)]
-  # The metric of the last step is read before its update: one more read.
-  first, last = values[0], float(learner.compute_gradients(
-      tasks, seeds).metrics[metric])
+  # The metric of the last step is read before its update: one more read
+  # (a learner without compute_gradients: the last step's).
+  first, last = values[0], values[-1]
+  if compute_gradients:
+    last = float(learner.compute_gradients(tasks, seeds).metrics[metric])
   if not last < first:
     raise AssertionError(f"{num_steps} meta-steps did not lower {metric!r}: "
                          f"{first} -> {last}.")

@@ -1,5 +1,6 @@
 """The batch-of-tasks structure every task distribution produces."""
 
+import abc
 import collections
 
 import tensorflow as tf
@@ -223,20 +224,35 @@ def task_batch(sample, seed, batch_index, batch_size, first=0, count=None):
   return tf.map_fn(one, indices, fn_output_signature=signature)
 
 
-class TaskStream:
-  """What a task distribution with a `sample(data_seed)` method gets.
+class TaskStream(abc.ABC):
+  """A task distribution: one task as a pure function of a seed.
 
-  A mixin: a distribution defines `sample`, a pure function of a stateless
-  seed drawing with `sampling`'s XLA-exact ops, and gets the stream both as
-  a `tf.data.Dataset` (`dataset`) and made in the graph (`batch`); the
-  trainer makes its tasks inside its compiled multi-step calls through
-  `batch`.
+  The contract (as learned_optimization's `TaskFamily` declares one): a
+  distribution defines `sample(seed)`, and gets the stream both as a
+  `tf.data.Dataset` (`dataset`) and made in the graph (`batch`, which the
+  trainer calls inside its compiled multi-step calls), and a fixed set of
+  held-out tasks (`evaluation_tasks`). `CONTRIBUTING.md` adds one.
 
   Attributes:
     compiles_with_xla: whether `sample` compiles with XLA (every op has an
       XLA kernel); where it does not, the trainer makes the tasks in the
       graph only for steps run without XLA.
   """
+
+  @abc.abstractmethod
+  def sample(self, seed):
+    """One task, a pure function of `seed` (int64 [2]).
+
+    Every random number is drawn through `kerasmeta.sampling` from `seed`
+    (its draws are the same with and without XLA), so that a task is the
+    same in the dataset and in the graph, compiled or not, and a resumed
+    run sees the tasks an uninterrupted one saw.
+
+    Returns:
+      A `Task` of tensors with static shapes (or the distribution's own
+      task type: `TaskSequence`, `EnvironmentTask`, an optimisee problem),
+      without a task axis.
+    """
 
   compiles_with_xla = True
 

@@ -171,3 +171,69 @@ def test_a_wrong_meta_gradient_fails_the_finite_difference_check():
     km.testing.run_meta_learner_test(
         lambda **kwargs: HalfMAML(model, inner_learning_rate=0.3, **kwargs),
         helpers.random_tasks(2), helpers.task_seeds(2), learn_steps=0)
+
+
+# The families that are not GradientLearners, and WarpGrad's other
+# schemes: every learner the trainer takes passes the same contract.
+
+def test_leo_meets_the_interface_contract():
+  from tests.algorithms import leo_test  # pylint: disable=g-import-not-at-top
+  km.testing.run_meta_learner_test(
+      leo_test._learner, leo_test._episodes(3, spread=2.0),  # pylint: disable=protected-access
+      leo_test._seeds(3), finite_differences=False, fast_path=False,  # pylint: disable=protected-access
+      learn_steps=20, learned_metric="query_loss")
+
+
+def test_the_learned_lstm_optimiser_meets_the_interface_contract():
+  problems = km.tasks.QuadraticProblems()
+  tasks, seeds = next(iter(problems.dataset(seed=0, batch_size=3)))
+  km.testing.run_meta_learner_test(
+      lambda: km.LearningToLearn(problems, num_steps=4, truncation=2),
+      tasks, seeds, finite_differences=False, fast_path=False,
+      learn_steps=20, learning_rate=0.01, learned_metric="final_loss",
+      rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("outer_epochs", [1, 2])
+def test_policy_gradient_maml_meets_the_interface_contract(outer_epochs):
+  from tests.algorithms import policy_gradient_maml_test as pg_test  # pylint: disable=g-import-not-at-top
+  learner = pg_test._navigation_learner(outer_epochs=outer_epochs)  # pylint: disable=protected-access
+  stream = km.envs.EnvironmentTasks(learner.environment)
+  tasks, seeds = next(iter(stream.dataset(seed=0, batch_size=3)))
+  # (learn_steps=0: a few policy-gradient steps on three goals need not
+  # raise the return; the navigation tests train it.)
+  km.testing.run_meta_learner_test(
+      lambda: learner, tasks, seeds, finite_differences=False,
+      fast_path=False, learn_steps=0, rtol=1e-4, atol=1e-7)
+
+
+@pytest.mark.parametrize("warp_update_interval", [1, 2])
+def test_the_maze_actor_critic_meets_the_interface_contract(
+    warp_update_interval):
+  from kerasmeta.rl import actor_critic  # pylint: disable=g-import-not-at-top
+  maze = km.envs.Maze(size=7, horizon=10)
+  network = actor_critic.warp_rnn_actor_critic(
+      maze.observation_size, maze.action_size, 6, meta_units=3, seed=0)
+  learner = km.algorithms.RecurrentActorCritic(
+      network, maze, warp_update_interval=warp_update_interval)
+  stream = km.envs.EnvironmentTasks(maze)
+  tasks, seeds = next(iter(stream.dataset(seed=0, batch_size=2)))
+  # One batched rollout: the tasks share the batch's random draws.
+  km.testing.run_meta_learner_test(
+      lambda: learner, tasks, seeds, finite_differences=False,
+      fast_path=False, learn_steps=0, means_over_tasks=False)
+
+
+@pytest.mark.parametrize("mode", ["offline", "continual"])
+def test_warpgrads_other_schemes_meet_the_interface_contract(mode):
+  learner = km.WarpLeap(_warped_model(), num_inner_steps=2,
+                        training_mode=mode, inner_learning_rate=0.3,
+                        replay_batch_size=2, warp_update_interval=2)
+  tasks, seeds = helpers.random_tasks(3), helpers.task_seeds(3)
+  assert bool(learner.train_state(3)) == (mode == "continual")
+  with pytest.raises(ValueError, match=f"{mode} mode is not one gradient"):
+    learner.compute_gradients(tasks, seeds)
+  km.testing.run_meta_learner_test(
+      lambda: learner, tasks, seeds, compute_gradients=False,
+      learn_steps=20, learning_rate=0.01,
+      learned_metric="warp_loss" if mode == "offline" else "query_loss")
