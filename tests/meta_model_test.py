@@ -178,8 +178,8 @@ def test_what_keras_cannot_honour_is_refused():
   with pytest.raises(ValueError, match="no loss or metrics"):
     meta_model.compile(loss="mse")
   with pytest.raises(ValueError, match="keeps state .*Trainer"):
-    km.MetaModel(km.WarpMAML(km.models.mlp(hidden_sizes=(4,), warp=True),
-                             training_mode="continual"))
+    km.MetaModel(km.algorithms.ContinualWarpGrad(
+        km.models.mlp(hidden_sizes=(4,), warp=True)))
   with pytest.raises(ValueError, match="init_step_scale"):
     km.MetaModel(km.WarpMAML(km.models.mlp(hidden_sizes=(4,), warp=True),
                              init_step_scale=0.1))

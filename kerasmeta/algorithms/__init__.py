@@ -29,6 +29,8 @@ from kerasmeta.algorithms.reptile import Reptile
 from kerasmeta.algorithms.reptile import reptile_objective
 from kerasmeta.algorithms.task_mappers import BatchedTasks
 from kerasmeta.algorithms.task_mappers import MappedTasks
+from kerasmeta.algorithms.warp_schemes import ContinualWarpGrad
+from kerasmeta.algorithms.warp_schemes import OfflineWarpGrad
 from kerasmeta.algorithms.warpgrad import WarpGrad
 from kerasmeta.algorithms.warpgrad import WarpLeap
 from kerasmeta.algorithms.warpgrad import WarpMAML

@@ -1,20 +1,19 @@
 """WarpGrad's meta-training schemes that are not one gradient per batch.
 
-* Offline (appendix B, algorithm 2): collect a meta-batch's adaptation
-  trajectories into a `ReplayBuffer`, step theta_0 with C, then take one
-  warp step per mini-batch of eta parameterisations drawn without
-  replacement (`offline_step`).
-* Continual (algorithm 3): theta itself is trained on a multi-task loss at
-  every meta-step, and phi every eta meta-steps with the warp gradients
-  accumulated in between (`continual_step`; the accumulators are the
+* `OfflineWarpGrad` (appendix B, algorithm 2): collect a meta-batch's
+  adaptation trajectories into a `ReplayBuffer`, step theta_0 with C, then
+  take one warp step per mini-batch of eta parameterisations drawn without
+  replacement.
+* `ContinualWarpGrad` (algorithm 3): theta itself is trained on a
+  multi-task loss at every meta-step, and phi every eta meta-steps with the
+  warp gradients accumulated in between (the accumulators are the
   learner's train state, `accumulator_state`, which the trainer
   checkpoints).
 
-Both are `WarpGrad.train_step`s, run on one replica and without XLA: XLA
-compiles the in-graph optimiser updates again at every call (seconds per
-step), while TensorFlow runs a sinusoid step in milliseconds. The
-accumulation (`accumulate`) also serves the Warp-RNN's interval step
-(`RecurrentActorCritic`).
+Both run on one replica and without XLA: XLA compiles the in-graph
+optimiser updates again at every call (seconds per step), while TensorFlow
+runs a sinusoid step in milliseconds. The accumulation (`accumulate`) also
+serves the Warp-RNN's interval step (`RecurrentActorCritic`).
 """
 
 import tensorflow as tf
@@ -22,6 +21,7 @@ import tensorflow as tf
 from kerasmeta import sampling
 from kerasmeta.algorithms import base
 from kerasmeta.algorithms import replay
+from kerasmeta.algorithms import warpgrad
 
 
 def accumulator_state(variables):
@@ -54,8 +54,8 @@ def accumulate(state, gradients, interval, optimizer, variables):
 def check_context(learner, context):
   """Refuses a loss-scaling optimiser (the schemes do not scale losses)."""
   if context.scale_loss is not None:
-    raise ValueError(f"WarpGrad's {learner.training_mode} mode does not "
-                     "scale losses: use mixed_bfloat16, or the online mode.")
+    raise ValueError(f"{type(learner).__name__} does not scale losses: use "
+                     "mixed_bfloat16, or the online WarpGrad.")
 
 
 def _map_collect(learner, tasks, seeds):
@@ -174,3 +174,77 @@ def continual_step(learner, state, batch, optimizer, context):
              "warp_loss": mean(warp), "init_loss": mean(multitask)}
   return state, base.check_gradients(init_gradients + warp_gradients,
                                      metrics)
+
+
+def _refuse_one_gradient(learner):
+  raise ValueError(
+      f"{type(learner).__name__} is not one gradient per batch of tasks: it "
+      "trains with its own train_step; the online WarpGrad's "
+      "compute_gradients gives the online objective.")
+
+
+class OfflineWarpGrad(warpgrad.WarpGrad):
+  """WarpGrad meta-trained offline (appendix B, algorithm 2).
+
+  Args:
+    model: as `WarpGrad`'s.
+    replay_batch_size: eta: parameterisations theta_k per warp step, drawn
+      from the replay buffer without replacement.
+    **kwargs: `WarpGrad` arguments (init_objective, exact, momentum, ...).
+  """
+
+  name = "warpgrad_offline"
+  metric_names = warpgrad.WarpGrad.metric_names + ("warp_updates",)
+  compiles_with_xla = "never"
+  distributes = False
+
+  def __init__(self, model, replay_batch_size=1, **kwargs):
+    super().__init__(model, **kwargs)
+    if int(replay_batch_size) < 1:
+      raise ValueError(f"replay_batch_size must be >= 1; received "
+                       f"{replay_batch_size}.")
+    self.replay_batch_size = int(replay_batch_size)
+
+  def compute_gradients(self, tasks, seeds, global_batch_size=None,
+                        scale_loss=None):
+    _refuse_one_gradient(self)
+
+  def train_step(self, state, batch, optimizer, context=base.StepContext()):
+    """Algorithm 2 on one meta-batch (`offline_step`)."""
+    return offline_step(self, state, batch, optimizer, context)
+
+
+class ContinualWarpGrad(warpgrad.WarpGrad):
+  """WarpGrad meta-trained continually (algorithm 3).
+
+  Args:
+    model: as `WarpGrad`'s.
+    warp_update_interval: eta: meta-steps whose warp gradients are
+      accumulated into one warp step.
+    **kwargs: `WarpGrad` arguments (init_objective, exact, momentum, ...).
+  """
+
+  name = "warpgrad_continual"
+  compiles_with_xla = "never"
+  distributes = False
+  min_inner_steps = 0  # theta is trained directly
+
+  def __init__(self, model, warp_update_interval=1, **kwargs):
+    super().__init__(model, **kwargs)
+    if int(warp_update_interval) < 1:
+      raise ValueError(f"warp_update_interval must be >= 1; received "
+                       f"{warp_update_interval}.")
+    self.warp_update_interval = int(warp_update_interval)
+
+  def compute_gradients(self, tasks, seeds, global_batch_size=None,
+                        scale_loss=None):
+    _refuse_one_gradient(self)
+
+  def train_state(self, batch_size):
+    """The warp-gradient accumulators and their count."""
+    del batch_size
+    return accumulator_state(self.warp_variables)
+
+  def train_step(self, state, batch, optimizer, context=base.StepContext()):
+    """Algorithm 3 on one meta-batch (`continual_step`)."""
+    return continual_step(self, state, batch, optimizer, context)

@@ -25,10 +25,11 @@ the warp held fixed), and lambda scales theta_0's step, `theta_0 <- theta_0
 with learning rate lambda beta, see `variable_groups`; with Adam, scaling
 the gradient instead would cancel out).
 
-Meta-training (appendix B): "online" accumulates both gradients over the
-meta-batch's trajectories and takes one step (algorithm 1: this module's
-`compute_gradients`, the default `train_step`); "offline" (algorithm 2)
-and "continual" (algorithm 3) are `train_step`s of their own
+Meta-training (appendix B): `WarpGrad` is the online scheme, which
+accumulates both gradients over the meta-batch's trajectories and takes one
+step (algorithm 1: `compute_gradients` and the default `train_step`);
+`OfflineWarpGrad` (algorithm 2) and `ContinualWarpGrad` (algorithm 3) are
+subclasses with `train_step`s of their own
 (`kerasmeta.algorithms.warp_schemes`), which use `collect`, `warp_loss`
 and `continual_losses` from here.
 """
@@ -37,15 +38,12 @@ import tensorflow as tf
 
 from kerasmeta import inner
 from kerasmeta import sampling
-from kerasmeta.algorithms import base
 from kerasmeta.algorithms import gradient_learner
 from kerasmeta.algorithms import leap
 from kerasmeta.algorithms import learned_inner
 from kerasmeta.algorithms import task_mappers
-from kerasmeta.algorithms import warp_schemes
 
 INIT_OBJECTIVES = ("maml", "leap", "none")
-TRAINING_MODES = ("online", "offline", "continual")
 
 
 def warp_objective(task_loss_fn, meta_loss_fn, params, transform, state=None,
@@ -97,12 +95,6 @@ class WarpGrad(gradient_learner.GradientLearner):
       `momentum`; trained by L only.
     warp_samples: theta_k per task in the online objective, drawn without
       replacement from steps 0..K-1; None or 0 takes every step.
-    training_mode: "online" (`compute_gradients`), "offline" or
-      "continual" (`train_step`, `kerasmeta.algorithms.warp_schemes`).
-    replay_batch_size: eta of the offline mode: parameterisations theta_k
-      per warp step, drawn from the replay buffer without replacement.
-    warp_update_interval: eta of the continual mode: meta-steps whose warp
-      gradients are accumulated into one warp step.
     leap_use_loss: Warp-Leap's path includes the loss (eq. 10).
     **kwargs: `GradientLearner` arguments (loss, num_inner_steps,
       inner_learning_rate, first_order, ...). `first_order` concerns C only
@@ -110,21 +102,19 @@ class WarpGrad(gradient_learner.GradientLearner):
   """
 
   name = "warpgrad"
+  metric_names = ("support_loss", "query_loss", "warp_loss", "init_loss")
+  # The fewest inner steps: theta_k are sampled from trajectories.
+  min_inner_steps = 1
   collect_metric_names = ("support_loss", "query_loss", "init_loss")
 
   def __init__(self, model, init_objective="maml", init_step_scale=1.0,
                exact=True, momentum=None, learn_inner_optimizer=False,
-               warp_samples=None, training_mode="online",
-               replay_batch_size=1, warp_update_interval=1,
-               leap_use_loss=True, **kwargs):
+               warp_samples=None, leap_use_loss=True, **kwargs):
     super().__init__(model, **kwargs)
     if init_objective not in INIT_OBJECTIVES:
       raise ValueError(f"init_objective must be one of {INIT_OBJECTIVES}; "
                        f"received {init_objective!r}.")
-    if training_mode not in TRAINING_MODES:
-      raise ValueError(f"training_mode must be one of {TRAINING_MODES}; "
-                       f"received {training_mode!r}.")
-    if self.num_inner_steps < 1 and training_mode != "continual":
+    if self.num_inner_steps < self.min_inner_steps:
       raise ValueError("WarpGrad samples theta_k from adaptation "
                        "trajectories: num_inner_steps must be >= 1.")
     if not self.roles.meta:
@@ -132,10 +122,6 @@ class WarpGrad(gradient_learner.GradientLearner):
           f"Model {model.name!r} has no meta weights: add warp layers "
           "(kerasmeta.layers.warp) or make some layers meta with "
           "kerasmeta.layers.with_meta_layers.")
-    for name, value in (("replay_batch_size", replay_batch_size),
-                        ("warp_update_interval", warp_update_interval)):
-      if int(value) < 1:
-        raise ValueError(f"{name} must be >= 1; received {value}.")
     if not init_step_scale >= 0:
       raise ValueError(f"init_step_scale must be >= 0; received "
                        f"{init_step_scale}.")
@@ -149,9 +135,6 @@ class WarpGrad(gradient_learner.GradientLearner):
     self.exact = bool(exact)
     self.momentum = float(momentum) if momentum else None
     self.warp_samples = None if warp_samples is None else int(warp_samples)
-    self.training_mode = training_mode
-    self.replay_batch_size = int(replay_batch_size)
-    self.warp_update_interval = int(warp_update_interval)
     self.leap_use_loss = bool(leap_use_loss)
     self.inner_optimizer = None
     if learn_inner_optimizer:
@@ -159,42 +142,6 @@ class WarpGrad(gradient_learner.GradientLearner):
       self.inner_optimizer = learned_inner.InnerOptimizer(
           self.inner_learning_rate, self.momentum or 0.0,
           dtype=self.roles.adapted[0].dtype, name="warp_inner_optimizer")
-
-  # ------------------------------------------------------------ training
-  @property
-  def metric_names(self):
-    names = ("support_loss", "query_loss", "warp_loss", "init_loss")
-    return names + (("warp_updates",) if self.training_mode == "offline"
-                    else ())
-
-  @property
-  def compiles_with_xla(self):
-    """The online step compiles; the offline and continual ones run without
-    XLA (`warp_schemes`)."""
-    return "step" if self.training_mode == "online" else "never"
-
-  @property
-  def distributes(self):
-    return self.training_mode == "online"
-
-  def train_state(self, batch_size):
-    """The continual mode's warp-gradient accumulators (none otherwise)."""
-    del batch_size
-    if self.training_mode != "continual":
-      return {}
-    return warp_schemes.accumulator_state(self.warp_variables)
-
-  def train_step(self, state, batch, optimizer,
-                 context=base.StepContext()):
-    """Algorithm 1 (online: one meta-gradient per batch), 2 (offline) or 3
-    (continual), as `training_mode` says."""
-    if self.training_mode == "offline":
-      return warp_schemes.offline_step(self, state, batch, optimizer,
-                                       context)
-    if self.training_mode == "continual":
-      return warp_schemes.continual_step(self, state, batch, optimizer,
-                                         context)
-    return super().train_step(state, batch, optimizer, context)
 
   # ------------------------------------------------------------ variables
   @property
@@ -377,17 +324,6 @@ class WarpGrad(gradient_learner.GradientLearner):
     multitask = self.task_loss_fn(mapper, task.support_x, task.support_y,
                                 self.frozen_meta_values())(theta)
     return multitask, self.warp_loss(mapper, task, theta)
-
-  def compute_gradients(self, tasks, seeds, global_batch_size=None,
-                        scale_loss=None):
-    """The online meta-gradient (algorithm 1); other modes refuse."""
-    if self.training_mode != "online":
-      raise ValueError(
-          f"WarpGrad's {self.training_mode} mode is not one gradient per "
-          "batch of tasks: it trains with its own train_step; "
-          "compute_gradients gives the online objective only.")
-    return super().compute_gradients(tasks, seeds, global_batch_size,
-                                     scale_loss)
 
   def mapped(self):
     """The general task mapper of meta-training."""

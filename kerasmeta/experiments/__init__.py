@@ -220,10 +220,13 @@ def _renamed_fields(fields):
   warpgrad = fields.get("warpgrad") or {}
   if "init_weight" in warpgrad:  # lambda of eq. 9, a step-size ratio
     warpgrad["init_step_scale"] = warpgrad.pop("init_weight")
-  if "buffer_batch_size" in warpgrad:  # eta, which meant both of these
+  if "buffer_batch_size" in warpgrad:  # eta of the mode that used it
     eta = warpgrad.pop("buffer_batch_size")
-    warpgrad.setdefault("replay_batch_size", eta)
-    warpgrad.setdefault("warp_update_interval", eta)
+    mode = warpgrad.get("training_mode", "online")
+    warpgrad.setdefault("replay_batch_size",
+                        eta if mode == "offline" else 1)
+    warpgrad.setdefault("warp_update_interval",
+                        eta if mode == "continual" else 1)
   return fields
 
 

@@ -67,5 +67,44 @@ def build_learner(config, model):
   if config.get("inner_batch_size"):
     kwargs["inner_batch_size"] = config.inner_batch_size
   if issubclass(learner_class, algorithms.WarpGrad):
-    kwargs.update(config.warpgrad.to_dict() if config.get("warpgrad") else {})
+    learner_class = _warpgrad_scheme(config, learner_class, kwargs)
   return learner_class(model, **kwargs)
+
+
+# config.warpgrad.training_mode -> (class, the one option of its own).
+WARPGRAD_SCHEMES = {
+    "online": (algorithms.WarpGrad, None),
+    "offline": (algorithms.OfflineWarpGrad, "replay_batch_size"),
+    "continual": (algorithms.ContinualWarpGrad, "warp_update_interval"),
+}
+
+
+def _warpgrad_scheme(config, learner_class, kwargs):
+  """The WarpGrad class of `config.warpgrad.training_mode`; adds
+  `config.warpgrad`'s options to `kwargs` (the init objective of Warp-MAML
+  or Warp-Leap where the config names one of them).
+
+  Raises:
+    ValueError: an unknown mode, or an option another mode would use set
+      to other than its default (it would be ignored).
+  """
+  options = config.warpgrad.to_dict() if config.get("warpgrad") else {}
+  mode = options.pop("training_mode", "online")
+  if mode not in WARPGRAD_SCHEMES:
+    raise ValueError(f"Bad config: warpgrad.training_mode must be one of "
+                     f"{tuple(WARPGRAD_SCHEMES)}; received {mode!r}.")
+  scheme_class, own = WARPGRAD_SCHEMES[mode]
+  for other in ("replay_batch_size", "warp_update_interval"):
+    value = options.pop(other, 1)
+    if other == own:
+      kwargs[other] = value
+    elif value != 1:
+      raise ValueError(
+          f"Bad config: warpgrad.{other}={value} is an option of another "
+          f"training mode; training_mode is {mode!r}.")
+  if learner_class is algorithms.WarpLeap:
+    kwargs["init_objective"] = "leap"
+  elif learner_class is algorithms.WarpMAML:
+    kwargs["init_objective"] = "maml"
+  kwargs.update(options)
+  return learner_class if mode == "online" else scheme_class

@@ -135,3 +135,28 @@ def named_outputs(outputs, classifier):
   return {"predictions": outputs,
           "probabilities": tf.nn.softmax(outputs, axis=-1),
           "classes": tf.argmax(outputs, axis=-1, output_type=tf.int32)}
+
+
+def adapt_and_predict_functions(defaults_fn, options_fn, label_dtype):
+  """The `adapt_and_predict` and `adapt_and_predict_with_options`
+  functions of an adapter, with their input signatures.
+
+  No input declares a rank: TF Serving does not enforce one, and a declared
+  rank lets the graph fold the shape checks away.
+
+  Args:
+    defaults_fn: `(support_x, support_y, query_x) -> outputs`.
+    options_fn: the same with `num_steps` (int32) and `learning_rate`.
+    label_dtype: support_y's dtype (int32 labels or float32 targets).
+
+  Returns:
+    The two `tf.function`s.
+  """
+  x_spec = lambda name: tf.TensorSpec(None, tf.float32, name)
+  y_spec = tf.TensorSpec(None, label_dtype, "support_y")
+  return (tf.function(defaults_fn, input_signature=[
+      x_spec("support_x"), y_spec, x_spec("query_x")]),
+          tf.function(options_fn, input_signature=[
+              x_spec("support_x"), y_spec, x_spec("query_x"),
+              tf.TensorSpec([], tf.int32, "num_steps"),
+              tf.TensorSpec([], tf.float32, "learning_rate")]))

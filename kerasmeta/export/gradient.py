@@ -58,20 +58,12 @@ class AdapterModule(tf.Module):
       raise ValueError(f"The trained num_inner_steps "
                        f"({self.default_num_steps}) exceeds max_steps "
                        f"({self.max_steps}).")
-    # No declared rank: TF Serving does not enforce one, and a declared
-    # rank lets the graph fold the shape checks away.
-    x_spec = lambda name: tf.TensorSpec(None, tf.float32, name)
-    y_spec = tf.TensorSpec(None, tf.int32 if self.classifier else tf.float32,
-                           "support_y")
-    self.adapt_and_predict = tf.function(
-        self._adapt_and_predict_defaults,
-        input_signature=[x_spec("support_x"), y_spec, x_spec("query_x")])
-    self.adapt_and_predict_with_options = tf.function(
-        self._adapt_and_predict,
-        input_signature=[x_spec("support_x"), y_spec, x_spec("query_x"),
-                         tf.TensorSpec([], tf.int32, "num_steps"),
-                         tf.TensorSpec([], tf.float32, "learning_rate")])
-    self.predict = tf.function(self._predict, input_signature=[x_spec("x")])
+    self.adapt_and_predict, self.adapt_and_predict_with_options = \
+        checks.adapt_and_predict_functions(
+            self._adapt_and_predict_defaults, self._adapt_and_predict,
+            tf.int32 if self.classifier else tf.float32)
+    self.predict = tf.function(self._predict, input_signature=[
+        tf.TensorSpec(None, tf.float32, "x")])
 
   def _check_targets(self, support_x, support_y):
     """support_y, checked against support_x and the model's outputs."""

@@ -59,16 +59,10 @@ class LEOAdapterModule(tf.Module):
                        f"({learner.num_latent_steps}) exceeds max_steps "
                        f"({self.max_steps}).")
     self.initial_rate = learner.networks.latent_learning_rate
-    x_spec = lambda name: tf.TensorSpec(None, tf.float32, name)
-    y_spec = tf.TensorSpec(None, tf.int32, "support_y")
-    self.adapt_and_predict = tf.function(
-        self._adapt_and_predict_defaults,
-        input_signature=[x_spec("support_x"), y_spec, x_spec("query_x")])
-    self.adapt_and_predict_with_options = tf.function(
-        self._adapt_and_predict,
-        input_signature=[x_spec("support_x"), y_spec, x_spec("query_x"),
-                         tf.TensorSpec([], tf.int32, "num_steps"),
-                         tf.TensorSpec([], tf.float32, "learning_rate")])
+    self.adapt_and_predict, self.adapt_and_predict_with_options = \
+        checks.adapt_and_predict_functions(
+            self._adapt_and_predict_defaults, self._adapt_and_predict,
+            tf.int32)
 
   def _adapt_and_predict_defaults(self, support_x, support_y, query_x):
     return self._adapt_and_predict(

@@ -88,14 +88,24 @@ def _check_strategy(learner, strategy):
         "strategy.")
 
 
-def _context(learner, optimizer, strategy, global_batch_size, jit,
-             whole_step_compiled):
-  compile_part = (lambda fn: fn) if whole_step_compiled or not jit else (
+def _prepare(learner, optimizer, strategy, global_batch_size, jit, state):
+  """`(context, whether XLA compiles the whole step, state)` of a step.
+
+  Without distribution, one XLA cluster holds the whole step where the
+  learner allows ("step"); otherwise the step compiles the parts it passes
+  through `context.compile`.
+  """
+  distributed = distribute.is_distributed(strategy)
+  whole = jit and not distributed and learner.compiles_with_xla == "step"
+  compile_part = (lambda fn: fn) if whole or not jit else (
       lambda fn: tf.function(fn, jit_compile=True, autograph=False))
-  return base.StepContext(
+  context = base.StepContext(
       global_batch_size=global_batch_size, scale_loss=_scale_loss(optimizer),
-      jit_compile=jit, distributed=distribute.is_distributed(strategy),
-      compile=compile_part)
+      jit_compile=jit, distributed=distributed, compile=compile_part)
+  if state is None:
+    with strategy.scope():
+      state = TrainState(learner, global_batch_size)
+  return context, whole, state
 
 
 class Step(NamedTuple):
@@ -133,14 +143,11 @@ def build_step(learner, optimizer, strategy=None, global_batch_size=None,
   """
   strategy = strategy or tf.distribute.get_strategy()
   _check_strategy(learner, strategy)
-  jit = resolve_jit_compile(learner, jit_compile)
-  distributed = distribute.is_distributed(strategy)
-  whole = jit and not distributed and learner.compiles_with_xla == "step"
-  context = _context(learner, optimizer, strategy, global_batch_size, jit,
-                     whole)
-  if state is None:
-    with strategy.scope():
-      state = TrainState(learner, global_batch_size)
+  context, whole, state = _prepare(learner, optimizer, strategy,
+                                   global_batch_size,
+                                   resolve_jit_compile(learner, jit_compile),
+                                   state)
+  distributed = context.distributed
 
   def replica_step(batch):
     new_state, metrics = learner.train_step(state.read(), batch, optimizer,
@@ -251,13 +258,9 @@ def build_multi_step(learner, optimizer, strategy, global_batch_size, tasks,
         f"meta_batch_size ({global_batch_size}) must be a multiple of the "
         f"number of replicas ({replicas}).")
   per_replica = global_batch_size // replicas
-  distributed = distribute.is_distributed(strategy)
-  whole = jit and not distributed and learner.compiles_with_xla == "step"
-  context = _context(learner, optimizer, strategy, global_batch_size, jit,
-                     whole)
-  if state is None:
-    with strategy.scope():
-      state = TrainState(learner, global_batch_size)
+  context, whole, state = _prepare(learner, optimizer, strategy,
+                                   global_batch_size, jit, state)
+  distributed = context.distributed
   names = tuple(learner.metric_names) + (
       () if context.scale_loss is not None else (NONFINITE_GRADIENTS,))
 

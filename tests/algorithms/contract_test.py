@@ -226,12 +226,17 @@ def test_the_maze_actor_critic_meets_the_interface_contract(
 
 @pytest.mark.parametrize("mode", ["offline", "continual"])
 def test_warpgrads_other_schemes_meet_the_interface_contract(mode):
-  learner = km.WarpLeap(_warped_model(), num_inner_steps=2,
-                        training_mode=mode, inner_learning_rate=0.3,
-                        replay_batch_size=2, warp_update_interval=2)
+  if mode == "offline":
+    learner = km.algorithms.OfflineWarpGrad(
+        _warped_model(), num_inner_steps=2, init_objective="leap",
+        inner_learning_rate=0.3, replay_batch_size=2)
+  else:
+    learner = km.algorithms.ContinualWarpGrad(
+        _warped_model(), num_inner_steps=2, init_objective="leap",
+        inner_learning_rate=0.3, warp_update_interval=2)
   tasks, seeds = helpers.random_tasks(3), helpers.task_seeds(3)
   assert bool(learner.train_state(3)) == (mode == "continual")
-  with pytest.raises(ValueError, match=f"{mode} mode is not one gradient"):
+  with pytest.raises(ValueError, match="is not one gradient"):
     learner.compute_gradients(tasks, seeds)
   km.testing.run_meta_learner_test(
       lambda: learner, tasks, seeds, compute_gradients=False,

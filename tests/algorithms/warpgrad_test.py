@@ -172,9 +172,9 @@ def _train_step(learner, global_batch_size):
 
 
 def test_offline_step_takes_one_warp_update_per_buffer_batch():
-  learner = algorithms.WarpLeap(_warped_model(), num_inner_steps=2,
-                                training_mode="offline", replay_batch_size=4,
-                                inner_learning_rate=0.3)
+  learner = algorithms.OfflineWarpGrad(
+      _warped_model(), num_inner_steps=2, init_objective="leap",
+      replay_batch_size=4, inner_learning_rate=0.3)
   optimizer, step = _train_step(learner, global_batch_size=3)
   step = step.run
   warp_before = [w.numpy().copy() for w in learner.warp_variables]
@@ -192,9 +192,9 @@ def test_offline_step_takes_one_warp_update_per_buffer_batch():
 
 
 def test_continual_step_updates_theta_every_step_and_phi_every_eta():
-  learner = algorithms.WarpGrad(_warped_model(), training_mode="continual",
-                                init_objective="maml", warp_update_interval=2,
-                                inner_learning_rate=0.3)
+  learner = algorithms.ContinualWarpGrad(
+      _warped_model(), init_objective="maml", warp_update_interval=2,
+      inner_learning_rate=0.3)
   _, built = _train_step(learner, global_batch_size=2)
   step, accumulated = built.run, built.state.variables[
       "warp_gradients_accumulated"]
@@ -215,9 +215,9 @@ def test_continual_step_updates_theta_every_step_and_phi_every_eta():
 
 
 def test_continual_mode_with_fixed_theta_and_momentum_trains_the_warp_only():
-  learner = algorithms.WarpGrad(_warped_model(), training_mode="continual",
-                                init_objective="none", momentum=0.9,
-                                warp_update_interval=1, inner_learning_rate=0.3)
+  learner = algorithms.ContinualWarpGrad(
+      _warped_model(), init_objective="none", momentum=0.9,
+      warp_update_interval=1, inner_learning_rate=0.3)
   step = _train_step(learner, global_batch_size=2)[1].run
   theta = [w.numpy().copy() for w in learner.roles.adapted]
   warp_before = [w.numpy().copy() for w in learner.warp_variables]
@@ -257,10 +257,22 @@ def test_one_step_warp_maml_shares_one_pass_with_the_same_gradient(
                                rtol=1e-6)
 
 
-@pytest.mark.parametrize("mode", ["offline", "continual"])
-def test_compute_gradients_refuses_the_modes_it_does_not_compute(mode):
-  learner = algorithms.WarpLeap(_warped_model(), num_inner_steps=2,
-                                training_mode=mode)
+@pytest.mark.parametrize("scheme", ["OfflineWarpGrad", "ContinualWarpGrad"])
+def test_the_other_schemes_refuse_one_gradient_per_batch(scheme):
+  learner = getattr(algorithms, scheme)(_warped_model(), num_inner_steps=2,
+                                        init_objective="leap")
   assert learner.compiles_with_xla == "never" and not learner.distributes
-  with pytest.raises(ValueError, match=f"{mode} mode is not one gradient"):
+  with pytest.raises(ValueError, match=f"{scheme} is not one gradient"):
     learner.compute_gradients(helpers.random_tasks(2), helpers.task_seeds(2))
+
+
+def test_each_scheme_takes_only_its_own_options():
+  with pytest.raises(TypeError, match="replay_batch_size"):
+    algorithms.WarpGrad(_warped_model(), replay_batch_size=2)
+  with pytest.raises(TypeError, match="warp_update_interval"):
+    algorithms.OfflineWarpGrad(_warped_model(), warp_update_interval=2)
+  with pytest.raises(TypeError, match="replay_batch_size"):
+    algorithms.ContinualWarpGrad(_warped_model(), replay_batch_size=2)
+  # The continual scheme trains theta directly: no inner steps needed.
+  assert algorithms.ContinualWarpGrad(_warped_model(),
+                                      num_inner_steps=0).num_inner_steps == 0

@@ -83,6 +83,13 @@ def test_every_config_and_variant_builds_its_learner(name, variant):
   learner = experiments.build_learner(config)
   expected = SPECIAL_LEARNERS.get(config.algorithm) or algorithms.get(
       config.algorithm)
+  mode = (config.get("warpgrad") or {}).get("training_mode", "online")
+  if issubclass(expected, algorithms.WarpGrad) and mode != "online":
+    # WarpGrad's other schemes are classes of their own.
+    expected = {"offline": algorithms.OfflineWarpGrad,
+                "continual": algorithms.ContinualWarpGrad}[mode]
+    assert learner.init_objective == {"warp_maml": "maml",
+                                      "warp_leap": "leap"}[config.algorithm]
   assert type(learner) is expected  # pylint: disable=unidiomatic-typecheck
   assert learner.checkpoint_items()
 

@@ -122,9 +122,26 @@ def test_a_workdir_config_with_the_old_warpgrad_names_still_builds():
   del config["warpgrad"]["replay_batch_size"]
   config["warpgrad"]["buffer_batch_size"] = config["warpgrad"].pop(
       "warp_update_interval")
-  config["warpgrad"].update(init_weight=0.25, buffer_batch_size=3)
+  config["warpgrad"].update(init_weight=0.25, buffer_batch_size=3,
+                            training_mode="offline")
   config.update(hidden_sizes=[4], num_meta_steps=1)
   restored = experiments.config_from_json(json.dumps(config))
   learner = experiments.build_learner(restored)
-  assert learner.init_step_scale == 0.25
-  assert learner.replay_batch_size == learner.warp_update_interval == 3
+  assert isinstance(learner, algorithms.OfflineWarpGrad)
+  assert learner.init_step_scale == 0.25 and learner.init_objective == "maml"
+  assert learner.replay_batch_size == 3
+
+
+def test_a_warpgrad_option_of_another_mode_is_refused():
+  config = sinusoid_config.get_config("warp_leap")
+  config.hidden_sizes = (4,)
+  config.warpgrad.training_mode = "continual"
+  config.warpgrad.warp_update_interval = 3
+  learner = experiments.build_learner(config)
+  assert isinstance(learner, algorithms.ContinualWarpGrad)
+  assert learner.warp_update_interval == 3
+  assert learner.init_objective == "leap"
+  config.warpgrad.replay_batch_size = 2
+  with pytest.raises(ValueError, match="replay_batch_size=2 is an option of "
+                     "another training mode; training_mode is 'continual'"):
+    experiments.build_learner(config)

@@ -53,8 +53,10 @@ def _warp_config(mode):
   def make():
     config = small_config("warp_maml", num_inner_steps=2)
     config.warpgrad.training_mode = mode
-    config.warpgrad.replay_batch_size = 2
-    config.warpgrad.warp_update_interval = 2
+    if mode == "offline":
+      config.warpgrad.replay_batch_size = 2
+    if mode == "continual":
+      config.warpgrad.warp_update_interval = 2
     return config
   return make
 
@@ -324,8 +326,9 @@ def test_settings_that_would_be_ignored_are_refused(tmp_path):
   trainer = training.Trainer(contract_test.MeanRegressor(), batches,
                              str(tmp_path), meta_batch_size=2)
   assert "query_loss" in trainer.train(2)
-  offline = km.WarpLeap(contract_test._warped_model(), num_inner_steps=2,  # pylint: disable=protected-access
-                        training_mode="offline")
+  offline = km.algorithms.OfflineWarpGrad(
+      contract_test._warped_model(), num_inner_steps=2,  # pylint: disable=protected-access
+      init_objective="leap")
   with pytest.raises(ValueError, match="runs without XLA"):
     training.build_step(offline, training.make_outer_optimizer(
         offline, "sgd", 0.1), None, 2, jit_compile="on")

@@ -191,13 +191,14 @@ def add_warpgrad_fields(config, warp_samples=0, training_mode=None,
     config: the config to add to.
     warp_samples: theta_k per task (or trajectory, or sequence) in the
       warp objective; 0: every step.
-    training_mode: for the few-shot WarpGrad learners (`kerasmeta.WarpGrad`
-      options): "online", "offline" (from a replay buffer) or "continual";
-      None adds only the objective's fields.
+    training_mode: for the few-shot WarpGrad learners: "online"
+      (`WarpGrad`), "offline" (`OfflineWarpGrad`, from a replay buffer) or
+      "continual" (`ContinualWarpGrad`); None adds only the objective's
+      fields.
     replay_batch_size: eta of the offline mode: parameterisations per
-      warp update.
+      warp update (the other modes refuse a value other than 1).
     warp_update_interval: eta of the continual mode: meta-steps per warp
-      update.
+      update (the other modes refuse a value other than 1).
   """
   config.warpgrad = ml_collections.ConfigDict()
   config.warpgrad.exact = True  # eq. 7; False: eq. 8
