@@ -142,6 +142,11 @@ class MetaModel(keras.Model):
     self.num_eval_steps = (None if num_eval_steps is None
                            else int(num_eval_steps))
     self.deterministic_eval = bool(deterministic_eval)
+    # Batches of a task stream drawn so far (`fit` on a `TaskStream`):
+    # saved with the weights, so a restored fit continues the stream.
+    self.batches_seen = keras.Variable(0, dtype="int64", trainable=False,
+                                       name="batches_seen")
+    self._stream = None
     self.train_trackers = [keras.metrics.Mean(name=name)
                            for name in learner.metric_names]
     self.eval_trackers = [keras.metrics.Mean(name=name) for name in
@@ -183,11 +188,38 @@ class MetaModel(keras.Model):
     super().compile(optimizer=optimizer, jit_compile=jit_compile,
                     steps_per_execution=steps_per_execution, **kwargs)
 
-  def fit(self, x=None, *args, **kwargs):
-    """`keras.Model.fit` over batches of tasks (a dataset brings its own
-    order: `shuffle` defaults to False)."""
+  def fit(self, x=None, *args, tasks_per_batch=None, seed=0, **kwargs):
+    """`keras.Model.fit` over batches of tasks.
+
+    `x` is a `tf.data.Dataset` of batches (it brings its own order:
+    `shuffle` defaults to False; a fit started again starts it again), or a
+    task stream (`kerasmeta.tasks.TaskStream`), whose batch `i` of
+    `tasks_per_batch` tasks the step makes from `seed` and its count of
+    batches drawn (`batches_seen`, saved with the weights): a fit that
+    `keras.callbacks.BackupAndRestore` resumes continues the stream where
+    the saved state stood, exactly. A stream needs `steps_per_epoch`.
+    """
+    if isinstance(x, tasks_base.TaskStream):
+      if tasks_per_batch is None or kwargs.get("steps_per_epoch") is None:
+        raise ValueError("fit on a task stream needs tasks_per_batch and "
+                         "steps_per_epoch (a stream has no end).")
+      replicas = tf.distribute.get_strategy().num_replicas_in_sync
+      if replicas > 1:
+        raise ValueError(f"fit on a task stream runs on one replica; "
+                         f"received a strategy with {replicas} (pass the "
+                         "stream's dataset instead).")
+      stream = (x, int(seed), int(tasks_per_batch))
+      x = tf.data.Dataset.from_tensors(tf.zeros([], tf.int64)).repeat()
+    else:
+      stream = None
+      if tasks_per_batch is not None:
+        raise ValueError("tasks_per_batch is for a task stream; a dataset "
+                         "brings its batches.")
     if not args:
       kwargs.setdefault("shuffle", False)
+    if stream != self._stream:
+      self._stream = stream
+      self.train_function = None  # traced again for the new data
     return super().fit(x, *args, **kwargs)
 
   def call(self, inputs, training=False):
@@ -227,7 +259,12 @@ class MetaModel(keras.Model):
     return num_tasks * replicas
 
   def train_step(self, data):
-    tasks, seeds = self._unpack(data)
+    if self._stream is not None:
+      stream, seed, size = self._stream
+      tasks, seeds = stream.batch(seed, self.batches_seen.value, size)
+      self.batches_seen.assign_add(1)
+    else:
+      tasks, seeds = self._unpack(data)
     context = algorithms_base.StepContext(
         global_batch_size=self._global_batch_size(tasks),
         scale_loss=self.optimizer.scale_loss if isinstance(

@@ -202,3 +202,39 @@ def test_sampled_masks_without_seeds_are_refused_in_evaluation():
   with pytest.raises(ValueError, match="samples MT-net masks: give the "
                      "batches seeds"):
     meta_model.evaluate(tf.data.Dataset.from_tensors(tasks), verbose=0)
+
+
+def test_fit_on_a_task_stream_resumes_it_where_the_backup_stood(tmp_path):
+  stream = km.SinusoidTasks(shots=5)
+
+  def fit(callbacks, seed=0):
+    meta_model = km.MetaModel(km.MetaSGD(
+        helpers.tiny_mlp(seed=seed, dtype="float32"),
+        inner_learning_rate=0.1))
+    meta_model.compile(optimizer=keras.optimizers.Adam(1e-2),
+                       jit_compile=False)
+    meta_model.fit(stream, tasks_per_batch=2, steps_per_epoch=3, epochs=3,
+                   verbose=0, callbacks=callbacks)
+    return meta_model
+
+  uninterrupted = fit([])
+  assert int(uninterrupted.batches_seen.numpy()) == 9
+  backup = str(tmp_path / "backup")
+  with pytest.raises(KeyboardInterrupt):
+    fit([keras.callbacks.BackupAndRestore(backup), _StopAfterEpoch(1)])
+  resumed = fit([keras.callbacks.BackupAndRestore(backup)], seed=3)
+  assert int(resumed.batches_seen.numpy()) == 9
+  _assert_all_close(
+      _values(resumed.weights + resumed.optimizer.variables),
+      _values(uninterrupted.weights + uninterrupted.optimizer.variables),
+      rtol=1e-6)
+  # Each batch of the stream trained once, in order: another stream (the
+  # one a dataset started again would give) ends elsewhere.
+  restarted = fit([], seed=0)
+  restarted.batches_seen.assign(0)
+  restarted.fit(stream, tasks_per_batch=2, steps_per_epoch=3, epochs=1,
+                verbose=0)
+  assert not np.allclose(restarted.trainable_weights[0].numpy(),
+                         uninterrupted.trainable_weights[0].numpy())
+  with pytest.raises(ValueError, match="tasks_per_batch and steps_per_epoch"):
+    restarted.fit(stream, epochs=1)

@@ -4,6 +4,9 @@
 scoring ones in `checkpoints/best/`, with their step and score in
 `checkpoints/best.json`: evaluation and export then use the checkpoint of
 the best meta-validation accuracy, as the papers report, not the last.
+Every score is also appended to `checkpoints/scores.jsonl`, so that a run
+stopped between a checkpoint and its score (kill -9, a full disk) scores
+that checkpoint when it resumes, and no checkpoint is scored twice.
 """
 
 import json
@@ -30,6 +33,7 @@ class BestCheckpoint:
     self.checkpoint, self.validate = checkpoint, validate
     self.directory = os.path.join(checkpoint_dir, "best")
     self.record_path = os.path.join(checkpoint_dir, "best.json")
+    self.scores_path = os.path.join(checkpoint_dir, "scores.jsonl")
     self._manager = tf.train.CheckpointManager(
         checkpoint, self.directory, max_to_keep=1, checkpoint_name="best") \
         if validate is not None else None
@@ -41,12 +45,29 @@ class BestCheckpoint:
     with tf.io.gfile.GFile(self.record_path) as f:
       return json.load(f)
 
+  def scored_steps(self):
+    """The steps scored so far."""
+    if not tf.io.gfile.exists(self.scores_path):
+      return set()
+    with tf.io.gfile.GFile(self.scores_path) as f:
+      lines = [line for line in f.read().splitlines() if line.strip()]
+    steps = set()
+    for line in lines:
+      try:
+        steps.add(int(json.loads(line)["step"]))
+      except (ValueError, KeyError, TypeError):
+        continue  # a line cut short by a crash: that step scores again
+    return steps
+
   def consider(self, learner, step):
-    """Scores `learner` at `step`; keeps the checkpoint if it is the best.
+    """Scores `learner` at `step` unless that step was scored already;
+    keeps the checkpoint if it is the best.
 
     Raises:
       FloatingPointError: a non-finite score.
     """
+    if step in self.scored_steps():
+      return
     began = time.perf_counter()
     score = float(self.validate(learner))
     if not np.isfinite(score):
@@ -57,11 +78,12 @@ class BestCheckpoint:
                  step, score, "none" if best is None else
                  f"{best['score']:.4f} at step {best['step']}",
                  time.perf_counter() - began)
-    if best is not None and best["step"] != step and score <= best["score"]:
-      return
-    path = self._manager.save(checkpoint_number=step)
-    logs.write_atomically(self.record_path, json.dumps(
-        {"step": step, "score": score, "path": path}))
+    if best is None or best["step"] == step or score > best["score"]:
+      path = self._manager.save(checkpoint_number=step)
+      logs.write_atomically(self.record_path, json.dumps(
+          {"step": step, "score": score, "path": path}))
+    logs.append_line(self.scores_path, json.dumps({"step": step,
+                                                    "score": score}))
 
   def restore(self):
     """Restores the best checkpoint into `checkpoint`; returns its record.

@@ -305,6 +305,18 @@ class Trainer:
         raise NonFiniteError(str(error)) from None
     return path
 
+  def _score_if_unscored(self, start, num_steps):
+    """Scores the restored checkpoint if validation may choose it and the
+    run stopped before scoring it (between its save and its score)."""
+    if self.selection.validate is None or start == 0:
+      return
+    if start % self.checkpoint_every and start != num_steps:
+      return  # a checkpoint of an interruption: not a candidate
+    try:
+      self.selection.consider(self.learner, start)
+    except FloatingPointError as error:
+      raise NonFiniteError(str(error)) from None
+
   def best(self):
     """`{"step", "score", "path"}` of the best validated checkpoint, or
     None (no `validate`, or none validated yet)."""
@@ -388,6 +400,7 @@ class Trainer:
       start = self.restore()
       if self.config is not None:
         self._record_config(start)
+      self._score_if_unscored(start, num_steps)
       return self._train(start, num_steps)
 
   def _warn_if_too_big(self, batch):

@@ -515,3 +515,49 @@ def test_a_signal_stops_at_a_call_boundary_and_resumes_exactly(
   assert sorted(expected) == sorted(received)
   for name, value in expected.items():
     np.testing.assert_array_equal(received[name], value, err_msg=name)
+
+
+def test_a_checkpoint_saved_but_not_scored_is_scored_once_on_resume(
+    tmp_path):
+  import keras  # pylint: disable=g-import-not-at-top
+
+  def validate(learner):  # a function of the weights alone
+    return -float(sum(tf.reduce_sum(tf.square(v - 0.1))
+                      for v in learner.trainable_variables))
+
+  def make(workdir):
+    keras.utils.set_random_seed(0)
+    learner = km.MAML(km.models.mlp(hidden_sizes=(8,)),
+                      inner_learning_rate=0.01)
+    return training.Trainer(learner, km.SinusoidTasks(shots=5),
+                            str(workdir), meta_batch_size=2, log_every=2,
+                            checkpoint_every=2, validate=validate)
+
+  whole = make(tmp_path / "whole")
+  whole.train(8)
+  stopped = make(tmp_path / "stopped")
+  consider = stopped.selection.consider
+
+  def killed_before_scoring(learner, step):
+    if step == 4:
+      raise SystemExit("killed between the checkpoint and its score")
+    return consider(learner, step)
+  stopped.selection.consider = killed_before_scoring
+  with pytest.raises(SystemExit):
+    stopped.train(8)
+  assert stopped.manager.latest_checkpoint.endswith("ckpt-4")
+  assert stopped.selection.scored_steps() == {2}
+  resumed = make(tmp_path / "stopped")
+  resumed.train(8)
+  lines = [json.loads(line) for line in open(
+      tmp_path / "stopped" / "checkpoints" / "scores.jsonl")]
+  assert [line["step"] for line in lines] == [2, 4, 6, 8]
+  expected = [json.loads(line) for line in open(
+      tmp_path / "whole" / "checkpoints" / "scores.jsonl")]
+  assert lines == expected
+  assert resumed.best()["step"] == whole.best()["step"]
+  assert resumed.best()["score"] == whole.best()["score"]
+  # Resuming a finished run scores nothing again.
+  make(tmp_path / "stopped").train(8)
+  assert len(open(tmp_path / "stopped" / "checkpoints" /
+                  "scores.jsonl").readlines()) == 4
