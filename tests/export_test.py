@@ -296,3 +296,29 @@ def test_saved_model_cli_lists_the_signatures_and_runs_the_adapter(
       np.array([[0.3], [-0.2], [1.0]], np.float32),
       np.array([[0.0], [1.5]], np.float32))
   np.testing.assert_allclose(values, expected.ravel(), atol=1e-5)
+
+
+def test_an_interrupted_export_leaves_no_version_and_none_is_overwritten(
+    tmp_path, mtnet_adapter, monkeypatch):
+  learner, _, _ = mtnet_adapter
+  model_dir = tmp_path / "model"
+  real_save = tf.saved_model.save
+
+  def save_then_stop(module, path, signatures=None):
+    real_save(module, path, signatures=signatures)  # files half written...
+    os.remove(os.path.join(path, "saved_model.pb"))
+    raise KeyboardInterrupt  # ...and the process stopped
+
+  monkeypatch.setattr(tf.saved_model, "save", save_then_stop)
+  with pytest.raises(KeyboardInterrupt):
+    export.export_adapter(learner, str(model_dir / "1"), loss_name="mse")
+  monkeypatch.setattr(tf.saved_model, "save", real_save)
+  # No version folder a server would load: the leftover is hidden.
+  assert not (model_dir / "1").exists()
+  assert [name for name in os.listdir(model_dir)
+          if not name.startswith(".")] == []
+  assert export.next_version(str(model_dir)) == 1
+  export.export_adapter(learner, str(model_dir / "1"), loss_name="mse")
+  assert tf.saved_model.load(str(model_dir / "1")).signatures
+  with pytest.raises(FileExistsError, match="never overwrites a version"):
+    export.export_adapter(learner, str(model_dir / "1"), loss_name="mse")

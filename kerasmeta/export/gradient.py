@@ -15,6 +15,7 @@ from kerasmeta import losses
 from kerasmeta.algorithms import gradient_learner
 from kerasmeta.export import checks
 from kerasmeta.export import registry
+from kerasmeta.export import versions
 from kerasmeta.tasks import base as tasks_base
 
 
@@ -124,7 +125,7 @@ def export_gradient_adapter(learner, path, options):
       "adapt_and_predict_with_options": module.adapt_and_predict_with_options,
       "predict": module.predict,
   }
-  tf.saved_model.save(module, path, signatures=signatures)
+  versions.save_atomically(module, path, signatures)
   return module
 
 
@@ -207,6 +208,6 @@ def export_adapted(learner, support, path, num_steps=None, seed=None,
   adapted = learner.adapt(task, seed=seed, num_steps=num_steps,
                           deterministic=seed is None).params
   module = AdaptedModule(learner, adapted, loss_name or loss_name_of(learner))
-  tf.saved_model.save(module, path,
-                      signatures={"serving_default": module.serve})
+  versions.save_atomically(module, path,
+                           {"serving_default": module.serve})
   return adapted

@@ -25,6 +25,7 @@ import tensorflow as tf
 from kerasmeta.algorithms import leo as leo_learner
 from kerasmeta.export import checks
 from kerasmeta.export import registry
+from kerasmeta.export import versions
 from kerasmeta.tasks.base import Task
 
 
@@ -106,7 +107,7 @@ def export_leo_adapter(learner, path, max_steps=checks.DEFAULT_MAX_STEPS,
       "adapt_and_predict": module.adapt_and_predict,
       "adapt_and_predict_with_options": module.adapt_and_predict_with_options,
   }
-  tf.saved_model.save(module, path, signatures=signatures)
+  versions.save_atomically(module, path, signatures)
   return module
 
 

@@ -26,6 +26,7 @@ import tensorflow as tf
 
 from kerasmeta.export import checks
 from kerasmeta.export import registry
+from kerasmeta.export import versions
 from kerasmeta import inner
 from kerasmeta.algorithms import policy_gradient_maml
 from kerasmeta.rl import policies
@@ -151,7 +152,7 @@ def export_policy_adapter(learner, path, max_transitions=100_000,
   module = PolicyAdapterModule(learner, max_transitions, max_query)
   signatures = {"serving_default": module.adapt_and_act,
                 "adapt_and_act": module.adapt_and_act, "act": module.act}
-  tf.saved_model.save(module, path, signatures=signatures)
+  versions.save_atomically(module, path, signatures)
   return module
 
 

@@ -1,6 +1,16 @@
-"""Model versions as TF Serving reads them: `MODEL_DIR/<version>/`."""
+"""Model versions as TF Serving reads them: `MODEL_DIR/<version>/`.
+
+TF Serving loads the highest numbered version it finds, so a version folder
+must appear complete or not at all: `save_atomically` writes the SavedModel
+into a hidden folder beside it (a name TF Serving and `next_version`
+ignore) and renames it into place only when it is whole. An export stopped
+part way (SIGTERM, a full disk, a crash) leaves at most such a hidden
+folder, never a broken version.
+"""
 
 import os
+
+import tensorflow as tf
 
 
 def next_version(model_dir):
@@ -9,3 +19,22 @@ def next_version(model_dir):
     return 1
   versions = [int(name) for name in os.listdir(model_dir) if name.isdigit()]
   return max(versions, default=0) + 1
+
+
+def save_atomically(module, path, signatures):
+  """`tf.saved_model.save(module, path, signatures)`, all or nothing.
+
+  Raises:
+    FileExistsError: `path` exists (a served version is never overwritten).
+  """
+  path = os.fspath(path).rstrip("/")
+  if tf.io.gfile.exists(path):
+    raise FileExistsError(
+        f"{path} exists: an export never overwrites a version that may be "
+        "served; write a new version (kerasmeta.export.next_version).")
+  parent, name = os.path.split(path)
+  temporary = os.path.join(parent, f".{name}.incomplete-{os.getpid()}")
+  if tf.io.gfile.exists(temporary):  # this process's own earlier failure
+    tf.io.gfile.rmtree(temporary)
+  tf.saved_model.save(module, temporary, signatures=signatures)
+  tf.io.gfile.rename(temporary, path)

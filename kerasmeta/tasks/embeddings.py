@@ -144,20 +144,56 @@ def group_by_class(keys, embeddings, labels, source="embeddings"):
                         labels=tuple(labels[r] for r in rows))
 
 
+# What LEO's format pickles besides dicts, lists, strings and numbers (which
+# need no class): numpy arrays (as protocols 2 to 5 write them), their
+# dtypes and scalars, and the bytes encoding of protocol 2.
+_DATA_CLASSES = {
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"),  # protocol 5
+    ("numpy._core.numeric", "_frombuffer"),
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+    ("_codecs", "encode"),
+}
+
+
+class _DataUnpickler(pickle.Unpickler):
+  """Builds only what an embeddings file holds; refuses any other class or
+  function by name, so that a crafted file cannot run code."""
+
+  def find_class(self, module, name):
+    if (module, name) in _DATA_CLASSES:
+      return super().find_class(module, name)
+    raise pickle.UnpicklingError(
+        f"refuses {module}.{name}: an embeddings file holds only dicts, "
+        "lists, strings, numbers and numpy arrays (do not read pickles you "
+        "do not trust)")
+
+
 def read_split(path):
   """The `EmbeddingSplit` of one `<split>_embeddings.pkl` file.
 
+  The file is read as data: an unpickler that builds only dicts, lists,
+  strings, numbers and numpy arrays, and refuses anything else by name (a
+  pickle can otherwise run any code).
+
   Raises:
     FileNotFoundError: no file at `path`.
-    ValueError: not a dict of `keys`, `embeddings` and `labels`, or fields
-      `group_by_class` refuses.
+    ValueError: not a dict of `keys`, `embeddings` and `labels`, a class
+      outside the format, or fields `group_by_class` refuses.
   """
   if not tf.io.gfile.exists(path):
     raise FileNotFoundError(
         f"No embeddings file {path!r}: expected a pickle of LEO's format "
         "(see kerasmeta/tasks/embeddings.py).")
   with tf.io.gfile.GFile(path, "rb") as f:
-    data = pickle.load(f, encoding="latin1")
+    try:
+      data = _DataUnpickler(f, encoding="latin1").load()
+    except pickle.UnpicklingError as error:
+      raise ValueError(f"{path!r}: {error}") from None
   if not isinstance(data, dict) or not set(FIELDS) <= set(data):
     found = sorted(data) if isinstance(data, dict) else type(data).__name__
     raise ValueError(f"{path!r} must hold a dict with keys {list(FIELDS)}; "

@@ -178,3 +178,43 @@ def test_classes_too_small_for_an_episode_are_named():
   arrays = {"a": np.ones((6, 3)), "b": np.ones((6, 2))}
   with pytest.raises(ValueError, match="class 'b' has shape"):
     embeddings.EmbeddingTasks(arrays, ways=2)
+
+
+class _RunsACommand:
+  """What a crafted pickle holds: unpickling it would call os.system."""
+
+  def __init__(self, marker):
+    self.marker = marker
+
+  def __reduce__(self):
+    import os  # pylint: disable=g-import-not-at-top
+    return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_pickle_that_would_run_code_is_refused_by_name(tmp_path):
+  import pickle  # pylint: disable=g-import-not-at-top
+  marker = tmp_path / "ran"
+  path = tmp_path / "train_embeddings.pkl"
+  with open(path, "wb") as f:
+    pickle.dump({"keys": ["a-n01-n01_1.jpg"], "embeddings": _RunsACommand(
+        marker), "labels": [0]}, f, protocol=2)
+  with pytest.raises(ValueError, match=r"refuses .*system.*: an embeddings "
+                     "file holds only"):
+    embeddings.read_split(str(path))
+  assert not marker.exists()
+
+
+def test_python2_and_python3_pickles_of_the_format_still_read(tmp_path):
+  import pickle  # pylint: disable=g-import-not-at-top
+  data = {"keys": [f"a-n0{c}-n0{c}_{i}.jpg" for c in range(2)
+                   for i in range(3)],
+          "embeddings": np.arange(18, dtype=np.float32).reshape(6, 3),
+          "labels": np.repeat(np.arange(2), 3)}
+  for protocol in (2, 4, 5):
+    path = tmp_path / f"p{protocol}_embeddings.pkl"
+    with open(path, "wb") as f:
+      pickle.dump(data, f, protocol=protocol)
+    split = embeddings.read_split(str(path))
+    assert len(split.classes) == 2
+    np.testing.assert_array_equal(np.concatenate(split.embeddings),
+                                  data["embeddings"])
