@@ -23,6 +23,7 @@ from ml_collections import config_flags
 from kerasmeta import training
 from kerasmeta.apps import configs
 from kerasmeta.apps import workdirs
+from kerasmeta.training import workdir as workdir_lib
 
 _CONFIG = None  # defined by run(): it reads the command line as it is made
 _WORKDIR = flags.DEFINE_string("workdir", None,
@@ -46,6 +47,18 @@ def main(argv):
       config.tpu_address = _TPU.value
   trainer = training.Trainer.from_config(config, _WORKDIR.value,
                                          restart=_RESTART.value)
+  # Held through the final evaluation too: a second trainer started then
+  # would write into the same workdir.
+  try:
+    with workdir_lib.Lock(trainer.workdir):
+      _train_and_evaluate(trainer)
+  except training.WorkdirError as error:
+    print(f"{type(error).__name__}: {error}", file=sys.stderr)
+    sys.exit(1)
+
+
+def _train_and_evaluate(trainer):
+  """Trains; evaluates at the end (`--evaluate`)."""
   try:
     final = trainer.train()
   except (training.Interrupted, KeyboardInterrupt):

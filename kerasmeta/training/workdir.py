@@ -1,9 +1,10 @@
 """The workdir's rules: one trainer at a time, checkpoints that fall back,
 settings pinned, nothing already written lost.
 
-* `Lock`: an exclusive lock file (`WORKDIR/lock`) naming its holder (host,
-  process id, since when); a lock left by a process that no longer runs on
-  this host is taken over, one from another host is reported.
+* `Lock`: the OS's exclusive lock (`fcntl.flock`) on `WORKDIR/lock`, held
+  for as long as a process writes into the workdir and released by the
+  kernel when it ends, however it ends; the file names the holder (host,
+  process id, since when) for the refusal's message.
 * `restore_newest`: restores the newest checkpoint that restores, found
   from the checkpoint files themselves (the `checkpoint` list may be
   missing or garbled); a checkpoint that does not restore is moved aside
@@ -14,7 +15,7 @@ settings pinned, nothing already written lost.
 """
 
 import datetime
-import errno
+import fcntl
 import json
 import os
 import re
@@ -40,22 +41,29 @@ class WorkdirError(RuntimeError):
 
 
 # ---------------------------------------------------------------- the lock
-def _alive(pid):
-  try:
-    os.kill(pid, 0)
-  except OSError as error:
-    return error.errno == errno.EPERM  # it exists, owned by another user
-  return True
+# This process's locks: path -> [descriptor, holds]. A flock belongs to an
+# open file, so the process re-enters its own instead of opening another.
+_HELD = {}
 
 
 class Lock:
-  """An exclusive lock on a workdir, held while a trainer writes into it.
+  """An exclusive OS lock (`fcntl.flock`) on a workdir, held while a
+  process writes into it.
+
+  The lock is the kernel's, on the open file `workdir/lock`: it is released
+  when the holder ends however it ends (kill -9 included), a stale file is
+  never mistaken for a live holder nor a live holder for a stale file, and
+  processes that race for it cannot both win. The file names the holder
+  (host, pid, start) for the refusal's message. One process may hold it
+  again (the app holds it through training and the final evaluation, the
+  trainer inside that).
 
   Args:
     workdir: the directory.
 
   Raises (on `acquire`):
-    WorkdirError: another live process holds it.
+    WorkdirError: another process holds it, or the workdir cannot be
+      locked (read-only).
   """
 
   def __init__(self, workdir):
@@ -71,47 +79,55 @@ class Lock:
 
   def acquire(self):
     if "://" in self.path:
-      # Object stores have no atomic create-if-absent through gfile.
+      # Object stores have no locks.
       logging.warning("Workdir %s is not local: it cannot be locked; run "
                       "one trainer on it at a time.",
                       os.path.dirname(self.path))
       return self
-    me = {"host": socket.gethostname(), "pid": os.getpid(),
-          "since": datetime.datetime.now().isoformat(timespec="seconds")}
-    for _ in range(2):
-      try:
-        descriptor = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-      except FileExistsError:
-        holder = self._holder()
-        if holder and holder.get("host") == me["host"] and \
-            holder.get("pid") != me["pid"] and not _alive(holder["pid"]):
-          logging.warning("Taking over the lock of process %d (no longer "
-                          "running), held since %s.", holder["pid"],
-                          holder.get("since"))
-          os.remove(self.path)
-          continue
-        if holder is None:
-          raise WorkdirError(
-              f"{self.path} exists but is unreadable: another trainer may be "
-              "starting. If none runs on this workdir, delete the file.")
-        raise WorkdirError(
-            f"Workdir {os.path.dirname(self.path)} is in use by process "
-            f"{holder.get('pid')} on {holder.get('host')} since "
-            f"{holder.get('since')}. Wait for it, or stop it; if it is gone "
-            f"(another host), delete {self.path}.")
-      with os.fdopen(descriptor, "w") as f:
-        f.write(json.dumps(me))
+    key = os.path.realpath(self.path)
+    if key in _HELD:  # this process holds it already
+      _HELD[key][1] += 1
       self.held = True
       return self
-    raise WorkdirError(f"Could not take the lock {self.path}.")
+    try:
+      descriptor = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
+    except OSError as error:
+      raise WorkdirError(
+          f"Cannot lock workdir {os.path.dirname(self.path)}: "
+          f"{error.strerror}. A trainer writes into its workdir: give one "
+          "it can write to.") from None
+    try:
+      fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+      os.close(descriptor)
+      holder = self._holder() or {}
+      raise WorkdirError(
+          f"Workdir {os.path.dirname(self.path)} is in use by process "
+          f"{holder.get('pid', '?')} on {holder.get('host', '?')} since "
+          f"{holder.get('since', '?')}. Wait for it, or stop it.") from None
+    me = {"host": socket.gethostname(), "pid": os.getpid(),
+          "since": datetime.datetime.now().isoformat(timespec="seconds")}
+    os.ftruncate(descriptor, 0)
+    os.pwrite(descriptor, json.dumps(me).encode(), 0)
+    _HELD[key] = [descriptor, 1]
+    self.held = True
+    return self
 
   def release(self):
-    if self.held:
-      self.held = False
-      try:
-        os.remove(self.path)
-      except FileNotFoundError:
-        pass
+    if not self.held:
+      return
+    self.held = False
+    key = os.path.realpath(self.path)
+    entry = _HELD.get(key)
+    if entry is None:
+      return
+    entry[1] -= 1
+    if entry[1] == 0:
+      del _HELD[key]
+      descriptor = entry[0]
+      os.ftruncate(descriptor, 0)  # no holder to name
+      fcntl.flock(descriptor, fcntl.LOCK_UN)
+      os.close(descriptor)
 
   def __enter__(self):
     return self.acquire()

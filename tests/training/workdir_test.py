@@ -189,22 +189,89 @@ def test_resuming_with_other_settings_is_refused_with_a_diff(tmp_path):
   assert history[1]["config"]["log_every"] == 2
 
 
+_HOLD = (
+    "import fcntl, json, os, sys, time\n"
+    "fd = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR)\n"
+    "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+    "os.write(fd, json.dumps({'host': 'h', 'pid': os.getpid(), "
+    "'since': '2026-01-01T00:00:00'}).encode())\n"
+    "print('held', flush=True)\n"
+    "time.sleep(60)\n")
+
+
 def test_a_second_trainer_on_a_workdir_is_refused(tmp_path):
-  holder = subprocess.Popen([sys.executable, "-c",
-                             "import time; time.sleep(60)"])
+  holder = subprocess.Popen([sys.executable, "-c", _HOLD,
+                             str(tmp_path / "lock")], stdout=subprocess.PIPE,
+                            text=True)
   try:
-    (tmp_path / "lock").write_text(json.dumps(
-        {"host": os.uname().nodename, "pid": holder.pid,
-         "since": "2026-01-01T00:00:00"}))
+    assert holder.stdout.readline().strip() == "held"
     with pytest.raises(workdir_lib.WorkdirError,
-                       match=f"in use by process {holder.pid} on .* since "
+                       match=f"in use by process {holder.pid} on h since "
                        "2026-01-01"):
       _train(tmp_path, 3)
   finally:
     holder.kill()
     holder.wait()
-  _train(tmp_path, 3)  # its holder is gone: the stale lock is taken over
-  assert not (tmp_path / "lock").exists()  # released at the end
+  _train(tmp_path, 3)  # its holder is gone (killed): the kernel released it
+  # A lock file naming a live process that does not hold it (a reused pid)
+  # is no lock.
+  (tmp_path / "lock").write_text(json.dumps(
+      {"host": os.uname().nodename, "pid": os.getpid(), "since": "x"}))
+  other = subprocess.Popen([sys.executable, "-c", "import time; "
+                            "time.sleep(60)"])
+  try:
+    (tmp_path / "lock").write_text(json.dumps(
+        {"host": os.uname().nodename, "pid": other.pid, "since": "x"}))
+    _train(tmp_path, 4)
+  finally:
+    other.kill()
+    other.wait()
+
+
+_RACE = (
+    "import os, sys, time\n"
+    "from kerasmeta.training import workdir\n"
+    "open(sys.argv[2], 'w').close()\n"
+    "while not os.path.exists(sys.argv[3]): time.sleep(0.01)\n"
+    "try:\n"
+    "  workdir.Lock(sys.argv[1]).acquire()\n"
+    "except workdir.WorkdirError:\n"
+    "  print('refused', flush=True)\n"
+    "else:\n"
+    "  print('held', flush=True)\n"
+    "  time.sleep(3)\n")
+
+
+@pytest.mark.slow
+def test_processes_racing_for_the_lock_have_one_winner(tmp_path):
+  go = tmp_path / "go"
+  processes = [subprocess.Popen(
+      [sys.executable, "-c", _RACE, str(tmp_path), str(tmp_path / f"r{i}"),
+       str(go)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+      text=True) for i in range(4)]
+  deadline = time.time() + 120
+  while time.time() < deadline and not all(
+      (tmp_path / f"r{i}").exists() for i in range(4)):
+    time.sleep(0.05)
+  go.touch()
+  outcomes = sorted(p.communicate(timeout=120)[0].strip()
+                    for p in processes)
+  assert outcomes == ["held", "refused", "refused", "refused"]
+
+
+def test_one_process_holds_its_lock_again_and_an_unlockable_workdir_is_named(
+    tmp_path):
+  with workdir_lib.Lock(str(tmp_path)) as outer:
+    with workdir_lib.Lock(str(tmp_path)):
+      pass
+    assert outer.held  # the inner release left the outer hold
+    holder = json.loads((tmp_path / "lock").read_text())
+    assert holder["pid"] == os.getpid()
+  assert (tmp_path / "lock").read_text() == ""  # released: no holder named
+  missing = tmp_path / "missing" / "deeper"
+  with pytest.raises(workdir_lib.WorkdirError,
+                     match="Cannot lock workdir .*deeper"):
+    workdir_lib.Lock(str(missing)).acquire()
 
 
 def test_a_failed_metrics_rewrite_leaves_the_file_whole(tmp_path,
