@@ -11,6 +11,7 @@ workdir/eval.png (a few tasks before and after adaptation).
 from absl import app
 from absl import flags
 
+from kerasmeta import training
 from kerasmeta.apps import workdirs
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "A meta_train workdir.")
@@ -29,9 +30,10 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   shots = [int(k) for k in _SHOTS.value] if _SHOTS.value else None
-  workdirs.evaluate_workdir(_WORKDIR.value, num_tasks=_NUM_TASKS.value,
-                            seed=_SEED.value, shots=shots,
-                            output_name=_OUTPUT.value, plot=_PLOT.value)
+  with workdirs.one_line_errors(FileNotFoundError, training.WorkdirError):
+    workdirs.evaluate_workdir(_WORKDIR.value, num_tasks=_NUM_TASKS.value,
+                              seed=_SEED.value, shots=shots,
+                              output_name=_OUTPUT.value, plot=_PLOT.value)
 
 
 def run():

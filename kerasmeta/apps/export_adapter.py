@@ -19,6 +19,7 @@ import tensorflow as tf
 
 from kerasmeta import experiments
 from kerasmeta import export
+from kerasmeta.apps import workdirs
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "A meta_train workdir.")
 _OUTPUT = flags.DEFINE_string("output", None,
@@ -50,15 +51,17 @@ def main(argv):
   version = _VERSION.value if _VERSION.value is not None else \
       export.next_version(_OUTPUT.value)
   path = os.path.join(_OUTPUT.value, str(version))
-  if os.path.exists(path):  # refused before any work
-    raise FileExistsError(f"{path} exists; choose another --version.")
-  config, learner, checkpoint = experiments.restore_learner(
-      _WORKDIR.value, _CHECKPOINT.value)
-  export.export_adapter(learner, path, loss_name=config.get("loss", "mse"),
-                        max_steps=_MAX_STEPS.value,
-                        max_support=_MAX_SUPPORT.value,
-                        max_query=_MAX_QUERY.value,
-                        allow_transductive=_ALLOW_TRANSDUCTIVE.value)
+  with workdirs.one_line_errors(FileExistsError, FileNotFoundError,
+                                TypeError):
+    if os.path.exists(path):  # refused before any work
+      raise FileExistsError(f"{path} exists; choose another --version.")
+    config, learner, checkpoint = experiments.restore_learner(
+        _WORKDIR.value, _CHECKPOINT.value)
+    export.export_adapter(learner, path, loss_name=config.get("loss", "mse"),
+                          max_steps=_MAX_STEPS.value,
+                          max_support=_MAX_SUPPORT.value,
+                          max_query=_MAX_QUERY.value,
+                          allow_transductive=_ALLOW_TRANSDUCTIVE.value)
   logging.info("Exported %s as %s (signatures %s).", checkpoint, path,
                ", ".join(sorted(tf.saved_model.load(path).signatures)))
   print(path)

@@ -45,8 +45,10 @@ def main(argv):
   if _TPU.value is not None:
     with config.unlocked():
       config.tpu_address = _TPU.value
-  trainer = training.Trainer.from_config(config, _WORKDIR.value,
-                                         restart=_RESTART.value)
+  with workdirs.one_line_errors(ValueError, FileNotFoundError,
+                                training.WorkdirError):
+    trainer = training.Trainer.from_config(config, _WORKDIR.value,
+                                           restart=_RESTART.value)
   # Held through the final evaluation too: a second trainer started then
   # would write into the same workdir.
   try:

@@ -1,7 +1,9 @@
-"""Workdir-level evaluation shared by apps.meta_train and apps.evaluate."""
+"""What the apps share: workdir-level evaluation, and one-line errors."""
 
+import contextlib
 import json
 import os
+import sys
 import time
 
 from absl import logging
@@ -9,6 +11,18 @@ import tensorflow as tf
 
 from kerasmeta import experiments
 from kerasmeta import training
+
+
+@contextlib.contextmanager
+def one_line_errors(*errors):
+  """Ends the process with one line, `Type: message`, and exit code 1 on
+  `errors` (input the user can fix: a bad config, a missing workdir), not
+  with a traceback."""
+  try:
+    yield
+  except errors as error:
+    print(f"{type(error).__name__}: {error}", file=sys.stderr)
+    sys.exit(1)
 
 
 def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,

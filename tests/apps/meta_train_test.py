@@ -161,3 +161,19 @@ def test_image_configs_take_ways_and_shots_with_the_papers_settings():
   import pytest  # pylint: disable=g-import-not-at-top
   with pytest.raises(ValueError, match="VARIANT"):
     glyphs.get_config("maml,twenty")
+
+
+@pytest.mark.slow
+def test_input_errors_end_in_one_line_not_a_traceback(tmp_path):
+  for module, args in (
+      ("apps.meta_train", [f"--workdir={tmp_path / 'run'}",
+                           "--config.num_meta_steps=-5", "--noevaluate"]),
+      ("apps.evaluate", [f"--workdir={tmp_path / 'missing'}"]),
+      ("export.export_adapter", [f"--workdir={tmp_path / 'missing'}",
+                                 f"--output={tmp_path / 'models'}"])):
+    result = _run(module, *args)
+    assert result.returncode == 1, (module, result.stderr[-2000:])
+    assert "Traceback" not in result.stderr, (module, result.stderr[-2000:])
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(("ValueError: config.num_meta_steps must be >= 0",
+                            "FileNotFoundError: No config.json")), last
