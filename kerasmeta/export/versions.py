@@ -5,11 +5,13 @@ must appear complete or not at all: `save_atomically` writes the SavedModel
 into a hidden folder beside it (a name TF Serving and `next_version`
 ignore) and renames it into place only when it is whole. An export stopped
 part way (SIGTERM, a full disk, a crash) leaves at most such a hidden
-folder, never a broken version.
+folder, never a broken version. (Object stores cannot rename a folder:
+there the export is written in place, with a warning.)
 """
 
 import os
 
+from absl import logging
 import tensorflow as tf
 
 
@@ -28,6 +30,17 @@ def save_atomically(module, path, signatures):
     FileExistsError: `path` exists (a served version is never overwritten).
   """
   path = os.fspath(path).rstrip("/")
+  if "://" in path:
+    # Object stores rename no folders: written in place, as TF Serving's
+    # own exporters write there.
+    if tf.io.gfile.exists(path):
+      raise FileExistsError(f"{path} exists: an export never overwrites a "
+                            "version that may be served.")
+    logging.warning("%s is in an object store, which cannot rename a "
+                    "folder: the export is written in place, not "
+                    "atomically.", path)
+    tf.saved_model.save(module, path, signatures=signatures)
+    return
   if tf.io.gfile.exists(path):
     raise FileExistsError(
         f"{path} exists: an export never overwrites a version that may be "

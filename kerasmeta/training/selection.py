@@ -46,9 +46,11 @@ class BestCheckpoint:
       return json.load(f)
 
   def scored_steps(self):
-    """The steps scored so far."""
+    """The steps scored so far (with a workdir written before the scores
+    file existed: the best step)."""
+    best = self.record()
     if not tf.io.gfile.exists(self.scores_path):
-      return set()
+      return set() if best is None else {int(best["step"])}
     with tf.io.gfile.GFile(self.scores_path) as f:
       lines = [line for line in f.read().splitlines() if line.strip()]
     steps = set()

@@ -105,6 +105,11 @@ def _prepare(learner, optimizer, strategy, global_batch_size, jit, state):
   if state is None:
     with strategy.scope():
       state = TrainState(learner, global_batch_size)
+  if distributed and state.variables:
+    raise ValueError(
+        f"{type(learner).__name__} keeps a train state "
+        f"({sorted(state.variables)}), which lives on one replica; use the "
+        "default strategy, or declare distributes = False.")
   return context, whole, state
 
 
