@@ -30,18 +30,29 @@ FLOORS = (
     # the learners
     ("algorithms", "rl", "ewc", "few_shot_baselines"),
     # evaluators, and experiments built from configs
-    ("evaluation", "experiments", "plotting"),
+    ("evaluation", "evaluators", "experiments", "plotting"),
     # what runs and serves them
     ("training", "export", "meta_model", "pretraining", "testing",
      "learned_optimizer"),
 )
 
-# What `MetaLearner` declares (kerasmeta/algorithms/base.py).
-DECLARED = {
-    "trainable_variables", "variable_groups", "checkpoint_items",
-    "compute_gradients", "train_state", "train_step", "update_statistics",
-    "model", "name", "metric_names", "compiles_with_xla", "distributes",
-    "updates_statistics", "uses_fast_path", "num_inner_steps"}
+
+
+def _declared():
+  """`TRAINER_MEMBERS` of kerasmeta/algorithms/base.py, read with `ast`."""
+  path = os.path.join(ROOT, "algorithms", "base.py")
+  with open(path) as f:
+    tree = ast.parse(f.read())
+  for node in tree.body:
+    if isinstance(node, ast.Assign) and any(
+        getattr(target, "id", None) == "TRAINER_MEMBERS"
+        for target in node.targets):
+      return set(ast.literal_eval(node.value.args[0]))
+  raise ValueError(f"No TRAINER_MEMBERS in {path}.")
+
+
+# What `MetaLearner` declares the trainer may read.
+DECLARED = _declared()
 
 LONG_FUNCTION = 60
 

@@ -59,13 +59,13 @@ def run_all(args):
 def measure(runs):
   """`{(order, seed): [UnitSubspace per masked layer]}` of the finished
   runs, from their final checkpoints."""
-  from kerasmeta import experiments  # pylint: disable=g-import-not-at-top
+  from kerasmeta.training import workdir as workdir_lib  # pylint: disable=g-import-not-at-top
   from kerasmeta.layers import subspace  # pylint: disable=g-import-not-at-top
   measured = {}
   for key, run in runs.items():
     if run.status != "finished":
       continue
-    _, learner, _ = experiments.restore_learner(run.workdir)
+    _, learner, _ = workdir_lib.restore_learner(run.workdir)
     measured[key] = subspace.model_subspace(learner.model)
   return measured
 

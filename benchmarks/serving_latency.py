@@ -28,8 +28,8 @@ import numpy as np  # pylint: disable=g-import-not-at-top
 import tensorflow as tf
 
 import kerasmeta as km
-from kerasmeta import experiments
 from kerasmeta import export
+from kerasmeta.training import workdir as workdir_lib
 
 
 def parse():
@@ -46,7 +46,7 @@ def parse():
 
 def sinusoid_adapter(workdir):
   if workdir:
-    _, learner, _ = experiments.restore_learner(workdir)
+    _, learner, _ = workdir_lib.restore_learner(workdir)
     learner.num_inner_steps = 10
   else:
     learner = km.MAML(km.models.mlp(cell="mtnet"), num_inner_steps=10,

@@ -189,11 +189,12 @@ def draw_figure(options, best):
   """MAML beside the pretrained baseline, each at its chosen alpha."""
   # Imported here: the table itself needs no TensorFlow in this process.
   from kerasmeta import experiments  # pylint: disable=g-import-not-at-top
+  from kerasmeta.training import workdir as workdir_lib  # pylint: disable=g-import-not-at-top
   from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
   learners, config = {}, None
   for method in ("maml", "pretrained"):
     workdir = os.path.join(options.root, f"{method}_alpha{best[method][0]}")
-    config, learner, _ = experiments.restore_learner(workdir)
+    config, learner, _ = workdir_lib.restore_learner(workdir)
     learners[f"{METHODS[method]} (alpha {best[method][0]})"] = learner
   plotting.plot_sinusoid_comparison(
       learners, experiments.task_distribution(config, shots=10),

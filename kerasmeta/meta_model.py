@@ -46,27 +46,67 @@ METRICS = {"accuracy": evaluation.accuracy}
 
 
 def _task_metrics(metrics):
-  """`{name: (y_true, y_pred) -> scalar}` from names and functions."""
+  """`{name: (y_true, y_pred) -> scalar}` of one task, from names, Keras
+  metrics and functions (a dict names them itself).
+
+  A Keras metric (an object, or a name `keras.metrics.get` knows, such as
+  "sparse_categorical_accuracy") keeps its meaning and its name: it is
+  computed from its initial state on each task alone (its stateless API),
+  never accumulated across tasks or batches. A function's values are
+  averaged over the task's queries.
+  """
   if isinstance(metrics, dict):
-    return dict(metrics)
+    return {name: _per_task(metric, name)[1]
+            for name, metric in metrics.items()}
   resolved = {}
   for metric in metrics or ():
-    if isinstance(metric, str):
-      if metric not in METRICS:
-        raise ValueError(f"Unknown metric {metric!r}; known: "
-                         f"{sorted(METRICS)}, or pass a function "
-                         "(y_true, y_pred) -> scalar.")
-      resolved[metric] = METRICS[metric]
-    elif callable(metric):
-      resolved[getattr(metric, "__name__", f"metric_{len(resolved)}")] = \
-          metric
-    else:
-      raise TypeError(f"A metric is a name or a function; received "
-                      f"{type(metric).__name__}.")
+    name, function = _per_task(metric)
+    if name in resolved:
+      raise ValueError(f"Two metrics are named {name!r}; pass a dict to "
+                       "name them.")
+    resolved[name] = function
   if "loss" in resolved:
     raise ValueError("'loss' is always reported (the learner's loss); "
                      "name the metric otherwise.")
   return resolved
+
+
+def _per_task(metric, name=None):
+  """`(name, per-task function)` of one metric."""
+  if isinstance(metric, str):
+    if metric in METRICS:
+      return name or metric, METRICS[metric]
+    try:
+      found = keras.metrics.get(metric)
+    except ValueError:
+      raise ValueError(f"Unknown metric {metric!r}; known: "
+                       f"{sorted(METRICS)}, Keras' metric names and "
+                       "objects, or a function (y_true, y_pred) -> "
+                       "scalar.") from None
+    return _per_task(found, name or metric)
+  if isinstance(metric, keras.metrics.Metric):
+    return name or metric.name, _stateless(metric)
+  if callable(metric):
+    name = name or getattr(metric, "__name__", "<lambda>")
+    if name.startswith("<"):
+      raise ValueError(f"Name the metric {metric!r}: pass "
+                       "metrics={'name': function}.")
+    return name, lambda y_true, y_pred: tf.reduce_mean(
+        tf.cast(metric(y_true, y_pred), tf.float32))
+  raise TypeError(f"A metric is a name, a Keras metric or a function; "
+                  f"received {type(metric).__name__}.")
+
+
+def _stateless(metric):
+  """A Keras metric of one task from its initial state (a fresh copy's, so
+  the state of the object passed in does not leak in)."""
+  fresh = type(metric).from_config(metric.get_config())
+  initial = [tf.constant(variable.numpy()) for variable in fresh.variables]
+
+  def per_task(y_true, y_pred):
+    state = fresh.stateless_update_state(list(initial), y_true, y_pred)
+    return tf.cast(fresh.stateless_result(state), tf.float32)
+  return per_task
 
 
 def _owning_layers(learner):

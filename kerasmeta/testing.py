@@ -16,6 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kerasmeta import inner
 from kerasmeta.algorithms import base
 from kerasmeta.algorithms import gradient_learner
 from kerasmeta.training import steps
@@ -43,7 +44,10 @@ def run_meta_learner_test(make_learner, tasks, seeds, *,
        structure, shapes and dtypes, and `metric_names` (with the
        non-finite gradient flag, 0 here);
     7. (`learn_steps`) that many Adam steps of `train_step` on the batch
-       lower `learned_metric`.
+       lower `learned_metric`;
+    8. (a learner that overrides `adapt`) `adapt` of the batch's first task
+       returns an `inner.AdaptResult`, each of `num_steps` adding one loss,
+       and `predict` takes the result as it takes its `params`.
 
   Args:
     make_learner: `**kwargs -> learner`, a new learner around one shared
@@ -94,7 +98,31 @@ def run_meta_learner_test(make_learner, tasks, seeds, *,
   if learn_steps:
     _check_learns(learner, tasks, seeds, learn_steps, learning_rate,
                   learned_metric, compute_gradients)
+  if type(learner).adapt is not base.MetaLearner.adapt:
+    _check_adapt(learner, tasks, seeds)
   return learner
+
+
+def _check_adapt(learner, tasks, seeds):
+  task = type(tasks)(*[t[0] for t in tasks])
+  results = [learner.adapt(task, seed=seeds[0], num_steps=steps)
+             for steps in (None, 1, 2)]
+  for result in results:
+    if not isinstance(result, inner.AdaptResult):
+      raise AssertionError(f"adapt returned {type(result).__name__}, not "
+                           "inner.AdaptResult.")
+  lengths = [int(result.losses.shape[0]) for result in results]
+  if lengths[2] - lengths[1] != 1:
+    raise AssertionError(f"adapt(num_steps=1) and (num_steps=2) gave "
+                         f"{lengths[1]} and {lengths[2]} losses; each step "
+                         f"adds one.")
+  query_x = getattr(task, "query_x", None)
+  if query_x is not None and type(learner).predict is not \
+      base.MetaLearner.predict:
+    np.testing.assert_allclose(
+        learner.predict(results[0], query_x),
+        learner.predict(results[0].params, query_x), rtol=1e-6,
+        err_msg="predict(adapt(...)) differs from predict(params).")
 
 
 def _check_interface(learner, tasks, seeds):

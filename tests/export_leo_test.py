@@ -63,7 +63,7 @@ def test_leo_adapter_takes_steps_and_rate_per_request(leo_adapter):
   np.testing.assert_allclose(
       served["probabilities"],
       _python_answer(learner, support_x, support_y, query_x,
-                     num_latent_steps=4, rate_scale=0.5), atol=1e-5)
+                     num_steps=4, rate_scale=0.5), atol=1e-5)
 
 
 @pytest.mark.parametrize("change,message", [
@@ -74,6 +74,8 @@ def test_leo_adapter_takes_steps_and_rate_per_request(leo_adapter):
     (dict(support_x=np.zeros((6, 5), np.float32)),
      r"support_x must have shape \[points, 6\]"),
     (dict(query_x=np.full((2, 6), np.nan, np.float32)), "NaN or Inf"),
+    (dict(support_y=np.array(1, np.int32)),
+     "support_y must have one entry per support point"),
 ])
 def test_bad_leo_requests_fail_with_a_clear_message(leo_adapter, change,
                                                     message):

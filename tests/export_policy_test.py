@@ -53,6 +53,9 @@ def test_bad_episodes_are_refused_before_any_op_reads_them(tmp_path):
   for name, value, message in [
       ("actions", tf.zeros([2, 3, 3]), "actions must have shape"),
       ("alive", tf.fill([2, 3], 0.5), "alive must hold 0 or 1"),
+      ("alive", tf.constant([[1.0, 0.0, 1.0], [1.0, 1.0, 1.0]]),
+       "no holes such as 1, 0, 1"),
+      ("alive", tf.zeros([2, 3]), "alive must be 1 at every episode"),
       ("rewards", tf.fill([2, 3], np.nan), "rewards holds NaN"),
       ("observations", tf.zeros([2, 4, 2]), "observations must have shape"),
       ("query_observations", tf.zeros([1, 3]), "query_observations must")]:

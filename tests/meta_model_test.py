@@ -238,3 +238,48 @@ def test_fit_on_a_task_stream_resumes_it_where_the_backup_stood(tmp_path):
                          uninterrupted.trainable_weights[0].numpy())
   with pytest.raises(ValueError, match="tasks_per_batch and steps_per_epoch"):
     restarted.fit(stream, epochs=1)
+
+
+def _classification_batches(num_batches=2, num_tasks=3, ways=3, shots=2):
+  rng = np.random.default_rng(0)
+  x = rng.normal(size=(num_batches, num_tasks, 2, ways * shots, 4))
+  y = np.tile(np.arange(ways), shots)[:, None].astype("int32")
+  y = np.broadcast_to(y, (num_batches, num_tasks) + y.shape)
+  tasks = km.Task(x[:, :, 0].astype("float32"), y,
+                  x[:, :, 1].astype("float32"), y)
+  seeds = np.zeros((num_batches, num_tasks, 2), "int32")
+  return tf.data.Dataset.from_tensor_slices((tasks, seeds))
+
+
+def test_keras_metrics_keep_their_meaning_and_name_on_each_task():
+  keras.utils.set_random_seed(0)
+  network = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+  learner = km.MAML(network, loss="sparse_softmax_cross_entropy",
+                    inner_learning_rate=0.5)
+  metric_object = keras.metrics.SparseCategoricalAccuracy(name="object")
+  metric_object.update_state([[0]], [[0.0, 9.0, 0.0]])  # a stale state
+  meta_model = km.MetaModel(learner, metrics=[
+      metric_object, "sparse_categorical_accuracy", "accuracy"])
+  meta_model.compile()
+  first = meta_model.evaluate(_classification_batches(), return_dict=True,
+                              verbose=0)
+  again = meta_model.evaluate(_classification_batches(), return_dict=True,
+                              verbose=0)
+  by_hand = []
+  for tasks, _ in _classification_batches():
+    for index in range(3):
+      task = helpers.unbatch(tasks, index)
+      logits = learner.predict(learner.adapt(task), task.query_x)
+      by_hand.append(np.mean(np.argmax(logits, -1) == task.query_y[:, 0]))
+  for name in ("object", "sparse_categorical_accuracy", "accuracy"):
+    np.testing.assert_allclose(first[name], np.mean(by_hand), rtol=1e-6)
+    assert again[name] == first[name]
+  with pytest.raises(ValueError, match="Two metrics are named 'accuracy'"):
+    km.MetaModel(learner, metrics=["accuracy", evaluation_accuracy])
+  with pytest.raises(ValueError, match="Name the metric"):
+    km.MetaModel(learner, metrics=[lambda y, p: 0.0])
+
+
+def evaluation_accuracy(y_true, y_pred):  # a function that shares the name
+  return km.evaluation.accuracy(y_true, y_pred)
+evaluation_accuracy.__name__ = "accuracy"

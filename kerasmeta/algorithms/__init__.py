@@ -17,6 +17,7 @@ from kerasmeta.algorithms.learned_inner import InnerOptimizer
 from kerasmeta.algorithms.learned_inner import LearningRates
 from kerasmeta.algorithms.leo import LEO
 from kerasmeta.algorithms.leo import LEOAdaptation
+from kerasmeta.algorithms.policy_gradient_maml import PolicyAdaptation
 from kerasmeta.algorithms.leo import LEONetworks
 from kerasmeta.algorithms.lstm_maml import LSTMMAML
 from kerasmeta.algorithms.maml import FOMAML

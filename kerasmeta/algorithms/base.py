@@ -5,6 +5,7 @@ through `MetaLearner`; they never probe a learner for optional methods.
 """
 
 import abc
+import inspect
 from typing import Callable, NamedTuple, Optional
 
 import tensorflow as tf
@@ -29,6 +30,14 @@ class MetaGradients(NamedTuple):
 # A metric the default `train_step` adds: 1 where a gradient entry is not
 # finite (the trainer stops on it, and leaves it out of the logs).
 NONFINITE_GRADIENTS = "_nonfinite_gradients"
+
+# Every member of `MetaLearner` the trainer may read (the class docstring's
+# list); a test walks the trainer with a learner that records its reads.
+TRAINER_MEMBERS = frozenset({
+    "trainable_variables", "variable_groups", "checkpoint_items",
+    "compute_gradients", "train_state", "train_step", "update_statistics",
+    "model", "name", "metric_names", "compiles_with_xla", "distributes",
+    "updates_statistics", "uses_fast_path", "num_inner_steps"})
 
 # How much of a learner's `train_step` XLA may compile (`compiles_with_xla`).
 XLA_MODES = ("step", "gradients", "never")
@@ -64,6 +73,40 @@ class StepContext(NamedTuple):
   jit_compile: bool = False
   distributed: bool = False
   compile: Callable = lambda fn: fn
+
+
+def _arguments(init, args, kwargs):
+  """`{name: value}` of a call of `init`, defaults included and `**kwargs`
+  spread; None where the call does not bind (the constructor raises)."""
+  try:
+    bound = inspect.signature(init).bind(None, *args, **kwargs)
+  except TypeError:
+    return None
+  bound.apply_defaults()
+  arguments = {}
+  parameters = list(inspect.signature(init).parameters.values())
+  for parameter in parameters[1:]:
+    value = bound.arguments.get(parameter.name)
+    if parameter.kind == parameter.VAR_POSITIONAL:
+      if value:
+        return None
+    elif parameter.kind == parameter.VAR_KEYWORD:
+      arguments.update(value or {})
+    else:
+      arguments[parameter.name] = value
+  return arguments
+
+
+def _is_setting(value):
+  """Whether `value` is a plain value a config holds."""
+  if value is None or isinstance(value, (bool, int, float, str)):
+    return True
+  if isinstance(value, (list, tuple)):
+    return all(_is_setting(item) for item in value)
+  if isinstance(value, dict):
+    return all(isinstance(key, str) and _is_setting(item)
+               for key, item in value.items())
+  return False
 
 
 class MetaLearner(abc.ABC):
@@ -107,6 +150,10 @@ class MetaLearner(abc.ABC):
   that state in variables, checkpoints it, and hands it back at the next
   step.
 
+  Outside meta-training every learner that adapts to one task declares
+  the same two calls: `adapt(task, ...) -> inner.AdaptResult` and
+  `predict(adapted, x)`.
+
   What the trainer calls, and nothing else: `trainable_variables`,
   `variable_groups()`, `checkpoint_items()`, `train_state(batch_size)`,
   `train_step(...)` (inside its compiled call), `update_statistics(...)`
@@ -133,6 +180,37 @@ class MetaLearner(abc.ABC):
     num_inner_steps: inner steps per task in a meta-step (0 for learners
       without an inner loop); the trainer's memory estimate reads it.
   """
+
+  def __new__(cls, *args, **kwargs):
+    # As Keras 3's operations do: record the constructor's arguments, from
+    # which `get_config` gives the ones that are settings.
+    instance = super().__new__(cls)
+    instance._constructor_arguments = _arguments(cls.__init__, args, kwargs)
+    return instance
+
+  def get_config(self) -> dict:
+    """The learner's settings: the constructor's arguments that are plain
+    values (numbers, strings, booleans, None, and lists, tuples and dicts of
+    them), as given. The objects it is built around (the model, an
+    environment, problems, a loss function) are not settings: pass them
+    to `from_config` again.
+
+    Raises:
+      ValueError: the constructor took arguments it cannot name (a subclass
+        whose `__init__` takes `*args`).
+    """
+    arguments = self.__dict__.get("_constructor_arguments")
+    if arguments is None:
+      raise ValueError(f"{type(self).__name__}'s constructor arguments "
+                       "were not recorded (positional *args).")
+    return {name: value for name, value in arguments.items()
+            if _is_setting(value)}
+
+  @classmethod
+  def from_config(cls, config: dict, **objects):
+    """The learner of `config` (`get_config`'s), built around `objects`:
+    `MAML.from_config(config, model=model)`."""
+    return cls(**objects, **config)
 
   model = None
   name = "meta_learner"
@@ -212,6 +290,38 @@ class MetaLearner(abc.ABC):
       metrics = check_gradients(gradients, metrics)
     optimizer.apply(gradients, self.trainable_variables)
     return state, metrics
+
+  def adapt(self, task, support_y=None, *, seed=None, num_steps=None):
+    """Adapts to one task: what every learner that adapts offers.
+
+    One call for every family (gradient learners, LEO, policy gradients,
+    the learned optimiser); families differ in what the result's `params`
+    hold and in their own keyword options, not in the call. Evaluators and
+    exporters call it; the trainer never does.
+
+    Args:
+      task: the support set: a single (unbatched) `Task`, a
+        `(support_x, support_y)` pair, or the support inputs (then
+        `support_y` holds their targets); an environment task for policies,
+        a problem for the learned optimiser.
+      support_y: the support targets, where `task` is the support inputs.
+      seed: int32 [2], the stateless seed of the adaptation's draws.
+      num_steps: inner steps (default: the learner's trained number).
+
+    Returns:
+      An `inner.AdaptResult`: `params` (the adapted state `predict` reads),
+      `losses` (the loss before each step), and the family's `details`.
+    """
+    raise NotImplementedError(
+        f"{type(self).__name__} has no one-task adapt: it adapts by its "
+        f"own means (a recurrent state, a task sequence, a warped descent); "
+        f"received adapt({type(task).__name__}).")
+
+  def predict(self, adapted, x):
+    """The outputs on `x` of what `adapt` returned (`adapted`)."""
+    raise NotImplementedError(
+        f"{type(self).__name__} has no predictions of an adapted state; "
+        f"read the `params` of what adapt returned.")
 
   def variable_groups(self):
     """`[(learning-rate scale, variables)]`: one outer optimiser per group."""

@@ -220,13 +220,24 @@ class LearningToLearn(base.MetaLearner):
     return meta_loss, {"meta_loss": meta_loss, "final_loss": final}, \
         result.params, result.state
 
-  def optimize(self, problem, num_steps=None):
+  def adapt(self, problem, support_y=None, *, seed=None, num_steps=None):
     """Runs the learned optimiser on one problem from its theta_0.
 
+    Args:
+      problem: one problem of `problems` (its tensors, no batch axis).
+      support_y: must be None (the problem holds its own data).
+      seed: unused (the learned optimiser draws nothing); accepted as every
+        learner's `adapt` accepts it.
+      num_steps: optimisee steps (default: the trained horizon).
+
     Returns:
-      An `AdaptResult`: `losses` is f before each of the `num_steps`
-      (default: the trained number) steps.
+      An `inner.AdaptResult`: `params` the optimisee's parameters after the
+      steps, `losses` f before each step, `state` the LSTM states.
     """
+    del seed  # Deterministic.
+    if support_y is not None:
+      raise TypeError("A learned optimiser's problem holds its own data; "
+                      f"received support_y={support_y!r}.")
     num_steps = self.num_steps if num_steps is None else num_steps
     return inner.adapt(
         lambda values, step: self.problems.loss(problem, values, step),

@@ -49,6 +49,7 @@ from kerasmeta import inner
 from kerasmeta import sampling
 from kerasmeta.algorithms import base
 from kerasmeta.layers import leo as leo_layers
+from kerasmeta.tasks import base as tasks_base
 
 # Seeds of the draws of one task: fold_in(task seed, purpose).
 _ENCODER_DROPOUT, _LATENTS, _LATENT_STEPS, _FINETUNING, _QUERY = range(5)
@@ -360,22 +361,40 @@ class LEO(base.MetaLearner):
       inputs = tf.gather(tf.cast(task.support_x, self.dtype), order)
     return tf.reshape(inputs, [self.ways, -1, self.features])
 
-  def adapt(self, task, seed=None, training=False, num_latent_steps=None,
-            max_steps=None, rate_scale=None):
+  def adapt(self, task, support_y=None, *, seed=None, num_steps=None,
+            training=False, max_steps=None, rate_scale=None):
     """Encodes, adapts z, decodes and fine-tunes: the task's classifier.
 
     Args:
-      task: one `Task` (no task axis).
+      task: one `Task` (no task axis), a `(support_x, support_y)` pair, or
+        the support features (then `support_y` holds their labels).
+      support_y: the support labels, where `task` is the features.
       seed: int32 [2], the draws' seed (needed where `training`).
+      num_steps: latent steps (default: the trained number); an int
+        scalar tensor needs `max_steps`. The fine-tuning steps stay the
+        trained number.
       training: meta-training's draws and dropout, or the means.
-      num_latent_steps: latent steps (default: the trained number); an int
-        scalar tensor needs `max_steps`.
-      max_steps: static bound of a tensor `num_latent_steps`.
+      max_steps: static bound of a tensor `num_steps`.
       rate_scale: multiplies both learned rates (default 1).
 
     Returns:
-      A `LEOAdaptation`.
+      An `inner.AdaptResult`: `params` the fine-tuned classifier weights
+      (one tensor), `losses` the summed support loss before each latent
+      step then before each fine-tuning step, `details` the whole
+      `LEOAdaptation`.
     """
+    adaptation = self.adaptation(tasks_base.as_task(task, support_y), seed,
+                                 training, num_steps, max_steps, rate_scale)
+    return inner.AdaptResult(
+        [adaptation.weights],
+        tf.concat([adaptation.latent_losses, adaptation.finetuning_losses],
+                  0),
+        details=adaptation)
+
+  def adaptation(self, task, seed=None, training=False,
+                 num_latent_steps=None, max_steps=None, rate_scale=None):
+    """`adapt`'s whole record of one `Task`: a `LEOAdaptation` (the latent
+    codes and Gaussians the meta-objective's penalties read)."""
     if training and seed is None:
       raise ValueError("LEO's meta-training draws need a seed.")
     task = task._replace(support_x=tf.cast(task.support_x, self.dtype))
@@ -416,15 +435,23 @@ class LEO(base.MetaLearner):
                          means, stddevs, adapted.losses, finetuned.losses)
 
   def predict(self, adapted, x):
-    """Logits `[M, N]` of the adapted classifier (no dropout)."""
-    weights = adapted.weights if isinstance(adapted, LEOAdaptation) \
-        else adapted
-    return self.logits(weights, x)
+    """Logits `[M, N]` of the adapted classifier (no dropout).
+
+    Args:
+      adapted: what `adapt` returned, its `params` (`[weights]`), or the
+        classifier weights.
+      x: features `[M, features]`.
+    """
+    if isinstance(adapted, inner.AdaptResult):
+      adapted = adapted.params
+    if isinstance(adapted, (list, tuple)):
+      (adapted,) = adapted
+    return self.logits(adapted, x)
 
   def task_objective(self, task, seed, training=True):
     """One task's meta-objective (eq. 7, without the batch's penalties of
     eq. 8: `regularization`) and its metrics."""
-    adapted = self.adapt(task, seed, training)
+    adapted = self.adaptation(task, seed, training)
     logits = self.logits(adapted.weights, task.query_x,
                          sampling.fold_in(seed, _QUERY) if training else None,
                          training)

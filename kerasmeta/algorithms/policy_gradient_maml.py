@@ -64,6 +64,18 @@ from kerasmeta.rl import rollouts
 META_GRADIENTS = ("unbiased", "dice_hessian", "maml_code", "first_order")
 
 
+class PolicyAdaptation(NamedTuple):
+  """A policy's adaptation record (`PolicyGradientMAML.adapt`'s details).
+
+  Attributes:
+    returns: the mean return of the episodes sampled with theta_k,
+      k = 0..num_steps, float32 `[num_steps + 1]`.
+    episodes: the `rollouts.Paths` of every step, `num_steps + 1` of them.
+  """
+  returns: tf.Tensor
+  episodes: list
+
+
 class TaskObjective(NamedTuple):
   """What one task contributes to the meta-gradient (`task_objective`).
 
@@ -410,24 +422,35 @@ class PolicyGradientMAML(base.ModelLearner):
     return state, {**metrics,
                    base.NONFINITE_GRADIENTS: tf.reduce_max(nonfinite)}
 
-  def adapt(self, task, seed, num_steps, learning_rate=None,
-            num_episodes=None):
+  def adapt(self, task, support_y=None, *, seed=None, num_steps=None,
+            learning_rate=None, num_episodes=None):
     """Adapts the policy to `task` by `num_steps` first-order policy-gradient
     steps (evaluation: nothing is differentiated).
 
     Args:
       task: an `EnvironmentTask` or its parameters.
-      seed: a stateless seed, int32 [2].
-      num_steps: policy-gradient steps.
+      support_y: must be None (a policy's support set is its episodes).
+      seed: a stateless seed, int32 [2] (required: the episodes' draws).
+      num_steps: policy-gradient steps (default: `num_inner_steps`).
       learning_rate: None (the learner's alpha), a step size, or a sequence
         of them, step k taking entry min(k, len - 1) (MAML's test: 0.5,
         then 0.25).
       num_episodes: episodes per step (default: the learner's).
 
     Returns:
-      `(params after each step, [mean return of the episodes sampled with
-      theta_k, k = 0..num_steps], the episodes of every step)`.
+      An `inner.AdaptResult`: `params` the policy's adapted weights after
+      the last step; `losses` minus the mean return of the episodes each
+      step learns from, `[num_steps]`; `trajectory` the weights at steps
+      0..num_steps, stacked per weight; `details` a `PolicyAdaptation`
+      (the returns at every step, the last's included, and the episodes).
     """
+    if support_y is not None:
+      raise TypeError("A policy adapts from the episodes it samples; "
+                      f"received support_y={support_y!r}.")
+    if seed is None:
+      raise ValueError("A policy's adaptation samples episodes: pass "
+                       "seed=<int32 [2]>.")
+    num_steps = self.num_inner_steps if num_steps is None else num_steps
     rates = list(learning_rate) if isinstance(learning_rate, (list, tuple)) \
         else [learning_rate]
     if not rates:
@@ -448,4 +471,13 @@ class PolicyGradientMAML(base.ModelLearner):
                 values, b, a, magic=False), params, transform,
             transform.init(params))
         trajectory.append(params)
-    return trajectory, tf.stack(returns), all_paths
+    returns = tf.stack(returns)
+    return inner.AdaptResult(
+        params, -returns[:num_steps],
+        trajectory=[tf.stack(values) for values in zip(*trajectory)],
+        details=PolicyAdaptation(returns, all_paths))
+
+  def predict(self, adapted, x):
+    """The policy's outputs on observations `x` (any leading shape) with
+    the weights of what `adapt` returned (or those weights)."""
+    return self.policy_outputs(base.adapted_params(adapted), x)

@@ -20,6 +20,7 @@ import tensorflow as tf
 from kerasmeta import experiments
 from kerasmeta import export
 from kerasmeta.apps import workdirs
+from kerasmeta.training import workdir as workdir_lib
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "A meta_train workdir.")
 _OUTPUT = flags.DEFINE_string("output", None,
@@ -52,10 +53,10 @@ def main(argv):
       export.next_version(_OUTPUT.value)
   path = os.path.join(_OUTPUT.value, str(version))
   with workdirs.one_line_errors(FileExistsError, FileNotFoundError,
-                                TypeError):
+                                TypeError, workdir_lib.WorkdirError):
     if os.path.exists(path):  # refused before any work
       raise FileExistsError(f"{path} exists; choose another --version.")
-    config, learner, checkpoint = experiments.restore_learner(
+    config, learner, checkpoint = workdir_lib.restore_learner(
         _WORKDIR.value, _CHECKPOINT.value)
     export.export_adapter(learner, path, loss_name=config.get("loss", "mse"),
                           max_steps=_MAX_STEPS.value,

@@ -23,6 +23,7 @@ from ml_collections import config_flags
 from kerasmeta import training
 from kerasmeta.apps import configs
 from kerasmeta.apps import workdirs
+from kerasmeta.training import signals
 from kerasmeta.training import workdir as workdir_lib
 
 _CONFIG = None  # defined by run(): it reads the command line as it is made
@@ -74,7 +75,15 @@ def _train_and_evaluate(trainer):
     sys.exit(1)
   logging.info("Finished at step %d: %s", trainer.step, final)
   if _EVALUATE.value:
-    workdirs.evaluate_workdir(_WORKDIR.value, trainer=trainer)
+    try:
+      with signals.RaiseOnSigterm():
+        workdirs.evaluate_workdir(_WORKDIR.value, trainer=trainer)
+    except (training.Interrupted, KeyboardInterrupt):
+      print(f"Interrupted during the final evaluation: training finished "
+            f"at step {trainer.step} ({trainer.manager.latest_checkpoint}); "
+            f"evaluate with kerasmeta-evaluate --workdir={_WORKDIR.value}.",
+            file=sys.stderr)
+      sys.exit(128 + signal.SIGTERM)
 
 
 def run():

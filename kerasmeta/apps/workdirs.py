@@ -43,10 +43,12 @@ def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
   if trainer is None:
     trainer = training.Trainer.from_config(experiments.load_config(workdir),
                                             workdir)
-    trainer.restore()  # the newest checkpoint that restores
+    # The newest checkpoint that restores; nothing is moved or written (a
+    # trainer may be writing beside us).
+    trainer.restore(read_only=True)
     # A run with nothing to meta-train (continual SGD / EWC) checkpoints
     # step 0: test for a checkpoint, not for steps taken.
-    if trainer.manager.latest_checkpoint is None:
+    if trainer.restored_from is None:
       raise FileNotFoundError(f"No checkpoint in {workdir!r} to evaluate.")
   config = trainer.config
   selected = None

@@ -10,19 +10,20 @@ here; nothing else changes. A family module defines:
   task_distribution(config, shots, split)     its task distribution
   build_model(config)                         its default model
   build_learner(config, model)                its learner around `model`
-  evaluate(learner, config, num_tasks, seed, shots, jit_compile)
-                                              its evaluation, an `Evaluation`
+  EVALUATOR                                   the name of its evaluator
 
-and, where it has them, `check_data(config)` (every split can give its
-tasks) and `validation_score(learner, config)` (what picks a checkpoint
-under `config.select_checkpoint = "validation"`).
+and, where it has one, `check_data(config)` (every split can give its
+tasks). Evaluators are found by name (`kerasmeta.evaluators`): the
+family's, or the one `config.eval.evaluator` names. `apps.evaluate` runs
+it on the test split; under `config.select_checkpoint = "validation"` the
+trainer runs the same evaluator on the validation split and keeps its
+`score`.
 
 A model module defines `build(config)`. The apps, the evaluator and the
 exporter build everything through the functions below, so a workdir's saved
 config rebuilds exactly what was trained.
 """
 
-import collections
 import importlib
 import json
 import math
@@ -31,6 +32,8 @@ import pkgutil
 
 import ml_collections
 import tensorflow as tf
+
+from kerasmeta import evaluators
 
 # Tasks whose family module has another name: task -> module.
 TASK_MODULES = {
@@ -46,17 +49,6 @@ TASK_MODULES = {
     "digits_mlp": "optimizees",
     "glyphs_mlp": "optimizees",
 }
-
-Evaluation = collections.namedtuple("Evaluation",
-                                    ["results", "draw", "summary"])
-Evaluation.__doc__ = """What a family's `evaluate` returns.
-
-Attributes:
-  results: a JSON-serialisable dict of the evaluation's numbers.
-  draw: `path -> None`, writes the evaluation's figure (a PNG) to `path`.
-  summary: one line for the log.
-"""
-
 
 def _modules(package_path):
   """Public modules (not packages) of a package directory."""
@@ -111,6 +103,8 @@ def validate_config(config):
   for name in ("log_every", "checkpoint_every", "max_checkpoints"):
     if name in config:
       check_at_least(config, 1, name)
+  if config.get("eval", {}).get("evaluator"):
+    evaluator(config)  # a known name
   if config.get("select_checkpoint"):
     checkpoint_selector(config)
   return module.validate_config(config)
@@ -158,18 +152,41 @@ def check_data(config):
     check(config)
 
 
+def evaluator(config):
+  """The config's `evaluators.Evaluator`: the one `config.eval.evaluator`
+  names, else its family's (`EVALUATOR`)."""
+  module = family(config.task)
+  name = config.get("eval", {}).get("evaluator") or module.EVALUATOR
+  if name not in evaluators.names():
+    for task in known_tasks():  # registers every family's evaluator
+      family(task)
+  return evaluators.get(name)(config)
+
+
 def checkpoint_selector(config):
   """`learner -> score` that picks the checkpoint to evaluate and serve
-  (`config.select_checkpoint`: "validation", the family's
-  `validation_score`; higher is better)."""
+  (`config.select_checkpoint`: "validation"): the config's evaluator on
+  `config.eval.num_validation_tasks` tasks of the validation split (seed
+  `config.eval.seed`), its `score`; higher is better."""
   if config.select_checkpoint != "validation":
     raise ValueError(f"config.select_checkpoint must be '' or 'validation'; "
                      f"received {config.select_checkpoint!r}.")
-  score = getattr(family(config.task), "validation_score", None)
-  if score is None:
-    raise ValueError(f"Task {config.task!r} has no validation score: "
+  chosen = evaluator(config)
+  if not chosen.validates:
+    raise ValueError(f"Task {config.task!r} has no validation score (its "
+                     f"evaluator {chosen.name!r} has none): "
                      "config.select_checkpoint must be ''.")
-  return lambda learner: score(learner, config)
+  if "num_validation_tasks" not in config.eval:
+    raise ValueError("config.select_checkpoint = 'validation' needs "
+                     "config.eval.num_validation_tasks.")
+
+  def score(learner):
+    results = chosen.evaluate(
+        learner, num_tasks=int(config.eval.num_validation_tasks),
+        seed=config.eval.seed, split="validation",
+        jit_compile=config.get("jit_compile", "auto")).results
+    return float(chosen.score(results))
+  return score
 
 
 def build_model(config):
@@ -185,7 +202,8 @@ def build_learner(config, model=None):
 
 
 def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
-  """Evaluates `learner` as the config's papers do; returns an `Evaluation`.
+  """Evaluates `learner` on the test split with the config's evaluator, as
+  the config's papers do; returns an `evaluators.Evaluation`.
 
   Args:
     learner: the config's learner (trained).
@@ -196,9 +214,8 @@ def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
     jit_compile: compile the evaluation with XLA where the family can:
       True, False or "auto" (`evaluation.metrics_by_step`).
   """
-  return family(config.task).evaluate(learner, config, num_tasks=num_tasks,
-                                      seed=seed, shots=shots,
-                                      jit_compile=jit_compile)
+  return evaluator(config).evaluate(learner, num_tasks=num_tasks, seed=seed,
+                                    shots=shots, jit_compile=jit_compile)
 
 
 def config_to_json(config):
@@ -239,41 +256,3 @@ def load_config(workdir):
         "apps.meta_train?")
   with tf.io.gfile.GFile(path) as f:
     return config_from_json(f.read())
-
-
-def restore_learner(workdir, checkpoint=None):
-  """The learner of a training workdir at its latest (or a named) checkpoint.
-
-  Args:
-    workdir: a workdir written by `apps.meta_train`.
-    checkpoint: a checkpoint path or number (e.g. 5000), or "best" (the
-      best validated one); None: the best validated one where the config
-      selects by validation, else the latest.
-
-  Returns:
-    `(config, learner, checkpoint_path)`.
-  """
-  config = load_config(workdir)
-  learner = build_learner(config)
-  directory = os.path.join(workdir, "checkpoints")
-  best = os.path.join(directory, "best.json")
-  if checkpoint == "best" or (checkpoint is None and config.get(
-      "select_checkpoint") and tf.io.gfile.exists(best)):
-    if not tf.io.gfile.exists(best):
-      raise FileNotFoundError(f"No validated checkpoint in {directory!r}.")
-    with tf.io.gfile.GFile(best) as f:
-      path = os.path.join(directory, "best",
-                          os.path.basename(json.load(f)["path"]))
-  elif checkpoint is None:
-    path = tf.train.latest_checkpoint(directory)
-    if path is None:
-      raise FileNotFoundError(f"No checkpoint in {directory!r}.")
-  elif str(checkpoint).isdigit():
-    path = os.path.join(directory, f"ckpt-{checkpoint}")
-  else:
-    path = str(checkpoint)
-  if not tf.io.gfile.exists(path + ".index"):
-    raise FileNotFoundError(f"No checkpoint {path!r}.")
-  tf.train.Checkpoint(**learner.checkpoint_items()).restore(
-      path).expect_partial().assert_existing_objects_matched()
-  return config, learner, path

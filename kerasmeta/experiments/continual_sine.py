@@ -10,6 +10,7 @@ validation sequences (figure 10).
 
 from kerasmeta import algorithms
 from kerasmeta import evaluation
+from kerasmeta import evaluators
 from kerasmeta import experiments
 from kerasmeta import models
 from kerasmeta import tasks as tasks_lib
@@ -55,35 +56,45 @@ def build_learner(config, model):
       warp_samples=config.warpgrad.warp_samples)
 
 
-def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
+@evaluators.register("continual")
+class ContinualEvaluator(evaluators.Evaluator):
   """Forgetting after whole task sequences (figure 10)."""
-  del shots, jit_compile  # the learner traces its own evaluation
-  eval_config = config.eval
 
-  def distribution(order):
-    ordered = config.copy_and_resolve_references()
-    with ordered.unlocked():
-      ordered.order = tuple(order) if order is not None else ()
-    return task_distribution(ordered)
+  def evaluate(self, learner, *, num_tasks, seed, split="test",
+               shots=None, jit_compile=False):
+    self.check_split(split)
+    config = self.config
+    del shots, jit_compile  # the learner traces its own evaluation
+    eval_config = config.eval
 
-  results = evaluation.evaluate_continual(
-      learner, distribution, num_tasks=num_tasks, seed=seed,
-      learning_rates=eval_config.learning_rates,
-      ewc_strengths=eval_config.ewc_strengths,
-      validation_seed=eval_config.validation_seed,
-      num_validation_tasks=eval_config.num_validation_tasks,
-      orders={"sequential": None,
-              "random": tuple(eval_config.random_order)})
+    def distribution(order):
+      ordered = config.copy_and_resolve_references()
+      with ordered.unlocked():
+        ordered.order = tuple(order) if order is not None else ()
+      return task_distribution(ordered)
 
-  def draw(path):
-    from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
-    plotting.plot_continual(
-        {f"{config.variant}, {name} order": results[name]["mean_curves"]
-         for name in ("sequential", "random")}, path,
-        steps_per_subtask=config.steps_per_subtask)
+    results = evaluation.evaluate_continual(
+        learner, distribution, num_tasks=num_tasks, seed=seed,
+        learning_rates=eval_config.learning_rates,
+        ewc_strengths=eval_config.ewc_strengths,
+        validation_seed=eval_config.validation_seed,
+        num_validation_tasks=eval_config.num_validation_tasks,
+        orders={"sequential": None,
+                "random": tuple(eval_config.random_order)})
 
-  final = results["sequential"]["final_by_subtask"]
-  summary = (f"{config.variant} (alpha {results['learning_rate']}, EWC "
-             f"{results['ewc_strength']}): final loss by sub-task " +
-             ", ".join(f"{v['mean']:.3f}" for v in final))
-  return experiments.Evaluation(results, draw, summary)
+    def draw(path):
+      from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
+      plotting.plot_continual(
+          {f"{config.variant}, {name} order": results[name]["mean_curves"]
+           for name in ("sequential", "random")}, path,
+          steps_per_subtask=config.steps_per_subtask)
+
+    final = results["sequential"]["final_by_subtask"]
+    summary = (f"{config.variant} (alpha {results['learning_rate']}, EWC "
+               f"{results['ewc_strength']}): final loss by sub-task " +
+               ", ".join(f"{v['mean']:.3f}" for v in final))
+    return evaluators.Evaluation(results, draw, summary)
+
+
+# The evaluator this family's runs are measured by.
+EVALUATOR = ContinualEvaluator.name

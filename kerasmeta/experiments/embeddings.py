@@ -26,6 +26,7 @@ import tensorflow as tf
 
 from kerasmeta import algorithms
 from kerasmeta import evaluation
+from kerasmeta import evaluators
 from kerasmeta import experiments
 from kerasmeta.experiments import _few_shot
 from kerasmeta.tasks import embeddings as embeddings_lib
@@ -123,76 +124,92 @@ def nearest_centroid_accuracies(tasks):
   return np.array(accuracies)
 
 
-def leo_accuracies(learner, tasks, chunk=50):
-  """Per-episode query accuracy of LEO (means, no dropout), compiled."""
-  def one(task):
-    logits = learner.predict(learner.adapt(type(tasks)(*task)),
-                             task[2])
-    return evaluation.accuracy(task[3], logits)
+def adapted_accuracies(learner, tasks, seeds, num_steps, chunk=50):
+  """Per-episode query accuracy and loss after `learner.adapt`, compiled.
 
-  run = tf.function(lambda batch: tf.map_fn(
-      one, tuple(batch), fn_output_signature=tf.float32))
+  Every learner goes through the one adapt contract: `adapt(task,
+  seed=..., num_steps=...)` then `predict(adapted, query_x)` (LEO's means,
+  no dropout; a few-shot learner's masks drawn from the episode's seed).
+
+  Args:
+    learner: LEO or a few-shot learner around a classifier.
+    tasks: a batch of episodes.
+    seeds: int32 [episodes, 2].
+    num_steps: inner steps (LEO: latent steps).
+    chunk: episodes compiled into one call.
+
+  Returns:
+    `(accuracies, losses)`, float arrays [episodes].
+  """
+  def one(elements):
+    task, seed = elements
+    task = type(tasks)(*task)
+    logits = learner.predict(
+        learner.adapt(task, seed=seed, num_steps=num_steps), task.query_x)
+    labels = tf.reshape(tf.cast(task.query_y, tf.int32), [-1])
+    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels, tf.cast(logits, tf.float32)))
+    return evaluation.accuracy(task.query_y, logits), loss
+
+  run = tf.function(lambda batch, seeds: tf.map_fn(
+      one, (tuple(batch), seeds),
+      fn_output_signature=(tf.float32, tf.float32)), autograph=False)
   count = int(tasks.support_x.shape[0])
-  return np.concatenate([
-      run(tf.nest.map_structure(lambda t: t[i:i + chunk], tasks)).numpy()
-      for i in range(0, count, chunk)])
+  parts = [run(tf.nest.map_structure(lambda t: t[i:i + chunk], tasks),
+               seeds[i:i + chunk]) for i in range(0, count, chunk)]
+  return tuple(np.concatenate([part[k].numpy() for part in parts])
+               for k in range(2))
 
 
-def validation_score(learner, config):
-  """Mean query accuracy on `config.eval.num_validation_tasks` episodes of
-  the validation classes (fixed by `config.eval.seed`): what picks the
-  checkpoint, as the paper's meta-validation accuracy does."""
-  sampler = task_distribution(config, split="validation")
-  count = int(config.eval.num_validation_tasks)
-  if isinstance(learner, algorithms.LEO):
-    episodes = sampler.evaluation_tasks(count, config.eval.seed)
-    return float(np.mean(leo_accuracies(learner, episodes.tasks)))
-  results = evaluation.evaluate_classification(
-      learner, sampler, num_tasks=count,
-      num_steps=config.eval.num_inner_steps, seed=config.eval.seed,
-      jit_compile=config.get("jit_compile", "auto"))
-  return results["accuracy"]["mean"]
+@evaluators.register("few_shot_embeddings")
+class FewShotEmbeddingsEvaluator(evaluators.Evaluator):
+  """Query accuracy over held-out episodes of the test (or validation)
+  classes, and the nearest class centroid's on the same episodes; the
+  validation accuracy picks the checkpoint, as the paper's meta-validation
+  accuracy does."""
+
+  def evaluate(self, learner, *, num_tasks, seed, split="test",
+               shots=None, jit_compile=False):
+    self.check_split(split)
+    del shots, jit_compile  # episodes have the config's K; tf.function
+    config = self.config
+    episodes = task_distribution(config, split=split).evaluation_tasks(
+        num_tasks, seed)
+    steps = int(config.eval.num_inner_steps)
+    accuracies, losses = adapted_accuracies(learner, episodes.tasks,
+                                            episodes.seeds, steps)
+    centroid = nearest_centroid_accuracies(episodes.tasks)
+    results = {"accuracy": evaluation.summarize(accuracies),
+               "loss": evaluation.summarize(losses),
+               "nearest_centroid": evaluation.summarize(centroid)}
+    accuracy = results["accuracy"]
+    summary = (f"{config.ways}-way {config.shots}-shot accuracy after "
+               f"{steps} steps: {accuracy['mean']:.4f} ± "
+               f"{accuracy['ci95']:.4f} (nearest centroid "
+               f"{results['nearest_centroid']['mean']:.4f})")
+
+    def draw(path):
+      """Histograms of the episodes' accuracies."""
+      import matplotlib  # pylint: disable=g-import-not-at-top
+      matplotlib.use("Agg")
+      from matplotlib import pyplot  # pylint: disable=g-import-not-at-top
+      figure, axis = pyplot.subplots(figsize=(5, 3))
+      bins = np.linspace(0, 1, 21)
+      axis.hist(accuracies, bins, alpha=0.6, label=learner.name)
+      axis.hist(centroid, bins, alpha=0.6, label="nearest centroid")
+      axis.axvline(accuracy["mean"], color="k", lw=1,
+                   label=f"{learner.name} mean")
+      axis.set_xlabel("query accuracy of an episode")
+      axis.legend()
+      figure.tight_layout()
+      figure.savefig(path)
+      pyplot.close(figure)
+    return evaluators.Evaluation(results, draw, summary)
+
+  def score(self, results):
+    """The mean query accuracy (checkpoint selection)."""
+    return results["accuracy"]["mean"]
 
 
-def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
-  """Accuracy over held-out episodes of the test classes."""
-  del shots  # episodes have the config's K
-  sampler = task_distribution(config, split="test")
-  episodes = sampler.evaluation_tasks(num_tasks, seed)
-  if isinstance(learner, algorithms.LEO):
-    per_episode = leo_accuracies(learner, episodes.tasks)
-    results = {"accuracy": evaluation.summarize(per_episode)}
-    steps = (f"{learner.num_latent_steps} latent and "
-             f"{learner.num_finetuning_steps} fine-tuning steps")
-  else:
-    results = evaluation.evaluate_classification(
-        learner, sampler, num_tasks=num_tasks,
-        num_steps=config.eval.num_inner_steps, seed=seed,
-        jit_compile=jit_compile)
-    per_episode = None
-    steps = f"{config.eval.num_inner_steps} steps"
-  centroid = nearest_centroid_accuracies(episodes.tasks)
-  results["nearest_centroid"] = evaluation.summarize(centroid)
-  accuracy = results["accuracy"]
-  summary = (f"{config.ways}-way {config.shots}-shot accuracy after {steps}: "
-             f"{accuracy['mean']:.4f} ± {accuracy['ci95']:.4f} (nearest "
-             f"centroid {results['nearest_centroid']['mean']:.4f})")
-
-  def draw(path):
-    """Histograms of the episodes' accuracies."""
-    import matplotlib  # pylint: disable=g-import-not-at-top
-    matplotlib.use("Agg")
-    from matplotlib import pyplot  # pylint: disable=g-import-not-at-top
-    figure, axis = pyplot.subplots(figsize=(5, 3))
-    bins = np.linspace(0, 1, 21)
-    if per_episode is not None:
-      axis.hist(per_episode, bins, alpha=0.6, label=learner.name)
-    axis.hist(centroid, bins, alpha=0.6, label="nearest centroid")
-    axis.axvline(accuracy["mean"], color="k", lw=1,
-                 label=f"{learner.name} mean")
-    axis.set_xlabel("query accuracy of an episode")
-    axis.legend()
-    figure.tight_layout()
-    figure.savefig(path)
-    pyplot.close(figure)
-  return experiments.Evaluation(results, draw, summary)
+# The evaluator this family's runs are measured by.
+EVALUATOR = FewShotEmbeddingsEvaluator.name

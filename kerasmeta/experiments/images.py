@@ -14,6 +14,7 @@ import json
 import os
 
 from kerasmeta import evaluation
+from kerasmeta import evaluators
 from kerasmeta import experiments
 from kerasmeta import tasks as tasks_lib
 from kerasmeta.experiments import _few_shot
@@ -158,8 +159,9 @@ def class_splits(config):
   return _CLASS_SPLITS[key]
 
 
-def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
-  """Accuracy over held-out episodes of the test classes.
+@evaluators.register("few_shot")
+class FewShotEvaluator(evaluators.Evaluator):
+  """Accuracy over held-out episodes of the test (or validation) classes.
 
   Episodes have `shots` examples per class to adapt on, else
   `config.eval.shots` where set (WarpGrad's miniImageNet protocol trains
@@ -167,29 +169,42 @@ def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
   `config.eval.num_query` queries per class where set (more queries
   measure the same expected accuracy more precisely), else the config's.
   """
-  eval_config = config.eval
-  if isinstance(shots, (list, tuple)):
-    if len(shots) != 1:
-      raise ValueError(f"Image episodes are evaluated at one K; received "
-                       f"shots={list(shots)}.")
-    shots = shots[0]
-  shots = int(shots or eval_config.get("shots") or config.shots)
-  sampler = task_distribution(config, shots=shots, split="test",
-                              queries=eval_config.get("num_query"))
-  results = evaluation.evaluate_classification(
-      learner, sampler, num_tasks=num_tasks,
-      num_steps=eval_config.num_inner_steps, seed=seed,
-      deterministic=eval_config.deterministic_masks, jit_compile=jit_compile)
 
-  def draw(path):
-    from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
-    plotting.plot_episodes(learner, sampler, path,
-                           num_tasks=eval_config.num_plot_tasks, seed=seed,
-                           num_steps=eval_config.num_inner_steps,
-                           deterministic=eval_config.deterministic_masks)
+  def evaluate(self, learner, *, num_tasks, seed, split="test",
+               shots=None, jit_compile=False):
+    self.check_split(split)
+    config = self.config
+    eval_config = config.eval
+    if isinstance(shots, (list, tuple)):
+      if len(shots) != 1:
+        raise ValueError(f"Image episodes are evaluated at one K; received "
+                         f"shots={list(shots)}.")
+      shots = shots[0]
+    shots = int(shots or eval_config.get("shots") or config.shots)
+    sampler = task_distribution(config, shots=shots, split=split,
+                                queries=eval_config.get("num_query"))
+    results = evaluation.evaluate_classification(
+        learner, sampler, num_tasks=num_tasks,
+        num_steps=eval_config.num_inner_steps, seed=seed,
+        deterministic=eval_config.deterministic_masks, jit_compile=jit_compile)
 
-  accuracy = results["accuracy"]
-  summary = (f"{config.ways}-way {shots}-shot accuracy after "
-             f"{eval_config.num_inner_steps} steps: {accuracy['mean']:.4f} ± "
-             f"{accuracy['ci95']:.4f}")
-  return experiments.Evaluation(results, draw, summary)
+    def draw(path):
+      from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
+      plotting.plot_episodes(learner, sampler, path,
+                             num_tasks=eval_config.num_plot_tasks, seed=seed,
+                             num_steps=eval_config.num_inner_steps,
+                             deterministic=eval_config.deterministic_masks)
+
+    accuracy = results["accuracy"]
+    summary = (f"{config.ways}-way {shots}-shot accuracy after "
+               f"{eval_config.num_inner_steps} steps: "
+               f"{accuracy['mean']:.4f} ± {accuracy['ci95']:.4f}")
+    return evaluators.Evaluation(results, draw, summary)
+
+  def score(self, results):
+    """The mean query accuracy (checkpoint selection)."""
+    return results["accuracy"]["mean"]
+
+
+# The evaluator this family's runs are measured by.
+EVALUATOR = FewShotEvaluator.name

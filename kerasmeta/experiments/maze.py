@@ -12,6 +12,7 @@ import tensorflow as tf
 from kerasmeta import algorithms
 from kerasmeta import envs
 from kerasmeta import evaluation
+from kerasmeta import evaluators
 from kerasmeta import experiments
 from kerasmeta.rl import actor_critic
 
@@ -76,20 +77,30 @@ def build_learner(config, model):
       warp_update_interval=config.get("warp_update_interval", 1))
 
 
-def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
+@evaluators.register("maze_returns")
+class MazeReturns(evaluators.Evaluator):
   """Mean return of one episode on each of `num_tasks` held-out goals."""
-  del shots, jit_compile
-  held_out = task_distribution(config).evaluation_tasks(num_tasks, seed)
-  run = tf.function(learner.episodes, autograph=False)
-  episodes = run(held_out.tasks.parameters, held_out.seeds[0])
-  returns = np.sum(episodes.rewards.numpy(), axis=0)
-  results = {"return": evaluation.summarize(returns),
-             "per_task": returns.tolist()}
 
-  def draw(path):
-    from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
-    plotting.plot_histogram(returns, path, "return of one episode per goal")
+  def evaluate(self, learner, *, num_tasks, seed, split="test",
+               shots=None, jit_compile=False):
+    self.check_split(split)
+    config = self.config
+    del shots, jit_compile
+    held_out = task_distribution(config).evaluation_tasks(num_tasks, seed)
+    run = tf.function(learner.episodes, autograph=False)
+    episodes = run(held_out.tasks.parameters, held_out.seeds[0])
+    returns = np.sum(episodes.rewards.numpy(), axis=0)
+    results = {"return": evaluation.summarize(returns),
+               "per_task": returns.tolist()}
 
-  summary = (f"return over {num_tasks} goals: "
-             f"{results['return']['mean']:.1f}±{results['return']['ci95']:.1f}")
-  return experiments.Evaluation(results, draw, summary)
+    def draw(path):
+      from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
+      plotting.plot_histogram(returns, path, "return of one episode per goal")
+
+    mean, ci95 = results["return"]["mean"], results["return"]["ci95"]
+    summary = f"return over {num_tasks} goals: {mean:.1f}±{ci95:.1f}"
+    return evaluators.Evaluation(results, draw, summary)
+
+
+# The evaluator this family's runs are measured by.
+EVALUATOR = MazeReturns.name

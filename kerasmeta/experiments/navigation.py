@@ -11,6 +11,7 @@ import numpy as np
 
 from kerasmeta import algorithms
 from kerasmeta import envs
+from kerasmeta import evaluators
 from kerasmeta import experiments
 from kerasmeta import rl
 from kerasmeta.algorithms import policy_gradient_maml
@@ -82,29 +83,39 @@ def evaluation_rates(config):
   return (first, later)
 
 
-def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
+@evaluators.register("returns_after_adaptation")
+class ReturnsAfterAdaptation(evaluators.Evaluator):
   """Return after 0..N policy-gradient steps on `num_tasks` held-out goals
   (MAML's figure 4), and a PNG of episodes before and after adaptation."""
-  del shots, jit_compile  # navigation has no shots; rollouts run uncompiled
-  held_out = task_distribution(config).evaluation_tasks(num_tasks, seed)
-  returns, observations, alive = rl_evaluation.returns_by_step(
-      learner, held_out.tasks, held_out.seeds, config.eval.num_inner_steps,
-      learning_rate=evaluation_rates(config),
-      num_episodes=config.eval.num_episodes, keep_paths=True)
-  results = rl_evaluation.summarize_by_step(returns)
-  results["per_task"] = returns.tolist()
-  shown = min(int(config.eval.num_plot_tasks), num_tasks)
-  goals = np.asarray(held_out.tasks.parameters)
 
-  def draw(path):
-    from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
-    plotting.plot_navigation_adaptation(
-        goals[:shown], observations[:shown], alive[:shown], path,
-        title=f"{config.get('variant', ALGORITHM)}: episodes before and "
-        f"after {config.eval.num_inner_steps} policy-gradient steps")
+  def evaluate(self, learner, *, num_tasks, seed, split="test",
+               shots=None, jit_compile=False):
+    self.check_split(split)
+    config = self.config
+    del shots, jit_compile  # navigation has no shots; rollouts run uncompiled
+    held_out = task_distribution(config).evaluation_tasks(num_tasks, seed)
+    returns, observations, alive = rl_evaluation.returns_by_step(
+        learner, held_out.tasks, held_out.seeds, config.eval.num_inner_steps,
+        learning_rate=evaluation_rates(config),
+        num_episodes=config.eval.num_episodes, keep_paths=True)
+    results = rl_evaluation.summarize_by_step(returns)
+    results["per_task"] = returns.tolist()
+    shown = min(int(config.eval.num_plot_tasks), num_tasks)
+    goals = np.asarray(held_out.tasks.parameters)
 
-  means = ", ".join(f"{s['mean']:.1f}±{s['ci95']:.1f}"
-                    for s in results["return"])
-  summary = (f"return after 0..{config.eval.num_inner_steps} steps over "
-             f"{num_tasks} goals: {means}")
-  return experiments.Evaluation(results, draw, summary)
+    def draw(path):
+      from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
+      plotting.plot_navigation_adaptation(
+          goals[:shown], observations[:shown], alive[:shown], path,
+          title=f"{config.get('variant', ALGORITHM)}: episodes before and "
+          f"after {config.eval.num_inner_steps} policy-gradient steps")
+
+    means = ", ".join(f"{s['mean']:.1f}±{s['ci95']:.1f}"
+                      for s in results["return"])
+    summary = (f"return after 0..{config.eval.num_inner_steps} steps over "
+               f"{num_tasks} goals: {means}")
+    return evaluators.Evaluation(results, draw, summary)
+
+
+# The evaluator this family's runs are measured by.
+EVALUATOR = ReturnsAfterAdaptation.name

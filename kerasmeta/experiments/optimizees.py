@@ -21,6 +21,7 @@ import tensorflow as tf
 
 from kerasmeta import algorithms
 from kerasmeta import evaluation
+from kerasmeta import evaluators
 from kerasmeta import experiments
 from kerasmeta import inner
 from kerasmeta.tasks import base as tasks_base
@@ -139,36 +140,46 @@ def _summaries(methods, steps):
           for name, method in methods.items()}
 
 
-def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
+@evaluators.register("optimizee_curves")
+class OptimizeeCurves(evaluators.Evaluator):
   """The loss curves of every optimiser on held-out problems."""
-  del shots, jit_compile
-  horizon = int(config.eval.num_steps)
-  steps = sorted({learner.num_steps, horizon})
-  comparisons = {"trained_optimizee": compare(
-      learner, problems(config), config, num_tasks, seed)}
-  if config.task != "quadratic":
-    # The paper's generalisation tests, the LSTM unchanged (its update is
-    # coordinate-wise, so any parameter count fits).
-    for name, changes in (("two_hidden_layers", dict(hidden_sizes=(20, 20))),
-                          ("relu", dict(activation="relu"))):
-      changed = problems(config, **changes)
-      changed_learner = algorithms.LearningToLearn(
-          changed, num_steps=learner.num_steps, truncation=learner.truncation,
-          units=learner.network.units, preprocess=learner.network.preprocess,
-          p=learner.network.p, output_scale=learner.network.output_scale)
-      changed_learner.network.set_weights(learner.network.get_weights())
-      comparisons[name] = compare(changed_learner, changed, config,
-                                  num_tasks, seed)
-  results = {name: _summaries(methods, steps)
-             for name, methods in comparisons.items()}
-  trained = results["trained_optimizee"]
-  summary = ", ".join(
-      f"{name} {trained[name]['loss_at_step'][str(learner.num_steps)]['mean']:.4g}"
-      for name in trained)
-  summary = f"loss after {learner.num_steps} steps: {summary}"
 
-  def draw(path):
-    from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
-    plotting.plot_loss_curves(comparisons, path,
-                              trained_steps=learner.num_steps)
-  return experiments.Evaluation(results, draw, summary)
+  def evaluate(self, learner, *, num_tasks, seed, split="test",
+               shots=None, jit_compile=False):
+    self.check_split(split)
+    config = self.config
+    del shots, jit_compile
+    horizon = int(config.eval.num_steps)
+    steps = sorted({learner.num_steps, horizon})
+    comparisons = {"trained_optimizee": compare(
+        learner, problems(config), config, num_tasks, seed)}
+    if config.task != "quadratic":
+      # The paper's generalisation tests, the LSTM unchanged (its update is
+      # coordinate-wise, so any parameter count fits).
+      for name, changes in (
+          ("two_hidden_layers", dict(hidden_sizes=(20, 20))),
+          ("relu", dict(activation="relu"))):
+        changed = problems(config, **changes)
+        changed_learner = type(learner).from_config(learner.get_config(),
+                                                    problems=changed)
+        changed_learner.network.set_weights(learner.network.get_weights())
+        comparisons[name] = compare(changed_learner, changed, config,
+                                    num_tasks, seed)
+    results = {name: _summaries(methods, steps)
+               for name, methods in comparisons.items()}
+    trained = results["trained_optimizee"]
+    at = str(learner.num_steps)
+    summary = ", ".join(
+        f"{name} {trained[name]['loss_at_step'][at]['mean']:.4g}"
+        for name in trained)
+    summary = f"loss after {learner.num_steps} steps: {summary}"
+
+    def draw(path):
+      from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
+      plotting.plot_loss_curves(comparisons, path,
+                                trained_steps=learner.num_steps)
+    return evaluators.Evaluation(results, draw, summary)
+
+
+# The evaluator this family's runs are measured by.
+EVALUATOR = OptimizeeCurves.name

@@ -32,8 +32,5 @@ def task_distribution(config, shots=None, split="train"):
       order=config.polynomial_order)
 
 
-def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
-  """Query loss after 0..N steps at each K; a plot of a few tasks."""
-  return _regression.evaluate(
-      learner, config, lambda k: task_distribution(config, shots=k),
-      num_tasks, seed, shots=shots, jit_compile=jit_compile)
+# The evaluator this family's runs are measured by.
+EVALUATOR = _regression.RegressionEvaluator.name

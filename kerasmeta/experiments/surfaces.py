@@ -10,6 +10,7 @@ import keras
 
 from kerasmeta import algorithms
 from kerasmeta import evaluation
+from kerasmeta import evaluators
 from kerasmeta import experiments
 from kerasmeta import tasks as tasks_lib
 from kerasmeta.layers import warp
@@ -51,20 +52,30 @@ def build_learner(config, model):
       warp_samples=config.warpgrad.warp_samples)
 
 
-def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
+@evaluators.register("surfaces")
+class SurfaceEvaluator(evaluators.Evaluator):
   """Gradient descent vs WarpGrad on held-out surfaces (figure 5)."""
-  del shots, jit_compile  # surfaces have neither
-  distribution = task_distribution(config)
-  results = evaluation.evaluate_surfaces(learner, distribution,
-                                         num_tasks=num_tasks, seed=seed)
 
-  def draw(path):
-    from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
-    plotting.plot_surfaces(learner, distribution, path,
-                           num_tasks=config.eval.num_plot_tasks, seed=seed)
+  def evaluate(self, learner, *, num_tasks, seed, split="test",
+               shots=None, jit_compile=False):
+    self.check_split(split)
+    config = self.config
+    del shots, jit_compile  # surfaces have neither
+    distribution = task_distribution(config)
+    results = evaluation.evaluate_surfaces(learner, distribution,
+                                           num_tasks=num_tasks, seed=seed)
 
-  plain, warped = results["gradient_descent"], results["warpgrad"]
-  summary = (f"final loss over {num_tasks} surfaces: gradient descent "
-             f"{plain['mean']:.3f}±{plain['ci95']:.3f}, WarpGrad "
-             f"{warped['mean']:.3f}±{warped['ci95']:.3f}")
-  return experiments.Evaluation(results, draw, summary)
+    def draw(path):
+      from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
+      plotting.plot_surfaces(learner, distribution, path,
+                             num_tasks=config.eval.num_plot_tasks, seed=seed)
+
+    plain, warped = results["gradient_descent"], results["warpgrad"]
+    summary = (f"final loss over {num_tasks} surfaces: gradient descent "
+               f"{plain['mean']:.3f}±{plain['ci95']:.3f}, WarpGrad "
+               f"{warped['mean']:.3f}±{warped['ci95']:.3f}")
+    return evaluators.Evaluation(results, draw, summary)
+
+
+# The evaluator this family's runs are measured by.
+EVALUATOR = SurfaceEvaluator.name

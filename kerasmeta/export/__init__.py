@@ -12,8 +12,13 @@ served graph:
                                  learning_rate)
       the same with the step count (0..max_steps) and learning rate chosen
       per request. (TF Serving requires every input of a signature, so the
-      optional inputs live in a signature of their own.) For Meta-SGD,
-      `learning_rate` scales the learned rates by learning_rate / alpha.
+      optional inputs live in a signature of their own.) `learning_rate`
+      means one thing for every adapter: alpha, the inner step size the
+      learner was configured with (`inner_learning_rate`; LEO's
+      `latent_learning_rate`). Learned step sizes (Meta-SGD's per-weight
+      rates, LEO's latent and fine-tuning rates) move in proportion,
+      learning_rate / alpha times their trained values; so learning_rate =
+      alpha always gives the trained adaptation.
   predict(x)
       the meta-learned model without adaptation.
 

@@ -78,10 +78,17 @@ def check_features(x, name, feature_shape, max_points=None):
 
 
 def same_count(support_x, support_y):
-  """Checks that support_x and support_y hold the same number of points."""
-  return tf.debugging.assert_equal(
-      tf.shape(support_y)[0], tf.shape(support_x)[0],
-      message="support_x and support_y must hold the same number of points")
+  """Checks that support_x and support_y hold the same number of points
+  (support_y of rank 0 refused by rank first, not by a slice error)."""
+  has_points = tf.debugging.Assert(
+      tf.greater_equal(tf.size(tf.shape(support_y)), 1),
+      ["support_y must have one entry per support point; received shape",
+       tf.shape(support_y)])
+  with tf.control_dependencies([has_points]):
+    return tf.debugging.assert_equal(
+        tf.concat([tf.shape(support_y), [-1]], 0)[0], tf.shape(support_x)[0],
+        message="support_x and support_y must hold the same number of "
+                "points")
 
 
 def check_class_labels(support_x, support_y, num_classes):

@@ -10,9 +10,10 @@ answer):
       the trained number of latent and fine-tuning steps.
   adapt_and_predict_with_options(support_x, support_y, query_x, num_steps,
                                  learning_rate)
-      `num_steps` latent steps (0..max_steps); `learning_rate` scales both
-      learned rates by learning_rate / alpha's initial value (as a
-      Meta-SGD adapter scales its learned rates).
+      `num_steps` latent steps (0..max_steps); `learning_rate` is alpha
+      (the configured `latent_learning_rate`, the learned rates' initial
+      value), both learned rates scaled by learning_rate / alpha, as every
+      adapter reads it (`kerasmeta.export`).
 
 There is no `predict(x)`: LEO has a classifier only once it is decoded
 from a support set. Inputs are checked in the graph as the other adapters
@@ -85,9 +86,9 @@ class LEOAdapterModule(tf.Module):
         num_steps, learning_rate, self.max_steps)
     adapted = learner.adapt(
         Task(support_x, support_y, query_x, query_x[:, :0]),
-        num_latent_steps=num_steps, max_steps=self.max_steps,
+        num_steps=num_steps, max_steps=self.max_steps,
         rate_scale=learning_rate / self.initial_rate)
-    weights, = checks.diverged_check([adapted.weights], "adapted weights")
+    weights, = checks.diverged_check(adapted.params, "adapted weights")
     logits, = checks.diverged_check([learner.predict(weights, query_x)],
                                     "outputs")
     return checks.named_outputs(logits, classifier=True)

@@ -110,8 +110,17 @@ class PolicyAdapterModule(tf.Module):
         tf.debugging.Assert(tf.reduce_all(tf.logical_or(
             tf.equal(alive, 0.0), tf.equal(alive, 1.0))),
                             ["alive must hold 0 or 1"])]
-    values = checks.after(conditions, observations, actions, rewards,
-                          alive)
+    observations, actions, rewards, alive = checks.after(
+        conditions, observations, actions, rewards, alive)
+    # Once the shapes hold: each episode is alive from its first step to its
+    # end, then over (no holes), so that its returns are defined.
+    values = checks.after([
+        tf.debugging.Assert(tf.reduce_all(tf.equal(alive[:, 0], 1.0)), [
+            "alive must be 1 at every episode's first step (an episode with "
+            "no live step has no return)"]),
+        tf.debugging.Assert(tf.reduce_all(alive[:, 1:] <= alive[:, :-1]), [
+            "alive must be 1 up to an episode's end and 0 after it (no "
+            "holes such as 1, 0, 1)"])], observations, actions, rewards, alive)
     names = ("observations", "actions", "rewards", "alive")
     return [tf.debugging.check_numerics(v, f"{n} holds NaN or Inf values")
             for v, n in zip(values, names)]

@@ -20,7 +20,12 @@ from kerasmeta.inner import transforms as transforms_lib
 
 
 class AdaptResult(NamedTuple):
-  """What `adapt` returns.
+  """What `adapt` returns, and what every learner's `adapt` returns.
+
+  A learner's `predict(adapted, x)` takes it whole. Families differ in what
+  `params` holds, not in the type: a model's adapted weights (gradient
+  learners), LEO's fine-tuned classifier weights, a policy's adapted
+  weights, an optimisee's parameters (the learned optimiser).
 
   Attributes:
     params: the adapted tensors.
@@ -31,12 +36,15 @@ class AdaptResult(NamedTuple):
     state_trajectory: None, or the transform's state at steps 0..num_steps,
       each leaf stacked on a leading axis (with `return_state_trajectory`;
       e.g. the momentum buffers WarpGrad steps from).
+    details: None, or the learner family's own record of the adaptation
+      (`LEOAdaptation`, `PolicyAdaptation`).
   """
   params: list
   losses: tf.Tensor
   trajectory: Any = None
   state: Any = None
   state_trajectory: Any = None
+  details: Any = None
 
 
 def as_transform(transform):

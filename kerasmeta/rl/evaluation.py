@@ -37,9 +37,10 @@ def returns_by_step(learner, tasks, seeds, num_steps, learning_rate=None,
 
   def one(elements):
     task, seed = elements
-    _, returns, paths = learner.adapt(
-        envs_base.EnvironmentTask(*task), seed, num_steps,
-        learning_rate=learning_rate, num_episodes=num_episodes)
+    adaptation = learner.adapt(
+        envs_base.EnvironmentTask(*task), seed=seed, num_steps=num_steps,
+        learning_rate=learning_rate, num_episodes=num_episodes).details
+    returns, paths = adaptation.returns, adaptation.episodes
     observations = tf.stack([p.observations for p in paths])
     alive = tf.stack([p.alive for p in paths])
     return returns, observations, alive

@@ -58,27 +58,102 @@ class MetricsLog:
   """Appends one JSON line per logged step to `metrics.jsonl`.
 
   On resume, lines past the restored step (written by a run that was killed
-  after its last checkpoint) are moved to `metrics.superseded.jsonl`, so
-  the file reads as one run and nothing written is lost; the rewrite is
-  atomic.
+  after its last checkpoint) and lines that do not parse (a torn line) are
+  moved to `metrics.superseded.jsonl`, so the file reads as one run and
+  nothing written is lost; the rewrite is atomic. Logging steps up to the
+  restored one after the file's last whole line (a file cut short, or its
+  last line torn) are named in a warning and in `missing_steps`: their
+  metrics are lost from it (TensorBoard's event files may still hold
+  them).
+
+  Args:
+    path: the metrics file.
+    resume_step: the restored checkpoint's step.
+    log_every: the run's logging interval (None: no gap check).
   """
 
-  def __init__(self, path, resume_step=0):
+  def __init__(self, path, resume_step=0, log_every=None, events_dir=None):
     self.path = path
+    self.missing_steps = []
     lines = _read_lines(path)
+    kept = [(step, line) for step, line in lines
+            if step is not None and step <= resume_step]
     if lines:
-      kept = [line for step, line in lines
-              if step is not None and step <= resume_step]
       dropped = [line for step, line in lines
                  if step is None or step > resume_step]
       if dropped:
         superseded = path.replace(".jsonl", "") + ".superseded.jsonl"
         for line in dropped:
           append_line(superseded, line.rstrip("\n"))
-      write_atomically(path, "".join(kept))
+      write_atomically(path, "".join(line for _, line in kept))
+    if log_every and resume_step:
+      # Lines are appended in step order, so only the end of a file can be
+      # lost: the logging steps after its last whole line.
+      last = max((step for step, _ in kept), default=0)
+      self.missing_steps = list(range(
+          (last // log_every + 1) * log_every, resume_step + 1, log_every))
+    if self.missing_steps and events_dir:
+      recovered = scalars_from_events(events_dir, self.missing_steps)
+      for step in sorted(recovered):
+        self.write(step, recovered[step])
+      self.missing_steps = [step for step in self.missing_steps
+                            if step not in recovered]
+      if recovered:
+        logging.warning("%s was cut short: wrote the lines of %d steps "
+                        "again from the TensorBoard events in %s.", path,
+                        len(recovered), events_dir)
+    if self.missing_steps:
+      logging.warning(
+          "%s has no lines for steps %s of the restored run (the file was "
+          "cut short or torn): their metrics are lost from it; training "
+          "resumes at step %d and logs from there.", path,
+          step_ranges(self.missing_steps), resume_step)
 
   def write(self, step, metrics):
     append_line(self.path, json.dumps({"step": step, **metrics}))
+
+
+def scalars_from_events(directory, steps):
+  """`{step: {tag: float}}` of the scalars the event files under
+  `directory` hold for `steps`, where every tag of the step is there (the
+  first value of each, to float32 precision, as summaries store them; a
+  damaged file is read up to its damage)."""
+  wanted, found = set(steps), {}
+  for path in sorted(tf.io.gfile.glob(os.path.join(directory,
+                                                   "events.out.tfevents.*"))):
+    try:
+      for event in tf.compat.v1.train.summary_iterator(path):
+        if event.step not in wanted:
+          continue
+        for value in event.summary.value:
+          number = (float(tf.make_ndarray(value.tensor))
+                    if value.HasField("tensor") else value.simple_value)
+          found.setdefault(event.step, {}).setdefault(value.tag, number)
+    except tf.errors.DataLossError:
+      continue
+  if not found:
+    return {}
+  tags = set().union(*(set(values) for values in found.values()))
+  return {step: values for step, values in found.items()
+          if set(values) == tags}
+
+
+def step_ranges(steps):
+  """"1-3, 7, 9-10": sorted steps as ranges of consecutive ones (steps one
+  logging interval apart, the smallest gap, count as consecutive)."""
+  steps = sorted(steps)
+  if not steps:
+    return ""
+  gap = min((b - a for a, b in zip(steps, steps[1:])), default=1)
+  parts, first, last = [], steps[0], steps[0]
+  for step in steps[1:] + [None]:
+    if step is not None and step - last == gap:
+      last = step
+      continue
+    parts.append(str(first) if first == last else f"{first}-{last}")
+    if step is not None:
+      first = last = step
+  return ", ".join(parts)
 
 
 class Progress:

@@ -168,6 +168,7 @@ class Trainer:
       self.global_step = tf.Variable(0, dtype=tf.int64, trainable=False,
                                      name="global_step")
     self._step = 0
+    self.restored_from = None  # the checkpoint `restore` restored
     state = self._build_steps(jit_compile)
     self.checkpoint = tf.train.Checkpoint(
         step=self.global_step, optimizer=self.optimizer,
@@ -262,16 +263,22 @@ class Trainer:
         data.with_options(options))
 
   # ------------------------------------------------------------ the loop
-  def restore(self):
+  def restore(self, read_only=False):
     """Restores the newest checkpoint that restores, if any. Returns the
     step.
+
+    Args:
+      read_only: move and write nothing in the workdir (an evaluation,
+        perhaps beside a live trainer; `workdir.restore_newest`).
 
     Raises:
       workdir.WorkdirError: the workdir holds a run but no checkpoint of it
         restores (nothing is started over it without `restart`).
     """
     path, _ = workdir_lib.restore_newest(
-        self.checkpoint, self.checkpoint_dir, verify=self._check_weights)
+        self.checkpoint, self.checkpoint_dir, verify=self._check_weights,
+        read_only=read_only)
+    self.restored_from = path
     self.manager = self._manager()
     if path is None:
       # Metrics of steps a checkpoint should have been written for: the
@@ -401,7 +408,17 @@ class Trainer:
       if self.config is not None:
         self._record_config(start)
       self._score_if_unscored(start, num_steps)
-      return self._train(start, num_steps)
+      try:
+        return self._train(start, num_steps)
+      except (tf.errors.ResourceExhaustedError, tf.errors.UnknownError,
+              OSError) as error:
+        if not workdir_lib.is_full_disk(error):
+          raise
+        raise workdir_lib.WorkdirError(
+            f"No space left on the device of {self.workdir} at step "
+            f"{self.step}; the newest whole checkpoint is "
+            f"{self.manager.latest_checkpoint}. Free some space and re-run "
+            "to resume from it.") from None
 
   def _warn_if_too_big(self, batch):
     """Warns when a meta-step's activations alone would take much of this
@@ -446,10 +463,11 @@ class Trainer:
     return max(1, min(boundary - step, call_sizes.size))
 
   def _train(self, start, num_steps):
+    events = os.path.join(self.workdir, "tensorboard")
     metrics_log = logs.MetricsLog(
-        os.path.join(self.workdir, "metrics.jsonl"), resume_step=start)
-    writer = tf.summary.create_file_writer(
-        os.path.join(self.workdir, "tensorboard"))
+        os.path.join(self.workdir, "metrics.jsonl"), resume_step=start,
+        log_every=self.log_every, events_dir=events)
+    writer = tf.summary.create_file_writer(events)
     progress = logs.Progress(num_steps, start)
     call = self._calls(start, num_steps)
     pending, tick, last, step = [], time.perf_counter(), {}, start
@@ -559,10 +577,17 @@ class Trainer:
     path = os.path.join(self.workdir, "config.json")
     as_json = lambda config: json.loads(experiments.config_to_json(config))
     new = as_json(self.config)
+    history = os.path.join(self.workdir, "config_history.jsonl")
     if tf.io.gfile.exists(path):  # compared as both are written
       workdir_lib.check_config(as_json(experiments.load_config(self.workdir)),
                                new)
-    history = os.path.join(self.workdir, "config_history.jsonl")
+    else:  # config.json lost: the history still says what was trained
+      stored = workdir_lib.last_recorded_config(history)
+      if stored is not None:
+        logging.warning("%s is missing; comparing with the last config of "
+                        "%s.", path, history)
+        workdir_lib.check_config(as_json(experiments.config_from_json(
+            json.dumps(stored))), new)
     logs.append_line(history, json.dumps(
         {"step": start, "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
          "config": new}, sort_keys=True))

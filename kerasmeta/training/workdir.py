@@ -15,6 +15,7 @@ settings pinned, nothing already written lost.
 """
 
 import datetime
+import errno
 import fcntl
 import json
 import os
@@ -189,7 +190,7 @@ def _lists_as_latest(directory, path):
       state.model_checkpoint_path) == os.path.basename(path)
 
 
-def restore_newest(checkpoint, directory, verify=None):
+def restore_newest(checkpoint, directory, verify=None, read_only=False):
   """Restores the newest checkpoint of `directory` that reads whole.
 
   A checkpoint whose files do not read whole, or that `verify` rejects, is
@@ -197,11 +198,17 @@ def restore_newest(checkpoint, directory, verify=None):
   restore itself (the checkpoint reads, but does not fit the objects: the
   model changed) is raised as it is: the checkpoints are not at fault.
 
+  Read-only (an evaluator or exporter, perhaps beside a live trainer that
+  is writing a checkpoint or rotating old ones out): nothing in the
+  directory is moved or written; a checkpoint that does not read whole, or
+  whose files vanish while it is read, is passed over for the one before.
+
   Args:
     checkpoint: a `tf.train.Checkpoint`.
     directory: its directory.
     verify: optional `() -> None` run after a restore; it raises a
       `FloatingPointError` (e.g. on non-finite weights) to reject it.
+    read_only: move and write nothing.
 
   Returns:
     `(path, moved)`: the restored checkpoint's path (None where the
@@ -212,6 +219,8 @@ def restore_newest(checkpoint, directory, verify=None):
   """
   moved = []
   paths = checkpoint_paths(directory)
+  if read_only:
+    return _restore_read_only(checkpoint, paths, verify), moved
   if tf.io.gfile.isdir(directory):
     # Data files whose index is gone: kept aside, so that a new checkpoint
     # of the same number does not overwrite them.
@@ -239,7 +248,7 @@ def restore_newest(checkpoint, directory, verify=None):
       continue
     # It reads whole: an error here (it does not fit these objects, the
     # model changed) is not the checkpoint's fault, and is raised.
-    checkpoint.restore(path).assert_existing_objects_matched()
+    restore_fitting(checkpoint, path)
     if verify is not None:
       try:
         verify()
@@ -264,6 +273,62 @@ def restore_newest(checkpoint, directory, verify=None):
         f"{os.path.join(directory, UNREADABLE)}. Start afresh in another "
         "workdir (or with restart), or repair them.")
   return None, moved
+
+
+def is_full_disk(error):
+  """Whether `error` (an `OSError` or a TensorFlow file error) says the
+  device is full."""
+  if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+    return True
+  return "No space left on device" in str(error)
+
+
+def restore_fitting(checkpoint, path, partial=False):
+  """Restores `path` into `checkpoint` (`partial`: the checkpoint may hold
+  more than `checkpoint` tracks), or raises a `WorkdirError` in one line
+  where it does not fit (written by another config or model)."""
+  try:
+    status = checkpoint.restore(path)
+    if partial:
+      status = status.expect_partial()
+    status.assert_existing_objects_matched()
+  except (ValueError, AssertionError, tf.errors.InvalidArgumentError) as error:
+    reason = (str(error).strip().splitlines() or [""])[0][:200]
+    raise WorkdirError(
+        f"Checkpoint {path} does not fit this config's learner ({reason}): "
+        "it was written with another config or model. Use the config it "
+        "was trained with, or another workdir.") from None
+
+
+def _restore_read_only(checkpoint, paths, verify):
+  """`restore_newest` moving and writing nothing: the restored path."""
+  for path in reversed(paths):
+    try:
+      _read_whole(path)
+    except READ_ERRORS as error:
+      reason = (str(error).strip().splitlines() or [""])[0][:300]
+      logging.warning("Checkpoint %s does not read whole (%s: %s): being "
+                      "written or removed by a trainer, or damaged; trying "
+                      "the one before.", path, type(error).__name__, reason)
+      continue
+    try:
+      restore_fitting(checkpoint, path, partial=True)
+    except tf.errors.NotFoundError:  # rotated out while read
+      logging.warning("Checkpoint %s was removed while it was read; trying "
+                      "the one before.", path)
+      continue
+    if verify is not None:
+      try:
+        verify()
+      except FloatingPointError as error:
+        logging.warning("Checkpoint %s: %s; trying the one before.", path,
+                        error)
+        continue
+    return path
+  if paths:
+    raise WorkdirError(f"No checkpoint of {os.path.dirname(paths[0])} "
+                       "restores.")
+  return None
 
 
 # What a run writes into its workdir (besides the lock).
@@ -310,6 +375,21 @@ def config_changes(stored, new):
   return changes
 
 
+def last_recorded_config(history_path):
+  """The config of the last whole line of `config_history.jsonl` (a dict),
+  or None where there is none (a torn last line is passed over)."""
+  if not tf.io.gfile.exists(history_path):
+    return None
+  with tf.io.gfile.GFile(history_path) as f:
+    lines = f.read().splitlines()
+  for line in reversed(lines):
+    try:
+      return json.loads(line)["config"]
+    except (ValueError, KeyError, TypeError):
+      continue
+  return None
+
+
 def check_config(stored, new):
   """Raises a `WorkdirError` with a diff if `new` changes what is trained.
 
@@ -326,3 +406,47 @@ def check_config(stored, new):
         f"two runs:\n{lines}\nUse another workdir, or the stored values "
         f"(only {', '.join(RESUMABLE_FIELDS)} may change on resume).")
 
+
+# ---------------------------------------------------------------- readers
+def restore_learner(workdir, checkpoint=None):
+  """The learner of a training workdir at its latest (or a named) checkpoint.
+
+  Reads only: nothing in the workdir is moved or written, so it is safe
+  beside a live trainer (a checkpoint being written or rotated out is
+  passed over for the one before).
+
+  Args:
+    workdir: a workdir written by `apps.meta_train`.
+    checkpoint: a checkpoint path or number (e.g. 5000), or "best" (the
+      best validated one); None: the best validated one where the config
+      selects by validation, else the newest that restores (found from
+      the checkpoint files, whether or not the `checkpoint` list is there).
+
+  Returns:
+    `(config, learner, checkpoint_path)`.
+  """
+  config = experiments.load_config(workdir)
+  learner = experiments.build_learner(config)
+  saved = tf.train.Checkpoint(**learner.checkpoint_items())
+  directory = os.path.join(workdir, "checkpoints")
+  best = os.path.join(directory, "best.json")
+  if checkpoint == "best" or (checkpoint is None and config.get(
+      "select_checkpoint") and tf.io.gfile.exists(best)):
+    if not tf.io.gfile.exists(best):
+      raise FileNotFoundError(f"No validated checkpoint in {directory!r}.")
+    with tf.io.gfile.GFile(best) as f:
+      path = os.path.join(directory, "best",
+                          os.path.basename(json.load(f)["path"]))
+  elif checkpoint is None:
+    path = _restore_read_only(saved, checkpoint_paths(directory), None)
+    if path is None:
+      raise FileNotFoundError(f"No checkpoint in {directory!r}.")
+    return config, learner, path
+  elif str(checkpoint).isdigit():
+    path = os.path.join(directory, f"ckpt-{checkpoint}")
+  else:
+    path = str(checkpoint)
+  if not tf.io.gfile.exists(path + ".index"):
+    raise FileNotFoundError(f"No checkpoint {path!r}.")
+  restore_fitting(saved, path, partial=True)
+  return config, learner, path

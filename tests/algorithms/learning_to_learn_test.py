@@ -178,7 +178,7 @@ def test_the_keras_optimizer_applies_the_meta_training_updates():
   problem = problems.sample(tf.constant([5, 6]))
   learner = km.LearningToLearn(problems, num_steps=6, truncation=6,
                                output_scale=0.1)
-  expected = learner.optimize(problem, 6).params[0]
+  expected = learner.adapt(problem, num_steps=6).params[0]
   theta = keras.Variable(problems.initial_params(problem)[0])
   optimizer = km.LearnedOptimizer(learner.network)
   for _ in range(6):
@@ -241,8 +241,9 @@ def test_meta_training_resumes_mid_problem_exactly_and_learns(tmp_path):
   untrained = make(str(tmp_path / "untrained")).learner
 
   def mean_final(learner):
-    return np.mean([float(learner.optimize(
-        optimizees.Quadratic(*[t[i] for t in held_out]), 20).losses[-1])
+    return np.mean([float(learner.adapt(
+        optimizees.Quadratic(*[t[i] for t in held_out]),
+        num_steps=20).losses[-1])
                     for i in range(10)])
   # (Its untrained steps are tiny: 2.85 -> about 0.8 after 40 meta-steps.)
   assert mean_final(resumed.learner) < 0.5 * mean_final(untrained), last

@@ -149,11 +149,15 @@ def test_adaptation_moves_the_latents_and_leaves_phi():
   task = km.tasks.base.Task(*[t[0] for t in _episodes(1)])
   before = [v.numpy().copy() for v in learner.trainable_variables]
   for training in (False, True):
-    adapted = learner.adapt(task, tf.constant([1, 2]), training=training)
+    result = learner.adapt(task, seed=tf.constant([1, 2]),
+                           training=training)
+    adapted = result.details
     moved = np.abs(adapted.latents - adapted.initial_latents).max()
     assert moved > 1e-6
     assert adapted.weights.shape == (WAYS, SHOTS, FEATURES)
     assert adapted.latent_losses.shape == (2,)
+    assert result.params[0] is adapted.weights
+    assert result.losses.shape == (2 + learner.num_finetuning_steps,)
   for variable, value in zip(learner.trainable_variables, before):
     np.testing.assert_array_equal(variable.numpy(), value)
 
@@ -162,7 +166,7 @@ def test_the_latent_step_is_the_learned_rate_times_the_gradient():
   learner = _learner(num_latent_steps=1, num_finetuning_steps=0)
   learner.networks.latent_rates.assign([0.5, 1.0, 2.0])
   task = km.tasks.base.Task(*[t[0] for t in _episodes(1)])
-  adapted = learner.adapt(task)
+  adapted = learner.adapt(task).details
   z = tf.constant(adapted.initial_latents)
   with tf.GradientTape() as tape:
     tape.watch(z)
@@ -177,8 +181,8 @@ def test_support_order_does_not_matter_and_unequal_classes_are_refused():
   order = np.array([3, 0, 2, 1])
   shuffled = task._replace(support_x=tf.gather(task.support_x, order),
                            support_y=tf.gather(task.support_y, order))
-  np.testing.assert_allclose(learner.adapt(shuffled).weights,
-                             learner.adapt(task).weights, rtol=1e-12)
+  np.testing.assert_allclose(learner.adapt(shuffled).params[0],
+                             learner.adapt(task).params[0], rtol=1e-12)
   unequal = task._replace(support_y=tf.constant([[0], [0], [0], [1]]))
   with pytest.raises(tf.errors.InvalidArgumentError,
                      match="2 of each of 0..1"):

@@ -6,11 +6,13 @@ import json
 import numpy as np
 import pytest
 
+from kerasmeta import evaluation
 from kerasmeta import experiments
 from kerasmeta import training
 from kerasmeta.apps import workdirs
 from kerasmeta.apps.configs import leo as leo_config
 from kerasmeta.tasks import embeddings
+from kerasmeta.training import workdir as workdir_lib
 
 FEATURES = 6
 
@@ -69,7 +71,7 @@ def test_a_short_run_on_embedding_files_trains_and_evaluates(variant,
   assert results["accuracy"]["mean"] > 0.6, summary  # chance: 1/3
   assert results["nearest_centroid"]["mean"] > 0.6, summary
   assert (tmp_path / "run" / "eval.png").stat().st_size > 0
-  _, _, path = experiments.restore_learner(workdir)
+  _, _, path = workdir_lib.restore_learner(workdir)
   assert "/best/" in path
 
 
@@ -93,3 +95,27 @@ def test_an_unknown_dataset_or_spec_is_refused():
     leo_config.get_config("leo,imagenet,1")
   with pytest.raises(ValueError, match="VARIANT\\[,DATASET\\[,SHOTS\\]\\]"):
     leo_config.get_config("leo,mini,five")
+
+
+def test_leo_is_evaluated_after_its_trained_latent_steps():
+  config = leo_config.get_config("leo,glyphs,1")
+  config.leo.num_latent_steps = 3
+  assert config.eval.num_inner_steps == 3
+  assert json.loads(experiments.config_to_json(config))["eval"][
+      "num_inner_steps"] == 3
+
+
+def test_the_adapt_contract_gives_the_few_shot_evaluation_its_accuracies(
+    tmp_path):
+  _write(tmp_path / "data")
+  config = _config("meta_sgd", tmp_path / "data")
+  learner = experiments.build_learner(config)
+  sampler = experiments.task_distribution(config, split="test")
+  episodes = sampler.evaluation_tasks(12, seed=3)
+  accuracies, _ = experiments.family(config.task).adapted_accuracies(
+      learner, episodes.tasks, episodes.seeds, num_steps=2, chunk=5)
+  expected = evaluation.evaluate_classification(
+      learner, sampler, num_tasks=12, num_steps=2, seed=3)
+  np.testing.assert_allclose(np.mean(accuracies),
+                             expected["accuracy"]["mean"], atol=1e-6)
+  assert accuracies.shape == (12,)

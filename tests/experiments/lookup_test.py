@@ -3,6 +3,7 @@
 import importlib
 import json
 
+import ml_collections
 import pytest
 
 from kerasmeta.apps.configs import continual_sine as continual_config
@@ -10,6 +11,7 @@ from kerasmeta.apps.configs import glyphs as glyphs_config
 from kerasmeta.apps.configs import sinusoid as sinusoid_config
 from kerasmeta.apps.configs import warp_surfaces as surfaces_config
 from kerasmeta import algorithms
+from kerasmeta import evaluators
 from kerasmeta import experiments
 from kerasmeta.experiments import images
 
@@ -31,8 +33,53 @@ def test_every_family_module_declares_the_whole_interface():
   for task in experiments.known_tasks():
     module = experiments.family(task)
     for name in ("validate_config", "task_distribution", "build_model",
-                 "build_learner", "evaluate"):
+                 "build_learner"):
       assert callable(getattr(module, name, None)), (module.__name__, name)
+    assert module.EVALUATOR in evaluators.names(), module.__name__
+
+
+@pytest.mark.parametrize("task,name,validates", [
+    ("sinusoid", "regression", False), ("polynomial", "regression", False),
+    ("glyphs", "few_shot", True),
+    ("glyph_embeddings", "few_shot_embeddings", True),
+    ("surfaces", "surfaces", False), ("continual_sine", "continual", False),
+    ("navigation", "returns_after_adaptation", False),
+    ("maze", "maze_returns", False), ("quadratic", "optimizee_curves", False)])
+def test_each_family_is_measured_by_its_named_evaluator(task, name,
+                                                        validates):
+  config = ml_collections.ConfigDict({"task": task, "eval": {}})
+  chosen = experiments.evaluator(config)
+  assert (chosen.name, chosen.validates) == (name, validates)
+  assert isinstance(chosen, evaluators.get(name))
+
+
+def test_a_config_may_name_another_evaluator_and_unknown_names_are_refused():
+  config = ml_collections.ConfigDict(
+      {"task": "polynomial", "eval": {"evaluator": "few_shot"}})
+  assert experiments.evaluator(config).name == "few_shot"
+  config.eval.evaluator = "accuracy"
+  with pytest.raises(ValueError, match="Unknown evaluator 'accuracy'; "
+                     "expected one of .*'regression'"):
+    experiments.evaluator(config)
+
+
+def test_an_evaluator_without_a_score_refuses_validation_by_name():
+  config = sinusoid_config.get_config("maml")
+  config.select_checkpoint = "validation"
+  with pytest.raises(ValueError, match="evaluator 'regression' has none"):
+    experiments.validate_config(config)
+  chosen = experiments.evaluator(config)
+  with pytest.raises(ValueError, match="evaluates on test; received "
+                     "split='validation'"):
+    chosen.evaluate(None, num_tasks=1, seed=0, split="validation")
+
+
+def test_a_name_is_registered_once():
+  with pytest.raises(ValueError, match="already registered as 'regression'"):
+    @evaluators.register("regression")
+    class Another(evaluators.Evaluator):  # pylint: disable=unused-variable
+      def evaluate(self, learner, **kwargs):
+        del learner, kwargs
 
 
 def test_tasks_mapped_to_the_images_family_are_its_image_tasks():

@@ -9,6 +9,7 @@ import tensorflow as tf
 import kerasmeta as km
 from kerasmeta import experiments
 from kerasmeta import training
+from kerasmeta.training import workdir as workdir_lib
 from tests.training.trainer_test import small_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
@@ -40,7 +41,7 @@ def test_workdir_exports_as_numbered_versions_that_answer_like_python(
   assert again.returncode != 0 and "exists" in again.stderr
   assert (model_dir / "1" / "saved_model.pb").exists()
 
-  _, learner, path = experiments.restore_learner(str(workdir))
+  _, learner, path = workdir_lib.restore_learner(str(workdir))
   assert path.endswith("ckpt-4")
   support_x = np.linspace(-4, 4, 5, dtype=np.float32)[:, None]
   support_y = np.sin(support_x)

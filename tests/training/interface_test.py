@@ -11,12 +11,7 @@ import kerasmeta as km
 from kerasmeta import training
 from kerasmeta.algorithms import base
 
-# Every member `MetaLearner` declares (its docstring's list).
-DECLARED = {
-    "trainable_variables", "variable_groups", "checkpoint_items",
-    "compute_gradients", "train_state", "train_step", "update_statistics",
-    "model", "name", "metric_names", "compiles_with_xla", "distributes",
-    "updates_statistics", "uses_fast_path", "num_inner_steps"}
+DECLARED = base.TRAINER_MEMBERS
 TRAINING = os.path.dirname(training.__file__)
 
 

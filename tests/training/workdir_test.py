@@ -189,6 +189,128 @@ def test_resuming_with_other_settings_is_refused_with_a_diff(tmp_path):
   assert history[1]["config"]["log_every"] == 2
 
 
+def test_a_lost_config_json_is_compared_with_the_last_recorded_config(
+    tmp_path):
+  _train(tmp_path, 3)
+  os.remove(tmp_path / "config.json")
+  with open(tmp_path / "config_history.jsonl", "a") as f:
+    f.write('{"step": 3, "conf')  # a torn last line is passed over
+  with pytest.raises(workdir_lib.WorkdirError,
+                     match=r"outer_learning_rate: 0.001 -> 0.05\n  "
+                     r"seed: 0 -> 7\n"):
+    _train(tmp_path, 6, outer_learning_rate=0.05, seed=7)
+  assert not (tmp_path / "config.json").exists()
+  _train(tmp_path, 6)  # the same settings resume, and config.json is back
+  assert json.loads((tmp_path / "config.json").read_text())["seed"] == 0
+
+
+@pytest.mark.parametrize("events", ["kept", "deleted"])
+def test_a_metrics_file_cut_short_is_refilled_or_its_gap_named(
+    tmp_path, events, caplog):
+  _train(tmp_path, 6)
+  original = trainer_test.read_metrics(tmp_path)
+  text = (tmp_path / "metrics.jsonl").read_text()
+  lines = text.splitlines(keepends=True)
+  # Cut in the middle of the fourth line: three whole lines and a torn one.
+  (tmp_path / "metrics.jsonl").write_text(
+      "".join(lines[:3]) + lines[3][:len(lines[3]) // 2])
+  if events == "deleted":
+    import shutil  # pylint: disable=g-import-not-at-top
+    shutil.rmtree(tmp_path / "tensorboard")
+  with caplog.at_level("WARNING"):
+    _train(tmp_path, 9)
+  resumed = trainer_test.read_metrics(tmp_path)
+  if events == "kept":
+    assert [m["step"] for m in resumed] == list(range(1, 10))
+    for before, after in zip(original, resumed[:6]):
+      for name in ("query_loss", "support_loss"):
+        np.testing.assert_allclose(after[name], before[name], rtol=1e-6)
+    assert "wrote the lines of 3 steps again" in caplog.text
+  else:
+    assert [m["step"] for m in resumed] == [1, 2, 3, 7, 8, 9]
+    assert "has no lines for steps 4-6" in caplog.text
+  superseded = (tmp_path / "metrics.superseded.jsonl").read_text()
+  assert superseded == lines[3][:len(lines[3]) // 2] + "\n"
+
+
+def test_readers_beside_a_trainer_move_and_write_nothing(tmp_path):
+  from kerasmeta.apps import workdirs  # pylint: disable=g-import-not-at-top
+  _train(tmp_path, 6)
+  checkpoints = tmp_path / "checkpoints"
+  os.remove(checkpoints / "checkpoint")  # the list: not there yet
+  # A checkpoint a trainer is writing: its index, not yet its data.
+  (checkpoints / "ckpt-9.index").write_bytes(
+      (checkpoints / "ckpt-6.index").read_bytes())
+  before = sorted(os.listdir(checkpoints))
+  output = workdirs.evaluate_workdir(str(tmp_path), num_tasks=2, shots=[5],
+                                     plot=False, output_name="probe.json")
+  assert output["step"] == 6
+  _, _, path = workdir_lib.restore_learner(str(tmp_path))
+  assert path.endswith("ckpt-6")
+  assert sorted(os.listdir(checkpoints)) == before  # nothing moved, no list
+
+
+def _tiny_filesystem(tmp_path):
+  """A 4 MiB tmpfs under tmp_path (None where this process cannot mount)."""
+  mount = tmp_path / "tiny"
+  mount.mkdir()
+  made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs",
+                         str(mount)], capture_output=True, check=False)
+  return mount if made.returncode == 0 else None
+
+
+def test_a_full_disk_stops_in_one_line_and_resumes_exactly(tmp_path,
+                                                            uninterrupted):
+  mount = _tiny_filesystem(tmp_path)
+  if mount is None:
+    pytest.skip("cannot mount a tmpfs here (needs root): the full-disk "
+                "path is covered by the test that fakes ENOSPC")
+  try:
+    workdir = mount / "run"
+    _train(workdir, 3)
+    filler = mount / "filler"
+    free = os.statvfs(mount).f_bavail * os.statvfs(mount).f_frsize
+    with open(filler, "wb") as f:  # leaves too little for a checkpoint
+      f.write(b"\0" * max(free - 8192, 0))
+    with pytest.raises(workdir_lib.WorkdirError,
+                       match="No space left on the device .* newest whole "
+                       "checkpoint is .*ckpt-3. Free some space"):
+      _train(workdir, 9)
+    os.remove(filler)
+    trainer = _train(workdir, 9)
+    for a, b in zip(trainer_test.weights(trainer), uninterrupted):
+      np.testing.assert_array_equal(a, b)
+    assert _steps(workdir) == list(range(1, 10))
+  finally:
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_a_full_disk_while_saving_is_one_line(tmp_path, monkeypatch):
+  trainer = _train(tmp_path, 3)
+
+  def full(*args, **kwargs):
+    raise tf.errors.ResourceExhaustedError(
+        None, None, "ckpt-6_temp/part-00000; No space left on device")
+  monkeypatch.setattr(tf.train.CheckpointManager, "save", full)
+  with pytest.raises(workdir_lib.WorkdirError, match="No space left"):
+    trainer.train(6)
+
+
+def test_a_checkpoint_of_another_config_is_named_in_one_line(tmp_path):
+  from kerasmeta.apps import workdirs  # pylint: disable=g-import-not-at-top
+  _train(tmp_path / "other", 6, hidden_sizes=(8,))
+  _train(tmp_path / "run", 3)
+  for name in os.listdir(tmp_path / "other" / "checkpoints"):
+    if name.startswith("ckpt-6"):
+      os.replace(tmp_path / "other" / "checkpoints" / name,
+                 tmp_path / "run" / "checkpoints" / name)
+  fits = "ckpt-6 does not fit this config's learner .*another config"
+  with pytest.raises(workdir_lib.WorkdirError, match=fits):
+    _train(tmp_path / "run", 9)
+  with pytest.raises(workdir_lib.WorkdirError, match=fits):
+    workdirs.evaluate_workdir(str(tmp_path / "run"), num_tasks=2, plot=False)
+
+
 _HOLD = (
     "import fcntl, json, os, sys, time\n"
     "fd = os.open(sys.argv[1], os.O_CREAT | os.O_RDWR)\n"

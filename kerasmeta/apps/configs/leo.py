@@ -24,7 +24,9 @@ latents, 5 latent and 5 fine-tuning steps, alpha 1.0, fine-tuning rate
 meta-batch 12, 15 queries per class, Adam 1e-4, meta-gradients clipped to
 0.1 by value and then by norm, 100,000 meta-steps; the checkpoint
 evaluated is the one of the best meta-validation accuracy (200 episodes
-at every checkpoint).
+at every checkpoint). LEO's inner steps at evaluation are its latent
+steps: `config.eval.num_inner_steps` and `config.leo.num_latent_steps` are
+one field (setting either sets both).
 """
 
 import ml_collections
@@ -87,4 +89,6 @@ def get_config(spec="leo,mini,1"):
   # Evaluate (and export) the checkpoint of the best meta-validation
   # accuracy, scored at every checkpoint on 200 validation episodes.
   config.select_checkpoint = "validation"
+  if variant == "leo":  # LEO's inner steps are its latent steps: one field
+    config.eval.num_inner_steps = config.leo.get_ref("num_latent_steps")
   return config
