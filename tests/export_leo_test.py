@@ -96,3 +96,21 @@ def test_leo_adapter_answers_in_a_process_without_kerasmeta(leo_adapter):
   np.testing.assert_allclose(
       served,
       _python_answer(learner, support_x, support_y, query_x), atol=1e-5)
+
+
+def test_leo_caps_its_support_set_from_the_model(leo_adapter, tmp_path):
+  learner, _, loaded = leo_adapter
+  cap = WAYS * export.leo.DEFAULT_MAX_SHOTS
+  support_x, support_y, query_x = _request(export.leo.DEFAULT_MAX_SHOTS)
+  answer = loaded.signatures["adapt_and_predict"](
+      support_x=support_x, support_y=support_y, query_x=query_x)
+  assert answer["probabilities"].shape == (len(query_x), WAYS)
+  assert len(support_x) == cap
+  support_x, support_y, query_x = _request(export.leo.DEFAULT_MAX_SHOTS + 1)
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match=f"at most {cap}"):
+    loaded.signatures["adapt_and_predict"](
+        support_x=support_x, support_y=support_y, query_x=query_x)
+  with pytest.raises(ValueError, match=r"max_support must be in 1\.\.300 "
+                     r"\(ways x 100 shots"):
+    export.export_adapter(learner, str(tmp_path / "1"), max_support=10_000)

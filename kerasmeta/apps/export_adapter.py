@@ -35,8 +35,9 @@ _MAX_STEPS = flags.DEFINE_integer(
     "max_steps", export.DEFAULT_MAX_STEPS,
     "Largest num_steps a request may ask for.", lower_bound=0)
 _MAX_SUPPORT = flags.DEFINE_integer(
-    "max_support", export.DEFAULT_MAX_SUPPORT,
-    "Most support points a request may send.", lower_bound=1)
+    "max_support", None,
+    "Most support points a request may send (default: "
+    f"{export.DEFAULT_MAX_SUPPORT:,}; LEO: ways x 25).", lower_bound=1)
 _MAX_QUERY = flags.DEFINE_integer(
     "max_query", export.DEFAULT_MAX_QUERY,
     "Most query points a request may send.", lower_bound=1)

@@ -117,7 +117,8 @@ def export_gradient_adapter(learner, path, options):
   `kerasmeta.export`); returns the saved `AdapterModule`."""
   refuse_transductive(learner, options.allow_transductive)
   module = AdapterModule(learner, options.loss_name or loss_name_of(learner),
-                         options.max_steps, options.max_support,
+                         options.max_steps,
+                         options.max_support or checks.DEFAULT_MAX_SUPPORT,
                          options.max_query)
   signatures = {
       "serving_default": module.adapt_and_predict,

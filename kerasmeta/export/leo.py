@@ -41,8 +41,7 @@ class LEOAdapterModule(tf.Module):
   """
 
   def __init__(self, learner, max_steps=checks.DEFAULT_MAX_STEPS,
-               max_support=checks.DEFAULT_MAX_SUPPORT,
-               max_query=checks.DEFAULT_MAX_QUERY):
+               max_support=None, max_query=checks.DEFAULT_MAX_QUERY):
     super().__init__(name="kerasmeta_leo_adapter")
     if learner.dtype != tf.float32:
       raise ValueError(f"A LEO adapter serves float32 weights; the learner "
@@ -52,10 +51,10 @@ class LEOAdapterModule(tf.Module):
     self._learner = learner  # a plain object: not tracked
     self.tracked_variables = checks.raw_variables(variables)
     self.max_steps = int(max_steps)
-    self.max_support, self.max_query = int(max_support), int(max_query)
-    if self.max_support < 1 or self.max_query < 1:
-      raise ValueError(f"max_support and max_query must be >= 1; received "
-                       f"{max_support} and {max_query}.")
+    self.max_support = support_cap(learner, max_support)
+    self.max_query = int(max_query)
+    if self.max_query < 1:
+      raise ValueError(f"max_query must be >= 1; received {max_query}.")
     if not 0 <= learner.num_latent_steps <= self.max_steps:
       raise ValueError(f"The trained num_latent_steps "
                        f"({learner.num_latent_steps}) exceeds max_steps "
@@ -94,10 +93,34 @@ class LEOAdapterModule(tf.Module):
     return checks.named_outputs(logits, classifier=True)
 
 
+# The relation network runs over all pairs of a request's support points:
+# its cost is quadratic in their number, so LEO's cap comes from the model,
+# ways x shots. The default covers the papers' 1- and 5-shot tasks with
+# room; the most an export may allow keeps one request's pairs within a
+# few hundred megabytes (README, serving).
+DEFAULT_MAX_SHOTS = 25
+MAX_SHOTS = 100
+
+
+def support_cap(learner, max_support=None):
+  """A LEO adapter's most support points: `ways * DEFAULT_MAX_SHOTS`, or
+  `max_support` where given (at most `ways * MAX_SHOTS`)."""
+  if max_support is None:
+    return learner.ways * DEFAULT_MAX_SHOTS
+  max_support = int(max_support)
+  if not 1 <= max_support <= learner.ways * MAX_SHOTS:
+    raise ValueError(
+        f"A LEO adapter's max_support must be in 1..{learner.ways * MAX_SHOTS}"
+        f" (ways x {MAX_SHOTS} shots: its relation network's cost grows with "
+        f"the square of the support points); received {max_support}.")
+  return max_support
+
+
 def export_leo_adapter(learner, path, max_steps=checks.DEFAULT_MAX_STEPS,
-                       max_support=checks.DEFAULT_MAX_SUPPORT,
-                       max_query=checks.DEFAULT_MAX_QUERY):
+                       max_support=None, max_query=checks.DEFAULT_MAX_QUERY):
   """Writes the adapter SavedModel of a `LEO` learner to `path`.
+
+  `max_support` defaults to ways x `DEFAULT_MAX_SHOTS` (`support_cap`).
 
   Returns:
     The `LEOAdapterModule` that was saved.

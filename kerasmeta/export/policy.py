@@ -168,7 +168,8 @@ def export_policy_adapter(learner, path, max_transitions=100_000,
 def _export(learner, path, options):
   # Its support set is transitions: max_support caps their number.
   return export_policy_adapter(learner, path,
-                               max_transitions=options.max_support,
+                               max_transitions=(options.max_support or
+                                                checks.DEFAULT_MAX_SUPPORT),
                                max_query=options.max_query)
 
 

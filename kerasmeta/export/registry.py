@@ -19,14 +19,15 @@ class ExportOptions(NamedTuple):
       from its loss). Classifiers are recognised by it.
     max_steps: the largest `num_steps` a request may ask for.
     max_support: the most support points (a policy's: transitions) a
-      request may send.
+      request may send; None: the family's default (10,000 points, or
+      transitions; LEO, whose cost is quadratic in them: ways x 25).
     max_query: the most query points a request may send.
     allow_transductive: export a model whose batch-norm normalises the
       queries with their own statistics (gradient learners).
   """
   loss_name: Optional[str] = None
   max_steps: int = checks.DEFAULT_MAX_STEPS
-  max_support: int = checks.DEFAULT_MAX_SUPPORT
+  max_support: Optional[int] = None
   max_query: int = checks.DEFAULT_MAX_QUERY
   allow_transductive: bool = False
 
@@ -57,7 +58,7 @@ def exporter_for(learner) -> Callable:
 
 def export_adapter(learner, path: str, loss_name: Optional[str] = None,
                    max_steps: int = checks.DEFAULT_MAX_STEPS,
-                   max_support: int = checks.DEFAULT_MAX_SUPPORT,
+                   max_support: Optional[int] = None,
                    max_query: int = checks.DEFAULT_MAX_QUERY,
                    allow_transductive: bool = False):
   """Writes the adapter SavedModel of `learner` to `path`.

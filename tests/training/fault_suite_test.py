@@ -14,14 +14,13 @@ covers for each.
 import os
 import signal
 
-import numpy as np
 import pytest
-import tensorflow as tf
 
 from kerasmeta import experiments
 from kerasmeta import training
 from kerasmeta.apps.configs import learned_optimizer
 from kerasmeta.apps.configs import leo as leo_config
+from tests import helpers
 from tests.experiments import embeddings_test
 from tests.experiments import maze_test
 from tests.experiments import navigation_test
@@ -76,13 +75,6 @@ FAMILIES = {
 }
 
 
-def _tensors(path):
-  reader = tf.train.load_checkpoint(path)
-  return {name: reader.get_tensor(name)
-          for name in reader.get_variable_to_shape_map()
-          if "save_counter" not in name and "OBJECT_GRAPH" not in name}
-
-
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_sigterm_inside_a_call_resumes_bit_exactly_on_every_family(
     tmp_path, family):
@@ -112,14 +104,12 @@ def test_sigterm_inside_a_call_resumes_bit_exactly_on_every_family(
   assert 4 <= step < 6
   saved = stopped.manager.latest_checkpoint
   assert saved.endswith(f"ckpt-{step}")
-  assert int(_tensors(saved)["step/.ATTRIBUTES/VARIABLE_VALUE"]) == step
+  assert int(helpers.checkpoint_tensors(saved)[
+      "step/.ATTRIBUTES/VARIABLE_VALUE"]) == step
   resumed = training.Trainer.from_config(make(), str(tmp_path / "split"))
   resumed.train()
-  expected = _tensors(whole.manager.latest_checkpoint)
-  received = _tensors(resumed.manager.latest_checkpoint)
-  assert sorted(expected) == sorted(received)
-  for name, value in expected.items():
-    np.testing.assert_array_equal(received[name], value, err_msg=name)
+  helpers.assert_same_checkpoints(resumed.manager.latest_checkpoint,
+                                  whole.manager.latest_checkpoint)
   lines = [line["step"] for line in trainer_test.read_metrics(
       tmp_path / "split")]
   assert lines == list(range(1, 7))

@@ -14,6 +14,7 @@ from kerasmeta.apps.configs import sinusoid
 from kerasmeta import evaluation
 from kerasmeta import experiments
 from kerasmeta import training
+from tests import helpers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -471,13 +472,6 @@ def test_the_best_validated_checkpoint_is_kept_and_restored(tmp_path):
     plain.restore_best()
 
 
-def _checkpoint_tensors(path):
-  reader = tf.train.load_checkpoint(path)
-  return {name: reader.get_tensor(name)
-          for name in reader.get_variable_to_shape_map()
-          if "save_counter" not in name and "OBJECT_GRAPH" not in name}
-
-
 @pytest.mark.parametrize("signal_number,error", [
     (signal.SIGTERM, training.Interrupted), (signal.SIGINT, KeyboardInterrupt)])
 @pytest.mark.parametrize("moment", ["inside a call", "between calls"])
@@ -505,16 +499,13 @@ def test_a_signal_stops_at_a_call_boundary_and_resumes_exactly(
   assert calls == [0, 4] and stopped.step == 8
   saved = stopped.manager.latest_checkpoint
   assert saved.endswith("ckpt-8")
-  iterations = [value for name, value in _checkpoint_tensors(saved).items()
+  iterations = [value for name, value in helpers.checkpoint_tensors(saved).items()
                 if "iterations" in name]
   assert iterations and all(int(value) == 8 for value in iterations)
   resumed = training.Trainer.from_config(config(), str(tmp_path / "split"))
   resumed.train()
-  expected = _checkpoint_tensors(whole.manager.latest_checkpoint)
-  received = _checkpoint_tensors(resumed.manager.latest_checkpoint)
-  assert sorted(expected) == sorted(received)
-  for name, value in expected.items():
-    np.testing.assert_array_equal(received[name], value, err_msg=name)
+  helpers.assert_same_checkpoints(resumed.manager.latest_checkpoint,
+                                  whole.manager.latest_checkpoint)
 
 
 def test_a_checkpoint_saved_but_not_scored_is_scored_once_on_resume(
