@@ -1,7 +1,8 @@
 """Figures of kerasmeta's structure, read from the source with `ast`.
 
     python benchmarks/architecture.py            # the figures
-    python benchmarks/architecture.py --modules  # and one line per module
+    python benchmarks/architecture.py --modules  # and a line per module:
+                                                 # its size and summary
 
 Prints: import circles between modules (package `__init__` files, which
 only re-export, left out), arrows up the house (a module importing one on a
@@ -30,7 +31,7 @@ FLOORS = (
     # the learners
     ("algorithms", "rl", "ewc", "few_shot_baselines"),
     # evaluators, and experiments built from configs
-    ("evaluation", "evaluators", "experiments", "plotting"),
+    ("evaluation", "evaluators", "experiments", "plotting", "workdir"),
     # what runs and serves them
     ("training", "export", "meta_model", "pretraining", "testing",
      "learned_optimizer"),
@@ -275,9 +276,11 @@ def main():
       print(f"  {item}")
   print(f"lines in training/: {lines_of(found, 'kerasmeta.training.')}")
   if options.modules:
-    for name, (path, _) in sorted(found.items()):
+    for name, (path, tree) in sorted(found.items()):
       with open(path, encoding="utf-8") as source:
-        print(f"{name}: {sum(1 for _ in source)} lines")
+        count = sum(1 for _ in source)
+      summary = (ast.get_docstring(tree) or "").strip().split("\n")[0]
+      print(f"{name} ({count} lines): {summary}")
 
 
 if __name__ == "__main__":

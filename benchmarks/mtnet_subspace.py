@@ -59,7 +59,7 @@ def run_all(args):
 def measure(runs):
   """`{(order, seed): [UnitSubspace per masked layer]}` of the finished
   runs, from their final checkpoints."""
-  from kerasmeta.training import workdir as workdir_lib  # pylint: disable=g-import-not-at-top
+  from kerasmeta import workdir as workdir_lib  # pylint: disable=g-import-not-at-top
   from kerasmeta.layers import subspace  # pylint: disable=g-import-not-at-top
   measured = {}
   for key, run in runs.items():

@@ -29,7 +29,7 @@ import tensorflow as tf
 
 import kerasmeta as km
 from kerasmeta import export
-from kerasmeta.training import workdir as workdir_lib
+from kerasmeta import workdir as workdir_lib
 
 
 def parse():

@@ -189,7 +189,7 @@ def draw_figure(options, best):
   """MAML beside the pretrained baseline, each at its chosen alpha."""
   # Imported here: the table itself needs no TensorFlow in this process.
   from kerasmeta import experiments  # pylint: disable=g-import-not-at-top
-  from kerasmeta.training import workdir as workdir_lib  # pylint: disable=g-import-not-at-top
+  from kerasmeta import workdir as workdir_lib  # pylint: disable=g-import-not-at-top
   from kerasmeta import plotting  # pylint: disable=g-import-not-at-top
   learners, config = {}, None
   for method in ("maml", "pretrained"):

@@ -43,7 +43,7 @@ class LearnedOptimizer(keras.optimizers.Optimizer):
   @classmethod
   def from_checkpoint(cls, workdir, checkpoint=None, **kwargs):
     """The optimiser of a `LearnedOptimizerLearner` training workdir."""
-    from kerasmeta.training import workdir as workdir_lib  # pylint: disable=g-import-not-at-top
+    from kerasmeta import workdir as workdir_lib  # pylint: disable=g-import-not-at-top
     _, learner, _ = workdir_lib.restore_learner(workdir, checkpoint)
     return cls(learner.network, learner.conv_network, **kwargs)
 

@@ -20,7 +20,7 @@ import tensorflow as tf
 from kerasmeta import experiments
 from kerasmeta import export
 from kerasmeta.apps import workdirs
-from kerasmeta.training import workdir as workdir_lib
+from kerasmeta import workdir as workdir_lib
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "A meta_train workdir.")
 _OUTPUT = flags.DEFINE_string("output", None,

@@ -24,7 +24,7 @@ from kerasmeta import training
 from kerasmeta.apps import configs
 from kerasmeta.apps import workdirs
 from kerasmeta.training import signals
-from kerasmeta.training import workdir as workdir_lib
+from kerasmeta import workdir as workdir_lib
 
 _CONFIG = None  # defined by run(): it reads the command line as it is made
 _WORKDIR = flags.DEFINE_string("workdir", None,

@@ -73,10 +73,17 @@ def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
   if selected is not None:
     output["selected_by"] = {"validation_score": selected["score"],
                              "step": selected["step"]}
-  with tf.io.gfile.GFile(os.path.join(workdir, output_name), "w") as f:
-    json.dump(output, f, indent=2, default=list)
-  if plot:
-    draw(os.path.join(workdir, "eval.png"))
+  try:
+    training.write_atomically(os.path.join(workdir, output_name),
+                              json.dumps(output, indent=2, default=list))
+    if plot:
+      draw(os.path.join(workdir, "eval.png"))
+  except (OSError, tf.errors.OpError) as error:
+    reason = (str(error).strip().splitlines() or [""])[-1][:200]
+    raise training.WorkdirError(
+        f"Evaluated, but cannot write into {workdir} ({reason}): {summary}. "
+        "Evaluate a writable copy of the workdir to keep the results."
+    ) from None
   logging.info("%s; wrote %s in %s in %.1fs.", summary, output_name, workdir,
                time.perf_counter() - began)
   return output

@@ -2,6 +2,7 @@
 optimisers, logs."""
 
 from kerasmeta.training.logs import MetricsLog
+from kerasmeta.training.logs import write_atomically
 from kerasmeta.training.logs import Progress
 from kerasmeta.training.optimizers import OptimizerGroups
 from kerasmeta.training.optimizers import REFERENCE_ADAM_EPSILON
@@ -14,6 +15,6 @@ from kerasmeta.training.steps import build_multi_step
 from kerasmeta.training.steps import build_step
 from kerasmeta.training.steps import make_train_step
 from kerasmeta.training.signals import Interrupted
-from kerasmeta.training.trainer import NonFiniteError
+from kerasmeta.training.guards import NonFiniteError
 from kerasmeta.training.trainer import Trainer
-from kerasmeta.training.workdir import WorkdirError
+from kerasmeta.workdir import WorkdirError

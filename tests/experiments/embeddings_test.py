@@ -12,7 +12,7 @@ from kerasmeta import training
 from kerasmeta.apps import workdirs
 from kerasmeta.apps.configs import leo as leo_config
 from kerasmeta.tasks import embeddings
-from kerasmeta.training import workdir as workdir_lib
+from kerasmeta import workdir as workdir_lib
 
 FEATURES = 6
 

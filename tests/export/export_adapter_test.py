@@ -9,7 +9,7 @@ import tensorflow as tf
 import kerasmeta as km
 from kerasmeta import experiments
 from kerasmeta import training
-from kerasmeta.training import workdir as workdir_lib
+from kerasmeta import workdir as workdir_lib
 from tests.training.trainer_test import small_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(

@@ -1,14 +1,19 @@
 """The resume promise on every learner family the trainer takes.
 
-SIGTERM delivered while a call runs stops the run at the call's end with a
-checkpoint of exactly the step counted; a new trainer resumes it; the
-final checkpoint equals an uninterrupted run's in every tensor (weights,
-optimiser slots, the learner's train state: LSTM and optimisee states,
-warp accumulators, replay buffers). The other interruptions (Ctrl-C,
-between calls, kill -9, a full disk, torn files) are tested on the
-sinusoid family in `trainer_test.py` and `workdir_test.py`; what differs
-between families is the state a checkpoint must hold, which this file
-covers for each.
+One run per family is interrupted three times, each way a run stops, and
+resumed by a new trainer each time: SIGTERM while a compiled call runs
+(answered when the call returns, its steps counted, a checkpoint of exactly
+that step saved), Ctrl-C between two calls, and a crash with nothing saved
+(what kill -9 leaves: the run goes back to its newest checkpoint). Its
+final checkpoint must equal an uninterrupted run's in every tensor
+(weights, optimiser slots, the learner's train state: LSTM and optimisee
+states, warp accumulators, replay buffers). What differs between families
+is the state a checkpoint must hold and the path a step takes (several
+steps per compiled call on tasks made in the graph, or one step fed by
+`tf.data`). The gradient learners' path (several steps per compiled call)
+is interrupted each of these ways in `trainer_test.py`; a full disk, torn
+files, the lock and the readers, which do not depend on the family, on the
+sinusoid family in `workdir_test.py`.
 """
 
 import os
@@ -30,7 +35,7 @@ from tests.training import trainer_test
 def _sinusoid(variant, **warpgrad):
   def make(tmp_path):
     del tmp_path
-    config = trainer_test.small_config(variant, num_meta_steps=6,
+    config = trainer_test.small_config(variant, num_meta_steps=STEPS,
                                        log_every=1, checkpoint_every=3)
     config.warpgrad.update(warpgrad)
     return config
@@ -43,7 +48,7 @@ def _leo(tmp_path):
     embeddings_test._write(data)  # pylint: disable=protected-access
   config = leo_config.get_config("leo,glyphs,1")
   config.update(data_dir=str(data), features=embeddings_test.FEATURES,
-                ways=3, num_query=3, meta_batch_size=4, num_meta_steps=6,
+                ways=3, num_query=3, meta_batch_size=4, num_meta_steps=STEPS,
                 log_every=1, checkpoint_every=3, select_checkpoint="")
   config.leo.update(num_latents=4, num_latent_steps=2,
                     num_finetuning_steps=1)
@@ -53,14 +58,15 @@ def _leo(tmp_path):
 def _learned_optimizer(tmp_path):
   del tmp_path
   config = learned_optimizer.get_config("quadratic")
-  config.update(num_steps=6, truncation=2, num_meta_steps=6,
+  config.update(num_steps=6, truncation=2, num_meta_steps=STEPS,
                 meta_batch_size=3, log_every=1, checkpoint_every=3,
                 units=(4,))
   return config
 
 
+STEPS = 6
+
 FAMILIES = {
-    "gradient_learner": _sinusoid("maml"),
     "warpgrad_offline": _sinusoid("warp_maml", training_mode="offline",
                                   replay_batch_size=2),
     "warpgrad_continual": _sinusoid("warp_maml", training_mode="continual",
@@ -68,48 +74,67 @@ FAMILIES = {
     "leo": _leo,
     "learned_optimizer": _learned_optimizer,
     "policy_gradient": lambda tmp_path: navigation_test.small_config(
-        num_meta_steps=6, checkpoint_every=3),
+        num_meta_steps=STEPS, checkpoint_every=3),
     "maze": lambda tmp_path: maze_test.small_config(
         model="warp_rnn", variant="warp_rnn", meta_units=4,
-        warp_update_interval=2, num_meta_steps=6, checkpoint_every=3),
+        warp_update_interval=2, num_meta_steps=STEPS, checkpoint_every=3),
 }
 
 
+class Crash(Exception):
+  """What kill -9 leaves: the process gone, nothing saved."""
+
+
+def _stopping(trainer, after, how):
+  """Makes `trainer` stop once `after` steps are counted: `how` is
+  "sigterm inside" (sent while the call runs), "ctrl-c between" (sent
+  after it returned, before the next) or "crash" (an exception, unsaved)."""
+  calls = trainer._calls  # pylint: disable=protected-access
+
+  def calls_that_stop(start, num_steps):
+    call, done = calls(start, num_steps), [start]
+
+    def stopping_call(step):
+      if how == "ctrl-c between" and done[0] == after:
+        os.kill(os.getpid(), signal.SIGINT)
+      result = call(step)
+      done[0] = step + (result[1] or 1)
+      if done[0] >= after and how == "sigterm inside":
+        # Delivered while the call ran: Python sees it as the call returns.
+        os.kill(os.getpid(), signal.SIGTERM)
+      if done[0] >= after and how == "crash":
+        raise Crash(f"after step {done[0]}")
+      return result
+    return stopping_call
+  trainer._calls = calls_that_stop  # pylint: disable=protected-access
+  return trainer
+
+
 @pytest.mark.parametrize("family", sorted(FAMILIES))
-def test_sigterm_inside_a_call_resumes_bit_exactly_on_every_family(
+def test_every_interruption_resumes_bit_exactly_on_every_family(
     tmp_path, family):
   make = lambda: experiments.validate_config(FAMILIES[family](tmp_path))
   whole = training.Trainer.from_config(make(), str(tmp_path / "whole"))
   whole.train()
-  stopped = training.Trainer.from_config(make(), str(tmp_path / "split"))
-  calls = stopped._calls  # pylint: disable=protected-access
-
-  def calls_with_a_signal(start, num_steps):
-    call, counted = calls(start, num_steps), []
-
-    def signalled(step):
-      result = call(step)
-      counted.append(result[1] or 1)
-      if sum(counted) >= 4 and not signalled.sent:
-        # Delivered while the call ran: Python sees it as the call returns.
-        signalled.sent = True
-        os.kill(os.getpid(), signal.SIGTERM)
-      return result
-    signalled.sent = False
-    return signalled
-  stopped._calls = calls_with_a_signal  # pylint: disable=protected-access
-  with pytest.raises(training.Interrupted):
-    stopped.train()
-  step = stopped.step
-  assert 4 <= step < 6
-  saved = stopped.manager.latest_checkpoint
-  assert saved.endswith(f"ckpt-{step}")
-  assert int(helpers.checkpoint_tensors(saved)[
-      "step/.ATTRIBUTES/VARIABLE_VALUE"]) == step
-  resumed = training.Trainer.from_config(make(), str(tmp_path / "split"))
+  workdir = str(tmp_path / "split")
+  # (steps counted when the stop is asked for, how, what train() raises,
+  # the step of the newest checkpoint after it): a signal sent before a
+  # call is answered when that call returns.
+  for after, how, error, saved_at in [
+      (2, "sigterm inside", training.Interrupted, 2),
+      (3, "ctrl-c between", KeyboardInterrupt, 4),
+      (5, "crash", Crash, 4)]:
+    trainer = _stopping(training.Trainer.from_config(make(), workdir),
+                        after, how)
+    with pytest.raises(error):
+      trainer.train()
+    saved = trainer.manager.latest_checkpoint
+    assert saved.endswith(f"ckpt-{saved_at}"), how
+    assert int(helpers.checkpoint_tensors(saved)[
+        "step/.ATTRIBUTES/VARIABLE_VALUE"]) == saved_at
+  resumed = training.Trainer.from_config(make(), workdir)
   resumed.train()
   helpers.assert_same_checkpoints(resumed.manager.latest_checkpoint,
                                   whole.manager.latest_checkpoint)
-  lines = [line["step"] for line in trainer_test.read_metrics(
-      tmp_path / "split")]
-  assert lines == list(range(1, 7))
+  lines = [line["step"] for line in trainer_test.read_metrics(workdir)]
+  assert lines == list(range(1, STEPS + 1))

@@ -1,5 +1,6 @@
-"""The workdir's rules: one trainer at a time, checkpoints that fall back,
-settings pinned, nothing already written lost.
+"""A run's directory: one trainer at a time, checkpoints that fall back,
+settings pinned, nothing already written lost; read by the evaluator and
+the exporter without moving or writing anything.
 
 * `Lock`: the OS's exclusive lock (`fcntl.flock`) on `WORKDIR/lock`, held
   for as long as a process writes into the workdir and released by the
@@ -12,6 +13,8 @@ settings pinned, nothing already written lost.
 * `check_config`: refuses a resumed run whose config changes what is
   trained, with a readable diff; keeps every config a run started with in
   `config_history.jsonl`.
+* `restore_learner`: a workdir's learner at a checkpoint, for readers
+  (evaluation, export), beside a live trainer if need be.
 """
 
 import datetime

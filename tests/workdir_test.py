@@ -15,7 +15,7 @@ import tensorflow as tf
 import kerasmeta as km
 from kerasmeta import training
 from kerasmeta.training import logs
-from kerasmeta.training import workdir as workdir_lib
+from kerasmeta import workdir as workdir_lib
 from tests import helpers
 from tests.training import trainer_test
 
@@ -204,33 +204,40 @@ def test_a_lost_config_json_is_compared_with_the_last_recorded_config(
   assert json.loads((tmp_path / "config.json").read_text())["seed"] == 0
 
 
-@pytest.mark.parametrize("events", ["kept", "deleted"])
+def _cut_metrics(workdir):
+  """Cuts metrics.jsonl in the middle of its fourth line; returns the torn
+  part."""
+  lines = (workdir / "metrics.jsonl").read_text().splitlines(keepends=True)
+  torn = lines[3][:len(lines[3]) // 2]
+  (workdir / "metrics.jsonl").write_text("".join(lines[:3]) + torn)
+  return torn
+
+
 def test_a_metrics_file_cut_short_is_refilled_or_its_gap_named(
-    tmp_path, events, caplog):
+    tmp_path, caplog):
   _train(tmp_path, 6)
   original = trainer_test.read_metrics(tmp_path)
-  text = (tmp_path / "metrics.jsonl").read_text()
-  lines = text.splitlines(keepends=True)
-  # Cut in the middle of the fourth line: three whole lines and a torn one.
-  (tmp_path / "metrics.jsonl").write_text(
-      "".join(lines[:3]) + lines[3][:len(lines[3]) // 2])
-  if events == "deleted":
-    import shutil  # pylint: disable=g-import-not-at-top
-    shutil.rmtree(tmp_path / "tensorboard")
+  torn = _cut_metrics(tmp_path)
   with caplog.at_level("WARNING"):
-    _train(tmp_path, 9)
+    _train(tmp_path, 9)  # the TensorBoard events hold steps 4-6
   resumed = trainer_test.read_metrics(tmp_path)
-  if events == "kept":
-    assert [m["step"] for m in resumed] == list(range(1, 10))
-    for before, after in zip(original, resumed[:6]):
-      for name in ("query_loss", "support_loss"):
-        np.testing.assert_allclose(after[name], before[name], rtol=1e-6)
-    assert "wrote the lines of 3 steps again" in caplog.text
-  else:
-    assert [m["step"] for m in resumed] == [1, 2, 3, 7, 8, 9]
-    assert "has no lines for steps 4-6" in caplog.text
-  superseded = (tmp_path / "metrics.superseded.jsonl").read_text()
-  assert superseded == lines[3][:len(lines[3]) // 2] + "\n"
+  assert [m["step"] for m in resumed] == list(range(1, 10))
+  for before, after in zip(original, resumed[:6]):
+    for name in ("query_loss", "support_loss"):
+      np.testing.assert_allclose(after[name], before[name], rtol=1e-6)
+  assert "wrote the lines of 3 steps again" in caplog.text
+  assert (tmp_path / "metrics.superseded.jsonl").read_text() == torn + "\n"
+
+  # Without the events, the steps that cannot be refilled are named.
+  import shutil  # pylint: disable=g-import-not-at-top
+  shutil.rmtree(tmp_path / "tensorboard")
+  _cut_metrics(tmp_path)
+  caplog.clear()
+  with caplog.at_level("WARNING"):
+    _train(tmp_path, 12)
+  assert [m["step"] for m in trainer_test.read_metrics(tmp_path)] == [
+      1, 2, 3, 10, 11, 12]
+  assert "has no lines for steps 4-9" in caplog.text
 
 
 def test_readers_beside_a_trainer_move_and_write_nothing(tmp_path):
@@ -281,6 +288,24 @@ def test_a_full_disk_stops_in_one_line_and_resumes_exactly(tmp_path,
     for a, b in zip(trainer_test.weights(trainer), uninterrupted):
       np.testing.assert_array_equal(a, b)
     assert _steps(workdir) == list(range(1, 10))
+  finally:
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_a_read_only_workdir_is_evaluated_and_the_write_refused_in_one_line(
+    tmp_path):
+  from kerasmeta.apps import workdirs  # pylint: disable=g-import-not-at-top
+  mount = _tiny_filesystem(tmp_path)
+  if mount is None:
+    pytest.skip("cannot mount a tmpfs here (needs root)")
+  try:
+    _train(mount / "run", 3)
+    subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+    before = sorted(os.listdir(mount / "run" / "checkpoints"))
+    with pytest.raises(workdir_lib.WorkdirError,
+                       match=r"Evaluated, but cannot write into .*: K=5: "):
+      workdirs.evaluate_workdir(str(mount / "run"), num_tasks=2, shots=[5])
+    assert sorted(os.listdir(mount / "run" / "checkpoints")) == before
   finally:
     subprocess.run(["umount", str(mount)], check=False)
 
@@ -352,7 +377,7 @@ def test_a_second_trainer_on_a_workdir_is_refused(tmp_path):
 
 _RACE = (
     "import os, sys, time\n"
-    "from kerasmeta.training import workdir\n"
+    "from kerasmeta import workdir\n"
     "open(sys.argv[2], 'w').close()\n"
     "while not os.path.exists(sys.argv[3]): time.sleep(0.01)\n"
     "try:\n"
