@@ -227,6 +227,11 @@ class MetaModel(keras.Model):
     jit_compile = steps.resolve_jit_compile(self.learner, jit_compile)
     super().compile(optimizer=optimizer, jit_compile=jit_compile,
                     steps_per_execution=steps_per_execution, **kwargs)
+    # Built for every trained variable now: a learner whose step applies
+    # gradients to a part of them at a time (WarpGrad's offline scheme)
+    # would otherwise build it for the first part only.
+    if not self.optimizer.built:
+      self.optimizer.build(self.trainable_weights)
 
   def fit(self, x=None, *args, tasks_per_batch=None, seed=0, **kwargs):
     """`keras.Model.fit` over batches of tasks.

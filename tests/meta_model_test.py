@@ -283,3 +283,31 @@ def test_keras_metrics_keep_their_meaning_and_name_on_each_task():
 def evaluation_accuracy(y_true, y_pred):  # a function that shares the name
   return km.evaluation.accuracy(y_true, y_pred)
 evaluation_accuracy.__name__ = "accuracy"
+
+
+def test_offline_warpgrad_fits_and_resumes_exactly(tmp_path):
+  # Its step applies gradients to the warp, then to the initialisation: the
+  # optimiser must be built for both before the first step.
+  from tests.algorithms import contract_test  # pylint: disable=g-import-not-at-top
+
+  def fit(callbacks, seed=0):
+    keras.utils.set_random_seed(seed)
+    learner = km.algorithms.OfflineWarpGrad(
+        contract_test._warped_model(), num_inner_steps=2,  # pylint: disable=protected-access
+        init_objective="leap", inner_learning_rate=0.3, replay_batch_size=2)
+    meta_model = km.MetaModel(learner)
+    meta_model.compile(optimizer=keras.optimizers.Adam(1e-2),
+                       jit_compile=False)
+    history = meta_model.fit(_batches(2), epochs=3, verbose=0,
+                             callbacks=callbacks)
+    return _values(meta_model.weights + meta_model.optimizer.variables), \
+        history.history
+
+  uninterrupted, history = fit([])
+  assert history["warp_loss"][-1] < history["warp_loss"][0]
+  with pytest.raises(KeyboardInterrupt):
+    fit([keras.callbacks.BackupAndRestore(str(tmp_path / "backup")),
+         _StopAfterEpoch(1)])
+  resumed, _ = fit([keras.callbacks.BackupAndRestore(
+      str(tmp_path / "backup"))], seed=3)
+  _assert_all_close(resumed, uninterrupted, rtol=1e-12)

@@ -1,10 +1,11 @@
 """The resume promise on every learner family the trainer takes.
 
-One run per family is interrupted three times, each way a run stops, and
-resumed by a new trainer each time: SIGTERM while a compiled call runs
-(answered when the call returns, its steps counted, a checkpoint of exactly
-that step saved), Ctrl-C between two calls, and a crash with nothing saved
-(what kill -9 leaves: the run goes back to its newest checkpoint). Its
+One run per family is interrupted five times, each way a run stops, and
+resumed by a new trainer each time: SIGTERM and Ctrl-C while a compiled
+call runs (answered when the call returns, its steps counted, a
+checkpoint of exactly that step saved) and between two calls, and a crash
+with nothing saved (what kill -9 leaves: the run goes back to its newest
+checkpoint). Its
 final checkpoint must equal an uninterrupted run's in every tensor
 (weights, optimiser slots, the learner's train state: LSTM and optimisee
 states, warp accumulators, replay buffers). What differs between families
@@ -64,7 +65,7 @@ def _learned_optimizer(tmp_path):
   return config
 
 
-STEPS = 6
+STEPS = 8
 
 FAMILIES = {
     "warpgrad_offline": _sinusoid("warp_maml", training_mode="offline",
@@ -87,22 +88,24 @@ class Crash(Exception):
 
 def _stopping(trainer, after, how):
   """Makes `trainer` stop once `after` steps are counted: `how` is
-  "sigterm inside" (sent while the call runs), "ctrl-c between" (sent
-  after it returned, before the next) or "crash" (an exception, unsaved)."""
+  "SIGTERM inside" or "Ctrl-C inside" (sent while the call that counts
+  them runs: Python sees it as the call returns), "SIGTERM between" or
+  "Ctrl-C between" (sent after it returned, before the next call), or
+  "crash" (an exception, nothing saved)."""
   calls = trainer._calls  # pylint: disable=protected-access
+  number = signal.SIGINT if how.startswith("Ctrl-C") else signal.SIGTERM
 
   def calls_that_stop(start, num_steps):
     call, done = calls(start, num_steps), [start]
 
     def stopping_call(step):
-      if how == "ctrl-c between" and done[0] == after:
-        os.kill(os.getpid(), signal.SIGINT)
+      if how.endswith("between") and done[0] == after:
+        os.kill(os.getpid(), number)
       result = call(step)
       done[0] = step + (result[1] or 1)
-      if done[0] >= after and how == "sigterm inside":
-        # Delivered while the call ran: Python sees it as the call returns.
-        os.kill(os.getpid(), signal.SIGTERM)
-      if done[0] >= after and how == "crash":
+      if done[0] == after and how.endswith("inside"):
+        os.kill(os.getpid(), number)
+      if done[0] == after and how == "crash":
         raise Crash(f"after step {done[0]}")
       return result
     return stopping_call
@@ -119,11 +122,13 @@ def test_every_interruption_resumes_bit_exactly_on_every_family(
   workdir = str(tmp_path / "split")
   # (steps counted when the stop is asked for, how, what train() raises,
   # the step of the newest checkpoint after it): a signal sent before a
-  # call is answered when that call returns.
+  # call is answered when that call returns; checkpoints every 3 steps.
   for after, how, error, saved_at in [
-      (2, "sigterm inside", training.Interrupted, 2),
-      (3, "ctrl-c between", KeyboardInterrupt, 4),
-      (5, "crash", Crash, 4)]:
+      (1, "SIGTERM inside", training.Interrupted, 1),
+      (2, "Ctrl-C between", KeyboardInterrupt, 3),
+      (4, "Ctrl-C inside", KeyboardInterrupt, 4),
+      (5, "SIGTERM between", training.Interrupted, 6),
+      (7, "crash", Crash, 6)]:
     trainer = _stopping(training.Trainer.from_config(make(), workdir),
                         after, how)
     with pytest.raises(error):
