@@ -114,3 +114,14 @@ def test_leo_caps_its_support_set_from_the_model(leo_adapter, tmp_path):
   with pytest.raises(ValueError, match=r"max_support must be in 1\.\.300 "
                      r"\(ways x 100 shots"):
     export.export_adapter(learner, str(tmp_path / "1"), max_support=10_000)
+
+
+def test_the_leo_adapter_reads_raw_embeddings_as_training_did(leo_adapter):
+  _, _, loaded = leo_adapter
+  support_x, support_y, query_x = _request(2)
+  unit = lambda x: x / np.linalg.norm(x, axis=-1, keepdims=True)
+  answer = lambda sx, qx: loaded.signatures["adapt_and_predict"](
+      support_x=sx, support_y=support_y, query_x=qx)["probabilities"]
+  np.testing.assert_allclose(answer(support_x * 7.0, query_x * 0.2),
+                             answer(unit(support_x), unit(query_x)),
+                             rtol=1e-5, atol=1e-6)

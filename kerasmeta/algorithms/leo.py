@@ -160,6 +160,12 @@ class LEO(base.MetaLearner):
       none).
     gradient_clip_norm: then clips each meta-gradient tensor's norm (0.1;
       0: none).
+    normalize_inputs: L2-normalise every embedding (support and query)
+      inside the learner, as the reference's data pipeline does
+      (deepmind/leo `data.py`: `tf.nn.l2_normalize` on each instance), so
+      that adapting, predicting and the served adapter read raw
+      embeddings as training did (True); False for inputs of another
+      contract.
     dtype: of the weights and the computation ("float32"; "float64" for
       finite-difference checks).
   """
@@ -175,7 +181,7 @@ class LEO(base.MetaLearner):
                encoder_penalty_weight=1e-9, l2_penalty_weight=1e-8,
                orthogonality_penalty_weight=1e-3, dropout_rate=0.5,
                gradient_clip_value=0.1, gradient_clip_norm=0.1,
-               dtype="float32"):
+               normalize_inputs=True, dtype="float32"):
     for name, value, minimum in (
         ("features", features, 1), ("ways", ways, 2),
         ("num_latents", num_latents, 1),
@@ -208,6 +214,7 @@ class LEO(base.MetaLearner):
     self.dropout_rate = float(dropout_rate)
     self.gradient_clip_value = float(gradient_clip_value)
     self.gradient_clip_norm = float(gradient_clip_norm)
+    self.normalize_inputs = bool(normalize_inputs)
     self.dtype = tf.as_dtype(dtype)
     self.networks = LEONetworks(
         self.features, num_latents, latent_learning_rate,
@@ -286,6 +293,7 @@ class LEO(base.MetaLearner):
     ways = self.ways
     shots = support_x.shape[1] if support_x.shape[1] is not None else \
         tf.shape(support_x)[1]
+    support_x = self.inputs(support_x)
     if training:
       support_x = sampling.dropout(
           support_x, self.dropout_rate,
@@ -315,7 +323,7 @@ class LEO(base.MetaLearner):
 
   def logits(self, weights, x, seed=None, training=False):
     """`[M, N]`: each class's logit averaged over its K weight draws."""
-    x = tf.cast(x, self.dtype)
+    x = self.inputs(x)
     if training:
       x = sampling.dropout(x, self.dropout_rate, seed)
     shots = tf.cast(tf.shape(weights)[1], self.dtype)
@@ -325,6 +333,13 @@ class LEO(base.MetaLearner):
     means, raw = tf.split(parameters, 2, axis=-1)
     stddevs = tf.maximum(tf.exp(raw) - (1.0 - offset), _MIN_STDDEV)
     return means, stddevs
+
+  def inputs(self, x):
+    """Embeddings as the networks read them: in `dtype`, L2-normalised per
+    example where `normalize_inputs` (idempotent on normalised ones, up to
+    rounding)."""
+    x = tf.cast(x, self.dtype)
+    return tf.nn.l2_normalize(x, axis=-1) if self.normalize_inputs else x
 
   def support_loss(self, weights, task, seed=None, training=False):
     """The support cross-entropy summed over examples (the inner loss)."""

@@ -239,3 +239,23 @@ def test_a_short_compiled_run_learns_to_classify_new_episodes():
           Task(*[t[i] for t in test])), test.query_x[i]), -1)
               == test.query_y[i, :, 0].numpy()) for i in range(20)])
   assert accuracy > 0.6  # chance: 1/3
+
+
+def test_raw_and_normalised_embeddings_adapt_alike():
+  # The data pipeline normalises (as the reference's); the learner does it
+  # too, so a caller's raw embeddings get the answer training would give.
+  learner = _learner()
+  task = km.tasks.base.Task(*[t[0] for t in _episodes(1)])
+  scales = np.linspace(0.5, 40.0, 12).reshape(-1, 1)
+  raw = task._replace(support_x=task.support_x * scales[:4],
+                      query_x=task.query_x * scales[:len(task.query_x)])
+  np.testing.assert_allclose(
+      learner.predict(learner.adapt(raw), raw.query_x),
+      learner.predict(learner.adapt(task), task.query_x), rtol=1e-6,
+      atol=1e-9)
+  unnormalised = km.LEO.from_config(
+      {**learner.get_config(), "normalize_inputs": False})
+  unnormalised.networks.set_weights(learner.networks.get_weights())
+  assert not np.allclose(
+      unnormalised.predict(unnormalised.adapt(raw), raw.query_x),
+      learner.predict(learner.adapt(raw), raw.query_x))
