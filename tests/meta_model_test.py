@@ -137,7 +137,24 @@ class _StopAfterEpoch(keras.callbacks.Callback):
       raise KeyboardInterrupt
 
 
-def test_backup_and_restore_resumes_an_interrupted_fit_exactly(tmp_path):
+class _StopInsideEpoch(keras.callbacks.Callback):
+  """Ctrl-C in the middle of an epoch (after its first batch)."""
+
+  def __init__(self, epoch):
+    super().__init__()
+    self.epoch, self.current = epoch, None
+
+  def on_epoch_begin(self, epoch, logs=None):
+    self.current = epoch
+
+  def on_train_batch_end(self, batch, logs=None):
+    if self.current == self.epoch and batch == 0:
+      raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("stop", [_StopAfterEpoch, _StopInsideEpoch])
+def test_backup_and_restore_resumes_an_interrupted_fit_exactly(tmp_path,
+                                                               stop):
   def fit(callbacks, seed=0):
     meta_model = km.MetaModel(_learner(km.MetaSGD, seed=seed))
     meta_model.compile(optimizer=keras.optimizers.Adam(1e-2),
@@ -148,7 +165,7 @@ def test_backup_and_restore_resumes_an_interrupted_fit_exactly(tmp_path):
   uninterrupted = fit([])
   backup = keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))
   with pytest.raises(KeyboardInterrupt):
-    fit([backup, _StopAfterEpoch(1)])
+    fit([backup, stop(1)])
   resumed = fit([keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))],
                 seed=3)  # other initial weights: the backup must win
   _assert_all_close(resumed, uninterrupted, rtol=1e-12)
