@@ -1,6 +1,6 @@
 """A run's directory: one trainer at a time, checkpoints that fall back,
 settings pinned, nothing already written lost; read by the evaluator and
-the exporter without moving or writing anything.
+the exporter without moving or rewriting any of the run's files.
 
 * `Lock`: the OS's exclusive lock (`fcntl.flock`) on `WORKDIR/lock`, held
   for as long as a process writes into the workdir and released by the
