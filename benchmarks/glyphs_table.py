@@ -32,10 +32,10 @@ import table_common  # pylint: disable=g-import-not-at-top
 
 METHODS = {"maml": "MAML", "mtnet": "MT-net", "warp_maml": "Warp-MAML"}
 WAYS = {5: [], 20: ["--config.meta_batch_size=16",
-                    "--config.inner_learning_rate=0.1"]}
+                    "--config.learner.inner_learning_rate=0.1"]}
 SETTINGS = {
     "reference": [],
-    "kerasmeta": ["--config.inner_loss_reduction=mean",
+    "kerasmeta": ["--config.learner.inner_loss_scale=1.0",
                   "--config.head=flatten", "--config.num_query=15"],
 }
 

@@ -64,6 +64,11 @@ def run_problem(problem, args):
   record_path = os.path.join(workdir, "result.json")
   settings = json.loads(experiments.config_to_json(config))
   record = table_common.reusable_record(record_path, "config", settings)
+  if record is None and os.path.exists(record_path):  # made before config.learner?
+    with open(record_path) as f:
+      stored = json.load(f)
+    if table_common.upgraded_config(stored["config"]) == settings:
+      record = dict(stored, config=settings)
   if record is not None:
     print(f"{problem}: done before ({record_path})", flush=True)
     return record
@@ -108,7 +113,8 @@ def table(records, args, wall):
     lines += [f"## {problem}", "",
               f"{config['num_meta_steps']} meta-steps of "
               f"{config['meta_batch_size']} problems (truncations of "
-              f"{config['truncation']} of {config['num_steps']} steps), "
+              f"{config['learner']['truncation']} of "
+              f"{config['learner']['num_steps']} steps), "
               f"{record['train_seconds'] / 60:.1f} min training, "
               f"{record['eval_seconds'] / 60:.1f} min evaluation; figure "
               f"`{os.path.basename(record['figure'])}`.", ""]

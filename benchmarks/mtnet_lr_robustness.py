@@ -35,11 +35,11 @@ def run_all(args):
   pairs = [(m, a) for m in args.methods for a in args.learning_rates]
   for index, (method, alpha) in enumerate(pairs):
     fields = {"task": "sinusoid", "variant": method,
-              "inner_learning_rate": float(alpha), "seed": args.seed,
+              "learner.inner_learning_rate": float(alpha), "seed": args.seed,
               "num_meta_steps": args.num_meta_steps}
     run = workdir_runs.train_and_evaluate(
         f"sinusoid:{method}", workdir(args.root, method, alpha),
-        {"inner_learning_rate": alpha, "seed": args.seed,
+        {"learner.inner_learning_rate": alpha, "seed": args.seed,
          "num_meta_steps": args.num_meta_steps}, fields, shots=SHOTS,
         reuse_dirs=[workdir(r, method, alpha) for r in args.reuse_roots])
     runs[(method, alpha)] = run

@@ -41,12 +41,12 @@ def run_all(args):
     alpha = args.polynomial_learning_rate
     fields = {"task": "polynomial", "variant": "mtnet",
               "polynomial_order": order, "seed": seed,
-              "inner_learning_rate": float(alpha),
+              "learner.inner_learning_rate": float(alpha),
               "num_meta_steps": args.num_meta_steps}
     run = workdir_runs.train_and_evaluate(
         f"polynomial:mtnet,{order}", workdir(args.root, order, seed, alpha),
         {"seed": seed, "num_meta_steps": args.num_meta_steps,
-         "inner_learning_rate": alpha}, fields,
+         "learner.inner_learning_rate": alpha}, fields,
         reuse_dirs=[workdir(r, order, seed, alpha)
                     for r in args.reuse_roots])
     runs[(order, seed)] = run

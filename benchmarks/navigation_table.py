@@ -123,9 +123,10 @@ def main():
       f"{config['eval']['num_episodes']} episodes per step), mean ± 95% CI "
       f"over {config['eval']['num_tasks']} held-out goals. Meta-training: "
       f"{options.meta_batch_size} goals per meta-step, "
-      f"{config['num_episodes']} episodes per inner step and per "
+      f"{config['learner']['num_episodes']} episodes per inner step and per "
       "meta-objective, one inner step of "
-      f"{config['inner_learning_rate']}, Adam {config['outer_learning_rate']}. "
+      f"{config['learner']['inner_learning_rate']}, Adam "
+      f"{config['outer_learning_rate']}. "
       "Wall time: training and evaluation, one process each, on "
       f"{table_common.cpu_model()}, {os.cpu_count()} CPU cores, no GPU"
       f"{'; ' + options.load if options.load else ''}.", "",

@@ -56,7 +56,7 @@ def train_and_evaluate(method, alpha, shots, options):
   steps = options.num_meta_steps
   if not finished(os.path.join(workdir, "eval.json"), steps):
     run(["-m", "apps.meta_train", f"--config=sinusoid:{method}",
-         f"--workdir={workdir}", f"--config.inner_learning_rate={alpha}",
+         f"--workdir={workdir}", f"--config.learner.inner_learning_rate={alpha}",
          f"--config.shots={shots}", f"--config.num_meta_steps={steps}"])
   # K = 10: the table's validation file (its runs are these).
   validation = "validation.json" if shots == 10 else \

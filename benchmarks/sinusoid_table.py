@@ -68,7 +68,7 @@ def train_and_evaluate(method, alpha, steps, root, seed):
   if not (os.path.exists(eval_path) and load(eval_path)["step"] == steps):
     run([sys.executable, "-m", "apps.meta_train",
          f"--config=sinusoid:{method}", f"--workdir={workdir}",
-         f"--config.inner_learning_rate={alpha}",
+         f"--config.learner.inner_learning_rate={alpha}",
          f"--config.num_meta_steps={steps}", f"--config.seed={seed}"])
   validation_path = os.path.join(workdir, "validation.json")
   if not (os.path.exists(validation_path)

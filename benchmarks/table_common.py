@@ -58,6 +58,15 @@ def cpu_model():
   return platform.processor() or platform.machine()
 
 
+def upgraded_config(fields):
+  """A stored config's fields (config.json, eval.json's "config") in
+  today's layout: runs made before the learner group (`config.learner`)
+  read as today's (`kerasmeta.experiments.config_from_json`)."""
+  from kerasmeta import experiments  # pylint: disable=g-import-not-at-top
+  return json.loads(experiments.config_to_json(
+      experiments.config_from_json(json.dumps(fields))))
+
+
 def reusable_record(path, key, settings):
   """The JSON record at `path` if its `key` equals `settings` (the run was
   made with the same settings), else None."""

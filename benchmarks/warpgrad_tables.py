@@ -47,7 +47,9 @@ def train(config, workdir):
     print("+", " ".join(command), flush=True)
     subprocess.run(command, check=True)
   with open(os.path.join(workdir, "eval.json")) as f:
-    return json.load(f), " ".join(["python"] + command[1:])
+    evaluation = json.load(f)
+  evaluation["config"] = table_common.upgraded_config(evaluation["config"])
+  return evaluation, " ".join(["python"] + command[1:])
 
 
 def _copy_figure(workdir, output, name):
@@ -79,8 +81,9 @@ def main():
       f"hidden) meta-trained for {config['num_meta_steps']} steps on "
       f"{config['meta_batch_size']} surfaces x {config['num_inits']} "
       f"initialisations each ({minutes:.1f} min). Final "
-      f"loss after {config['num_inner_steps']} steps of step size "
-      f"{config['inner_learning_rate']} from the same initialisations, "
+      f"loss after {config['learner']['num_inner_steps']} steps of step size "
+      f"{config['learner']['inner_learning_rate']} from the same "
+      "initialisations, "
       f"{results['warpgrad']['num_tasks']} held-out surfaces (mean over 10 "
       "initialisations each), mean ± 95% CI:", "",
       "| optimiser | final loss |", "|---|---|",

@@ -16,11 +16,15 @@ import subprocess
 import sys
 import time
 
+import table_common
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# Config fields that must agree for an earlier run to stand for a new one.
-MATCHED_FIELDS = ("task", "variant", "algorithm", "cell", "inner_learning_rate",
-                  "num_inner_steps", "shots", "meta_batch_size", "seed",
-                  "num_meta_steps", "polynomial_order", "maze_size", "protocol")
+# Config fields (dotted as --config.NAME names them) that must agree for an
+# earlier run to stand for a new one.
+MATCHED_FIELDS = ("task", "variant", "algorithm", "cell",
+                  "learner.inner_learning_rate", "learner.num_inner_steps",
+                  "shots", "meta_batch_size", "seed", "num_meta_steps",
+                  "polynomial_order", "maze_size", "protocol")
 
 Run = collections.namedtuple(
     "Run", ["workdir", "status", "evaluation", "wall_seconds", "reused",
@@ -45,11 +49,21 @@ def _load(path):
     return json.load(f)
 
 
+def _flat(fields, prefix=""):
+  flat = {}
+  for key, value in fields.items():
+    if isinstance(value, dict):
+      flat.update(_flat(value, f"{prefix}{key}."))
+    else:
+      flat[f"{prefix}{key}"] = value
+  return flat
+
+
 def _settings_match(workdir, fields):
   path = os.path.join(workdir, "config.json")
   if not os.path.exists(path):
     return False
-  config = _load(path)
+  config = _flat(table_common.upgraded_config(_load(path)))
   for name, value in fields.items():
     if name not in MATCHED_FIELDS:
       continue
@@ -83,6 +97,8 @@ def finished(workdir, fields, shots):
   if not os.path.exists(path):
     return None
   evaluation = _load(path)
+  if "config" in evaluation:
+    evaluation["config"] = table_common.upgraded_config(evaluation["config"])
   if evaluation.get("step") != fields["num_meta_steps"] or (
       shots is not None and str(shots) not in evaluation.get("results", {})):
     return None

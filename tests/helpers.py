@@ -131,3 +131,19 @@ def assert_same_checkpoints(received_path, expected_path):
   assert sorted(expected) == sorted(received)
   for name, value in expected.items():
     np.testing.assert_array_equal(received[name], value, err_msg=name)
+
+
+def set_fields(config, **fields):
+  """Sets each field where `config` holds it: at the top level or in its
+  `learner` group (the learner's arguments). A name it holds in neither is
+  refused: `ConfigDict.update` would add it, and nothing would read it."""
+  learner = config.get("learner") or {}
+  for name, value in fields.items():
+    if name in config and name != "learner":
+      config[name] = value
+    elif name in learner:
+      learner[name] = value
+    else:
+      raise KeyError(f"The config has no field {name!r}, at the top level "
+                     "or in config.learner.")
+  return config

@@ -167,7 +167,7 @@ def test_divergence_names_the_step_and_writes_no_checkpoint_of_it(tmp_path):
 
 
 def test_non_finite_settings_are_refused():
-  with pytest.raises(ValueError, match="config.inner_learning_rate must be "
+  with pytest.raises(ValueError, match="config.learner.inner_learning_rate must be "
                      "finite; received nan"):
     training.Trainer.from_config(
         trainer_test.small_config(inner_learning_rate=float("nan")), "/tmp/x")

@@ -37,18 +37,13 @@ from kerasmeta.algorithms.warpgrad import WarpLeap
 from kerasmeta.algorithms.warpgrad import WarpMAML
 from kerasmeta.algorithms.warpgrad import warp_objective
 
-ALGORITHMS = {
-    "maml": MAML,
-    "fomaml": FOMAML,
-    "meta_sgd": MetaSGD,
-    "lstm_maml": LSTMMAML,
-    "pretrained": Pretrained,
-    "reptile": Reptile,
-    "leap": Leap,
-    "warpgrad": WarpGrad,
-    "warp_maml": WarpMAML,
-    "warp_leap": WarpLeap,
-}
+# Every learner by its `name`: a config's `algorithm` names one, and the
+# config's `learner` group holds its constructor's keyword arguments.
+ALGORITHMS = {learner.name: learner for learner in (
+    MAML, FOMAML, MetaSGD, LSTMMAML, Pretrained, Reptile, Leap, WarpGrad,
+    WarpMAML, WarpLeap, OfflineWarpGrad, ContinualWarpGrad, LEO,
+    LearningToLearn, PolicyGradientMAML, RecurrentActorCritic,
+    ContinualLearner, ExplicitWarpGrad)}
 
 
 def get(name):

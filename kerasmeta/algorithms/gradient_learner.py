@@ -58,7 +58,8 @@ class GradientLearner(base.ModelLearner):
       the loss itself. The MAML and MT-net reference code sums the
       classification loss over the N*K support examples and divides by K,
       N times the mean loss kerasmeta takes: `inner_loss_scale=N`
-      reproduces its steps at its alpha (config `inner_loss_reduction`).
+      reproduces its steps at its alpha (the classification configs of the
+      papers' settings set it to `config.ways`).
   """
 
   metric_names = ("support_loss", "query_loss")

@@ -57,10 +57,10 @@ def main(argv):
                                 TypeError, workdir_lib.WorkdirError):
     if os.path.exists(path):  # refused before any work
       raise FileExistsError(f"{path} exists; choose another --version.")
-    config, learner, checkpoint = workdir_lib.restore_learner(
+    _, learner, checkpoint = workdir_lib.restore_learner(
         _WORKDIR.value, _CHECKPOINT.value)
-    export.export_adapter(learner, path, loss_name=config.get("loss", "mse"),
-                          max_steps=_MAX_STEPS.value,
+    # The adapter reads the loss from the learner (loss_name=None).
+    export.export_adapter(learner, path, max_steps=_MAX_STEPS.value,
                           max_support=_MAX_SUPPORT.value,
                           max_query=_MAX_QUERY.value,
                           allow_transductive=_ALLOW_TRANSDUCTIVE.value)

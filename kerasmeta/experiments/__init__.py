@@ -9,7 +9,11 @@ here; nothing else changes. A family module defines:
   validate_config(config)                     checks its fields; returns config
   task_distribution(config, shots, split)     its task distribution
   build_model(config)                         its default model
-  build_learner(config, model)                its learner around `model`
+  build_learner(config, model)                its learner around `model`:
+                                              learner_from_config(config,
+                                              model, ...), the class
+                                              config.algorithm names, built
+                                              from config.learner
   EVALUATOR                                   the name of its evaluator
 
 and, where it has one, `check_data(config)` (every split can give its
@@ -33,7 +37,9 @@ import pkgutil
 import ml_collections
 import tensorflow as tf
 
+from kerasmeta import algorithms
 from kerasmeta import evaluators
+from kerasmeta.experiments import _config_upgrades
 
 # Tasks whose family module has another name: task -> module.
 TASK_MODULES = {
@@ -86,11 +92,12 @@ def model_builder(name):
   return importlib.import_module(f"{__name__}.models.{name}").build
 
 
-def check_at_least(config, minimum, *fields):
-  """Raises a ValueError unless every `config.field` is >= `minimum`."""
+def check_at_least(config, minimum, *fields, group="config"):
+  """Raises a ValueError unless every `config.field` is >= `minimum`
+  (`group` names `config` in the message, e.g. "config.learner")."""
   for field in fields:
     if int(config[field]) < minimum:
-      raise ValueError(f"config.{field} must be >= {minimum}; received "
+      raise ValueError(f"{group}.{field} must be >= {minimum}; received "
                        f"{config[field]}.")
 
 
@@ -98,6 +105,11 @@ def validate_config(config):
   """Checks the fields the config's experiment needs; raises a ValueError."""
   module = family(config.get("task"))
   _check_finite(config.to_dict() if hasattr(config, "to_dict") else config)
+  for name in _config_upgrades.misplaced_learner_fields(config):
+    raise ValueError(
+        f"config.{name} is an argument of the learner: set "
+        f"config.learner.{name} (config.learner holds the arguments of "
+        f"algorithm {config.get('algorithm')!r}).")
   check_at_least(config, 0, "num_meta_steps")
   check_at_least(config, 1, "meta_batch_size")
   for name in ("log_every", "checkpoint_every", "max_checkpoints"):
@@ -194,6 +206,52 @@ def build_model(config):
   return family(config.task).build_model(config)
 
 
+def check_algorithm(config, allowed):
+  """Refuses a `config.algorithm` that is unknown or not one of `allowed`."""
+  algorithms.get(config.algorithm)  # "Unknown algorithm ..." first
+  if config.algorithm not in allowed:
+    expected = (f"algorithm {allowed[0]!r}" if len(allowed) == 1
+                else f"one of the algorithms {tuple(allowed)}")
+    raise ValueError(f"Task {config.task!r} is learned by {expected}; "
+                     f"received {config.algorithm!r}.")
+
+
+def learner_from_config(config, *inputs, algorithms_allowed=None):
+  """`algorithms.get(config.algorithm)(*inputs, **config.learner)`.
+
+  The one convention of every family (big_vision's `Model(**config.model)`):
+  `config.algorithm` names the learner class and `config.learner` holds its
+  constructor's keyword arguments as they are; the family supplies only
+  what is not a setting (the model, the environment, the problems).
+
+  Args:
+    config: an experiment config.
+    *inputs: the constructor's positional arguments.
+    algorithms_allowed: the names the family can host (None: any).
+
+  Raises:
+    ValueError: an unknown or unhosted algorithm, or a `config.learner`
+      field the class does not take, in one line.
+  """
+  name = config.algorithm
+  if algorithms_allowed is not None:
+    check_algorithm(config, algorithms_allowed)
+  learner_class = algorithms.get(name)
+  arguments = config.get("learner") or {}
+  arguments = dict(arguments.to_dict() if hasattr(arguments, "to_dict")
+                   else arguments)
+  try:
+    return learner_class(*inputs, **arguments)
+  except TypeError as error:
+    if "unexpected keyword argument" not in str(error):
+      raise
+    field = str(error).rsplit(" ", 1)[-1].strip("'")
+    raise ValueError(
+        f"Bad config: config.learner.{field} is not an argument of "
+        f"{learner_class.__name__} (algorithm {name!r}); its group holds "
+        f"{sorted(arguments)}.") from None
+
+
 def build_learner(config, model=None):
   """The config's learner around `model` (built from config if None)."""
   module = family(config.task)
@@ -225,26 +283,7 @@ def config_to_json(config):
 def config_from_json(text):
   """A config from its JSON, with fields renamed since then brought up to
   date (a workdir written by an older kerasmeta resumes and evaluates)."""
-  return ml_collections.ConfigDict(_renamed_fields(json.loads(text)))
-
-
-def _renamed_fields(fields):
-  if "cell" in fields and "warp" not in fields:
-    # cell "warp" (not a cell: plain layers with warps between them).
-    fields["warp"] = fields["cell"] == "warp"
-    if fields["warp"]:
-      fields["cell"] = "dense"
-  warpgrad = fields.get("warpgrad") or {}
-  if "init_weight" in warpgrad:  # lambda of eq. 9, a step-size ratio
-    warpgrad["init_step_scale"] = warpgrad.pop("init_weight")
-  if "buffer_batch_size" in warpgrad:  # eta of the mode that used it
-    eta = warpgrad.pop("buffer_batch_size")
-    mode = warpgrad.get("training_mode", "online")
-    warpgrad.setdefault("replay_batch_size",
-                        eta if mode == "offline" else 1)
-    warpgrad.setdefault("warp_update_interval",
-                        eta if mode == "continual" else 1)
-  return fields
+  return ml_collections.ConfigDict(_config_upgrades.upgrade(json.loads(text)))
 
 
 def load_config(workdir):

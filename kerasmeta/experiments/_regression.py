@@ -37,7 +37,7 @@ class RegressionEvaluator(evaluators.Evaluator):
       plotting.plot_sinusoid_adaptation(
           learner, distribution_for_shots(None), path,
           num_tasks=eval_config.num_plot_tasks, seed=seed,
-          steps=sorted({0, config.num_inner_steps,
+          steps=sorted({0, config.learner.num_inner_steps,
                         eval_config.max_inner_steps}),
           deterministic=eval_config.deterministic_masks)
 

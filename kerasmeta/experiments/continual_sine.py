@@ -20,9 +20,7 @@ ALGORITHM = "continual"  # the one learner of this family
 
 def validate_config(config):
   """Checks the algorithm and the sequence sizes; returns config."""
-  if config.algorithm != ALGORITHM:
-    raise ValueError(f"Task {config.task!r} is learned by algorithm "
-                     f"{ALGORITHM!r}; received {config.algorithm!r}.")
+  experiments.check_algorithm(config, (ALGORITHM,))
   experiments.check_at_least(config, 1, "num_subtasks", "steps_per_subtask",
                              "batch_size", "num_validation")
   return config
@@ -49,11 +47,9 @@ def build_model(config):
 
 def build_learner(config, model):
   """The `ContinualLearner` of `model` over the config's sequences."""
-  return algorithms.ContinualLearner(
-      model, task_distribution(config),
-      learning_rate=config.inner_learning_rate,
-      ewc_strength=config.ewc_strength, exact=config.warpgrad.exact,
-      warp_samples=config.warpgrad.warp_samples)
+  return experiments.learner_from_config(
+      config, model, task_distribution(config),
+      algorithms_allowed=(ALGORITHM,))
 
 
 @evaluators.register("continual")

@@ -101,9 +101,11 @@ def build_model(config):
 
 
 def build_learner(config, model):
-  """LEO from `config.leo`, or the few-shot learner around `model`."""
+  """`LEO(features, ways, **config.learner)`, or the few-shot learner
+  around `model`."""
   if config.algorithm == "leo":
-    return algorithms.LEO(config.features, config.ways, **config.leo)
+    return experiments.learner_from_config(config, config.features,
+                                           config.ways)
   return _few_shot.build_learner(config, model)
 
 

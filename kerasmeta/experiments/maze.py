@@ -27,9 +27,7 @@ def environment(config):
 
 
 def validate_config(config):
-  if config.algorithm != ALGORITHM:
-    raise ValueError(f"Task {config.task!r} is learned by algorithm "
-                     f"{ALGORITHM!r}; received {config.algorithm!r}.")
+  experiments.check_algorithm(config, (ALGORITHM,))
   if config.model not in MODELS:
     raise ValueError(f"Task {config.task!r} builds one of the models "
                      f"{MODELS}; received {config.model!r}.")
@@ -70,11 +68,9 @@ def build_model(config):
 
 
 def build_learner(config, model):
-  return algorithms.RecurrentActorCritic(
-      model, environment(config), discount=config.discount,
-      value_coefficient=config.value_coefficient,
-      concentration_coefficient=config.concentration_coefficient,
-      warp_update_interval=config.get("warp_update_interval", 1))
+  """`RecurrentActorCritic(model, environment, **config.learner)`."""
+  return experiments.learner_from_config(
+      config, model, environment(config), algorithms_allowed=(ALGORITHM,))
 
 
 @evaluators.register("maze_returns")

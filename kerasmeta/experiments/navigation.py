@@ -33,16 +33,19 @@ def validate_config(config):
                      f"'gaussian_mlp'; received config.model "
                      f"{config.model!r} (a policy of your own goes to "
                      "PolicyGradientMAML directly).")
-  if config.algorithm != ALGORITHM:
-    raise ValueError(f"Task {config.task!r} is learned by algorithm "
-                     f"{ALGORITHM!r}; received {config.algorithm!r}.")
-  experiments.check_at_least(config, 0, "num_inner_steps")
-  experiments.check_at_least(config, 1, "num_episodes", "horizon")
-  experiments.check_at_least(config.eval, 0, "num_inner_steps")
-  if config.meta_gradient not in policy_gradient_maml.META_GRADIENTS:
-    raise ValueError(f"config.meta_gradient must be one of "
+  experiments.check_algorithm(config, (ALGORITHM,))
+  experiments.check_at_least(config, 1, "horizon")
+  experiments.check_at_least(config.learner, 0, "num_inner_steps",
+                             group="config.learner")
+  experiments.check_at_least(config.learner, 1, "num_episodes",
+                             group="config.learner")
+  experiments.check_at_least(config.eval, 0, "num_inner_steps",
+                             group="config.eval")
+  meta_gradient = config.learner.meta_gradient
+  if meta_gradient not in policy_gradient_maml.META_GRADIENTS:
+    raise ValueError(f"config.learner.meta_gradient must be one of "
                      f"{policy_gradient_maml.META_GRADIENTS}; received "
-                     f"{config.meta_gradient!r}.")
+                     f"{meta_gradient!r}.")
   return config
 
 
@@ -62,15 +65,9 @@ def build_model(config):
 
 
 def build_learner(config, model):
-  return algorithms.PolicyGradientMAML(
-      model, environment(config), num_inner_steps=config.num_inner_steps,
-      inner_learning_rate=config.inner_learning_rate,
-      num_episodes=config.num_episodes, meta_gradient=config.meta_gradient,
-      discount=config.discount, gae_lambda=config.gae_lambda,
-      baseline=config.baseline,
-      normalize_advantages=config.normalize_advantages,
-      outer_epochs=config.get("outer_epochs", 1),
-      outer_clip=config.get("outer_clip", 0.0))
+  """`PolicyGradientMAML(model, environment, **config.learner)`."""
+  return experiments.learner_from_config(
+      config, model, environment(config), algorithms_allowed=(ALGORITHM,))
 
 
 def evaluation_rates(config):

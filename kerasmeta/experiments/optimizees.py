@@ -36,13 +36,13 @@ def validate_config(config):
   if config.task not in TASKS:
     raise ValueError(f"Task {config.task!r} is not an optimisee task; "
                      f"expected one of {TASKS}.")
-  if config.algorithm != ALGORITHM:
-    raise ValueError(f"Task {config.task!r} is learned by algorithm "
-                     f"{ALGORITHM!r}; received {config.algorithm!r}.")
-  experiments.check_at_least(config, 1, "num_steps", "truncation")
-  if config.num_steps % config.truncation:
-    raise ValueError(f"config.truncation ({config.truncation}) must divide "
-                     f"config.num_steps ({config.num_steps}).")
+  experiments.check_algorithm(config, (ALGORITHM,))
+  learner = config.learner
+  experiments.check_at_least(learner, 1, "num_steps", "truncation",
+                             group="config.learner")
+  if learner.num_steps % learner.truncation:
+    raise ValueError(f"config.learner.truncation ({learner.truncation}) must "
+                     f"divide config.learner.num_steps ({learner.num_steps}).")
   return config
 
 
@@ -66,7 +66,8 @@ def task_distribution(config, shots=None, split="train"):
   if split != "train":
     return distribution  # held-out problems are other seeds of it
   return tasks_base.RepeatedBatches(distribution,
-                                    config.num_steps // config.truncation)
+                                    config.learner.num_steps
+                                    // config.learner.truncation)
 
 
 def build_model(config):
@@ -75,12 +76,10 @@ def build_model(config):
 
 
 def build_learner(config, model):
+  """`LearningToLearn(problems, **config.learner)` (it builds its LSTM)."""
   del model
-  return algorithms.LearningToLearn(
-      problems(config), num_steps=config.num_steps,
-      truncation=config.truncation, units=tuple(config.units),
-      preprocess=config.preprocess or None, p=config.p,
-      output_scale=config.output_scale)
+  return experiments.learner_from_config(config, problems(config),
+                                         algorithms_allowed=(ALGORITHM,))
 
 
 def loss_curves(distribution, transform, held_out, num_steps):

@@ -20,10 +20,10 @@ ALGORITHM = "explicit_warp"  # the one learner of this family
 
 def validate_config(config):
   """Checks the algorithm and the counts; returns config."""
-  if config.algorithm != ALGORITHM:
-    raise ValueError(f"Task {config.task!r} is learned by algorithm "
-                     f"{ALGORITHM!r}; received {config.algorithm!r}.")
-  experiments.check_at_least(config, 1, "num_inits", "num_inner_steps")
+  experiments.check_algorithm(config, (ALGORITHM,))
+  experiments.check_at_least(config, 1, "num_inits")
+  experiments.check_at_least(config.learner, 1, "num_inner_steps",
+                             group="config.learner")
   return config
 
 
@@ -44,12 +44,9 @@ def build_model(config):
 
 def build_learner(config, model):
   """`ExplicitWarpGrad` of `model` over the surfaces' values."""
-  return algorithms.ExplicitWarpGrad(
-      model, tasks_lib.surfaces.surface_value,
-      num_inner_steps=config.num_inner_steps,
-      inner_learning_rate=config.inner_learning_rate,
-      exact=config.warpgrad.exact,
-      warp_samples=config.warpgrad.warp_samples)
+  return experiments.learner_from_config(
+      config, model, tasks_lib.surfaces.surface_value,
+      algorithms_allowed=(ALGORITHM,))
 
 
 @evaluators.register("surfaces")

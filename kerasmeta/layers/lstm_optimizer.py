@@ -42,7 +42,8 @@ class CoordinatewiseLSTM(keras.layers.Layer):
 
   Args:
     units: the LSTM layers' sizes (the paper: two of 20).
-    preprocess: "log_and_sign" (appendix A) or None (the raw gradient).
+    preprocess: "log_and_sign" (appendix A) or None (the raw gradient; ""
+      alike, as a command line writes it).
     p: the preprocessing's p (the paper: 10).
     output_scale: multiplies the linear output (the authors' code: 1.0 on
       quadratics, 0.01 on MNIST).
@@ -59,9 +60,10 @@ class CoordinatewiseLSTM(keras.layers.Layer):
     if not self.units or min(self.units) < 1:
       raise ValueError(f"units must be a non-empty list of sizes >= 1; "
                        f"received {units!r}.")
-    if preprocess not in ("log_and_sign", None):
+    if preprocess not in ("log_and_sign", None, ""):
       raise ValueError(f"preprocess must be 'log_and_sign' or None; "
                        f"received {preprocess!r}.")
+    preprocess = preprocess or None
     if not p > 0 or not math.isfinite(output_scale) or output_scale <= 0:
       raise ValueError(f"p and output_scale must be finite and > 0; "
                        f"received p={p}, output_scale={output_scale}.")

@@ -86,7 +86,7 @@ def test_warp_surfaces_trains_and_compares_with_gradient_descent(tmp_path):
   trained = _run(
       "apps.meta_train", "--config=warp_surfaces",
       f"--workdir={workdir}", "--config.num_meta_steps=4",
-      "--config.log_every=2", "--config.num_inner_steps=5",
+      "--config.log_every=2", "--config.learner.num_inner_steps=5",
       "--config.eval.num_tasks=4", "--config.eval.num_plot_tasks=1")
   assert trained.returncode == 0, trained.stderr[-3000:]
   results = json.loads((workdir / "eval.json").read_text())["results"]
@@ -136,8 +136,8 @@ def test_mini_imagenet_folder_trains_warp_maml_with_running_batch_norm(
       "--config.examples_per_class=3", "--config.input_shape=(16,16,3)",
       "--config.filters=4", "--config.ways=2", "--config.num_query=2",
       "--config.meta_batch_size=2", "--config.num_meta_steps=2",
-      "--config.num_inner_steps=2", "--config.log_every=1",
-      "--config.batch_norm=running", "--config.eval.num_tasks=3",
+      "--config.learner.num_inner_steps=2", "--config.log_every=1",
+      "--config.learner.batch_norm=running", "--config.eval.num_tasks=3",
       "--config.eval.num_inner_steps=2", "--config.eval.num_plot_tasks=1")
   assert trained.returncode == 0, trained.stderr[-3000:]
   result = json.loads((workdir / "eval.json").read_text())
@@ -152,10 +152,11 @@ def test_image_configs_take_ways_and_shots_with_the_papers_settings():
   from kerasmeta.apps.configs import glyphs, mini_imagenet, omniglot  # pylint: disable=g-import-not-at-top
   five = glyphs.get_config("maml")
   assert (five.ways, five.shots, five.meta_batch_size,
-          five.inner_learning_rate) == (5, 1, 32, 0.4)
+          five.learner.inner_learning_rate) == (5, 1, 32, 0.4)
   twenty = omniglot.get_config("warp_maml,20,5")
   assert (twenty.ways, twenty.shots, twenty.meta_batch_size,
-          twenty.inner_learning_rate, twenty.warp) == (20, 5, 16, 0.1, True)
+          twenty.learner.inner_learning_rate, twenty.warp) == (
+              20, 5, 16, 0.1, True)
   assert mini_imagenet.get_config("maml,5,5").meta_batch_size == 2
   assert mini_imagenet.get_config("mtnet,5,1").meta_batch_size == 4
   import pytest  # pylint: disable=g-import-not-at-top

@@ -50,14 +50,16 @@ def _workdir(tmp_path, step=100, alpha=0.01, results=("10",)):
   workdir = tmp_path / "mtnet_alpha0.01"
   workdir.mkdir()
   (workdir / "config.json").write_text(json.dumps(
-      {"task": "sinusoid", "variant": "mtnet", "inner_learning_rate": alpha,
+      {"task": "sinusoid", "variant": "mtnet", "algorithm": "maml",
+       "learner": {"inner_learning_rate": alpha},
        "seed": 0, "num_meta_steps": 100}))
   (workdir / "eval.json").write_text(json.dumps(
       {"step": step, "results": {k: {"1": _entry(1, 1)} for k in results}}))
   return str(workdir)
 
 
-FIELDS = {"task": "sinusoid", "variant": "mtnet", "inner_learning_rate": 0.01,
+FIELDS = {"task": "sinusoid", "variant": "mtnet",
+          "learner.inner_learning_rate": 0.01,
           "seed": 0, "num_meta_steps": 100}
 
 
@@ -67,7 +69,8 @@ def test_a_finished_run_is_reused_only_with_the_same_settings(tmp_path):
   assert run.status == "finished" and run.reused
   assert workdir_runs.finished(workdir, dict(FIELDS, seed=1), 10) is None
   assert workdir_runs.finished(
-      workdir, dict(FIELDS, inner_learning_rate=0.04), 10) is None
+      workdir, dict(FIELDS, **{"learner.inner_learning_rate": 0.04}),
+      10) is None
   assert workdir_runs.finished(workdir, dict(FIELDS, num_meta_steps=100),
                                5) is None  # not evaluated at K = 5
 
@@ -95,3 +98,15 @@ def test_the_divergence_note_names_every_kind_or_says_none():
   note = robustness.divergence_note(mixed)
   assert "['maml alpha=1.0']" in note and "4 held-out task losses" in note
   assert "['mtnet alpha=1.0']" in note
+
+
+def test_a_run_stored_before_the_learner_group_is_reused(tmp_path):
+  workdir = _workdir(tmp_path)
+  (tmp_path / "mtnet_alpha0.01" / "config.json").write_text(json.dumps(
+      {"task": "sinusoid", "variant": "mtnet", "algorithm": "maml",
+       "inner_learning_rate": 0.01, "num_inner_steps": 1, "seed": 0,
+       "num_meta_steps": 100}))
+  assert workdir_runs.finished(workdir, FIELDS, 10).status == "finished"
+  assert workdir_runs.finished(
+      workdir, dict(FIELDS, **{"learner.inner_learning_rate": 0.04}),
+      10) is None

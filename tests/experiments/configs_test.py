@@ -10,6 +10,7 @@ from kerasmeta import algorithms
 from kerasmeta import experiments
 from kerasmeta.apps import configs
 from kerasmeta.apps.configs import common
+from tests import helpers
 
 CONFIG_DIR = os.path.dirname(configs.__file__)
 HELPERS = ("__init__", "common", "execution")
@@ -53,12 +54,6 @@ TINY = {
     "tnets_rnn": dict(hidden_units=2),
     "hebbian_rnn": dict(hidden_units=2),
 }
-SPECIAL_LEARNERS = {"explicit_warp": algorithms.ExplicitWarpGrad,
-                    "continual": algorithms.ContinualLearner,
-                    "leo": algorithms.LEO,
-                    "learning_to_learn": algorithms.LearningToLearn,
-                    "maml_rl": algorithms.PolicyGradientMAML,
-                    "actor_critic": algorithms.RecurrentActorCritic}
 
 
 def test_every_config_file_is_covered():
@@ -71,8 +66,7 @@ def _config(name, variant):
   module = importlib.import_module(f"kerasmeta.apps.configs.{name}")
   config = module.get_config() if variant is None else module.get_config(
       variant)
-  config.update(TINY[config.model])
-  return config
+  return helpers.set_fields(config, **TINY[config.model])
 
 
 @pytest.mark.parametrize("name,variant", [
@@ -81,17 +75,24 @@ def _config(name, variant):
 def test_every_config_and_variant_builds_its_learner(name, variant):
   config = experiments.validate_config(_config(name, variant))
   learner = experiments.build_learner(config)
-  expected = SPECIAL_LEARNERS.get(config.algorithm) or algorithms.get(
-      config.algorithm)
-  mode = (config.get("warpgrad") or {}).get("training_mode", "online")
-  if issubclass(expected, algorithms.WarpGrad) and mode != "online":
-    # WarpGrad's other schemes are classes of their own.
-    expected = {"offline": algorithms.OfflineWarpGrad,
-                "continual": algorithms.ContinualWarpGrad}[mode]
-    assert learner.init_objective == {"warp_maml": "maml",
-                                      "warp_leap": "leap"}[config.algorithm]
+  expected = algorithms.get(config.algorithm)
   assert type(learner) is expected  # pylint: disable=unidiomatic-typecheck
   assert learner.checkpoint_items()
+  # The learner is built from its own group: every argument is recorded.
+  settings = json.loads(json.dumps(learner.get_config(), default=str))
+  for name, value in json.loads(json.dumps(config.learner.to_dict())).items():
+    assert settings[name] == value, name
+  if isinstance(learner, algorithms.WarpGrad):
+    assert learner.init_objective == (
+        "leap" if "leap" in (variant or "") else "maml")
+
+
+def test_every_learner_family_is_registered_by_its_name():
+  for name, learner_class in algorithms.ALGORITHMS.items():
+    assert learner_class.name == name
+  assert {"leo", "maml_rl", "actor_critic", "learning_to_learn",
+          "continual", "explicit_warp", "warpgrad_offline",
+          "warpgrad_continual"} <= set(algorithms.ALGORITHMS)
 
 
 def test_an_unknown_variant_names_its_config_and_the_choices():
@@ -132,9 +133,9 @@ def test_configs_are_found_by_name_by_their_old_path_or_by_any_path(tmp_path):
 
 def test_an_unknown_override_is_named_with_its_near_matches():
   with pytest.raises(ValueError, match=r"Unknown config field "
-                     r"'warpgrad.momentun' .*did you mean warpgrad.momentum"):
+                     r"'learner.momentun' .*did you mean learner.momentum"):
     configs.check_overrides(["prog", "--config", "sinusoid:warp_maml",
-                             "--config.warpgrad.momentun=0.5"])
+                             "--config.learner.momentun=0.5"])
   with pytest.raises(ValueError, match="Unknown sinusoid variant 'foo'"):
     configs.check_overrides(["prog", "--config=sinusoid:foo"])
   configs.check_overrides(["prog", "--config=glyphs:mtnet",
@@ -172,19 +173,62 @@ def test_warpgrad_mini_imagenet_partitions_conv4_as_appendix_h():
 @pytest.mark.parametrize("name", ["glyphs", "omniglot", "mini_imagenet"])
 def test_configs_claiming_the_papers_settings_take_the_references_loss(name):
   config = _config(name, "maml")
-  assert config.inner_loss_reduction == "sum_over_shots"
   learner = experiments.build_learner(experiments.validate_config(config))
-  assert learner.inner_loss_scale == config.ways
+  assert learner.inner_loss_scale == config.ways == 5
+  config.ways = 20  # as --config.ways=20: the scale follows N
+  assert config.learner.inner_loss_scale == 20.0
   if name != "mini_imagenet":
     assert config.head == "average"
 
 
-def test_an_unknown_inner_loss_reduction_is_named():
-  config = _config("glyphs", "maml")
-  config.inner_loss_reduction = "sum"
-  with pytest.raises(ValueError, match="inner_loss_reduction must be one "
-                     "of .*received 'sum'"):
+def test_a_learner_field_its_algorithm_does_not_take_is_refused():
+  config = _config("sinusoid", "warp_maml_offline")
+  config.algorithm = "warp_maml"  # online: it has no replay buffer
+  with pytest.raises(ValueError, match=r"config.learner.replay_batch_size is "
+                     r"not an argument of WarpMAML \(algorithm 'warp_maml'\)"):
+    experiments.build_learner(config)
+  config = _config("maze", "rnn")
+  config.algorithm = "maml"
+  with pytest.raises(ValueError, match="Task 'maze' is learned by algorithm "
+                     "'actor_critic'; received 'maml'"):
     experiments.validate_config(config)
+
+
+def test_a_learner_argument_set_at_the_top_level_is_refused():
+  config = _config("sinusoid", "maml")
+  config.inner_learning_rate = 0.5  # a script of the old layout
+  with pytest.raises(ValueError, match="config.inner_learning_rate is an "
+                     "argument of the learner: set "
+                     "config.learner.inner_learning_rate"):
+    experiments.validate_config(config)
+
+
+def test_configs_stored_before_the_learner_group_read_as_todays():
+  with open(os.path.join(os.path.dirname(__file__), "data",
+                         "flat_learner_configs.json")) as f:
+    stored = json.load(f)
+  for key, fields in stored.items():
+    name, variant = key.split(":", 1)
+    today = importlib.import_module(
+        f"kerasmeta.apps.configs.{name}").get_config(
+            *([] if variant == "None" else [variant]))
+    upgraded = experiments.config_from_json(json.dumps(fields))
+    assert json.loads(experiments.config_to_json(upgraded)) == json.loads(
+        experiments.config_to_json(today)), key
+
+
+def test_an_old_offline_warpgrad_config_reads_as_the_offline_variant():
+  old = {"task": "sinusoid", "algorithm": "warp_leap", "variant": "warp_leap",
+         "num_inner_steps": 2, "inner_learning_rate": 0.1,
+         "warpgrad": {"training_mode": "offline", "buffer_batch_size": 3,
+                      "exact": True, "warp_samples": 0, "momentum": 0.0}}
+  config = experiments.config_from_json(json.dumps(old))
+  assert config.algorithm == "warpgrad_offline" and "warpgrad" not in config
+  assert config.learner.to_dict() == {
+      "loss": "mse", "num_inner_steps": 2, "inner_learning_rate": 0.1,
+      "inner_loss_scale": 1.0, "replay_batch_size": 3,
+      "init_objective": "leap", "exact": True, "warp_samples": 0,
+      "momentum": 0.0}
 
 
 def test_episodes_refuse_the_pretrained_variant_and_name_the_baseline():

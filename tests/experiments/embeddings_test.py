@@ -44,8 +44,8 @@ def _config(variant, directory, steps=20):
   config.eval.num_tasks = 40
   config.eval.num_validation_tasks = 20
   if variant == "leo":
-    config.leo.update(num_latents=4, num_latent_steps=2,
-                      num_finetuning_steps=1, dropout_rate=0.0)
+    config.learner.update(num_latents=4, num_latent_steps=2,
+                          num_finetuning_steps=1, dropout_rate=0.0)
   return experiments.validate_config(config)
 
 
@@ -99,7 +99,7 @@ def test_an_unknown_dataset_or_spec_is_refused():
 
 def test_leo_is_evaluated_after_its_trained_latent_steps():
   config = leo_config.get_config("leo,glyphs,1")
-  config.leo.num_latent_steps = 3
+  config.learner.num_latent_steps = 3
   assert config.eval.num_inner_steps == 3
   assert json.loads(experiments.config_to_json(config))["eval"][
       "num_inner_steps"] == 3

@@ -2,6 +2,7 @@
 
 import importlib
 import json
+import os
 
 import ml_collections
 import pytest
@@ -145,25 +146,27 @@ def test_counts_are_checked_with_what_was_received():
     experiments.validate_config(config)
 
 
-def test_first_order_is_passed_only_when_set_and_the_learner_decides():
+def test_first_order_is_an_argument_and_the_first_order_learners_decide():
   config = sinusoid_config.get_config("maml")
   config.hidden_sizes = (2,)
   assert not experiments.build_learner(config).first_order
-  config.first_order = True
+  config.learner.first_order = True
   assert experiments.build_learner(config).first_order
-  del config["first_order"]
+  del config.learner["first_order"]
   assert not experiments.build_learner(config).first_order
   for variant in ("fomaml", "reptile", "leap"):
     config = sinusoid_config.get_config(variant)
     config.hidden_sizes = (2,)
-    assert config.first_order is False
+    assert config.learner.first_order is False
     learner = experiments.build_learner(config)
     assert isinstance(learner, algorithms.get(variant))
     assert learner.first_order
 
 
 def test_a_workdir_config_with_the_old_warpgrad_names_still_builds():
-  config = sinusoid_config.get_config("warp_maml").to_dict()
+  with open(os.path.join(os.path.dirname(__file__), "data",
+                         "flat_learner_configs.json")) as f:
+    config = json.load(f)["sinusoid:warp_maml"]  # the layout before
   config["warpgrad"]["init_weight"] = config["warpgrad"].pop(
       "init_step_scale")
   del config["warpgrad"]["replay_batch_size"]
@@ -179,16 +182,16 @@ def test_a_workdir_config_with_the_old_warpgrad_names_still_builds():
   assert learner.replay_batch_size == 3
 
 
-def test_a_warpgrad_option_of_another_mode_is_refused():
-  config = sinusoid_config.get_config("warp_leap")
+def test_each_warpgrad_scheme_is_a_variant_with_only_its_own_option():
+  config = sinusoid_config.get_config("warp_leap_continual")
   config.hidden_sizes = (4,)
-  config.warpgrad.training_mode = "continual"
-  config.warpgrad.warp_update_interval = 3
+  config.learner.warp_update_interval = 3
   learner = experiments.build_learner(config)
   assert isinstance(learner, algorithms.ContinualWarpGrad)
   assert learner.warp_update_interval == 3
   assert learner.init_objective == "leap"
-  config.warpgrad.replay_batch_size = 2
-  with pytest.raises(ValueError, match="replay_batch_size=2 is an option of "
-                     "another training mode; training_mode is 'continual'"):
+  assert "replay_batch_size" not in config.learner
+  config.algorithm = "warpgrad_offline"
+  with pytest.raises(ValueError, match="config.learner.warp_update_interval "
+                     "is not an argument of OfflineWarpGrad"):
     experiments.build_learner(config)

@@ -20,8 +20,7 @@ def small_config(**overrides):
   config.checkpoint_every = 2
   config.eval.num_tasks = 5
   config.jit_compile = "off"
-  config.update(overrides)
-  return config
+  return helpers.set_fields(config, **overrides)
 
 
 def test_resuming_gives_the_same_returns_and_weights(tmp_path):

@@ -13,7 +13,7 @@ def small_config(variant="maml", **overrides):
   config = navigation.get_config(variant)
   config.horizon = 10
   config.hidden_sizes = (8,)
-  config.num_episodes = 3
+  config.learner.num_episodes = 3
   config.meta_batch_size = 3
   config.num_meta_steps = 4
   config.log_every = 1
@@ -23,8 +23,7 @@ def small_config(variant="maml", **overrides):
   config.eval.num_inner_steps = 2
   config.eval.num_plot_tasks = 2
   config.jit_compile = "off"  # XLA's compile would take most of the test
-  config.update(overrides)
-  return config
+  return helpers.set_fields(config, **overrides)
 
 
 @pytest.mark.parametrize("variant", sorted(navigation.VARIANTS))
@@ -36,7 +35,7 @@ def test_every_variant_builds_its_learner(variant):
   assert learner.num_inner_steps == inner_steps
   assert (learner.outer_epochs, learner.outer_clip) == (epochs, clip)
   assert learner.distributes == (epochs == 1)
-  assert config.num_episodes == 20 and config.meta_batch_size == 40
+  assert config.learner.num_episodes == 20 and config.meta_batch_size == 40
 
 
 def test_settings_the_family_would_ignore_are_refused():

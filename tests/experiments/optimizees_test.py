@@ -12,9 +12,9 @@ from kerasmeta.experiments import optimizees as family
 
 def _config():
   config = learned_optimizer.get_config("quadratic")
-  config.update(num_steps=10, truncation=5, num_meta_steps=20,
-                meta_batch_size=4, log_every=10, checkpoint_every=10,
-                units=(8,))
+  config.update(num_meta_steps=20, meta_batch_size=4, log_every=10,
+                checkpoint_every=10)
+  config.learner.update(num_steps=10, truncation=5, units=(8,))
   config.eval.update(num_tasks=6, num_steps=20, num_validation_problems=3,
                      learning_rates=(0.003, 0.03))
   return experiments.validate_config(config)

@@ -107,10 +107,10 @@ def test_warp_leap_meta_trains_on_alphabet_tasks_and_evaluates(tmp_path):
   from kerasmeta.apps.configs import omniglot_alphabets  # pylint: disable=g-import-not-at-top
   from kerasmeta import training  # pylint: disable=g-import-not-at-top
   config = omniglot_alphabets.get_config()
-  config.update(filters=4, num_inner_steps=3, inner_batch_size=5,
-                meta_batch_size=2, num_meta_steps=2, log_every=1,
+  config.update(filters=4, meta_batch_size=2, num_meta_steps=2, log_every=1,
                 test_alphabets=1, jit_compile="off", input_shape=(14, 14, 1))
-  config.warpgrad.replay_batch_size = 4
+  config.learner.update(num_inner_steps=3, inner_batch_size=5,
+                        replay_batch_size=4)
   config.eval.update(num_tasks=2, num_inner_steps=3, num_plot_tasks=1)
   with _mock([20, 20, 21]):
     trainer = training.Trainer.from_config(config, str(tmp_path))

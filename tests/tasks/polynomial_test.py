@@ -88,7 +88,7 @@ def test_bad_arguments_are_rejected_with_what_was_received():
 def test_the_config_spec_sets_variant_and_order():
   config = polynomial_config.get_config("mtnet,2")
   assert (config.variant, config.polynomial_order) == ("mtnet", 2)
-  assert config.cell == "mtnet" and config.inner_learning_rate == 0.001
+  assert config.cell == "mtnet" and config.learner.inner_learning_rate == 0.001
   assert polynomial_config.get_config("maml").polynomial_order == 1
   distribution = experiments.task_distribution(config, shots=5)
   assert distribution.order == 2 and distribution.shots == 5

@@ -33,13 +33,12 @@ from tests.experiments import navigation_test
 from tests.training import trainer_test
 
 
-def _sinusoid(variant, **warpgrad):
+def _sinusoid(variant, **learner):
   def make(tmp_path):
     del tmp_path
-    config = trainer_test.small_config(variant, num_meta_steps=STEPS,
-                                       log_every=1, checkpoint_every=3)
-    config.warpgrad.update(warpgrad)
-    return config
+    return trainer_test.small_config(variant, num_meta_steps=STEPS,
+                                     log_every=1, checkpoint_every=3,
+                                     **learner)
   return make
 
 
@@ -51,7 +50,7 @@ def _leo(tmp_path):
   config.update(data_dir=str(data), features=embeddings_test.FEATURES,
                 ways=3, num_query=3, meta_batch_size=4, num_meta_steps=STEPS,
                 log_every=1, checkpoint_every=3, select_checkpoint="")
-  config.leo.update(num_latents=4, num_latent_steps=2,
+  config.learner.update(num_latents=4, num_latent_steps=2,
                     num_finetuning_steps=1)
   return config
 
@@ -59,18 +58,16 @@ def _leo(tmp_path):
 def _learned_optimizer(tmp_path):
   del tmp_path
   config = learned_optimizer.get_config("quadratic")
-  config.update(num_steps=6, truncation=2, num_meta_steps=STEPS,
-                meta_batch_size=3, log_every=1, checkpoint_every=3,
-                units=(4,))
-  return config
+  return helpers.set_fields(
+      config, num_steps=6, truncation=2, num_meta_steps=STEPS,
+      meta_batch_size=3, log_every=1, checkpoint_every=3, units=(4,))
 
 
 STEPS = 8
 
 FAMILIES = {
-    "warpgrad_offline": _sinusoid("warp_maml", training_mode="offline",
-                                  replay_batch_size=2),
-    "warpgrad_continual": _sinusoid("warp_maml", training_mode="continual",
+    "warpgrad_offline": _sinusoid("warp_maml_offline", replay_batch_size=2),
+    "warpgrad_continual": _sinusoid("warp_maml_continual",
                                     warp_update_interval=2),
     "leo": _leo,
     "learned_optimizer": _learned_optimizer,

@@ -27,8 +27,7 @@ def small_config(variant="mtnet", **overrides):
   config.log_every = 1
   config.checkpoint_every = 3
   config.jit_compile = "off"
-  config.update(overrides)
-  return config
+  return helpers.set_fields(config, **overrides)
 
 
 def read_metrics(workdir):
@@ -52,12 +51,12 @@ def test_a_run_writes_checkpoints_metrics_and_summaries(tmp_path):
 
 def _warp_config(mode):
   def make():
-    config = small_config("warp_maml", num_inner_steps=2)
-    config.warpgrad.training_mode = mode
+    variant = {"online": "warp_maml"}.get(mode, f"warp_maml_{mode}")
+    config = small_config(variant, num_inner_steps=2)
     if mode == "offline":
-      config.warpgrad.replay_batch_size = 2
+      config.learner.replay_batch_size = 2
     if mode == "continual":
-      config.warpgrad.warp_update_interval = 2
+      config.learner.warp_update_interval = 2
     return config
   return make
 
@@ -255,7 +254,7 @@ def test_steps_skipped_by_loss_scaling_still_count_as_meta_steps(tmp_path):
 
 def test_warpgrad_theta0_steps_with_lambda_times_the_outer_rate(tmp_path):
   config = small_config("warp_maml", outer_learning_rate=0.01)
-  config.warpgrad.init_step_scale = 0.25
+  config.learner.init_step_scale = 0.25
   trainer = training.Trainer.from_config(config, str(tmp_path))
   init_optimizer, warp_optimizer = trainer.optimizer.optimizers
   assert float(init_optimizer.learning_rate) == pytest.approx(0.0025)

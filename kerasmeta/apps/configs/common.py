@@ -28,9 +28,15 @@ FEW_SHOT_VARIANTS = {
     "pretrained": ("pretrained", "dense", False),
     "reptile": ("reptile", "dense", False),
     "leap": ("leap", "dense", False),
-    # WarpGrad: warp layers after each hidden layer or block (meta).
+    # WarpGrad: warp layers after each hidden layer or block (meta), the
+    # warp trained online (algorithm 1), from a replay buffer (offline,
+    # algorithm 2) or every eta meta-steps (continual).
     "warp_maml": ("warp_maml", "dense", True),
     "warp_leap": ("warp_leap", "dense", True),
+    "warp_maml_offline": ("warpgrad_offline", "dense", True),
+    "warp_leap_offline": ("warpgrad_offline", "dense", True),
+    "warp_maml_continual": ("warpgrad_continual", "dense", True),
+    "warp_leap_continual": ("warpgrad_continual", "dense", True),
 }
 
 
@@ -96,7 +102,6 @@ def add_omniglot_training(config, variant, config_name, ways,
       inner_loss_reduction="sum_over_shots")
   config.head = "average"
   config.num_query = config.shots
-  add_warpgrad_fields(config, training_mode="online")
   add_meta_training_fields(config, meta_batch_size=meta_batch_size,
                            outer_learning_rate=1e-3,
                            num_meta_steps=num_meta_steps)
@@ -125,7 +130,6 @@ def add_curve_regression(config, variant, config_name, inner_learning_rate):
   config.model = "mlp"
   config.hidden_sizes = (40, 40)
   config.warp_block = "linear"  # with warp: "linear", "residual_tanh"
-  add_warpgrad_fields(config, training_mode="online")
   add_meta_training_fields(config, meta_batch_size=4,
                            outer_learning_rate=1e-3, num_meta_steps=60000)
   execution.add_execution_fields(config)
@@ -135,82 +139,102 @@ def add_curve_regression(config, variant, config_name, inner_learning_rate):
   return config
 
 
-def add_learner_fields(config, algorithm, inner_learning_rate,
-                       num_inner_steps=None, **fields):
-  """The learner: its algorithm, its inner loop, and fields of its own.
+def learner_group(config):
+  """`config.learner`, the learner's constructor arguments (created empty
+  where no group has added to it yet)."""
+  if "learner" not in config:
+    config.learner = ml_collections.ConfigDict()
+  return config.learner
+
+
+def add_learner_fields(config, algorithm, **arguments):
+  """The learner: `config.algorithm` names its class
+  (`kerasmeta.algorithms.ALGORITHMS`) and `config.learner` holds its
+  constructor's keyword arguments, as they are.
 
   Args:
     config: the config to add to.
     algorithm: `config.algorithm`.
-    inner_learning_rate: alpha.
-    num_inner_steps: K (None: the task sets the steps, as continual
-      sequences do).
-    **fields: further learner fields (e.g. ewc_strength).
+    **arguments: the learner's keyword arguments (e.g. inner_learning_rate,
+      num_inner_steps, ewc_strength).
   """
   config.algorithm = algorithm
-  if num_inner_steps is not None:
-    config.num_inner_steps = num_inner_steps
-  config.inner_learning_rate = inner_learning_rate
-  for name, value in fields.items():
-    config[name] = value
+  learner_group(config).update(arguments)
   return config
 
 
 def add_few_shot_learner_fields(config, variant, config_name, loss,
                                 num_inner_steps, inner_learning_rate,
-                                **fields):
+                                inner_loss_reduction="mean", **arguments):
   """A few-shot meta-learner: the variant's algorithm and cell, and more.
 
-  Sets cell, warp (warp layers between the weight layers),
-  mask_temperature (the MT masks' Gumbel-softmax temperature),
+  Sets the model's cell, warp (warp layers between the weight layers),
+  mask_temperature (the MT masks' Gumbel-softmax temperature) and
   mask_initializer ("reference": per-weight mask logits from a truncated
-  normal, as the MT-net code; "zeros"), inner_loss_reduction ("mean", or
-  "sum_over_shots" as the reference code's classification loss: see
-  `kerasmeta.experiments._few_shot.inner_loss_scale`), loss, first_order (stop the gradient through the inner gradients; the
-  first-order algorithms are first order whatever it says) and the
-  `add_learner_fields` group.
+  normal, as the MT-net code; "zeros"), and the learner group: loss,
+  num_inner_steps, inner_learning_rate, first_order (stop the gradient
+  through the inner gradients; the first-order algorithms are first order
+  whatever it says), inner_loss_scale, and WarpGrad's arguments for the
+  warp variants.
+
+  Args:
+    config: the config to add to.
+    variant: a key of `FEW_SHOT_VARIANTS`.
+    config_name: the config file's name, for the error message.
+    loss, num_inner_steps, inner_learning_rate: the inner loop's.
+    inner_loss_reduction: "mean" (inner_loss_scale 1) or "sum_over_shots",
+      the MAML and MT-net reference code's classification loss: the sum over
+      the N*K support examples divided by K, N times the mean, so
+      inner_loss_scale is a reference to `config.ways` (it follows
+      `--config.ways`).
+    **arguments: further arguments of the learner (e.g. inner_batch_size).
   """
   algorithm, cell, warp = few_shot_variant(variant, config_name)
   config.cell = cell
   config.warp = warp
   config.mask_temperature = 1.0
   config.mask_initializer = "reference"
-  config.inner_loss_reduction = "mean"
-  config.loss = loss
-  add_learner_fields(config, algorithm, inner_learning_rate,
-                     num_inner_steps=num_inner_steps, first_order=False,
-                     **fields)
+  if inner_loss_reduction == "mean":
+    inner_loss_scale = 1.0
+  elif inner_loss_reduction == "sum_over_shots":
+    inner_loss_scale = config.get_ref("ways").to_float()
+  else:
+    raise ValueError(f"inner_loss_reduction must be 'mean' or "
+                     f"'sum_over_shots'; received {inner_loss_reduction!r}.")
+  add_learner_fields(config, algorithm, loss=loss,
+                     num_inner_steps=num_inner_steps,
+                     inner_learning_rate=inner_learning_rate,
+                     inner_loss_scale=inner_loss_scale, first_order=False,
+                     **arguments)
+  if warp:
+    _add_warpgrad_arguments(config.learner, variant, algorithm)
   return config
 
 
-def add_warpgrad_fields(config, warp_samples=0, training_mode=None,
-                        replay_batch_size=1, warp_update_interval=1):
-  """`config.warpgrad`: the warp objective, and a few-shot learner's options.
+def _add_warpgrad_arguments(learner, variant, algorithm):
+  """WarpGrad's arguments (`kerasmeta.algorithms.WarpGrad`): eq. 7 or 8,
+  theta_k per task in the warp objective (0: every step), lambda of eq. 9,
+  the inner optimiser; the scheme's eta; C of eq. 9 for the schemes, whose
+  class serves Warp-MAML and Warp-Leap alike."""
+  add_warp_objective_fields(learner, warp_samples=0)
+  learner.init_step_scale = 1.0
+  learner.momentum = 0.0
+  learner.learn_inner_optimizer = False
+  if algorithm == "warpgrad_offline":
+    learner.replay_batch_size = 1  # eta: parameterisations per warp step
+  elif algorithm == "warpgrad_continual":
+    learner.warp_update_interval = 1  # eta: meta-steps per warp step
+  if algorithm.startswith("warpgrad_"):
+    learner.init_objective = "leap" if "leap" in variant else "maml"
 
-  Args:
-    config: the config to add to.
-    warp_samples: theta_k per task (or trajectory, or sequence) in the
-      warp objective; 0: every step.
-    training_mode: for the few-shot WarpGrad learners: "online"
-      (`WarpGrad`), "offline" (`OfflineWarpGrad`, from a replay buffer) or
-      "continual" (`ContinualWarpGrad`); None adds only the objective's
-      fields.
-    replay_batch_size: eta of the offline mode: parameterisations per
-      warp update (the other modes refuse a value other than 1).
-    warp_update_interval: eta of the continual mode: meta-steps per warp
-      update (the other modes refuse a value other than 1).
-  """
-  config.warpgrad = ml_collections.ConfigDict()
-  config.warpgrad.exact = True  # eq. 7; False: eq. 8
-  config.warpgrad.warp_samples = warp_samples
-  if training_mode is not None:
-    config.warpgrad.init_step_scale = 1.0  # lambda of eq. 9
-    config.warpgrad.momentum = 0.0
-    config.warpgrad.learn_inner_optimizer = False
-    config.warpgrad.training_mode = training_mode
-    config.warpgrad.replay_batch_size = replay_batch_size
-    config.warpgrad.warp_update_interval = warp_update_interval
-  return config
+
+def add_warp_objective_fields(learner, warp_samples):
+  """The warp objective's arguments of a WarpGrad learner group: `exact`
+  (eq. 7; False: eq. 8) and `warp_samples` (theta_k per task, trajectory or
+  sequence; 0: every step)."""
+  learner.exact = True
+  learner.warp_samples = warp_samples
+  return learner
 
 
 def add_meta_training_fields(config, meta_batch_size, outer_learning_rate,
@@ -263,7 +287,8 @@ def add_image_fields(config, ways, shots, input_shape, filters, pooling,
   config.filters = filters
   config.pooling = pooling
   config.warp_block = "conv"  # with warp: any of layers.warp.WARP_BLOCKS
-  # "task": batch-norm uses each task's batch statistics (MAML reference);
-  # "running": running statistics outside meta-training (see MetaLearner).
-  config.batch_norm = "task"
+  # The learner's batch_norm: "task" uses each task's batch statistics
+  # (MAML reference); "running": running statistics outside meta-training
+  # (see MetaLearner).
+  learner_group(config).batch_norm = "task"
   return config

@@ -45,11 +45,11 @@ def get_config(variant="warpgrad"):
   config.warp_block = "residual_tanh"
   config.kernel_initializer = "GlorotUniform"
   common.add_learner_fields(
-      config, "continual", inner_learning_rate=0.001,  # the paper's alpha
+      config, "continual", learning_rate=0.001,  # the paper's alpha
       ewc_strength=100.0 if variant == "ewc" else 0.0)
   # theta_k per sequence in the warp objective (0: all K = 100); the sum is
   # rescaled, so this only trades variance for time.
-  common.add_warpgrad_fields(config, warp_samples=10)
+  common.add_warp_objective_fields(config.learner, warp_samples=10)
   common.add_meta_training_fields(  # seed: also the fixed initialisation's
       config, meta_batch_size=5, outer_learning_rate=1e-3,
       num_meta_steps=5000 if variant == "warpgrad" else 0)
@@ -59,7 +59,7 @@ def get_config(variant="warpgrad"):
   common.add_evaluation_fields(
       config, num_tasks=100, validation_seed=4321, num_validation_tasks=50,
       # WarpGrad's warp is trained for its alpha.
-      learning_rates=((config.inner_learning_rate,) if variant == "warpgrad"
+      learning_rates=((config.learner.learning_rate,) if variant == "warpgrad"
                       else (0.001, 0.003, 0.01, 0.03)),
       ewc_strengths=((1.0, 10.0, 100.0, 1000.0) if variant == "ewc"
                      else (0.0,)),

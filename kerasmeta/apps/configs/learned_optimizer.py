@@ -34,7 +34,6 @@ def get_config(problem="quadratic"):
     raise ValueError(f"Unknown learned_optimizer problem {problem!r}; "
                      f"expected one of {sorted(PROBLEMS)}.")
   config = common.new_config(PROBLEMS[problem], problem)
-  config.algorithm = "learning_to_learn"
   config.model = "coordinatewise_lstm"
   if problem == "quadratic":
     config.dimension = 10
@@ -42,12 +41,10 @@ def get_config(problem="quadratic"):
     config.hidden_sizes = (20,)
     config.activation = "sigmoid"
     config.batch_size = 128
-  config.preprocess = "log_and_sign"  # or "": the raw gradient
-  config.output_scale = 0.1
-  config.units = (20, 20)
-  config.p = 10.0
-  config.num_steps = 100
-  config.truncation = 20
+  common.add_learner_fields(
+      config, "learning_to_learn", num_steps=100, truncation=20,
+      units=(20, 20), preprocess="log_and_sign",  # or "": the raw gradient
+      p=10.0, output_scale=0.1)
   # Quadratics are cheap: 16 a meta-step; an MLP's 1,500 coordinates run
   # through the LSTM at every step: 2 a meta-step.
   meta_batch_size = 16 if problem == "quadratic" else 2

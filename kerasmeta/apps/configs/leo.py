@@ -25,11 +25,10 @@ meta-batch 12, 15 queries per class, Adam 1e-4, meta-gradients clipped to
 0.1 by value and then by norm, 100,000 meta-steps; the checkpoint
 evaluated is the one of the best meta-validation accuracy (200 episodes
 at every checkpoint). LEO's inner steps at evaluation are its latent
-steps: `config.eval.num_inner_steps` and `config.leo.num_latent_steps` are
+steps: `config.eval.num_inner_steps` and `config.learner.num_latent_steps` are
 one field (setting either sets both).
 """
 
-import ml_collections
 
 from kerasmeta.apps.configs import common
 from kerasmeta.apps.configs import execution
@@ -65,14 +64,13 @@ def get_config(spec="leo,mini,1"):
   config.shots = shots
   config.num_query = 15
   if variant == "leo":
-    config.algorithm = "leo"
     config.model = "leo"
-    config.leo = ml_collections.ConfigDict(dict(
-        num_latents=64, num_latent_steps=5, num_finetuning_steps=5,
+    common.add_learner_fields(
+        config, "leo", num_latents=64, num_latent_steps=5, num_finetuning_steps=5,
         latent_learning_rate=1.0, finetuning_learning_rate=1e-3,
         kl_weight=1e-3, encoder_penalty_weight=1e-9,
         l2_penalty_weight=1e-8, orthogonality_penalty_weight=1e-3,
-        dropout_rate=0.5, gradient_clip_value=0.1, gradient_clip_norm=0.1))
+        dropout_rate=0.5, gradient_clip_value=0.1, gradient_clip_norm=0.1)
   else:
     config.model = "linear"
     common.add_few_shot_learner_fields(
@@ -90,5 +88,6 @@ def get_config(spec="leo,mini,1"):
   # accuracy, scored at every checkpoint on 200 validation episodes.
   config.select_checkpoint = "validation"
   if variant == "leo":  # LEO's inner steps are its latent steps: one field
-    config.eval.num_inner_steps = config.leo.get_ref("num_latent_steps")
+    config.eval.num_inner_steps = config.learner.get_ref(
+        "num_latent_steps")
   return config

@@ -65,7 +65,6 @@ def get_config(spec="rnn"):
   config.model = "recurrent_actor_critic"
   config.hidden_units = 100
   num_meta_steps, config.meta_units = PROTOCOLS[protocol]
-  config.warp_update_interval = 1
   # None: eq. 16's U = tanh(P z), small at the start (see WarpRNNCell); a
   # float starts a learned bias of P z there (1.0: U ~ 0.76, the warped
   # RNN's variants' default: at the reference's start, U ~ 0.1, the
@@ -73,11 +72,12 @@ def get_config(spec="rnn"):
   config.warp_projection_bias = config_dict.placeholder(float)
   # The Hebbian variants' rule (simple or retroactive); None for the others.
   config.modulation = config_dict.placeholder(str)
-  config.update(VARIANTS[variant])
-  config.algorithm = "actor_critic"
-  config.discount = 0.9
-  config.value_coefficient = 0.1
-  config.concentration_coefficient = 0.03
+  fields = dict(VARIANTS[variant])
+  common.add_learner_fields(
+      config, "actor_critic", discount=0.9, value_coefficient=0.1,
+      concentration_coefficient=0.03,
+      warp_update_interval=fields.pop("warp_update_interval", 1))
+  config.update(fields)
   common.add_meta_training_fields(config, meta_batch_size=30,
                                   outer_learning_rate=1e-3,
                                   num_meta_steps=num_meta_steps)

@@ -30,7 +30,6 @@ def get_config(spec="maml"):
       config, variant, "mini_imagenet", loss="sparse_softmax_cross_entropy",
       num_inner_steps=5, inner_learning_rate=0.01,
       inner_loss_reduction="sum_over_shots")
-  common.add_warpgrad_fields(config, training_mode="online")
   common.add_meta_training_fields(
       config, meta_batch_size=2 if shots >= 5 else 4,
       outer_learning_rate=1e-3, num_meta_steps=60000)

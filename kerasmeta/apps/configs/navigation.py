@@ -16,7 +16,7 @@ steps per inner step, one inner step of 0.5 (on the surrogate averaged over
 steps, advantages normalised), 40 tasks per meta-step; its outer step was
 TRPO (KL 0.01), ours is Adam, one step per batch of episodes, or with
 "maml_ppo" five steps on each batch with PPO's clipped surrogate (0.2) as
-ProMP meta-trains (config.outer_epochs, config.outer_clip). "pretrained" trains one policy on all goals
+ProMP meta-trains (config.learner.outer_epochs and outer_clip). "pretrained" trains one policy on all goals
 jointly (no inner step) and adapts it at test like the others; "random"
 trains nothing (an initialisation; run it with its 0 meta-steps).
 """

@@ -18,6 +18,9 @@ from kerasmeta.apps.configs import common
 from kerasmeta.apps.configs import execution
 
 
+OFFLINE = {"warp_leap": "warp_leap_offline", "warp_maml": "warp_maml_offline"}
+
+
 def get_config(variant="warp_leap"):
   """The config of one few-shot VARIANT (see the module docstring)."""
   config = common.new_config("omniglot_alphabets", variant)
@@ -29,12 +32,12 @@ def get_config(variant="warp_leap"):
   config.test_alphabets = 10
   config.validation_alphabets = 0
   config.split_seed = 0
+  # The warp variants are meta-trained offline (algorithm 2).
+  learner_variant = OFFLINE.get(variant, variant)
   common.add_few_shot_learner_fields(
-      config, variant, "omniglot_alphabets",
+      config, learner_variant, "omniglot_alphabets",
       loss="sparse_softmax_cross_entropy", num_inner_steps=100,
       inner_learning_rate=0.1, inner_batch_size=20)
-  common.add_warpgrad_fields(config, training_mode="offline",
-                             replay_batch_size=1)
   common.add_meta_training_fields(config, meta_batch_size=20,
                                   outer_learning_rate=0.1,
                                   num_meta_steps=1000, outer_optimizer="sgd")

@@ -26,7 +26,7 @@ def get_config():
   common.add_learner_fields(config, "explicit_warp", inner_learning_rate=0.1,
                             num_inner_steps=100)
   # theta_k per trajectory in the warp objective; 0: all.
-  common.add_warpgrad_fields(config, warp_samples=0)
+  common.add_warp_objective_fields(config.learner, warp_samples=0)
   common.add_meta_training_fields(config, meta_batch_size=4,
                                   outer_learning_rate=3e-3,
                                   num_meta_steps=2000)

@@ -41,7 +41,6 @@ def get_config(spec="1"):
       config, "warp_maml", "warpgrad_mini_imagenet",
       loss="sparse_softmax_cross_entropy", num_inner_steps=5,
       inner_learning_rate=0.01)
-  common.add_warpgrad_fields(config, training_mode="online")
   common.add_meta_training_fields(config, meta_batch_size=1,
                                   outer_learning_rate=1e-3,
                                   num_meta_steps=60000)
