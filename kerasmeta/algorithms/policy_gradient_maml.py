@@ -13,20 +13,26 @@ of episodes sampled with theta_K, estimated with DiCE (`kerasmeta.rl.dice`).
 
 `meta_gradient` chooses the estimator of its gradient:
 
-- "unbiased": the gradient of the procedure as it runs, the
-  expected post-adaptation return over the inner episodes too. DiCE over
-  the whole computation: the inner gradient is a function of theta and of
-  the sampled episodes (differentiated with the episodes held fixed), the
+- "unbiased": the gradient of the procedure as it runs, the expected
+  post-adaptation objective over the inner episodes too. DiCE over the
+  whole computation: the inner gradient is a function of theta and of the
+  sampled episodes (differentiated with the episodes held fixed), the
   outer episodes' costs carry their own magic boxes, and the inner
   episodes' log-probabilities enter as one more magic box on the task's
-  post-adaptation return, `(M(sum of every inner logp) - 1) * (R' - b)`:
+  post-adaptation objective, `(M(sum of every inner logp) - 1) * (V' - b)`:
   the score term of Al-Shedivat et al. (2018) and Stadie et al. (2018),
-  ProMP's "formulation II". b is the mean post-adaptation return of the
-  other tasks of the batch (independent of this task's samples, so the
-  estimate stays unbiased). The tests check it against the closed-form
-  gradient of a bandit. Its score term sums the scores of every inner
-  action, and its variance shows: on navigation it trains far worse than
-  the next one (benchmarks/results/navigation.md).
+  ProMP's "formulation II" (E-MAML). V' is the value of the objective whose
+  gradient the post-adaptation surrogate estimates: its mean over the live
+  steps of logp_t * A_t differentiates the per-step mean reward, scaled as
+  the advantages are (1 / their std where normalised), so V' is the mean
+  reward of the live steps times that scale (ProMP's E-MAML term also
+  multiplies by a mean of normalised per-step rewards). b is V' averaged
+  over the other tasks of the batch (independent of this task's samples).
+  Without normalisation the estimate is unbiased for that objective; with
+  it, each task's gradient is the unbiased one times its positive scale.
+  The tests check it against closed forms on bandits of 1 and 5 pulls,
+  discount 0 and 0.9 (with the episode return for V', as before, the 5-pull
+  estimate had the wrong sign).
 - "dice_hessian" (default): ProMP's "formulation I": the inner surrogate is
   loaded DiCE, so the Hessian of the inner objective is estimated with its
   score products (unbiased for the Hessian of the expected inner
@@ -81,6 +87,9 @@ class TaskObjective(NamedTuple):
 
   Attributes:
     loss: minus the post-adaptation surrogate (0 in value).
+    value: V', the value of the objective whose gradient that surrogate
+      estimates: the mean reward of the live post-adaptation steps, times
+      the advantages' normalisation scale (a constant).
     inner_score: M(sum of the inner episodes' log-probabilities) - 1 (0 in
       value; its gradient is their score); 0 for the estimators without
       the score term.
@@ -91,6 +100,7 @@ class TaskObjective(NamedTuple):
     adapted: theta_K, the adapted weights.
   """
   loss: tf.Tensor
+  value: tf.Tensor
   inner_score: tf.Tensor
   returns: tf.Tensor
   paths: list
@@ -292,7 +302,9 @@ class PolicyGradientMAML(base.ModelLearner):
       batch = self.sample(params, task, seeds[k]) if paths is None \
           else paths[k]
       reference = None if references is None else references[k]
-      advantages = self.advantages(batch)
+      advantages, scale = returns_lib.advantages_and_scale(
+          batch, self.discount, self.gae_lambda, self.baseline,
+          self.normalize_advantages)
       returns.append(tf.reduce_mean(rollouts.episode_returns(batch)))
       all_paths.append(batch)
       log_probs = self.log_probs(params, batch)
@@ -300,6 +312,8 @@ class PolicyGradientMAML(base.ModelLearner):
       if k == num_steps:
         loss = self.surrogate_loss(params, batch, advantages, reference,
                                    clip=clip)
+        value = scale * tf.reduce_sum(batch.rewards * batch.alive) / \
+            tf.reduce_sum(batch.alive)
         break
       alive = tf.cast(batch.alive, log_probs.dtype)
       inner_log_prob += tf.reduce_sum(log_probs * alive)
@@ -314,8 +328,9 @@ class PolicyGradientMAML(base.ModelLearner):
       inner_score = dice.magic_box(inner_log_prob, reference_total) - 1.0
     else:
       inner_score = tf.zeros([], loss.dtype)
-    return TaskObjective(loss, tf.cast(inner_score, loss.dtype),
-                         tf.stack(returns), all_paths, all_log_probs, params)
+    return TaskObjective(loss, tf.stop_gradient(tf.cast(value, loss.dtype)),
+                         tf.cast(inner_score, loss.dtype), tf.stack(returns),
+                         all_paths, all_log_probs, params)
 
   def sample_episodes(self, tasks, seeds):
     """Every task's K + 1 batches of episodes with the current weights and
@@ -363,21 +378,20 @@ class PolicyGradientMAML(base.ModelLearner):
       result = self.task_objective(envs_base.EnvironmentTask(*task), seed,
                                    paths=paths, references=references,
                                    clip=clip)
-      return (result.loss, result.inner_score, result.returns[-1],
-              result.returns[0])
+      return (result.loss, result.value, result.inner_score,
+              result.returns[-1], result.returns[0])
 
     elements = (tuple(tasks), seeds) + (
         (recorded,) if recorded is not None else ())
-    loss, inner_score, after, before = tf.map_fn(
+    loss, value, inner_score, after, before = tf.map_fn(
         per_task, elements,
-        fn_output_signature=(dtype, dtype, tf.float32, tf.float32),
+        fn_output_signature=(dtype, dtype, dtype, tf.float32, tf.float32),
         parallel_iterations=num_tasks or 10)
-    # b_i: the other tasks' mean post-adaptation return (0 alone).
-    others = (tf.reduce_sum(after) - after) / tf.maximum(
-        tf.cast(tf.size(after) - 1, after.dtype), 1.0)
-    others = others if (num_tasks or 2) > 1 else tf.zeros_like(after)
-    values = loss - inner_score * tf.cast(tf.stop_gradient(after - others),
-                                          dtype)
+    # b_i: the other tasks' mean V' (0 alone).
+    others = (tf.reduce_sum(value) - value) / tf.maximum(
+        tf.cast(tf.size(value) - 1, value.dtype), 1.0)
+    others = others if (num_tasks or 2) > 1 else tf.zeros_like(value)
+    values = loss - inner_score * tf.stop_gradient(value - others)
     total = base.mean_over_tasks(values, global_batch_size, scale_loss)
     return total, {"return_before": tf.reduce_mean(before),  # theta_0's
                    "return_after": tf.reduce_mean(after)}

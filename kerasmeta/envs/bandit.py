@@ -1,9 +1,11 @@
-"""A one-step Gaussian bandit: the smallest complete environment.
+"""A Gaussian bandit: the smallest complete environment.
 
-A task is a target g in [-1, 1]^action_size; the one step's reward is
--||a - g||^2 for the action a, unclipped. With a Gaussian policy its
-expected return and the meta-gradients of one inner step have closed forms
-(the tests of `PolicyGradientMAML` check the estimators against them).
+A task is a target g in [-1, 1]^action_size; each step's reward is
+-||a - g||^2 for the action a, unclipped, and an episode is `horizon`
+independent pulls. With a Gaussian policy its expected return and the
+meta-gradients of one inner step have closed forms (the tests of
+`PolicyGradientMAML` check the estimators against them, over one pull and
+over several, where discounting and per-step averaging matter).
 """
 
 import tensorflow as tf
@@ -17,13 +19,14 @@ class Bandit(base.Environment):
 
   Args:
     action_size: the length of actions and targets.
+    horizon: pulls per episode (1: a one-step bandit).
   """
 
   observation_size = 1
-  horizon = 1
 
-  def __init__(self, action_size=1):
+  def __init__(self, action_size=1, horizon=1):
     self.action_size = int(action_size)
+    self.horizon = int(horizon)
 
   def sample_task(self, seed):
     return sampling.uniform([self.action_size], seed, -1.0, 1.0)

@@ -86,15 +86,30 @@ def generalized_advantages(rewards, values, alive, discount, gae_lambda=1.0):
 
 def normalize(advantages, alive, epsilon=1e-8):
   """Centred and scaled to unit standard deviation over the live steps."""
+  return normalize_with_scale(advantages, alive, epsilon)[0]
+
+
+def normalize_with_scale(advantages, alive, epsilon=1e-8):
+  """`normalize`'s result and the factor 1 / (std + epsilon) it applied."""
   count = tf.reduce_sum(alive)
   mean = tf.reduce_sum(advantages * alive) / count
   variance = tf.reduce_sum(tf.square(advantages - mean) * alive) / count
-  return (advantages - mean) / (tf.sqrt(variance) + epsilon) * alive
+  scale = 1.0 / (tf.sqrt(variance) + epsilon)
+  return (advantages - mean) * scale * alive, scale
 
 
 def advantages(paths, discount=0.99, gae_lambda=1.0, baseline="linear",
                normalize_advantages=True):
-  """The advantages of a task's episodes, as MAML's code computes them.
+  """The advantages of a task's episodes, as MAML's code computes them
+  (`advantages_and_scale`'s first part)."""
+  return advantages_and_scale(paths, discount, gae_lambda, baseline,
+                              normalize_advantages)[0]
+
+
+def advantages_and_scale(paths, discount=0.99, gae_lambda=1.0,
+                         baseline="linear", normalize_advantages=True):
+  """The advantages of a task's episodes, as MAML's code computes them,
+  and the factor the normalisation multiplied them by.
 
   Args:
     paths: `kerasmeta.rl.Paths`.
@@ -105,8 +120,10 @@ def advantages(paths, discount=0.99, gae_lambda=1.0, baseline="linear",
     normalize_advantages: centre and scale them over the batch.
 
   Returns:
-    [episodes, horizon], zero where the episode had ended; a constant of
-    any gradient.
+    `(advantages, scale)`: [episodes, horizon], zero where the episode had
+    ended, and the scalar 1 / (their standard deviation + 1e-8) the
+    normalisation divided them by (1 without it); constants of any
+    gradient.
   """
   rewards, alive = paths.rewards, paths.alive
   if baseline == "linear":
@@ -119,6 +136,7 @@ def advantages(paths, discount=0.99, gae_lambda=1.0, baseline="linear",
                      f"{baseline!r}.")
   result = generalized_advantages(rewards, values, alive, discount,
                                   gae_lambda)
+  scale = tf.ones([], result.dtype)
   if normalize_advantages:
-    result = normalize(result, alive)
-  return tf.stop_gradient(result)
+    result, scale = normalize_with_scale(result, alive)
+  return tf.stop_gradient(result), tf.stop_gradient(scale)

@@ -90,7 +90,7 @@ def test_replayed_objective_differs_from_the_live_one_away_from_theta():
   assert abs(float(moved.loss)) > 1e-4
 
 
-def _bandit_learner(meta_gradient, alpha, std):
+def _bandit_learner(meta_gradient, alpha, std, horizon=1, discount=1.0):
   keras.utils.set_random_seed(0)
   inputs = keras.Input((1,), dtype="float64")
   means = keras.layers.Dense(1, kernel_initializer="zeros",
@@ -99,14 +99,15 @@ def _bandit_learner(meta_gradient, alpha, std):
                                dtype="float64")(means)
   policy = keras.Model(inputs, outputs)
   return km.PolicyGradientMAML(
-      policy, km.envs.Bandit(), num_inner_steps=1, inner_learning_rate=alpha,
-      num_episodes=1, meta_gradient=meta_gradient, discount=1.0,
-      baseline="none", normalize_advantages=False)
+      policy, km.envs.Bandit(horizon=horizon), num_inner_steps=1,
+      inner_learning_rate=alpha, num_episodes=1, meta_gradient=meta_gradient,
+      discount=discount, baseline="none", normalize_advantages=False)
 
 
 def _expected_gradients(alpha, std, d):
   """d/dmu of J(mu) = E[R'] and the expectations of the two biased
-  estimators, for the bandit (one inner step on one sample, mu - g = d).
+  estimators, for the one-pull bandit (one inner step on one sample,
+  mu - g = d).
 
   With a = mu + std e: the inner gradient g_hat = -(d + std e)^2 e / std,
   mu' = mu + alpha g_hat, E[R' | a] = -(d + alpha g_hat)^2 - std^2, and
@@ -127,6 +128,61 @@ def _expected_gradients(alpha, std, d):
           "dice_hessian": dice_hessian}
 
 
+def _bandit_meta_objective(alpha, std, d, horizon, discount):
+  """J(d) = E[V(mu')] on a bandit of `horizon` pulls, exactly.
+
+  One inner step on one episode of T pulls a_t = mu + std e_t, rewards
+  r_t = -(d + std e_t)^2, the learner's plain surrogate (mean over the T
+  steps of logp_t G_t, G_t the discounted reward-to-go): g_hat =
+  (1 / (T std)) sum_t e_t G_t and mu' = mu + alpha g_hat. The post-adaptation
+  objective the surrogate's gradient estimates is the per-step mean
+  reward, V(mu') = -(mu' - g)^2 - std^2 (the pulls are independent, so
+  E[sum_t grad logp_t G_t] / T = grad E[r] whatever the discount). J is an
+  expectation of a polynomial of degree 6 in each e_t: Gauss-Hermite
+  quadrature with 5 nodes a dimension is exact.
+  """
+  nodes, weights = np.polynomial.hermite_e.hermegauss(5)
+  weights = weights / weights.sum()
+  grids = np.meshgrid(*[nodes] * horizon, indexing="ij")
+  e = np.stack([g.ravel() for g in grids], -1)  # [nodes^T, T]
+  w = np.prod(np.meshgrid(*[weights] * horizon, indexing="ij"),
+              axis=0).ravel()
+  rewards = -(d + std * e) ** 2
+  to_go = np.zeros_like(rewards)
+  running = np.zeros(len(e))
+  for t in reversed(range(horizon)):
+    running = rewards[:, t] + discount * running
+    to_go[:, t] = running
+  g_hat = np.sum(e * to_go, -1) / (horizon * std)
+  return float(np.sum(w * (-(d + alpha * g_hat) ** 2))) - std**2
+
+
+def _bandit_meta_gradient(alpha, std, d, horizon, discount):
+  """dJ/dmu: the five-point stencil, exact for J, a polynomial of degree 4
+  in d."""
+  h = 0.01
+  f = lambda x: _bandit_meta_objective(alpha, std, x, horizon, discount)
+  return (f(d - 2 * h) - 8 * f(d - h) + 8 * f(d + h) - f(d + 2 * h)) / (
+      12 * h)
+
+
+def test_the_bandit_quadrature_equals_the_one_pull_closed_form():
+  for d in (-1.5, 0.3):
+    assert _bandit_meta_gradient(0.05, 1.0, d, 1, 1.0) == pytest.approx(
+        _expected_gradients(0.05, 1.0, d)["unbiased"], rel=1e-10)
+
+
+def _sampled_meta_gradients(learner, goal, num_tasks=5000, num_batches=8):
+  """-d/d bias (= d/dmu of the objective) of the learner's estimate on
+  `num_batches` batches of `num_tasks` tasks."""
+  tasks = km.envs.EnvironmentTask(tf.fill([num_tasks, 1], goal))
+  step = tf.function(learner.compute_gradients, autograph=False,
+                     jit_compile=True)
+  return np.array([-float(step(tasks, helpers.task_seeds(
+      num_tasks, seed=batch)).gradients[1][0]) for batch in range(
+          num_batches)])
+
+
 @pytest.mark.slow
 def test_expected_meta_gradients_equal_their_closed_forms_on_a_bandit():
   # Policy N(mu, std^2), reward -(a - g)^2, one inner step on one sample.
@@ -135,21 +191,58 @@ def test_expected_meta_gradients_equal_their_closed_forms_on_a_bandit():
   # find), several standard errors apart.
   alpha, std, goal = 0.05, 1.0, 1.5
   expected = _expected_gradients(alpha, std, d=0.0 - goal)
-  num_tasks, num_batches = 5000, 8
-  tasks = km.envs.EnvironmentTask(tf.fill([num_tasks, 1], goal))
   for meta_gradient, want in expected.items():
-    learner = _bandit_learner(meta_gradient, alpha, std)
-    step = tf.function(learner.compute_gradients, autograph=False,
-                       jit_compile=True)
-    draws = np.array([-float(step(tasks, helpers.task_seeds(
-        num_tasks, seed=batch)).gradients[1][0])  # d/d bias = d/dmu
-                      for batch in range(num_batches)])
-    error = draws.std(ddof=1) / np.sqrt(num_batches)
+    draws = _sampled_meta_gradients(
+        _bandit_learner(meta_gradient, alpha, std), goal)
+    error = draws.std(ddof=1) / np.sqrt(len(draws))
     assert abs(draws.mean() - want) < 4 * error, (meta_gradient, draws.mean(),
                                                   error, expected)
     if meta_gradient != "unbiased":  # the bias is found, not within noise
       assert abs(draws.mean() - expected["unbiased"]) > 4 * error, (
           meta_gradient, draws.mean(), error, expected)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("horizon,discount", [(1, 0.0), (1, 0.9), (5, 0.0),
+                                              (5, 0.9)])
+def test_the_unbiased_estimator_is_unbiased_over_several_discounted_pulls(
+    horizon, discount):
+  # Over several pulls the score term must weigh the same objective as the
+  # pathwise term (the per-step mean reward): with the episode's return
+  # instead, the 5-pull estimate pointed the wrong way.
+  alpha, std, goal = 0.05, 1.0, 1.5
+  want = _bandit_meta_gradient(alpha, std, -goal, horizon, discount)
+  draws = _sampled_meta_gradients(
+      _bandit_learner("unbiased", alpha, std, horizon, discount), goal)
+  error = draws.std(ddof=1) / np.sqrt(len(draws))
+  assert abs(draws.mean() - want) < 4 * error, (draws.mean(), error, want)
+  # The test can fail: without the score term the estimate is biased.
+  biased = _sampled_meta_gradients(
+      _bandit_learner("maml_code", alpha, std, horizon, discount), goal)
+  assert abs(biased.mean() - want) > 4 * error, (biased.mean(), want)
+
+
+def test_the_score_term_weighs_the_normalised_per_step_objective():
+  # V' is the post-adaptation batch's mean reward over its live steps,
+  # times the factor its advantages were normalised by: the quantity the
+  # surrogate's gradient differentiates.
+  learner = _navigation_learner(meta_gradient="unbiased")
+  task = km.envs.EnvironmentTask(tf.constant([0.3, -0.2]))
+  result = learner.task_objective(task, tf.constant([4, 7], tf.int32))
+  last = result.paths[-1]
+  advantages = km.rl.advantages(last, 0.99, 1.0, "linear",
+                                normalize_advantages=False).numpy()
+  alive = last.alive.numpy().astype(bool)
+  scale = 1.0 / (advantages[alive].std() + 1e-8)
+  mean_reward = last.rewards.numpy()[alive].mean()
+  assert float(result.value) == pytest.approx(scale * mean_reward, rel=1e-5)
+  plain = _navigation_learner(meta_gradient="unbiased",
+                              normalize_advantages=False)
+  result = plain.task_objective(task, tf.constant([4, 7], tf.int32))
+  last = result.paths[-1]
+  assert float(result.value) == pytest.approx(
+      last.rewards.numpy()[last.alive.numpy().astype(bool)].mean(),
+      rel=1e-6)
 
 
 @pytest.mark.parametrize("meta_gradient", ["unbiased", "dice_hessian"])

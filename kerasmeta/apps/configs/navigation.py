@@ -29,9 +29,8 @@ from kerasmeta.apps.configs import execution
 VARIANTS = {
     # The estimators of `PolicyGradientMAML`: "maml" the DiCE Hessian
     # (ProMP's formulation I), "maml_unbiased" the gradient of the sampled
-    # procedure (with the inner episodes' score term: unbiased, and much
-    # noisier: benchmarks/results/navigation.md), "maml_code" the reference
-    # code's.
+    # procedure (with the inner episodes' score term, ProMP's E-MAML),
+    # "maml_code" the reference code's.
     "maml": ("dice_hessian", 1, 500, 1, 0.0),
     "maml_unbiased": ("unbiased", 1, 500, 1, 0.0),
     "maml_code": ("maml_code", 1, 500, 1, 0.0),
