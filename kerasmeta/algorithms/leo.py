@@ -36,7 +36,9 @@ The reference replaces a NaN meta-gradient by the L2 penalty's; here a
 non-finite gradient stops training with an error (`Trainer`).
 Meta-gradients are clipped as the reference's runner clips them: each
 tensor by value (`gradient_clip_value`), then by its norm
-(`gradient_clip_norm`); with several replicas each clips its own part.
+(`gradient_clip_norm`). The reference clips the gradient of its one batch;
+with several replicas, `train_step` sums their parts first and clips the
+sum (`compute_gradients`, which sees one replica's part, clips that).
 """
 
 import math
@@ -233,6 +235,39 @@ class LEO(base.MetaLearner):
 
   def compute_gradients(self, tasks, seeds, global_batch_size=None,
                         scale_loss=None):
+    """The meta-gradient of this replica's tasks, clipped."""
+    gradients, metrics = self._meta_gradients(tasks, seeds,
+                                              global_batch_size, scale_loss)
+    return base.MetaGradients(self.clip(gradients), metrics)
+
+  def train_step(self, state, batch, optimizer,
+                 context=base.StepContext()):
+    """The meta-step with the whole batch's meta-gradient clipped.
+
+    Each replica computes its part; the parts are summed across replicas
+    before the clip (clip(a) + clip(b) is not clip(a + b)), and each
+    replica then hands the optimiser its share of the clipped sum, which
+    the optimiser adds up again.
+    """
+    tasks, seeds = batch
+    compute = context.compile(lambda tasks, seeds: tuple(
+        self._meta_gradients(tasks, seeds, context.global_batch_size,
+                             context.scale_loss)))
+    gradients, metrics = compute(tasks, seeds)
+    replica = tf.distribute.get_replica_context()
+    replicas = 1 if replica is None else replica.num_replicas_in_sync
+    if replicas > 1:
+      gradients = replica.all_reduce(tf.distribute.ReduceOp.SUM, gradients)
+    gradients = self.clip(gradients)
+    if context.scale_loss is None:
+      metrics = base.check_gradients(gradients, metrics)
+    if replicas > 1:
+      gradients = [gradient / replicas for gradient in gradients]
+    optimizer.apply(gradients, self.trainable_variables)
+    return state, metrics
+
+  def _meta_gradients(self, tasks, seeds, global_batch_size, scale_loss):
+    """The unclipped meta-gradient of this replica's tasks, and metrics."""
     clipping = self.gradient_clip_value > 0 or self.gradient_clip_norm > 0
     if scale_loss is not None and clipping:
       raise ValueError("LEO clips its meta-gradients, which a loss scale "
@@ -252,7 +287,7 @@ class LEO(base.MetaLearner):
           share * regularization
       if scale_loss is not None:
         total = scale_loss(total)
-    gradients = self.clip(base.gradients(tape, total, variables))
+    gradients = base.gradients(tape, total, variables)
     metrics = {name: tf.reduce_mean(value) for name, value in metrics.items()}
     metrics["regularization"] = tf.cast(regularization, tf.float32)
     metrics = {name: tf.cast(value, tf.float32)

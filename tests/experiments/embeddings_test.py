@@ -119,3 +119,23 @@ def test_the_adapt_contract_gives_the_few_shot_evaluation_its_accuracies(
   np.testing.assert_allclose(np.mean(accuracies),
                              expected["accuracy"]["mean"], atol=1e-6)
   assert accuracies.shape == (12,)
+
+
+def test_leo_clips_the_whole_batchs_meta_gradient_on_two_replicas(tmp_path):
+  # The reference clips the meta-gradient of its one batch; split over two
+  # replicas the clip must see the sum of their parts, not each part.
+  _write(tmp_path / "data")
+  weights = {}
+  for strategy in ("default", "mirrored"):
+    config = _config("leo", tmp_path / "data", steps=2)
+    config.strategy = strategy
+    config.select_checkpoint = ""
+    config.learner.gradient_clip_norm = 1e-3  # active on every tensor
+    trainer = training.Trainer.from_config(config, str(tmp_path / strategy))
+    assert trainer.strategy.num_replicas_in_sync == (
+        2 if strategy == "mirrored" else 1)
+    trainer.train()
+    weights[strategy] = [v.numpy() for v in
+                         trainer.learner.trainable_variables]
+  for one, two in zip(weights["default"], weights["mirrored"]):
+    np.testing.assert_allclose(two, one, rtol=1e-5, atol=1e-7)
