@@ -5,6 +5,12 @@ import os
 import platform
 import sys
 
+# The repository, importable from a checkout without an install (the
+# scripts read stored configs through kerasmeta).
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if REPO not in sys.path:
+  sys.path.insert(1, REPO)
+
 
 def training_seconds(workdir):
   """Seconds of meta-training, from the steps/s logged in metrics.jsonl."""

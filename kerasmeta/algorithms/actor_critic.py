@@ -42,13 +42,18 @@ class RecurrentActorCritic(base.MetaLearner):
       (0.03).
     warp_update_interval: meta-steps per update of the model's warp
       weights (1: every step, as the task weights).
+    value_baseline: "own" (each episode's advantage against its own value,
+      the actor-critic of the papers' text) or "first_episode" (against the
+      first episode's value, as both reference codes compute it:
+      `kerasmeta.rl.actor_critic.a2c_loss`).
   """
 
   name = "actor_critic"
   metric_names = ("return", "loss")
 
   def __init__(self, model, environment, discount=0.9, value_coefficient=0.1,
-               concentration_coefficient=0.03, warp_update_interval=1):
+               concentration_coefficient=0.03, warp_update_interval=1,
+               value_baseline="own"):
     if not isinstance(environment, envs_base.Environment) or not getattr(
         environment, "discrete", False):
       raise TypeError(f"Expected a discrete kerasmeta Environment (one-hot "
@@ -74,6 +79,11 @@ class RecurrentActorCritic(base.MetaLearner):
     self.discount = float(discount)
     self.value_coefficient = float(value_coefficient)
     self.concentration_coefficient = float(concentration_coefficient)
+    if value_baseline not in actor_critic.VALUE_BASELINES:
+      raise ValueError(f"value_baseline must be one of "
+                       f"{actor_critic.VALUE_BASELINES}; received "
+                       f"{value_baseline!r}.")
+    self.value_baseline = value_baseline
 
   @property
   def compiles_with_xla(self):
@@ -152,7 +162,7 @@ class RecurrentActorCritic(base.MetaLearner):
       episodes = self.episodes(tasks.parameters, seeds[0])
       losses = actor_critic.a2c_loss(
           episodes, self.discount, self.value_coefficient,
-          self.concentration_coefficient)
+          self.concentration_coefficient, self.value_baseline)
       total = base.mean_over_tasks(losses, global_batch_size, scale_loss)
     returns = tf.reduce_sum(episodes.rewards, axis=0)
     return base.MetaGradients(

@@ -196,12 +196,32 @@ def discounted(rewards, discount):
                  initializer=tf.zeros_like(rewards[0]), reverse=True)
 
 
+VALUE_BASELINES = ("own", "first_episode")
+
+
 def a2c_loss(episodes, discount=0.9, value_coefficient=0.1,
-             concentration_coefficient=0.03):
+             concentration_coefficient=0.03, value_baseline="own"):
   """Miconi's actor-critic loss of `Episodes` (the module docstring), per
-  episode [episodes]."""
+  episode [episodes].
+
+  Args:
+    episodes: `Episodes`, [steps, episodes] each.
+    discount, value_coefficient, concentration_coefficient: the loss's.
+    value_baseline: "own": each episode's return minus its own value (A2C);
+      "first_episode": minus the first episode's value, for every episode,
+      as both reference codes compute it (uber-research/backpropamine
+      `simplemaze/maze.py`, `ctrR = R - vs[numstepb][0]`, and WarpGrad's
+      maze code): their value is trained on episode 0 alone and every
+      other episode's advantage is centred on it, a slip kept only to
+      reproduce them.
+  """
+  if value_baseline not in VALUE_BASELINES:
+    raise ValueError(f"value_baseline must be one of {VALUE_BASELINES}; "
+                     f"received {value_baseline!r}.")
   returns = discounted(episodes.rewards, discount)
-  advantages = returns - episodes.values
+  values = episodes.values if value_baseline == "own" else \
+      episodes.values[:, :1]
+  advantages = returns - values
   steps = tf.cast(tf.shape(episodes.rewards)[0], tf.float32)
   per_step = (-episodes.log_probs * tf.stop_gradient(advantages)
               + value_coefficient * tf.square(advantages)

@@ -73,3 +73,29 @@ def test_every_weight_of_the_maze_learners_gets_a_gradient(build):
   zero = [v.path for v, g in zip(network.trainable_variables, gradients)
           if g is None or not float(tf.norm(g)) > 0]
   assert not zero
+
+
+def test_the_reference_codes_baseline_is_the_first_episodes_value():
+  # Two steps of two episodes; backpropamine's maze.py: ctrR = R - vs[t][0].
+  log_probs = tf.Variable([[-1.0, -2.0], [-0.5, -0.3]])
+  values = tf.Variable([[2.0, 5.0], [4.0, 1.0]])
+  rewards = tf.constant([[0.0, 1.0], [10.0, 0.0]])
+  concentration = tf.Variable([[0.4, 0.5], [0.6, 0.7]])
+  episodes = actor_critic.Episodes(log_probs, values, rewards, concentration)
+  with tf.GradientTape() as tape:
+    loss = actor_critic.a2c_loss(episodes, value_baseline="first_episode")
+    total = tf.reduce_sum(loss)
+  returns = np.array([[9.0, 1.0], [10.0, 0.0]])  # gamma 0.9
+  centred = returns - np.array([[2.0], [4.0]])  # episode 0's value
+  per_step = (-log_probs.numpy() * centred + 0.1 * centred**2
+              + 0.03 * concentration.numpy())
+  np.testing.assert_allclose(loss.numpy(), per_step.sum(0) / 2, rtol=1e-6)
+  # Only episode 0's value is trained, by every episode's error.
+  value_gradient = tape.gradient(total, values).numpy()
+  np.testing.assert_allclose(value_gradient[:, 1], [0.0, 0.0])
+  np.testing.assert_allclose(value_gradient[:, 0],
+                             -0.2 * centred.sum(1) / 2, rtol=1e-6)
+  own = actor_critic.a2c_loss(episodes)  # the default differs
+  assert not np.allclose(own.numpy(), loss.numpy())
+  with pytest.raises(ValueError, match="value_baseline must be one of"):
+    actor_critic.a2c_loss(episodes, value_baseline="mean")

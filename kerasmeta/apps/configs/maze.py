@@ -76,7 +76,11 @@ def get_config(spec="rnn"):
   common.add_learner_fields(
       config, "actor_critic", discount=0.9, value_coefficient=0.1,
       concentration_coefficient=0.03,
-      warp_update_interval=fields.pop("warp_update_interval", 1))
+      warp_update_interval=fields.pop("warp_update_interval", 1),
+      # Each episode's advantage against its own value (A2C); both
+      # reference codes take the first episode's value for all of them
+      # ("first_episode", to reproduce them).
+      value_baseline="own")
   config.update(fields)
   common.add_meta_training_fields(config, meta_batch_size=30,
                                   outer_learning_rate=1e-3,
