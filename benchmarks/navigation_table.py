@@ -14,8 +14,9 @@ default, DiCE's Hessian of the inner objective: ProMP's formulation I;
 "maml_unbiased": DiCE over the whole computation, with the inner episodes'
 score term; "maml_code": the reference code's),
 first-order MAML, the pretrained policy (trained on all goals jointly, no
-inner step, adapted at test alike) and a random initialisation (no
-training). Finished runs are reused (`workdir_runs`). The figure is MAML's
+inner step, adapted at test alike), the same at the paper's budget for it
+(100 steps of 20 goals, one Adam step on pre-update episodes each, as
+maml_rl with use_maml=False) and a random initialisation (no training). Finished runs are reused (`workdir_runs`). The figure is MAML's
 figure 4: returns against steps (`navigation_returns.png`) and, for MAML
 and the pretrained policy, episodes before and after adaptation.
 """
@@ -36,8 +37,12 @@ METHODS = {
     "maml_code": "MAML (the reference code's estimator)",
     "fomaml": "first-order MAML",
     "pretrained": "pretrained",
+    "pretrained_paper": "pretrained, the paper's budget (20 goals a step)",
     "random": "random initialisation",
 }
+# Methods whose budget is part of their definition: (meta-steps, goals per
+# meta-step; None: the table's).
+OWN_BUDGETS = {"random": (0, None), "pretrained_paper": (100, 20)}
 EPISODE_FIGURES = ("maml", "pretrained")
 
 
@@ -54,9 +59,9 @@ def parse():
 
 
 def run(options, method):
-  steps = 0 if method == "random" else options.num_meta_steps
+  steps, goals = OWN_BUDGETS.get(method, (options.num_meta_steps, None))
   overrides = {"num_meta_steps": steps,
-               "meta_batch_size": options.meta_batch_size}
+               "meta_batch_size": goals or options.meta_batch_size}
   return workdir_runs.train_and_evaluate(
       f"navigation:{method}", os.path.join(options.root, method), overrides,
       fields={"task": "navigation", "variant": method, **overrides},

@@ -30,12 +30,14 @@ def small_config(variant="maml", **overrides):
 def test_every_variant_builds_its_learner(variant):
   config = experiments.validate_config(navigation.get_config(variant))
   learner = experiments.build_learner(small_config(variant))
-  meta_gradient, inner_steps, _, epochs, clip = navigation.VARIANTS[variant]
+  meta_gradient, inner_steps, steps, epochs, clip, goals = (
+      navigation.VARIANTS[variant])
   assert learner.meta_gradient == meta_gradient
   assert learner.num_inner_steps == inner_steps
   assert (learner.outer_epochs, learner.outer_clip) == (epochs, clip)
   assert learner.distributes == (epochs == 1)
-  assert config.learner.num_episodes == 20 and config.meta_batch_size == 40
+  assert config.learner.num_episodes == 20
+  assert (config.num_meta_steps, config.meta_batch_size) == (steps, goals)
 
 
 def test_settings_the_family_would_ignore_are_refused():

@@ -1,7 +1,7 @@
 r"""MAML's 2-D navigation (Finn et al. 2017, section 5.3, figure 4).
 
 Meta-train (VARIANT: maml, maml_unbiased, maml_code, maml_ppo, fomaml,
-pretrained, random):
+pretrained, pretrained_paper, random):
 
   python -m apps.meta_train --config=navigation:maml \
       --workdir=/tmp/navigation_maml
@@ -17,7 +17,9 @@ steps, advantages normalised), 40 tasks per meta-step; its outer step was
 TRPO (KL 0.01), ours is Adam, one step per batch of episodes, or with
 "maml_ppo" five steps on each batch with PPO's clipped surrogate (0.2) as
 ProMP meta-trains (config.learner.outer_epochs and outer_clip). "pretrained" trains one policy on all goals
-jointly (no inner step) and adapts it at test like the others; "random"
+jointly (no inner step) and adapts it at test like the others, for the same
+500 meta-steps of 40 goals; "pretrained_paper" is the paper's budget for
+that baseline (100 steps of 20 goals, as maml_rl with use_maml=False); "random"
 trains nothing (an initialisation; run it with its 0 meta-steps).
 """
 
@@ -25,19 +27,24 @@ from kerasmeta.apps.configs import common
 from kerasmeta.apps.configs import execution
 
 # variant -> (meta_gradient, inner steps in meta-training, meta-steps,
-#             outer epochs per batch of episodes, PPO's clip)
+#             outer epochs per batch of episodes, PPO's clip, goals per
+#             meta-step)
 VARIANTS = {
     # The estimators of `PolicyGradientMAML`: "maml" the DiCE Hessian
     # (ProMP's formulation I), "maml_unbiased" the gradient of the sampled
     # procedure (with the inner episodes' score term, ProMP's E-MAML),
     # "maml_code" the reference code's.
-    "maml": ("dice_hessian", 1, 500, 1, 0.0),
-    "maml_unbiased": ("unbiased", 1, 500, 1, 0.0),
-    "maml_code": ("maml_code", 1, 500, 1, 0.0),
-    "maml_ppo": ("dice_hessian", 1, 500, 5, 0.2),
-    "fomaml": ("first_order", 1, 500, 1, 0.0),
-    "pretrained": ("first_order", 0, 500, 1, 0.0),
-    "random": ("first_order", 0, 0, 1, 0.0),
+    "maml": ("dice_hessian", 1, 500, 1, 0.0, 40),
+    "maml_unbiased": ("unbiased", 1, 500, 1, 0.0, 40),
+    "maml_code": ("maml_code", 1, 500, 1, 0.0, 40),
+    "maml_ppo": ("dice_hessian", 1, 500, 5, 0.2, 40),
+    "fomaml": ("first_order", 1, 500, 1, 0.0, 40),
+    "pretrained": ("first_order", 0, 500, 1, 0.0, 40),
+    # The paper's pretrained baseline (maml_rl with use_maml=False): one
+    # Adam step on pre-update episodes per iteration, 100 iterations of 20
+    # goals.
+    "pretrained_paper": ("first_order", 0, 100, 1, 0.0, 20),
+    "random": ("first_order", 0, 0, 1, 0.0, 40),
 }
 
 
@@ -45,7 +52,8 @@ def get_config(variant="maml"):
   if variant not in VARIANTS:
     raise ValueError(f"Unknown navigation variant {variant!r}; expected one "
                      f"of {sorted(VARIANTS)}.")
-  meta_gradient, inner_steps, meta_steps, epochs, clip = VARIANTS[variant]
+  (meta_gradient, inner_steps, meta_steps, epochs, clip,
+   meta_batch_size) = VARIANTS[variant]
   config = common.new_config("navigation", variant)
   # The environment: goals uniform in [-0.5, 0.5]^2, reward the negative
   # distance (the reference code's reading), episodes end within 0.01.
@@ -61,7 +69,7 @@ def get_config(variant="maml"):
       num_inner_steps=inner_steps, meta_gradient=meta_gradient,
       num_episodes=20, discount=0.99, gae_lambda=1.0, baseline="linear",
       normalize_advantages=True, outer_epochs=epochs, outer_clip=clip)
-  common.add_meta_training_fields(config, meta_batch_size=40,
+  common.add_meta_training_fields(config, meta_batch_size=meta_batch_size,
                                   outer_learning_rate=1e-3,
                                   num_meta_steps=meta_steps)
   execution.add_execution_fields(config, log_every=10, checkpoint_every=50)
