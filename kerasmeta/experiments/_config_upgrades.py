@@ -38,9 +38,15 @@ _SCHEMES = {"offline": ("warpgrad_offline", "replay_batch_size"),
             "continual": ("warpgrad_continual", "warp_update_interval")}
 
 
+# Fields added since, with the value that rebuilds an older run exactly.
+ADDED_FIELDS = {"navigation": {"activation": "relu", "min_std": None}}
+
+
 def upgrade(fields):
   """`fields` (a config's JSON dict) in today's layout; changed in place."""
   _rename_warp_fields(fields)
+  for name, value in ADDED_FIELDS.get(fields.get("task"), {}).items():
+    fields.setdefault(name, value)
   if "learner" not in fields and "algorithm" in fields:
     _group_learner_arguments(fields)
   return fields

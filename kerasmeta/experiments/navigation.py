@@ -56,12 +56,14 @@ def task_distribution(config, shots=None, split="train"):
 
 
 def build_model(config):
-  """MAML's policy: two hidden layers of 100 ReLU units, learned log-std."""
+  """MAML's policy: two hidden layers of 100 units (`config.activation`),
+  learned log-std (floored at `config.min_std` where set)."""
   plane = environment(config)
   return rl.gaussian_mlp_policy(
       plane.observation_size, plane.action_size,
       hidden_units=tuple(config.hidden_sizes),
-      initial_std=config.initial_std, seed=config.seed)
+      activation=config.activation, initial_std=config.initial_std,
+      min_std=config.min_std, seed=config.seed)
 
 
 def build_learner(config, model):

@@ -26,17 +26,25 @@ class GaussianHead(keras.layers.Layer):
     initial_std: the standard deviation it starts at (> 0).
     trainable_std: whether the log standard deviation is trained (and
       adapted); False keeps it fixed (a non-trainable weight).
+    min_std: None, or the floor of the standard deviation (the log std is
+      clipped at log(min_std), without gradient below it, as rllab's
+      policies with their min_std of 1e-6 in MAML's code).
 
   Input shape: `[batch, action_size]`, the means.
   Output shape: `[batch, 2 * action_size]`: means, then log stds.
   """
 
-  def __init__(self, initial_std=1.0, trainable_std=True, **kwargs):
+  def __init__(self, initial_std=1.0, trainable_std=True, min_std=None,
+               **kwargs):
     super().__init__(**kwargs)
     if not initial_std > 0:
       raise ValueError(f"initial_std must be > 0; received {initial_std}.")
+    if min_std is not None and not 0 < min_std <= initial_std:
+      raise ValueError(f"min_std must be in (0, initial_std]; received "
+                       f"{min_std}.")
     self.initial_std = float(initial_std)
     self.trainable_std = bool(trainable_std)
+    self.min_std = None if min_std is None else float(min_std)
 
   def build(self, input_shape):
     self.log_std = self.add_weight(
@@ -45,8 +53,10 @@ class GaussianHead(keras.layers.Layer):
         trainable=self.trainable_std)
 
   def call(self, means):
-    log_std = tf.broadcast_to(tf.cast(self.log_std, means.dtype),
-                              tf.shape(means))
+    log_std = tf.cast(self.log_std, means.dtype)
+    if self.min_std is not None:
+      log_std = tf.maximum(log_std, math.log(self.min_std))
+    log_std = tf.broadcast_to(log_std, tf.shape(means))
     return tf.concat([means, log_std], axis=-1)
 
   def compute_output_shape(self, input_shape):
@@ -54,13 +64,13 @@ class GaussianHead(keras.layers.Layer):
 
   def get_config(self):
     return {**super().get_config(), "initial_std": self.initial_std,
-            "trainable_std": self.trainable_std}
+            "trainable_std": self.trainable_std, "min_std": self.min_std}
 
 
 def gaussian_mlp_policy(observation_size, action_size, hidden_units=(100, 100),
                         activation="relu", initial_std=1.0,
                         trainable_std=True, seed=None, dtype=None,
-                        name="policy"):
+                        name="policy", min_std=None):
   """MAML's Gaussian MLP policy, as a Keras model.
 
   Args:
@@ -74,6 +84,7 @@ def gaussian_mlp_policy(observation_size, action_size, hidden_units=(100, 100),
     seed: seeds the initialisers (None: Keras' global seed).
     dtype: the layers' dtype (None: Keras' float type).
     name: the model's name.
+    min_std: None, or the standard deviation's floor (`GaussianHead`).
 
   Returns:
     A built `keras.Model`, observations -> [means, log stds].
@@ -93,8 +104,8 @@ def gaussian_mlp_policy(observation_size, action_size, hidden_units=(100, 100),
                                 dtype=dtype, name=f"hidden_{index}")(hidden)
   means = keras.layers.Dense(int(action_size), kernel_initializer=initializer(),
                              dtype=dtype, name="mean")(hidden)
-  outputs = GaussianHead(initial_std, trainable_std, dtype=dtype,
-                         name="log_std")(means)
+  outputs = GaussianHead(initial_std, trainable_std, min_std=min_std,
+                         dtype=dtype, name="log_std")(means)
   return keras.Model(inputs, outputs, name=name)
 
 

@@ -38,6 +38,11 @@ def test_every_variant_builds_its_learner(variant):
   assert learner.distributes == (epochs == 1)
   assert config.learner.num_episodes == 20
   assert (config.num_meta_steps, config.meta_batch_size) == (steps, goals)
+  # maml_rl's policies: ReLU units, rllab's default (tanh) for "random";
+  # the std floored at 1e-6 as rllab's.
+  hidden = learner.model.get_layer("hidden_0").activation.__name__
+  assert hidden == ("tanh" if variant == "random" else "relu")
+  assert learner.model.get_layer("log_std").min_std == 1e-6
 
 
 def test_settings_the_family_would_ignore_are_refused():

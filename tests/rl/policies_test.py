@@ -27,6 +27,22 @@ def test_gaussian_head_appends_a_fixed_or_learned_log_std():
     km.rl.GaussianHead(0.0)
 
 
+def test_the_std_floor_clips_the_log_std_and_its_gradient_as_rllab():
+  head = km.rl.GaussianHead(1.0, min_std=1e-6)
+  head.build((None, 2))
+  head.log_std.assign([-20.0, -1.0])  # below the floor, above it
+  with tf.GradientTape() as tape:
+    out = head(tf.zeros([1, 2]))
+    total = tf.reduce_sum(out)
+  np.testing.assert_allclose(out.numpy()[0, 2:], [np.log(1e-6), -1.0],
+                             rtol=1e-6)
+  np.testing.assert_allclose(tape.gradient(total, head.log_std).numpy(),
+                             [0.0, 1.0])
+  assert km.rl.GaussianHead.from_config(head.get_config()).min_std == 1e-6
+  with pytest.raises(ValueError, match="min_std"):
+    km.rl.GaussianHead(0.5, min_std=1.0)
+
+
 def test_mlp_policy_is_mamls_and_saves():
   policy = km.rl.gaussian_mlp_policy(2, 2, seed=0)
   assert [w.shape for w in policy.trainable_weights] == [

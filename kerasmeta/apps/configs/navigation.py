@@ -60,10 +60,14 @@ def get_config(variant="maml"):
   config.horizon = 100
   config.goal_tolerance = 0.01
   config.squared_distance = False
-  # The policy: MAML's Gaussian MLP.
+  # The policy: MAML's Gaussian MLP, ReLU units (maml_trpo_point.py); the
+  # paper's random initialisation is rllab's default policy, tanh units
+  # (test_maml_point.py). Its std is floored at 1e-6 as rllab's.
   config.model = "gaussian_mlp"
   config.hidden_sizes = (100, 100)
+  config.activation = "tanh" if variant == "random" else "relu"
   config.initial_std = 1.0
+  config.min_std = 1e-6
   common.add_learner_fields(
       config, "maml_rl", inner_learning_rate=0.5,
       num_inner_steps=inner_steps, meta_gradient=meta_gradient,
