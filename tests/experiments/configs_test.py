@@ -241,3 +241,28 @@ def test_an_old_offline_warpgrad_config_reads_as_the_offline_variant():
 def test_episodes_refuse_the_pretrained_variant_and_name_the_baseline():
   with pytest.raises(ValueError, match="glyph_baselines"):
     experiments.validate_config(_config("glyphs", "pretrained"))
+
+
+def test_leo_configs_take_the_references_tuned_settings_per_setup():
+  from kerasmeta.apps.configs import leo  # pylint: disable=g-import-not-at-top
+  # deepmind/leo README, "Hyperparameters": outer_lr, l2, orthogonality,
+  # dropout, kl, encoder penalty.
+  reference = {
+      "mini,1": (2.739071e-4, 3.623413e-10, 0.188103, 0.307651, 0.756143,
+                 5.756821e-6),
+      "mini,5": (4.102361e-4, 8.540338e-9, 1.523998e-3, 0.300299, 0.466387,
+                 2.661608e-7),
+      "tiered,1": (8.659053e-4, 4.148858e-10, 5.451078e-3, 0.475126,
+                   2.034189e-3, 8.302962e-5),
+      "tiered,5": (6.110314e-4, 1.690399e-10, 2.481216e-2, 0.415158,
+                   1.622811, 2.672450e-5),
+      # Elsewhere the reference's config.py defaults.
+      "glyphs,1": (1e-4, 1e-8, 1e-3, 0.5, 1e-3, 1e-9),
+  }
+  for setup, values in reference.items():
+    config = leo.get_config(f"leo,{setup}")
+    learner = config.learner
+    assert (config.outer_learning_rate, learner.l2_penalty_weight,
+            learner.orthogonality_penalty_weight, learner.dropout_rate,
+            learner.kl_weight, learner.encoder_penalty_weight) == values, (
+                setup)

@@ -22,7 +22,10 @@ LEO's settings are the reference code's (deepmind/leo `config.py`): 64
 latents, 5 latent and 5 fine-tuning steps, alpha 1.0, fine-tuning rate
 1e-3, beta 1e-3, gamma 1e-9, lambda_1 1e-8, lambda_2 1e-3, dropout 0.5,
 meta-batch 12, 15 queries per class, Adam 1e-4, meta-gradients clipped to
-0.1 by value and then by norm, 100,000 meta-steps; the checkpoint
+0.1 by value and then by norm, 100,000 meta-steps. On miniImageNet and
+tieredImageNet at 1 and 5 shots, the reference's tuned values per setup
+(its README) replace beta, gamma, lambda_1, lambda_2, the dropout and
+Adam's rate (`TUNED`); the checkpoint
 evaluated is the one of the best meta-validation accuracy (200 episodes
 at every checkpoint). LEO's inner steps at evaluation are its latent
 steps: `config.eval.num_inner_steps` and `config.learner.num_latent_steps` are
@@ -38,6 +41,32 @@ TASKS = {"mini": "mini_imagenet_embeddings",
          "glyphs": "glyph_embeddings"}
 # The embeddings' size: the paper's WRN-28-10 features, glyph conv4's.
 FEATURES = {"mini": 640, "tiered": 640, "glyphs": 64}
+# The reference's tuned settings per setup (deepmind/leo README,
+# "Hyperparameters"): (dataset, shots) -> Adam's rate and LEO's arguments.
+# Other setups (the glyphs, other K) take the reference's config.py
+# defaults.
+TUNED = {
+    ("mini", 1): dict(outer_learning_rate=2.739071e-4,
+                      l2_penalty_weight=3.623413e-10,
+                      orthogonality_penalty_weight=0.188103,
+                      dropout_rate=0.307651, kl_weight=0.756143,
+                      encoder_penalty_weight=5.756821e-6),
+    ("mini", 5): dict(outer_learning_rate=4.102361e-4,
+                      l2_penalty_weight=8.540338e-9,
+                      orthogonality_penalty_weight=1.523998e-3,
+                      dropout_rate=0.300299, kl_weight=0.466387,
+                      encoder_penalty_weight=2.661608e-7),
+    ("tiered", 1): dict(outer_learning_rate=8.659053e-4,
+                        l2_penalty_weight=4.148858e-10,
+                        orthogonality_penalty_weight=5.451078e-3,
+                        dropout_rate=0.475126, kl_weight=2.034189e-3,
+                        encoder_penalty_weight=8.302962e-5),
+    ("tiered", 5): dict(outer_learning_rate=6.110314e-4,
+                        l2_penalty_weight=1.690399e-10,
+                        orthogonality_penalty_weight=2.481216e-2,
+                        dropout_rate=0.415158, kl_weight=1.622811,
+                        encoder_penalty_weight=2.672450e-5),
+}
 
 
 def _parse(spec):
@@ -79,6 +108,10 @@ def get_config(spec="leo,mini,1"):
   common.add_meta_training_fields(config, meta_batch_size=12,
                                   outer_learning_rate=1e-4,
                                   num_meta_steps=100_000)
+  if variant == "leo" and (dataset, shots) in TUNED:
+    tuned = dict(TUNED[(dataset, shots)])
+    config.outer_learning_rate = tuned.pop("outer_learning_rate")
+    config.learner.update(tuned)
   execution.add_execution_fields(config, log_every=500,
                                  checkpoint_every=5000)
   common.add_evaluation_fields(config, num_tasks=600, num_inner_steps=5,
