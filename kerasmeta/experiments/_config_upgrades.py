@@ -39,7 +39,12 @@ _SCHEMES = {"offline": ("warpgrad_offline", "replay_batch_size"),
 
 
 # Fields added since, with the value that rebuilds an older run exactly.
-ADDED_FIELDS = {"navigation": {"activation": "relu", "min_std": None}}
+ADDED_FIELDS = {
+    "navigation": {"activation": "relu", "min_std": None},
+    **{task: {"train_on_val": False} for task in (
+        "glyph_embeddings", "mini_imagenet_embeddings",
+        "tiered_imagenet_embeddings")},
+}
 
 
 def upgrade(fields):

@@ -62,12 +62,21 @@ def validate_config(config):
 
 
 def splits(config):
-  """{"train", "validation", "test"}: the embeddings, loaded once."""
-  key = (config.task, str(config.data_dir), config.crop)
+  """{"train", "validation", "test"}: the embeddings, loaded once. With
+  `config.train_on_val` (the reference's option, with which the paper's
+  figures were trained: deepmind/leo#14) the training split holds the
+  training and validation classes; validation still scores checkpoints
+  on its own classes, which training has then seen."""
+  key = (config.task, str(config.data_dir), config.crop,
+         bool(config.train_on_val))
   if key not in _SPLITS:
-    _SPLITS[key] = embeddings_lib.load(
+    parts = embeddings_lib.load(
         os.path.expanduser(config.data_dir), dataset=DATASETS[config.task],
         crop=config.crop)
+    if config.train_on_val:
+      parts = dict(parts, train=embeddings_lib.merged(parts["train"],
+                                                      parts["validation"]))
+    _SPLITS[key] = parts
   return _SPLITS[key]
 
 

@@ -280,6 +280,22 @@ def load(data_dir, dataset="miniImageNet", crop="center"):
   return {split: read_split(path) for split, path in paths.items()}
 
 
+def merged(first, second):
+  """One `EmbeddingSplit` of the classes of both (the reference's
+  `train_on_val`: meta-training on the training and validation classes).
+
+  Raises:
+    ValueError: a class name is in both.
+  """
+  shared = set(first.classes) & set(second.classes)
+  if shared:
+    raise ValueError(f"Cannot merge splits that share classes: "
+                     f"{sorted(shared)[:5]}.")
+  return EmbeddingSplit(*(getattr(first, name) + getattr(second, name)
+                          for name in ("classes", "embeddings", "keys",
+                                       "labels")))
+
+
 def _per_class(embeddings):
   """(class names, [examples, D] arrays) of what `EmbeddingTasks` takes."""
   if isinstance(embeddings, EmbeddingSplit):

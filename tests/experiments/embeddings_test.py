@@ -11,6 +11,7 @@ from kerasmeta import experiments
 from kerasmeta import training
 from kerasmeta.apps import workdirs
 from kerasmeta.apps.configs import leo as leo_config
+from kerasmeta.experiments import embeddings as family
 from kerasmeta.tasks import embeddings
 from kerasmeta import workdir as workdir_lib
 
@@ -139,3 +140,21 @@ def test_leo_clips_the_whole_batchs_meta_gradient_on_two_replicas(tmp_path):
                          trainer.learner.trainable_variables]
   for one, two in zip(weights["default"], weights["mirrored"]):
     np.testing.assert_allclose(two, one, rtol=1e-5, atol=1e-7)
+
+
+def test_train_on_val_meta_trains_on_the_validation_classes_too(tmp_path):
+  _write(tmp_path / "data")
+  config = _config("leo", tmp_path / "data")
+  plain = experiments.task_distribution(config)
+  config.train_on_val = True
+  both = experiments.task_distribution(config)
+  validation = experiments.task_distribution(config, split="validation")
+  parts = family.splits(config)
+  assert len(parts["train"].classes) == 8 + 5  # the reference's concatenation
+  assert set(parts["validation"].classes) <= set(parts["train"].classes)
+  assert len(family.splits(_config("leo", tmp_path / "data"))["train"]
+             .classes) == 8
+  assert both.feature_size == plain.feature_size == validation.feature_size
+  split = family.splits(config)["train"]
+  with pytest.raises(ValueError, match="share classes"):
+    embeddings.merged(split, split)
