@@ -35,6 +35,8 @@ METHODS = {
     "maml": "MAML (DiCE Hessian)",
     "maml_unbiased": "MAML (unbiased, with the score term)",
     "maml_code": "MAML (the reference code's estimator)",
+    "maml_trpo": "MAML (the reference code's estimator, TRPO, the paper's "
+                 "budget: 20 goals a step)",
     "fomaml": "first-order MAML",
     "pretrained": "pretrained",
     "pretrained_paper": "pretrained, the paper's budget (20 goals a step)",
@@ -42,7 +44,8 @@ METHODS = {
 }
 # Methods whose budget is part of their definition: (meta-steps, goals per
 # meta-step; None: the table's).
-OWN_BUDGETS = {"random": (0, None), "pretrained_paper": (100, 20)}
+OWN_BUDGETS = {"random": (0, None), "pretrained_paper": (100, 20),
+               "maml_trpo": (100, 20)}
 EPISODE_FIGURES = ("maml", "pretrained")
 
 

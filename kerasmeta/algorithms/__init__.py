@@ -22,6 +22,7 @@ from kerasmeta.algorithms.leo import LEONetworks
 from kerasmeta.algorithms.lstm_maml import LSTMMAML
 from kerasmeta.algorithms.maml import FOMAML
 from kerasmeta.algorithms.maml import MAML
+from kerasmeta.algorithms.maml_trpo import TRPOPolicyGradientMAML
 from kerasmeta.algorithms.meta_sgd import MetaSGD
 from kerasmeta.algorithms.policy_gradient_maml import PolicyGradientMAML
 from kerasmeta.algorithms.pretrained import Pretrained
@@ -42,7 +43,8 @@ from kerasmeta.algorithms.warpgrad import warp_objective
 ALGORITHMS = {learner.name: learner for learner in (
     MAML, FOMAML, MetaSGD, LSTMMAML, Pretrained, Reptile, Leap, WarpGrad,
     WarpMAML, WarpLeap, OfflineWarpGrad, ContinualWarpGrad, LEO,
-    LearningToLearn, PolicyGradientMAML, RecurrentActorCritic,
+    LearningToLearn, PolicyGradientMAML, TRPOPolicyGradientMAML,
+    RecurrentActorCritic,
     ContinualLearner, ExplicitWarpGrad)}
 
 

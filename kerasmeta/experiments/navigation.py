@@ -18,6 +18,7 @@ from kerasmeta.algorithms import policy_gradient_maml
 from kerasmeta.rl import evaluation as rl_evaluation
 
 ALGORITHM = "maml_rl"
+ALGORITHMS = (ALGORITHM, "maml_trpo")  # the outer step: Adam's or TRPO's
 
 
 def environment(config):
@@ -33,7 +34,7 @@ def validate_config(config):
                      f"'gaussian_mlp'; received config.model "
                      f"{config.model!r} (a policy of your own goes to "
                      "PolicyGradientMAML directly).")
-  experiments.check_algorithm(config, (ALGORITHM,))
+  experiments.check_algorithm(config, ALGORITHMS)
   experiments.check_at_least(config, 1, "horizon")
   experiments.check_at_least(config.learner, 0, "num_inner_steps",
                              group="config.learner")
@@ -69,7 +70,7 @@ def build_model(config):
 def build_learner(config, model):
   """`PolicyGradientMAML(model, environment, **config.learner)`."""
   return experiments.learner_from_config(
-      config, model, environment(config), algorithms_allowed=(ALGORITHM,))
+      config, model, environment(config), algorithms_allowed=ALGORITHMS)
 
 
 def evaluation_rates(config):

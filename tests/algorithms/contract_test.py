@@ -207,6 +207,17 @@ def test_policy_gradient_maml_meets_the_interface_contract(outer_epochs):
       fast_path=False, learn_steps=0, rtol=1e-4, atol=1e-7)
 
 
+def test_trpo_policy_gradient_maml_meets_the_interface_contract():
+  from tests.algorithms import maml_trpo_test  # pylint: disable=g-import-not-at-top
+  learner = maml_trpo_test._learner()  # pylint: disable=protected-access
+  stream = km.envs.EnvironmentTasks(learner.environment)
+  tasks, seeds = next(iter(stream.dataset(seed=0, batch_size=3)))
+  km.testing.run_meta_learner_test(
+      lambda: learner, tasks, seeds, finite_differences=False,
+      fast_path=False, learn_steps=0, compute_gradients=False,
+      rtol=1e-4, atol=1e-7)
+
+
 @pytest.mark.parametrize("warp_update_interval", [1, 2])
 def test_the_maze_actor_critic_meets_the_interface_contract(
     warp_update_interval):

@@ -35,7 +35,7 @@ def test_every_variant_builds_its_learner(variant):
   assert learner.meta_gradient == meta_gradient
   assert learner.num_inner_steps == inner_steps
   assert (learner.outer_epochs, learner.outer_clip) == (epochs, clip)
-  assert learner.distributes == (epochs == 1)
+  assert learner.distributes == (epochs == 1 and variant != "maml_trpo")
   assert config.learner.num_episodes == 20
   assert (config.num_meta_steps, config.meta_batch_size) == (steps, goals)
   # maml_rl's policies: ReLU units, rllab's default (tanh) for "random";
@@ -51,10 +51,10 @@ def test_settings_the_family_would_ignore_are_refused():
   with pytest.raises(ValueError, match="meta_gradient"):
     experiments.validate_config(small_config(meta_gradient="dice"))
   with pytest.raises(ValueError, match="Unknown navigation variant"):
-    navigation.get_config("trpo")
+    navigation.get_config("ppo")
 
 
-@pytest.mark.parametrize("variant", ["maml", "maml_ppo"])
+@pytest.mark.parametrize("variant", ["maml", "maml_ppo", "maml_trpo"])
 def test_resuming_gives_the_same_returns_and_weights(tmp_path, variant):
   helpers.assert_resumes_exactly(lambda: small_config(variant), tmp_path,
                                  ["return_before", "return_after"])

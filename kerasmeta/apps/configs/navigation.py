@@ -1,7 +1,7 @@
 r"""MAML's 2-D navigation (Finn et al. 2017, section 5.3, figure 4).
 
-Meta-train (VARIANT: maml, maml_unbiased, maml_code, maml_ppo, fomaml,
-pretrained, pretrained_paper, random):
+Meta-train (VARIANT: maml, maml_unbiased, maml_code, maml_ppo, maml_trpo,
+fomaml, pretrained, pretrained_paper, random):
 
   python -m apps.meta_train --config=navigation:maml \
       --workdir=/tmp/navigation_maml
@@ -14,7 +14,8 @@ then the return after 0..3 policy-gradient steps on 40 held-out goals
 MAML's settings (cbfinn/maml_rl, maml_trpo_point.py): 20 episodes of 100
 steps per inner step, one inner step of 0.5 (on the surrogate averaged over
 steps, advantages normalised), 40 tasks per meta-step; its outer step was
-TRPO (KL 0.01), ours is Adam, one step per batch of episodes, or with
+TRPO (KL 0.01), which "maml_trpo" takes with the paper's budget (100
+iterations of 20 goals); the others take Adam, one step per batch, or with
 "maml_ppo" five steps on each batch with PPO's clipped surrogate (0.2) as
 ProMP meta-trains (config.learner.outer_epochs and outer_clip). "pretrained" trains one policy on all goals
 jointly (no inner step) and adapts it at test like the others, for the same
@@ -44,6 +45,10 @@ VARIANTS = {
     # Adam step on pre-update episodes per iteration, 100 iterations of 20
     # goals.
     "pretrained_paper": ("first_order", 0, 100, 1, 0.0, 20),
+    # MAML's own protocol (maml_trpo_point.py, test_maml_point.py): the
+    # reference code's estimator, TRPO's outer step (max KL 0.01), 100
+    # iterations of 20 goals.
+    "maml_trpo": ("maml_code", 1, 100, 1, 0.0, 20),
     "random": ("first_order", 0, 0, 1, 0.0, 40),
 }
 
@@ -68,8 +73,11 @@ def get_config(variant="maml"):
   config.activation = "tanh" if variant == "random" else "relu"
   config.initial_std = 1.0
   config.min_std = 1e-6
+  trpo = dict(max_kl=0.01, cg_iterations=10, cg_damping=1e-5,
+              backtrack_ratio=0.8, max_backtracks=15)  # rllab's
   common.add_learner_fields(
-      config, "maml_rl", inner_learning_rate=0.5,
+      config, "maml_trpo" if variant == "maml_trpo" else "maml_rl",
+      **(trpo if variant == "maml_trpo" else {}), inner_learning_rate=0.5,
       num_inner_steps=inner_steps, meta_gradient=meta_gradient,
       num_episodes=20, discount=0.99, gae_lambda=1.0, baseline="linear",
       normalize_advantages=True, outer_epochs=epochs, outer_clip=clip)
