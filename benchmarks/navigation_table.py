@@ -75,7 +75,7 @@ def draw(results, path):
   import matplotlib  # pylint: disable=g-import-not-at-top
   matplotlib.use("Agg")
   import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
-  figure, axis = plt.subplots(figsize=(6, 4.5))
+  figure, axis = plt.subplots(figsize=(7, 6))
   for method, evaluation in results.items():
     returns = evaluation["results"]["return"]
     means = np.array([r["mean"] for r in returns])
@@ -88,7 +88,8 @@ def draw(results, path):
   axis.set_xlabel("policy-gradient steps")
   axis.set_ylabel("average return (symlog)")
   axis.set_title("2-D navigation, 40 held-out goals")
-  axis.legend(fontsize=8)
+  # Below the axes: the curves span the whole height.
+  axis.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12))
   table_common.save_figure(figure, path)
 
 
@@ -130,11 +131,13 @@ def main():
       f"{later_rate} after; "
       f"{config['eval']['num_episodes']} episodes per step), mean ± 95% CI "
       f"over {config['eval']['num_tasks']} held-out goals. Meta-training: "
-      f"{options.meta_batch_size} goals per meta-step, "
+      f"{options.meta_batch_size} goals per meta-step (20 in the rows at "
+      "the paper's budget), "
       f"{config['learner']['num_episodes']} episodes per inner step and per "
       "meta-objective, one inner step of "
       f"{config['learner']['inner_learning_rate']}, Adam "
-      f"{config['outer_learning_rate']}. "
+      f"{config['outer_learning_rate']} (TRPO with max KL 0.01 in the TRPO "
+      "row). "
       "Wall time: training and evaluation, one process each, on "
       f"{table_common.cpu_model()}, {os.cpu_count()} CPU cores, no GPU"
       f"{'; ' + options.load if options.load else ''}.", "",
