@@ -32,6 +32,8 @@ LEARNERS = {
     "warp_rnn": "Warp-RNN",
     "hyper_rnn": "HyperRNN",
     "warp_rnn_reference_init": "Warp-RNN, the reference's start (U ~ 0.1)",
+    "warp_rnn_reference_optimizer":
+        "Warp-RNN, WarpGrad's optimiser settings (summed interval, no clip)",
     "rnn": "RNN",
     "tnets_rnn": "T-Nets-RNN",
     "hebb_simple": "Hebb-RNN (simple modulation)",

@@ -42,6 +42,8 @@ class RecurrentActorCritic(base.MetaLearner):
       (0.03).
     warp_update_interval: meta-steps per update of the model's warp
       weights (1: every step, as the task weights).
+    warp_gradient_reduction: how the warp step takes the gradients of its
+      interval: "mean" or "sum" (WarpGrad's maze code, `run.py`).
     value_baseline: "own" (each episode's advantage against its own value,
       the actor-critic of the papers' text) or "first_episode" (against the
       first episode's value, as both reference codes compute it:
@@ -53,7 +55,7 @@ class RecurrentActorCritic(base.MetaLearner):
 
   def __init__(self, model, environment, discount=0.9, value_coefficient=0.1,
                concentration_coefficient=0.03, warp_update_interval=1,
-               value_baseline="own"):
+               value_baseline="own", warp_gradient_reduction="mean"):
     if not isinstance(environment, envs_base.Environment) or not getattr(
         environment, "discrete", False):
       raise TypeError(f"Expected a discrete kerasmeta Environment (one-hot "
@@ -84,6 +86,10 @@ class RecurrentActorCritic(base.MetaLearner):
                        f"{actor_critic.VALUE_BASELINES}; received "
                        f"{value_baseline!r}.")
     self.value_baseline = value_baseline
+    if warp_gradient_reduction not in ("mean", "sum"):
+      raise ValueError(f"warp_gradient_reduction must be 'mean' or 'sum'; "
+                       f"received {warp_gradient_reduction!r}.")
+    self.warp_gradient_reduction = warp_gradient_reduction
 
   @property
   def compiles_with_xla(self):
@@ -122,7 +128,8 @@ class RecurrentActorCritic(base.MetaLearner):
     optimizer.apply(gradients[:count], self.task_variables)
     state = warp_schemes.accumulate(state, gradients[count:],
                                     self.warp_update_interval, optimizer,
-                                    self.warp_variables)
+                                    self.warp_variables,
+                                    self.warp_gradient_reduction)
     return state, metrics
 
   def variable_groups(self):

@@ -31,10 +31,11 @@ def accumulator_state(variables):
           "warp_gradients_accumulated": tf.constant(0, tf.int64)}
 
 
-def accumulate(state, gradients, interval, optimizer, variables):
+def accumulate(state, gradients, interval, optimizer, variables,
+               reduction="mean"):
   """Adds `gradients` to the accumulators of `state`; every
-  `interval`-th call steps `variables` with their mean and zeroes them
-  (algorithm 3's phi).
+  `interval`-th call steps `variables` with their mean (`reduction="sum"`:
+  their sum, as WarpGrad's maze code) and zeroes them (algorithm 3's phi).
 
   Returns:
     The new accumulator state.
@@ -44,7 +45,8 @@ def accumulate(state, gradients, interval, optimizer, variables):
   count = state["warp_gradients_accumulated"] + 1
 
   def update():
-    optimizer.apply([total / interval for total in sums], variables)
+    divisor = interval if reduction == "mean" else 1
+    optimizer.apply([total / divisor for total in sums], variables)
     return [tf.zeros_like(total) for total in sums], tf.zeros_like(count)
 
   sums, count = tf.cond(count >= interval, update, lambda: (sums, count))

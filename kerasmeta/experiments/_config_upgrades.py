@@ -24,7 +24,8 @@ _FAMILY_ARGUMENTS = {
 # Defaults of fields that older configs may lack.
 _FAMILY_DEFAULTS = {
     "maml_rl": {"outer_epochs": 1, "outer_clip": 0.0},
-    "actor_critic": {"warp_update_interval": 1, "value_baseline": "own"},
+    "actor_critic": {"warp_update_interval": 1, "value_baseline": "own",
+                     "warp_gradient_reduction": "mean"},
 }
 _WARP_OBJECTIVE = ("exact", "warp_samples")
 _FEW_SHOT_ARGUMENTS = ("loss", "num_inner_steps", "inner_learning_rate",

@@ -36,7 +36,7 @@ VARIANTS = {
     "polynomial": ["mtnet", "mtnet,0", "mtnet,2", "maml,2", "meta_sgd,1",
                    "tnet,2", "mnet,2"],
     "maze": ["rnn", "warp_rnn", "hyper_rnn", "warp_rnn_reference_init",
-             "tnets_rnn", "hebb_simple",
+             "tnets_rnn", "hebb_simple", "warp_rnn_reference_optimizer",
              "hebb_retroactive", "warp_rnn,paper"],
     "navigation": ["maml", "maml_unbiased", "maml_code", "maml_ppo",
                    "fomaml", "pretrained", "random"],

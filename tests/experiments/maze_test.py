@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from kerasmeta import experiments
 from kerasmeta import training
@@ -104,3 +105,33 @@ def test_a_plasticity_rule_for_a_model_without_plasticity_is_refused():
   config = small_config(modulation="retroactive")  # the plain RNN
   with pytest.raises(ValueError, match="modulation sets a Hebbian RNN's"):
     experiments.validate_config(config)
+
+
+def test_the_reference_optimizer_variant_takes_warpgrads_settings(tmp_path):
+  # WarpGrad's maze code: the warp steps with the sum of its interval's
+  # gradients, Adam's epsilon 1e-8, no clipping.
+  from kerasmeta.algorithms import warp_schemes  # pylint: disable=g-import-not-at-top
+  config = maze.get_config("warp_rnn_reference_optimizer")
+  assert (config.learner.warp_gradient_reduction, config.outer_epsilon,
+          config.outer_clipnorm) == ("sum", 1e-8, 0.0)
+  trainer = training.Trainer.from_config(
+      small_config(model="warp_rnn", meta_units=4, warp_update_interval=3,
+                   variant="warp_rnn", warp_gradient_reduction="sum",
+                   outer_epsilon=1e-8, outer_clipnorm=0.0), str(tmp_path))
+  assert all(o.global_clipnorm is None and o.epsilon == 1e-8
+             for o in trainer.optimizer.optimizers)
+  applied = []
+
+  class Recorder:
+    def apply(self, gradients, variables):
+      del variables
+      applied.append([g.numpy() for g in gradients])
+
+  for reduction, expected in (("sum", [3.0, 5.0]), ("mean", [1.5, 2.5])):
+    applied.clear()
+    state = {"warp_gradients": [tf.zeros([2])],
+             "warp_gradients_accumulated": tf.constant(0)}
+    for gradient in ([1.0, 2.0], [2.0, 3.0]):
+      state = warp_schemes.accumulate(state, [tf.constant(gradient)], 2,
+                                      Recorder(), [None], reduction)
+    np.testing.assert_allclose(applied[0][0], expected)

@@ -34,6 +34,14 @@ VARIANTS = {
     "warp_rnn_reference_init": dict(model="warp_rnn",
                                     warp_update_interval=30),
     "tnets_rnn": dict(model="tnets_rnn", warp_update_interval=30),
+    # The Warp-RNN with WarpGrad's optimiser settings (its maze code,
+    # run.py): the warp steps with the sum of its interval's gradients,
+    # Adam's epsilon 1e-8, no clipping (the others: the mean, Miconi's
+    # epsilon 1e-4 and global norm 4).
+    "warp_rnn_reference_optimizer": dict(
+        model="warp_rnn", warp_update_interval=30, warp_projection_bias=1.0,
+        warp_gradient_reduction="sum", outer_epsilon=1e-8,
+        outer_clipnorm=0.0),
     "hebb_simple": dict(model="hebbian_rnn", modulation="simple"),
     "hebb_retroactive": dict(model="hebbian_rnn", modulation="retroactive"),
 }
@@ -77,10 +85,13 @@ def get_config(spec="rnn"):
       config, "actor_critic", discount=0.9, value_coefficient=0.1,
       concentration_coefficient=0.03,
       warp_update_interval=fields.pop("warp_update_interval", 1),
+      warp_gradient_reduction=fields.pop("warp_gradient_reduction", "mean"),
       # Each episode's advantage against its own value (A2C); both
       # reference codes take the first episode's value for all of them
       # ("first_episode", to reproduce them).
       value_baseline="own")
+  optimizer_fields = {name: fields.pop(name) for name in
+                      ("outer_clipnorm", "outer_epsilon") if name in fields}
   config.update(fields)
   common.add_meta_training_fields(config, meta_batch_size=30,
                                   outer_learning_rate=1e-3,
@@ -91,8 +102,9 @@ def get_config(spec="rnn"):
   # WarpGrad's maze code parses the same clip but does not apply it, and
   # keeps Adam's defaults; every learner here gets Miconi's settings. Neither
   # code's 100 burn-in steps without an update are reproduced.
-  config.outer_clipnorm = 4.0
+  config.outer_clipnorm = 4.0  # 0: none
   config.outer_epsilon = 1e-4
+  config.update(optimizer_fields)  # a variant's own
   execution.add_execution_fields(config, log_every=50, checkpoint_every=500)
   common.add_evaluation_fields(config, num_tasks=100)
   return config
