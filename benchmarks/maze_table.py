@@ -184,7 +184,10 @@ def main():
             "|---|---|" + "---|" * (len(FRACTIONS) + 2)]
   folder = os.path.dirname(options.output) or "."
   os.makedirs(folder, exist_ok=True)
-  figure = os.path.join(folder, "maze_returns.png")
+  # The table's figure beside it: maze.md -> maze_returns.png.
+  stem = os.path.splitext(os.path.basename(options.output))[0]
+  figure = os.path.join(folder, ("maze_returns" if stem == "maze"
+                                 else f"{stem}_returns") + ".png")
   size = config["maze_size"]
   draw(curves, episodes_per_step, figure,
        f"{size} x {size} maze, median and IQR over seeds")
@@ -200,7 +203,9 @@ def main():
       f"seeds. Every learner: {total} meta-steps of {episodes_per_step} "
       f"episodes, Adam {config['outer_learning_rate']} (epsilon "
       f"{config['outer_epsilon']:g}, global norm clipped at "
-      f"{config['outer_clipnorm']:g}), {config['hidden_units']} hidden "
+      f"{config['outer_clipnorm']:g}; the row of WarpGrad's optimiser "
+      "settings: epsilon 1e-8, no clipping, the interval's warp gradients "
+      f"summed), {config['hidden_units']} hidden "
       "units; the Warp-RNN's and T-Nets-RNN's warps updated every "
       f"30th step, the HyperRNN's every step. Wall time: training and "
       f"evaluation of one run ({all_minutes:.0f} min for the {len(runs)} "
