@@ -105,11 +105,14 @@ def validate_config(config):
   """Checks the fields the config's experiment needs; raises a ValueError."""
   module = family(config.get("task"))
   _check_finite(config.to_dict() if hasattr(config, "to_dict") else config)
-  for name in _config_upgrades.misplaced_learner_fields(config):
+  misplaced = _config_upgrades.misplaced_learner_fields(config)
+  if misplaced:
+    name = misplaced[0]
     raise ValueError(
         f"config.{name} is an argument of the learner: set "
         f"config.learner.{name} (config.learner holds the arguments of "
-        f"algorithm {config.get('algorithm')!r}).")
+        f"algorithm {config.get('algorithm')!r}; top-level fields nothing "
+        f"reads: {misplaced}).")
   check_at_least(config, 0, "num_meta_steps")
   check_at_least(config, 1, "meta_batch_size")
   for name in ("log_every", "checkpoint_every", "max_checkpoints"):

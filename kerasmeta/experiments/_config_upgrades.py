@@ -28,12 +28,8 @@ _FAMILY_DEFAULTS = {
                      "warp_gradient_reduction": "mean"},
 }
 _WARP_OBJECTIVE = ("exact", "warp_samples")
-_FEW_SHOT_ARGUMENTS = ("loss", "num_inner_steps", "inner_learning_rate",
-                       "first_order", "batch_norm", "inner_batch_size",
-                       "inner_loss_reduction")
-# Every top-level field or group that held learner arguments before.
-FORMER_LEARNER_FIELDS = frozenset(
-    sum(_FAMILY_ARGUMENTS.values(), _FEW_SHOT_ARGUMENTS) + ("leo", "warpgrad"))
+# Former top-level fields and groups that no learner group holds now.
+_FORMER_ONLY = frozenset({"leo", "warpgrad", "inner_loss_reduction"})
 _WARPGRAD_LEARNERS = ("warpgrad", "warp_maml", "warp_leap")
 _SCHEMES = {"offline": ("warpgrad_offline", "replay_batch_size"),
             "continual": ("warpgrad_continual", "warp_update_interval")}
@@ -60,11 +56,12 @@ def upgrade(fields):
 
 def misplaced_learner_fields(fields):
   """The top-level fields of `fields` (a config with a `learner` group)
-  that are learner arguments of the former layout: set there, nothing would
-  read them."""
-  if "learner" not in fields:
+  that nothing reads: an argument its learner group holds, or a field or
+  group of the former layout."""
+  learner = fields.get("learner")
+  if not learner:
     return []
-  return sorted(FORMER_LEARNER_FIELDS & set(fields))
+  return sorted((set(learner) | _FORMER_ONLY) & (set(fields) - {"learner"}))
 
 
 def _rename_warp_fields(fields):

@@ -73,6 +73,9 @@ FAMILIES = {
     "learned_optimizer": _learned_optimizer,
     "policy_gradient": lambda tmp_path: navigation_test.small_config(
         num_meta_steps=STEPS, checkpoint_every=3),
+    # TRPO's step moves the weights itself, in while loops (no optimiser).
+    "policy_gradient_trpo": lambda tmp_path: navigation_test.small_config(
+        "maml_trpo", num_meta_steps=STEPS, checkpoint_every=3),
     "maze": lambda tmp_path: maze_test.small_config(
         model="warp_rnn", variant="warp_rnn", meta_units=4,
         warp_update_interval=2, num_meta_steps=STEPS, checkpoint_every=3),
