@@ -19,10 +19,16 @@ from their theta_0 and zero states.
 
 Where the paper leaves details open this follows the authors' code
 (deepmind/learning-to-learn): two LSTM layers of 20 units, a linear output
-times `output_scale`, zero initial states; the log-and-sign preprocessing
-with the paper's p = 10 (the code's MNIST config uses 5). Each truncation's
-loss counts f(theta_1) .. f(theta_T) once (the code also adds f at the
-truncation's first point, which has no gradient).
+times `output_scale`, zero initial states. The optimiser's input and output
+settings default to the code's for the optimisee (`util.get_config`), which
+each problem distribution declares as `reference_optimizer`: the raw
+gradient, output times 1, on quadratics (the code's loss is averaged over
+its 128 problems, so each problem's gradient reaches the LSTM times 1/128:
+`gradient_scale`); log-and-sign with p = 5 and output times 0.01 on the
+MLP (the paper's text says p = 10) and on any distribution that declares
+nothing (`DEFAULT_OPTIMIZER`). Each truncation's loss counts
+f(theta_1) .. f(theta_T) once (the code also adds f at the truncation's
+first point, which has no gradient).
 """
 
 import tensorflow as tf
@@ -39,6 +45,17 @@ def starting_from(transform, state):
   return transforms.GradientTransform(lambda params: state, transform.update)
 
 
+# The authors' code's default optimiser (`util.get_default_net_config`).
+DEFAULT_OPTIMIZER = {"preprocess": "log_and_sign", "p": 5.0,
+                     "output_scale": 0.01, "gradient_scale": 1.0}
+
+
+def reference_optimizer(problems) -> dict:
+  """The authors' code's optimiser settings for `problems` (its
+  `reference_optimizer`, else `DEFAULT_OPTIMIZER`)."""
+  return {**DEFAULT_OPTIMIZER, **getattr(problems, "reference_optimizer", {})}
+
+
 class LearningToLearn(base.MetaLearner):
   """Meta-trains a coordinate-wise LSTM optimiser on a problem distribution.
 
@@ -53,9 +70,12 @@ class LearningToLearn(base.MetaLearner):
     num_steps: optimisee steps per problem (T, 100).
     truncation: steps per meta-step (20); divides `num_steps`.
     units: the LSTM layers (two of 20).
-    preprocess: "log_and_sign" or None.
-    p: the preprocessing's p (10).
+    preprocess: "log_and_sign" or None ("" alike).
+    p: the preprocessing's p.
     output_scale: multiplies m's output.
+    gradient_scale: multiplies the gradients m reads.
+      These four default (None) to the authors' code's for the optimisee
+      (`reference_optimizer(problems)`).
     separate_conv: a second LSTM for rank-4 (convolution) parameters.
     second_order: feed m gradients that are differentiated through (the
       paper does not).
@@ -67,9 +87,9 @@ class LearningToLearn(base.MetaLearner):
   metric_names = ("meta_loss", "final_loss")
 
   def __init__(self, problems, *, num_steps=100, truncation=20,
-               units=(20, 20), preprocess="log_and_sign", p=10.0,
-               output_scale=1.0, separate_conv=False, second_order=False,
-               dtype="float32"):
+               units=(20, 20), preprocess=None, p=None,
+               output_scale=None, gradient_scale=None, separate_conv=False,
+               second_order=False, dtype="float32"):
     for name in ("parameter_shapes", "initial_params", "loss", "sample"):
       if not hasattr(problems, name):
         raise TypeError(f"problems must be an optimisee distribution "
@@ -85,9 +105,12 @@ class LearningToLearn(base.MetaLearner):
     self.num_truncations = self.num_steps // self.truncation
     self.num_inner_steps = self.truncation
     self.second_order = bool(second_order)
+    given = {"preprocess": preprocess, "p": p, "output_scale": output_scale,
+             "gradient_scale": gradient_scale}
+    settings = {name: given[name] if given[name] is not None else default
+                for name, default in reference_optimizer(problems).items()}
     make = lambda name: lstm_optimizer.CoordinatewiseLSTM(
-        units, preprocess=preprocess, p=p, output_scale=output_scale,
-        dtype=dtype, name=name)
+        units, **settings, dtype=dtype, name=name)
     self.network = make("optimizer")
     self.network.build()
     self.conv_network = None

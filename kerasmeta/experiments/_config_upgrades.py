@@ -38,9 +38,17 @@ _SCHEMES = {"offline": ("warpgrad_offline", "replay_batch_size"),
 # Fields added since, with the value that rebuilds an older run exactly.
 ADDED_FIELDS = {
     "navigation": {"activation": "relu", "min_std": None},
+    **{task: {"initializer": "glorot"} for task in ("digits_mlp",
+                                                     "glyphs_mlp")},
     **{task: {"train_on_val": False} for task in (
         "glyph_embeddings", "mini_imagenet_embeddings",
         "tiered_imagenet_embeddings")},
+}
+
+
+# Learner arguments added since, by algorithm, likewise.
+ADDED_LEARNER_FIELDS = {
+    "learning_to_learn": {"gradient_scale": 1.0},
 }
 
 
@@ -51,6 +59,10 @@ def upgrade(fields):
     fields.setdefault(name, value)
   if "learner" not in fields and "algorithm" in fields:
     _group_learner_arguments(fields)
+  if isinstance(fields.get("learner"), dict):
+    for name, value in ADDED_LEARNER_FIELDS.get(fields.get("algorithm"),
+                                                {}).items():
+      fields["learner"].setdefault(name, value)
   return fields
 
 

@@ -9,11 +9,20 @@ truncated BPTT.
 
 Evaluation: the optimisee loss along `config.eval.num_steps` steps, mean
 and 95% CI over held-out problems, of the learned optimiser and of SGD,
-Nesterov momentum, RMSProp and Adam, each baseline's learning rate chosen
-from `config.eval.learning_rates` by its mean loss over the trained horizon
-on separate validation problems (never on the test problems). On the MLP
-also the paper's generalisation tests: the same optimisers on an MLP with
-two hidden layers, and with ReLU units.
+Nesterov momentum, RMSProp and Adam (`config.eval.baselines`), each
+baseline's learning rate chosen from `config.eval.learning_rates` by its
+mean loss over the trained horizon on validation problems (never on the
+test problems). The MLPs' held-out problems train on the dataset's test
+images and their validation problems on its validation images, as the
+authors' `evaluate.py` optimises MNIST's test set; training uses the
+training images alone. On the MLP also the paper's generalisation tests:
+the same optimisers on an MLP with two hidden layers, and with ReLU units.
+
+Checkpoint selection (`config.select_checkpoint = "validation"`): the
+authors' `train.py` keeps the optimiser of the lowest summed loss on fresh
+problems; here the score is minus the learned optimiser's mean loss over
+the trained horizon on `config.eval.num_validation_tasks` validation
+problems.
 """
 
 import numpy as np
@@ -46,25 +55,27 @@ def validate_config(config):
   return config
 
 
-def problems(config, hidden_sizes=None, activation=None):
-  """The config's optimisee distribution (an MLP's layers overridable)."""
+def problems(config, hidden_sizes=None, activation=None, split="train"):
+  """The config's optimisee distribution on the data of `split` ("train",
+  "validation" or "test"; quadratics have no data: other seeds of the same
+  distribution are held out), an MLP's layers overridable."""
   if config.task == "quadratic":
     return optimizees.QuadraticProblems(dimension=config.dimension)
-  x, y = (optimizees.load_glyph_characters() if config.task == "glyphs_mlp"
-          else optimizees.load_digits("train"))
+  x, y = (optimizees.load_glyph_characters(split=split)
+          if config.task == "glyphs_mlp" else optimizees.load_digits(split))
   return optimizees.MLPProblems(
       x, y,
       hidden_sizes=tuple(hidden_sizes or config.hidden_sizes),
       activation=activation or config.activation,
-      batch_size=config.batch_size)
+      batch_size=config.batch_size, initializer=config.initializer)
 
 
 def task_distribution(config, shots=None, split="train"):
   """Training: each batch of problems for all of its truncations."""
   del shots
-  distribution = problems(config)
+  distribution = problems(config, split=split)
   if split != "train":
-    return distribution  # held-out problems are other seeds of it
+    return distribution
   return tasks_base.RepeatedBatches(distribution,
                                     config.learner.num_steps
                                     // config.learner.truncation)
@@ -108,26 +119,37 @@ def _mean_loss(curves):
   return float(np.mean(np.where(np.isfinite(curves), curves, np.inf)))
 
 
-def compare(learner, distribution, config, num_tasks, seed):
-  """Loss curves of the learned optimiser and the tuned baselines.
+def compare(learner, config, num_tasks, seed, **changes):
+  """Loss curves of the learned optimiser and (`config.eval.baselines`)
+  the tuned baselines on the test split's problems.
+
+  Args:
+    learner: the trained `LearningToLearn`.
+    config: its config.
+    num_tasks: held-out problems.
+    seed: theirs (the validation problems': seed + 1).
+    **changes: `problems`' MLP overrides (hidden_sizes, activation).
 
   Returns:
     `{method: {"learning_rate", "curves" [tasks, steps + 1]}}`.
   """
   horizon = int(config.eval.num_steps)
-  held_out = distribution.evaluation_tasks(num_tasks, seed).tasks
-  validation = distribution.evaluation_tasks(
-      config.eval.num_validation_problems, seed + 1).tasks
+  test = problems(config, split="test", **changes)
+  held_out = test.evaluation_tasks(num_tasks, seed).tasks
   methods = {"lstm": {"learning_rate": None, "curves": loss_curves(
-      distribution, learner.update(), held_out, horizon)}}
+      test, learner.update(), held_out, horizon)}}
+  if not config.eval.get("baselines", True):
+    return methods
+  validation = problems(config, split="validation", **changes)
+  validation_tasks = validation.evaluation_tasks(
+      config.eval.num_validation_problems, seed + 1).tasks
   for name in inner.classic.CLASSIC:
     scores = {rate: _mean_loss(loss_curves(
-        distribution, inner.classic_optimizer(name, rate), validation,
+        validation, inner.classic_optimizer(name, rate), validation_tasks,
         learner.num_steps)) for rate in config.eval.learning_rates}
     rate = min(scores, key=scores.get)
     methods[name] = {"learning_rate": rate, "curves": loss_curves(
-        distribution, inner.classic_optimizer(name, rate), held_out,
-        horizon)}
+        test, inner.classic_optimizer(name, rate), held_out, horizon)}
   return methods
 
 
@@ -148,22 +170,29 @@ class OptimizeeCurves(evaluators.Evaluator):
     self.check_split(split)
     config = self.config
     del shots, jit_compile
+    if split == "validation":
+      validation = problems(config, split="validation")
+      curves = loss_curves(validation, learner.update(),
+                           validation.evaluation_tasks(num_tasks, seed).tasks,
+                           learner.num_steps)
+      return evaluators.Evaluation(
+          {"mean_loss": _mean_loss(curves[:, 1:])}, lambda path: None,
+          f"validation mean loss {_mean_loss(curves[:, 1:]):.4g}")
     horizon = int(config.eval.num_steps)
     steps = sorted({learner.num_steps, horizon})
-    comparisons = {"trained_optimizee": compare(
-        learner, problems(config), config, num_tasks, seed)}
+    comparisons = {"trained_optimizee": compare(learner, config, num_tasks,
+                                                seed)}
     if config.task != "quadratic":
       # The paper's generalisation tests, the LSTM unchanged (its update is
       # coordinate-wise, so any parameter count fits).
       for name, changes in (
           ("two_hidden_layers", dict(hidden_sizes=(20, 20))),
           ("relu", dict(activation="relu"))):
-        changed = problems(config, **changes)
-        changed_learner = type(learner).from_config(learner.get_config(),
-                                                    problems=changed)
+        changed_learner = type(learner).from_config(
+            learner.get_config(), problems=problems(config, **changes))
         changed_learner.network.set_weights(learner.network.get_weights())
-        comparisons[name] = compare(changed_learner, changed, config,
-                                    num_tasks, seed)
+        comparisons[name] = compare(changed_learner, config, num_tasks, seed,
+                                    **changes)
     results = {name: _summaries(methods, steps)
                for name, methods in comparisons.items()}
     trained = results["trained_optimizee"]
@@ -178,6 +207,10 @@ class OptimizeeCurves(evaluators.Evaluator):
       plotting.plot_loss_curves(comparisons, path,
                                 trained_steps=learner.num_steps)
     return evaluators.Evaluation(results, draw, summary)
+
+  def score(self, results):
+    """Minus the validation problems' mean loss (lower loss is better)."""
+    return -results["mean_loss"]
 
 
 # The evaluator this family's runs are measured by.

@@ -40,21 +40,29 @@ def log_and_sign(gradients, p=10.0):
 class CoordinatewiseLSTM(keras.layers.Layer):
   """m: LSTM layers over each gradient coordinate, then a linear output.
 
+  The defaults are the authors' code's default optimiser (deepmind/
+  learning-to-learn `util.get_default_net_config`, its MNIST and CIFAR
+  one); its quadratics feed the raw gradient (`preprocess=None`,
+  `output_scale=1`, `gradient_scale=1/128`).
+
   Args:
     units: the LSTM layers' sizes (the paper: two of 20).
     preprocess: "log_and_sign" (appendix A) or None (the raw gradient; ""
       alike, as a command line writes it).
-    p: the preprocessing's p (the paper: 10).
+    p: the preprocessing's p (the paper: 10; the authors' code: 5).
     output_scale: multiplies the linear output (the authors' code: 1.0 on
-      quadratics, 0.01 on MNIST).
+      quadratics, 0.01 on MNIST and CIFAR).
+    gradient_scale: multiplies the gradients before the preprocessing (1;
+      the authors' quadratics feed the gradient of a loss averaged over 128
+      problems, each problem's own gradient times 1/128).
 
   Call: `layer(gradients [n], states) -> (updates [n], new states)`, the
     states as `initial_state(n)` gives them: `[h, c]` of each layer,
     `[n, units]` each.
   """
 
-  def __init__(self, units=(20, 20), preprocess="log_and_sign", p=10.0,
-               output_scale=1.0, **kwargs):
+  def __init__(self, units=(20, 20), preprocess="log_and_sign", p=5.0,
+               output_scale=0.01, gradient_scale=1.0, **kwargs):
     super().__init__(**kwargs)
     self.units = tuple(int(u) for u in units)
     if not self.units or min(self.units) < 1:
@@ -64,11 +72,15 @@ class CoordinatewiseLSTM(keras.layers.Layer):
       raise ValueError(f"preprocess must be 'log_and_sign' or None; "
                        f"received {preprocess!r}.")
     preprocess = preprocess or None
-    if not p > 0 or not math.isfinite(output_scale) or output_scale <= 0:
-      raise ValueError(f"p and output_scale must be finite and > 0; "
-                       f"received p={p}, output_scale={output_scale}.")
+    for name, value in (("p", p), ("output_scale", output_scale),
+                        ("gradient_scale", gradient_scale)):
+      if not (isinstance(value, (int, float)) and not isinstance(value, bool)
+              and math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be finite and > 0; received "
+                         f"{value!r}.")
     self.preprocess, self.p = preprocess, float(p)
     self.output_scale = float(output_scale)
+    self.gradient_scale = float(gradient_scale)
     # One attribute per cell: tf.train.Checkpoint does not look inside the
     # lists Keras tracks.
     for index, size in enumerate(self.units):
@@ -101,6 +113,8 @@ class CoordinatewiseLSTM(keras.layers.Layer):
 
   def call(self, gradients, states):
     gradients = tf.cast(gradients, self.compute_dtype)
+    if self.gradient_scale != 1.0:
+      gradients = gradients * self.gradient_scale
     inputs = log_and_sign(gradients, self.p) if self.preprocess else \
         gradients[:, tf.newaxis]
     new_states = []
@@ -113,4 +127,5 @@ class CoordinatewiseLSTM(keras.layers.Layer):
   def get_config(self):
     return {**super().get_config(), "units": list(self.units),
             "preprocess": self.preprocess, "p": self.p,
-            "output_scale": self.output_scale}
+            "output_scale": self.output_scale,
+            "gradient_scale": self.gradient_scale}

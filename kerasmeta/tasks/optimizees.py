@@ -14,8 +14,13 @@ of its problems:
   (section 3.2) on 8x8 handwritten digits (scikit-learn's, shipped inside
   the package: no download), on glyph characters
   (`load_glyph_characters`) or on any `[examples, features]` data; a
-  problem is a random theta_0 and a random sequence of mini-batches of
-  128, its cross-entropy the loss.
+  problem is a random theta_0 (N(0, 0.01^2) weights and biases, the
+  authors' code) and a random sequence of mini-batches of 128, its
+  cross-entropy the loss.
+
+Each distribution declares `reference_optimizer`: the settings of the
+authors' code's LSTM optimiser for it (`util.get_config`), which
+`LearningToLearn` takes by default.
 """
 
 import collections
@@ -48,6 +53,11 @@ class QuadraticProblems(base.TaskStream):
   """
   dimension: int = 10
   initial_stddev: float = 0.01
+
+  # The authors' code feeds the raw gradient of the loss averaged over its
+  # batch of 128 problems (`problems.quadratic`): 1/128 of each one's.
+  reference_optimizer = {"preprocess": None, "output_scale": 1.0,
+                         "gradient_scale": 1.0 / 128}
 
   def __post_init__(self):
     if int(self.dimension) < 1:
@@ -94,18 +104,44 @@ def load_digits(split="train", validation_fraction=0.2, test_fraction=0.2):
   return x[parts[split]], y[parts[split]]
 
 
-@functools.lru_cache(maxsize=4)
-def load_glyph_characters(num_classes=10, samples=40, size=14, seed=0):
-  """`num_classes` procedural glyph characters (one alphabet, `samples`
-  drawings each, `size` x `size`) as `(x [n, size * size] in [0, 1],
-  y [n] int32)`: a second optimisee dataset, no download."""
+# Held-out drawings of the glyph characters per split (after the training
+# ones): 14 of each of 10 characters fill a mini-batch of 128.
+GLYPH_HELD_OUT_SAMPLES = 14
+
+
+@functools.lru_cache(maxsize=8)
+def load_glyph_characters(num_classes=10, samples=40, size=14, seed=0,
+                          split="train"):
+  """`num_classes` procedural glyph characters (one alphabet, `size` x
+  `size`) as `(x [n, size * size] in [0, 1], y [n] int32)`: a second
+  optimisee dataset, no download.
+
+  Args:
+    num_classes: characters.
+    samples: training drawings of each ("train"); "validation" and "test"
+      are the next `GLYPH_HELD_OUT_SAMPLES` drawings of the same characters
+      each (every drawing is its own seed's, so the training ones do not
+      depend on the split).
+    size: pixels a side.
+    seed: the alphabet's.
+    split: "train", "validation" or "test".
+  """
   from kerasmeta.tasks import glyphs  # pylint: disable=g-import-not-at-top
+  held_out = GLYPH_HELD_OUT_SAMPLES
+  parts = {"train": slice(0, samples),
+           "validation": slice(samples, samples + held_out),
+           "test": slice(samples + held_out, samples + 2 * held_out)}
+  if split not in parts:
+    raise ValueError(f"split must be one of {sorted(parts)}; received "
+                     f"{split!r}.")
+  drawn = samples + (0 if split == "train" else 2 * held_out)
   images = glyphs.generate(glyphs.GlyphConfig(
       num_alphabets=1, characters_per_alphabet=num_classes,
-      samples_per_character=samples, size=size, seed=seed))
-  x = (images.reshape(num_classes * samples, size * size)
+      samples_per_character=drawn, size=size, seed=seed))[:, parts[split]]
+  count = images.shape[1]
+  x = (images.reshape(num_classes * count, size * size)
        / np.float32(255)).astype(np.float32)
-  y = np.repeat(np.arange(num_classes, dtype=np.int32), samples)
+  y = np.repeat(np.arange(num_classes, dtype=np.int32), count)
   x.flags.writeable = y.flags.writeable = False  # cached: shared
   return x, y
 
@@ -120,12 +156,23 @@ class MLPProblems(base.TaskStream):
     hidden_sizes: hidden layers (the paper: one of 20).
     activation: "sigmoid" (the paper) or "relu" (its generalisation test).
     batch_size: examples per step (the paper: 128).
+    initializer: theta_0's draw: "normal" (weights and biases
+      N(0, initial_stddev^2), the authors' code's `_nn_initializers`) or
+      "glorot" (Glorot-uniform kernels, zero biases).
+    initial_stddev: the "normal" draw's scale (0.01).
   """
   x: object = None
   y: object = None
   hidden_sizes: tuple = (20,)
   activation: str = "sigmoid"
   batch_size: int = 128
+  initializer: str = "normal"
+  initial_stddev: float = 0.01
+
+  # The authors' code's default optimiser (`util.get_default_net_config`),
+  # its MNIST one.
+  reference_optimizer = {"preprocess": "log_and_sign", "p": 5.0,
+                         "output_scale": 0.01, "gradient_scale": 1.0}
 
   def __post_init__(self):
     if self.x is None:
@@ -138,6 +185,9 @@ class MLPProblems(base.TaskStream):
     if self.activation not in ("sigmoid", "relu"):
       raise ValueError(f"activation must be 'sigmoid' or 'relu'; received "
                        f"{self.activation!r}.")
+    if self.initializer not in ("normal", "glorot"):
+      raise ValueError(f"initializer must be 'normal' or 'glorot'; received "
+                       f"{self.initializer!r}.")
     if not 1 <= self.batch_size <= self.x.shape[0]:
       raise ValueError(f"batch_size must be in [1, {self.x.shape[0]}]; "
                        f"received {self.batch_size}.")
@@ -157,15 +207,17 @@ class MLPProblems(base.TaskStream):
     return MLPProblem(tf.cast(tf.convert_to_tensor(seed), tf.int32))
 
   def initial_params(self, problem):
-    """Glorot-uniform kernels and zero biases, drawn from the seed."""
+    """theta_0 drawn from the seed (`initializer`)."""
     params = []
     for index, shape in enumerate(self.parameter_shapes):
-      if len(shape) == 1:
+      seed = sampling.fold_in(problem.seed, index)
+      if self.initializer == "normal":
+        params.append(self.initial_stddev * sampling.normal(shape, seed))
+      elif len(shape) == 1:
         params.append(tf.zeros(shape))
-        continue
-      limit = np.sqrt(6.0 / (shape[0] + shape[1]))
-      params.append(sampling.uniform(
-          shape, sampling.fold_in(problem.seed, index), -limit, limit))
+      else:
+        limit = np.sqrt(6.0 / (shape[0] + shape[1]))
+        params.append(sampling.uniform(shape, seed, -limit, limit))
     return params
 
   def logits(self, params, x):

@@ -220,6 +220,7 @@ def test_meta_training_resumes_mid_problem_exactly_and_learns(tmp_path):
   def make(workdir):
     keras.utils.set_random_seed(0)
     learner = km.LearningToLearn(problems, num_steps=20, truncation=5,
+                                 preprocess="log_and_sign", p=10.0,
                                  output_scale=0.01)
     return training.Trainer(
         learner, km.tasks.RepeatedBatches(problems, learner.num_truncations),
@@ -349,3 +350,39 @@ def test_lstm_maml_honours_first_order_and_refuses_masks():
                              km.TDense(1)])
   with pytest.raises(ValueError, match="has MT-net masks"):
     km.algorithms.LSTMMAML(masked)
+
+
+def test_the_optimiser_settings_default_to_the_authors_code_per_optimisee():
+  # deepmind/learning-to-learn util.get_config: quadratics feed the raw
+  # gradient of a loss averaged over 128 problems, output times 1; MNIST
+  # (and any other problem) LogAndSign with k = 5, output times 0.01.
+  def settings(network):
+    return (network.preprocess, network.p, network.output_scale,
+            network.gradient_scale)
+  quadratic = km.LearningToLearn(optimizees.QuadraticProblems(), units=(2,))
+  assert settings(quadratic.network)[0] is None
+  assert settings(quadratic.network)[2:] == (1.0, 1 / 128)
+  digits = km.LearningToLearn(
+      optimizees.MLPProblems(*optimizees.load_digits("validation"),
+                             batch_size=16), units=(2,))
+  assert settings(digits.network) == ("log_and_sign", 5.0, 0.01, 1.0)
+  undeclared = km.LearningToLearn(TinyQuadratics(), units=(2,))
+  assert settings(undeclared.network) == ("log_and_sign", 5.0, 0.01, 1.0)
+  assert settings(lstm_optimizer.CoordinatewiseLSTM()) == (
+      "log_and_sign", 5.0, 0.01, 1.0)
+  given = km.LearningToLearn(optimizees.QuadraticProblems(), units=(2,),
+                             preprocess="log_and_sign", output_scale=0.1)
+  assert settings(given.network) == ("log_and_sign", 5.0, 0.1, 1 / 128)
+
+
+def test_gradient_scale_is_the_gradient_of_a_scaled_loss():
+  scaled = _network(units=(4,), preprocess=None, output_scale=1.0,
+                    gradient_scale=1 / 128)
+  plain = _network(units=(4,), preprocess=None, output_scale=1.0)
+  gradients = tf.constant([3.0, -0.5, 40.0])
+  states = plain.initial_state(3)
+  np.testing.assert_allclose(scaled(gradients, states)[0],
+                             plain(gradients / 128, states)[0], rtol=1e-6)
+  for value in (0.0, -1.0, float("nan"), True):
+    with pytest.raises(ValueError, match="gradient_scale must be"):
+      lstm_optimizer.CoordinatewiseLSTM(gradient_scale=value)

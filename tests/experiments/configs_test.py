@@ -204,6 +204,22 @@ def test_a_learner_argument_set_at_the_top_level_is_refused():
     experiments.validate_config(config)
 
 
+# Settings changed on purpose since the fixture was stored: an old run
+# keeps its stored value (config name -> {field: the old run's value}).
+SETTINGS_CHANGED_SINCE = {
+    # The authors' code's optimiser settings and protocol (issue 29).
+    "learned_optimizer:quadratic": {
+        "learner.preprocess": "log_and_sign", "learner.p": 10.0,
+        "learner.output_scale": 0.1, "learner.gradient_scale": 1.0,
+        "select_checkpoint": None, "eval.num_validation_tasks": None,
+        "eval.baselines": None},
+    "learned_optimizer:mlp": {
+        "learner.p": 10.0, "learner.output_scale": 0.1,
+        "initializer": "glorot", "select_checkpoint": None,
+        "eval.num_validation_tasks": None, "eval.baselines": None},
+}
+
+
 def test_configs_stored_before_the_learner_group_read_as_todays():
   with open(os.path.join(os.path.dirname(__file__), "data",
                          "flat_learner_configs.json")) as f:
@@ -213,13 +229,18 @@ def test_configs_stored_before_the_learner_group_read_as_todays():
     today = importlib.import_module(
         f"kerasmeta.apps.configs.{name}").get_config(
             *([] if variant == "None" else [variant]))
-    upgraded = json.loads(experiments.config_to_json(
-        experiments.config_from_json(json.dumps(fields))))
-    today = json.loads(experiments.config_to_json(today))
+    upgraded = experiments.flat_fields(json.loads(experiments.config_to_json(
+        experiments.config_from_json(json.dumps(fields)))))
+    today = experiments.flat_fields(json.loads(
+        experiments.config_to_json(today)))
     # A field added since reads as what rebuilds the old run.
-    for name, value in _config_upgrades.ADDED_FIELDS.get(
-        today["task"], {}).items():
-      assert upgraded[name] == value, (key, name)
+    changed = {**_config_upgrades.ADDED_FIELDS.get(today["task"], {}),
+               **{f"learner.{name}": value for name, value in
+                  _config_upgrades.ADDED_LEARNER_FIELDS.get(
+                      today["algorithm"], {}).items()},
+               **SETTINGS_CHANGED_SINCE.get(key, {})}
+    for name, value in changed.items():
+      assert upgraded.get(name) == value, (key, name)
       upgraded[name] = today[name]
     assert upgraded == today, key
 

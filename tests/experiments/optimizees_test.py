@@ -1,6 +1,8 @@
 """Learned optimisers' experiments: a short run, the evaluation's curves
 and baselines tuned on validation problems only."""
 
+import json
+
 import numpy as np
 
 from kerasmeta import experiments
@@ -8,6 +10,7 @@ from kerasmeta import inner
 from kerasmeta import training
 from kerasmeta.apps.configs import learned_optimizer
 from kerasmeta.experiments import optimizees as family
+from kerasmeta.tasks import optimizees
 
 
 def _config():
@@ -43,6 +46,25 @@ def test_a_short_run_evaluates_against_tuned_baselines(tmp_path):
     assert trained[name]["learning_rate"] == min(scores, key=scores.get)
   draw(str(tmp_path / "curves.png"))
   assert (tmp_path / "curves.png").stat().st_size > 0
+  # The optimiser kept is the one of the lowest validation loss.
+  scores = [json.loads(line) for line in
+            (tmp_path / "checkpoints" / "scores.jsonl").read_text().splitlines()]
+  assert [score["step"] for score in scores] == [10, 20]
+  best = json.loads((tmp_path / "checkpoints" / "best.json").read_text())
+  assert best["score"] == max(score["score"] for score in scores)
+  validation = experiments.evaluator(config).evaluate(
+      trainer.learner, num_tasks=20, seed=config.eval.seed,
+      split="validation").results
+  assert -validation["mean_loss"] == scores[-1]["score"]
+
+
+def test_mlp_problems_are_held_out_on_the_test_images():
+  config = learned_optimizer.get_config("mlp")
+  for split in ("train", "validation", "test"):
+    x, _ = optimizees.load_digits(split)
+    np.testing.assert_array_equal(
+        family.problems(config, split=split).x, x)
+  assert family.problems(config).initializer == "normal"
 
 
 def test_loss_curves_start_at_theta_0_and_follow_the_transform():

@@ -10,19 +10,29 @@ on 10 procedural glyph characters, 14x14):
 
 Meta-training as the paper: a two-layer LSTM of 20 units per coordinate,
 problems optimised for 100 steps in truncations of 20 (one meta-step a
-truncation), Adam 1e-3 on the summed losses, no second derivatives, the
-log-and-sign preprocessing (p = 10) and outputs times 0.1. (The authors'
-code feeds quadratics the raw gradient of a loss averaged over 128
-problems, 128 times smaller than each problem's own gradient that the
-LSTM sees here, hence the preprocessing for both problems.)
+truncation), Adam 1e-3 on the summed losses, no second derivatives. The
+settings the paper leaves open are the authors' code's
+(deepmind/learning-to-learn):
+  quadratic   the raw gradient, output times 1; the code's loss averages
+              its 128 problems, so each one's gradient reaches the LSTM
+              times 1/128 (`gradient_scale`);
+  mlp         log-and-sign preprocessing with p = 5 (the paper's text: 10)
+              and output times 0.01; the optimisee's weights and biases
+              start from N(0, 0.01^2) (`initializer`, "glorot" for
+              Glorot-uniform kernels and zero biases).
+The optimiser kept is the one of the lowest mean loss on 20 validation
+problems (`select_checkpoint`), scored at every checkpoint, as the code's
+`train.py` keeps its best.
 Evaluation (apps.evaluate): loss curves over 200 steps on 100 held-out
-problems against SGD, Nesterov, RMSProp and Adam, each with its learning
-rate chosen on 20 validation problems; on the MLP also an MLP with two
-hidden layers and one with ReLU units.
+problems (the MLPs on the dataset's test images, as the code's
+`evaluate.py`) against SGD, Nesterov, RMSProp and Adam, each with its
+learning rate chosen on 20 validation problems (validation images); on the
+MLP also an MLP with two hidden layers and one with ReLU units.
 """
 
 from kerasmeta.apps.configs import common
 from kerasmeta.apps.configs import execution
+from kerasmeta.tasks import optimizees
 
 PROBLEMS = {"quadratic": "quadratic", "mlp": "digits_mlp",
             "glyphs_mlp": "glyphs_mlp"}
@@ -37,14 +47,19 @@ def get_config(problem="quadratic"):
   config.model = "coordinatewise_lstm"
   if problem == "quadratic":
     config.dimension = 10
+    reference = optimizees.QuadraticProblems.reference_optimizer
   else:
     config.hidden_sizes = (20,)
     config.activation = "sigmoid"
     config.batch_size = 128
+    config.initializer = "normal"
+    reference = optimizees.MLPProblems.reference_optimizer
   common.add_learner_fields(
       config, "learning_to_learn", num_steps=100, truncation=20,
-      units=(20, 20), preprocess="log_and_sign",  # or "": the raw gradient
-      p=10.0, output_scale=0.1)
+      units=(20, 20),
+      preprocess=reference["preprocess"] or "",  # "": the raw gradient
+      p=reference.get("p", 5.0), output_scale=reference["output_scale"],
+      gradient_scale=reference["gradient_scale"])
   # Quadratics are cheap: 16 a meta-step; an MLP's 1,500 coordinates run
   # through the LSTM at every step: 2 a meta-step.
   meta_batch_size = 16 if problem == "quadratic" else 2
@@ -54,7 +69,9 @@ def get_config(problem="quadratic"):
   execution.add_execution_fields(config, log_every=100,
                                  checkpoint_every=1000)
   config.jit_compile = "off"  # a small graph: TensorFlow runs it faster
+  config.select_checkpoint = "validation"
   common.add_evaluation_fields(
       config, num_tasks=100, num_steps=200, num_validation_problems=20,
+      num_validation_tasks=20, baselines=True,
       learning_rates=(1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0))
   return config
