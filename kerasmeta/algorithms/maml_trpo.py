@@ -57,17 +57,6 @@ def conjugate_gradient(matrix_vector, vector, iterations,
   return tf.while_loop(condition, body, initial)[1]
 
 
-def diagonal_gaussian_kl(old_outputs, new_outputs):
-  """KL(old || new) of the diagonal Gaussians a policy outputs (means, then
-  log stds), summed over the action coordinates, [...]."""
-  old_means, old_log_stds = policies.split_outputs(old_outputs)
-  new_means, new_log_stds = policies.split_outputs(new_outputs)
-  ratio = (tf.exp(2.0 * old_log_stds) + tf.square(old_means - new_means)) \
-      * tf.exp(-2.0 * new_log_stds)
-  return tf.reduce_sum(new_log_stds - old_log_stds + 0.5 * ratio - 0.5,
-                       axis=-1)
-
-
 def _flat(tensors):
   return tf.concat([tf.reshape(t, [-1]) for t in tensors], 0)
 
@@ -130,7 +119,7 @@ class TRPOPolicyGradientMAML(policy_gradient_maml.PolicyGradientMAML):
     size = 2 * self.environment.action_size
 
     def one(elements):
-      task, seed, (paths, references) = elements
+      task, seed, (paths, references, _) = elements
       result = self.task_objective(envs_base.EnvironmentTask(*task), seed,
                                    paths=paths, references=references)
       return self.policy_outputs(result.adapted, paths[-1].observations)
@@ -143,7 +132,7 @@ class TRPOPolicyGradientMAML(policy_gradient_maml.PolicyGradientMAML):
     """The KL of old and new post-adaptation policies, averaged over the
     live steps of every task's episodes."""
     alive = tf.cast(alive, old_outputs.dtype)
-    kl = diagonal_gaussian_kl(old_outputs, new_outputs)
+    kl = policies.kl_divergence(old_outputs, new_outputs)
     return tf.reduce_sum(kl * alive) / tf.reduce_sum(alive)
 
   def train_step(self, state, batch, optimizer, context=base.StepContext()):

@@ -43,7 +43,26 @@ of episodes sampled with theta_K, estimated with DiCE (`kerasmeta.rl.dice`).
   tests measure it.)
 - "maml_code": as MAML's code: the plain surrogate's Hessian, no score
   term (it misses how theta moves the inner episodes).
+- "lvc": ProMP's estimator (Rothfuss et al. 2019, eq. 12): the inner
+  surrogate is the low-variance curvature one, `mean_t M(logp_t) A_t`
+  (`dice.low_variance_surrogate`), whose Hessian keeps each action's own
+  score product and drops those with earlier actions; no score term.
+  Where no action's advantage depends on an earlier action (one step, or
+  discount 0) its inner Hessian is DiCE's in expectation; otherwise it
+  trades that bias for variance. The tests check its expectation against
+  a closed form on bandits of 1 and 5 pulls, discount 0 and 0.9.
 - "first_order": the inner updates are constants (first-order MAML).
+
+ProMP's inner-KL penalty (`inner_kl_penalty`, `pro_mp.py`): with several
+outer epochs on one batch of episodes, the objective adds
+`mean_k eta_k KL(pi_k^sampling || pi_theta_k)`, the mean over inner steps
+k of the KL between the policy that sampled step k's episodes and the one
+the current weights give at that step (averaged over its live steps and
+the tasks): it keeps the inner-step policies near the ones whose episodes
+are replayed. It is 0, with gradient 0, in the first epoch. With
+`inner_kl_target` the coefficients adapt after every meta-step as
+ProMP's: halved where the step's KL (after the update) is below target /
+1.5, doubled where above target * 1.5.
 
 Differences from the reference, said here: its outer step is TRPO (a KL
 trust region, conjugate gradients); ours is the trainer's optimiser (Adam)
@@ -67,7 +86,17 @@ from kerasmeta.rl import policies
 from kerasmeta.rl import rollouts
 
 
-META_GRADIENTS = ("unbiased", "dice_hessian", "maml_code", "first_order")
+META_GRADIENTS = ("unbiased", "dice_hessian", "maml_code", "lvc",
+                  "first_order")
+
+
+def adapt_kl_coefficients(coefficients, kls, target):
+  """ProMP's `_adapt_kl_coeff` for each inner step: the coefficient halved
+  where its KL is below target / 1.5, doubled where above target * 1.5."""
+  kls = tf.cast(kls, coefficients.dtype)
+  return tf.where(kls < target / 1.5, coefficients / 2.0,
+                  tf.where(kls > target * 1.5, coefficients * 2.0,
+                           coefficients))
 
 
 class PolicyAdaptation(NamedTuple):
@@ -97,6 +126,10 @@ class TaskObjective(NamedTuple):
     paths: the K + 1 batches of episodes (`rollouts.Paths`).
     log_probs: their log-probabilities under the weights that drew them
       ([K + 1] of [episodes, horizon], constants).
+    outputs: the policy's outputs on their observations under those
+      weights ([K + 1] of [episodes, horizon, 2 * action_size], constants).
+    inner_kls: KL(sampling policy || the current weights' policy) of each
+      inner step, averaged over its live steps, [K].
     adapted: theta_K, the adapted weights.
   """
   loss: tf.Tensor
@@ -105,6 +138,8 @@ class TaskObjective(NamedTuple):
   returns: tf.Tensor
   paths: list
   log_probs: list
+  outputs: list
+  inner_kls: tf.Tensor
   adapted: list
 
 
@@ -129,7 +164,7 @@ class PolicyGradientMAML(base.ModelLearner):
       averaged over the live steps of the batch, advantages normalised).
     num_episodes: episodes sampled for every inner step and for the
       meta-objective (MAML's "fast batch size", 20).
-    meta_gradient: "unbiased", "dice_hessian", "maml_code" or
+    meta_gradient: "unbiased", "dice_hessian", "maml_code", "lvc" or
       "first_order" (see the module).
     discount: gamma.
     gae_lambda: GAE's lambda (1: returns minus the baseline).
@@ -142,6 +177,11 @@ class PolicyGradientMAML(base.ModelLearner):
     outer_clip: PPO's clipping of the post-adaptation surrogate (the ratio
       of each step's probability to the sampling one's, clipped to
       1 +- outer_clip; 0: none); it acts from the second epoch on.
+    inner_kl_penalty: ProMP's eta, the initial coefficient of each inner
+      step's KL penalty (0: none; ProMP's default 0.01; needs
+      outer_epochs > 1, where it acts).
+    inner_kl_target: ProMP's target inner KL for the coefficients'
+      adaptation (0: fixed coefficients; ProMP: 0.01).
     roles: the policy's `functional.WeightRoles` (default: as its layers
       declare).
   """
@@ -153,7 +193,8 @@ class PolicyGradientMAML(base.ModelLearner):
                inner_learning_rate=0.1, num_episodes=20,
                meta_gradient="dice_hessian", discount=0.99, gae_lambda=1.0,
                baseline="linear", normalize_advantages=True, outer_epochs=1,
-               outer_clip=0.0, roles=None):
+               outer_clip=0.0, inner_kl_penalty=0.0, inner_kl_target=0.0,
+               roles=None):
     super().__init__(model, roles)
     if not isinstance(environment, envs_base.Environment):
       raise TypeError(f"Expected a kerasmeta Environment; received "
@@ -194,6 +235,28 @@ class PolicyGradientMAML(base.ModelLearner):
           "which is 1 in the only epoch of outer_epochs=1: set outer_epochs "
           "> 1 (PPO's several steps on the same episodes) or outer_clip=0.")
     self.outer_epochs, self.outer_clip = int(outer_epochs), float(outer_clip)
+    if not inner_kl_penalty >= 0 or not inner_kl_target >= 0:
+      raise ValueError(f"inner_kl_penalty and inner_kl_target must be >= 0; "
+                       f"received {inner_kl_penalty} and {inner_kl_target}.")
+    if (inner_kl_penalty or inner_kl_target) and (
+        self.outer_epochs == 1 or not self.num_inner_steps):
+      raise ValueError(
+          f"inner_kl_penalty={inner_kl_penalty} penalises the inner steps' "
+          "move from the policies that sampled their episodes, which is 0 "
+          "in the only epoch of outer_epochs=1 and absent without inner "
+          "steps: set outer_epochs > 1 and num_inner_steps >= 1, or 0.")
+    if inner_kl_target and not inner_kl_penalty:
+      raise ValueError(f"inner_kl_target={inner_kl_target} adapts the "
+                       "penalty's coefficients: set inner_kl_penalty > 0.")
+    self.inner_kl_penalty = float(inner_kl_penalty)
+    self.inner_kl_target = float(inner_kl_target)
+    self.inner_kl_coefficients = None
+    if self.inner_kl_penalty:
+      self.metric_names = (*self.metric_names, "inner_kl")
+      self.inner_kl_coefficients = tf.Variable(
+          tf.fill([self.num_inner_steps], tf.constant(
+              self.inner_kl_penalty, self.roles.adapted[0].dtype)),
+          trainable=False, name="inner_kl_coefficients")
     self.discount, self.gae_lambda = float(discount), float(gae_lambda)
     self.baseline = baseline
     self.normalize_advantages = bool(normalize_advantages)
@@ -207,6 +270,12 @@ class PolicyGradientMAML(base.ModelLearner):
   @property
   def trainable_variables(self):
     return list(self.roles.adapted) + list(self.roles.meta)
+
+  def checkpoint_items(self):
+    items = super().checkpoint_items()
+    if self.inner_kl_coefficients is not None:
+      items["inner_kl_coefficients"] = self.inner_kl_coefficients
+    return items
 
   def policy_outputs(self, params, observations):
     """The policy's outputs with `params` for its adapted weights, on
@@ -263,6 +332,17 @@ class PolicyGradientMAML(base.ModelLearner):
     return -dice.policy_gradient_surrogate(
         log_probs, cast(advantages), cast(paths.alive), cast(reference))
 
+  def inner_surrogate_loss(self, params, paths, advantages, reference=None):
+    """Minus the surrogate an inner step differentiates: loaded DiCE
+    ("dice_hessian"), ProMP's LVC ("lvc") or the plain one (the rest)."""
+    if self.meta_gradient == "lvc":
+      log_probs = self.log_probs(params, paths)
+      cast = lambda x: None if x is None else tf.cast(x, log_probs.dtype)
+      return -dice.low_variance_surrogate(
+          log_probs, cast(advantages), cast(paths.alive), cast(reference))
+    return self.surrogate_loss(params, paths, advantages, reference,
+                               magic=self.meta_gradient == "dice_hessian")
+
   def inner_transform(self, learning_rate=None, first_order=None):
     if first_order is None:
       first_order = self.meta_gradient == "first_order"
@@ -271,7 +351,8 @@ class PolicyGradientMAML(base.ModelLearner):
         first_order=first_order)
 
   def task_objective(self, task, seed, params=None, paths=None,
-                     references=None, num_inner_steps=None, clip=0.0):
+                     references=None, num_inner_steps=None, clip=0.0,
+                     outputs=None):
     """The K inner steps and the meta-objective of one task.
 
     Args:
@@ -282,6 +363,8 @@ class PolicyGradientMAML(base.ModelLearner):
         (the tests replay recorded ones).
       references: with `paths`, their log-probabilities under the weights
         that drew them: DiCE's magic boxes become those importance weights.
+      outputs: with `paths`, the policy's outputs under those weights
+        (the inner KL's sampling policies; None: the current ones).
       num_inner_steps: K (default: the learner's).
       clip: PPO's clipping of the post-adaptation surrogate (0: loaded
         DiCE).
@@ -294,10 +377,9 @@ class PolicyGradientMAML(base.ModelLearner):
     params = self.initial_values() if params is None else list(params)
     transform = self.inner_transform()
     state = transform.init(params)
-    inner_magic = self.meta_gradient == "dice_hessian"
     seeds = tf.unstack(sampling.split(seed, num_steps + 1))
     all_paths, all_log_probs, returns, inner_log_prob = [], [], [], 0.0
-    reference_total = 0.0
+    all_outputs, inner_kls, reference_total = [], [], 0.0
     for k in range(num_steps + 1):
       batch = self.sample(params, task, seeds[k]) if paths is None \
           else paths[k]
@@ -307,8 +389,12 @@ class PolicyGradientMAML(base.ModelLearner):
           self.normalize_advantages)
       returns.append(tf.reduce_mean(rollouts.episode_returns(batch)))
       all_paths.append(batch)
-      log_probs = self.log_probs(params, batch)
+      current = self.policy_outputs(params, batch.observations)
+      log_probs = policies.log_prob(current, batch.actions)
       all_log_probs.append(tf.stop_gradient(log_probs))
+      sampling_outputs = tf.stop_gradient(current) if outputs is None \
+          else tf.cast(outputs[k], current.dtype)
+      all_outputs.append(sampling_outputs)
       if k == num_steps:
         loss = self.surrogate_loss(params, batch, advantages, reference,
                                    clip=clip)
@@ -316,25 +402,32 @@ class PolicyGradientMAML(base.ModelLearner):
             tf.reduce_sum(batch.alive)
         break
       alive = tf.cast(batch.alive, log_probs.dtype)
+      inner_kls.append(tf.reduce_sum(
+          policies.kl_divergence(sampling_outputs, current) * alive)
+                       / tf.reduce_sum(alive))
       inner_log_prob += tf.reduce_sum(log_probs * alive)
       reference_total += tf.reduce_sum(
           (tf.stop_gradient(log_probs) if reference is None
            else tf.cast(reference, log_probs.dtype)) * alive)
       params, _, state = inner.step(
           lambda values, b=batch, a=advantages, r=reference:
-          self.surrogate_loss(values, b, a, r, magic=inner_magic),
+          self.inner_surrogate_loss(values, b, a, r),
           params, transform, state)
     if self.meta_gradient == "unbiased" and num_steps:
       inner_score = dice.magic_box(inner_log_prob, reference_total) - 1.0
     else:
       inner_score = tf.zeros([], loss.dtype)
+    inner_kls = tf.stack(inner_kls) if inner_kls else tf.zeros([0],
+                                                               loss.dtype)
     return TaskObjective(loss, tf.stop_gradient(tf.cast(value, loss.dtype)),
                          tf.cast(inner_score, loss.dtype), tf.stack(returns),
-                         all_paths, all_log_probs, params)
+                         all_paths, all_log_probs, all_outputs,
+                         tf.cast(inner_kls, loss.dtype), params)
 
   def sample_episodes(self, tasks, seeds):
-    """Every task's K + 1 batches of episodes with the current weights and
-    their log-probabilities (what later epochs replay), with a task axis."""
+    """Every task's K + 1 batches of episodes with the current weights,
+    their log-probabilities and the policy's outputs (what later epochs
+    replay), with a task axis: `(paths, log_probs, outputs)`."""
     episodes = self.num_episodes
     horizon = self.environment.horizon
     spec = lambda *shape: tf.TensorSpec([episodes, horizon, *shape],
@@ -348,11 +441,13 @@ class PolicyGradientMAML(base.ModelLearner):
     def one(elements):
       task, seed = elements
       result = self.task_objective(envs_base.EnvironmentTask(*task), seed)
-      return result.paths, result.log_probs
+      return result.paths, result.log_probs, result.outputs
 
+    size = 2 * self.environment.action_size
     return tf.map_fn(one, (tuple(tasks), seeds), fn_output_signature=(
         [paths_spec] * steps,
-        [tf.TensorSpec([episodes, horizon], dtype)] * steps))
+        [tf.TensorSpec([episodes, horizon], dtype)] * steps,
+        [tf.TensorSpec([episodes, horizon, size], dtype)] * steps))
 
   def batch_objective(self, tasks, seeds, recorded=None, clip=0.0,
                       global_batch_size=None, scale_loss=None):
@@ -366,26 +461,28 @@ class PolicyGradientMAML(base.ModelLearner):
       global_batch_size, scale_loss: as `compute_gradients`.
 
     Returns:
-      `(objective, {"return_before", "return_after"})`.
+      `(objective, {"return_before", "return_after"}` and, with the inner
+      KL penalty, "inner_kl": the inner steps' mean KL`)`.
     """
     num_tasks = seeds.shape[0]
     dtype = tf.as_dtype(self.roles.adapted[0].dtype)
 
     def per_task(elements):
       task, seed = elements[:2]
-      paths, references = elements[2] if recorded is not None else (None,
-                                                                    None)
+      paths, references, outputs = elements[2] if recorded is not None \
+          else (None, None, None)
       result = self.task_objective(envs_base.EnvironmentTask(*task), seed,
                                    paths=paths, references=references,
-                                   clip=clip)
+                                   outputs=outputs, clip=clip)
       return (result.loss, result.value, result.inner_score,
-              result.returns[-1], result.returns[0])
+              result.inner_kls, result.returns[-1], result.returns[0])
 
     elements = (tuple(tasks), seeds) + (
         (recorded,) if recorded is not None else ())
-    loss, value, inner_score, after, before = tf.map_fn(
+    loss, value, inner_score, inner_kls, after, before = tf.map_fn(
         per_task, elements,
-        fn_output_signature=(dtype, dtype, dtype, tf.float32, tf.float32),
+        fn_output_signature=(dtype, dtype, dtype, tf.TensorSpec(
+            [self.num_inner_steps], dtype), tf.float32, tf.float32),
         parallel_iterations=num_tasks or 10)
     # b_i: the other tasks' mean V' (0 alone).
     others = (tf.reduce_sum(value) - value) / tf.maximum(
@@ -393,8 +490,31 @@ class PolicyGradientMAML(base.ModelLearner):
     others = others if (num_tasks or 2) > 1 else tf.zeros_like(value)
     values = loss - inner_score * tf.stop_gradient(value - others)
     total = base.mean_over_tasks(values, global_batch_size, scale_loss)
-    return total, {"return_before": tf.reduce_mean(before),  # theta_0's
-                   "return_after": tf.reduce_mean(after)}
+    metrics = {"return_before": tf.reduce_mean(before),  # theta_0's
+               "return_after": tf.reduce_mean(after)}
+    if self.inner_kl_coefficients is not None:
+      # ProMP: the mean over inner steps of eta_k times the tasks' mean KL.
+      step_kls = tf.reduce_mean(inner_kls, axis=0)
+      total += tf.reduce_mean(tf.cast(self.inner_kl_coefficients, dtype)
+                              * step_kls)
+      metrics["inner_kl"] = tf.cast(tf.reduce_mean(step_kls), tf.float32)
+    return total, metrics
+
+  def inner_step_kls(self, tasks, seeds, recorded):
+    """Each inner step's KL between the recorded sampling policies and the
+    current weights' ones, averaged over live steps and tasks, [K]."""
+    dtype = tf.as_dtype(self.roles.adapted[0].dtype)
+
+    def per_task(elements):
+      task, seed, (paths, references, outputs) = elements
+      return self.task_objective(envs_base.EnvironmentTask(*task), seed,
+                                 paths=paths, references=references,
+                                 outputs=outputs).inner_kls
+
+    return tf.reduce_mean(tf.map_fn(
+        per_task, (tuple(tasks), seeds, recorded),
+        fn_output_signature=tf.TensorSpec([self.num_inner_steps], dtype)),
+                          axis=0)
 
   def compute_gradients(self, tasks, seeds, global_batch_size=None,
                         scale_loss=None):
@@ -433,6 +553,14 @@ class PolicyGradientMAML(base.ModelLearner):
       nonfinite.append(checked[base.NONFINITE_GRADIENTS])
       metrics = metrics or epoch_metrics
       optimizer.apply(gradients, variables)
+    metrics = dict(metrics)
+    if self.inner_kl_coefficients is not None:
+      # The inner KLs after the update, as ProMP's `compute_stats`.
+      step_kls = self.inner_step_kls(tasks, seeds, recorded)
+      if self.inner_kl_target:
+        self.inner_kl_coefficients.assign(adapt_kl_coefficients(
+            self.inner_kl_coefficients, step_kls, self.inner_kl_target))
+      metrics["inner_kl"] = tf.cast(tf.reduce_mean(step_kls), tf.float32)
     return state, {**metrics,
                    base.NONFINITE_GRADIENTS: tf.reduce_max(nonfinite)}
 

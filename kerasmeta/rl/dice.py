@@ -58,3 +58,28 @@ def policy_gradient_surrogate(log_probs, advantages, alive, reference=None):
              - magic_box(before, tf.cumsum(reference, axis=-1) - reference))
   total = tf.reduce_sum(weights * tf.stop_gradient(advantages) * alive)
   return total / tf.stop_gradient(tf.reduce_sum(alive))
+
+
+def low_variance_surrogate(log_probs, advantages, alive, reference=None):
+  """ProMP's low-variance curvature (LVC) surrogate (Rothfuss et al. 2019,
+  eq. 12; `pro_mp.py` `_adapt_objective_sym`): the mean over the live
+  steps of `M(logp_t) A_t`, each action's own likelihood ratio.
+
+  Its gradient is the policy gradient as DiCE's; its Hessian keeps each
+  step's own score product `grad logp_t grad logp_t^T A_t` and drops the
+  products with earlier actions, which DiCE keeps: lower variance, biased
+  where an action's advantage depends on the earlier ones (discounting
+  over several steps).
+
+  Args:
+    log_probs, advantages, alive, reference: as
+      `policy_gradient_surrogate`.
+
+  Returns:
+    A scalar, the mean advantage at the sampling parameters.
+  """
+  if reference is None:
+    reference = tf.stop_gradient(log_probs)
+  ratios = magic_box(log_probs * alive, reference * alive)
+  total = tf.reduce_sum(ratios * tf.stop_gradient(advantages) * alive)
+  return total / tf.stop_gradient(tf.reduce_sum(alive))

@@ -133,3 +133,14 @@ def sample(outputs, noise):
   """Actions `mean + std * noise` for standard-normal `noise`."""
   means, log_stds = split_outputs(outputs)
   return means + tf.exp(log_stds) * tf.cast(noise, means.dtype)
+
+
+def kl_divergence(old_outputs, new_outputs):
+  """KL(old || new) of the diagonal Gaussians two policies output (means,
+  then log stds), summed over the action coordinates, [...]."""
+  old_means, old_log_stds = split_outputs(old_outputs)
+  new_means, new_log_stds = split_outputs(new_outputs)
+  ratio = (tf.exp(2.0 * old_log_stds) + tf.square(old_means - new_means)) \
+      * tf.exp(-2.0 * new_log_stds)
+  return tf.reduce_sum(new_log_stds - old_log_stds + 0.5 * ratio - 0.5,
+                       axis=-1)

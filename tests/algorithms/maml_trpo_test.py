@@ -22,16 +22,6 @@ def test_conjugate_gradient_solves_a_positive_definite_system():
                              rtol=1e-8)
 
 
-def test_diagonal_gaussian_kl_is_the_closed_form():
-  old = tf.constant([[0.3, -1.0, np.log(0.5), np.log(2.0)]], tf.float64)
-  new = tf.constant([[0.1, 0.0, np.log(0.8), np.log(1.0)]], tf.float64)
-  expected = sum(np.log(s1 / s0) + (s0**2 + (m0 - m1)**2) / (2 * s1**2) - 0.5
-                 for m0, m1, s0, s1 in ((0.3, 0.1, 0.5, 0.8),
-                                        (-1.0, 0.0, 2.0, 1.0)))
-  assert float(maml_trpo.diagonal_gaussian_kl(old, new)[0]) == pytest.approx(
-      expected, rel=1e-12)
-
-
 def _learner(**options):
   environment = km.envs.Navigation2D(horizon=5, goal_tolerance=0.0)
   policy = km.rl.gaussian_mlp_policy(2, 2, hidden_units=(4,), seed=3,

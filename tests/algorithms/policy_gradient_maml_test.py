@@ -23,6 +23,7 @@ def _navigation_learner(**options):
 
 @pytest.mark.parametrize("options", [
     {"meta_gradient": "unbiased"}, {}, {"meta_gradient": "maml_code"},
+    {"meta_gradient": "lvc"},
     {"baseline": "none", "normalize_advantages": False, "gae_lambda": 0.9}])
 def test_meta_gradient_equals_finite_differences_of_the_replayed_objective(
     options):
@@ -222,6 +223,61 @@ def test_the_unbiased_estimator_is_unbiased_over_several_discounted_pulls(
   assert abs(biased.mean() - want) > 4 * error, (biased.mean(), want)
 
 
+def _lvc_expected_meta_gradient(alpha, std, d, horizon, discount):
+  """E of the "lvc" estimate on the bandit of `_bandit_meta_objective`.
+
+  One inner step mu' = mu + alpha g_hat on ProMP's LVC surrogate
+  (1/T) sum_t M(logp_t) G_t, whose Hessian is
+  H_hat = (1 / (T std^2)) sum_t (e_t^2 - 1) G_t (each pull's own score
+  product, none across pulls); no score term; the outer estimate's
+  expectation given mu' is dV/dmu' = -2 (mu' - g). So the expectation is
+  E[(1 + alpha H_hat) (-2 (d + alpha g_hat))], a polynomial of degree 7 in
+  each e_t: Gauss-Hermite quadrature with 6 nodes is exact.
+  """
+  nodes, weights = np.polynomial.hermite_e.hermegauss(6)
+  weights = weights / weights.sum()
+  e = np.stack([g.ravel() for g in np.meshgrid(*[nodes] * horizon,
+                                                indexing="ij")], -1)
+  w = np.prod(np.meshgrid(*[weights] * horizon, indexing="ij"),
+              axis=0).ravel()
+  rewards = -(d + std * e) ** 2
+  to_go = np.zeros_like(rewards)
+  running = np.zeros(len(e))
+  for t in reversed(range(horizon)):
+    running = rewards[:, t] + discount * running
+    to_go[:, t] = running
+  g_hat = np.sum(e * to_go, -1) / (horizon * std)
+  h_hat = np.sum((e**2 - 1) * to_go, -1) / (horizon * std**2)
+  return float(np.sum(w * (1 + alpha * h_hat) * (-2 * (d + alpha * g_hat))))
+
+
+def test_lvc_is_dice_over_one_pull():
+  # One action per episode: its own likelihood ratio is DiCE's whole box
+  # (and the closed forms agree: the one-pull "dice_hessian" expectation).
+  alpha, std, goal = 0.05, 1.0, 1.5
+  assert _lvc_expected_meta_gradient(alpha, std, -goal, 1, 0.9) == \
+      pytest.approx(_expected_gradients(alpha, std, -goal)["dice_hessian"],
+                    rel=1e-12)
+  tasks = km.envs.EnvironmentTask(tf.fill([50, 1], goal))
+  seeds = helpers.task_seeds(50)
+  got = [tf.function(_bandit_learner(name, alpha, std).compute_gradients,
+                     autograph=False)(tasks, seeds).gradients
+         for name in ("lvc", "dice_hessian")]
+  for a, b in zip(*got):
+    np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("discount", [0.0, 0.9])
+def test_lvc_expectation_equals_its_closed_form_over_five_pulls(discount):
+  alpha, std, goal = 0.05, 1.0, 1.5
+  want = _lvc_expected_meta_gradient(alpha, std, -goal, 5, discount)
+  draws = _sampled_meta_gradients(
+      _bandit_learner("lvc", alpha, std, 5, discount), goal)
+  error = draws.std(ddof=1) / np.sqrt(len(draws))
+  assert abs(draws.mean() - want) < 4 * error, (draws.mean(), error, want)
+
+
 def test_the_score_term_weighs_the_normalised_per_step_objective():
   # V' is the post-adaptation batch's mean reward over its live steps,
   # times the factor its advantages were normalised by: the quantity the
@@ -286,9 +342,73 @@ def test_clipped_surrogate_has_no_gradient_where_the_ratio_left_the_range():
   assert any(float(tf.norm(g)) > 0.0 for g in gradient(0.0, 1.0))
 
 
+def _moved(learner, scale=0.05):
+  for index, variable in enumerate(learner.trainable_variables):
+    variable.assign_add(scale * tf.cos(tf.cast(
+        tf.reshape(tf.range(tf.size(variable)), variable.shape) + index,
+        variable.dtype)))
+
+
+def test_the_inner_kl_penalty_is_eta_times_the_kl_from_the_sampling_policy():
+  # ProMP: eta * KL(pi_sampling || pi_theta) on the inner episodes: 0 with
+  # gradient 0 at the weights that sampled them, eta times the closed-form
+  # KL once the weights have moved (the replay epochs).
+  options = dict(num_inner_steps=1, outer_epochs=2)
+  penalised = _navigation_learner(inner_kl_penalty=0.3, **options)
+  plain = _navigation_learner(**options)
+  tasks = km.envs.EnvironmentTask(tf.constant([[0.3, -0.2], [-0.1, 0.4]]))
+  seeds = helpers.task_seeds(2)
+  recorded = penalised.sample_episodes(tasks, seeds)
+
+  def objective(learner):
+    with tf.GradientTape() as tape:
+      total, _ = learner.batch_objective(tasks, seeds, recorded=recorded)
+    return float(total), tape.gradient(total, learner.trainable_variables)
+
+  (with_penalty, gradients), (without, plain_gradients) = (
+      objective(penalised), objective(plain))
+  assert with_penalty == pytest.approx(without, abs=1e-12)
+  for a, b in zip(gradients, plain_gradients):
+    np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-12)
+  _moved(penalised)
+  _moved(plain)
+  paths, _, outputs = recorded
+  kls = []
+  for task in range(2):
+    current = penalised.policy_outputs(penalised.initial_values(),
+                                       paths[0].observations[task])
+    alive = paths[0].alive[task].numpy()
+    kl = km.rl.policies.kl_divergence(outputs[0][task], current).numpy()
+    kls.append((kl * alive).sum() / alive.sum())
+  assert np.mean(kls) > 1e-4
+  assert objective(penalised)[0] - objective(plain)[0] == pytest.approx(
+      0.3 * np.mean(kls), rel=1e-9)
+
+
+def test_the_inner_kl_coefficients_adapt_as_promps_and_are_checkpointed():
+  coefficients = tf.constant([1.0, 1.0, 1.0], tf.float64)
+  np.testing.assert_allclose(
+      km.algorithms.policy_gradient_maml.adapt_kl_coefficients(
+          coefficients, tf.constant([0.001, 0.01, 0.1]), 0.01).numpy(),
+      [0.5, 1.0, 2.0])
+  learner = _navigation_learner(num_inner_steps=1, outer_epochs=2,
+                                inner_kl_penalty=0.01, inner_kl_target=1e-9)
+  assert "inner_kl_coefficients" in learner.checkpoint_items()
+  tasks = km.envs.EnvironmentTask(tf.constant([[0.3, -0.2], [-0.1, 0.4]]))
+  optimizer = km.training.make_outer_optimizer(learner, "adam", 0.01)
+  _, metrics = learner.train_step(None, (tasks, helpers.task_seeds(2)),
+                                  optimizer)
+  assert float(metrics["inner_kl"]) > 1.5e-9  # moved: the coefficient doubles
+  np.testing.assert_allclose(learner.inner_kl_coefficients.numpy(), [0.02])
+
+
 def test_options_that_would_be_ignored_are_refused():
   with pytest.raises(ValueError, match="outer_epochs=1"):
     _navigation_learner(outer_clip=0.2)
+  with pytest.raises(ValueError, match="outer_epochs=1"):
+    _navigation_learner(inner_kl_penalty=0.01)
+  with pytest.raises(ValueError, match="set inner_kl_penalty > 0"):
+    _navigation_learner(outer_epochs=2, inner_kl_target=0.01)
   with pytest.raises(ValueError, match="meta_gradient"):
     _navigation_learner(meta_gradient="dice")
   with pytest.raises(ValueError, match="2 \\* action_size"):

@@ -53,3 +53,13 @@ def test_mlp_policy_is_mamls_and_saves():
   assert means.shape == log_stds.shape == (5, 2)
   with pytest.raises(ValueError, match="2 \\* action_size"):
     policies.split_outputs(tf.zeros([1, 3]))
+
+
+def test_kl_divergence_is_the_closed_form():
+  old = tf.constant([[0.3, -1.0, np.log(0.5), np.log(2.0)]], tf.float64)
+  new = tf.constant([[0.1, 0.0, np.log(0.8), np.log(1.0)]], tf.float64)
+  expected = sum(np.log(s1 / s0) + (s0**2 + (m0 - m1)**2) / (2 * s1**2) - 0.5
+                 for m0, m1, s0, s1 in ((0.3, 0.1, 0.5, 0.8),
+                                        (-1.0, 0.0, 2.0, 1.0)))
+  assert float(policies.kl_divergence(old, new)[0]) == pytest.approx(
+      expected, rel=1e-12)
