@@ -52,6 +52,9 @@ def validate_config(config):
         "{train,val,test}_embeddings.pkl); received ''.")
   experiments.check_at_least(config, 2, "ways")
   experiments.check_at_least(config, 1, "shots", "num_query", "features")
+  if config.get("eval", {}).get("num_query") is not None:
+    experiments.check_at_least(config.eval, 0, "num_query",
+                               group="config.eval")  # 0: every example left
   if config.algorithm == "leo":
     if config.model != "leo":
       raise ValueError(f"LEO builds its own networks: config.model must be "
@@ -80,15 +83,31 @@ def splits(config):
   return _SPLITS[key]
 
 
+def evaluation_queries(config, split_data, shots):
+  """Query examples per class of the held-out episodes: config.eval's
+  `num_query` (None: config.num_query, as in training); 0 takes every
+  example the support set leaves (the reference's protocol: 600 - K on
+  the released embeddings, the fewest any class has)."""
+  queries = config.get("eval", {}).get("num_query")
+  if queries is None:
+    return config.num_query
+  if int(queries) == 0:
+    return int(min(split_data.counts)) - shots
+  return int(queries)
+
+
 def task_distribution(config, shots=None, split="train"):
-  """Episodes of the classes of `split`."""
+  """Episodes of the classes of `split` (held-out splits with
+  `evaluation_queries` per class)."""
   parts = splits(config)
   if split not in parts:
     raise ValueError(f"split must be one of {sorted(parts)}; received "
                      f"{split!r}.")
+  shots = int(shots or config.shots)
+  queries = config.num_query if split == "train" else \
+      evaluation_queries(config, parts[split], shots)
   tasks = embeddings_lib.EmbeddingTasks(
-      parts[split], ways=config.ways, shots=int(shots or config.shots),
-      queries=config.num_query)
+      parts[split], ways=config.ways, shots=shots, queries=queries)
   if tasks.feature_size != config.features:
     raise ValueError(
         f"config.features is {config.features}, but the {split} embeddings "

@@ -99,8 +99,37 @@ def test_a_wrong_feature_count_or_missing_files_are_named(tmp_path):
 def test_an_unknown_dataset_or_spec_is_refused():
   with pytest.raises(ValueError, match="Unknown leo dataset 'imagenet'"):
     leo_config.get_config("leo,imagenet,1")
-  with pytest.raises(ValueError, match="VARIANT\\[,DATASET\\[,SHOTS\\]\\]"):
+  with pytest.raises(ValueError, match="VARIANT\\[,DATASET\\[,SHOTS"):
     leo_config.get_config("leo,mini,five")
+  with pytest.raises(ValueError, match="reference_eval"):
+    leo_config.get_config("leo,mini,1,paper")
+
+
+def test_the_reference_evaluation_protocol_is_runner_pys():
+  # deepmind/leo runner.py: checkpoint_steps 1000, each scored on 10
+  # batches of metavalid_batch_size 200; 10000 // 200 test batches of 200;
+  # held-out queries total_examples_per_class (600) - K per class.
+  config = leo_config.get_config("leo,mini,5,reference_eval")
+  assert config.checkpoint_every == 1000
+  assert (config.eval.num_validation_tasks, config.eval.num_tasks,
+          config.eval.num_query) == (2000, 10_000, 0)
+  assert config.num_query == 15  # meta-training's episodes
+  assert "num_query" not in leo_config.get_config("leo,mini,5").eval
+
+
+def test_held_out_episodes_can_query_every_example_the_support_leaves(
+    tmp_path):
+  _write(tmp_path / "data", per_class=6)
+  config = _config("leo", tmp_path / "data")
+  config.eval.num_query = 0
+  for split, queries in (("train", 3), ("validation", 6 - 1),
+                         ("test", 6 - 1)):
+    tasks = experiments.task_distribution(config, split=split)
+    assert tasks.queries == queries, split
+    episode = tasks.evaluation_tasks(2, 0).tasks
+    assert episode.query_x.shape[1] == 3 * queries
+  config.eval.num_query = 4
+  assert experiments.task_distribution(config, split="test").queries == 4
 
 
 def test_leo_is_evaluated_after_its_trained_latent_steps():

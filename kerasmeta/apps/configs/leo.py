@@ -1,10 +1,12 @@
 r"""LEO (Rusu et al. 2019) and its baselines on fixed embeddings.
 
-`--config=leo:VARIANT[,DATASET[,SHOTS]]`: VARIANT "leo", or a few-shot
-learner ("maml", "meta_sgd", ...) around a linear classifier over the
-embeddings (the paper's "Meta-SGD (our features)"); DATASET "mini"
-(miniImageNet, default), "tiered" (tieredImageNet) or "glyphs" (the glyph
-feature extractor's, no download); SHOTS K of 5-way K-shot (default 1).
+`--config=leo:VARIANT[,DATASET[,SHOTS[,reference_eval]]]`: VARIANT "leo",
+or a few-shot learner ("maml", "meta_sgd", ...) around a linear
+classifier over the embeddings (the paper's "Meta-SGD (our features)");
+DATASET "mini" (miniImageNet, default), "tiered" (tieredImageNet) or
+"glyphs" (the glyph feature extractor's, no download); SHOTS K of 5-way
+K-shot (default 1); "reference_eval" the reference's evaluation protocol
+(below).
 
 The paper's miniImageNet row, from the released embeddings
 (`DIR/miniImageNet/center/{train,val,test}_embeddings.pkl`):
@@ -27,9 +29,17 @@ tieredImageNet at 1 and 5 shots, the reference's tuned values per setup
 (its README) replace beta, gamma, lambda_1, lambda_2, the dropout and
 Adam's rate (`TUNED`); the checkpoint
 evaluated is the one of the best meta-validation accuracy (200 episodes
-at every checkpoint). LEO's inner steps at evaluation are its latent
-steps: `config.eval.num_inner_steps` and `config.learner.num_latent_steps` are
-one field (setting either sets both).
+of 15 queries per class at every checkpoint; 600 test episodes). Outside
+meta-training LEO takes the means of z and w, with no dropout and no KL
+term, as the reference's `is_meta_training=False`. LEO's inner steps at
+evaluation are its latent steps: `config.eval.num_inner_steps` and
+`config.learner.num_latent_steps` are one field (setting either sets both).
+
+With "reference_eval", the reference's protocol (`runner.py`): a
+checkpoint every 1,000 steps scored on 2,000 validation episodes (10
+batches of 200), 10,000 test episodes, and every held-out episode queries
+all the examples its support set leaves (`config.eval.num_query = 0`: 600
+- K per class on the released embeddings); training episodes keep 15.
 """
 
 
@@ -71,20 +81,22 @@ TUNED = {
 
 def _parse(spec):
   parts = [part.strip() for part in str(spec).split(",")]
-  if len(parts) > 3 or (len(parts) == 3 and not parts[2].isdigit()):
-    raise ValueError(f"Expected VARIANT[,DATASET[,SHOTS]], e.g. "
-                     f"'leo,mini,5'; received {spec!r}.")
+  if len(parts) > 4 or (len(parts) >= 3 and not parts[2].isdigit()) or (
+      len(parts) == 4 and parts[3] != "reference_eval"):
+    raise ValueError(f"Expected VARIANT[,DATASET[,SHOTS[,reference_eval]]], "
+                     f"e.g. 'leo,mini,5'; received {spec!r}.")
   variant = parts[0]
   dataset = parts[1] if len(parts) > 1 else "mini"
   if dataset not in TASKS:
     raise ValueError(f"Unknown leo dataset {dataset!r}; expected one of "
                      f"{sorted(TASKS)}.")
-  return variant, dataset, int(parts[2]) if len(parts) > 2 else 1
+  return (variant, dataset, int(parts[2]) if len(parts) > 2 else 1,
+          len(parts) == 4)
 
 
 def get_config(spec="leo,mini,1"):
   """The config of `VARIANT[,DATASET[,SHOTS]]` (module docstring)."""
-  variant, dataset, shots = _parse(spec)
+  variant, dataset, shots, reference_eval = _parse(spec)
   config = common.new_config(TASKS[dataset], variant)
   config.data_dir = ""  # the embeddings' directory (required)
   config.crop = "center"  # or "multiview" (miniImageNet only)
@@ -121,8 +133,12 @@ def get_config(spec="leo,mini,1"):
   common.add_evaluation_fields(config, num_tasks=600, num_inner_steps=5,
                                deterministic_masks=False, num_plot_tasks=0,
                                num_validation_tasks=200)
+  if reference_eval:  # deepmind/leo runner.py
+    config.checkpoint_every = 1000
+    config.eval.update(num_tasks=10_000, num_validation_tasks=2000,
+                       num_query=0)
   # Evaluate (and export) the checkpoint of the best meta-validation
-  # accuracy, scored at every checkpoint on 200 validation episodes.
+  # accuracy, scored at every checkpoint on its validation episodes.
   config.select_checkpoint = "validation"
   if variant == "leo":  # LEO's inner steps are its latent steps: one field
     config.eval.num_inner_steps = config.learner.get_ref(
