@@ -88,11 +88,14 @@ class LEONetworks(keras.layers.Layer):
     num_latents: the latent size.
     latent_learning_rate: alpha's initial value (every latent dimension).
     finetuning_learning_rate: eta's initial value (every feature).
+    learn_rates: meta-learn alpha and eta (the paper); False keeps them at
+      their initial values (an ablation).
   """
 
   def __init__(self, features, num_latents=64, latent_learning_rate=1.0,
-               finetuning_learning_rate=1e-3, **kwargs):
+               finetuning_learning_rate=1e-3, learn_rates=True, **kwargs):
     super().__init__(**kwargs)
+    self.learn_rates = bool(learn_rates)
     self.features, self.num_latents = int(features), int(num_latents)
     self.latent_learning_rate = float(latent_learning_rate)
     self.finetuning_learning_rate = float(finetuning_learning_rate)
@@ -111,11 +114,12 @@ class LEONetworks(keras.layers.Layer):
     self.decoder.build((None, self.num_latents))
     self.latent_rates = self.add_weight(
         shape=(self.num_latents,), name="latent_rates",
-        initializer=keras.initializers.Constant(self.latent_learning_rate))
+        initializer=keras.initializers.Constant(self.latent_learning_rate),
+        trainable=self.learn_rates)
     self.finetuning_rates = self.add_weight(
         shape=(self.features,), name="finetuning_rates",
         initializer=keras.initializers.Constant(
-            self.finetuning_learning_rate))
+            self.finetuning_learning_rate), trainable=self.learn_rates)
 
   def call(self, inputs):
     raise NotImplementedError(
@@ -132,7 +136,8 @@ class LEONetworks(keras.layers.Layer):
     return {**super().get_config(), "features": self.features,
             "num_latents": self.num_latents,
             "latent_learning_rate": self.latent_learning_rate,
-            "finetuning_learning_rate": self.finetuning_learning_rate}
+            "finetuning_learning_rate": self.finetuning_learning_rate,
+            "learn_rates": self.learn_rates}
 
 
 class LEO(base.MetaLearner):
@@ -153,6 +158,9 @@ class LEO(base.MetaLearner):
     num_finetuning_steps: inner steps on the decoded weights (5).
     latent_learning_rate: alpha's initial value (1.0).
     finetuning_learning_rate: eta's initial value (1e-3).
+    learn_rates: meta-learn alpha and eta per dimension (the paper's
+      Meta-SGD-style rates; False: fixed at the initial values, an
+      ablation).
     kl_weight: beta (1e-3).
     encoder_penalty_weight: gamma (1e-9).
     l2_penalty_weight: lambda_1 (1e-8).
@@ -179,7 +187,8 @@ class LEO(base.MetaLearner):
 
   def __init__(self, features, ways, *, num_latents=64, num_latent_steps=5,
                num_finetuning_steps=5, latent_learning_rate=1.0,
-               finetuning_learning_rate=1e-3, kl_weight=1e-3,
+               finetuning_learning_rate=1e-3, learn_rates=True,
+               kl_weight=1e-3,
                encoder_penalty_weight=1e-9, l2_penalty_weight=1e-8,
                orthogonality_penalty_weight=1e-3, dropout_rate=0.5,
                gradient_clip_value=0.1, gradient_clip_norm=0.1,
@@ -220,7 +229,8 @@ class LEO(base.MetaLearner):
     self.dtype = tf.as_dtype(dtype)
     self.networks = LEONetworks(
         self.features, num_latents, latent_learning_rate,
-        finetuning_learning_rate, dtype=self.dtype.name, name="leo")
+        finetuning_learning_rate, learn_rates, dtype=self.dtype.name,
+        name="leo")
     self.networks.build()
     # Glorot's scale of the classifier weights (the reference's offset).
     self._weight_offset = math.sqrt(2.0 / (self.features + self.ways))

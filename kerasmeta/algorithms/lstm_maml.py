@@ -40,7 +40,7 @@ class LSTMMAML(maml.MAML):
           f"{model.name!r} has MT-net masks, which it would not apply. Use "
           "a model without masks (cell 'dense', 'tnet', ...).")
     self.optimizer_network = lstm_optimizer.CoordinatewiseLSTM(
-        units, p=10.0, output_scale=output_scale,
+        units, output_scale=output_scale,
         dtype=self.roles.adapted[0].dtype, name="inner_lstm")
     self.optimizer_network.build()
 

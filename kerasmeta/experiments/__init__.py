@@ -49,6 +49,7 @@ TASK_MODULES = {
     "mini_imagenet": "images",
     "tiered_imagenet": "images",
     "glyph_embeddings": "embeddings",
+    "subspace_embeddings": "embeddings",
     "mini_imagenet_embeddings": "embeddings",
     "tiered_imagenet_embeddings": "embeddings",
     "quadratic": "optimizees",

@@ -13,6 +13,9 @@ around a linear classifier over the embeddings (`config.model =
   glyph_embeddings
       the glyph feature extractor's (`apps.pretrain_features`), the offline
       stand-in: `config.data_dir` is its output directory.
+  subspace_embeddings
+      classes in a hidden low-dimensional subspace plus noise
+      (`tasks.subspace_embeddings.write`), where adaptation matters.
 
 Evaluation: query accuracy over `config.eval.num_tasks` test episodes, mean
 and 95% CI, and the nearest class centroid's on the same episodes.
@@ -34,6 +37,7 @@ from kerasmeta.tasks import embeddings as embeddings_lib
 # task -> the dataset's name in the files' layout.
 DATASETS = {
     "glyph_embeddings": "glyphs",
+    "subspace_embeddings": "subspace",
     "mini_imagenet_embeddings": "miniImageNet",
     "tiered_imagenet_embeddings": "tieredImageNet",
 }

@@ -42,8 +42,10 @@ class CoordinatewiseLSTM(keras.layers.Layer):
 
   The defaults are the authors' code's default optimiser (deepmind/
   learning-to-learn `util.get_default_net_config`, its MNIST and CIFAR
-  one); its quadratics feed the raw gradient (`preprocess=None`,
-  `output_scale=1`, `gradient_scale=1/128`).
+  one) with the paper's p = 10 (the code's 5 hides the sign of gradients
+  below e^-5, which `LearningToLearn`'s docstring measures); its
+  quadratics feed the raw gradient (`preprocess=None`, `output_scale=1`,
+  `gradient_scale=1/128`).
 
   Args:
     units: the LSTM layers' sizes (the paper: two of 20).
@@ -61,7 +63,7 @@ class CoordinatewiseLSTM(keras.layers.Layer):
     `[n, units]` each.
   """
 
-  def __init__(self, units=(20, 20), preprocess="log_and_sign", p=5.0,
+  def __init__(self, units=(20, 20), preprocess="log_and_sign", p=10.0,
                output_scale=0.01, gradient_scale=1.0, **kwargs):
     super().__init__(**kwargs)
     self.units = tuple(int(u) for u in units)

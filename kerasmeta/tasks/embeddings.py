@@ -39,7 +39,8 @@ from kerasmeta.tasks.base import Task
 # dataset -> the crops its embeddings were released for.
 DATASETS = {"miniImageNet": ("center", "multiview"),
             "tieredImageNet": ("center",),
-            "glyphs": ("center",)}
+            "glyphs": ("center",),
+            "subspace": ("center",)}
 # split -> its file's name stem.
 SPLIT_FILES = {"train": "train", "validation": "val", "test": "test"}
 FIELDS = ("keys", "embeddings", "labels")

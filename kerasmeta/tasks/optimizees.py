@@ -170,8 +170,8 @@ class MLPProblems(base.TaskStream):
   initial_stddev: float = 0.01
 
   # The authors' code's default optimiser (`util.get_default_net_config`),
-  # its MNIST one.
-  reference_optimizer = {"preprocess": "log_and_sign", "p": 5.0,
+  # its MNIST one, with the paper's p (`algorithms.learning_to_learn`).
+  reference_optimizer = {"preprocess": "log_and_sign", "p": 10.0,
                          "output_scale": 0.01, "gradient_scale": 1.0}
 
   def __post_init__(self):

@@ -355,7 +355,8 @@ def test_lstm_maml_honours_first_order_and_refuses_masks():
 def test_the_optimiser_settings_default_to_the_authors_code_per_optimisee():
   # deepmind/learning-to-learn util.get_config: quadratics feed the raw
   # gradient of a loss averaged over 128 problems, output times 1; MNIST
-  # (and any other problem) LogAndSign with k = 5, output times 0.01.
+  # (and any other problem) LogAndSign, output times 0.01 (p: the paper's
+  # 10, where the code has 5).
   def settings(network):
     return (network.preprocess, network.p, network.output_scale,
             network.gradient_scale)
@@ -365,14 +366,14 @@ def test_the_optimiser_settings_default_to_the_authors_code_per_optimisee():
   digits = km.LearningToLearn(
       optimizees.MLPProblems(*optimizees.load_digits("validation"),
                              batch_size=16), units=(2,))
-  assert settings(digits.network) == ("log_and_sign", 5.0, 0.01, 1.0)
+  assert settings(digits.network) == ("log_and_sign", 10.0, 0.01, 1.0)
   undeclared = km.LearningToLearn(TinyQuadratics(), units=(2,))
-  assert settings(undeclared.network) == ("log_and_sign", 5.0, 0.01, 1.0)
+  assert settings(undeclared.network) == ("log_and_sign", 10.0, 0.01, 1.0)
   assert settings(lstm_optimizer.CoordinatewiseLSTM()) == (
-      "log_and_sign", 5.0, 0.01, 1.0)
+      "log_and_sign", 10.0, 0.01, 1.0)
   given = km.LearningToLearn(optimizees.QuadraticProblems(), units=(2,),
                              preprocess="log_and_sign", output_scale=0.1)
-  assert settings(given.network) == ("log_and_sign", 5.0, 0.1, 1 / 128)
+  assert settings(given.network) == ("log_and_sign", 10.0, 0.1, 1 / 128)
 
 
 def test_gradient_scale_is_the_gradient_of_a_scaled_loss():

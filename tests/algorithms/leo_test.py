@@ -203,6 +203,26 @@ def test_meta_gradients_are_clipped_by_value_then_norm():
   assert max(float(tf.norm(g)) for g in raw.gradients) > 0.02
 
 
+def test_fixed_rates_stay_at_their_initial_values_while_phi_learns():
+  # The ablation "meta-learned rates off": alpha and eta are not trained.
+  learner = _learner(learn_rates=False, latent_learning_rate=0.7)
+  rates = [learner.networks.latent_rates, learner.networks.finetuning_rates]
+  assert not {id(v) for v in rates} & {
+      id(v) for v in learner.trainable_variables}
+  before = [v.numpy().copy() for v in learner.trainable_variables]
+  initial = [v.numpy().copy() for v in rates]
+  np.testing.assert_allclose(initial[0], 0.7, rtol=1e-7)
+  optimizer = km.training.make_outer_optimizer(learner, "adam", 0.01)
+  learner.train_step(None, (_episodes(2), _seeds(2)), optimizer)
+  for rate, value in zip(rates, initial):
+    np.testing.assert_array_equal(rate.numpy(), value)
+  assert any(np.abs(v.numpy() - b).max() > 0 for v, b in zip(
+      learner.trainable_variables, before))
+  assert "latent_rates" in {v.name.split("/")[-1].split(":")[0]
+                            for v in learner.checkpoint_items()["leo"]
+                            .weights}
+
+
 @pytest.mark.parametrize("kwargs,match", [
     (dict(ways=1), "ways must be an int >= 2"),
     (dict(num_latent_steps=-1), "num_latent_steps"),

@@ -209,12 +209,12 @@ def test_a_learner_argument_set_at_the_top_level_is_refused():
 SETTINGS_CHANGED_SINCE = {
     # The authors' code's optimiser settings and protocol (issue 29).
     "learned_optimizer:quadratic": {
-        "learner.preprocess": "log_and_sign", "learner.p": 10.0,
+        "learner.preprocess": "log_and_sign",
         "learner.output_scale": 0.1, "learner.gradient_scale": 1.0,
         "select_checkpoint": None, "eval.num_validation_tasks": None,
         "eval.baselines": None},
     "learned_optimizer:mlp": {
-        "learner.p": 10.0, "learner.output_scale": 0.1,
+        "learner.output_scale": 0.1,
         "initializer": "glorot", "select_checkpoint": None,
         "eval.num_validation_tasks": None, "eval.baselines": None},
 }

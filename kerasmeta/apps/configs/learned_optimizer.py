@@ -16,10 +16,12 @@ settings the paper leaves open are the authors' code's
   quadratic   the raw gradient, output times 1; the code's loss averages
               its 128 problems, so each one's gradient reaches the LSTM
               times 1/128 (`gradient_scale`);
-  mlp         log-and-sign preprocessing with p = 5 (the paper's text: 10)
-              and output times 0.01; the optimisee's weights and biases
-              start from N(0, 0.01^2) (`initializer`, "glorot" for
-              Glorot-uniform kernels and zero biases).
+  mlp         log-and-sign preprocessing and output times 0.01, p the
+              paper's 10 (the code's 5 hides the sign of the first
+              layer's gradients at this initialisation: see
+              `algorithms.learning_to_learn`); the optimisee's weights
+              and biases start from N(0, 0.01^2) (`initializer`,
+              "glorot" for Glorot-uniform kernels and zero biases).
 The optimiser kept is the one of the lowest mean loss on 20 validation
 problems (`select_checkpoint`), scored at every checkpoint, as the code's
 `train.py` keeps its best.
@@ -58,7 +60,7 @@ def get_config(problem="quadratic"):
       config, "learning_to_learn", num_steps=100, truncation=20,
       units=(20, 20),
       preprocess=reference["preprocess"] or "",  # "": the raw gradient
-      p=reference.get("p", 5.0), output_scale=reference["output_scale"],
+      p=reference.get("p", 10.0), output_scale=reference["output_scale"],
       gradient_scale=reference["gradient_scale"])
   # Quadratics are cheap: 16 a meta-step; an MLP's 1,500 coordinates run
   # through the LSTM at every step: 2 a meta-step.

@@ -3,10 +3,11 @@ r"""LEO (Rusu et al. 2019) and its baselines on fixed embeddings.
 `--config=leo:VARIANT[,DATASET[,SHOTS[,reference_eval]]]`: VARIANT "leo",
 or a few-shot learner ("maml", "meta_sgd", ...) around a linear
 classifier over the embeddings (the paper's "Meta-SGD (our features)");
-DATASET "mini" (miniImageNet, default), "tiered" (tieredImageNet) or
-"glyphs" (the glyph feature extractor's, no download); SHOTS K of 5-way
-K-shot (default 1); "reference_eval" the reference's evaluation protocol
-(below).
+DATASET "mini" (miniImageNet, default), "tiered" (tieredImageNet),
+"glyphs" (the glyph feature extractor's, no download) or "subspace"
+(classes in a hidden subspace plus noise, `tasks.subspace_embeddings`);
+SHOTS K of 5-way K-shot (default 1); "reference_eval" the reference's
+evaluation protocol (below).
 
 The paper's miniImageNet row, from the released embeddings
 (`DIR/miniImageNet/center/{train,val,test}_embeddings.pkl`):
@@ -48,9 +49,11 @@ from kerasmeta.apps.configs import execution
 
 TASKS = {"mini": "mini_imagenet_embeddings",
          "tiered": "tiered_imagenet_embeddings",
-         "glyphs": "glyph_embeddings"}
-# The embeddings' size: the paper's WRN-28-10 features, glyph conv4's.
-FEATURES = {"mini": 640, "tiered": 640, "glyphs": 64}
+         "glyphs": "glyph_embeddings",
+         "subspace": "subspace_embeddings"}
+# The embeddings' size: the paper's WRN-28-10 features, glyph conv4's, the
+# subspace benchmark's.
+FEATURES = {"mini": 640, "tiered": 640, "glyphs": 64, "subspace": 64}
 # The reference's tuned settings per setup (deepmind/leo README,
 # "Hyperparameters"): (dataset, shots) -> Adam's rate and LEO's arguments.
 # Other setups (the glyphs, other K) take the reference's config.py
