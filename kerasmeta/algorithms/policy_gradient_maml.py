@@ -53,6 +53,15 @@ of episodes sampled with theta_K, estimated with DiCE (`kerasmeta.rl.dice`).
   a closed form on bandits of 1 and 5 pulls, discount 0 and 0.9.
 - "first_order": the inner updates are constants (first-order MAML).
 
+Episodes per batch: `num_episodes` of them (default), or, with
+`batch_steps`, maml_rl's time-step budget: of `num_episodes` episodes
+sampled in parallel, those that start before `batch_steps` steps were
+taken (`rollouts.within_budget`; maml_rl's navigation trains on 20 x 100
+= 2,000 steps and tests on 4,000), so that episodes which reach the goal
+early leave room for more. `num_episodes` then caps them: the metric
+"budget_filled" (the fraction of batches whose episodes held the budget)
+falls below 1 where it is too small.
+
 ProMP's inner-KL penalty (`inner_kl_penalty`, `pro_mp.py`): with several
 outer epochs on one batch of episodes, the objective adds
 `mean_k eta_k KL(pi_k^sampling || pi_theta_k)`, the mean over inner steps
@@ -131,6 +140,8 @@ class TaskObjective(NamedTuple):
     inner_kls: KL(sampling policy || the current weights' policy) of each
       inner step, averaged over its live steps, [K].
     adapted: theta_K, the adapted weights.
+    budget_filled: 1.0 if every batch's episodes held `batch_steps`
+      (always without a budget), else 0.0.
   """
   loss: tf.Tensor
   value: tf.Tensor
@@ -141,6 +152,7 @@ class TaskObjective(NamedTuple):
   outputs: list
   inner_kls: tf.Tensor
   adapted: list
+  budget_filled: tf.Tensor
 
 
 class PolicyGradientMAML(base.ModelLearner):
@@ -163,7 +175,10 @@ class PolicyGradientMAML(base.ModelLearner):
     inner_learning_rate: alpha (MAML's navigation: 0.5, on the surrogate
       averaged over the live steps of the batch, advantages normalised).
     num_episodes: episodes sampled for every inner step and for the
-      meta-objective (MAML's "fast batch size", 20).
+      meta-objective (MAML's "fast batch size", 20); with `batch_steps`,
+      the most of them.
+    batch_steps: 0 (every batch is `num_episodes` episodes), or maml_rl's
+      time-step budget per batch (the module).
     meta_gradient: "unbiased", "dice_hessian", "maml_code", "lvc" or
       "first_order" (see the module).
     discount: gamma.
@@ -194,7 +209,7 @@ class PolicyGradientMAML(base.ModelLearner):
                meta_gradient="dice_hessian", discount=0.99, gae_lambda=1.0,
                baseline="linear", normalize_advantages=True, outer_epochs=1,
                outer_clip=0.0, inner_kl_penalty=0.0, inner_kl_target=0.0,
-               roles=None):
+               batch_steps=0, roles=None):
     super().__init__(model, roles)
     if not isinstance(environment, envs_base.Environment):
       raise TypeError(f"Expected a kerasmeta Environment; received "
@@ -248,6 +263,15 @@ class PolicyGradientMAML(base.ModelLearner):
     if inner_kl_target and not inner_kl_penalty:
       raise ValueError(f"inner_kl_target={inner_kl_target} adapts the "
                        "penalty's coefficients: set inner_kl_penalty > 0.")
+    if int(batch_steps) < 0 or int(batch_steps) > (
+        self.num_episodes * self.environment.horizon):
+      raise ValueError(
+          f"batch_steps must be in [0, num_episodes * horizon = "
+          f"{self.num_episodes * self.environment.horizon}] (num_episodes "
+          f"caps the episodes that fill it); received {batch_steps}.")
+    self.batch_steps = int(batch_steps)
+    if self.batch_steps:
+      self.metric_names = (*self.metric_names, "budget_filled")
     self.inner_kl_penalty = float(inner_kl_penalty)
     self.inner_kl_target = float(inner_kl_target)
     self.inner_kl_coefficients = None
@@ -295,12 +319,16 @@ class PolicyGradientMAML(base.ModelLearner):
 
   def sample(self, params, task, seed, num_episodes=None,
              deterministic=False):
-    """Episodes of `task` with the policy at `params` (constants)."""
+    """Episodes of `task` with the policy at `params` (constants), within
+    the learner's `batch_steps` where it has one."""
     frozen = [tf.stop_gradient(p) for p in params]
-    return rollouts.rollout(
+    paths = rollouts.rollout(
         self.environment, task.parameters if hasattr(task, "parameters")
         else task, lambda obs: self.policy_outputs(frozen, obs),
         num_episodes or self.num_episodes, seed, deterministic)
+    if self.batch_steps:
+      paths, _ = rollouts.within_budget(paths, self.batch_steps)
+    return paths
 
   def advantages(self, paths):
     return returns_lib.advantages(
@@ -380,14 +408,17 @@ class PolicyGradientMAML(base.ModelLearner):
     seeds = tf.unstack(sampling.split(seed, num_steps + 1))
     all_paths, all_log_probs, returns, inner_log_prob = [], [], [], 0.0
     all_outputs, inner_kls, reference_total = [], [], 0.0
+    filled = []
     for k in range(num_steps + 1):
       batch = self.sample(params, task, seeds[k]) if paths is None \
           else paths[k]
+      # The kept episodes reach the budget exactly when they held it.
+      filled.append(tf.reduce_sum(batch.alive) >= float(self.batch_steps))
       reference = None if references is None else references[k]
       advantages, scale = returns_lib.advantages_and_scale(
           batch, self.discount, self.gae_lambda, self.baseline,
           self.normalize_advantages)
-      returns.append(tf.reduce_mean(rollouts.episode_returns(batch)))
+      returns.append(rollouts.mean_return(batch))
       all_paths.append(batch)
       current = self.policy_outputs(params, batch.observations)
       log_probs = policies.log_prob(current, batch.actions)
@@ -419,10 +450,12 @@ class PolicyGradientMAML(base.ModelLearner):
       inner_score = tf.zeros([], loss.dtype)
     inner_kls = tf.stack(inner_kls) if inner_kls else tf.zeros([0],
                                                                loss.dtype)
+    budget_filled = tf.cast(tf.reduce_all(filled), tf.float32)
     return TaskObjective(loss, tf.stop_gradient(tf.cast(value, loss.dtype)),
                          tf.cast(inner_score, loss.dtype), tf.stack(returns),
                          all_paths, all_log_probs, all_outputs,
-                         tf.cast(inner_kls, loss.dtype), params)
+                         tf.cast(inner_kls, loss.dtype), params,
+                         budget_filled)
 
   def sample_episodes(self, tasks, seeds):
     """Every task's K + 1 batches of episodes with the current weights,
@@ -475,14 +508,16 @@ class PolicyGradientMAML(base.ModelLearner):
                                    paths=paths, references=references,
                                    outputs=outputs, clip=clip)
       return (result.loss, result.value, result.inner_score,
-              result.inner_kls, result.returns[-1], result.returns[0])
+              result.inner_kls, result.returns[-1], result.returns[0],
+              result.budget_filled)
 
     elements = (tuple(tasks), seeds) + (
         (recorded,) if recorded is not None else ())
-    loss, value, inner_score, inner_kls, after, before = tf.map_fn(
+    loss, value, inner_score, inner_kls, after, before, filled = tf.map_fn(
         per_task, elements,
         fn_output_signature=(dtype, dtype, dtype, tf.TensorSpec(
-            [self.num_inner_steps], dtype), tf.float32, tf.float32),
+            [self.num_inner_steps], dtype), tf.float32, tf.float32,
+                             tf.float32),
         parallel_iterations=num_tasks or 10)
     # b_i: the other tasks' mean V' (0 alone).
     others = (tf.reduce_sum(value) - value) / tf.maximum(
@@ -492,6 +527,8 @@ class PolicyGradientMAML(base.ModelLearner):
     total = base.mean_over_tasks(values, global_batch_size, scale_loss)
     metrics = {"return_before": tf.reduce_mean(before),  # theta_0's
                "return_after": tf.reduce_mean(after)}
+    if self.batch_steps:
+      metrics["budget_filled"] = tf.reduce_mean(filled)
     if self.inner_kl_coefficients is not None:
       # ProMP: the mean over inner steps of eta_k times the tasks' mean KL.
       step_kls = tf.reduce_mean(inner_kls, axis=0)
@@ -602,7 +639,7 @@ class PolicyGradientMAML(base.ModelLearner):
     trajectory, returns, all_paths = [params], [], []
     for k in range(num_steps + 1):
       batch = self.sample(params, task, seeds[k], num_episodes)
-      returns.append(tf.reduce_mean(rollouts.episode_returns(batch)))
+      returns.append(rollouts.mean_return(batch))
       all_paths.append(batch)
       if k < num_steps:
         transform = self.inner_transform(rates[min(k, len(rates) - 1)],

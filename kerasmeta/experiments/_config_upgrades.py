@@ -49,6 +49,9 @@ ADDED_FIELDS = {
 # Learner arguments added since, by algorithm, likewise.
 ADDED_LEARNER_FIELDS = {
     "learning_to_learn": {"gradient_scale": 1.0},
+    **{algorithm: {"inner_kl_penalty": 0.0, "inner_kl_target": 0.0,
+                   "batch_steps": 0} for algorithm in ("maml_rl",
+                                                       "maml_trpo")},
 }
 
 

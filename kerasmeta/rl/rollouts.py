@@ -81,3 +81,34 @@ def rollout(environment, task, policy_fn, num_episodes, seed,
 def episode_returns(paths):
   """The undiscounted return of each episode, [episodes]."""
   return tf.reduce_sum(paths.rewards * paths.alive, axis=-1)
+
+
+def within_budget(paths, num_steps):
+  """rllab's time-step budget (`batch_size` in maml_rl's samplers): the
+  episodes, in order, that start before `num_steps` steps were taken by
+  the ones before them; the others' steps are marked not alive (and their
+  rewards zeroed), so every estimator, which weighs steps by `alive`,
+  ignores them.
+
+  The serial reading of rllab's vectorised sampler, which collects the
+  episodes that finish first among its parallel environments until their
+  steps reach the budget (the last one overshoots it, as here).
+
+  Returns:
+    `(paths, filled)`: the kept episodes, and whether the episodes given
+    held the budget (False: they ran out before it; sample more).
+  """
+  lengths = tf.reduce_sum(paths.alive, axis=-1)
+  before = tf.cumsum(lengths, exclusive=True)
+  kept = tf.cast(before < float(num_steps), paths.alive.dtype)[:, tf.newaxis]
+  filled = tf.reduce_sum(lengths) >= float(num_steps)
+  return paths._replace(rewards=paths.rewards * kept,
+                        alive=paths.alive * kept), filled
+
+
+def mean_return(paths):
+  """The mean undiscounted return of the episodes that happened (alive at
+  their first step; `within_budget` drops the rest)."""
+  happened = paths.alive[:, 0]
+  return tf.reduce_sum(episode_returns(paths) * happened) / tf.maximum(
+      tf.reduce_sum(happened), 1.0)

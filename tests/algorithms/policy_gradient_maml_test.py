@@ -402,6 +402,27 @@ def test_the_inner_kl_coefficients_adapt_as_promps_and_are_checkpointed():
   np.testing.assert_allclose(learner.inner_kl_coefficients.numpy(), [0.02])
 
 
+def test_a_time_step_budget_fills_each_batch_and_says_when_it_cannot():
+  # Navigation episodes of at most 6 steps, 3 sampled: a budget of 7 steps
+  # keeps the first two or three; one of 18 needs every episode to last.
+  learner = _navigation_learner(batch_steps=7)
+  task = km.envs.EnvironmentTask(tf.constant([0.3, -0.2]))
+  result = learner.task_objective(task, tf.constant([4, 7], tf.int32))
+  for batch in result.paths:
+    lengths = batch.alive.numpy().sum(-1)
+    kept = lengths > 0
+    assert lengths.sum() >= 7 and lengths[kept][:-1].sum() < 7
+    assert np.all(kept[:kept.sum()])  # a prefix of the episodes
+  assert float(result.budget_filled) == 1.0
+  assert "budget_filled" in learner.metric_names
+  tasks = km.envs.EnvironmentTask(tf.constant([[0.3, -0.2], [-0.1, 0.4]]))
+  _, metrics = _navigation_learner(batch_steps=18).batch_objective(
+      tasks, helpers.task_seeds(2))
+  assert float(metrics["budget_filled"]) == 1.0  # no goal: all 6 steps
+  with pytest.raises(ValueError, match="batch_steps must be in"):
+    _navigation_learner(batch_steps=19)
+
+
 def test_options_that_would_be_ignored_are_refused():
   with pytest.raises(ValueError, match="outer_epochs=1"):
     _navigation_learner(outer_clip=0.2)

@@ -57,3 +57,25 @@ def test_sampled_actions_follow_the_policy_distribution():
     paths = km.rl.rollout(environment, goal, lambda obs: scale * policy(obs),
                           2, tf.constant([3, 4]))
   assert tape.gradient(tf.reduce_sum(paths.actions), scale) is None
+
+
+def _paths_of_lengths(lengths, horizon=6):
+  alive = np.array([[1.0] * n + [0.0] * (horizon - n) for n in lengths],
+                   np.float32)
+  rewards = alive * np.arange(1, len(lengths) + 1, dtype=np.float32)[:, None]
+  zeros = np.zeros(alive.shape + (2,), np.float32)
+  return km.rl.Paths(tf.constant(zeros), tf.constant(zeros),
+                     tf.constant(rewards), tf.constant(alive))
+
+
+def test_a_time_step_budget_keeps_the_episodes_that_start_within_it():
+  # rllab's batch_size in steps: episodes of 3, 5, 2 and 4 steps.
+  paths = _paths_of_lengths([3, 5, 2, 4])
+  kept, filled = km.rl.rollouts.within_budget(paths, 7)
+  np.testing.assert_array_equal(kept.alive.numpy().sum(-1), [3, 5, 0, 0])
+  assert bool(filled) and float(tf.reduce_sum(kept.rewards)) == 3 + 10
+  # The mean return counts the kept episodes only: (3 + 10) / 2.
+  assert float(km.rl.rollouts.mean_return(kept)) == 6.5
+  kept, filled = km.rl.rollouts.within_budget(paths, 20)  # 14 steps in all
+  assert not bool(filled)
+  np.testing.assert_array_equal(kept.alive.numpy(), paths.alive.numpy())

@@ -1,7 +1,7 @@
 r"""MAML's 2-D navigation (Finn et al. 2017, section 5.3, figure 4).
 
 Meta-train (VARIANT: maml, maml_unbiased, maml_code, maml_ppo, maml_trpo,
-fomaml, pretrained, pretrained_paper, random):
+promp, fomaml, pretrained, pretrained_paper, random):
 
   python -m apps.meta_train --config=navigation:maml \
       --workdir=/tmp/navigation_maml
@@ -17,11 +17,21 @@ steps, advantages normalised), 40 tasks per meta-step; its outer step was
 TRPO (KL 0.01), which "maml_trpo" takes with the paper's budget (100
 iterations of 20 goals); the others take Adam, one step per batch, or with
 "maml_ppo" five steps on each batch with PPO's clipped surrogate (0.2) as
-ProMP meta-trains (config.learner.outer_epochs and outer_clip). "pretrained" trains one policy on all goals
-jointly (no inner step) and adapts it at test like the others, for the same
-500 meta-steps of 40 goals; "pretrained_paper" is the paper's budget for
-that baseline (100 steps of 20 goals, as maml_rl with use_maml=False); "random"
+ProMP meta-trains (config.learner.outer_epochs and outer_clip); "promp"
+is ProMP's algorithm (pro-mp_run_point_mass.py: the LVC inner surrogate,
+five PPO steps clipped at 0.3, a fixed inner-KL penalty of 5e-4) on this
+task's inner settings. "pretrained" trains one policy on all goals jointly
+(no inner step) and adapts it at test like the others, for the same 500
+meta-steps of 40 goals; "pretrained_paper" is the paper's budget for that
+baseline (100 steps of 20 goals, as maml_rl with use_maml=False); "random"
 trains nothing (an initialisation; run it with its 0 meta-steps).
+
+Every batch is 20 episodes (40 at test). maml_rl's samplers stop at a
+time-step budget instead (20 x 100 = 2,000 steps in training, 4,000 at
+test), so that episodes which reach the goal early leave room for more:
+`--config.learner.batch_steps=2000 --config.learner.num_episodes=200`
+takes that reading (num_episodes caps the episodes sampled in parallel;
+the metric "budget_filled" says whether they held the budget).
 """
 
 from kerasmeta.apps.configs import common
@@ -49,6 +59,8 @@ VARIANTS = {
     # reference code's estimator, TRPO's outer step (max KL 0.01), 100
     # iterations of 20 goals.
     "maml_trpo": ("maml_code", 1, 100, 1, 0.0, 20),
+    # ProMP (Rothfuss et al. 2019; pro-mp_run_point_mass.py).
+    "promp": ("lvc", 1, 500, 5, 0.3, 40),
     "random": ("first_order", 0, 0, 1, 0.0, 40),
 }
 
@@ -80,7 +92,9 @@ def get_config(variant="maml"):
       **(trpo if variant == "maml_trpo" else {}), inner_learning_rate=0.5,
       num_inner_steps=inner_steps, meta_gradient=meta_gradient,
       num_episodes=20, discount=0.99, gae_lambda=1.0, baseline="linear",
-      normalize_advantages=True, outer_epochs=epochs, outer_clip=clip)
+      normalize_advantages=True, outer_epochs=epochs, outer_clip=clip,
+      inner_kl_penalty=5e-4 if variant == "promp" else 0.0,
+      inner_kl_target=0.0, batch_steps=0)
   common.add_meta_training_fields(config, meta_batch_size=meta_batch_size,
                                   outer_learning_rate=1e-3,
                                   num_meta_steps=meta_steps)
