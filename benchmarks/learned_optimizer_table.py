@@ -16,7 +16,8 @@ the first seed):
       --num_meta_steps=2000 --seeds=0,1,2
 
 Re-running skips the runs whose `WORKDIR/PROBLEM/seed_S/result.json` holds
-the same settings (an interrupted run resumes from its last checkpoint).
+the same settings (an interrupted run resumes from its last checkpoint; a
+finished one of other settings is moved aside and run again).
 """
 
 import argparse
@@ -77,7 +78,10 @@ def run_problem(problem, args, seed, first):
     print(f"{problem} seed {seed}: done before ({record_path})", flush=True)
     return record
   began = time.time()
-  trainer = training.Trainer.from_config(config, workdir)
+  # A finished run of other settings starts afresh (moved aside); an
+  # interrupted one of these settings resumes.
+  trainer = training.Trainer.from_config(
+      config, workdir, restart=os.path.exists(record_path))
   trainer.train()
   best = trainer.restore_best()
   trained = time.time() - began

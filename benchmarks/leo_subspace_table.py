@@ -115,7 +115,9 @@ def run(row, shots, seed, options, data_dir, rate=None):
   if record is not None:
     return record
   began = time.time()
-  trainer = training.Trainer.from_config(config, workdir)
+  # A finished run of other settings starts afresh (moved aside).
+  trainer = training.Trainer.from_config(config, workdir,
+                                         restart=os.path.exists(path))
   trainer.train()
   best = trainer.restore_best()
   trained = time.time() - began
