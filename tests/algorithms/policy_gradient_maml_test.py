@@ -142,10 +142,18 @@ def _bandit_meta_objective(alpha, std, d, horizon, discount):
   expectation of a polynomial of degree 6 in each e_t: Gauss-Hermite
   quadrature with 5 nodes a dimension is exact.
   """
-  nodes, weights = np.polynomial.hermite_e.hermegauss(5)
+  e, w, to_go = _bandit_quadrature(5, std, d, horizon, discount)
+  g_hat = np.sum(e * to_go, -1) / (horizon * std)
+  return float(np.sum(w * (-(d + alpha * g_hat) ** 2))) - std**2
+
+
+def _bandit_quadrature(num_nodes, std, d, horizon, discount):
+  """Gauss-Hermite nodes of the T pulls' noise e [nodes^T, T], their
+  weights [nodes^T], and each pull's discounted reward-to-go G_t."""
+  nodes, weights = np.polynomial.hermite_e.hermegauss(num_nodes)
   weights = weights / weights.sum()
   grids = np.meshgrid(*[nodes] * horizon, indexing="ij")
-  e = np.stack([g.ravel() for g in grids], -1)  # [nodes^T, T]
+  e = np.stack([g.ravel() for g in grids], -1)
   w = np.prod(np.meshgrid(*[weights] * horizon, indexing="ij"),
               axis=0).ravel()
   rewards = -(d + std * e) ** 2
@@ -154,8 +162,7 @@ def _bandit_meta_objective(alpha, std, d, horizon, discount):
   for t in reversed(range(horizon)):
     running = rewards[:, t] + discount * running
     to_go[:, t] = running
-  g_hat = np.sum(e * to_go, -1) / (horizon * std)
-  return float(np.sum(w * (-(d + alpha * g_hat) ** 2))) - std**2
+  return e, w, to_go
 
 
 def _bandit_meta_gradient(alpha, std, d, horizon, discount):
@@ -234,18 +241,7 @@ def _lvc_expected_meta_gradient(alpha, std, d, horizon, discount):
   E[(1 + alpha H_hat) (-2 (d + alpha g_hat))], a polynomial of degree 7 in
   each e_t: Gauss-Hermite quadrature with 6 nodes is exact.
   """
-  nodes, weights = np.polynomial.hermite_e.hermegauss(6)
-  weights = weights / weights.sum()
-  e = np.stack([g.ravel() for g in np.meshgrid(*[nodes] * horizon,
-                                                indexing="ij")], -1)
-  w = np.prod(np.meshgrid(*[weights] * horizon, indexing="ij"),
-              axis=0).ravel()
-  rewards = -(d + std * e) ** 2
-  to_go = np.zeros_like(rewards)
-  running = np.zeros(len(e))
-  for t in reversed(range(horizon)):
-    running = rewards[:, t] + discount * running
-    to_go[:, t] = running
+  e, w, to_go = _bandit_quadrature(6, std, d, horizon, discount)
   g_hat = np.sum(e * to_go, -1) / (horizon * std)
   h_hat = np.sum((e**2 - 1) * to_go, -1) / (horizon * std**2)
   return float(np.sum(w * (1 + alpha * h_hat) * (-2 * (d + alpha * g_hat))))
