@@ -3,22 +3,28 @@ r"""MAML's 2-D navigation (figure 4): return after 0..3 policy-gradient steps.
 Every method meta-trains for the same number of meta-steps (40 goals each,
 20 episodes of 100 steps per inner step and per meta-objective, Adam), then
 adapts on 40 held-out goals by 3 policy-gradient steps (0.5, then 0.25; 40
-episodes each, as MAML's test script); the table gives the mean return of each
-step's episodes over the goals with its 95% interval:
+episodes each, as MAML's test script), from each training seed of
+`--seeds`; the table gives the mean return of each step's episodes over the
+goals, its mean ± standard deviation over the seeds (with one seed: ± the
+95% interval over goals):
 
   python benchmarks/navigation_table.py --root=runs/navigation \
-      --num_meta_steps=500 --output=benchmarks/results/navigation.md
+      --num_meta_steps=500 --seeds=0,1,2 \
+      --output=benchmarks/results/navigation.md
 
 Methods: MAML with three estimators of the meta-gradient (the config's
 default, DiCE's Hessian of the inner objective: ProMP's formulation I;
-"maml_unbiased": DiCE over the whole computation, with the inner episodes'
-score term; "maml_code": the reference code's),
-first-order MAML, the pretrained policy (trained on all goals jointly, no
-inner step, adapted at test alike), the same at the paper's budget for it
-(100 steps of 20 goals, one Adam step on pre-update episodes each, as
-maml_rl with use_maml=False) and a random initialisation (no training). Finished runs are reused (`workdir_runs`). The figure is MAML's
-figure 4: returns against steps (`navigation_returns.png`) and, for MAML
-and the pretrained policy, episodes before and after adaptation.
+"maml_unbiased": DiCE over the whole computation, with the inner
+episodes' score term; "maml_code": the reference code's), MAML with
+TRPO's outer step at the paper's budget, ProMP (its LVC estimator, PPO
+steps and inner-KL penalty), first-order MAML, the pretrained policy
+(trained on all goals jointly, no inner step, adapted at test alike), the
+same at the paper's budget for it (100 steps of 20 goals, one Adam step on
+pre-update episodes each, as maml_rl with use_maml=False) and a random
+initialisation (no training). Finished runs are reused (`workdir_runs`).
+The figure is MAML's figure 4: returns against steps
+(`navigation_returns.png`) and, for MAML and the pretrained policy,
+episodes before and after adaptation (of the first seed).
 """
 
 import argparse
@@ -37,6 +43,7 @@ METHODS = {
     "maml_code": "MAML (the reference code's estimator)",
     "maml_trpo": "MAML (the reference code's estimator, TRPO, the paper's "
                  "budget: 20 goals a step)",
+    "promp": "ProMP (LVC, five PPO steps, inner-KL penalty)",
     "fomaml": "first-order MAML",
     "pretrained": "pretrained",
     "pretrained_paper": "pretrained, the paper's budget (20 goals a step)",
@@ -55,20 +62,41 @@ def parse():
   parser.add_argument("--methods", default=",".join(METHODS))
   parser.add_argument("--num_meta_steps", type=int, default=500)
   parser.add_argument("--meta_batch_size", type=int, default=40)
+  parser.add_argument("--seeds", default="0",
+                      help="Training seeds of every method (the figures: "
+                           "the first).")
   parser.add_argument("--output", default="benchmarks/results/navigation.md")
   parser.add_argument("--load", default="",
                       help="What else ran on the machine meanwhile.")
   return parser.parse_args()
 
 
-def run(options, method):
+def run(options, method, seed):
+  """One method from one seed (seed 0 in `root/method`, where runs made
+  before seeds reuse, others in `root/method/seed_S`)."""
   steps, goals = OWN_BUDGETS.get(method, (options.num_meta_steps, None))
   overrides = {"num_meta_steps": steps,
-               "meta_batch_size": goals or options.meta_batch_size}
+               "meta_batch_size": goals or options.meta_batch_size,
+               "seed": seed}
+  workdir = os.path.join(options.root, method)
+  if seed:
+    workdir = os.path.join(workdir + "_seeds", f"seed_{seed}")
   return workdir_runs.train_and_evaluate(
-      f"navigation:{method}", os.path.join(options.root, method), overrides,
+      f"navigation:{method}", workdir, overrides,
       fields={"task": "navigation", "variant": method, **overrides},
       shots=None, plot=True)
+
+
+def cells(evaluations):
+  """Per step: the goals' mean return, mean ± standard deviation over
+  seeds (one seed: ± its 95% interval over goals)."""
+  per_seed = np.array([[r["mean"] for r in e["results"]["return"]]
+                       for e in evaluations])
+  if len(evaluations) == 1:
+    return [f"{r['mean']:.1f} ± {r['ci95']:.1f}"
+            for r in evaluations[0]["results"]["return"]]
+  return [f"{m:.1f} ± {s:.1f}" for m, s in zip(
+      per_seed.mean(0), per_seed.std(0, ddof=1))]
 
 
 def draw(results, path):
@@ -96,22 +124,25 @@ def draw(results, path):
 def main():
   options = parse()
   methods = table_common.chosen_names(options.methods, METHODS, "methods")
-  runs = {method: run(options, method) for method in methods}
-  failed = [m for m, r in runs.items() if r.status != "finished"]
+  seeds = [int(s) for s in options.seeds.split(",")]
+  all_runs = {method: [run(options, method, seed) for seed in seeds]
+              for method in methods}
+  failed = [f"{m} (seed {seed})" for m, r in all_runs.items()
+            for seed, one in zip(seeds, r) if one.status != "finished"]
   if failed:
     sys.exit(f"Diverged: {failed}; see their logs under {options.root}.")
+  runs = {m: r[0] for m, r in all_runs.items()}  # the figures' seed
   evaluations = {m: r.evaluation for m, r in runs.items()}
   steps = evaluations[methods[0]]["results"]["steps"]
   lines = ["| method | meta-steps | " + " | ".join(
       f"after {k} step{'s' if k != 1 else ''}" for k in steps)
            + " | wall time |", "|---|---|" + "---|" * len(steps) + "---|"]
   for method in methods:
-    evaluation = evaluations[method]
-    cells = [f"{r['mean']:.1f} ± {r['ci95']:.1f}"
-             for r in evaluation["results"]["return"]]
-    lines.append(f"| {METHODS[method]} | {evaluation['step']} | "
-                 + " | ".join(cells)
-                 + f" | {runs[method].wall_seconds / 60:.1f} min |")
+    wall = np.mean([r.wall_seconds for r in all_runs[method]])
+    lines.append(f"| {METHODS[method]} | {evaluations[method]['step']} | "
+                 + " | ".join(cells([r.evaluation
+                                     for r in all_runs[method]]))
+                 + f" | {wall / 60:.1f} min |")
   folder = os.path.dirname(options.output) or "."
   os.makedirs(folder, exist_ok=True)
   figure = os.path.join(folder, "navigation_returns.png")
@@ -124,13 +155,17 @@ def main():
   first_rate = config["eval"]["inner_learning_rate"]
   later_rate = config["eval"].get("later_learning_rate", first_rate / 2)
   lines += [
-      "", f"Mean return (sum of rewards over an episode of at most "
+      "", ("Cells: mean ± standard deviation over the training seeds "
+           f"{options.seeds} of the goals' mean return. " if len(seeds) > 1
+           else "") +
+      f"Mean return (sum of rewards over an episode of at most "
       f"{config['horizon']} steps; reward the negative distance to the "
       f"goal) of the episodes sampled after each number of "
       f"policy-gradient steps (step size {first_rate} for the first, "
       f"{later_rate} after; "
-      f"{config['eval']['num_episodes']} episodes per step), mean ± 95% CI "
-      f"over {config['eval']['num_tasks']} held-out goals. Meta-training: "
+      f"{config['eval']['num_episodes']} episodes per step), "
+      + ("averaged over " if len(seeds) > 1 else "mean ± 95% CI over ")
+      + f"{config['eval']['num_tasks']} held-out goals. Meta-training: "
       f"{options.meta_batch_size} goals per meta-step (20 in the rows at "
       "the paper's budget), "
       f"{config['learner']['num_episodes']} episodes per inner step and per "
@@ -138,7 +173,7 @@ def main():
       f"{config['learner']['inner_learning_rate']}, Adam "
       f"{config['outer_learning_rate']} (TRPO with max KL 0.01 in the TRPO "
       "row). "
-      "Wall time: training and evaluation, one process each, on "
+      "Wall time: training and evaluation of one seed, one process each, on "
       f"{table_common.cpu_model()}, {os.cpu_count()} CPU cores, no GPU"
       f"{'; ' + options.load if options.load else ''}.", "",
       "Invocation: `python benchmarks/navigation_table.py "
