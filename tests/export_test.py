@@ -197,6 +197,75 @@ def test_classifier_adapter_gives_probabilities_and_classes(tmp_path):
         support_x=support_x, support_y=support_y + 1, query_x=query_x)
 
 
+def test_a_stored_state_answers_as_adapting_per_request(mtnet_adapter):
+  # Adapt once (the state a client keeps), predict many times from it: the
+  # same answers as adapt_and_predict, with no inner loop.
+  learner, _, loaded = mtnet_adapter
+  support_x, support_y, query_x = _sinusoid(5)
+  stored = loaded.signatures["adapt"](support_x=support_x,
+                                      support_y=support_y)
+  sizes = sum(int(np.prod(w.shape)) for w in learner.roles.adapted)
+  assert stored["state"].shape == (sizes,)
+  assert stored["state_fingerprint"].numpy().startswith(b"kerasmeta-state-v1:")
+  for queries in (query_x, query_x[:2]):
+    served = loaded.signatures["predict_with_state"](query_x=queries,
+                                                     **stored)
+    np.testing.assert_allclose(
+        served["predictions"],
+        loaded.signatures["adapt_and_predict"](
+            support_x=support_x, support_y=support_y,
+            query_x=queries)["predictions"], atol=1e-6)
+
+
+def test_a_state_of_another_adapter_or_layout_is_refused(mtnet_adapter,
+                                                         tmp_path):
+  learner, _, loaded = mtnet_adapter
+  support_x, support_y, query_x = _sinusoid(5)
+  stored = loaded.signatures["adapt"](support_x=support_x,
+                                      support_y=support_y)
+  predict = loaded.signatures["predict_with_state"]
+  # Another export of a retrained model: its states do not fit this one.
+  weight = learner.model.weights[0]
+  weight.assign_add(tf.ones_like(weight))
+  try:
+    export.export_adapter(learner, str(tmp_path / "1"), loss_name="mse")
+  finally:
+    weight.assign_sub(tf.ones_like(weight))
+  other = tf.saved_model.load(str(tmp_path / "1")).signatures["adapt"](
+      support_x=support_x, support_y=support_y)
+  assert other["state"].shape == stored["state"].shape
+  for fingerprint, match in (
+      (other["state_fingerprint"], "belongs to another adapter"),
+      (tf.constant("kerasmeta-state-v2:0123"), "not a state of layout v1")):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=match):
+      predict(state=stored["state"], state_fingerprint=fingerprint,
+              query_x=query_x)
+  size = stored["state"].shape[0]
+  for state, match in (
+      (stored["state"][:-1], rf"state must have shape \[{size}\]"),
+      (tf.fill([size], np.nan), "state holds NaN")):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=match):
+      predict(state=state, state_fingerprint=stored["state_fingerprint"],
+              query_x=query_x)
+
+
+def test_anils_state_is_its_head(tmp_path):
+  model = km.layers.adapt_only(km.models.mlp(hidden_sizes=(8,)), ["output"])
+  _randomise(model)
+  learner = km.MAML(model, num_inner_steps=2, inner_learning_rate=0.05)
+  path = str(tmp_path / "1")
+  export.export_adapter(learner, path, loss_name="mse")
+  loaded = tf.saved_model.load(path)
+  support_x, support_y, query_x = _sinusoid(5)
+  stored = loaded.signatures["adapt"](support_x=support_x,
+                                      support_y=support_y)
+  assert stored["state"].shape == (8 + 1,)  # the output layer: kernel, bias
+  np.testing.assert_allclose(
+      loaded.signatures["predict_with_state"](query_x=query_x,
+                                              **stored)["predictions"],
+      _python_answer(learner, support_x, support_y, query_x), atol=1e-5)
+
+
 def test_meta_sgd_adapter_uses_the_learned_rates(tmp_path):
   model = km.models.mlp(hidden_sizes=(8,))
   _randomise(model)

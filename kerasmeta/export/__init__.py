@@ -21,6 +21,14 @@ served graph:
       alpha always gives the trained adaptation.
   predict(x)
       the meta-learned model without adaptation.
+  adapt(support_x, support_y) -> state, state_fingerprint
+  predict_with_state(state, state_fingerprint, query_x)
+      adapt once, predict many times (gradient learners): `adapt` returns
+      the task's adapted weights as one float32 vector with the adapter's
+      fingerprint, for a client to store; `predict_with_state` answers
+      queries from it with no inner loop, as `adapt_and_predict` would,
+      and refuses a state of another adapter or layout version
+      (`kerasmeta.export.states`).
 
 Outputs are named: `predictions`, and for classifiers also `probabilities`
 and `classes`. Support and query sizes are dynamic, so one export serves 1-,

@@ -8,6 +8,7 @@ Keras model, so that TF Serving's C++ loader finds every variable
 """
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from kerasmeta import functional
@@ -15,6 +16,7 @@ from kerasmeta import losses
 from kerasmeta.algorithms import gradient_learner
 from kerasmeta.export import checks
 from kerasmeta.export import registry
+from kerasmeta.export import states
 from kerasmeta.export import versions
 from kerasmeta.tasks import base as tasks_base
 
@@ -65,6 +67,22 @@ class AdapterModule(tf.Module):
             tf.int32 if self.classifier else tf.float32)
     self.predict = tf.function(self._predict, input_signature=[
         tf.TensorSpec(None, tf.float32, "x")])
+    # Adapt once, predict many times (`kerasmeta.export.states`).
+    adapted = learner.roles.adapted
+    self.state_shapes = [tuple(int(d) for d in w.shape) for w in adapted]
+    self.state_dtypes = [w.dtype for w in adapted]
+    self.state_size = sum(int(np.prod(shape)) for shape in self.state_shapes)
+    self.state_fingerprint = tf.constant(states.fingerprint(
+        [(v.path, v.numpy()) for v in variables]))
+    self.adapt = tf.function(self._adapt, input_signature=[
+        tf.TensorSpec(None, tf.float32, "support_x"),
+        tf.TensorSpec(None, tf.int32 if self.classifier else tf.float32,
+                      "support_y")])
+    self.predict_with_state = tf.function(
+        self._predict_with_state, input_signature=[
+            tf.TensorSpec(None, tf.float32, "state"),
+            tf.TensorSpec(None, tf.string, "state_fingerprint"),
+            tf.TensorSpec(None, tf.float32, "query_x")])
 
   def _check_targets(self, support_x, support_y):
     """support_y, checked against support_x and the model's outputs."""
@@ -89,21 +107,47 @@ class AdapterModule(tf.Module):
 
   def _adapt_and_predict(self, support_x, support_y, query_x, num_steps,
                          learning_rate):
-    support_x = checks.check_features(support_x, "support_x",
-                                      self.feature_shape, self.max_support)
     query_x = checks.check_features(query_x, "query_x", self.feature_shape,
                                     self.max_query)
-    support_y = self._check_targets(support_x, support_y)
-    num_steps, learning_rate = checks.check_options(
-        num_steps, learning_rate, self.max_steps)
-    task = tasks_base.Task(support_x, support_y, query_x, query_x[:, :0])
-    adapted = checks.diverged_check(self._learner.adapt(
-        task, num_steps=num_steps, max_steps=self.max_steps,
-        deterministic=True, learning_rate=learning_rate).params,
-                                    "adapted weights")
+    adapted = self._adapted_weights(support_x, support_y, num_steps,
+                                    learning_rate, query_x)
     outputs, = checks.diverged_check(
         [self._learner.predict(adapted, query_x)], "outputs")
     return checks.named_outputs(outputs, self.classifier)
+
+  def _adapted_weights(self, support_x, support_y, num_steps,
+                       learning_rate, query_x=None):
+    """The inner loop on a checked support set (the served adaptation;
+    `query_x`, checked, rides in the task as it did in Python)."""
+    support_x = checks.check_features(support_x, "support_x",
+                                      self.feature_shape, self.max_support)
+    support_y = self._check_targets(support_x, support_y)
+    num_steps, learning_rate = checks.check_options(
+        num_steps, learning_rate, self.max_steps)
+    query_x = support_x[:0] if query_x is None else query_x
+    task = tasks_base.Task(support_x, support_y, query_x, query_x[:, :0])
+    return checks.diverged_check(self._learner.adapt(
+        task, num_steps=num_steps, max_steps=self.max_steps,
+        deterministic=True, learning_rate=learning_rate).params,
+                                 "adapted weights")
+
+  def _adapt(self, support_x, support_y):
+    """`adapt`: the task's state with the trained adaptation."""
+    adapted = self._adapted_weights(
+        support_x, support_y, tf.constant(self.default_num_steps, tf.int32),
+        tf.constant(self.default_learning_rate, tf.float32))
+    return {"state": states.flatten(adapted),
+            "state_fingerprint": tf.identity(self.state_fingerprint)}
+
+  def _predict_with_state(self, state, state_fingerprint, query_x):
+    """`predict_with_state`: queries answered from a stored state."""
+    state = states.check_state(state, state_fingerprint,
+                               self.state_fingerprint, self.state_size)
+    query_x = checks.check_features(query_x, "query_x", self.feature_shape,
+                                    self.max_query)
+    adapted = states.unflatten(state, self.state_shapes, self.state_dtypes)
+    return checks.named_outputs(self._learner.predict(adapted, query_x),
+                                self.classifier)
 
   def _predict(self, x):
     x = checks.check_features(x, "x", self.feature_shape, self.max_query)
@@ -125,6 +169,8 @@ def export_gradient_adapter(learner, path, options):
       "adapt_and_predict": module.adapt_and_predict,
       "adapt_and_predict_with_options": module.adapt_and_predict_with_options,
       "predict": module.predict,
+      "adapt": module.adapt,
+      "predict_with_state": module.predict_with_state,
   }
   versions.save_atomically(module, path, signatures)
   return module

@@ -1,0 +1,79 @@
+"""Adapted states a client stores: adapt once, predict many times.
+
+An adapter's `adapt` signature returns a task's adapted state, and its
+`predict_with_state` signature answers queries from that state with no
+inner loop, so a personalisation service pays the adaptation once per user
+instead of once per request. The layout, version 1:
+
+  state               float32 [size]: the adapted weights (the learner's
+                      `roles.adapted`, in that order: every weight for
+                      MAML and MT-nets, the head alone for ANIL), each
+                      flattened in row-major order, then concatenated.
+  state_fingerprint   string []: "kerasmeta-state-v1:" and 32 hex digits of
+                      the SHA-256 of the adapter's weights at export (names,
+                      shapes, dtypes and values).
+
+A state is refused by an adapter it does not belong to: another layout
+version, by name ("kerasmeta-state-v2 ... this adapter reads v1"), or
+another adapter (a model retrained or another export), by fingerprint.
+"""
+
+import hashlib
+
+import numpy as np
+import tensorflow as tf
+
+from kerasmeta.export import checks
+
+STATE_VERSION = 1
+PREFIX = f"kerasmeta-state-v{STATE_VERSION}:"
+
+
+def fingerprint(named_values):
+  """The state fingerprint of an adapter whose weights are `(name, value)`
+  pairs (the layout version and a SHA-256 of names, shapes, dtypes and
+  values)."""
+  digest = hashlib.sha256()
+  for name, value in named_values:
+    array = np.ascontiguousarray(np.asarray(value))
+    digest.update(f"{name}|{array.shape}|{array.dtype.str}|".encode())
+    digest.update(array.tobytes())
+  return PREFIX + digest.hexdigest()[:32]
+
+
+def flatten(tensors):
+  """The state vector of adapted weights `tensors` (float32 [size])."""
+  return tf.concat([tf.reshape(tf.cast(t, tf.float32), [-1])
+                    for t in tensors], 0)
+
+
+def unflatten(state, shapes, dtypes):
+  """The adapted weights of a state vector, in `shapes` and `dtypes`."""
+  sizes = [int(np.prod(shape)) for shape in shapes]
+  parts = tf.split(state, sizes)
+  return [tf.cast(tf.reshape(part, shape), dtype)
+          for part, shape, dtype in zip(parts, shapes, dtypes)]
+
+
+def check_state(state, state_fingerprint, expected_fingerprint, size):
+  """`state`, checked at run time to belong to this adapter (its layout
+  version, then its fingerprint), to have `size` entries and to be
+  finite."""
+  state_fingerprint = tf.reshape(state_fingerprint, [])
+  same_version = tf.strings.regex_full_match(
+      state_fingerprint, PREFIX.replace(".", r"\.") + ".*")
+  conditions = [
+      tf.debugging.Assert(same_version, [
+          "state_fingerprint", state_fingerprint, "is not a state of "
+          f"layout v{STATE_VERSION}, which this adapter reads"]),
+      tf.debugging.Assert(
+          tf.equal(state_fingerprint, expected_fingerprint),
+          ["state_fingerprint", state_fingerprint, "belongs to another "
+           "adapter; this adapter's states have", expected_fingerprint]),
+      tf.debugging.Assert(
+          tf.logical_and(checks.shape_is(state, []), tf.equal(
+              tf.concat([tf.shape(state), [-1]], 0)[0], size)),
+          [f"state must have shape [{size}]; received", tf.shape(state)])]
+  # Reshaped after the checks, whose message a failed reshape would hide.
+  state = tf.reshape(checks.after(conditions, state), [size])
+  return tf.debugging.check_numerics(state, "state holds NaN or Inf values")
