@@ -51,7 +51,7 @@ def test_leo_adapter_answers_equal_leo_in_python(leo_adapter, shots):
   assert served["classes"].shape == (4,)
   assert set(loaded.signatures) == {
       "serving_default", "adapt_and_predict",
-      "adapt_and_predict_with_options"}
+      "adapt_and_predict_with_options", "adapt", "predict_with_state"}
 
 
 def test_leo_adapter_takes_steps_and_rate_per_request(leo_adapter):
@@ -125,3 +125,24 @@ def test_the_leo_adapter_reads_raw_embeddings_as_training_did(leo_adapter):
   np.testing.assert_allclose(answer(support_x * 7.0, query_x * 0.2),
                              answer(unit(support_x), unit(query_x)),
                              rtol=1e-5, atol=1e-6)
+
+
+def test_a_stored_leo_state_answers_as_adapting_per_request(leo_adapter):
+  # The state is the decoded, fine-tuned classifier: no encoder, relation
+  # network or latent steps when predicting from it.
+  _, _, loaded = leo_adapter
+  support_x, support_y, query_x = _request(shots=2)
+  stored = loaded.signatures["adapt"](support_x=support_x,
+                                      support_y=support_y)
+  assert stored["state"].shape == (WAYS * FEATURES,)
+  served = loaded.signatures["predict_with_state"](query_x=query_x, **stored)
+  np.testing.assert_allclose(
+      served["probabilities"],
+      loaded.signatures["adapt_and_predict"](
+          support_x=support_x, support_y=support_y,
+          query_x=query_x)["probabilities"], atol=1e-6)
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match="belongs to another adapter"):
+    loaded.signatures["predict_with_state"](
+        query_x=query_x, state=stored["state"],
+        state_fingerprint=tf.constant("kerasmeta-state-v1:0"))

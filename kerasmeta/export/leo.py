@@ -15,6 +15,13 @@ answer):
       value), both learned rates scaled by learning_rate / alpha, as every
       adapter reads it (`kerasmeta.export`).
 
+  adapt(support_x, support_y) -> state, state_fingerprint
+  predict_with_state(state, state_fingerprint, query_x)
+      adapt once, predict many times: the state is the decoded and
+      fine-tuned classifier (each class's weights averaged over its K
+      draws, as the logits average them), `[ways, 1, features]` flattened
+      (`kerasmeta.export.states`); answers equal `adapt_and_predict`'s.
+
 There is no `predict(x)`: LEO has a classifier only once it is decoded
 from a support set. Inputs are checked in the graph as the other adapters
 check theirs (shapes, finite values, caps on points), and the support set
@@ -26,6 +33,7 @@ import tensorflow as tf
 from kerasmeta.algorithms import leo as leo_learner
 from kerasmeta.export import checks
 from kerasmeta.export import registry
+from kerasmeta.export import states
 from kerasmeta.export import versions
 from kerasmeta.tasks.base import Task
 
@@ -64,6 +72,19 @@ class LEOAdapterModule(tf.Module):
         checks.adapt_and_predict_functions(
             self._adapt_and_predict_defaults, self._adapt_and_predict,
             tf.int32)
+    # The state: the classifier weights [ways, 1, features].
+    self.state_shape = (learner.ways, 1, learner.features)
+    self.state_size = learner.ways * learner.features
+    self.state_fingerprint = tf.constant(states.fingerprint(
+        [(v.path, v.numpy()) for v in variables]))
+    self.adapt = tf.function(self._adapt, input_signature=[
+        tf.TensorSpec(None, tf.float32, "support_x"),
+        tf.TensorSpec(None, tf.int32, "support_y")])
+    self.predict_with_state = tf.function(
+        self._predict_with_state, input_signature=[
+            tf.TensorSpec(None, tf.float32, "state"),
+            tf.TensorSpec(None, tf.string, "state_fingerprint"),
+            tf.TensorSpec(None, tf.float32, "query_x")])
 
   def _adapt_and_predict_defaults(self, support_x, support_y, query_x):
     return self._adapt_and_predict(
@@ -73,24 +94,51 @@ class LEOAdapterModule(tf.Module):
 
   def _adapt_and_predict(self, support_x, support_y, query_x, num_steps,
                          learning_rate):
-    learner = self._learner
-    features = [learner.features]
-    support_x = checks.check_features(
-        support_x, "support_x", features, self.max_support)
     query_x = checks.check_features(
-        query_x, "query_x", features, self.max_query)
+        query_x, "query_x", [self._learner.features], self.max_query)
+    weights = self._classifier(support_x, support_y, num_steps,
+                               learning_rate, query_x)
+    logits, = checks.diverged_check(
+        [self._learner.predict(weights, query_x)], "outputs")
+    return checks.named_outputs(logits, classifier=True)
+
+  def _classifier(self, support_x, support_y, num_steps, learning_rate,
+                  query_x=None):
+    """The decoded, fine-tuned classifier of a checked support set."""
+    learner = self._learner
+    support_x = checks.check_features(
+        support_x, "support_x", [learner.features], self.max_support)
     support_y = checks.check_class_labels(support_x, support_y,
                                           learner.ways)
     num_steps, learning_rate = checks.check_options(
         num_steps, learning_rate, self.max_steps)
+    query_x = support_x[:0] if query_x is None else query_x
     adapted = learner.adapt(
         Task(support_x, support_y, query_x, query_x[:, :0]),
         num_steps=num_steps, max_steps=self.max_steps,
         rate_scale=learning_rate / self.initial_rate)
     weights, = checks.diverged_check(adapted.params, "adapted weights")
-    logits, = checks.diverged_check([learner.predict(weights, query_x)],
-                                    "outputs")
-    return checks.named_outputs(logits, classifier=True)
+    return weights
+
+  def _adapt(self, support_x, support_y):
+    weights = self._classifier(
+        support_x, support_y,
+        tf.constant(self._learner.num_latent_steps, tf.int32),
+        tf.constant(self.initial_rate, tf.float32))
+    # The logits average the K weights of a class (`LEO.logits`): their
+    # mean is the same classifier, whatever K the request had.
+    weights = tf.reduce_mean(weights, axis=1, keepdims=True)
+    return {"state": states.flatten([weights]),
+            "state_fingerprint": tf.identity(self.state_fingerprint)}
+
+  def _predict_with_state(self, state, state_fingerprint, query_x):
+    state = states.check_state(state, state_fingerprint,
+                               self.state_fingerprint, self.state_size)
+    query_x = checks.check_features(
+        query_x, "query_x", [self._learner.features], self.max_query)
+    weights, = states.unflatten(state, [self.state_shape], [tf.float32])
+    return checks.named_outputs(self._learner.predict(weights, query_x),
+                                classifier=True)
 
 
 # The relation network runs over all pairs of a request's support points:
@@ -130,6 +178,8 @@ def export_leo_adapter(learner, path, max_steps=checks.DEFAULT_MAX_STEPS,
       "serving_default": module.adapt_and_predict,
       "adapt_and_predict": module.adapt_and_predict,
       "adapt_and_predict_with_options": module.adapt_and_predict_with_options,
+      "adapt": module.adapt,
+      "predict_with_state": module.predict_with_state,
   }
   versions.save_atomically(module, path, signatures)
   return module

@@ -45,7 +45,7 @@ def test_every_family_module_declares_the_whole_interface():
     ("glyph_embeddings", "few_shot_embeddings", True),
     ("surfaces", "surfaces", False), ("continual_sine", "continual", False),
     ("navigation", "returns_after_adaptation", False),
-    ("maze", "maze_returns", False), ("quadratic", "optimizee_curves", False)])
+    ("maze", "maze_returns", False), ("quadratic", "optimizee_curves", True)])
 def test_each_family_is_measured_by_its_named_evaluator(task, name,
                                                         validates):
   config = ml_collections.ConfigDict({"task": task, "eval": {}})
