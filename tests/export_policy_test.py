@@ -40,6 +40,19 @@ def test_served_adaptation_is_one_policy_gradient_step_of_the_learner(
                              rtol=1e-5, atol=1e-6)
   before = served.signatures["act"](observations=query)
   assert not np.allclose(before["means"].numpy(), answer["means"].numpy())
+  # Adapt once, act many times from the stored state: the same policy.
+  stored = served.signatures["adapt"](
+      observations=paths.observations, actions=paths.actions,
+      rewards=paths.rewards, alive=paths.alive)
+  again = served.signatures["act_with_state"](observations=query, **stored)
+  for name in ("means", "log_stds"):
+    np.testing.assert_allclose(again[name].numpy(), answer[name].numpy(),
+                               atol=1e-6)
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match="not a state of layout v1"):
+    served.signatures["act_with_state"](
+        observations=query, state=stored["state"],
+        state_fingerprint=tf.constant("v0"))
 
 
 def test_bad_episodes_are_refused_before_any_op_reads_them(tmp_path):

@@ -12,6 +12,11 @@ learner. A client acts with the meta-learned policy, sends the episodes it colle
       [N, T], [N, T] with 1 for the steps that happened), with the
       learner's step size, discount, baseline and advantage normalisation,
       then the adapted policy at `query_observations` [M, obs].
+  adapt(observations, actions, rewards, alive) -> state, state_fingerprint
+  act_with_state(state, state_fingerprint, observations)
+      adapt once, act many times: the state is the adapted policy's
+      weights (`kerasmeta.export.states`); acting from it equals
+      `adapt_and_act` on the same episodes.
 
 Inner steps after the first need episodes of the adapted policy, which a
 server cannot collect, so an adapter takes the one step MAML's navigation
@@ -22,10 +27,12 @@ sizes, finite values, `alive` in {0, 1}, caps on transitions and queries)
 and so are outputs.
 """
 
+import numpy as np
 import tensorflow as tf
 
 from kerasmeta.export import checks
 from kerasmeta.export import registry
+from kerasmeta.export import states
 from kerasmeta.export import versions
 from kerasmeta import inner
 from kerasmeta.algorithms import policy_gradient_maml
@@ -66,6 +73,17 @@ class PolicyAdapterModule(tf.Module):
     self.adapt_and_act = tf.function(self._adapt_and_act, input_signature=[
         spec("observations"), spec("actions"), spec("rewards"),
         spec("alive"), spec("query_observations")])
+    adapted = learner.roles.adapted
+    self.state_shapes = [tuple(int(d) for d in w.shape) for w in adapted]
+    self.state_size = sum(int(np.prod(shape)) for shape in self.state_shapes)
+    self.state_fingerprint = tf.constant(states.fingerprint(
+        [(v.path, v.numpy()) for v in variables]))
+    self.adapt = tf.function(self._adapt, input_signature=[
+        spec("observations"), spec("actions"), spec("rewards"),
+        spec("alive")])
+    self.act_with_state = tf.function(self._act_with_state, input_signature=[
+        spec("state"), tf.TensorSpec(None, tf.string, "state_fingerprint"),
+        spec("observations")])
 
   def _outputs(self, params, observations):
     outputs, = checks.diverged_check(
@@ -127,6 +145,29 @@ class PolicyAdapterModule(tf.Module):
 
   def _adapt_and_act(self, observations, actions, rewards, alive,
                      query_observations):
+    params = self._adapted(observations, actions, rewards, alive)
+    query = checks.check_features(
+        query_observations, "query_observations", [self.observation_size],
+        self.max_query)
+    return self._outputs(params, query)
+
+  def _adapt(self, observations, actions, rewards, alive):
+    params = self._adapted(observations, actions, rewards, alive)
+    return {"state": states.flatten(params),
+            "state_fingerprint": tf.identity(self.state_fingerprint)}
+
+  def _act_with_state(self, state, state_fingerprint, observations):
+    state = states.check_state(state, state_fingerprint,
+                               self.state_fingerprint, self.state_size)
+    observations = checks.check_features(
+        observations, "observations", [self.observation_size],
+        self.max_query)
+    return self._outputs(states.unflatten(
+        state, self.state_shapes, [tf.float32] * len(self.state_shapes)),
+                         observations)
+
+  def _adapted(self, observations, actions, rewards, alive):
+    """The policy after one policy-gradient step on checked episodes."""
     learner = self._learner
     paths = rollouts.Paths(*self._check_episodes(observations, actions,
                                                  rewards, alive))
@@ -137,9 +178,6 @@ class PolicyAdapterModule(tf.Module):
         tf.reshape(paths.actions, [count, -1, self.action_size]),
         tf.reshape(paths.rewards, [count, -1]),
         tf.reshape(paths.alive, [count, -1]))
-    query = checks.check_features(
-        query_observations, "query_observations", [self.observation_size],
-        self.max_query)
     transform = learner.inner_transform(first_order=True)
     params = learner.initial_values()
     advantages = learner.advantages(paths)
@@ -147,8 +185,7 @@ class PolicyAdapterModule(tf.Module):
         lambda values: learner.surrogate_loss(values, paths, advantages,
                                               magic=False),
         params, transform, transform.init(params))
-    params = checks.diverged_check(params, "adapted weights")
-    return self._outputs(params, query)
+    return checks.diverged_check(params, "adapted weights")
 
 
 def export_policy_adapter(learner, path, max_transitions=100_000,
@@ -160,7 +197,9 @@ def export_policy_adapter(learner, path, max_transitions=100_000,
   """
   module = PolicyAdapterModule(learner, max_transitions, max_query)
   signatures = {"serving_default": module.adapt_and_act,
-                "adapt_and_act": module.adapt_and_act, "act": module.act}
+                "adapt_and_act": module.adapt_and_act, "act": module.act,
+                "adapt": module.adapt,
+                "act_with_state": module.act_with_state}
   versions.save_atomically(module, path, signatures)
   return module
 
