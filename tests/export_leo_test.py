@@ -51,7 +51,8 @@ def test_leo_adapter_answers_equal_leo_in_python(leo_adapter, shots):
   assert served["classes"].shape == (4,)
   assert set(loaded.signatures) == {
       "serving_default", "adapt_and_predict",
-      "adapt_and_predict_with_options", "adapt", "predict_with_state"}
+      "adapt_and_predict_with_options", "adapt", "predict_with_state",
+      "adapt_batch", "predict_with_state_batch"}
 
 
 def test_leo_adapter_takes_steps_and_rate_per_request(leo_adapter):
@@ -146,3 +147,19 @@ def test_a_stored_leo_state_answers_as_adapting_per_request(leo_adapter):
     loaded.signatures["predict_with_state"](
         query_x=query_x, state=stored["state"],
         state_fingerprint=tf.constant("kerasmeta-state-v1:0"))
+
+
+def test_a_batch_of_leo_users_equals_their_single_requests(leo_adapter):
+  _, _, loaded = leo_adapter
+  requests = [_request(shots=2, seed=seed) for seed in range(2)]
+  support_x, support_y, query_x = (np.stack(part)
+                                   for part in zip(*requests))
+  stored = loaded.signatures["adapt_batch"](support_x=support_x,
+                                            support_y=support_y)
+  served = loaded.signatures["predict_with_state_batch"](query_x=query_x,
+                                                         **stored)
+  for task, (x, y, q) in enumerate(requests):
+    np.testing.assert_allclose(
+        served["probabilities"][task],
+        loaded.signatures["adapt_and_predict"](
+            support_x=x, support_y=y, query_x=q)["probabilities"], atol=1e-6)

@@ -249,6 +249,33 @@ def test_a_state_of_another_adapter_or_layout_is_refused(mtnet_adapter,
               query_x=query_x)
 
 
+def test_a_batch_of_users_equals_their_single_requests(mtnet_adapter):
+  # [tasks, points, ...]: every task the same size, one call for all.
+  _, _, loaded = mtnet_adapter
+  tasks = [_sinusoid(5, seed=seed) for seed in range(3)]
+  support_x, support_y, query_x = (np.stack(part) for part in zip(*tasks))
+  stored = loaded.signatures["adapt_batch"](support_x=support_x,
+                                            support_y=support_y)
+  served = loaded.signatures["predict_with_state_batch"](query_x=query_x,
+                                                         **stored)
+  for task, (x, y, q) in enumerate(tasks):
+    single = loaded.signatures["adapt"](support_x=x, support_y=y)
+    np.testing.assert_allclose(stored["state"][task], single["state"],
+                               atol=1e-6)
+    np.testing.assert_allclose(
+        served["predictions"][task],
+        loaded.signatures["adapt_and_predict"](
+            support_x=x, support_y=y, query_x=q)["predictions"], atol=1e-6)
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match="one row per task of query_x"):
+    loaded.signatures["predict_with_state_batch"](query_x=query_x[:2],
+                                                  **stored)
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match=r"support_x must have shape \[tasks, points, 1\]"):
+    loaded.signatures["adapt_batch"](support_x=support_x[0],
+                                     support_y=support_y[0])
+
+
 def test_anils_state_is_its_head(tmp_path):
   model = km.layers.adapt_only(km.models.mlp(hidden_sizes=(8,)), ["output"])
   _randomise(model)

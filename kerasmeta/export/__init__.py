@@ -29,6 +29,10 @@ served graph:
       queries from it with no inner loop, as `adapt_and_predict` would,
       and refuses a state of another adapter or layout version
       (`kerasmeta.export.states`).
+  adapt_batch(support_x, support_y), predict_with_state_batch(state,
+                                                   state_fingerprint, query_x)
+      the same for many users at once: a leading task axis, every task of
+      a request the same size (gradient learners and LEO).
 
 Outputs are named: `predictions`, and for classifiers also `probabilities`
 and `classes`. Support and query sizes are dynamic, so one export serves 1-,

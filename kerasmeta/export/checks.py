@@ -14,6 +14,9 @@ CLASSIFIER_LOSSES = ("sparse_softmax_cross_entropy",)
 DEFAULT_MAX_STEPS = 100
 DEFAULT_MAX_SUPPORT = 10_000
 DEFAULT_MAX_QUERY = 10_000
+# The most tasks of a batched request whose per-task cost is quadratic
+# (LEO's relation network): its points in all are max_support x this.
+MAX_TASKS = 64
 
 
 def raw_variables(variables):
@@ -74,6 +77,32 @@ def check_features(x, name, feature_shape, max_points=None):
   # Reshaped after the checks: a reshape that fails first would answer a
   # wrong feature size with its own message instead of the check's.
   x = tf.reshape(after(checks, x), [-1, *feature_shape])
+  return tf.debugging.check_numerics(x, f"{name} holds NaN or Inf values")
+
+
+def check_task_batch(x, name, feature_shape, max_points):
+  """x, checked at run time to be [tasks >= 1, points >= 1,
+  *feature_shape] (every task the same number of points) with at most
+  `max_points` points in all; its rank and feature sizes set statically."""
+  wanted = f"[tasks, points, {', '.join(map(str, feature_shape))}]"
+  shape = tf.shape(x)
+  rank = len(feature_shape) + 2
+  padded = tf.concat([shape, tf.zeros([rank], tf.int32)], 0)
+  checks = [
+      tf.debugging.Assert(tf.logical_and(
+          tf.equal(tf.size(shape), rank),
+          tf.reduce_all(tf.equal(padded[2:rank],
+                                 tf.constant(feature_shape, tf.int32)))),
+                          [f"{name} must have shape {wanted}; received",
+                           shape]),
+      tf.debugging.assert_greater(tf.size(x), 0,
+                                  message=f"{name} must hold at least one "
+                                          "task of one point"),
+      tf.debugging.assert_less_equal(
+          padded[0] * padded[1], max_points,
+          message=f"{name} may hold at most {max_points} points in all its "
+                  "tasks (a cap set at export)")]
+  x = tf.reshape(after(checks, x), [shape[0], shape[1], *feature_shape])
   return tf.debugging.check_numerics(x, f"{name} holds NaN or Inf values")
 
 

@@ -83,6 +83,16 @@ class AdapterModule(tf.Module):
             tf.TensorSpec(None, tf.float32, "state"),
             tf.TensorSpec(None, tf.string, "state_fingerprint"),
             tf.TensorSpec(None, tf.float32, "query_x")])
+    # Many users per request: a leading task axis, every task the same size.
+    self.adapt_batch = tf.function(self._adapt_batch, input_signature=[
+        tf.TensorSpec(None, tf.float32, "support_x"),
+        tf.TensorSpec(None, tf.int32 if self.classifier else tf.float32,
+                      "support_y")])
+    self.predict_with_state_batch = tf.function(
+        self._predict_with_state_batch, input_signature=[
+            tf.TensorSpec(None, tf.float32, "state"),
+            tf.TensorSpec(None, tf.string, "state_fingerprint"),
+            tf.TensorSpec(None, tf.float32, "query_x")])
 
   def _check_targets(self, support_x, support_y):
     """support_y, checked against support_x and the model's outputs."""
@@ -145,9 +155,36 @@ class AdapterModule(tf.Module):
                                self.state_fingerprint, self.state_size)
     query_x = checks.check_features(query_x, "query_x", self.feature_shape,
                                     self.max_query)
-    adapted = states.unflatten(state, self.state_shapes, self.state_dtypes)
-    return checks.named_outputs(self._learner.predict(adapted, query_x),
+    return checks.named_outputs(self._outputs_of_state(state, query_x),
                                 self.classifier)
+
+  def _outputs_of_state(self, state, query_x):
+    adapted = states.unflatten(state, self.state_shapes, self.state_dtypes)
+    return self._learner.predict(adapted, query_x)
+
+  def _adapt_batch(self, support_x, support_y):
+    """`adapt_batch`: `adapt` of each task of `[tasks, points, ...]`."""
+    support_x = checks.check_task_batch(support_x, "support_x",
+                                        self.feature_shape, self.max_support)
+    steps = tf.constant(self.default_num_steps, tf.int32)
+    rate = tf.constant(self.default_learning_rate, tf.float32)
+    state = tf.map_fn(
+        lambda task: states.flatten(self._adapted_weights(
+            task[0], task[1], steps, rate)), (support_x, support_y),
+        fn_output_signature=tf.TensorSpec([self.state_size], tf.float32))
+    return {"state": state,
+            "state_fingerprint": tf.identity(self.state_fingerprint)}
+
+  def _predict_with_state_batch(self, state, state_fingerprint, query_x):
+    """`predict_with_state_batch`: task t's queries from its state."""
+    query_x = checks.check_task_batch(query_x, "query_x",
+                                      self.feature_shape, self.max_query)
+    state = states.check_state_batch(state, state_fingerprint,
+                                     self.state_fingerprint, self.state_size,
+                                     tf.shape(query_x)[0])
+    outputs = tf.map_fn(lambda task: self._outputs_of_state(*task),
+                        (state, query_x), fn_output_signature=tf.float32)
+    return checks.named_outputs(outputs, self.classifier)
 
   def _predict(self, x):
     x = checks.check_features(x, "x", self.feature_shape, self.max_query)
@@ -171,6 +208,8 @@ def export_gradient_adapter(learner, path, options):
       "predict": module.predict,
       "adapt": module.adapt,
       "predict_with_state": module.predict_with_state,
+      "adapt_batch": module.adapt_batch,
+      "predict_with_state_batch": module.predict_with_state_batch,
   }
   versions.save_atomically(module, path, signatures)
   return module

@@ -85,6 +85,14 @@ class LEOAdapterModule(tf.Module):
             tf.TensorSpec(None, tf.float32, "state"),
             tf.TensorSpec(None, tf.string, "state_fingerprint"),
             tf.TensorSpec(None, tf.float32, "query_x")])
+    self.adapt_batch = tf.function(self._adapt_batch, input_signature=[
+        tf.TensorSpec(None, tf.float32, "support_x"),
+        tf.TensorSpec(None, tf.int32, "support_y")])
+    self.predict_with_state_batch = tf.function(
+        self._predict_with_state_batch, input_signature=[
+            tf.TensorSpec(None, tf.float32, "state"),
+            tf.TensorSpec(None, tf.string, "state_fingerprint"),
+            tf.TensorSpec(None, tf.float32, "query_x")])
 
   def _adapt_and_predict_defaults(self, support_x, support_y, query_x):
     return self._adapt_and_predict(
@@ -121,6 +129,10 @@ class LEOAdapterModule(tf.Module):
     return weights
 
   def _adapt(self, support_x, support_y):
+    return {"state": self._state(support_x, support_y),
+            "state_fingerprint": tf.identity(self.state_fingerprint)}
+
+  def _state(self, support_x, support_y):
     weights = self._classifier(
         support_x, support_y,
         tf.constant(self._learner.num_latent_steps, tf.int32),
@@ -128,8 +140,34 @@ class LEOAdapterModule(tf.Module):
     # The logits average the K weights of a class (`LEO.logits`): their
     # mean is the same classifier, whatever K the request had.
     weights = tf.reduce_mean(weights, axis=1, keepdims=True)
-    return {"state": states.flatten([weights]),
+    return states.flatten([weights])
+
+  def _adapt_batch(self, support_x, support_y):
+    """`adapt` of each task of `[tasks, points, features]` (the support
+    cap bounds each task, whose relation network is quadratic in its
+    points, and the request's points in all)."""
+    support_x = checks.check_task_batch(
+        support_x, "support_x", [self._learner.features],
+        self.max_support * checks.MAX_TASKS)
+    state = tf.map_fn(lambda task: self._state(*task),
+                      (support_x, support_y),
+                      fn_output_signature=tf.TensorSpec([self.state_size],
+                                                        tf.float32))
+    return {"state": state,
             "state_fingerprint": tf.identity(self.state_fingerprint)}
+
+  def _predict_with_state_batch(self, state, state_fingerprint, query_x):
+    query_x = checks.check_task_batch(
+        query_x, "query_x", [self._learner.features], self.max_query)
+    state = states.check_state_batch(state, state_fingerprint,
+                                     self.state_fingerprint, self.state_size,
+                                     tf.shape(query_x)[0])
+
+    def one(task):
+      weights, = states.unflatten(task[0], [self.state_shape], [tf.float32])
+      return self._learner.predict(weights, task[1])
+    logits = tf.map_fn(one, (state, query_x), fn_output_signature=tf.float32)
+    return checks.named_outputs(logits, classifier=True)
 
   def _predict_with_state(self, state, state_fingerprint, query_x):
     state = states.check_state(state, state_fingerprint,
@@ -180,6 +218,8 @@ def export_leo_adapter(learner, path, max_steps=checks.DEFAULT_MAX_STEPS,
       "adapt_and_predict_with_options": module.adapt_and_predict_with_options,
       "adapt": module.adapt,
       "predict_with_state": module.predict_with_state,
+      "adapt_batch": module.adapt_batch,
+      "predict_with_state_batch": module.predict_with_state_batch,
   }
   versions.save_atomically(module, path, signatures)
   return module

@@ -55,25 +55,46 @@ def unflatten(state, shapes, dtypes):
           for part, shape, dtype in zip(parts, shapes, dtypes)]
 
 
-def check_state(state, state_fingerprint, expected_fingerprint, size):
-  """`state`, checked at run time to belong to this adapter (its layout
-  version, then its fingerprint), to have `size` entries and to be
-  finite."""
+def fingerprint_checks(state_fingerprint, expected_fingerprint):
+  """The run-time checks that a state belongs to this adapter: its layout
+  version, then its fingerprint (both refused by name)."""
   state_fingerprint = tf.reshape(state_fingerprint, [])
-  same_version = tf.strings.regex_full_match(
-      state_fingerprint, PREFIX.replace(".", r"\.") + ".*")
-  conditions = [
+  same_version = tf.strings.regex_full_match(state_fingerprint,
+                                             PREFIX + ".*")
+  return [
       tf.debugging.Assert(same_version, [
           "state_fingerprint", state_fingerprint, "is not a state of "
           f"layout v{STATE_VERSION}, which this adapter reads"]),
       tf.debugging.Assert(
           tf.equal(state_fingerprint, expected_fingerprint),
           ["state_fingerprint", state_fingerprint, "belongs to another "
-           "adapter; this adapter's states have", expected_fingerprint]),
-      tf.debugging.Assert(
-          tf.logical_and(checks.shape_is(state, []), tf.equal(
-              tf.concat([tf.shape(state), [-1]], 0)[0], size)),
-          [f"state must have shape [{size}]; received", tf.shape(state)])]
+           "adapter; this adapter's states have", expected_fingerprint])]
+
+
+def check_state(state, state_fingerprint, expected_fingerprint, size):
+  """`state`, checked at run time to belong to this adapter
+  (`fingerprint_checks`), to have `size` entries and to be finite."""
+  conditions = fingerprint_checks(state_fingerprint, expected_fingerprint)
+  conditions.append(tf.debugging.Assert(
+      tf.logical_and(checks.shape_is(state, []), tf.equal(
+          tf.concat([tf.shape(state), [-1]], 0)[0], size)),
+      [f"state must have shape [{size}]; received", tf.shape(state)]))
   # Reshaped after the checks, whose message a failed reshape would hide.
   state = tf.reshape(checks.after(conditions, state), [size])
+  return tf.debugging.check_numerics(state, "state holds NaN or Inf values")
+
+
+def check_state_batch(state, state_fingerprint, expected_fingerprint, size,
+                      tasks):
+  """`state` `[tasks, size]`, one row per task, checked as `check_state`
+  checks one (against the request's one fingerprint)."""
+  conditions = fingerprint_checks(state_fingerprint, expected_fingerprint)
+  shape = tf.shape(state)
+  padded = tf.concat([shape, [-1, -1]], 0)
+  conditions.append(tf.debugging.Assert(
+      tf.logical_and(tf.equal(tf.size(shape), 2), tf.reduce_all(
+          tf.equal(padded[:2], tf.stack([tasks, size])))),
+      [f"state must have shape [tasks, {size}], one row per task of "
+       "query_x; received", shape, "for tasks:", tasks]))
+  state = tf.reshape(checks.after(conditions, state), [-1, size])
   return tf.debugging.check_numerics(state, "state holds NaN or Inf values")
