@@ -53,6 +53,22 @@ def test_served_adaptation_is_one_policy_gradient_step_of_the_learner(
     served.signatures["act_with_state"](
         observations=query, state=stored["state"],
         state_fingerprint=tf.constant("v0"))
+  # Two users at once: each answer as its single request.
+  other = learner.sample(learner.initial_values(), tf.constant([-0.3, 0.1]),
+                         tf.constant([5, 6]))
+  batch = served.signatures["adapt_batch"](**{
+      name: tf.stack([getattr(paths, name), getattr(other, name)])
+      for name in ("observations", "actions", "rewards", "alive")})
+  acted = served.signatures["act_with_state_batch"](
+      observations=tf.stack([query, query]), **batch)
+  np.testing.assert_allclose(acted["means"][0].numpy(),
+                             answer["means"].numpy(), atol=1e-6)
+  single = served.signatures["act_with_state"](
+      observations=query, **served.signatures["adapt"](
+          observations=other.observations, actions=other.actions,
+          rewards=other.rewards, alive=other.alive))
+  np.testing.assert_allclose(acted["means"][1].numpy(),
+                             single["means"].numpy(), atol=1e-6)
 
 
 def test_bad_episodes_are_refused_before_any_op_reads_them(tmp_path):

@@ -17,6 +17,10 @@ learner. A client acts with the meta-learned policy, sends the episodes it colle
       adapt once, act many times: the state is the adapted policy's
       weights (`kerasmeta.export.states`); acting from it equals
       `adapt_and_act` on the same episodes.
+  adapt_batch(...), act_with_state_batch(state, state_fingerprint,
+                                         observations)
+      the same for many users: a leading task axis on every input (every
+      task the same numbers of episodes, steps and observations).
 
 Inner steps after the first need episodes of the adapted policy, which a
 server cannot collect, so an adapter takes the one step MAML's navigation
@@ -84,6 +88,13 @@ class PolicyAdapterModule(tf.Module):
     self.act_with_state = tf.function(self._act_with_state, input_signature=[
         spec("state"), tf.TensorSpec(None, tf.string, "state_fingerprint"),
         spec("observations")])
+    self.adapt_batch = tf.function(self._adapt_batch, input_signature=[
+        spec("observations"), spec("actions"), spec("rewards"),
+        spec("alive")])
+    self.act_with_state_batch = tf.function(
+        self._act_with_state_batch, input_signature=[
+            spec("state"), tf.TensorSpec(None, tf.string, "state_fingerprint"),
+            spec("observations")])
 
   def _outputs(self, params, observations):
     outputs, = checks.diverged_check(
@@ -166,6 +177,42 @@ class PolicyAdapterModule(tf.Module):
         state, self.state_shapes, [tf.float32] * len(self.state_shapes)),
                          observations)
 
+  def _adapt_batch(self, observations, actions, rewards, alive):
+    """`adapt` of each task's episodes, `[tasks, episodes, steps, ...]`
+    (every task the same numbers of episodes and steps; the transitions
+    cap bounds all tasks together)."""
+    total = tf.debugging.assert_less_equal(
+        tf.size(rewards), self.max_transitions,
+        message=f"at most {self.max_transitions} transitions in all tasks "
+                "(a cap set at export)")
+    ranks = tf.debugging.Assert(
+        tf.equal(tf.size(tf.shape(rewards)), 3),
+        ["rewards must have shape [tasks, episodes, steps]; received",
+         tf.shape(rewards)])
+    episodes = checks.after([total, ranks], observations, actions, rewards,
+                            alive)
+    state = tf.map_fn(
+        lambda task: states.flatten(self._adapted(*task)), tuple(episodes),
+        fn_output_signature=tf.TensorSpec([self.state_size], tf.float32))
+    return {"state": state,
+            "state_fingerprint": tf.identity(self.state_fingerprint)}
+
+  def _act_with_state_batch(self, state, state_fingerprint, observations):
+    observations = checks.check_task_batch(
+        observations, "observations", [self.observation_size],
+        self.max_query)
+    state = states.check_state_batch(state, state_fingerprint,
+                                     self.state_fingerprint, self.state_size,
+                                     tf.shape(observations)[0])
+    shapes = self.state_shapes
+    outputs = tf.map_fn(
+        lambda task: self._learner.policy_outputs(states.unflatten(
+            task[0], shapes, [tf.float32] * len(shapes)), task[1]),
+        (state, observations), fn_output_signature=tf.float32)
+    outputs, = checks.diverged_check([outputs], "outputs")
+    means, log_stds = policies.split_outputs(outputs)
+    return {"means": means, "log_stds": log_stds}
+
   def _adapted(self, observations, actions, rewards, alive):
     """The policy after one policy-gradient step on checked episodes."""
     learner = self._learner
@@ -199,7 +246,9 @@ def export_policy_adapter(learner, path, max_transitions=100_000,
   signatures = {"serving_default": module.adapt_and_act,
                 "adapt_and_act": module.adapt_and_act, "act": module.act,
                 "adapt": module.adapt,
-                "act_with_state": module.act_with_state}
+                "act_with_state": module.act_with_state,
+                "adapt_batch": module.adapt_batch,
+                "act_with_state_batch": module.act_with_state_batch}
   versions.save_atomically(module, path, signatures)
   return module
 
