@@ -17,6 +17,10 @@ largest difference between their answers:
 
   python benchmarks/serving_adapt_once.py --users=1000 --predictions=20
 
+With `--batch_sizes=1,8,32,128` it also times `predict_with_state_batch`
+on that many stored states at once (tasks per second at each size), the
+measurement `export/serving/batching_parameters.txt` is sized from.
+
 Adapters: `sinusoid`, a 5-shot MT-net (1-40-40-1) adapting for 10 steps,
 10 queries a prediction; `leo`, 5-way 5-shot LEO on 640 features (5 latent
 and 5 fine-tuning steps), 10 queries a prediction. Fresh weights: the cost
@@ -45,6 +49,9 @@ def parse(argv=None):
   parser.add_argument("--predictions", type=int, default=20)
   parser.add_argument("--block", type=int, default=50)
   parser.add_argument("--seed", type=int, default=0)
+  parser.add_argument("--batch_sizes", default="",
+                      help="Tasks per predict_with_state_batch call to "
+                           "time, comma-separated (none by default).")
   return parser.parse_args(argv)
 
 
@@ -111,6 +118,20 @@ def measure(name, options):
         float(np.abs(a.numpy() - b.numpy()).max())
         for rows_a, rows_b in zip(per_request, adapt_once)
         for a, b in zip(rows_a, rows_b)))
+  batched = {}
+  for size in [int(b) for b in options.batch_sizes.split(",") if b]:
+    chosen = [users[u % len(users)] for u in range(size)]
+    stored = signatures["adapt_batch"](**{
+        name: np.stack([u[name] for u in chosen]) for name in chosen[0]})
+    query_x = np.stack([asks[u % len(users)][0] for u in range(size)])
+    call = lambda: signatures["predict_with_state_batch"](
+        query_x=query_x, **stored)
+    call()
+    repeats = max(3, 2000 // size)
+    began = time.perf_counter()
+    for _ in range(repeats):
+      call()
+    batched[size] = round(size * repeats / (time.perf_counter() - began), 1)
   count = options.users * options.predictions
   rates = {k: count / v for k, v in seconds.items()}
   return {"adapter": name, "users": options.users,
@@ -118,7 +139,8 @@ def measure(name, options):
           "requests_per_second": {k: round(v, 1) for k, v in rates.items()},
           "ratio": round(rates["adapt_once"] / rates["per_request"], 2),
           "seconds": {k: round(v, 2) for k, v in seconds.items()},
-          "max_abs_difference": difference}
+          "max_abs_difference": difference,
+          "batched_tasks_per_second": batched}
 
 
 def main(argv=None):

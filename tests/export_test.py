@@ -267,7 +267,7 @@ def test_a_batch_of_users_equals_their_single_requests(mtnet_adapter):
         loaded.signatures["adapt_and_predict"](
             support_x=x, support_y=y, query_x=q)["predictions"], atol=1e-6)
   with pytest.raises(tf.errors.InvalidArgumentError,
-                     match="one row per task of query_x"):
+                     match="one (row )?per task"):
     loaded.signatures["predict_with_state_batch"](query_x=query_x[:2],
                                                   **stored)
   with pytest.raises(tf.errors.InvalidArgumentError,
@@ -418,3 +418,21 @@ def test_an_interrupted_export_leaves_no_version_and_none_is_overwritten(
   assert tf.saved_model.load(str(model_dir / "1")).signatures
   with pytest.raises(FileExistsError, match="never overwrites a version"):
     export.export_adapter(learner, str(model_dir / "1"), loss_name="mse")
+
+
+def test_the_batching_parameters_are_a_batching_parameters_text_proto():
+  # tensorflow_serving's BatchingParameters: scalar fields wrapped as
+  # `name { value: N }` (Int64Value); the file sets the four that size it.
+  path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "export",
+                      "serving", "batching_parameters.txt")
+  with open(path) as f:
+    lines = [line.strip() for line in f
+             if line.strip() and not line.startswith("#")]
+  fields = {}
+  for line in lines:
+    name, rest = line.split(" ", 1)
+    assert rest.startswith("{ value: ") and rest.endswith(" }"), line
+    fields[name] = int(rest[len("{ value: "):-2])
+  assert set(fields) == {"max_batch_size", "batch_timeout_micros",
+                         "max_enqueued_batches", "num_batch_threads"}
+  assert all(value >= 1 for value in fields.values())
