@@ -74,25 +74,11 @@ class AdapterModule(tf.Module):
     self.state_size = sum(int(np.prod(shape)) for shape in self.state_shapes)
     self.state_fingerprint = tf.constant(states.fingerprint(
         [(v.path, v.numpy()) for v in variables]))
-    self.adapt = tf.function(self._adapt, input_signature=[
-        tf.TensorSpec(None, tf.float32, "support_x"),
-        tf.TensorSpec(None, tf.int32 if self.classifier else tf.float32,
-                      "support_y")])
-    self.predict_with_state = tf.function(
-        self._predict_with_state, input_signature=[
-            tf.TensorSpec(None, tf.float32, "state"),
-            tf.TensorSpec(None, tf.string, "state_fingerprint"),
-            tf.TensorSpec(None, tf.float32, "query_x")])
-    # Many users per request: a leading task axis, every task the same size.
-    self.adapt_batch = tf.function(self._adapt_batch, input_signature=[
-        tf.TensorSpec(None, tf.float32, "support_x"),
-        tf.TensorSpec(None, tf.int32 if self.classifier else tf.float32,
-                      "support_y")])
-    self.predict_with_state_batch = tf.function(
-        self._predict_with_state_batch, input_signature=[
-            tf.TensorSpec(None, tf.float32, "state"),
-            tf.TensorSpec(None, tf.string, "state_fingerprint"),
-            tf.TensorSpec(None, tf.float32, "query_x")])
+    # Many users per request (the _batch forms): a leading task axis, every
+    # task the same size.
+    (self.adapt, self.predict_with_state, self.adapt_batch,
+     self.predict_with_state_batch) = states.state_functions(
+         self, tf.int32 if self.classifier else tf.float32)
 
   def _check_targets(self, support_x, support_y):
     """support_y, checked against support_x and the model's outputs."""
@@ -172,8 +158,8 @@ class AdapterModule(tf.Module):
         lambda task: states.flatten(self._adapted_weights(
             task[0], task[1], steps, rate)), (support_x, support_y),
         fn_output_signature=tf.TensorSpec([self.state_size], tf.float32))
-    return {"state": state,
-            "state_fingerprint": tf.identity(self.state_fingerprint)}
+    return {"state": state, "state_fingerprint": tf.fill(
+        tf.shape(state)[:1], self.state_fingerprint)}
 
   def _predict_with_state_batch(self, state, state_fingerprint, query_x):
     """`predict_with_state_batch`: task t's queries from its state."""

@@ -77,22 +77,8 @@ class LEOAdapterModule(tf.Module):
     self.state_size = learner.ways * learner.features
     self.state_fingerprint = tf.constant(states.fingerprint(
         [(v.path, v.numpy()) for v in variables]))
-    self.adapt = tf.function(self._adapt, input_signature=[
-        tf.TensorSpec(None, tf.float32, "support_x"),
-        tf.TensorSpec(None, tf.int32, "support_y")])
-    self.predict_with_state = tf.function(
-        self._predict_with_state, input_signature=[
-            tf.TensorSpec(None, tf.float32, "state"),
-            tf.TensorSpec(None, tf.string, "state_fingerprint"),
-            tf.TensorSpec(None, tf.float32, "query_x")])
-    self.adapt_batch = tf.function(self._adapt_batch, input_signature=[
-        tf.TensorSpec(None, tf.float32, "support_x"),
-        tf.TensorSpec(None, tf.int32, "support_y")])
-    self.predict_with_state_batch = tf.function(
-        self._predict_with_state_batch, input_signature=[
-            tf.TensorSpec(None, tf.float32, "state"),
-            tf.TensorSpec(None, tf.string, "state_fingerprint"),
-            tf.TensorSpec(None, tf.float32, "query_x")])
+    (self.adapt, self.predict_with_state, self.adapt_batch,
+     self.predict_with_state_batch) = states.state_functions(self, tf.int32)
 
   def _adapt_and_predict_defaults(self, support_x, support_y, query_x):
     return self._adapt_and_predict(
@@ -153,8 +139,8 @@ class LEOAdapterModule(tf.Module):
                       (support_x, support_y),
                       fn_output_signature=tf.TensorSpec([self.state_size],
                                                         tf.float32))
-    return {"state": state,
-            "state_fingerprint": tf.identity(self.state_fingerprint)}
+    return {"state": state, "state_fingerprint": tf.fill(
+        tf.shape(state)[:1], self.state_fingerprint)}
 
   def _predict_with_state_batch(self, state, state_fingerprint, query_x):
     query_x = checks.check_task_batch(

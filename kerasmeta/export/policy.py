@@ -194,8 +194,8 @@ class PolicyAdapterModule(tf.Module):
     state = tf.map_fn(
         lambda task: states.flatten(self._adapted(*task)), tuple(episodes),
         fn_output_signature=tf.TensorSpec([self.state_size], tf.float32))
-    return {"state": state,
-            "state_fingerprint": tf.identity(self.state_fingerprint)}
+    return {"state": state, "state_fingerprint": tf.fill(
+        tf.shape(state)[:1], self.state_fingerprint)}
 
   def _act_with_state_batch(self, state, state_fingerprint, observations):
     observations = checks.check_task_batch(

@@ -16,6 +16,10 @@ instead of once per request. The layout, version 1:
 A state is refused by an adapter it does not belong to: another layout
 version, by name ("kerasmeta-state-v2 ... this adapter reads v1"), or
 another adapter (a model retrained or another export), by fingerprint.
+
+The batched signatures (`adapt_batch`, `predict_with_state_batch`) carry a
+leading task axis on every input and output, the fingerprints included
+(`[tasks]`), so that TF Serving's batcher can merge requests along it.
 """
 
 import hashlib
@@ -41,6 +45,25 @@ def fingerprint(named_values):
   return PREFIX + digest.hexdigest()[:32]
 
 
+def state_functions(module, label_dtype):
+  """`(adapt, predict_with_state, adapt_batch, predict_with_state_batch)`:
+  `module`'s `_adapt`, `_predict_with_state`, `_adapt_batch` and
+  `_predict_with_state_batch` as `tf.function`s with their input
+  signatures (no declared ranks, as every served signature:
+  `checks.adapt_and_predict_functions`)."""
+  support = [tf.TensorSpec(None, tf.float32, "support_x"),
+             tf.TensorSpec(None, label_dtype, "support_y")]
+  stored = [tf.TensorSpec(None, tf.float32, "state"),
+            tf.TensorSpec(None, tf.string, "state_fingerprint"),
+            tf.TensorSpec(None, tf.float32, "query_x")]
+  return tuple(tf.function(function, input_signature=signature)
+               for function, signature in (
+                   (module._adapt, support),  # pylint: disable=protected-access
+                   (module._predict_with_state, stored),  # pylint: disable=protected-access
+                   (module._adapt_batch, support),  # pylint: disable=protected-access
+                   (module._predict_with_state_batch, stored)))  # pylint: disable=protected-access
+
+
 def flatten(tensors):
   """The state vector of adapted weights `tensors` (float32 [size])."""
   return tf.concat([tf.reshape(tf.cast(t, tf.float32), [-1])
@@ -56,18 +79,18 @@ def unflatten(state, shapes, dtypes):
 
 
 def fingerprint_checks(state_fingerprint, expected_fingerprint):
-  """The run-time checks that a state belongs to this adapter: its layout
-  version, then its fingerprint (both refused by name)."""
-  state_fingerprint = tf.reshape(state_fingerprint, [])
-  same_version = tf.strings.regex_full_match(state_fingerprint,
-                                             PREFIX + ".*")
+  """The run-time checks that states belong to this adapter: their layout
+  version, then their fingerprint (both refused by name). One fingerprint
+  `[]`, or one per task `[tasks]`."""
+  fingerprints = tf.reshape(state_fingerprint, [-1])
+  same_version = tf.strings.regex_full_match(fingerprints, PREFIX + ".*")
   return [
-      tf.debugging.Assert(same_version, [
-          "state_fingerprint", state_fingerprint, "is not a state of "
+      tf.debugging.Assert(tf.reduce_all(same_version), [
+          "state_fingerprint", fingerprints, "is not a state of "
           f"layout v{STATE_VERSION}, which this adapter reads"]),
       tf.debugging.Assert(
-          tf.equal(state_fingerprint, expected_fingerprint),
-          ["state_fingerprint", state_fingerprint, "belongs to another "
+          tf.reduce_all(tf.equal(fingerprints, expected_fingerprint)),
+          ["state_fingerprint", fingerprints, "belongs to another "
            "adapter; this adapter's states have", expected_fingerprint])]
 
 
@@ -86,9 +109,15 @@ def check_state(state, state_fingerprint, expected_fingerprint, size):
 
 def check_state_batch(state, state_fingerprint, expected_fingerprint, size,
                       tasks):
-  """`state` `[tasks, size]`, one row per task, checked as `check_state`
-  checks one (against the request's one fingerprint)."""
+  """`state` `[tasks, size]` and `state_fingerprint` `[tasks]`, one row per
+  task (a leading axis on every input, as TF Serving's batcher merges
+  requests), checked as `check_state` checks one."""
   conditions = fingerprint_checks(state_fingerprint, expected_fingerprint)
+  conditions.append(tf.debugging.Assert(
+      tf.logical_and(tf.equal(tf.size(tf.shape(state_fingerprint)), 1),
+                     tf.equal(tf.size(state_fingerprint), tasks)),
+      ["state_fingerprint must have shape [tasks], one per task; received",
+       tf.shape(state_fingerprint), "for tasks:", tasks]))
   shape = tf.shape(state)
   padded = tf.concat([shape, [-1, -1]], 0)
   conditions.append(tf.debugging.Assert(

@@ -8,11 +8,8 @@ by running the exported SavedModel, as TF Serving does.
 """
 
 import concurrent.futures
-import http.server
 import io
 import json
-import re
-import threading
 from contextlib import redirect_stdout
 
 import grpc
@@ -24,56 +21,15 @@ from tensorflow_serving.apis import prediction_service_pb2_grpc
 
 import kerasmeta as km
 from export.serving import client
+from export.serving import standin
 from kerasmeta import export
 
-PATH = re.compile(r"^/v1/models/(?P<name>[\w-]+)(/versions/(?P<v>\d+))?"
-                  r":predict$")
+_run_signature = standin.run_signature
 
 
-def _run_signature(loaded, name, inputs):
-  function = loaded.signatures[name]
-  specs = function.structured_input_signature[1]
-  if set(inputs) != set(specs):
-    raise ValueError(f"input size does not match signature: "
-                     f"{sorted(inputs)} != {sorted(specs)}")
-  arguments = {key: tf.constant(value, specs[key].dtype)
-               for key, value in inputs.items()}
-  return {key: value.numpy() for key, value in function(**arguments).items()}
-
-
-class RestStandIn(http.server.BaseHTTPRequestHandler):
-  models = {}
-  requests = []
-
-  def do_POST(self):  # pylint: disable=invalid-name
-    match = PATH.match(self.path)
-    body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-    self.requests.append((self.path, self.headers["Content-Type"], body))
-    try:
-      if match is None or match["name"] not in self.models:
-        raise LookupError(f"no model at {self.path}")
-      if set(body) != {"signature_name", "inputs"} or not isinstance(
-          body["inputs"], dict):
-        raise ValueError("expected the columnar format: signature_name and "
-                         "an inputs object")
-      outputs = _run_signature(self.models[match["name"]],
-                               body["signature_name"], body["inputs"])
-      self._answer(200, {"outputs": {k: v.tolist()
-                                     for k, v in outputs.items()}})
-    except Exception as error:  # pylint: disable=broad-except
-      message = str(error).splitlines()
-      self._answer(400, {"error": " ".join(message)[-500:]})
-
-  def _answer(self, code, payload):
-    data = json.dumps(payload).encode()
-    self.send_response(code)
-    self.send_header("Content-Type", "application/json")
-    self.send_header("Content-Length", str(len(data)))
-    self.end_headers()
-    self.wfile.write(data)
-
-  def log_message(self, *args):
-    pass
+def rest_requests(served):
+  """The REST stand-in's record of its requests."""
+  return served[3].RequestHandlerClass.requests
 
 
 class GrpcStandIn(prediction_service_pb2_grpc.PredictionServiceServicer):
@@ -101,15 +57,13 @@ def served(tmp_path_factory):
   path = str(tmp_path_factory.mktemp("models") / "sine" / "1")
   export.export_adapter(learner, path)
   loaded = tf.saved_model.load(path)
-  RestStandIn.models = {"sine": loaded}
-  rest = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RestStandIn)
-  threading.Thread(target=rest.serve_forever, daemon=True).start()
+  rest, rest_address = standin.serve({"sine": loaded})
   grpc_server = grpc.server(concurrent.futures.ThreadPoolExecutor(2))
   prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
       GrpcStandIn({"sine": loaded}), grpc_server)
   grpc_port = grpc_server.add_insecure_port("127.0.0.1:0")
   grpc_server.start()
-  yield loaded, f"127.0.0.1:{rest.server_address[1]}", f"127.0.0.1:{grpc_port}"
+  yield loaded, rest_address, f"127.0.0.1:{grpc_port}", rest
   rest.shutdown()
   grpc_server.stop(0)
 
@@ -134,11 +88,11 @@ def test_rest_request_is_the_documented_columnar_format():
 
 
 def test_rest_client_gets_the_saved_models_answer(served):
-  loaded, rest_server, _ = served
-  RestStandIn.requests.clear()
+  loaded, rest_server, *_ = served
+  rest_requests(served).clear()
   outputs = client.predict_rest(rest_server, "sine", "adapt_and_predict",
                                 REQUEST)
-  path, content_type, body = RestStandIn.requests[-1]
+  path, content_type, body = rest_requests(served)[-1]
   assert path == "/v1/models/sine:predict"
   assert content_type == "application/json"
   assert body["signature_name"] == "adapt_and_predict"
@@ -147,7 +101,7 @@ def test_rest_client_gets_the_saved_models_answer(served):
 
 
 def test_command_line_client_with_options_prints_the_outputs(served):
-  loaded, rest_server, _ = served
+  loaded, rest_server, *_ = served
   printed = io.StringIO()
   with redirect_stdout(printed):
     client.main(["--server", rest_server, "--model", "sine", "--version", "1",
@@ -155,7 +109,7 @@ def test_command_line_client_with_options_prints_the_outputs(served):
                  "--support_y", json.dumps(REQUEST["support_y"]),
                  "--query_x", json.dumps(REQUEST["query_x"]),
                  "--num_steps", "7", "--learning_rate", "0.01"])
-  assert RestStandIn.requests[-1][0] == "/v1/models/sine/versions/1:predict"
+  assert rest_requests(served)[-1][0] == "/v1/models/sine/versions/1:predict"
   expected = _direct(loaded, "adapt_and_predict_with_options", num_steps=7,
                      learning_rate=0.01)
   np.testing.assert_allclose(json.loads(printed.getvalue())["predictions"],
@@ -163,14 +117,14 @@ def test_command_line_client_with_options_prints_the_outputs(served):
 
 
 def test_server_errors_reach_the_user_with_their_message(served):
-  _, rest_server, _ = served
+  _, rest_server, *_ = served
   bad = {**REQUEST, "support_y": [[0.4]]}
   with pytest.raises(RuntimeError, match="400.*same number of points"):
     client.predict_rest(rest_server, "sine", "adapt_and_predict", bad)
 
 
 def test_grpc_client_gets_the_saved_models_answer(served):
-  loaded, _, grpc_server = served
+  loaded, _, grpc_server, _ = served
   outputs = client.predict_grpc(grpc_server, "sine", "adapt_and_predict",
                                 REQUEST)
   np.testing.assert_allclose(outputs["predictions"],
