@@ -4,9 +4,12 @@ Each adapter is exported with its default caps, loaded back in a fresh
 process with `tf.saved_model.load` (as a serving process would), warmed up
 with a small request, then sent one request at every cap at once (the most
 support points, the most queries, `max_steps` inner steps through
-`adapt_and_predict_with_options`). Prints one JSON line per adapter: the
-caps, the request's wall time and the process's peak resident memory
-above what it held before the request:
+`adapt_and_predict_with_options`); for the gradient and LEO adapters also
+one `adapt_batch` request holding the most points its cap allows over
+many tasks, and one `predict_with_state_batch` request of the most
+queries. Prints one JSON line per adapter: the caps, each request's wall
+time and the process's peak resident memory above what it held before
+the requests:
 
   python benchmarks/serving_worst_case.py            # every adapter
 
@@ -111,11 +114,40 @@ def child(name):
   seconds = time.perf_counter() - began
   finite = all(bool(tf.reduce_all(tf.math.is_finite(tf.cast(v, tf.float32))))
                for v in outputs.values())
-  print(json.dumps({
+  line = {
       "adapter": name, "max_support": support, "max_query": query,
       "max_steps": steps, "seconds": round(seconds, 3),
       "peak_mb_above_before": round(max(_peak_mb() - before, 0.0), 1),
-      "finite": finite}))
+      "finite": finite}
+  if name != "navigation":
+    line.update(_batched(served, request, rng, support, query, name))
+  print(json.dumps(line))
+
+
+def _batched(served, request, rng, support, query, name):
+  """`adapt_batch` at its points cap (LEO: MAX_TASKS tasks at the
+  per-task cap; others: 100 tasks sharing the cap), then
+  `predict_with_state_batch` at the queries cap."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  from kerasmeta.export import checks  # pylint: disable=g-import-not-at-top
+  tasks = checks.MAX_TASKS if name == "leo" else 100
+  per_task = support if name == "leo" else support // tasks
+  requests = [request(rng, per_task, query // tasks) for _ in range(tasks)]
+  stack = lambda key: np.stack([r[key] for r in requests])
+  before = _current_mb()
+  began = time.perf_counter()
+  stored = served.signatures["adapt_batch"](support_x=stack("support_x"),
+                                            support_y=stack("support_y"))
+  adapt_seconds = time.perf_counter() - began
+  began = time.perf_counter()
+  served.signatures["predict_with_state_batch"](query_x=stack("query_x"),
+                                                **stored)
+  return {"batch_tasks": tasks, "batch_points": tasks * per_task,
+          "adapt_batch_seconds": round(adapt_seconds, 3),
+          "predict_with_state_batch_seconds": round(
+              time.perf_counter() - began, 3),
+          "batch_peak_mb_above_before": round(
+              max(_peak_mb() - before, 0.0), 1)}
 
 
 def main():
