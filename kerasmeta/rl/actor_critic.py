@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import keras
 import tensorflow as tf
+import tensorflow_probability as tfp
 
 from kerasmeta import sampling
 
@@ -177,7 +178,8 @@ def rollout(environment, tasks, network, num_episodes, seed, state_size):
     chosen = tf.one_hot(action, num_actions)
     env_state, reward, _ = environment.step(
         tasks, env_state, chosen, sampling.fold_in(step_seed, t))
-    values = (tf.reduce_sum(log_policy * chosen, -1), value[:, 0],
+    values = (tfp.distributions.Categorical(logits=scores).log_prob(action),
+              value[:, 0],
               tf.cast(reward, tf.float32),
               tf.reduce_sum(tf.square(tf.exp(log_policy)), -1))
     records = [r.write(t, v) for r, v in zip(records, values)]

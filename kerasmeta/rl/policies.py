@@ -10,12 +10,19 @@ other model, so a user's own policy plugs in unchanged.
 layers of 100 ReLU units, a linear mean, and a learned log standard
 deviation per action coordinate that does not depend on the observation,
 starting at log(1.0).
+
+Densities and divergences are tensorflow-probability's (`distribution`):
+a policy's Gaussian is `Independent(Normal(means, exp(log_stds)), 1)`.
+Actions are drawn by `sample` from `kerasmeta.sampling`'s noise, whose
+draws are the same with and without XLA (tfp's samplers do not promise
+that).
 """
 
 import math
 
 import keras
 import tensorflow as tf
+import tensorflow_probability as tfp
 
 
 @keras.saving.register_keras_serializable(package="kerasmeta")
@@ -119,14 +126,20 @@ def split_outputs(outputs):
   return means, log_stds
 
 
+def distribution(outputs):
+  """The diagonal Gaussian of a policy's outputs: tfp's
+  `Independent(Normal(means, exp(log_stds)))` over the action
+  coordinates."""
+  means, log_stds = split_outputs(outputs)
+  return tfp.distributions.Independent(
+      tfp.distributions.Normal(means, tf.exp(log_stds)),
+      reinterpreted_batch_ndims=1)
+
+
 def log_prob(outputs, actions):
   """log pi(action): the diagonal Gaussian's log density, summed over the
   action coordinates ([...])."""
-  means, log_stds = split_outputs(outputs)
-  actions = tf.cast(actions, means.dtype)
-  z = (actions - means) * tf.exp(-log_stds)
-  return tf.reduce_sum(-0.5 * tf.square(z) - log_stds
-                       - 0.5 * math.log(2 * math.pi), axis=-1)
+  return distribution(outputs).log_prob(tf.cast(actions, outputs.dtype))
 
 
 def sample(outputs, noise):
@@ -136,11 +149,7 @@ def sample(outputs, noise):
 
 
 def kl_divergence(old_outputs, new_outputs):
-  """KL(old || new) of the diagonal Gaussians two policies output (means,
-  then log stds), summed over the action coordinates, [...]."""
-  old_means, old_log_stds = split_outputs(old_outputs)
-  new_means, new_log_stds = split_outputs(new_outputs)
-  ratio = (tf.exp(2.0 * old_log_stds) + tf.square(old_means - new_means)) \
-      * tf.exp(-2.0 * new_log_stds)
-  return tf.reduce_sum(new_log_stds - old_log_stds + 0.5 * ratio - 0.5,
-                       axis=-1)
+  """KL(old || new) of the diagonal Gaussians two policies output, summed
+  over the action coordinates, [...] (tfp's closed form)."""
+  return tfp.distributions.kl_divergence(distribution(old_outputs),
+                                         distribution(new_outputs))
