@@ -68,7 +68,6 @@ def run_problem(problem, args, seed, first):
   """Meta-trains and evaluates one problem from one seed (the baselines
   with the `first` seed only); returns its result record."""
   from kerasmeta import experiments  # pylint: disable=g-import-not-at-top
-  from kerasmeta import training  # pylint: disable=g-import-not-at-top
   config = _config(problem, args, seed, first)
   workdir = os.path.join(args.workdir, problem, f"seed_{seed}")
   record_path = os.path.join(workdir, "result.json")
@@ -77,14 +76,8 @@ def run_problem(problem, args, seed, first):
   if record is not None:
     print(f"{problem} seed {seed}: done before ({record_path})", flush=True)
     return record
-  began = time.time()
-  # A finished run of other settings starts afresh (moved aside); an
-  # interrupted one of these settings resumes.
-  trainer = training.Trainer.from_config(
-      config, workdir, restart=os.path.exists(record_path))
-  trainer.train()
-  best = trainer.restore_best()
-  trained = time.time() - began
+  trainer, best, trained = table_common.train_best(config, workdir,
+                                                   record_path)
   began = time.time()
   evaluation = experiments.evaluate(trainer.learner, config,
                                    num_tasks=config.eval.num_tasks,

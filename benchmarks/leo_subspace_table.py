@@ -103,7 +103,6 @@ def run(row, shots, seed, options, data_dir, rate=None):
   """Meta-trains one row from one seed and evaluates its best validated
   checkpoint (or reuses the result)."""
   from kerasmeta import experiments  # pylint: disable=g-import-not-at-top
-  from kerasmeta import training  # pylint: disable=g-import-not-at-top
   config = _config(row, shots, seed, options, data_dir, rate)
   name = f"{row}_{shots}shot_seed{seed}" + (
       "" if rate is None else f"_rate{rate:g}")
@@ -114,20 +113,15 @@ def run(row, shots, seed, options, data_dir, rate=None):
   record = table_common.reusable_record(path, "config", settings)
   if record is not None:
     return record
+  trainer, best, trained = table_common.train_best(config, workdir, path)
   began = time.time()
-  # A finished run of other settings starts afresh (moved aside).
-  trainer = training.Trainer.from_config(config, workdir,
-                                         restart=os.path.exists(path))
-  trainer.train()
-  best = trainer.restore_best()
-  trained = time.time() - began
   results, _, summary = experiments.evaluate(
       trainer.learner, config, num_tasks=config.eval.num_tasks,
       seed=config.eval.seed)
   record = {"config": settings, "results": results,
             "validation_accuracy": best["score"], "best_step": best["step"],
             "train_seconds": trained,
-            "eval_seconds": time.time() - began - trained}
+            "eval_seconds": time.time() - began}
   with open(path, "w") as f:
     json.dump(record, f, indent=1, default=float)
   print(f"{name}: {summary} (validation {best['score']:.4f} at step "

@@ -4,6 +4,7 @@ import json
 import os
 import platform
 import sys
+import time
 
 # The repository, importable from a checkout without an install (the
 # scripts read stored configs through kerasmeta).
@@ -81,3 +82,23 @@ def reusable_record(path, key, settings):
   with open(path) as f:
     record = json.load(f)
   return record if record.get(key) == settings else None
+
+
+def train_best(config, workdir, record_path):
+  """Meta-trains a table's run in `workdir` (resuming an interrupted one)
+  and restores its best validated checkpoint; returns `(trainer, the best
+  checkpoint's record, seconds)`.
+
+  A result recorded at `record_path` is of other settings (the caller
+  reuses equal ones), so that run starts afresh: the trainer moves it
+  aside and its record goes beside it (`.previous`), so that the new run,
+  if interrupted, resumes on the next invocation."""
+  from kerasmeta import training  # pylint: disable=g-import-not-at-top
+  began = time.time()
+  stale = os.path.exists(record_path)
+  trainer = training.Trainer.from_config(config, workdir, restart=stale)
+  if stale:
+    os.replace(record_path, record_path + ".previous")
+  trainer.train()
+  best = trainer.restore_best()
+  return trainer, best, time.time() - began

@@ -243,7 +243,9 @@ def test_a_state_of_another_adapter_or_layout_is_refused(mtnet_adapter,
   size = stored["state"].shape[0]
   for state, match in (
       (stored["state"][:-1], rf"state must have shape \[{size}\]"),
-      (tf.fill([size], np.nan), "state holds NaN")):
+      (tf.fill([size], np.nan), "state holds NaN"),
+      # Finite weights whose answers overflow: refused, not sent as inf.
+      (tf.fill([size], 1e30), "the outputs are not finite")):
     with pytest.raises(tf.errors.InvalidArgumentError, match=match):
       predict(state=state, state_fingerprint=stored["state_fingerprint"],
               query_x=query_x)
@@ -270,6 +272,10 @@ def test_a_batch_of_users_equals_their_single_requests(mtnet_adapter):
                      match="one (row )?per task"):
     loaded.signatures["predict_with_state_batch"](query_x=query_x[:2],
                                                   **stored)
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match="must hold the same number of tasks"):
+    loaded.signatures["adapt_batch"](support_x=support_x,
+                                     support_y=support_y[:2])
   with pytest.raises(tf.errors.InvalidArgumentError,
                      match=r"support_x must have shape \[tasks, points, 1\]"):
     loaded.signatures["adapt_batch"](support_x=support_x[0],

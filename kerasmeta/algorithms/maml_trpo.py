@@ -131,9 +131,7 @@ class TRPOPolicyGradientMAML(policy_gradient_maml.PolicyGradientMAML):
   def mean_kl(self, old_outputs, new_outputs, alive):
     """The KL of old and new post-adaptation policies, averaged over the
     live steps of every task's episodes."""
-    alive = tf.cast(alive, old_outputs.dtype)
-    kl = policies.kl_divergence(old_outputs, new_outputs)
-    return tf.reduce_sum(kl * alive) / tf.reduce_sum(alive)
+    return policies.mean_kl(old_outputs, new_outputs, alive)
 
   def train_step(self, state, batch, optimizer, context=base.StepContext()):
     """One TRPO step on one batch of episodes (the module)."""

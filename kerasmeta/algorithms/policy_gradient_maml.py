@@ -250,6 +250,27 @@ class PolicyGradientMAML(base.ModelLearner):
           "which is 1 in the only epoch of outer_epochs=1: set outer_epochs "
           "> 1 (PPO's several steps on the same episodes) or outer_clip=0.")
     self.outer_epochs, self.outer_clip = int(outer_epochs), float(outer_clip)
+    self._set_batch_steps(batch_steps)
+    self._set_inner_kl_penalty(inner_kl_penalty, inner_kl_target)
+    self.discount, self.gae_lambda = float(discount), float(gae_lambda)
+    self.baseline = baseline
+    self.normalize_advantages = bool(normalize_advantages)
+
+  def _set_batch_steps(self, batch_steps):
+    """maml_rl's time-step budget (the module), checked."""
+    if int(batch_steps) < 0 or int(batch_steps) > (
+        self.num_episodes * self.environment.horizon):
+      raise ValueError(
+          f"batch_steps must be in [0, num_episodes * horizon = "
+          f"{self.num_episodes * self.environment.horizon}] (num_episodes "
+          f"caps the episodes that fill it); received {batch_steps}.")
+    self.batch_steps = int(batch_steps)
+    if self.batch_steps:
+      self.metric_names = (*self.metric_names, "budget_filled")
+
+  def _set_inner_kl_penalty(self, inner_kl_penalty, inner_kl_target):
+    """ProMP's inner-KL penalty and its coefficients (the module),
+    checked."""
     if not inner_kl_penalty >= 0 or not inner_kl_target >= 0:
       raise ValueError(f"inner_kl_penalty and inner_kl_target must be >= 0; "
                        f"received {inner_kl_penalty} and {inner_kl_target}.")
@@ -263,15 +284,6 @@ class PolicyGradientMAML(base.ModelLearner):
     if inner_kl_target and not inner_kl_penalty:
       raise ValueError(f"inner_kl_target={inner_kl_target} adapts the "
                        "penalty's coefficients: set inner_kl_penalty > 0.")
-    if int(batch_steps) < 0 or int(batch_steps) > (
-        self.num_episodes * self.environment.horizon):
-      raise ValueError(
-          f"batch_steps must be in [0, num_episodes * horizon = "
-          f"{self.num_episodes * self.environment.horizon}] (num_episodes "
-          f"caps the episodes that fill it); received {batch_steps}.")
-    self.batch_steps = int(batch_steps)
-    if self.batch_steps:
-      self.metric_names = (*self.metric_names, "budget_filled")
     self.inner_kl_penalty = float(inner_kl_penalty)
     self.inner_kl_target = float(inner_kl_target)
     self.inner_kl_coefficients = None
@@ -281,9 +293,6 @@ class PolicyGradientMAML(base.ModelLearner):
           tf.fill([self.num_inner_steps], tf.constant(
               self.inner_kl_penalty, self.roles.adapted[0].dtype)),
           trainable=False, name="inner_kl_coefficients")
-    self.discount, self.gae_lambda = float(discount), float(gae_lambda)
-    self.baseline = baseline
-    self.normalize_advantages = bool(normalize_advantages)
 
   @property
   def distributes(self):
@@ -327,7 +336,7 @@ class PolicyGradientMAML(base.ModelLearner):
         else task, lambda obs: self.policy_outputs(frozen, obs),
         num_episodes or self.num_episodes, seed, deterministic)
     if self.batch_steps:
-      paths, _ = rollouts.within_budget(paths, self.batch_steps)
+      paths = rollouts.within_budget(paths, self.batch_steps)
     return paths
 
   def advantages(self, paths):
@@ -380,7 +389,7 @@ class PolicyGradientMAML(base.ModelLearner):
 
   def task_objective(self, task, seed, params=None, paths=None,
                      references=None, num_inner_steps=None, clip=0.0,
-                     outputs=None):
+                     outputs=None, with_inner_kls=None):
     """The K inner steps and the meta-objective of one task.
 
     Args:
@@ -393,6 +402,8 @@ class PolicyGradientMAML(base.ModelLearner):
         that drew them: DiCE's magic boxes become those importance weights.
       outputs: with `paths`, the policy's outputs under those weights
         (the inner KL's sampling policies; None: the current ones).
+      with_inner_kls: compute each inner step's KL (default: where the
+        inner-KL penalty needs it; else `inner_kls` is zeros).
       num_inner_steps: K (default: the learner's).
       clip: PPO's clipping of the post-adaptation surrogate (0: loaded
         DiCE).
@@ -407,8 +418,9 @@ class PolicyGradientMAML(base.ModelLearner):
     state = transform.init(params)
     seeds = tf.unstack(sampling.split(seed, num_steps + 1))
     all_paths, all_log_probs, returns, inner_log_prob = [], [], [], 0.0
-    all_outputs, inner_kls, reference_total = [], [], 0.0
-    filled = []
+    all_outputs, inner_kls, reference_total, filled = [], [], 0.0, []
+    if with_inner_kls is None:
+      with_inner_kls = self.inner_kl_coefficients is not None
     for k in range(num_steps + 1):
       batch = self.sample(params, task, seeds[k]) if paths is None \
           else paths[k]
@@ -433,9 +445,8 @@ class PolicyGradientMAML(base.ModelLearner):
             tf.reduce_sum(batch.alive)
         break
       alive = tf.cast(batch.alive, log_probs.dtype)
-      inner_kls.append(tf.reduce_sum(
-          policies.kl_divergence(sampling_outputs, current) * alive)
-                       / tf.reduce_sum(alive))
+      inner_kls.append(policies.mean_kl(sampling_outputs, current, alive)
+                       if with_inner_kls else tf.zeros([], alive.dtype))
       inner_log_prob += tf.reduce_sum(log_probs * alive)
       reference_total += tf.reduce_sum(
           (tf.stop_gradient(log_probs) if reference is None
@@ -448,14 +459,12 @@ class PolicyGradientMAML(base.ModelLearner):
       inner_score = dice.magic_box(inner_log_prob, reference_total) - 1.0
     else:
       inner_score = tf.zeros([], loss.dtype)
-    inner_kls = tf.stack(inner_kls) if inner_kls else tf.zeros([0],
-                                                               loss.dtype)
-    budget_filled = tf.cast(tf.reduce_all(filled), tf.float32)
+    inner_kls = tf.stack(inner_kls) if inner_kls else tf.zeros([0])
     return TaskObjective(loss, tf.stop_gradient(tf.cast(value, loss.dtype)),
                          tf.cast(inner_score, loss.dtype), tf.stack(returns),
                          all_paths, all_log_probs, all_outputs,
                          tf.cast(inner_kls, loss.dtype), params,
-                         budget_filled)
+                         tf.cast(tf.reduce_all(filled), tf.float32))
 
   def sample_episodes(self, tasks, seeds):
     """Every task's K + 1 batches of episodes with the current weights,
@@ -546,7 +555,8 @@ class PolicyGradientMAML(base.ModelLearner):
       task, seed, (paths, references, outputs) = elements
       return self.task_objective(envs_base.EnvironmentTask(*task), seed,
                                  paths=paths, references=references,
-                                 outputs=outputs).inner_kls
+                                 outputs=outputs,
+                                 with_inner_kls=True).inner_kls
 
     return tf.reduce_mean(tf.map_fn(
         per_task, (tuple(tasks), seeds, recorded),
@@ -630,6 +640,13 @@ class PolicyGradientMAML(base.ModelLearner):
       raise ValueError("A policy's adaptation samples episodes: pass "
                        "seed=<int32 [2]>.")
     num_steps = self.num_inner_steps if num_steps is None else num_steps
+    count = num_episodes or self.num_episodes
+    if self.batch_steps and count * self.environment.horizon < \
+        self.batch_steps:
+      raise ValueError(
+          f"num_episodes={count} episodes of at most "
+          f"{self.environment.horizon} steps cannot hold the learner's "
+          f"batch_steps={self.batch_steps}: sample more episodes.")
     rates = list(learning_rate) if isinstance(learning_rate, (list, tuple)) \
         else [learning_rate]
     if not rates:

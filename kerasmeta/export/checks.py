@@ -106,6 +106,18 @@ def check_task_batch(x, name, feature_shape, max_points):
   return tf.debugging.check_numerics(x, f"{name} holds NaN or Inf values")
 
 
+def same_tasks(**tensors):
+  """Checks that the inputs of a batched request hold the same number of
+  tasks (their first dimension); returns the check."""
+  names = list(tensors)
+  counts = tf.stack([tf.concat([tf.shape(t), [-1]], 0)[0]
+                     for t in tensors.values()])
+  return tf.debugging.Assert(
+      tf.reduce_all(tf.equal(counts, counts[0])),
+      [f"{', '.join(names)} must hold the same number of tasks (their "
+       "first dimension); received", counts])
+
+
 def same_count(support_x, support_y):
   """Checks that support_x and support_y hold the same number of points
   (support_y of rank 0 refused by rank first, not by a slice error)."""

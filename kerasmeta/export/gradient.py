@@ -8,7 +8,6 @@ Keras model, so that TF Serving's C++ loader finds every variable
 """
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from kerasmeta import functional
@@ -68,10 +67,8 @@ class AdapterModule(tf.Module):
     self.predict = tf.function(self._predict, input_signature=[
         tf.TensorSpec(None, tf.float32, "x")])
     # Adapt once, predict many times (`kerasmeta.export.states`).
-    adapted = learner.roles.adapted
-    self.state_shapes = [tuple(int(d) for d in w.shape) for w in adapted]
-    self.state_dtypes = [w.dtype for w in adapted]
-    self.state_size = sum(int(np.prod(shape)) for shape in self.state_shapes)
+    self.state_shapes, self.state_dtypes, self.state_size = states.layout(
+        learner.roles.adapted)
     self.state_fingerprint = tf.constant(states.fingerprint(
         [(v.path, v.numpy()) for v in variables]))
     # Many users per request (the _batch forms): a leading task axis, every
@@ -146,12 +143,17 @@ class AdapterModule(tf.Module):
 
   def _outputs_of_state(self, state, query_x):
     adapted = states.unflatten(state, self.state_shapes, self.state_dtypes)
-    return self._learner.predict(adapted, query_x)
+    outputs, = checks.diverged_check(
+        [self._learner.predict(adapted, query_x)], "outputs")
+    return outputs
 
   def _adapt_batch(self, support_x, support_y):
     """`adapt_batch`: `adapt` of each task of `[tasks, points, ...]`."""
     support_x = checks.check_task_batch(support_x, "support_x",
                                         self.feature_shape, self.max_support)
+    support_x, support_y = checks.after(
+        [checks.same_tasks(support_x=support_x, support_y=support_y)],
+        support_x, support_y)
     steps = tf.constant(self.default_num_steps, tf.int32)
     rate = tf.constant(self.default_learning_rate, tf.float32)
     state = tf.map_fn(

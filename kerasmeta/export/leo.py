@@ -135,6 +135,9 @@ class LEOAdapterModule(tf.Module):
     support_x = checks.check_task_batch(
         support_x, "support_x", [self._learner.features],
         self.max_support * checks.MAX_TASKS)
+    support_x, support_y = checks.after(
+        [checks.same_tasks(support_x=support_x, support_y=support_y)],
+        support_x, support_y)
     state = tf.map_fn(lambda task: self._state(*task),
                       (support_x, support_y),
                       fn_output_signature=tf.TensorSpec([self.state_size],
@@ -149,19 +152,22 @@ class LEOAdapterModule(tf.Module):
                                      self.state_fingerprint, self.state_size,
                                      tf.shape(query_x)[0])
 
-    def one(task):
-      weights, = states.unflatten(task[0], [self.state_shape], [tf.float32])
-      return self._learner.predict(weights, task[1])
-    logits = tf.map_fn(one, (state, query_x), fn_output_signature=tf.float32)
+    logits = tf.map_fn(lambda task: self._logits_of_state(*task),
+                       (state, query_x), fn_output_signature=tf.float32)
     return checks.named_outputs(logits, classifier=True)
+
+  def _logits_of_state(self, state, query_x):
+    weights, = states.unflatten(state, [self.state_shape], [tf.float32])
+    logits, = checks.diverged_check(
+        [self._learner.predict(weights, query_x)], "outputs")
+    return logits
 
   def _predict_with_state(self, state, state_fingerprint, query_x):
     state = states.check_state(state, state_fingerprint,
                                self.state_fingerprint, self.state_size)
     query_x = checks.check_features(
         query_x, "query_x", [self._learner.features], self.max_query)
-    weights, = states.unflatten(state, [self.state_shape], [tf.float32])
-    return checks.named_outputs(self._learner.predict(weights, query_x),
+    return checks.named_outputs(self._logits_of_state(state, query_x),
                                 classifier=True)
 
 

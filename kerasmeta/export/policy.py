@@ -31,7 +31,6 @@ sizes, finite values, `alive` in {0, 1}, caps on transitions and queries)
 and so are outputs.
 """
 
-import numpy as np
 import tensorflow as tf
 
 from kerasmeta.export import checks
@@ -77,9 +76,8 @@ class PolicyAdapterModule(tf.Module):
     self.adapt_and_act = tf.function(self._adapt_and_act, input_signature=[
         spec("observations"), spec("actions"), spec("rewards"),
         spec("alive"), spec("query_observations")])
-    adapted = learner.roles.adapted
-    self.state_shapes = [tuple(int(d) for d in w.shape) for w in adapted]
-    self.state_size = sum(int(np.prod(shape)) for shape in self.state_shapes)
+    self.state_shapes, self.state_dtypes, self.state_size = states.layout(
+        learner.roles.adapted)
     self.state_fingerprint = tf.constant(states.fingerprint(
         [(v.path, v.numpy()) for v in variables]))
     self.adapt = tf.function(self._adapt, input_signature=[
@@ -174,8 +172,7 @@ class PolicyAdapterModule(tf.Module):
         observations, "observations", [self.observation_size],
         self.max_query)
     return self._outputs(states.unflatten(
-        state, self.state_shapes, [tf.float32] * len(self.state_shapes)),
-                         observations)
+        state, self.state_shapes, self.state_dtypes), observations)
 
   def _adapt_batch(self, observations, actions, rewards, alive):
     """`adapt` of each task's episodes, `[tasks, episodes, steps, ...]`
@@ -189,8 +186,10 @@ class PolicyAdapterModule(tf.Module):
         tf.equal(tf.size(tf.shape(rewards)), 3),
         ["rewards must have shape [tasks, episodes, steps]; received",
          tf.shape(rewards)])
-    episodes = checks.after([total, ranks], observations, actions, rewards,
-                            alive)
+    tasks = checks.same_tasks(observations=observations, actions=actions,
+                              rewards=rewards, alive=alive)
+    episodes = checks.after([total, ranks, tasks], observations, actions,
+                            rewards, alive)
     state = tf.map_fn(
         lambda task: states.flatten(self._adapted(*task)), tuple(episodes),
         fn_output_signature=tf.TensorSpec([self.state_size], tf.float32))
@@ -204,10 +203,9 @@ class PolicyAdapterModule(tf.Module):
     state = states.check_state_batch(state, state_fingerprint,
                                      self.state_fingerprint, self.state_size,
                                      tf.shape(observations)[0])
-    shapes = self.state_shapes
     outputs = tf.map_fn(
         lambda task: self._learner.policy_outputs(states.unflatten(
-            task[0], shapes, [tf.float32] * len(shapes)), task[1]),
+            task[0], self.state_shapes, self.state_dtypes), task[1]),
         (state, observations), fn_output_signature=tf.float32)
     outputs, = checks.diverged_check([outputs], "outputs")
     means, log_stds = policies.split_outputs(outputs)

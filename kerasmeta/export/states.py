@@ -64,6 +64,14 @@ def state_functions(module, label_dtype):
                    (module._predict_with_state_batch, stored)))  # pylint: disable=protected-access
 
 
+def layout(weights):
+  """`(shapes, dtypes, size)` of the state of adapted `weights` (in
+  order)."""
+  shapes = [tuple(int(d) for d in w.shape) for w in weights]
+  return (shapes, [w.dtype for w in weights],
+          sum(int(np.prod(shape)) for shape in shapes))
+
+
 def flatten(tensors):
   """The state vector of adapted weights `tensors` (float32 [size])."""
   return tf.concat([tf.reshape(tf.cast(t, tf.float32), [-1])

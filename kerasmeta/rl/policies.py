@@ -148,6 +148,13 @@ def sample(outputs, noise):
   return means + tf.exp(log_stds) * tf.cast(noise, means.dtype)
 
 
+def mean_kl(old_outputs, new_outputs, alive):
+  """`kl_divergence` averaged over the live steps (`alive` 1) of episodes."""
+  alive = tf.cast(alive, old_outputs.dtype)
+  return tf.reduce_sum(kl_divergence(old_outputs, new_outputs) * alive) / \
+      tf.reduce_sum(alive)
+
+
 def kl_divergence(old_outputs, new_outputs):
   """KL(old || new) of the diagonal Gaussians two policies output, summed
   over the action coordinates, [...] (tfp's closed form)."""

@@ -94,16 +94,17 @@ def within_budget(paths, num_steps):
   episodes that finish first among its parallel environments until their
   steps reach the budget (the last one overshoots it, as here).
 
+  The episodes given held the budget exactly when the kept ones' steps
+  reach it (`sum(alive) >= num_steps`); otherwise there were too few.
+
   Returns:
-    `(paths, filled)`: the kept episodes, and whether the episodes given
-    held the budget (False: they ran out before it; sample more).
+    The kept episodes.
   """
   lengths = tf.reduce_sum(paths.alive, axis=-1)
   before = tf.cumsum(lengths, exclusive=True)
   kept = tf.cast(before < float(num_steps), paths.alive.dtype)[:, tf.newaxis]
-  filled = tf.reduce_sum(lengths) >= float(num_steps)
   return paths._replace(rewards=paths.rewards * kept,
-                        alive=paths.alive * kept), filled
+                        alive=paths.alive * kept)
 
 
 def mean_return(paths):

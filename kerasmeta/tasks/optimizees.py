@@ -18,9 +18,10 @@ of its problems:
   authors' code) and a random sequence of mini-batches of 128, its
   cross-entropy the loss.
 
-Each distribution declares `reference_optimizer`: the settings of the
-authors' code's LSTM optimiser for it (`util.get_config`), which
-`LearningToLearn` takes by default.
+A distribution may declare `reference_optimizer`: where the authors'
+code's LSTM optimiser settings for it (`util.get_config`) differ from its
+default optimiser's (quadratics); `LearningToLearn` takes them by default
+(`learning_to_learn.reference_optimizer`).
 """
 
 import collections
@@ -168,11 +169,8 @@ class MLPProblems(base.TaskStream):
   batch_size: int = 128
   initializer: str = "normal"
   initial_stddev: float = 0.01
-
-  # The authors' code's default optimiser (`util.get_default_net_config`),
-  # its MNIST one, with the paper's p (`algorithms.learning_to_learn`).
-  reference_optimizer = {"preprocess": "log_and_sign", "p": 10.0,
-                         "output_scale": 0.01, "gradient_scale": 1.0}
+  # No `reference_optimizer`: the authors' code's default optimiser (its
+  # MNIST one), `learning_to_learn.DEFAULT_OPTIMIZER`.
 
   def __post_init__(self):
     if self.x is None:

@@ -417,6 +417,11 @@ def test_a_time_step_budget_fills_each_batch_and_says_when_it_cannot():
   assert float(metrics["budget_filled"]) == 1.0  # no goal: all 6 steps
   with pytest.raises(ValueError, match="batch_steps must be in"):
     _navigation_learner(batch_steps=19)
+  # An evaluation of fewer episodes than the budget needs is refused too.
+  with pytest.raises(ValueError, match="cannot hold the learner's "
+                     "batch_steps=18"):
+    _navigation_learner(batch_steps=18).adapt(
+        task, seed=tf.constant([1, 2]), num_episodes=2)
 
 
 def test_options_that_would_be_ignored_are_refused():

@@ -54,10 +54,15 @@ def test_settings_the_family_would_ignore_are_refused():
     navigation.get_config("ppo")
 
 
-@pytest.mark.parametrize("variant", ["maml", "maml_ppo", "maml_trpo"])
-def test_resuming_gives_the_same_returns_and_weights(tmp_path, variant):
-  helpers.assert_resumes_exactly(lambda: small_config(variant), tmp_path,
-                                 ["return_before", "return_after"])
+@pytest.mark.parametrize("variant,options", [
+    ("maml", {}), ("maml_ppo", {}), ("maml_trpo", {}),
+    # ProMP with coefficients that adapt every step (state beyond the
+    # weights) and a time-step budget.
+    ("promp", {"inner_kl_target": 1e-9, "batch_steps": 20})])
+def test_resuming_gives_the_same_returns_and_weights(tmp_path, variant,
+                                                     options):
+  helpers.assert_resumes_exactly(lambda: small_config(variant, **options),
+                                 tmp_path, ["return_before", "return_after"])
 
 
 def test_evaluation_reports_returns_by_step_and_draws_episodes(tmp_path):

@@ -32,6 +32,7 @@ learning rate chosen on 20 validation problems (validation images); on the
 MLP also an MLP with two hidden layers and one with ReLU units.
 """
 
+from kerasmeta.algorithms import learning_to_learn
 from kerasmeta.apps.configs import common
 from kerasmeta.apps.configs import execution
 from kerasmeta.tasks import optimizees
@@ -49,18 +50,19 @@ def get_config(problem="quadratic"):
   config.model = "coordinatewise_lstm"
   if problem == "quadratic":
     config.dimension = 10
-    reference = optimizees.QuadraticProblems.reference_optimizer
+    problems = optimizees.QuadraticProblems
   else:
     config.hidden_sizes = (20,)
     config.activation = "sigmoid"
     config.batch_size = 128
     config.initializer = "normal"
-    reference = optimizees.MLPProblems.reference_optimizer
+    problems = optimizees.MLPProblems
+  reference = learning_to_learn.reference_optimizer(problems)
   common.add_learner_fields(
       config, "learning_to_learn", num_steps=100, truncation=20,
       units=(20, 20),
       preprocess=reference["preprocess"] or "",  # "": the raw gradient
-      p=reference.get("p", 10.0), output_scale=reference["output_scale"],
+      p=reference["p"], output_scale=reference["output_scale"],
       gradient_scale=reference["gradient_scale"])
   # Quadratics are cheap: 16 a meta-step; an MLP's 1,500 coordinates run
   # through the LSTM at every step: 2 a meta-step.

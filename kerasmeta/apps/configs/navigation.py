@@ -30,8 +30,11 @@ Every batch is 20 episodes (40 at test). maml_rl's samplers stop at a
 time-step budget instead (20 x 100 = 2,000 steps in training, 4,000 at
 test), so that episodes which reach the goal early leave room for more:
 `--config.learner.batch_steps=2000 --config.learner.num_episodes=200`
-takes that reading (num_episodes caps the episodes sampled in parallel;
-the metric "budget_filled" says whether they held the budget).
+takes that reading in training (num_episodes caps the episodes sampled in
+parallel; the metric "budget_filled" says whether they held the budget).
+The evaluation then keeps the same 2,000-step budget, of at most
+`config.eval.num_episodes` episodes (refused where they cannot hold it),
+not the reference test's 4,000.
 """
 
 from kerasmeta.apps.configs import common
