@@ -1,12 +1,16 @@
 r"""kerasmeta's meta-step beside the JAX and PyTorch peers, in one run.
 
-Runs benchmarks/meta_step.py and ../shared/peers/maml_{jax,torch}.py on the
-same workload, interleaved over several rounds so that machine load falls on
-all of them alike, and prints the median ms per step of each and the ratios
-(kerasmeta / peer; below 1 is faster than the peer):
+Runs benchmarks/meta_step.py and the peers of ../shared/peers/ on the same
+workload (`PEERS`), interleaved over several rounds so that machine load
+falls on all of them alike, and prints the median ms per step of each and
+the ratios (kerasmeta / peer; below 1 is faster than the peer):
 
   python benchmarks/compare_peers.py --bench sinusoid --rounds 3 \
       --peer-python /path/to/venv-with-jax-and-torch/bin/python
+  python benchmarks/compare_peers.py --bench lstm_optimizer --rounds 5
+
+The PyTorch peers run with `--threads 1` (their README: the default two
+threads run several times slower on a shared 2-core machine).
 
 The peers need `pip install jax jaxlib torch` in their own environment
 (../shared/peers/README.md); --peer-python names its interpreter.
@@ -24,13 +28,29 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
+# The peers of each workload: name -> script.
+PEERS = {
+    "sinusoid": {"jax": "maml_jax.py", "torch": "maml_torch.py"},
+    "conv4": {"jax": "maml_jax.py", "torch": "maml_torch.py"},
+    "leo": {"jax": "leo_jax.py"},
+    "navigation": {"jax": "navigation_jax.py", "torch": "navigation_torch.py"},
+    "lstm_optimizer": {"jax": "l2l_jax.py"},
+    "maze": {"torch": "maze_torch.py"},
+}
+# Timed steps per run, by default.
+STEPS = {"sinusoid": 50, "conv4": 10, "leo": 30, "navigation": 10,
+         "lstm_optimizer": 30, "maze": 30}
+# The peers that take --threads.
+THREADED = ("maze_torch.py", "navigation_torch.py")
+
+
 def parse():
   parser = argparse.ArgumentParser()
-  parser.add_argument("--bench", choices=["sinusoid", "conv4"],
-                      default="sinusoid")
+  parser.add_argument("--bench", choices=list(PEERS), default="sinusoid")
   parser.add_argument("--rounds", type=int, default=3)
   parser.add_argument("--steps", type=int, default=None)
-  parser.add_argument("--peers", default="jax,torch")
+  parser.add_argument("--peers", default="",
+                      help="comma-separated (default: all of the bench's)")
   parser.add_argument("--peers-dir",
                       default=os.path.join(ROOT, "..", "shared", "peers"))
   parser.add_argument("--peer-python", default=sys.executable)
@@ -63,15 +83,17 @@ def run(command):
 
 def main():
   options = parse()
-  steps = options.steps or (50 if options.bench == "sinusoid" else 10)
+  steps = options.steps or STEPS[options.bench]
   common = ["--bench", options.bench, "--steps", str(steps)]
   commands = {"kerasmeta": [sys.executable,
                             os.path.join(HERE, "meta_step.py"), *common,
                             *options.extra.split()]}
-  for peer in options.peers.split(","):
+  peers = PEERS[options.bench]
+  for peer in (options.peers.split(",") if options.peers else peers):
+    script = peers[peer]
     commands[peer] = [options.peer_python,
-                      os.path.join(options.peers_dir, f"maml_{peer}.py"),
-                      *common]
+                      os.path.join(options.peers_dir, script), *common,
+                      *(["--threads", "1"] if script in THREADED else [])]
   results = {name: [] for name in commands}
   for round_index in range(options.rounds):
     for name, command in commands.items():

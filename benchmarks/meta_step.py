@@ -1,4 +1,4 @@
-r"""Times one MAML meta-training step on the peers' workloads.
+r"""Times one meta-training step on the peers' workloads.
 
 The workloads, sizes and defaults are those of ../shared/peers/README.md:
 
@@ -9,11 +9,14 @@ The workloads, sizes and defaults are those of ../shared/peers/README.md:
             class, meta-batch 32, 1 inner step, alpha 0.4, second order.
 
 Both with Adam 1e-3. The step is kerasmeta's trainer step
-(`training.make_train_step`), the one `apps.meta_train` runs. Prints one
-JSON line with the peers' fields:
+(`training.make_train_step`), the one `apps.meta_train` runs. The newer
+workloads (leo, navigation, lstm_optimizer, maze) are kerasmeta's configs
+with the peers' sizes (`config_workloads`). Prints one JSON line with the
+peers' fields:
 
   python benchmarks/meta_step.py --bench sinusoid
   python benchmarks/meta_step.py --bench conv4 --steps 20
+  python benchmarks/meta_step.py --bench lstm_optimizer
 """
 
 import argparse
@@ -28,13 +31,15 @@ import keras  # pylint: disable=g-import-not-at-top
 import numpy as np
 import tensorflow as tf
 
+import config_workloads  # pylint: disable=g-import-not-at-top
 import kerasmeta as km
 from kerasmeta import training
 
 
 def parse():
   parser = argparse.ArgumentParser()
-  parser.add_argument("--bench", choices=["sinusoid", "conv4"],
+  parser.add_argument("--bench", choices=["sinusoid", "conv4",
+                                          *config_workloads.WORKLOADS],
                       default="sinusoid")
   parser.add_argument("--steps", type=int, default=50)
   parser.add_argument("--warmup", type=int, default=5)
@@ -50,9 +55,10 @@ def parse():
   parser.add_argument("--jit", choices=["auto", "on", "off"], default="auto",
                       help="XLA: auto (on unless a conv model on CPU), on, off")
   parser.add_argument("--steps-per-call", type=int, default=1,
-                      help="sinusoid: meta-steps per compiled call, on tasks "
-                           "made in the graph (the trainer's multi-step "
-                           "call); ms_per_step is a call's time / N")
+                      help="sinusoid and the config workloads: meta-steps "
+                           "per compiled call, on tasks made in the graph "
+                           "(the trainer's multi-step call); ms_per_step "
+                           "is a call's time / N")
   return parser.parse_args()
 
 
@@ -75,6 +81,9 @@ def omniglot_shaped_batch(rng, n, ways, shots, queries):
 
 def main():
   options = parse()
+  if options.bench in config_workloads.WORKLOADS:
+    config_main(options)
+    return
   keras.utils.set_random_seed(options.seed)
   rng = np.random.default_rng(options.seed)
   if options.bench == "sinusoid":
@@ -111,16 +120,8 @@ def main():
   else:
     seeds = tf.zeros([n, 2], tf.int32)
     call = lambda i: step((batches[i % len(batches)], seeds))
-  times = []
-  began = time.perf_counter()
-  warmup = -(-options.warmup // per_call)
-  for i in range(warmup + max(1, -(-options.steps // per_call))):
-    start = time.perf_counter()
-    loss_value = float(np.ravel(call(i)["query_loss"])[-1])
-    if i >= warmup:
-      times.append((time.perf_counter() - start) * 1e3 / per_call)
-    if i == 0:
-      compile_seconds = time.perf_counter() - began
+  compile_seconds, times, loss_value = timed(call, options, per_call,
+                                             "query_loss")
   print(json.dumps({
       "impl": "kerasmeta", "version": f"tf {tf.__version__}, "
                                       f"keras {keras.__version__}",
@@ -131,6 +132,42 @@ def main():
       "compile_s": round(compile_seconds, 2),
       "ms_per_step": round(statistics.median(times), 3),
       "final_loss": loss_value}))
+
+
+def timed(call, options, per_call, metric):
+  """`(seconds of the first call, ms per step of the timed calls, the last
+  value of `metric`)`: `options.warmup` steps, then `options.steps`."""
+  times = []
+  began = time.perf_counter()
+  warmup = -(-options.warmup // per_call)
+  for i in range(warmup + max(1, -(-options.steps // per_call))):
+    start = time.perf_counter()
+    value = float(np.ravel(call(i)[metric])[-1])
+    if i >= warmup:
+      times.append((time.perf_counter() - start) * 1e3 / per_call)
+    if i == 0:
+      compile_seconds = time.perf_counter() - began
+  return compile_seconds, times, value
+
+
+def config_main(options):
+  """A config workload (`config_workloads`): its trainer step."""
+  jit = {"on": "on", "off": "off"}.get(options.jit)
+  per_call = options.steps_per_call
+  call, config = config_workloads.build(
+      options.bench, jit_compile=jit, steps_per_call=per_call,
+      meta_batch_size=options.meta_batch, seed=options.seed)
+  metric = config_workloads.METRICS[options.bench]
+  compile_seconds, times, value = timed(call, options, per_call, metric)
+  print(json.dumps({
+      "impl": "kerasmeta", "version": f"tf {tf.__version__}, "
+                                      f"keras {keras.__version__}",
+      "bench": options.bench, "config": config_workloads.WORKLOADS[
+          options.bench][0], "meta_batch": config.meta_batch_size,
+      "jit_compile": config.jit_compile, "steps_per_call": per_call,
+      "compile_s": round(compile_seconds, 2),
+      "ms_per_step": round(statistics.median(times), 3),
+      f"final_{metric}": value}))
 
 
 def many_steps_per_call(options, learner, optimizer, n, jit_compile):

@@ -15,7 +15,10 @@ states carry over to the next in the learner's `train_state` (which the
 trainer checkpoints, so a resumed run continues mid-problem exactly); the
 problems of a batch stay the same for `num_truncations` meta-steps
 (`tasks.RepeatedBatches`), and after the last truncation new problems start
-from their theta_0 and zero states.
+from their theta_0 and zero states. A meta-batch of problems runs as one
+loop, not one loop per problem: m is coordinate-wise, so every problem's
+coordinates are rows of one LSTM batch (`batch_truncation_objective`; 16x
+faster at 128 quadratics, benchmarks/README.md).
 
 Where the paper leaves details open this follows the authors' code
 (deepmind/learning-to-learn): two LSTM layers of 20 units, a linear output
@@ -190,62 +193,82 @@ class LearningToLearn(base.MetaLearner):
       `(meta-losses [problems], metrics as means, (params, states) where
       the next truncation starts)`.
     """
-    task_type = type(tasks)
-    shapes = [tuple(s) for s in self.problems.parameter_shapes]
     fresh = tf.convert_to_tensor(fresh)
-    start_params = tf.cond(
-        fresh,
-        lambda: tf.map_fn(
-            lambda task: self.problems.initial_params(task_type(*task)),
-            tuple(tasks), fn_output_signature=[
-                tf.TensorSpec(s, tf.float32) for s in shapes]),
-        lambda: list(state["optimizee_params"]))
+    start_params = tf.cond(fresh, lambda: self._initial_params(tasks),
+                           lambda: list(state["optimizee_params"]))
     start_states = tf.nest.map_structure(
         lambda value: tf.where(fresh, tf.zeros_like(value), value),
         state["optimizee_lstm_states"])
     first_step = tf.cast(state["truncation"], tf.int32) * self.truncation
-
-    def one(elements):
-      task, values, lstm_state = elements
-      return self.truncation_objective(task_type(*task), list(values),
-                                       lstm_state, first_step)
-    signature = (
-        tf.TensorSpec([], tf.float32),
-        {name: tf.TensorSpec([], tf.float32) for name in self.metric_names},
-        [tf.TensorSpec(s, tf.float32) for s in shapes],
-        tf.nest.map_structure(lambda s: tf.TensorSpec(s.shape[1:], s.dtype),
-                              start_states))
-    losses, metrics, params, states = tf.map_fn(
-        one, (tuple(tasks), start_params, start_states),
-        fn_output_signature=signature)
+    losses, metrics, params, states = self.batch_truncation_objective(
+        tasks, start_params, _rows(start_states), first_step)
+    problems = tf.shape(losses)[0]
     return losses, {name: tf.reduce_mean(value)
-                    for name, value in metrics.items()}, (params, states)
+                    for name, value in metrics.items()}, \
+        (params, _per_problem(states, problems))
 
-  def update(self):
-    """The inner transform of m (fresh LSTM states)."""
+  def _initial_params(self, tasks):
+    """theta_0 of each problem of `tasks`, stacked: one tensor per
+    parameter, `[problems, ...]`."""
+    task_type = type(tasks)
+    shapes = [tuple(s) for s in self.problems.parameter_shapes]
+    return tf.map_fn(
+        lambda task: self.problems.initial_params(task_type(*task)),
+        tuple(tasks),
+        fn_output_signature=[tf.TensorSpec(s, tf.float32) for s in shapes])
+
+  def update(self, batch_axes=0):
+    """The inner transform of m (fresh LSTM states), of parameters with
+    `batch_axes` leading problem axes."""
     return inner.learned_update(self.network, self.conv_network,
-                                second_order=self.second_order)
+                                second_order=self.second_order,
+                                batch_axes=batch_axes)
 
   def initial_state(self, params):
     """Zero LSTM states for `params`."""
     return self.update().init(params)
 
   def truncation_objective(self, problem, params, state, first_step):
-    """One truncation from `params` and LSTM `state` at step `first_step`.
+    """One truncation of one problem from `params` and LSTM `state` (as
+    `initial_state(params)` lays it out) at step `first_step`.
 
     Returns:
       `(meta-loss, metrics, params, state)`: the summed losses
       f(theta_1) .. f(theta_T) of the truncation, its metrics, and where
       the next truncation starts.
     """
-    loss = lambda values, step: self.problems.loss(problem, values,
-                                                   first_step + step)
-    result = inner.adapt(loss, params,
-                         starting_from(self.update(), state),
+    one = lambda value: tf.expand_dims(value, 0)
+    loss, metrics, params, state = self.batch_truncation_objective(
+        tf.nest.map_structure(one, problem), [one(p) for p in params],
+        state, first_step)
+    return loss[0], {name: value[0] for name, value in metrics.items()}, \
+        [p[0] for p in params], state
+
+  def batch_truncation_objective(self, problems, params, state, first_step):
+    """One truncation of a batch of problems at once.
+
+    m is coordinate-wise, so the coordinates of every problem are rows of
+    one LSTM batch, and one gradient of the summed losses is each problem's
+    own gradient (the problems share no parameter): the truncation runs as
+    one loop over the whole batch, not one loop per problem.
+
+    Args:
+      problems: a batch of problems (each tensor `[P, ...]`).
+      params: the problems' parameters, `[P, ...]` each.
+      state: the LSTM states in `initial_state(params)`'s layout (each
+        parameter's `P * size` coordinates as rows).
+      first_step: the optimisee step the truncation starts at.
+
+    Returns:
+      `(meta-losses [P], metrics [P] each, params, state)`.
+    """
+    losses = lambda values, step: problem_losses(
+        self.problems, problems, values, first_step + step)
+    result = inner.adapt(losses, params,
+                         starting_from(self.update(batch_axes=1), state),
                          self.truncation, step_loss=True)
-    final = self.problems.loss(problem, result.params,
-                               first_step + self.truncation)
-    meta_loss = tf.reduce_sum(result.losses[1:]) + final
+    final = losses(result.params, self.truncation)
+    meta_loss = tf.reduce_sum(result.losses[1:], axis=0) + final
     return meta_loss, {"meta_loss": meta_loss, "final_loss": final}, \
         result.params, result.state
 
@@ -272,3 +295,29 @@ class LearningToLearn(base.MetaLearner):
         lambda values, step: self.problems.loss(problem, values, step),
         self.problems.initial_params(problem), self.update(), num_steps,
         step_loss=True)
+
+
+def problem_losses(problems, batch, params, step):
+  """Each problem's loss `[P]` at its stacked parameters (`[P, ...]`): the
+  distribution's `batch_loss` where it has one, else its `loss` vectorised
+  over the problems (`tf.vectorized_map`, whose gradients XLA may not
+  compile: a reduction's axes become run-time values)."""
+  if hasattr(problems, "batch_loss"):
+    return problems.batch_loss(batch, params, step)
+  task_type = type(batch)
+  return tf.vectorized_map(
+      lambda args: problems.loss(task_type(*args[0]), list(args[1]), step),
+      (tuple(batch), list(params)))
+
+
+def _rows(states):
+  """Per-problem LSTM states `[P, size, units]` as the rows `[P * size,
+  units]` of one LSTM batch."""
+  return tf.nest.map_structure(
+      lambda s: tf.reshape(s, [-1, s.shape[-1]]), states)
+
+
+def _per_problem(states, problems):
+  """`_rows`' inverse."""
+  return tf.nest.map_structure(
+      lambda s: tf.reshape(s, [problems, -1, s.shape[-1]]), states)

@@ -20,7 +20,8 @@ def _size(param):
   return tf.size(param)
 
 
-def learned_update(network, conv_network=None, second_order=False):
+def learned_update(network, conv_network=None, second_order=False,
+                   batch_axes=0):
   """The update of a `CoordinatewiseLSTM` (or two: dense and conv).
 
   Args:
@@ -30,12 +31,15 @@ def learned_update(network, conv_network=None, second_order=False):
       fully-connected layers).
     second_order: differentiate through the gradients fed to m. The paper
       does not (`grad_phi grad_theta f = 0`): the input is a stop-gradient.
+    batch_axes: leading axes of every parameter that stack several
+      problems' parameters (m's rows are all their coordinates alike);
+      they do not count in a convolution kernel's rank.
 
   Returns:
     A `GradientTransform` whose state is one LSTM state per parameter.
   """
   def network_for(param):
-    if conv_network is not None and param.shape.rank == 4:
+    if conv_network is not None and param.shape.rank - batch_axes == 4:
       return conv_network
     return network
 

@@ -81,9 +81,15 @@ class QuadraticProblems(base.TaskStream):
     return [problem.initial]
 
   def loss(self, problem, params, step=None):
+    """||W theta - y||^2."""
+    return self.batch_loss(problem, params, step)
+
+  def batch_loss(self, problems, params, step=None):
+    """`loss` of problems and parameters with any leading batch axes."""
     del step  # deterministic
-    residual = tf.linalg.matvec(problem.weights, params[0]) - problem.targets
-    return tf.reduce_sum(tf.square(residual))
+    residual = tf.linalg.matvec(problems.weights, params[0]) - \
+        problems.targets
+    return tf.reduce_sum(tf.square(residual), axis=-1)
 
 
 def load_digits(split="train", validation_fraction=0.2, test_fraction=0.2):
@@ -219,23 +225,35 @@ class MLPProblems(base.TaskStream):
     return params
 
   def logits(self, params, x):
+    """The MLP's logits of `x`; with a leading problem axis on `params`,
+    `x` has it too (`[problems, examples, features]`)."""
     out = x
     act = tf.sigmoid if self.activation == "sigmoid" else tf.nn.relu
     for index in range(0, len(params), 2):
-      out = tf.matmul(out, params[index]) + params[index + 1]
+      bias = tf.expand_dims(params[index + 1], -2)
+      out = tf.matmul(out, params[index]) + bias
       if index + 2 < len(params):
         out = act(out)
     return out
 
   def loss(self, problem, params, step=None):
     """The cross-entropy of the mini-batch of `step`."""
+    one = lambda value: tf.expand_dims(value, 0)
+    return self.batch_loss(MLPProblem(one(problem.seed)),
+                           [one(p) for p in params], step)[0]
+
+  def batch_loss(self, problems, params, step=None):
+    """`loss` of a batch of problems (`seed [P, 2]`) at their stacked
+    parameters (`[P, ...]`): `[P]`."""
     step = tf.constant(0) if step is None else step
-    indices = sampling.choose(
-        sampling.fold_in(sampling.fold_in(problem.seed, 1000), step),
-        self.x.shape[0], self.batch_size)
+    indices = tf.map_fn(
+        lambda seed: sampling.choose(
+            sampling.fold_in(sampling.fold_in(seed, 1000), step),
+            self.x.shape[0], self.batch_size),
+        problems.seed)
     logits = self.logits(params, tf.gather(self._x, indices))
     return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
-        tf.gather(self._y, indices), logits))
+        tf.gather(self._y, indices), logits), axis=-1)
 
   def full_loss(self, params, x=None, y=None):
     """The cross-entropy on all of `x` (default: the training data)."""

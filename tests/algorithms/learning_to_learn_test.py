@@ -10,6 +10,7 @@ import tensorflow as tf
 
 import kerasmeta as km
 from kerasmeta import training
+from kerasmeta.algorithms import learning_to_learn
 from kerasmeta.layers import lstm_optimizer
 from kerasmeta.tasks import optimizees
 
@@ -387,3 +388,65 @@ def test_gradient_scale_is_the_gradient_of_a_scaled_loss():
   for value in (0.0, -1.0, float("nan"), True):
     with pytest.raises(ValueError, match="gradient_scale must be"):
       lstm_optimizer.CoordinatewiseLSTM(gradient_scale=value)
+
+
+def _stacked(problems, seeds):
+  """A batch of `problems`' problems of `seeds`, and their theta_0."""
+  each = [problems.sample(tf.constant(seed)) for seed in seeds]
+  batch = tf.nest.map_structure(lambda *values: tf.stack(values), *each)
+  params = [tf.stack(values) for values in
+            zip(*[problems.initial_params(p) for p in each])]
+  return each, batch, params
+
+
+@pytest.mark.parametrize("problems", [
+    optimizees.QuadraticProblems(dimension=4),
+    optimizees.MLPProblems(hidden_sizes=(5,), batch_size=16)],
+    ids=["quadratic", "mlp"])
+def test_a_batch_of_problems_truncates_as_each_problem_alone(problems):
+  learner = km.LearningToLearn(problems, num_steps=6, truncation=3,
+                               units=(6,), preprocess="log_and_sign",
+                               output_scale=0.1)
+  each, batch, params = _stacked(problems, [[1, 2], [3, 4], [5, 6]])
+  losses, metrics, ends, _ = learner.batch_truncation_objective(
+      batch, params, learner.initial_state(params), tf.constant(3))
+  for index, problem in enumerate(each):
+    start = problems.initial_params(problem)
+    loss, alone, end, _ = learner.truncation_objective(
+        problem, start, learner.initial_state(start), tf.constant(3))
+    np.testing.assert_allclose(losses[index], loss, rtol=1e-5)
+    np.testing.assert_allclose(metrics["final_loss"][index],
+                               alone["final_loss"], rtol=1e-5)
+    for batched, single in zip(ends, end):
+      np.testing.assert_allclose(batched[index], single, rtol=1e-5,
+                                 atol=1e-7)
+
+
+def test_the_mlps_batch_loss_is_each_problems_minibatch_cross_entropy():
+  problems = optimizees.MLPProblems(hidden_sizes=(5,), batch_size=16)
+  each, batch, params = _stacked(problems, [[1, 2], [3, 4]])
+  got = problems.batch_loss(batch, params, tf.constant(7)).numpy()
+  for index, problem in enumerate(each):
+    indices = km.sampling.choose(
+        km.sampling.fold_in(km.sampling.fold_in(problem.seed, 1000), 7),
+        problems.x.shape[0], 16).numpy()
+    w1, b1, w2, b2 = [p[index].numpy() for p in params]
+    hidden = 1 / (1 + np.exp(-(problems.x[indices] @ w1 + b1)))
+    logits = hidden @ w2 + b2
+    logits -= logits.max(-1, keepdims=True)
+    log_p = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    expected = -log_p[np.arange(16), problems.y[indices]].mean()
+    np.testing.assert_allclose(got[index], expected, rtol=1e-5)
+
+
+def test_a_distribution_without_batch_loss_is_vectorised_over_its_problems():
+  problems = optimizees.QuadraticProblems(dimension=4)
+  each, batch, params = _stacked(problems, [[1, 2], [3, 4]])
+
+  class Plain:  # the same problems, one at a time only
+    loss = staticmethod(problems.loss)
+  got = learning_to_learn.problem_losses(Plain(), batch, params,
+                                         tf.constant(0))
+  np.testing.assert_allclose(
+      got, [problems.loss(p, [v[i] for v in params])
+            for i, p in enumerate(each)], rtol=1e-6)

@@ -212,7 +212,9 @@ SETTINGS_CHANGED_SINCE = {
         "learner.preprocess": "log_and_sign",
         "learner.output_scale": 0.1, "learner.gradient_scale": 1.0,
         "select_checkpoint": None, "eval.num_validation_tasks": None,
-        "eval.baselines": None},
+        "eval.baselines": None,
+        # XLA runs the problems batched as one LSTM batch faster (issue 31).
+        "jit_compile": "off"},
     "learned_optimizer:mlp": {
         "learner.output_scale": 0.1,
         "initializer": "glorot", "select_checkpoint": None,
