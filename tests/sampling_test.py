@@ -54,6 +54,20 @@ def test_uniform_floats_and_ints_equal_tensorflows_with_and_without_xla(seed):
     assert _equal(expected, got)
 
 
+@pytest.mark.parametrize("shape", [[1], [2, 3], [5, 7], [4097]])
+def test_random_bits_are_philoxs_uint32_draw_with_and_without_xla(shape):
+  # Drawn as uint64 words split in two: the same bits, in the same order.
+  seed = tf.constant(SEEDS[2], tf.int64)
+  expected = tf.random.stateless_uniform(shape, seed, None, None,
+                                         dtype=tf.uint32, alg="philox")
+  for got in _both(lambda s: sampling.random_bits(shape, s), seed):
+    assert _equal(expected, got)
+  dynamic = tf.function(
+      lambda x: sampling.random_bits(tf.shape(x), seed),
+      input_signature=[tf.TensorSpec(None, tf.float32)])
+  assert _equal(expected, dynamic(tf.zeros(shape)))
+
+
 def test_xla_alone_would_draw_other_numbers():
   # What the module exists for: if this starts to pass, XLA and TensorFlow
   # agree and the module could go.

@@ -18,6 +18,12 @@ N-way K-shot task over fixed embeddings x (section 2.3, figure 2):
 alpha (one rate per latent dimension) and eta (one per embedding feature)
 are meta-learned, part of phi.
 
+A meta-batch runs as one computation with a leading task axis on every
+tensor (`batch_objective`), not one task at a time: meta-training's draws
+are made first, each task's from its own seed (`leo_draws`), and each
+task's inner gradient is that of the batch's summed support losses (the
+tasks share no inner variable). A single task is a batch of one.
+
 Where the paper leaves a detail open this follows the authors' code
 (deepmind/leo, `model.py`):
   * standard deviations are `max(exp(s) - 1 + offset, 1e-10)`, offset 0 for
@@ -49,13 +55,11 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from kerasmeta import inner
-from kerasmeta import sampling
 from kerasmeta.algorithms import base
+from kerasmeta.algorithms import leo_draws
 from kerasmeta.layers import leo as leo_layers
 from kerasmeta.tasks import base as tasks_base
 
-# Seeds of the draws of one task: fold_in(task seed, purpose).
-_ENCODER_DROPOUT, _LATENTS, _LATENT_STEPS, _FINETUNING, _QUERY = range(5)
 _MIN_STDDEV = 1e-10
 
 
@@ -184,7 +188,6 @@ class LEO(base.MetaLearner):
   name = "leo"
   metric_names = ("query_loss", "query_accuracy", "support_loss", "kl",
                   "encoder_penalty", "regularization")
-  _TASK_METRICS = metric_names[:-1]
 
   def __init__(self, features, ways, *, num_latents=64, num_latent_steps=5,
                num_finetuning_steps=5, latent_learning_rate=1.0,
@@ -287,9 +290,7 @@ class LEO(base.MetaLearner):
     base.validate_tasks(tasks)
     variables = self.trainable_variables
     with tf.GradientTape() as tape:
-      values, metrics = base.map_tasks(
-          lambda task, seed: self.task_objective(task, seed, training=True),
-          tasks, seeds, self._TASK_METRICS, dtype=self.dtype)
+      values, metrics = self.batch_objective(tasks, seeds, training=True)
       regularization = self.regularization()
       local = tf.cast(tf.shape(values)[0], self.dtype)
       share = 1.0 if global_batch_size is None else \
@@ -324,56 +325,50 @@ class LEO(base.MetaLearner):
                    for g in gradients]
     return gradients
 
-  def encode(self, support_x, seed=None, training=False):
+  def encode(self, support_x, draws=None):
     """The latent Gaussians of each class and z drawn from them.
 
     Args:
-      support_x: `[N, K, features]`, class-major.
-      seed: the draws' seed (needed where `training`).
-      training: draw z and drop out inputs (meta-training), or take means.
+      support_x: `[T, N, K, features]`, class-major (`class_major`).
+      draws: meta-training's `LEODraws` (dropout and z drawn), or None
+        (the means, no dropout).
 
     Returns:
-      `(latents [N, K, num_latents], means [N, num_latents],
-      stddevs [N, num_latents])`.
+      `(latents [T, N, K, num_latents], means [T, N, num_latents],
+      stddevs [T, N, num_latents])`.
     """
-    ways = self.ways
-    shots = support_x.shape[1] if support_x.shape[1] is not None else \
-        tf.shape(support_x)[1]
+    num_latents = self.networks.num_latents
     support_x = self.inputs(support_x)
-    if training:
-      support_x = sampling.dropout(
-          support_x, self.dropout_rate,
-          sampling.fold_in(seed, _ENCODER_DROPOUT))
+    if draws is not None:
+      support_x = leo_draws.dropped(support_x, draws.encoder_keep,
+                                    self.dropout_rate)
     codes = self.networks.encoder(support_x)
+    shape = tf.shape(codes)
     related = self.networks.relation_network(
-        tf.reshape(codes, [-1, self.networks.num_latents]))
+        tf.reshape(codes, [shape[0], -1, num_latents]))
     per_class = tf.reduce_mean(
-        tf.reshape(related, [ways, -1, 2 * self.networks.num_latents]),
-        axis=1)
+        tf.reshape(related, [shape[0], self.ways, -1, 2 * num_latents]),
+        axis=2)
     means, stddevs = self._gaussian(per_class, offset=0.0)
-    latents = tf.tile(means[:, tf.newaxis], [1, shots, 1])
-    if training:
-      latents += stddevs[:, tf.newaxis] * sampling.normal(
-          tf.shape(latents), sampling.fold_in(seed, _LATENTS), self.dtype)
+    latents = tf.tile(means[:, :, tf.newaxis], [1, 1, shape[2], 1])
+    if draws is not None:
+      latents += stddevs[:, :, tf.newaxis] * draws.latent_noise
     return latents, means, stddevs
 
-  def decode(self, latents, seed=None, training=False):
-    """Classifier weights `[N, K, features]` from z (drawn where
-    `training`, else the means)."""
+  def decode(self, latents, noise=None):
+    """Classifier weights `[..., N, K, features]` from z: the means, or
+    drawn with `noise` (meta-training)."""
     means, stddevs = self._gaussian(self.networks.decoder(latents),
                                     offset=self._weight_offset)
-    if not training:
-      return means
-    return means + stddevs * sampling.normal(tf.shape(means), seed,
-                                             self.dtype)
+    return means if noise is None else means + stddevs * noise
 
-  def logits(self, weights, x, seed=None, training=False):
-    """`[M, N]`: each class's logit averaged over its K weight draws."""
-    x = self.inputs(x)
-    if training:
-      x = sampling.dropout(x, self.dropout_rate, seed)
-    shots = tf.cast(tf.shape(weights)[1], self.dtype)
-    return tf.einsum("md,nkd->mn", x, weights) / shots
+  def logits(self, weights, x, keep=None):
+    """`[..., M, N]`: each class's logit averaged over its K weights, of
+    `x [..., M, features]` (its entries dropped out where `keep` is
+    False: meta-training)."""
+    x = leo_draws.dropped(self.inputs(x), keep, self.dropout_rate)
+    shots = tf.cast(tf.shape(weights)[-2], self.dtype)
+    return tf.einsum("...md,...nkd->...mn", x, weights) / shots
 
   def _gaussian(self, parameters, offset):
     means, raw = tf.split(parameters, 2, axis=-1)
@@ -387,40 +382,64 @@ class LEO(base.MetaLearner):
     x = tf.cast(x, self.dtype)
     return tf.nn.l2_normalize(x, axis=-1) if self.normalize_inputs else x
 
-  def support_loss(self, weights, task, seed=None, training=False):
-    """The support cross-entropy summed over examples (the inner loss)."""
-    logits = self.logits(weights, task.support_x, seed, training)
-    return tf.reduce_sum(_cross_entropy(task.support_y, logits))
+  def support_loss(self, weights, task, keep=None):
+    """The support cross-entropy summed over examples (the inner loss):
+    `[...]`, one per task of `task`'s leading axes."""
+    logits = self.logits(weights, task.support_x, keep)
+    return tf.reduce_sum(_cross_entropy(task.support_y, logits), axis=-1)
 
-  def class_major(self, task):
-    """The support inputs as `[N, K, features]`, sorted by label.
+  def class_major(self, tasks):
+    """The support inputs of a batch of tasks as `[T, N, K, features]`,
+    each task's sorted by label.
 
-    Raises (in the graph) where the labels are not K of each of 0..N-1.
+    Raises (in the graph) where a task's labels are not K of each of
+    0..N-1.
     """
-    total = task.support_x.shape[0]
+    total = tasks.support_x.shape[1]
     if total is not None and total % self.ways:
       raise ValueError(
           f"LEO needs the same number of support examples for each of the "
           f"{self.ways} classes; received {total} examples.")
     # K: static where the support size is (training), else in the graph.
     shots = total // self.ways if total is not None else \
-        tf.shape(task.support_x)[0] // self.ways
-    labels = tf.reshape(tf.cast(task.support_y, tf.int32), [-1])
-    order = tf.argsort(labels, stable=True)
+        tf.shape(tasks.support_x)[1] // self.ways
+    count = tf.shape(tasks.support_x)[0]
+    labels = tf.reshape(tf.cast(tasks.support_y, tf.int32), [count, -1])
+    order = tf.argsort(labels, axis=-1, stable=True)
     expected = tf.repeat(tf.range(self.ways, dtype=tf.int32), shots)
     message = (f"LEO's support labels must be K of each of 0..{self.ways - 1}"
                if tf.is_tensor(shots) else
                f"LEO's support labels must be {shots} of each of "
                f"0..{self.ways - 1}")
-    checks = [tf.debugging.assert_equal(tf.size(labels), tf.size(expected),
-                                        message=message)] \
+    checks = [tf.debugging.assert_equal(tf.shape(labels)[1],
+                                        tf.size(expected), message=message)] \
         if tf.is_tensor(shots) else []
     with tf.control_dependencies(checks):
       checks.append(tf.debugging.assert_equal(
-          tf.gather(labels, order), expected, message=message))
+          tf.gather(labels, order, batch_dims=1), expected[tf.newaxis],
+          message=message))
     with tf.control_dependencies(checks):
-      inputs = tf.gather(tf.cast(task.support_x, self.dtype), order)
-    return tf.reshape(inputs, [self.ways, -1, self.features])
+      inputs = tf.gather(tf.cast(tasks.support_x, self.dtype), order,
+                         batch_dims=1)
+    return tf.reshape(inputs, [count, self.ways, -1, self.features])
+
+  def draws(self, tasks, seeds, num_latent_steps=None):
+    """Meta-training's `LEODraws` of a batch of tasks, each from its seed."""
+    steps = self.num_latent_steps if num_latent_steps is None else \
+        num_latent_steps
+    if not isinstance(steps, int):
+      raise ValueError("LEO's meta-training draws need a Python int number "
+                       f"of latent steps; received {steps!r}.")
+    support, queries = tasks.support_x.shape[1], tasks.query_x.shape[1]
+    if support is None or queries is None:
+      raise ValueError("LEO's meta-training draws need static support and "
+                       "query sizes.")
+    return leo_draws.draw(
+        seeds, ways=self.ways, shots=support // self.ways,
+        num_query=queries, features=self.features,
+        num_latents=self.networks.num_latents, num_latent_steps=steps,
+        num_finetuning_steps=self.num_finetuning_steps,
+        dropout_rate=self.dropout_rate, dtype=self.dtype)
 
   def adapt(self, task, support_y=None, *, seed=None, num_steps=None,
             training=False, max_steps=None, rate_scale=None):
@@ -432,8 +451,8 @@ class LEO(base.MetaLearner):
       support_y: the support labels, where `task` is the features.
       seed: int32 [2], the draws' seed (needed where `training`).
       num_steps: latent steps (default: the trained number); an int
-        scalar tensor needs `max_steps`. The fine-tuning steps stay the
-        trained number.
+        scalar tensor needs `max_steps` (and no `training`). The
+        fine-tuning steps stay the trained number.
       training: meta-training's draws and dropout, or the means.
       max_steps: static bound of a tensor `num_steps`.
       rate_scale: multiplies both learned rates (default 1).
@@ -458,38 +477,42 @@ class LEO(base.MetaLearner):
     codes and Gaussians the meta-objective's penalties read)."""
     if training and seed is None:
       raise ValueError("LEO's meta-training draws need a seed.")
-    task = task._replace(support_x=tf.cast(task.support_x, self.dtype))
-    support_x = self.class_major(task)
-    latents, means, stddevs = self.encode(support_x, seed, training)
-    step_seed = (lambda purpose, step: sampling.fold_in(
-        sampling.fold_in(seed, purpose), step)) if training else \
-        (lambda purpose, step: None)
+    tasks = tf.nest.map_structure(lambda t: tf.expand_dims(t, 0), task)
+    draws = self.draws(tasks, tf.expand_dims(seed, 0), num_latent_steps) \
+        if training else None
+    batch = self.batch_adaptation(tasks, draws, num_latent_steps, max_steps,
+                                  rate_scale)
+    return LEOAdaptation(*[value[0] for value in batch[:5]],
+                         batch.latent_losses[:, 0],
+                         batch.finetuning_losses[:, 0])
 
-    def latent_loss(values, step):
-      weights = self.decode(values[0], step_seed(_LATENT_STEPS, 2 * step),
-                            training)
-      return self.support_loss(weights, task,
-                               step_seed(_LATENT_STEPS, 2 * step + 1),
-                               training)
-
+  def batch_adaptation(self, tasks, draws=None, num_latent_steps=None,
+                       max_steps=None, rate_scale=None):
+    """`adaptation` of a batch of tasks at once (a leading task axis on
+    every field; the losses `[steps, T]`), with meta-training's `draws`
+    or the means (None)."""
+    tasks = tasks._replace(support_x=tf.cast(tasks.support_x, self.dtype))
+    latents, means, stddevs = self.encode(self.class_major(tasks), draws)
+    noise = None if draws is None else draws.decoder_noise
     num_steps = self.num_latent_steps if num_latent_steps is None else \
         num_latent_steps
     scale = (lambda rates: rates) if rate_scale is None else \
         (lambda rates: rates * tf.cast(rate_scale, self.dtype))
     adapted = inner.adapt(
-        latent_loss, [latents],
+        lambda values, step: self.support_loss(
+            self.decode(values[0], leo_draws.at_step(noise, step)),
+            tasks, leo_draws.at_step(
+                None if draws is None else draws.latent_keep, step)),
+        [latents],
         inner.scale_by_learning_rate([scale(self.networks.latent_rates)]),
         num_steps, max_steps=max_steps, step_loss=True)
-    final = num_steps
     weights = self.decode(adapted.params[0],
-                          step_seed(_LATENT_STEPS, 2 * final), training)
-
-    def finetuning_loss(values, step):
-      return self.support_loss(values[0], task,
-                               step_seed(_FINETUNING, step), training)
-
+                          leo_draws.at_step(noise, num_steps))
+    finetuning_keep = None if draws is None else draws.finetuning_keep
     finetuned = inner.adapt(
-        finetuning_loss, [weights],
+        lambda values, step: self.support_loss(
+            values[0], tasks, leo_draws.at_step(finetuning_keep, step)),
+        [weights],
         inner.scale_by_learning_rate([scale(self.networks.finetuning_rates)]),
         self.num_finetuning_steps, step_loss=True)
     return LEOAdaptation(finetuned.params[0], adapted.params[0], latents,
@@ -512,25 +535,32 @@ class LEO(base.MetaLearner):
   def task_objective(self, task, seed, training=True):
     """One task's meta-objective (eq. 7, without the batch's penalties of
     eq. 8: `regularization`) and its metrics."""
-    adapted = self.adaptation(task, seed, training)
-    logits = self.logits(adapted.weights, task.query_x,
-                         sampling.fold_in(seed, _QUERY) if training else None,
-                         training)
-    query_losses = _cross_entropy(task.query_y, logits)
-    query_loss = tf.reduce_mean(query_losses)
-    labels = tf.reshape(tf.cast(task.query_y, tf.int32), [-1])
-    accuracy = tf.reduce_mean(tf.cast(
-        tf.equal(tf.argmax(logits, -1, output_type=tf.int32), labels),
-        tf.float32))
-    kl = kl_divergence(adapted.latent_means, adapted.latent_stddevs)
-    penalty = tf.reduce_mean(tf.square(
+    tasks = tf.nest.map_structure(lambda t: tf.expand_dims(t, 0), task)
+    objective, metrics = self.batch_objective(
+        tasks, tf.expand_dims(seed, 0), training)
+    return objective[0], {name: value[0] for name, value in metrics.items()}
+
+  def batch_objective(self, tasks, seeds, training=True):
+    """`task_objective` of a batch of tasks at once: `[T]` each."""
+    draws = self.draws(tasks, seeds) if training else None
+    adapted = self.batch_adaptation(tasks, draws)
+    logits = self.logits(adapted.weights, tasks.query_x,
+                         None if draws is None else draws.query_keep)
+    query_loss = tf.reduce_mean(_cross_entropy(tasks.query_y, logits), -1)
+    labels = tf.reshape(tf.cast(tasks.query_y, tf.int32),
+                        tf.shape(logits)[:-1])
+    accuracy = tf.reduce_mean(tf.cast(tf.equal(
+        tf.argmax(logits, -1, output_type=tf.int32), labels), tf.float32), -1)
+    kl = _mean_per_task(_kl_entries(adapted.latent_means,
+                                     adapted.latent_stddevs))
+    penalty = _mean_per_task(tf.square(
         tf.stop_gradient(adapted.latents) - adapted.initial_latents)) \
-        if training else tf.zeros([], self.dtype)
+        if training else tf.zeros(tf.shape(query_loss), self.dtype)
     objective = query_loss + self.kl_weight * kl + \
         self.encoder_penalty_weight * penalty
     support_loss = self.support_loss(tf.stop_gradient(adapted.weights),
-                                     task) / tf.cast(
-                                         tf.shape(task.support_x)[0],
+                                     tasks) / tf.cast(
+                                         tf.shape(tasks.support_x)[1],
                                          self.dtype)
     return objective, {
         "query_loss": query_loss, "query_accuracy": accuracy,
@@ -542,12 +572,23 @@ def kl_divergence(means, stddevs):
   term): tfp's closed form. The reference code takes a one-sample estimate,
   log q(z) - log p(z) at the drawn z, whose expectation this is; the closed
   form has the same gradient in expectation and no sampling noise."""
+  return tf.reduce_mean(_kl_entries(means, stddevs))
+
+
+def _kl_entries(means, stddevs):
+  """KL(N(means, stddevs) || N(0, 1)) of each entry."""
   prior = tfp.distributions.Normal(tf.zeros([], means.dtype),
                                    tf.ones([], means.dtype))
-  return tf.reduce_mean(tfp.distributions.kl_divergence(
-      tfp.distributions.Normal(means, stddevs), prior))
+  return tfp.distributions.kl_divergence(
+      tfp.distributions.Normal(means, stddevs), prior)
+
+
+def _mean_per_task(values):
+  """The mean over all axes but the first (the tasks')."""
+  return tf.reduce_mean(tf.reshape(values, [tf.shape(values)[0], -1]), -1)
 
 
 def _cross_entropy(labels, logits):
-  labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
+  """Per example, `[..., M]`, of labels `[..., M]` or `[..., M, 1]`."""
+  labels = tf.reshape(tf.cast(labels, tf.int32), tf.shape(logits)[:-1])
   return tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)

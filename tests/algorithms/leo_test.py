@@ -9,6 +9,7 @@ import tensorflow_probability as tfp
 
 import kerasmeta as km
 from kerasmeta.algorithms import leo
+from kerasmeta.algorithms import leo_draws
 from kerasmeta.layers import leo as leo_layers
 from kerasmeta.tasks import Task
 
@@ -278,3 +279,42 @@ def test_raw_and_normalised_embeddings_adapt_alike():
   assert not np.allclose(
       unnormalised.predict(unnormalised.adapt(raw), raw.query_x),
       learner.predict(learner.adapt(raw), raw.query_x))
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_a_batch_of_tasks_gives_each_tasks_own_objective(training):
+  # Labels shuffled per task: each task's support is sorted on its own.
+  tasks, seeds = _episodes(3), _seeds(3)
+  order = np.random.default_rng(0).permutation(WAYS * SHOTS)
+  tasks = tasks._replace(support_x=tf.gather(tasks.support_x, order, axis=1),
+                         support_y=tf.gather(tasks.support_y, order, axis=1))
+  learner = _learner(dropout_rate=0.5)
+  objectives, metrics = learner.batch_objective(tasks, seeds, training)
+  for index in range(3):
+    task = Task(*[t[index] for t in tasks])
+    alone, alone_metrics = learner.task_objective(task, seeds[index],
+                                                  training)
+    np.testing.assert_allclose(objectives[index], alone, rtol=1e-12)
+    for name, value in alone_metrics.items():
+      np.testing.assert_allclose(metrics[name][index], value, rtol=1e-12)
+
+
+def test_each_draw_comes_from_its_tasks_seed_and_purpose():
+  tasks, seeds = _episodes(2), _seeds(2)
+  learner = _learner(dropout_rate=0.5)
+  draws = learner.draws(tasks, seeds)
+  seed = seeds[1]
+  purpose = lambda p: km.sampling.fold_in(seed, p)
+  step = lambda p, s: km.sampling.fold_in(purpose(p), s)
+  np.testing.assert_array_equal(draws.latent_noise[1], km.sampling.normal(
+      [WAYS, SHOTS, 3], purpose(leo_draws.LATENTS), tf.float64))
+  np.testing.assert_array_equal(draws.decoder_noise[1, 2], km.sampling.normal(
+      [WAYS, SHOTS, FEATURES], step(leo_draws.LATENT_STEPS, 4), tf.float64))
+  np.testing.assert_array_equal(
+      draws.finetuning_keep[1, 1],
+      km.sampling.uniform([WAYS * SHOTS, FEATURES],
+                          step(leo_draws.FINETUNING, 1)) >= 0.5)
+  np.testing.assert_array_equal(
+      draws.query_keep[1], km.sampling.uniform(
+          [WAYS * QUERIES, FEATURES], purpose(leo_draws.QUERY)) >= 0.5)
+  assert draws.decoder_noise.shape[1] == learner.num_latent_steps + 1
