@@ -49,6 +49,9 @@ def parse():
   parser.add_argument("--bench", choices=list(PEERS), default="sinusoid")
   parser.add_argument("--rounds", type=int, default=3)
   parser.add_argument("--steps", type=int, default=None)
+  parser.add_argument("--meta-batch", type=int, default=None,
+                      help="tasks (problems, goals) per meta-step, for "
+                           "every program (default: the workload's)")
   parser.add_argument("--peers", default="",
                       help="comma-separated (default: all of the bench's)")
   parser.add_argument("--peers-dir",
@@ -85,6 +88,8 @@ def main():
   options = parse()
   steps = options.steps or STEPS[options.bench]
   common = ["--bench", options.bench, "--steps", str(steps)]
+  if options.meta_batch:
+    common += ["--meta-batch", str(options.meta_batch)]
   commands = {"kerasmeta": [sys.executable,
                             os.path.join(HERE, "meta_step.py"), *common,
                             *options.extra.split()]}

@@ -39,7 +39,8 @@ VARIANTS = {
              "tnets_rnn", "hebb_simple", "warp_rnn_reference_optimizer",
              "hebb_retroactive", "warp_rnn,paper"],
     "navigation": ["maml", "maml_unbiased", "maml_code", "maml_ppo",
-                   "fomaml", "pretrained", "random"],
+                   "fomaml", "pretrained", "pretrained_paper", "maml_trpo",
+                   "promp", "random"],
 }
 # Sizes small enough to build every learner in a moment (no training).
 TINY = {
