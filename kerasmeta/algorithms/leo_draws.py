@@ -94,13 +94,10 @@ def draw(seeds, *, ways, shots, num_query, features, num_latents,
       spec([num_latent_steps, support, features], tf.bool),
       spec([num_finetuning_steps, support, features], tf.bool),
       spec([num_query, features], tf.bool))
-  count = seeds.shape[0]
-  if not count:  # unknown (or none)
-    return tf.map_fn(one, seeds, fn_output_signature=signature)
-  # A known number of tasks: written out, which XLA runs about twice as
-  # fast as its loop over them.
-  each = [one(seeds[index]) for index in range(count)]
-  return LEODraws(*[tf.stack(values) for values in zip(*each)])
+  # One loop over the tasks' seeds: written out task by task, XLA runs the
+  # draws twice as fast but compiles every draw of every task (101 s and
+  # 6 GB for 12 tasks, against 13 s).
+  return tf.map_fn(one, seeds, fn_output_signature=signature)
 
 
 def dropped(x, keep, rate):
