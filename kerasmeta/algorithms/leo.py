@@ -430,7 +430,8 @@ class LEO(base.MetaLearner):
     if not isinstance(steps, int):
       raise ValueError("LEO's meta-training draws need a Python int number "
                        f"of latent steps; received {steps!r}.")
-    support, queries = tasks.support_x.shape[1], tasks.query_x.shape[1]
+    support = tasks.support_x.shape[1]
+    queries = 0 if tasks.query_x is None else tasks.query_x.shape[1]
     if support is None or queries is None:
       raise ValueError("LEO's meta-training draws need static support and "
                        "query sizes.")
@@ -477,7 +478,7 @@ class LEO(base.MetaLearner):
     codes and Gaussians the meta-objective's penalties read)."""
     if training and seed is None:
       raise ValueError("LEO's meta-training draws need a seed.")
-    tasks = tf.nest.map_structure(lambda t: tf.expand_dims(t, 0), task)
+    tasks = _one_task_batch(task)
     draws = self.draws(tasks, tf.expand_dims(seed, 0), num_latent_steps) \
         if training else None
     batch = self.batch_adaptation(tasks, draws, num_latent_steps, max_steps,
@@ -535,7 +536,7 @@ class LEO(base.MetaLearner):
   def task_objective(self, task, seed, training=True):
     """One task's meta-objective (eq. 7, without the batch's penalties of
     eq. 8: `regularization`) and its metrics."""
-    tasks = tf.nest.map_structure(lambda t: tf.expand_dims(t, 0), task)
+    tasks = _one_task_batch(task)
     objective, metrics = self.batch_objective(
         tasks, tf.expand_dims(seed, 0), training)
     return objective[0], {name: value[0] for name, value in metrics.items()}
@@ -581,6 +582,13 @@ def _kl_entries(means, stddevs):
                                    tf.ones([], means.dtype))
   return tfp.distributions.kl_divergence(
       tfp.distributions.Normal(means, stddevs), prior)
+
+
+def _one_task_batch(task):
+  """`task` (fields without a task axis, None where absent) as a batch of
+  one."""
+  return tf.nest.map_structure(
+      lambda t: None if t is None else tf.expand_dims(t, 0), task)
 
 
 def _mean_per_task(values):

@@ -318,3 +318,13 @@ def test_each_draw_comes_from_its_tasks_seed_and_purpose():
       draws.query_keep[1], km.sampling.uniform(
           [WAYS * QUERIES, FEATURES], purpose(leo_draws.QUERY)) >= 0.5)
   assert draws.decoder_noise.shape[1] == learner.num_latent_steps + 1
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_a_support_set_alone_adapts(training):
+  tasks = _episodes(1)
+  learner = _learner(dropout_rate=0.5)
+  result = learner.adapt(tasks.support_x[0], tasks.support_y[0],
+                         seed=tf.constant([1, 2]), training=training)
+  assert result.params[0].shape == (WAYS, SHOTS, FEATURES)
+  assert np.all(np.isfinite(result.losses))
