@@ -42,12 +42,13 @@ BATCH = 2
 
 
 # One case per distinct step: every learner and cell on the sinusoid's MLP;
-# on conv4 and the glyph stream made in the graph, MAML, MT-net and
-# WarpGrad; each downloaded config once, its batch fed; every variant of
-# the other families (each its own learner, network or estimator).
+# on conv4 and the glyph stream made in the graph, MAML and MT-net; each
+# downloaded config once, its batch fed; every variant of the other
+# families (each its own learner, network or estimator) but navigation's
+# that share MAML's step with another setting.
 CASES = (
     [("sinusoid", variant) for variant in configs_test.VARIANTS["sinusoid"]]
-    + [("glyphs", variant) for variant in ("maml", "mtnet", "warp_maml")]
+    + [("glyphs", variant) for variant in ("maml", "mtnet")]
     + [(name, configs_test.VARIANTS[name][0]) for name in DOWNLOADED
        if name != "mini_imagenet"]  # omniglot's step at other sizes
     + [(name, variant) for name in (
@@ -59,7 +60,8 @@ CASES = (
            ("continual_sine", "sgd"), ("continual_sine", "ewc"),
            # maml's step with another estimator or budget.
            ("navigation", "fomaml"), ("navigation", "pretrained_paper"),
-           ("navigation", "random"), ("navigation", "maml_ppo"))])
+           ("navigation", "random"), ("navigation", "maml_ppo"),
+           ("navigation", "pretrained"))])
 
 
 def _config(name, variant):
