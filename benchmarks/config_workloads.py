@@ -23,7 +23,6 @@ import numpy as np
 import tensorflow as tf
 
 import kerasmeta as km
-from kerasmeta import apps  # pylint: disable=unused-import
 from kerasmeta import experiments
 from kerasmeta import training
 from kerasmeta.apps import configs

@@ -152,7 +152,7 @@ def timed(call, options, per_call, metric):
 
 def config_main(options):
   """A config workload (`config_workloads`): its trainer step."""
-  jit = {"on": "on", "off": "off"}.get(options.jit)
+  jit = None if options.jit == "auto" else options.jit  # None: the config's
   per_call = options.steps_per_call
   call, config = config_workloads.build(
       options.bench, jit_compile=jit, steps_per_call=per_call,

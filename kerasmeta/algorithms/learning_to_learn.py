@@ -17,7 +17,7 @@ problems of a batch stay the same for `num_truncations` meta-steps
 (`tasks.RepeatedBatches`), and after the last truncation new problems start
 from their theta_0 and zero states. A meta-batch of problems runs as one
 loop, not one loop per problem: m is coordinate-wise, so every problem's
-coordinates are rows of one LSTM batch (`batch_truncation_objective`; 16x
+coordinates are rows of one LSTM batch (`batch_truncation_objective`; 20-30x
 faster at 128 quadratics, benchmarks/README.md).
 
 Where the paper leaves details open this follows the authors' code

@@ -101,11 +101,10 @@ def draw(seeds, *, ways, shots, num_query, features, num_latents,
 
 
 def dropped(x, keep, rate):
-  """Inverted dropout of `x` with the mask `keep` (`sampling.dropout`'s
-  arithmetic, given its draw)."""
+  """`x` dropped out with the mask `keep` (None: kept whole)."""
   if keep is None or rate == 0.0:
     return x
-  return tf.where(keep, x / tf.cast(1.0 - rate, x.dtype), tf.zeros_like(x))
+  return sampling.apply_dropout(x, keep, rate)
 
 
 def at_step(draws, step):

@@ -73,8 +73,8 @@ def get_config(problem="quadratic"):
   execution.add_execution_fields(config, log_every=100,
                                  checkpoint_every=1000)
   # The problems' coordinates are one LSTM batch: XLA runs the quadratics'
-  # step faster (9-11 against 13-14 ms at 16 problems), TensorFlow the
-  # MLP's (86 against 97 ms at 2 problems; benchmarks/README.md).
+  # step faster, TensorFlow the MLP's (`benchmarks/meta_step.py --bench
+  # lstm_optimizer --meta-batch 16 --jit on|off`).
   config.jit_compile = "auto" if problem == "quadratic" else "off"
   config.select_checkpoint = "validation"
   common.add_evaluation_fields(
