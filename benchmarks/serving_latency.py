@@ -1,82 +1,54 @@
-r"""Latency of an adapter's signatures in a loaded SavedModel.
+r"""Latency and memory of an adapter's signatures, by loader.
 
-Exports an adapter, loads it back with `tf.saved_model.load` (as a serving
-process would) and sends 1,000 requests, each a fresh task, one at a
-time, to each of `adapt_and_predict`, `adapt` and `predict_with_state`
-(from the states `adapt` returned). Prints one JSON line per adapter with
-p50 / p99 / mean latency in ms of each and the number of failed requests:
+Exports each adapter (`serving_adapters.py`: sinusoid MT-net, conv4, LEO,
+the navigation policy), then, in a fresh process per adapter and loader,
+loads it back (`python`: `tf.saved_model.load`, as a Python server would;
+`c_api`: TF's C API, `TF_LoadSessionFromSavedModel`, as TF Serving's C++
+loader reads it, TensorFlow's Python not imported) and sends `--requests`
+typical requests, one at a time and each a fresh task, to each signature:
+the one that adapts and answers, `adapt`, the one that answers from a
+stored state (from the states `adapt` returned), and the batched forms at
+`--batch_tasks` users a call. Prints one JSON line per adapter and loader:
+p50 / p99 / mean ms of each signature, failed requests (an error or a
+non-finite output), the process's resident memory once loaded and warmed
+up, and its peak:
 
-  python benchmarks/serving_latency.py                 # both adapters
-  python benchmarks/serving_latency.py --adapters sinusoid --requests 1000 \
-      --workdir=/tmp/kerasmeta_mtnet   # a trained MT-net instead of a fresh one
-
-Adapters: `sinusoid`, a 5-shot MT-net (1-40-40-1) adapting for 10 steps on
-10 query points; `conv4`, a 5-way 1-shot conv4 (64 filters, 28x28) adapting
-for 1 step at alpha 0.4 on 15 queries per class. Latency does not depend on
-the trained values, so without --workdir the weights are fresh.
+  python benchmarks/serving_latency.py                  # every adapter, both loaders
+  python benchmarks/serving_latency.py --adapters=sinusoid --loaders=c_api
 """
 
 import argparse
 import json
 import os
+import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
 
-import numpy as np  # pylint: disable=g-import-not-at-top
-import tensorflow as tf
-
-import kerasmeta as km
-from kerasmeta import export
-from kerasmeta import workdir as workdir_lib
+import serving_adapters
 
 
-def parse():
-  parser = argparse.ArgumentParser()
-  parser.add_argument("--adapters", default="sinusoid,conv4")
+def parse(argv=None):
+  parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+  parser.add_argument("--adapters", default=",".join(serving_adapters.ADAPTERS))
+  parser.add_argument("--loaders", default=",".join(serving_adapters.LOADERS))
   parser.add_argument("--requests", type=int, default=1000)
   parser.add_argument("--warmup", type=int, default=20)
-  parser.add_argument("--workdir", default=None,
-                      help="a trained sinusoid workdir for the sinusoid "
-                           "adapter (its num_inner_steps is set to 10)")
+  parser.add_argument("--batch_tasks", type=int, default=8,
+                      help="users per batched call (navigation: at most 5, "
+                           "its transitions cap)")
   parser.add_argument("--seed", type=int, default=0)
-  return parser.parse_args()
+  parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+  return parser.parse_args(argv)
 
 
-def sinusoid_adapter(workdir):
-  if workdir:
-    _, learner, _ = workdir_lib.restore_learner(workdir)
-    learner.num_inner_steps = 10
-  else:
-    learner = km.MAML(km.models.mlp(cell="mtnet"), num_inner_steps=10,
-                      inner_learning_rate=0.01)
-
-  def request(rng):
-    amplitude, phase = rng.uniform(0.1, 5.0), rng.uniform(0, np.pi)
-    x = rng.uniform(-5, 5, (15, 1)).astype(np.float32)
-    y = (amplitude * np.sin(x - phase)).astype(np.float32)
-    return dict(support_x=x[:5], support_y=y[:5], query_x=x[5:])
-
-  return learner, "mse", request
-
-
-def conv4_adapter(_):
-  learner = km.MAML(km.models.conv4(num_classes=5),
-                    loss="sparse_softmax_cross_entropy", num_inner_steps=1,
-                    inner_learning_rate=0.4)
-
-  def request(rng):
-    return dict(
-        support_x=rng.random((5, 28, 28, 1), dtype=np.float32),
-        support_y=np.arange(5, dtype=np.int32),
-        query_x=rng.random((75, 28, 28, 1), dtype=np.float32))
-
-  return learner, "sparse_softmax_cross_entropy", request
-
-
-ADAPTERS = {"sinusoid": sinusoid_adapter, "conv4": conv4_adapter}
+def _resident_mb():
+  with open("/proc/self/statm") as f:
+    return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def _timed(call, requests, count, warmup):
@@ -89,11 +61,11 @@ def _timed(call, requests, count, warmup):
     start = time.perf_counter()
     try:
       outputs = call(requests[i % len(requests)])
-      if not all(np.all(np.isfinite(v.numpy())) for v in outputs.values()
-                 if v.dtype.is_floating):
+      if not all(np.all(np.isfinite(v)) for v in outputs.values()
+                 if v.dtype.kind == "f"):
         errors += 1
-    except tf.errors.OpError:
-      errors += 1
+    except Exception:  # pylint: disable=broad-except
+      errors += 1  # either loader's refusal (tf.errors or CApiError)
     latencies.append((time.perf_counter() - start) * 1e3)
   latencies.sort()
   percentile = lambda q: latencies[min(len(latencies) - 1,
@@ -103,42 +75,84 @@ def _timed(call, requests, count, warmup):
           "mean_ms": round(statistics.mean(latencies), 3), "errors": errors}
 
 
-def measure(name, options):
-  learner, loss_name, make_request = ADAPTERS[name](options.workdir)
+def _inputs(adapter, rng, count, batch_tasks):
+  """`{signature: [inputs]}` of `count` typical requests, the stored-state
+  ones filled in later."""
+  support_size, query_size = adapter.typical
+  supports = [adapter.support(rng, support_size) for _ in range(count)]
+  queries = [adapter.query(rng, query_size) for _ in range(count)]
+  stack = lambda items: {k: np.stack([i[k] for i in items]) for k in items[0]}
+  batches = [stack(supports[i:i + batch_tasks])
+             for i in range(0, count - batch_tasks + 1, batch_tasks)]
+  return supports, queries, batches
+
+
+def child(name, loader, path, options):
+  """Loads the adapter at `path` with `loader` and times its signatures."""
+  adapter = serving_adapters.ADAPTERS[name]
+  began = time.perf_counter()
+  call = serving_adapters.load(path, loader)
+  load_seconds = time.perf_counter() - began
   rng = np.random.default_rng(options.seed)
-  with tempfile.TemporaryDirectory() as directory:
-    path = os.path.join(directory, "1")
-    # conv4 normalises with batch statistics (as MAML): timed as such.
-    export.export_adapter(learner, path, loss_name=loss_name,
-                          allow_transductive=True)
-    signatures = tf.saved_model.load(path).signatures
-    requests = [make_request(rng) for _ in range(64)]
-    support = [{k: r[k] for k in ("support_x", "support_y")}
-               for r in requests]
-    stored = [{**signatures["adapt"](**s), "query_x": r["query_x"]}
-              for s, r in zip(support, requests)]
-    timings = {
-        signature: _timed(lambda r, f=signatures[signature]: f(**r), inputs,
-                          options.requests, options.warmup)
-        for signature, inputs in (("adapt_and_predict", requests),
-                                  ("adapt", support),
-                                  ("predict_with_state", stored))}
-  first = timings["adapt_and_predict"]
-  return {"adapter": name, "requests": options.requests,
-          "num_inner_steps": learner.num_inner_steps,
-          # adapt_and_predict's, as before:
-          "p50_ms": first["p50_ms"], "p99_ms": first["p99_ms"],
-          "mean_ms": first["mean_ms"], "errors": first["errors"],
-          "signatures": timings, "tensorflow": tf.__version__}
+  tasks = min(options.batch_tasks, adapter.batch_tasks or options.batch_tasks)
+  supports, queries, batches = _inputs(adapter, rng, 64, tasks)
+  states = [call("adapt", **s) for s in supports]
+  batch_states = [call("adapt_batch", **b) for b in batches]
+  batch_queries = [np.stack(queries[i * tasks:(i + 1) * tasks])
+                   for i in range(len(batches))]
+  plan = {
+      adapter.answer: [{**s, adapter.answer_query: q}
+                       for s, q in zip(supports, queries)],
+      "adapt": supports,
+      adapter.with_state: [{**s, adapter.with_state_query: q}
+                           for s, q in zip(states, queries)],
+      "adapt_batch": batches,
+      adapter.with_state + "_batch": [
+          {**s, adapter.with_state_query: q}
+          for s, q in zip(batch_states, batch_queries)]}
+  loaded_mb = _resident_mb()
+  timings = {signature: _timed(lambda r, s=signature: call(s, **r), inputs,
+                               options.requests, options.warmup)
+             for signature, inputs in plan.items()}
+  print(json.dumps({
+      "adapter": name, "loader": loader, "requests": options.requests,
+      "typical_support": adapter.typical[0], "queries": adapter.typical[1],
+      "batch_tasks": tasks, "load_seconds": round(load_seconds, 2),
+      "signatures": timings, "resident_mb_loaded": round(loaded_mb, 1),
+      "peak_resident_mb": round(
+          resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+      "tensorflow_imported": "tensorflow" in sys.modules}), flush=True)
 
 
-def main():
-  options = parse()
+def main(argv=None):
+  options = parse(argv)
+  if options.child:
+    name, loader, path = options.child.split(",", 2)
+    child(name, loader, path, options)
+    return
   for name in options.adapters.split(","):
-    if name not in ADAPTERS:
+    if name not in serving_adapters.ADAPTERS:
       raise SystemExit(f"Unknown adapter {name!r}; expected one of "
-                       f"{sorted(ADAPTERS)}.")
-    print(json.dumps(measure(name, options)), flush=True)
+                       f"{sorted(serving_adapters.ADAPTERS)}.")
+  loaders = options.loaders.split(",")
+  for loader in loaders:
+    if loader not in serving_adapters.LOADERS:
+      raise SystemExit(f"Unknown loader {loader!r}; expected one of "
+                       f"{serving_adapters.LOADERS}.")
+  env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+  with tempfile.TemporaryDirectory() as directory:
+    for name in options.adapters.split(","):
+      path = os.path.join(directory, name, "1")
+      subprocess.run([sys.executable, "-c", (
+          "import sys; sys.path.insert(0, sys.argv[1]); "
+          "import serving_adapters; "
+          "serving_adapters.export_adapter(sys.argv[2], sys.argv[3])"),
+                      os.path.dirname(os.path.abspath(__file__)), name, path],
+                     check=True, env=env)
+      for loader in loaders:
+        subprocess.run([sys.executable, __file__, *sys.argv[1:],
+                        f"--child={name},{loader},{path}"], check=True,
+                       env=env)
 
 
 if __name__ == "__main__":

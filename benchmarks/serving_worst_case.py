@@ -1,22 +1,20 @@
 r"""The cost of one request at an adapter's caps: time and peak memory.
 
-Each adapter is exported with its default caps, loaded back in a fresh
-process with `tf.saved_model.load` (as a serving process would), warmed up
-with a small request, then sent one request at every cap at once (the most
-support points, the most queries, `max_steps` inner steps through
-`adapt_and_predict_with_options`); for the gradient and LEO adapters also
-one `adapt_batch` request holding the most points its cap allows over
-many tasks, and one `predict_with_state_batch` request of the most
-queries. Prints one JSON line per adapter: the caps, each request's wall
-time and the process's peak resident memory above what it held before
-the requests:
+Each adapter (`serving_adapters.py`, untrained: the cost does not depend on
+the trained values) is exported with its default caps, then loaded back in
+a fresh process per loader (`python`: `tf.saved_model.load`; `c_api`:
+TF's C API, as TF Serving's C++ loader reads it), warmed up with a small
+request, and sent one request at every cap at once (the most support
+points, the most queries, `max_steps` inner steps through
+`adapt_and_predict_with_options`; the policy: the most transitions, the
+most observations), then one batched adaptation holding the most points
+its cap allows over many tasks (`adapt_batch`), and one batched answer
+from stored states at the queries cap. Prints one JSON line per adapter
+and loader: the caps, each request's wall time and the process's peak
+resident memory above what it held before the requests:
 
-  python benchmarks/serving_worst_case.py            # every adapter
-
-Adapters (untrained: the cost does not depend on the trained values):
-`sinusoid`, an MT-net 1-40-40-1; `leo`, LEO at the paper's sizes (640
-features, 5-way, 64 latents); `navigation`, the 2-D navigation policy
-(100-unit hidden layers), whose support set is transitions.
+  python benchmarks/serving_worst_case.py            # every adapter, both loaders
+  python benchmarks/serving_worst_case.py --adapters=leo --loaders=python
 """
 
 import argparse
@@ -25,10 +23,26 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 
+import numpy as np
+
+import serving_adapters
+
 ADAPTERS = ("sinusoid", "leo", "navigation")
+EXPORTER = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import serving_adapters
+from kerasmeta.export import checks
+module = serving_adapters.export_adapter(sys.argv[2], sys.argv[3])
+print(json.dumps({
+    "support": int(getattr(module, "max_support", None) or
+                   module.max_transitions),
+    "query": int(module.max_query),
+    "steps": int(getattr(module, "max_steps", 1)),
+    "max_tasks": checks.MAX_TASKS}))
+"""
 
 
 def _peak_mb():
@@ -40,130 +54,96 @@ def _current_mb():
     return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def _sinusoid():
-  import kerasmeta as km  # pylint: disable=g-import-not-at-top
-  learner = km.MAML(km.models.mlp(hidden_sizes=(40, 40), cell="mtnet",
-                                  seed=0), num_inner_steps=1,
-                    inner_learning_rate=0.01)
-
-  def request(rng, support, query):
-    x = rng.uniform(-5, 5, size=(support, 1)).astype("float32")
-    return dict(support_x=x, support_y=(2 * (x - 1)).astype("float32"),
-                query_x=rng.uniform(-5, 5, size=(query, 1)).astype("float32"))
-  return learner, request
-
-
-def _leo():
-  import numpy as np  # pylint: disable=g-import-not-at-top
-  import kerasmeta as km  # pylint: disable=g-import-not-at-top
-  learner = km.LEO(640, 5)
-
-  def request(rng, support, query):
-    shots = support // 5
-    return dict(
-        support_x=rng.normal(size=(5 * shots, 640)).astype("float32"),
-        support_y=np.tile(np.arange(5), shots).astype("int32"),
-        query_x=rng.normal(size=(query, 640)).astype("float32"))
-  return learner, request
-
-
-def _navigation():
-  import kerasmeta as km  # pylint: disable=g-import-not-at-top
-  environment = km.envs.Navigation2D()
-  learner = km.PolicyGradientMAML(
-      km.rl.gaussian_mlp_policy(2, 2, hidden_units=(100, 100)), environment,
-      inner_learning_rate=0.1)
-
-  def request(rng, support, query):
-    episodes, steps = support // 100, 100
-    return dict(
-        observations=rng.normal(size=(episodes, steps, 2)).astype("float32"),
-        actions=rng.normal(size=(episodes, steps, 2)).astype("float32"),
-        rewards=rng.normal(size=(episodes, steps)).astype("float32"),
-        alive=rng.integers(1, 2, size=(episodes, steps)).astype("float32"),
-        query_observations=rng.normal(size=(query, 2)).astype("float32"))
-  return learner, request
-
-
-def child(name):
-  """Exports, loads and measures one adapter; prints its JSON line."""
-  import numpy as np  # pylint: disable=g-import-not-at-top
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from kerasmeta import export  # pylint: disable=g-import-not-at-top
-  learner, request = {"sinusoid": _sinusoid, "leo": _leo,
-                      "navigation": _navigation}[name]()
-  path = os.path.join(tempfile.mkdtemp(), "1")
-  module = export.export_adapter(learner, path)
-  support = int(getattr(module, "max_support", None) or
-                module.max_transitions)
-  query, steps = int(module.max_query), int(getattr(module, "max_steps", 1))
-  served = tf.saved_model.load(path)
-  rng = np.random.default_rng(0)
-  if name == "navigation":
-    signature = served.signatures["adapt_and_act"]
-    call = lambda inputs: signature(**inputs)
-  else:
-    signature = served.signatures["adapt_and_predict_with_options"]
-    call = lambda inputs: signature(
-        **inputs, num_steps=tf.constant(steps, tf.int32),
-        learning_rate=tf.constant(0.01, tf.float32))
-  call(request(rng, 5 if name != "navigation" else 100, 5))  # warm-up
+def _timed_call(call, signature, inputs):
   before = _current_mb()
   began = time.perf_counter()
-  outputs = call(request(rng, support, query))
+  outputs = call(signature, **inputs)
   seconds = time.perf_counter() - began
-  finite = all(bool(tf.reduce_all(tf.math.is_finite(tf.cast(v, tf.float32))))
-               for v in outputs.values())
-  line = {
-      "adapter": name, "max_support": support, "max_query": query,
-      "max_steps": steps, "seconds": round(seconds, 3),
-      "peak_mb_above_before": round(max(_peak_mb() - before, 0.0), 1),
-      "finite": finite}
-  if name != "navigation":
-    line.update(_batched(served, request, rng, support, query, name))
-  print(json.dumps(line))
+  finite = all(bool(np.all(np.isfinite(v))) for v in outputs.values()
+               if v.dtype.kind == "f")
+  return outputs, round(seconds, 3), round(max(_peak_mb() - before, 0.0),
+                                           1), finite
 
 
-def _batched(served, request, rng, support, query, name):
-  """`adapt_batch` at its points cap (LEO: MAX_TASKS tasks at the
-  per-task cap; others: 100 tasks sharing the cap), then
-  `predict_with_state_batch` at the queries cap."""
-  import numpy as np  # pylint: disable=g-import-not-at-top
-  from kerasmeta.export import checks  # pylint: disable=g-import-not-at-top
-  tasks = checks.MAX_TASKS if name == "leo" else 100
-  per_task = support if name == "leo" else support // tasks
-  requests = [request(rng, per_task, query // tasks) for _ in range(tasks)]
-  stack = lambda key: np.stack([r[key] for r in requests])
-  before = _current_mb()
-  began = time.perf_counter()
-  stored = served.signatures["adapt_batch"](support_x=stack("support_x"),
-                                            support_y=stack("support_y"))
-  adapt_seconds = time.perf_counter() - began
-  began = time.perf_counter()
-  served.signatures["predict_with_state_batch"](query_x=stack("query_x"),
-                                                **stored)
-  return {"batch_tasks": tasks, "batch_points": tasks * per_task,
-          "adapt_batch_seconds": round(adapt_seconds, 3),
-          "predict_with_state_batch_seconds": round(
-              time.perf_counter() - began, 3),
-          "batch_peak_mb_above_before": round(
-              max(_peak_mb() - before, 0.0), 1)}
+def _at_caps(name, call, caps, rng):
+  """The single request at every cap."""
+  adapter = serving_adapters.ADAPTERS[name]
+  if name == "navigation":
+    return adapter.answer, adapter.request(rng, caps["support"],
+                                           caps["query"])
+  request = adapter.request(rng, caps["support"], caps["query"])
+  request.update(num_steps=np.int32(caps["steps"]),
+                 learning_rate=np.float32(0.01))
+  return "adapt_and_predict_with_options", request
+
+
+def child(name, loader, path, caps):
+  """Loads the adapter at `path` with `loader`, measures, prints a line."""
+  adapter = serving_adapters.ADAPTERS[name]
+  call = serving_adapters.load(path, loader)
+  rng = np.random.default_rng(0)
+  call(adapter.answer, **adapter.request(rng))  # warm-up
+  signature, request = _at_caps(name, call, caps, rng)
+  _, seconds, peak, finite = _timed_call(call, signature, request)
+  line = {"adapter": name, "loader": loader, "max_support": caps["support"],
+          "max_query": caps["query"], "max_steps": caps["steps"],
+          "seconds": seconds, "peak_mb_above_before": peak, "finite": finite}
+  # Batched: LEO at MAX_TASKS tasks of its per-task cap; the others share
+  # one cap over all tasks (100 tasks; the policy: 100-step episodes).
+  support_size = adapter.typical[0]
+  if name == "leo":
+    tasks, per_task = caps["max_tasks"], caps["support"]
+  else:
+    tasks = min(100, caps["max_tasks"], caps["support"] // support_size)
+    per_task = caps["support"] // tasks
+  supports = [adapter.support(rng, per_task) for _ in range(tasks)]
+  stacked = {k: np.stack([s[k] for s in supports]) for k in supports[0]}
+  states, adapt_seconds, adapt_peak, adapt_finite = _timed_call(
+      call, "adapt_batch", stacked)
+  queries = np.stack([adapter.query(rng, caps["query"] // tasks)
+                      for _ in range(tasks)])
+  _, answer_seconds, answer_peak, answer_finite = _timed_call(
+      call, adapter.with_state + "_batch",
+      {**states, adapter.with_state_query: queries})
+  line.update({
+      "batch_tasks": tasks, "batch_points": tasks * per_task,
+      "adapt_batch_seconds": adapt_seconds,
+      "with_state_batch_seconds": answer_seconds,
+      "batch_peak_mb_above_before": max(adapt_peak, answer_peak),
+      "finite": finite and adapt_finite and answer_finite,
+      "tensorflow_imported": "tensorflow" in sys.modules})
+  print(json.dumps(line), flush=True)
 
 
 def main():
   parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
   parser.add_argument("--adapters", default=",".join(ADAPTERS))
+  parser.add_argument("--loaders", default=",".join(serving_adapters.LOADERS))
   parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
   args = parser.parse_args()
   if args.child:
-    child(args.child)
+    name, loader, caps, path = args.child.split("|", 3)
+    child(name, loader, path, json.loads(caps))
     return
-  for name in args.adapters.split(","):
-    if name not in ADAPTERS:
-      sys.exit(f"Unknown adapter {name!r}; expected one of {ADAPTERS}.")
-    subprocess.run([sys.executable, __file__, f"--child={name}"],
-                   check=True, env={**os.environ,
-                                    "TF_CPP_MIN_LOG_LEVEL": "2"})
+  env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+  here = os.path.dirname(os.path.abspath(__file__))
+  import tempfile  # pylint: disable=g-import-not-at-top
+  with tempfile.TemporaryDirectory() as directory:
+    for name in args.adapters.split(","):
+      if name not in ADAPTERS:
+        sys.exit(f"Unknown adapter {name!r}; expected one of {ADAPTERS}.")
+      path = os.path.join(directory, name, "1")
+      exported = subprocess.run(
+          [sys.executable, "-c", EXPORTER, here, name, path], check=True,
+          env=env, capture_output=True, text=True)
+      caps = exported.stdout.strip().splitlines()[-1]
+      for loader in args.loaders.split(","):
+        if loader not in serving_adapters.LOADERS:
+          sys.exit(f"Unknown loader {loader!r}; expected one of "
+                   f"{serving_adapters.LOADERS}.")
+        subprocess.run([sys.executable, __file__,
+                        f"--child={name}|{loader}|{caps}|{path}"],
+                       check=True, env=env)
 
 
 if __name__ == "__main__":
