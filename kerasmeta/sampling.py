@@ -17,6 +17,8 @@ TensorFlow makes them.
 import numpy as np
 import tensorflow as tf
 
+from kerasmeta import philox
+
 _MANTISSA = 0x7FFFFF
 _ONE = 0x3F800000  # the float32 1.0
 # The Philox key TensorFlow scrambles a seed with (its two 32-bit words
@@ -114,12 +116,15 @@ def uniform(shape, seed, minval=0.0, maxval=1.0, dtype=tf.float32):
     return tf.cast(bits % span, tf.int32) + tf.cast(minval, tf.int32)
   if dtype != tf.float32:
     raise ValueError(f"uniform draws float32 or int32; received {dtype}.")
-  # TensorFlow's kernel: the low 23 bits as the mantissa of a float in
-  # [1, 2), minus 1; then the affine map the Python wrapper applies.
-  unit = tf.bitcast(tf.bitwise.bitwise_or(
-      tf.bitwise.bitwise_and(bits, _MANTISSA), _ONE), tf.float32) - 1.0
   minval = tf.cast(minval, tf.float32)
-  return unit * (tf.cast(maxval, tf.float32) - minval) + minval
+  return _unit(bits) * (tf.cast(maxval, tf.float32) - minval) + minval
+
+
+def _unit(bits):
+  """TensorFlow's kernel's float32 in [0, 1) from uint32 bits: the low 23
+  bits as the mantissa of a float in [1, 2), minus 1."""
+  return tf.bitcast(tf.bitwise.bitwise_or(
+      tf.bitwise.bitwise_and(bits, _MANTISSA), _ONE), tf.float32) - 1.0
 
 
 @_plain
@@ -158,7 +163,8 @@ def normal(shape, seed, dtype=tf.float32):
 
   Not `tf.random.stateless_normal`'s numbers (kerasmeta's own draw, like
   that op's in distribution). The uniforms are the same with and without
-  XLA; XLA's log and cos may differ from TensorFlow's in the last bit.
+  XLA, and the transform is computed in float64 and rounded to float32, so
+  the draws are too, but for about one in 2^29 (`_box_muller`).
 
   Args:
     shape: the output shape.
@@ -166,10 +172,21 @@ def normal(shape, seed, dtype=tf.float32):
     dtype: a float dtype; the draw is made in float32, then cast.
   """
   first, second = tf.unstack(split(seed, 2))
+  return _box_muller(uniform(shape, first), uniform(shape, second), dtype)
+
+
+def _box_muller(first, second, dtype):
+  """Box-Muller of float32 uniforms, computed in float64 and rounded to
+  float32: a vectorised log or cos (Eigen's packets, XLA's loops) may differ
+  from the scalar one in the last bit, so float32 arithmetic would make a
+  task's draw depend on where its row falls in a batch; rounded from
+  float64, it is the same number unless the two float64 results straddle
+  a float32 rounding boundary (about 2^-29 per draw)."""
+  first, second = tf.cast(first, tf.float64), tf.cast(second, tf.float64)
   # 1 - u lies in (0, 1]: the logarithm is finite.
-  radius = tf.sqrt(-2.0 * tf.math.log(1.0 - uniform(shape, first)))
-  angle = 2.0 * 3.141592653589793 * uniform(shape, second)
-  return tf.cast(radius * tf.cos(angle), dtype)
+  radius = tf.sqrt(-2.0 * tf.math.log(1.0 - first))
+  value = radius * tf.cos(2.0 * 3.141592653589793 * second)
+  return tf.cast(tf.cast(value, tf.float32), dtype)
 
 
 @_plain
@@ -187,3 +204,44 @@ def apply_dropout(x, keep, rate):
   """Inverted dropout of `x` with a drawn mask: `x / (1 - rate)` where
   `keep`, else 0 (`dropout`'s arithmetic, for masks drawn ahead)."""
   return tf.where(keep, x / tf.cast(1.0 - rate, x.dtype), tf.zeros_like(x))
+
+
+# The same draws for many seeds at once: row t of each equals the function
+# above on `seeds[t]` (int32 [T, 2]), made by one op for every seed
+# (`kerasmeta.philox`) instead of one op per seed.
+
+
+@_plain
+def fold_in_each(seeds, values):
+  """`[fold_in(seeds[t], value) for t]` (int32 `[T, 2]`) of each of the
+  Python ints `values`: a fold-in keeps the seed's first drawn word and
+  appends the value, so one draw serves every value."""
+  first = tf.bitcast(philox.bits(seeds, 1)[:, 0], tf.int32)
+  return [tf.stack([first, tf.fill(tf.shape(first), tf.constant(value,
+                                                                 tf.int32))],
+                   axis=1) for value in values]
+
+
+@_plain
+def uniform_each(requests):
+  """`[uniform(shape, seeds[t]) for t]` (float32 in [0, 1), `[T, *shape]`)
+  of each `(shape, seeds)` request, all drawn together."""
+  shapes = [[int(d) for d in shape] for shape, _ in requests]
+  counts = [int(np.prod(shape, dtype=np.int64)) for shape in shapes]
+  drawn = philox.bits_many([seeds for _, seeds in requests], counts)
+  return [_unit(tf.reshape(b, [-1, *shape])) for b, shape in
+          zip(drawn, shapes)]
+
+
+@_plain
+def normal_each(requests, dtype=tf.float32):
+  """`[normal(shape, seeds[t], dtype) for t]` (`[T, *shape]`) of each
+  `(shape, seeds)` request, all drawn together (the seeds' splits in one
+  draw, the uniforms in another)."""
+  splits = philox.bits_many([seeds for _, seeds in requests],
+                            [4] * len(requests))
+  halves = [tf.reshape(tf.bitcast(b, tf.int32), [-1, 2, 2]) for b in splits]
+  uniforms = uniform_each([(shape, half[:, i]) for (shape, _), half in
+                           zip(requests, halves) for i in (0, 1)])
+  return [_box_muller(first, second, dtype) for first, second in
+          zip(uniforms[0::2], uniforms[1::2])]
