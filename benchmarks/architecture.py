@@ -25,7 +25,8 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
 # and those below. Modules not listed are on the top floor.
 FLOORS = (
     # tensors and weights
-    ("sampling", "functional", "losses", "distribute", "precision"),
+    ("philox", "sampling", "functional", "losses", "distribute",
+     "precision"),
     # the structures of the papers, inner loops, tasks, environments
     ("layers", "inner", "tasks", "envs", "models", "batched"),
     # the learners

@@ -60,8 +60,8 @@ def test_the_batched_draws_equal_the_one_seed_draws():
 
   def batched(s):
     folded = sampling.fold_in_each(s, [0, 11])
-    uniforms = sampling.uniform_each([([3, 5], s), ([640], folded[1])])
-    normals = sampling.normal_each([([2, 640], s)])
+    uniforms = sampling.uniform_each([([3, 5], s), ([64], folded[1])])
+    normals = sampling.normal_each([([2, 33], s)])
     return folded, uniforms, normals
 
   for folded, uniforms, normals in _both(batched, seeds):
@@ -70,10 +70,10 @@ def test_the_batched_draws_equal_the_one_seed_draws():
     np.testing.assert_array_equal(
         uniforms[0].numpy(), per_seed(lambda s: sampling.uniform([3, 5], s)))
     np.testing.assert_array_equal(uniforms[1].numpy(), per_seed(
-        lambda s: sampling.uniform([640], sampling.fold_in(s, 11))))
+        lambda s: sampling.uniform([64], sampling.fold_in(s, 11))))
     # Box-Muller in float64, rounded: the same wherever a row falls.
     np.testing.assert_array_equal(
-        normals[0].numpy(), per_seed(lambda s: sampling.normal([2, 640], s)))
+        normals[0].numpy(), per_seed(lambda s: sampling.normal([2, 33], s)))
 
 
 def test_seeds_other_than_int32_pairs_are_refused():
