@@ -54,8 +54,11 @@ def test_settings_the_family_would_ignore_are_refused():
     navigation.get_config("ppo")
 
 
+# maml and maml_trpo resume through every kind of interruption in
+# tests/training/fault_suite_test.py (families policy_gradient and
+# policy_gradient_trpo); here the variants whose outer step differs.
 @pytest.mark.parametrize("variant,options", [
-    ("maml", {}), ("maml_ppo", {}), ("maml_trpo", {}),
+    ("maml_ppo", {}),
     # ProMP with coefficients that adapt every step (state beyond the
     # weights) and a time-step budget.
     ("promp", {"inner_kl_target": 1e-9, "batch_steps": 20})])
