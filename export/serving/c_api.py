@@ -170,13 +170,18 @@ class CApiSession:
   """
 
   def __init__(self, path: str, intra_op_threads: int = 0):
+    if not 0 <= int(intra_op_threads) < 128:
+      raise ValueError(f"intra_op_threads must be in [0, 128); received "
+                       f"{intra_op_threads}.")
+    self._session = self._graph = self._status = None
     self._api = api = load_library()
     self._status = api["TF_NewStatus"]()
     self._graph = api["TF_NewGraph"]()
     options = api["TF_NewSessionOptions"]()
     if intra_op_threads:
-      # ConfigProto field 2, intra_op_parallelism_threads, as a varint.
-      config = bytes([2 << 3, intra_op_threads])
+      # ConfigProto field 2, intra_op_parallelism_threads: a one-byte
+      # varint below 128.
+      config = bytes([2 << 3, int(intra_op_threads)])
       api["TF_SetConfig"](options, config, len(config), self._status)
       self._check("TF_SetConfig")
     meta_graph = api["TF_NewBuffer"]()
@@ -186,7 +191,10 @@ class CApiSession:
         self._status)
     api["TF_DeleteSessionOptions"](options)
     try:
-      self._check(f"Loading {path}")
+      if api["TF_GetCode"](self._status) != 0:
+        message = api["TF_Message"](self._status).decode()
+        self.close()
+        raise CApiError(f"Loading {path}: {message}")
       buffer = meta_graph.contents
       self.signatures = signatures(ctypes.string_at(buffer.data,
                                                     buffer.length))
@@ -291,6 +299,9 @@ class CApiSession:
     if self._graph:
       self._api["TF_DeleteGraph"](self._graph)
       self._graph = None
+    if self._status:
+      self._api["TF_DeleteStatus"](self._status)
+      self._status = None
 
   def __enter__(self):
     return self

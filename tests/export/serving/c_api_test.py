@@ -236,3 +236,23 @@ def test_signatures_are_read_from_the_wire_format_as_tf_reads_them(
                  for side in ("inputs", "outputs")}
           for name, signature in meta_graph.signature_def.items()}
   assert c_api.signatures(meta_graph.SerializeToString()) == want
+
+
+def test_a_session_with_its_own_thread_count_answers_alike(served):
+  python, results, paths = served
+  with c_api.CApiSession(paths["mtnet"], intra_op_threads=1) as session:
+    support, query = python["mtnet"][1][0]
+    answer = session.run("adapt_and_predict", **support, **query)
+  np.testing.assert_allclose(
+      answer["predictions"], _outputs(results, "mtnet", "answer")[
+          "predictions"], rtol=1e-6, atol=1e-6)
+
+
+def test_a_missing_model_or_signature_is_refused_by_name(served, tmp_path):
+  with pytest.raises(c_api.CApiError, match="Loading"):
+    c_api.CApiSession(str(tmp_path / "absent"))
+  with c_api.CApiSession(served[2]["leo"]) as session:
+    with pytest.raises(c_api.CApiError, match="No signature 'predict'"):
+      session.run("predict", x=np.zeros((1, 6), np.float32))
+    with pytest.raises(c_api.CApiError, match="takes"):
+      session.run("adapt", support_x=np.zeros((3, 6), np.float32))
