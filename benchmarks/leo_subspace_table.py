@@ -187,8 +187,9 @@ def main(argv=None):
   centroid = lambda s: results[rows[0], s][0]["results"]["nearest_centroid"]
   lines.append("| nearest class centroid | " + " | ".join(
       f"{100 * centroid(s)['mean']:.1f}" for s in shots_list) + " |")
-  lines += ["", "Baselines' inner learning rates (validation accuracy of "
-            "the first seed):", ""]
+  if tuning:
+    lines += ["", "Baselines' inner learning rates (validation accuracy of "
+              "the first seed):", ""]
   for (row, shots), scores in tuning.items():
     chosen = max(scores, key=scores.get)
     lines.append(f"- {ROWS[row][2]}, {shots}-shot: " + ", ".join(
