@@ -23,6 +23,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -65,7 +66,7 @@ def _timed_call(call, signature, inputs):
                                            1), finite
 
 
-def _at_caps(name, call, caps, rng):
+def _at_caps(name, caps, rng):
   """The single request at every cap."""
   adapter = serving_adapters.ADAPTERS[name]
   if name == "navigation":
@@ -83,7 +84,7 @@ def child(name, loader, path, caps):
   call = serving_adapters.load(path, loader)
   rng = np.random.default_rng(0)
   call(adapter.answer, **adapter.request(rng))  # warm-up
-  signature, request = _at_caps(name, call, caps, rng)
+  signature, request = _at_caps(name, caps, rng)
   _, seconds, peak, finite = _timed_call(call, signature, request)
   line = {"adapter": name, "loader": loader, "max_support": caps["support"],
           "max_query": caps["query"], "max_steps": caps["steps"],
@@ -127,7 +128,6 @@ def main():
     return
   env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
   here = os.path.dirname(os.path.abspath(__file__))
-  import tempfile  # pylint: disable=g-import-not-at-top
   with tempfile.TemporaryDirectory() as directory:
     for name in args.adapters.split(","):
       if name not in ADAPTERS:

@@ -24,7 +24,7 @@ _MULTIPLIERS = (0xD2511F53, 0xCD9E8D57)
 _KEY_INCREMENTS = (0x9E3779B9, 0xBB67AE85)
 _ROUNDS = 10
 # The key TensorFlow scrambles a seed with.
-_SCRAMBLE_KEY = (0x3EC8F720, 0x02461E29)
+SCRAMBLE_KEY = (0x3EC8F720, 0x02461E29)
 _plain = tf.autograph.experimental.do_not_convert
 
 
@@ -73,7 +73,7 @@ def key_counter(seeds):
   # An int32 seed widens to 64 bits with its sign: the high word.
   sign = tf.where(seeds < 0, tf.constant(0xFFFFFFFF, tf.uint32),
                   tf.constant(0, tf.uint32))
-  scramble = tuple(tf.constant(w, tf.uint32) for w in _SCRAMBLE_KEY)
+  scramble = tuple(tf.constant(w, tf.uint32) for w in SCRAMBLE_KEY)
   mixed = block(scramble, (words[:, 0], sign[:, 0], words[:, 1], sign[:, 1]))
   return (mixed[0], mixed[1]), (mixed[2], mixed[3])
 

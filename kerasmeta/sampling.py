@@ -21,9 +21,9 @@ from kerasmeta import philox
 
 _MANTISSA = 0x7FFFFF
 _ONE = 0x3F800000  # the float32 1.0
-# The Philox key TensorFlow scrambles a seed with (its two 32-bit words
-# 0x3ec8f720, 0x02461e29, low word first).
-_SCRAMBLE_KEY = 0x02461E293EC8F720
+# The Philox key TensorFlow scrambles a seed with, as one 64-bit word (its
+# two 32-bit words in `kerasmeta.philox`, low word first).
+_SCRAMBLE_KEY = philox.SCRAMBLE_KEY[0] | (philox.SCRAMBLE_KEY[1] << 32)
 _PHILOX = 1  # the V2 ops' algorithm number of Philox
 # Straight-line code with Python loops only: autograph's conversion would
 # wrap each of the thousands of ops a batch of tasks needs and make tracing

@@ -16,8 +16,9 @@ draw:
                                              fine-tuning step s
   fold_in(seed, QUERY)                       the query dropout
 
-Drawing them first, for every task of a batch at once, lets the rest of the meta-step run on the whole batch at once (a leading
-task axis on every tensor) instead of one task at a time.
+Drawing them first, for every task of a batch at once, lets the rest of
+the meta-step run on the whole batch at once (a leading task axis on every
+tensor) instead of one task at a time.
 """
 
 from typing import NamedTuple
