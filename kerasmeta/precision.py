@@ -55,3 +55,19 @@ def resolve_jit_compile(jit_compile, model):
   return accelerated or not has_conv
 
 
+
+
+def wide_float() -> tf.DType:
+  """The dtype of the few computations kerasmeta widens past float32.
+
+  Two small computations inside training steps are made in float64 on CPU
+  and GPU: Box-Muller's log and cos (`sampling.normal`), so that a draw
+  does not depend on the draw's place in a vectorised loop, and the ridge
+  regression of the policy-gradient baseline (`rl.returns`), as the
+  reference code solves it in numpy's float64. TPUs have no float64: where
+  a TPU is attached to the process, both are made in float32 (a normal
+  draw may then differ from the CPU's in its last bit, and the regression
+  retries with a larger regulariser where float32 fails, as the
+  reference's does).
+  """
+  return tf.float32 if tf.config.list_logical_devices("TPU") else tf.float64

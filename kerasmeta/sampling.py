@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasmeta import philox
+from kerasmeta import precision
 
 _MANTISSA = 0x7FFFFF
 _ONE = 0x3F800000  # the float32 1.0
@@ -184,8 +185,10 @@ def _box_muller(first, second, dtype):
   a float32 rounding boundary (about 2^-29 per draw). The float64
   arithmetic costs about 2.3 ms of LEO's 22 ms meta-step at meta-batch 12
   (1.31x the JAX peer's step, against 1.13x in float32; `python
-  benchmarks/compare_peers.py --bench leo`)."""
-  first, second = tf.cast(first, tf.float64), tf.cast(second, tf.float64)
+  benchmarks/compare_peers.py --bench leo`). On a TPU, which has no
+  float64, it is computed in float32 (`precision.wide_float`)."""
+  wide = precision.wide_float()  # float32 on TPUs, which have no float64
+  first, second = tf.cast(first, wide), tf.cast(second, wide)
   # 1 - u lies in (0, 1]: the logarithm is finite.
   radius = tf.sqrt(-2.0 * tf.math.log(1.0 - first))
   value = radius * tf.cos(2.0 * 3.141592653589793 * second)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from kerasmeta import precision
 from kerasmeta import sampling
 
 # Small and large seeds: XLA's own seed handling agrees with TensorFlow's
@@ -105,6 +106,20 @@ def test_normal_draws_are_standard_normal_and_alike_under_xla():
   np.testing.assert_array_equal(
       values, tf.function(draw, jit_compile=True)(seed).numpy())
   assert sampling.normal([3], seed, tf.float64).dtype == tf.float64
+
+
+def test_normal_draws_without_float64_differ_in_the_last_bits_only(
+    monkeypatch):
+  # Where a TPU is attached the transform is computed in float32
+  # (`precision.wide_float`): no float64 op in the compiled draw.
+  seed = tf.constant([3, 4], tf.int32)
+  wide = sampling.normal([10_000], seed).numpy()
+  monkeypatch.setattr(precision, "wide_float", lambda: tf.float32)
+  draw = tf.function(lambda s: sampling.normal([10_000], s),
+                     jit_compile=True)
+  assert "f64" not in draw.experimental_get_compiler_ir(seed)(stage="hlo")
+  np.testing.assert_allclose(draw(seed).numpy(), wide, rtol=1e-5,
+                             atol=1e-6)
 
 
 def test_dropout_zeroes_the_rate_and_scales_the_rest():

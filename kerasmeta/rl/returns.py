@@ -12,6 +12,8 @@ log-probabilities.
 
 import tensorflow as tf
 
+from kerasmeta import precision
+
 
 def _reverse_discounted_sum(values, alive, factor):
   """`out_t = values_t + factor * out_{t+1}` along the last axis, masked."""
@@ -50,19 +52,31 @@ def baseline_features(observations, alive, time_scale=100.0):
 def fit_linear_baseline(features, returns, alive, regularizer=1e-5):
   """Ridge regression of returns on features over the live steps.
 
-  Solves `(X^T X + regularizer I) c = X^T y` in float64 (the reference's
-  normal equations; it retries with 10x the regularizer when the solve
-  gives NaN, which float64 with a positive regularizer does not need).
+  Solves `(X^T X + regularizer I) c = X^T y` in float64, the reference's
+  normal equations (rllab's `LinearFeatureBaseline`, which maml_rl uses).
+  The reference retries with 10x the regularizer, up to five tries, where
+  the solve gives NaN; float64 with a positive regularizer does not need
+  it, but on a TPU, which has no float64, the solve is made in float32
+  (`precision.wide_float`) and takes the reference's retries: the smallest
+  of the five regularizers whose solution is finite.
 
   Returns:
     The coefficients [features], in the features' dtype.
   """
-  x = tf.reshape(tf.cast(features * alive[..., None], tf.float64),
+  wide = precision.wide_float()
+  x = tf.reshape(tf.cast(features * alive[..., None], wide),
                  [-1, features.shape[-1]])
-  y = tf.reshape(tf.cast(returns * alive, tf.float64), [-1, 1])
-  gram = tf.matmul(x, x, transpose_a=True) + regularizer * tf.eye(
-      features.shape[-1], dtype=tf.float64)
-  coefficients = tf.linalg.solve(gram, tf.matmul(x, y, transpose_a=True))
+  y = tf.reshape(tf.cast(returns * alive, wide), [-1, 1])
+  gram = tf.matmul(x, x, transpose_a=True)
+  moment = tf.matmul(x, y, transpose_a=True)
+  identity = tf.eye(features.shape[-1], dtype=wide)
+  tries = 1 if wide == tf.float64 else 5
+  coefficients = None
+  for attempt in reversed(range(tries)):  # the largest regularizer first
+    solution = tf.linalg.solve(
+        gram + regularizer * 10.0**attempt * identity, moment)
+    coefficients = solution if coefficients is None else tf.where(
+        tf.reduce_all(tf.math.is_finite(solution)), solution, coefficients)
   return tf.cast(coefficients[:, 0], features.dtype)
 
 

@@ -5,6 +5,7 @@ import pytest
 import tensorflow as tf
 
 import kerasmeta as km
+from kerasmeta import precision
 from kerasmeta.rl import returns as returns_lib
 
 
@@ -77,3 +78,47 @@ def test_unknown_baseline_is_refused():
                       tf.zeros([1, 2]), tf.ones([1, 2]))
   with pytest.raises(ValueError, match="baseline"):
     km.rl.advantages(paths, baseline="value")
+
+
+def _navigation_like_episodes():
+  rng = np.random.default_rng(3)
+  observations = np.cumsum(rng.normal(0, 0.1, size=(20, 100, 2)), axis=1)
+  returns = -np.linalg.norm(observations - 0.5, axis=-1).cumsum(1)[:, ::-1]
+  alive = np.ones((20, 100), np.float32)
+  return [tf.constant(v, tf.float32) for v in (observations, returns.copy(),
+                                               alive)]
+
+
+def test_linear_baseline_in_float32_where_there_is_no_float64(monkeypatch):
+  # A TPU solves in float32 (`precision.wide_float`): on episodes of the
+  # navigation task's scale its baseline stays close to float64's.
+  episodes = _navigation_like_episodes()
+  wide = km.rl.linear_baseline(*episodes).numpy()
+  monkeypatch.setattr(precision, "wide_float", lambda: tf.float32)
+  narrow = km.rl.linear_baseline(*episodes).numpy()
+  assert np.isfinite(narrow).all()
+  np.testing.assert_allclose(narrow, wide, rtol=0, atol=1e-3 * np.abs(
+      wide).max())
+
+
+def test_float32_baseline_takes_the_smallest_regularizer_that_solves(
+    monkeypatch):
+  # rllab's retries: x10 the regularizer while the solve gives NaN.
+  episodes = _navigation_like_episodes()
+  features = returns_lib.baseline_features(episodes[0], episodes[2])
+  monkeypatch.setattr(precision, "wide_float", lambda: tf.float32)
+  real_solve = tf.linalg.solve
+  used = []
+
+  def solve(matrix, rhs):  # NaN for the regularizers 1e-5 and 1e-4
+    used.append(matrix)  # tried from the largest regularizer, 1e-1, down
+    solution = real_solve(matrix, rhs)
+    return solution * np.nan if len(used) > 3 else solution
+
+  monkeypatch.setattr(tf.linalg, "solve", solve)
+  got = returns_lib.fit_linear_baseline(features, episodes[1], episodes[2])
+  assert len(used) == 5
+  monkeypatch.setattr(tf.linalg, "solve", real_solve)
+  want = returns_lib.fit_linear_baseline(features, episodes[1], episodes[2],
+                                         regularizer=1e-3)
+  np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)

@@ -8,8 +8,12 @@ multi-step call makes them), else fed (the data a download would give, as
 zeros of its shapes), and lowered to XLA's HLO: every op must have an XLA
 kernel. The configs that run without XLA by default, for speed, are
 included. Where a step cannot lower, `CANNOT` names the op and why, and the
-test checks that it still fails there (so the list stays true).
+test checks that it still fails there (so the list stays true). TPUs have
+no float64: the steps are lowered with `precision.wide_float` as a TPU
+gives it (float32), and no float64 may be left in their HLO.
 """
+
+import re
 
 import keras
 import numpy as np
@@ -17,6 +21,7 @@ import pytest
 import tensorflow as tf
 
 from kerasmeta import experiments
+from kerasmeta import precision
 from kerasmeta.algorithms import base
 from kerasmeta.tasks import Task
 from kerasmeta.tasks import alphabets
@@ -130,13 +135,17 @@ def _lower(config):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name,variant", CASES)
-def test_every_configs_step_lowers_to_xla(name, variant):
+def test_every_configs_step_lowers_to_xla_without_float64(name, variant,
+                                                         monkeypatch):
   config = _config(name, variant)
+  monkeypatch.setattr(precision, "wide_float", lambda: tf.float32)
   if (name, variant) in CANNOT:
     with pytest.raises(Exception, match=CANNOT[name, variant][0]):
       _lower(config)
     return
-  assert "HloModule" in _lower(config)
+  hlo = _lower(config)
+  assert "HloModule" in hlo
+  assert not re.findall(r"\bf64\[[^\n]*", hlo)[:3]
 
 
 @pytest.mark.parametrize("augment", [False, True])
