@@ -1,10 +1,19 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """kerasmeta: gradient-based meta-learning for TensorFlow and Keras 3."""
+
+import re
 
 import setuptools
 
+with open("kerasmeta/version.py", encoding="utf-8") as version_file:
+  VERSION = re.search(r'__version__ = "([^"]+)"', version_file.read())[1]
+
 setuptools.setup(
     name="kerasmeta",
-    version="0.1.0",
+    version=VERSION,
+    license="Apache-2.0",
+    author="The kerasmeta Authors",
     description=("Gradient-based meta-learning (MAML, Meta-SGD, T-net, "
                  "MT-net, WarpGrad, ...) for TensorFlow and Keras 3."),
     long_description=open("README.md", encoding="utf-8").read(),
@@ -36,10 +45,22 @@ setuptools.setup(
         # gRPC client of export/serving (REST needs nothing more).
         "serving": ["tensorflow-serving-api"],
         # pytest-xdist: the suite runs on two processes (pytest.ini).
-        "test": ["pytest", "pytest-xdist", "tensorflow-serving-api"],
+        "test": ["pytest", "pytest-xdist", "tensorflow-serving-api",
+                 # the release's build and metadata check
+                 "build", "twine",
+                 # the documentation site, built in the tests
+                 "mkdocs", "mkdocs-material", "mkdocstrings[python]",
+                 "latex2mathml"],
     },
     classifiers=[
+        "Development Status :: 3 - Alpha",
+        "Intended Audience :: Science/Research",
+        "License :: OSI Approved :: Apache Software License",
+        "Operating System :: OS Independent",
         "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",
     ],
 )

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """`python -m apps.evaluate`: see `kerasmeta/apps/evaluate.py`."""
 
 from kerasmeta.apps import evaluate

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """`python -m apps.meta_train`: see `kerasmeta/apps/meta_train.py`."""
 
 from kerasmeta.apps import meta_train

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Figures of kerasmeta's structure, read from the source with `ast`.
 
     python benchmarks/architecture.py            # the figures

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""kerasmeta's meta-step beside the JAX and PyTorch peers, in one run.
 
 Runs benchmarks/meta_step.py and the peers of ../shared/peers/ on the same

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The newer peers' workloads as kerasmeta's own configs and trainer steps.
 
 `../shared/peers/README.md` defines them; each is a kerasmeta config with

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""EWC, L2 and plain SGD on permuted 8x8 digits (Kirkpatrick et al. 2017).
 
 Figure 2 of the paper on scikit-learn's handwritten digits: a sequence of

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""The glyph baselines: a pretrained classifier fine-tuned, nearest neighbour.
 
 One conv4 (64 filters, global average pooling; `kerasmeta.pretraining`) is

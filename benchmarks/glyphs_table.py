@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""MAML, MT-net and Warp-MAML on procedural glyphs: 5-way and 20-way 1-shot.
 
 Every method is meta-trained for the same number of meta-steps with the

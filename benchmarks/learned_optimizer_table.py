@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""The learned LSTM optimiser against SGD, Nesterov, RMSProp and Adam.
 
 Andrychowicz et al. 2016, figure 4: for each problem (random 10-dimensional

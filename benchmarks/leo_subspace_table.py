@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""LEO's ablations and tuned baselines where adaptation matters.
 
 On the glyph features the nearest class centroid already reaches 97.7%

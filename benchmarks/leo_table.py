@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""LEO, MAML, Meta-SGD and nearest class centroid on glyph embeddings.
 
 The offline stand-in for LEO's miniImageNet table (Rusu et al. 2019,

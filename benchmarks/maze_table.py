@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""WarpGrad's maze (figure 3 right, figure 9): return against episodes trained.
 
 Every learner trains on the same budget (meta-steps of 30 episodes, one

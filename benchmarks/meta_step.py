@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""Times one meta-training step on the peers' workloads.
 
 The workloads, sizes and defaults are those of ../shared/peers/README.md:

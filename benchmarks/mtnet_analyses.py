@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""MT-net's two analyses (Lee & Choi 2018): subspace and alpha robustness.
 
 (a) Subspace against task complexity: MT-net meta-trained on polynomials

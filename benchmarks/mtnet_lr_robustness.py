@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Sensitivity to the inner learning rate alpha (MT-net, Lee & Choi 2018).
 
 Meta-trains MAML, Meta-SGD, T-net, M-net and MT-net on sinusoids (the

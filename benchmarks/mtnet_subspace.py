@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """MT-net's subspace against task complexity (Lee & Choi 2018, eq. 9).
 
 Meta-trains MT-net on polynomials of order 0, 1, 2 (the reference code's

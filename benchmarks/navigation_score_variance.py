@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""How large the unbiased estimator's score term is on MAML's navigation.
 
 The "unbiased" meta-gradient of `PolicyGradientMAML` adds to the pathwise

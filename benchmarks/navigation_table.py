@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""MAML's 2-D navigation (figure 4): return after 0..3 policy-gradient steps.
 
 Every method meta-trains for the same number of meta-steps (40 goals each,

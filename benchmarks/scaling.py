@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""How kerasmeta's meta-step scales, and what the trainer adds around it.
 
   python benchmarks/scaling.py --section meta_batch   # 4..64 tasks, 5 steps

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""Adapt once, predict many times, against adapting on every request.
 
 A personalisation service: `--users` users, each sending `--predictions`

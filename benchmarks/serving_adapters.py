@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The adapters the serving benchmarks measure, and the two ways to load one.
 
 Each adapter is a learner (built on demand: kerasmeta is imported only by

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""Latency and memory of an adapter's signatures, by loader.
 
 Exports each adapter (`serving_adapters.py`: sinusoid MT-net, conv4, LEO,

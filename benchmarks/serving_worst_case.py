@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""The cost of one request at an adapter's caps: time and peak memory.
 
 Each adapter (`serving_adapters.py`, untrained: the cost does not depend on

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""MT-net's sinusoid row as its reference code makes it: one model per K.
 
 The MT-net code (yoonholee/MT-net, main.py) names a run's checkpoints by

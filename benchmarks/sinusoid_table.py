@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""Reproduces the sinusoid table of the MT-net paper (section 5.1).
 
 For each method and inner learning rate alpha, meta-trains with the MT-net

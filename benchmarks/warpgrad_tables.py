@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""Runs WarpGrad's two synthetic experiments and writes their tables.
 
 (a) Appendix D: meta-trains the explicit warp on random 2-D surfaces, then

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""The README's main job, end to end, beside the same work in JAX.
 
 Times, in one run on one machine, rounds interleaved:

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""The README's main job in plain JAX: the peer of benchmarks/whole_run.py.
 
 The same work as `python -m apps.meta_train --config=sinusoid:mtnet`

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """One meta-training run of a results script: trained once, reused after.
 
 `train_and_evaluate` runs `python -m apps.meta_train` (without its own

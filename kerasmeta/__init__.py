@@ -1,4 +1,8 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """kerasmeta: gradient-based meta-learning for TensorFlow and Keras 3."""
+
+from kerasmeta.version import __version__
 
 from kerasmeta import algorithms
 from kerasmeta import envs
@@ -39,5 +43,3 @@ from kerasmeta.layers import Warp
 from kerasmeta.meta_model import MetaModel
 from kerasmeta.tasks import SinusoidTasks
 from kerasmeta.tasks import Task
-
-__version__ = "0.1.0"

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The fast path: a task axis on the adapted weights, batched math.
 
 For the layers that allow it (Dense, TDense, activations), the forward pass

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Few-shot evaluation as the papers do it.
 
 A fixed set of held-out tasks (600 by default, from a fixed seed); the

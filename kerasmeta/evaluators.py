@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Evaluators by name: how a trained learner is measured on held-out tasks.
 
 As big_vision finds its evaluators, kerasmeta finds one by name: each

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Elastic weight consolidation (Kirkpatrick et al. 2017), the baseline.
 
 After learning task A to theta*_A, learning task B minimises

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Few-shot classification without meta-learning: the seeds' baselines.
 
 - **Fine-tuning a pretrained classifier** (MAML's "pretrained" baseline,

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Weight roles and functional evaluation of Keras 3 models.
 
 Every weight has one role (DESIGN.md): *adapted* weights change in the inner

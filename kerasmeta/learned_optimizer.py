@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """A meta-trained LSTM optimiser as a Keras optimiser, for `model.fit`.
 
 ```python

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Task losses by name, each defined once for one task and for a task axis.
 
 A `Loss` maps `(y_true, y_pred)` of one task to a scalar; its `per_task`

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Meta-training the Keras way: `compile`, `fit`, `evaluate`, `predict`.
 
 `MetaModel(learner)` is a `keras.Model` whose training step is the

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Standard learners built from the kerasmeta layers.
 
 `cell` chooses the layer of every weight layer, as in the MT-net paper:

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Philox-4x32-10 in integer ops, for many stateless seeds at once.
 
 TensorFlow's stateless Philox ops take one key and counter: a batch of

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Pictures of adaptation: the true curve, the support set, the predictions."""
 
 import matplotlib

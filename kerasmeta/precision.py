@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Mixed precision and XLA: how a learner's step is computed."""
 
 import contextlib

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Glyph features pre-trained by classification: LEO's embeddings, offline.
 
 LEO (Rusu et al. 2019) meta-learns on fixed image features: a network

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Stateless draws shared by the learners and task streams.
 
 Everything here equals TensorFlow's stateless Philox ops bit for bit

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """`run_meta_learner_test`: the checks every meta-learner must pass.
 
 In the manner of Keras' `run_layer_test`: one call runs a learner through

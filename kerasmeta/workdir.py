@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """A run's directory: one trainer at a time, checkpoints that fall back,
 settings pinned, nothing already written lost; read by the evaluator and
 the exporter without moving or rewriting any of the run's files.

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Test set-up: two logical CPU devices (for `mirrored`), quiet logs."""
 
 import os

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """LEO adapters: answers equal LEO's own, options, checks, fresh process."""
 
 import keras

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Policy adapters: the served step equals the learner's, inputs checked."""
 
 import numpy as np

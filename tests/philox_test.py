@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """kerasmeta.philox: Philox-4x32-10 in tensor ops, many seeds at once, is
 TensorFlow's stateless Philox stream of each seed."""
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Glyph features pre-trained by classification, written as LEO's files."""
 
 import os

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """kerasmeta.sampling draws what tf.random's stateless Philox ops draw, bit
 for bit, with and without XLA."""
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """A model the user already has, made meta-learnable three ways (MAML, ANIL,
 MT-net), meta-trained with `fit` on glyph episodes, exported, and answered
 by the served adapter."""

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Fault injection on a workdir: nothing already written is lost, and the
 message says what happened."""
 

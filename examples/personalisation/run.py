@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""The personalisation example end to end (see README.md beside it).
 
 Exports a glyph classifier's adapter, serves it (with the REST stand-in

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """A personalisation service on a TF Serving adapter: enrol once, then
 classify many times.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """A SavedModel served through TensorFlow's C API, without TF's Python.
 
 TF Serving loads a SavedModel in C++ (`LoadSavedModel`: the graph, the

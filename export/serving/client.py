@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""Sends a support set and queries to a TF Serving adapter.
 
 REST (port 8501), columnar `inputs` format, since the inputs differ in their

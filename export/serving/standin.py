@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """A stand-in for TF Serving's REST API, answering from SavedModels.
 
 No model server installs from the package registries, so the tests and the

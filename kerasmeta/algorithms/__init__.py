@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Meta-learners behind one declared interface (`MetaLearner`)."""
 
 from kerasmeta.algorithms.actor_critic import RecurrentActorCritic

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The maze's task learner: a recurrent advantage actor-critic.
 
 "Learning to reinforcement learn" (Wang et al. 2016), as Miconi et al.

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The declared interface of every meta-learner, and helpers to write one.
 
 The trainer, the evaluator and the exporter call meta-learners only

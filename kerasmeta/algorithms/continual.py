@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Continual learning over task sequences: SGD, EWC and WarpGrad (appendix J).
 
 A learner starts every task sequence from one fixed random initialisation

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """WarpGrad with an explicit warp of the parameters (appendix D, figure 5).
 
 The task learner's parameters gamma live in W; an explicit warp Omega maps a

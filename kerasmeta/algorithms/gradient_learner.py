@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The learners that adapt a Keras model to each task by gradient steps.
 
 `GradientLearner` holds the model, its loss and the inner loop; an

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Leap (Flennerhag et al. 2019): shorten the length of adaptation paths.
 
 Each task's adaptation from theta_0 traces a path through

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Layers that hold meta-learned parameters of the inner update.
 
 Each holds meta weights (its `meta_weights`) and gives the inner-update

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Learning to learn by gradient descent by gradient descent.
 
 Andrychowicz et al. 2016: an optimiser m, a coordinate-wise LSTM with

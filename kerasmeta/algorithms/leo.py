@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """LEO: latent embedding optimisation (Rusu et al. 2019, algorithm 1).
 
 The inner loop adapts a latent code z, not the network's weights. For an

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """LEO's meta-training draws, made before the computation they feed.
 
 Meta-training draws z and w from their Gaussians and drops out the

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """MAML whose inner optimiser is a meta-learned coordinate-wise LSTM.
 
 The inner update of MAML (eq. 2) replaced by a learned optimiser m

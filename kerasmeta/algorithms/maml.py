@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """MAML (Finn et al. 2017) and first-order MAML.
 
 The meta-objective of a task is the query loss of the model after

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """MAML's TRPO outer step for meta-RL (Finn et al. 2017, section 5.3).
 
 MAML's navigation results were meta-trained with TRPO, not a first-order

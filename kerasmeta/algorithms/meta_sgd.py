@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Meta-SGD (Li et al. 2017): MAML with a learned step size per weight.
 
 The inner update is `theta <- theta - alpha (.) grad`, where `alpha` has the

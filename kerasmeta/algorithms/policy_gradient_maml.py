@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """MAML for reinforcement learning (Finn et al. 2017, sections 3.2, 5.3).
 
 A task is an environment's parameters (a goal); the inner loop adapts a

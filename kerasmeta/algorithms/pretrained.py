@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The "pretrained" baseline of MAML's figure 2: joint training, then
 fine-tuning.
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The replay buffer of offline WarpGrad (appendix B, algorithm 2).
 
 A meta-batch's adaptation trajectories are a Monte-Carlo sample of the task

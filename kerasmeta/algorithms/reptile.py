@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Reptile (Nichol et al. 2018): move the initialisation towards adapted weights.
 
 For each task, K steps of SGD from theta_0 reach theta_K; the outer update

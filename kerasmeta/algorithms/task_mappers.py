@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Task mappers: how one objective runs over a batch of tasks.
 
 A `GradientLearner` writes its objective once, as a function of a mapper,

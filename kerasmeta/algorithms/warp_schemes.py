@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """WarpGrad's meta-training schemes that are not one gradient per batch.
 
 * `OfflineWarpGrad` (appendix B, algorithm 2): collect a meta-batch's

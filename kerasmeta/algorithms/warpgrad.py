@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """WarpGrad (Flennerhag et al. 2020): meta-learned warp layers.
 
 Warp layers (`kerasmeta.layers.warp`) are meta weights phi inside the task

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The command-line apps: meta-training, evaluation, export.
 
 Installed with the package (console scripts `kerasmeta-train`,

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""Evaluates a meta-trained workdir as the papers do.
 
   kerasmeta-evaluate --workdir=/tmp/sine_mtnet

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""Exports a training workdir's learner as a TF Serving adapter.
 
   kerasmeta-export --workdir=/tmp/kerasmeta_mtnet \

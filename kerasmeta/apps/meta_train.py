@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""Meta-trains a learner from a config.
 
   kerasmeta-train --config=sinusoid:mtnet \

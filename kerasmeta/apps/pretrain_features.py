@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""Pre-trains glyph features and writes them as LEO's embedding files.
 
   python -m apps.pretrain_features --config=glyph_features \

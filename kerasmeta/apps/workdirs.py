@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """What the apps share: workdir-level evaluation, and one-line errors."""
 
 import contextlib

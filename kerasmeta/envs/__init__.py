@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Reinforcement-learning environments as TensorFlow code."""
 
 from kerasmeta.envs.bandit import Bandit

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """A Gaussian bandit: the smallest complete environment.
 
 A task is a target g in [-1, 1]^action_size; each step's reward is

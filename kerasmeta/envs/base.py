@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The interface a reinforcement-learning environment implements.
 
 An environment here is TensorFlow code, batched over the episodes of one

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The maze of Miconi et al. (2019), WarpGrad's recurrent meta-RL task.
 
 A fixed grid maze (WarpGrad, appendix I: 11 x 11; Miconi's experiments

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """2-D point navigation, the meta-RL task of MAML (Finn et al. 2017, 5.3).
 
 A point starts at the origin of the plane; a task is a goal drawn

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Experiments by name: from a config to task distribution, model, learner.
 
 `config.task` names a task family, found as the module

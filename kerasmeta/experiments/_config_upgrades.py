@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Stored configs of older kerasmeta versions, brought up to date.
 
 A workdir's `config.json` is read back to resume, evaluate and export, so a

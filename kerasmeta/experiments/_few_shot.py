@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """What the few-shot families share: a model by name, a `MetaLearner` by name.
 
 Families whose learner is a gradient learner of

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Continual learning of permuted digits (Kirkpatrick et al. 2017, figure 2).
 
 A sequence of tasks, each one fixed, seeded permutation of the pixels of

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """What the few-shot regression families share: their evaluation.
 
 A regression family (sinusoids, polynomials) is evaluated as the MAML and

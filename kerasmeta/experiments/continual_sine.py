@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """`config.task = "continual_sine"`: continual sine regression.
 
 WarpGrad appendix J: task sequences of 5 sub-intervals learned one after

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Few-shot classification of fixed embeddings: LEO's protocol.
 
 Rusu et al. 2019, section 4: N-way K-shot episodes over image embeddings

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Few-shot image classification: the tasks of `TASKS`.
 
 glyphs (procedural alphabets, no download), omniglot (tfds), mini_imagenet

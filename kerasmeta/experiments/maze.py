@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """`config.task = "maze"`: Miconi's maze, WarpGrad's recurrent meta-RL task.
 
 Tasks are goal cells of `kerasmeta.envs.Maze`; the learner is the

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """`config.task = "navigation"`: MAML's 2-D navigation (meta-RL).
 
 Tasks are goals (`kerasmeta.envs.Navigation2D`), the learner is

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Learned optimisers on optimisee problems (Andrychowicz et al. 2016).
 
 Tasks: `quadratic` (random 10-dimensional quadratics, section 3.1),

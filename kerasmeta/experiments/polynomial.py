@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """`config.task = "polynomial"`: few-shot polynomial regression.
 
 Tasks `y = sum_i c_i x^i` of order `config.polynomial_order`

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """`config.task = "sinusoid"`: few-shot sinusoid regression.
 
 Tasks `y = A sin(w x - b)` (`kerasmeta.tasks.SinusoidTasks`, the MT-net or

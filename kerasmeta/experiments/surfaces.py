@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """`config.task = "surfaces"`: WarpGrad on synthetic 2-D loss surfaces.
 
 WarpGrad appendix D: an explicit warp Omega (a residual 2-layer tanh MLP)

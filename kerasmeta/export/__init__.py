@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Few-shot adapters as SavedModels that TF Serving serves.
 
 `export_adapter` writes a SavedModel whose signatures adapt inside the

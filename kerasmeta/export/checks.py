@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The checks every served signature makes, in the graph, before any op
 reads a request: exact shapes, caps on points, finite values, labels in
 range, options in bounds; and the divergence check of every answer.

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Adapters of gradient learners (MAML, Meta-SGD, T-/MT-nets, Reptile,
 Leap, WarpGrad): the meta-learned model and its inner loop in the served
 graph (`AdapterModule`), or a model adapted once (`export_adapted`).

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """LEO adapters as SavedModels that TF Serving serves.
 
 `kerasmeta.export.export_adapter` writes one for a `LEO` learner. Support

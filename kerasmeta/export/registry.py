@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Adapters by learner family: each family's module registers its exporter.
 
 `export_adapter(learner, path, ...)` looks the learner's class up (its

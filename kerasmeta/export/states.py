@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Adapted states a client stores: adapt once, predict many times.
 
 An adapter's `adapt` signature returns a task's adapted state, and its

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Model versions as TF Serving reads them: `MODEL_DIR/<version>/`.
 
 TF Serving loads the highest numbered version it finds, so a version folder

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Inner updates as composable transforms, and the one inner loop."""
 
 from kerasmeta.inner.classic import classic_optimizer

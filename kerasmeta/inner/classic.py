@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The hand-designed optimisers learned optimisers are compared with.
 
 Transforms of `inner.transforms`' kind, so that a baseline runs through the

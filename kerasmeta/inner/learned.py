@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """A learned optimiser as an inner transform (Andrychowicz et al. 2016).
 
 `theta_{t+1} = theta_t + g_t` with `[g_t, h_{t+1}] = m(grad_t, h_t, phi)`:

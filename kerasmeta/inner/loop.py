@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The one inner loop: K steps of a gradient transform on plain tensors.
 
 `adapt` runs `params <- params + update(grad loss(params))` inside a

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """MT-net mask samples for the adapted tensors of one task or of many.
 
 `GradientMasks` draws the masks of one task's adapted weights from the

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Inner updates as small composable gradient transforms.
 
 As optax writes them: a transform is a pair of pure functions,

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Keras layers of meta-learned structure."""
 
 from kerasmeta.layers.convert import adapt_only

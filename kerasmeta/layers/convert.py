@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Converters: an existing Keras model made meta-learnable, weights kept.
 
 * `to_tnet(model, mask=None, transform=True)`: its `Dense` and `Conv2D`

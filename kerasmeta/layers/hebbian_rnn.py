@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Neuromodulated plastic RNNs ("backpropamine", Miconi et al. 2019).
 
 The recurrent weights are a fixed part w plus a plastic part, alpha times a

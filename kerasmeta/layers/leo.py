@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The layers of LEO (Rusu et al. 2019, section 2.3 and figure 2).
 
 The encoder g_phi_e and the decoder g_phi_d are linear maps without bias

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The coordinate-wise LSTM optimiser m (Andrychowicz et al. 2016, sec. 2).
 
 `[g_t, h_{t+1}] = m(grad_t, h_t, phi)`: a two-layer LSTM whose weights phi

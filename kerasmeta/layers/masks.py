@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """MT-net gradient masks (Lee & Choi 2018, eqs. 9-11).
 
 A mask decides which weights a task-specific learner may change. Its

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The subspace an MT-net adapts in (Lee & Choi 2018, eqs. 8-9, section 4.2).
 
 A unit mask opens row j of a cell's W (the weights into output unit j)

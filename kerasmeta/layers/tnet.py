@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """T-net and MT-net cells (Lee & Choi 2018, section 3).
 
 A cell is a task-adapted linear map W (with bias b) followed by a

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The T-Nets-RNN's step: linear warps of a basic RNN (WarpGrad, appendix I).
 
   h_t = tanh(T_h V h_{t-1} + T_x W x_t + T_b b),

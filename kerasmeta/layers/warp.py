@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Warp layers (Flennerhag et al. 2020, WarpGrad, section 2.2, appendix A).
 
 A warp layer is an ordinary layer whose weights have role *meta*: the inner

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The Warp-RNN's step (WarpGrad, appendix I, eq. 16).
 
   h_t = tanh(U2_h V U1_h h_{t-1} + U2_x W U1_x x_t + U_b b),

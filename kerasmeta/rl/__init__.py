@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Policies, rollouts, advantages and surrogates for meta-RL."""
 
 from kerasmeta.rl.returns import advantages

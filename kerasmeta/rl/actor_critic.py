@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Advantage actor-critic with a recurrent network (Wang et al. 2016), as
 Miconi et al. (2019) train it on the maze and WarpGrad (appendix I) its
 task learners.

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Score-function surrogates whose derivatives of any order are unbiased.
 
 DiCE (Foerster et al. 2018): the "magic box" `M(x) = exp(x - stop(x))` is 1

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Meta-RL evaluation as MAML's figure 4: return after 0..N policy-gradient
 steps on held-out tasks, mean and 95% confidence interval over tasks."""
 

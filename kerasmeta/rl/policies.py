@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Gaussian policies as ordinary Keras models.
 
 A policy is any Keras model mapping observations [batch, observation_size]

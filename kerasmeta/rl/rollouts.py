@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Rollouts of a policy in an environment, batched, in one graph loop."""
 
 from typing import NamedTuple

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Omniglot's alphabet-as-task protocol (WarpGrad appendix E, after Leap).
 
 Each Omniglot alphabet with at least 20 characters is one 20-way task (46 of

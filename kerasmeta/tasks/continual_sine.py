@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Continual sine regression (WarpGrad appendix J).
 
 The input interval [-5, 5] is split into T = 5 consecutive sub-intervals,

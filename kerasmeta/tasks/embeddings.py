@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """N-way K-shot episodes over pre-computed image embeddings (LEO's data).
 
 LEO (Rusu et al. 2019) meta-learns on fixed 640-dimensional features of

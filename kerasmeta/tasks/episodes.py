@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """N-way K-shot classification episodes over a labelled image collection.
 
 An episode (a `Task`) draws N classes, relabels them 0..N-1 in the order

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Procedural handwriting-like glyphs: an image dataset that needs no download.
 
 Alphabets of random stroke characters. An alphabet has a style (how many

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """mini-ImageNet and tiered-ImageNet from a folder the user prepared.
 
 Neither dataset can be downloaded by tfds (ImageNet's licence), so they are

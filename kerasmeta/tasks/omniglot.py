@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Omniglot through tensorflow-datasets, grouped by character.
 
 `load` reads tfds' `omniglot` (105x105 drawings, 20 per character, 1,623

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Optimisee problems for learned optimisers (Andrychowicz et al. 2016).
 
 A problem distribution is a `TaskStream` (a problem is a pure function of

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Polynomial regression tasks (MT-net, Lee & Choi 2018, task complexity).
 
 The MT-net paper measures the subspace an MT-net learns to adapt in against

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Sinusoid regression tasks (MAML; Meta-SGD / MT-net protocol).
 
 A task is `y = A sin(w x - b)` with A ~ U[0.1, 5], w ~ U[0.8, 1.2],

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Embeddings where adaptation matters: classes in a hidden subspace.
 
 An offline benchmark for LEO (Rusu et al. 2019) that, unlike the glyph

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Synthetic 2-D loss surfaces (WarpGrad appendix D).
 
 A task is a surface

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """What stops or warns a run before it goes wrong: bad arguments, a
 non-finite step, a meta-batch too big for the machine."""
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """What a run writes as it goes: metrics.jsonl and a progress line."""
 
 import json

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The outer optimiser: by name, one per variable group.
 
 Adam's epsilon defaults to the papers' reference value (TF1's

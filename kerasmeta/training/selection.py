@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The checkpoint picked by a validation score (LEO's protocol).
 
 `BestCheckpoint` scores the weights at every checkpoint and keeps the best

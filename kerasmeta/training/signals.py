@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Interrupting a run: SIGTERM or Ctrl-C stop it at the next call boundary.
 
 Preemptible machines (and `kill`) send SIGTERM some seconds before they

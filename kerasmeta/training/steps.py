@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Running a learner's meta-step: XLA, distribution, many steps per call.
 
 A learner owns its meta-step (`MetaLearner.train_step`) and the state that

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The meta-trainer: strategy, compiled meta-step, checkpoints and logs.
 
 A run lives in a workdir:

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Every learner family's settings: `get_config` and `from_config`."""
 
 import json

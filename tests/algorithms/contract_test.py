@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Every meta-learner through `run_meta_learner_test` (the interface)."""
 
 import keras

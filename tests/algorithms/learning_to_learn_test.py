@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The learned optimiser (Andrychowicz et al. 2016): coordinate-wise
 updates, truncations, meta-gradients, the Keras optimiser, training."""
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """LEO's equations (Rusu et al. 2019): relation pairs, KL, penalties,
 meta-gradients through both inner loops, and what adaptation moves."""
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """MAML's TRPO outer step: conjugate gradients, the Fisher-vector product
 through the adaptation, and a step within the KL bound."""
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """PolicyGradientMAML: the meta-gradient against finite differences and
 against a closed form."""
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The helpers of benchmarks/maze_table.py (no training)."""
 
 import json

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """One LEO request at every cap of its adapter, through both loaders:
 bounded time and memory."""
 

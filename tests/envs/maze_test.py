@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The maze: Miconi's layout, walls, the goal's reward and teleport, what
 the agent sees, on scripted actions."""
 

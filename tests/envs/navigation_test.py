@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Navigation2D: MAML's point dynamics, rewards and episode ends."""
 
 import numpy as np

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The personalisation example end to end: export, a served adapter (the
 REST stand-in), users enrolled once and classified many times."""
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """LEO's experiment family: configs, episodes of embedding files, a short
 run and its evaluation, for LEO and a linear Meta-SGD."""
 

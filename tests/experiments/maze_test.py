@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The maze family: the RNN actor-critic trains, resumes exactly, evaluates."""
 
 import numpy as np

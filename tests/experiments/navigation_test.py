@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The navigation family: configs by variant, exact resume, evaluation."""
 
 import numpy as np

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Learned optimisers' experiments: a short run, the evaluation's curves
 and baselines tuned on validation problems only."""
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The permuted-digits protocol of EWC: permutations, overlap, penalties
 and short runs of the three regimes."""
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Every family's task distribution gives held-out tasks in one structure."""
 
 import numpy as np

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """A served `learning_rate` means one thing for every adapter: alpha, the
 trained base step size, with learned step sizes moving in proportion."""
 

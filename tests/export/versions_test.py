@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """An export stopped part way leaves no version a server would load, for
 every learner family that exports (they share `versions.save_atomically`)."""
 

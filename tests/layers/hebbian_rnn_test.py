@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The plastic RNN step (Miconi et al. 2019) against a hand-written forward."""
 
 import keras

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Every kerasmeta layer, cell and warp block against Keras' layer contract.
 
 `keras.src.testing.TestCase.run_layer_test` is the check Keras runs on its

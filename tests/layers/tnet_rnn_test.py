@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The T-Nets-RNN step (WarpGrad appendix I) against a hand-written forward."""
 
 import keras

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The Warp-RNN step (WarpGrad eq. 16) against a hand-written forward."""
 
 import keras

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The recurrent actor-critic: its loss by hand, its rollout in the maze."""
 
 import numpy as np

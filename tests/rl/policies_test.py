@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Gaussian policies: the log density, the head layer, MAML's MLP."""
 
 import numpy as np

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Returns, the linear feature baseline and advantages, by hand."""
 
 import numpy as np

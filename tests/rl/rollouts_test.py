@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Rollouts: one graph loop, seeded, episodes masked after they end."""
 
 import numpy as np

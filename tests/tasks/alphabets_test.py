@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The alphabet-as-task protocol, offline on tfds.testing.mock_data."""
 
 import numpy as np

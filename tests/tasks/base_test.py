@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Task streams made in the graph equal the tf.data stream."""
 
 import numpy as np

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The folder path of mini-/tiered-ImageNet, on a tiny folder written here."""
 
 import numpy as np

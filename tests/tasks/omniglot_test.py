@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Omniglot's real loading code, offline on tfds.testing.mock_data."""
 
 import numpy as np

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Optimisee problems: the authors' code's initial weights and the held-out
 images the MLP problems are evaluated on."""
 

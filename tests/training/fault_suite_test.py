@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The resume promise on every learner family the trainer takes.
 
 One run per family is interrupted five times, each way a run stops, and

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The trainer calls a learner only through `MetaLearner`'s declared members."""
 
 import os

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Every config's training step lowers to XLA on CPU (the TPU prerequisite),
 or names the ops that prevent it.
 

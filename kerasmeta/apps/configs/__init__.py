@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The experiment configs, found by name.
 
 `--config=NAME[:ARGS]` names a config of this folder (`glyphs:mtnet,20,1`);

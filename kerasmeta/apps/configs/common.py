@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The groups of fields every config file is built from.
 
 A config file starts from `new_config` and adds its groups (and

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""Continual sine regression (WarpGrad appendix J): SGD vs EWC vs WarpGrad.
 
 A 1-200-200-200-1 ReLU learner starts every task sequence from one fixed

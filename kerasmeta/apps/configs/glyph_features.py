@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""Glyph features for LEO: conv4 pre-trained to classify the training glyphs.
 
 The offline stand-in for LEO's released image embeddings

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""Few-shot classification of procedural glyphs (no download needed).
 
 Handwriting-like alphabets generated from a seed (kerasmeta/tasks/glyphs.py),

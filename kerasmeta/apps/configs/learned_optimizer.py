@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""A learned LSTM optimiser (Andrychowicz et al. 2016) on optimisees.
 
 `--config=learned_optimizer:PROBLEM`, PROBLEM "quadratic" (random

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""LEO (Rusu et al. 2019) and its baselines on fixed embeddings.
 
 `--config=leo:VARIANT[,DATASET[,SHOTS[,reference_eval]]]`: VARIANT "leo",

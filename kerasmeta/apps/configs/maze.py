@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""Miconi's maze (WarpGrad section 4.2 c.1, appendix I).
 
 Meta-train a recurrent actor-critic (VARIANT: rnn, the plain RNN of

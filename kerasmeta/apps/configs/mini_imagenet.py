@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""mini-ImageNet (or tiered-ImageNet) few-shot classification from a folder.
 
 Prepare the images as `DIR/{train,val,test}/<class>/*.jpg` (the 64/16/20

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""MAML's 2-D navigation (Finn et al. 2017, section 5.3, figure 4).
 
 Meta-train (VARIANT: maml, maml_unbiased, maml_code, maml_ppo, maml_trpo,

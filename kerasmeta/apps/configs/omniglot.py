@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""Omniglot few-shot classification through tensorflow-datasets.
 
 MT-net's settings: 28x28, conv4 with 64 filters, rotations as classes,

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""Omniglot alphabets as tasks (WarpGrad appendix E; Leap's protocol).
 
 Each of the 46 alphabets with at least 20 characters is a 20-way task (15

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""Polynomial regression of order 0, 1, 2 (MT-net, task complexity).
 
 The MT-net reference code's experiment (yoonholee/MT-net,

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""Sinusoid regression, the MT-net protocol (Lee & Choi 2018, section 5.1).
 
 Meta-train (VARIANT: maml, fomaml, meta_sgd, mnet, tnet, mtnet, reptile, leap,

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""WarpGrad on synthetic 2-D loss surfaces (WarpGrad appendix D, figure 5).
 
 Meta-learns an explicit warp (a residual 2-layer tanh MLP, 30 hidden units)

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 r"""Warp-MAML on mini-ImageNet as WarpGrad's appendix H partitions conv4.
 
 Model partitioning (appendix A (a), appendix H): four blocks of 128 3x3

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """`config.model = "conv4"`: `kerasmeta.models.conv4` from a config.
 
 Fields: input_shape, ways (the classes), filters, cell, pooling (default

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """`config.model = "linear"`: a linear classifier over fixed embeddings.
 
 The learner of the LEO paper's "Meta-SGD (our features)" row: one Dense

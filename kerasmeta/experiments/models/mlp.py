@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """`config.model = "mlp"`: `kerasmeta.models.mlp` from a config.
 
 Fields: hidden_sizes, cell, mask_temperature (default 1.0),

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """Every exporting family's adapter, loaded and run by TF's C API.
 
 TF Serving reads a SavedModel in C++; `export.serving.c_api` takes the

@@ -1,3 +1,5 @@
+# Copyright 2026 The kerasmeta Authors.
+# SPDX-License-Identifier: Apache-2.0
 """The serving client against local stand-ins of TF Serving's two APIs.
 
 No model server binary installs from the package registries, so these
