@@ -3,6 +3,9 @@
 """kerasmeta: gradient-based meta-learning for TensorFlow and Keras 3."""
 
 from kerasmeta.version import __version__
+from kerasmeta import _startup
+
+_startup.import_tensorflow_quietly()
 
 from kerasmeta import algorithms
 from kerasmeta import envs

@@ -264,7 +264,8 @@ def evaluate_continual(learner, distribution_for_order, num_tasks=100,
     learner: a `ContinualLearner`.
     distribution_for_order: `order -> ContinualSineTasks` (None: the
       training order).
-    learning_rates, ewc_strengths: the grids (None: the learner's value).
+    learning_rates: the grid of learning rates (None: the learner's).
+    ewc_strengths: the grid of EWC strengths (None: the learner's).
     orders: `{name: order}`; default the training order alone.
   """
   learning_rates = list(learning_rates or [learner.learning_rate])

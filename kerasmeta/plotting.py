@@ -12,23 +12,53 @@ import tensorflow as tf
 
 def _draw_sinusoid_task(axis, learner, task, seed, truth, grid, steps,
                         deterministic):
-  """One panel: the true curve, the support points, the predictions after
-  each number of inner steps in `steps`."""
+  """One panel: the true curve, the support and query points, and the
+  predictions after each number of inner steps in `steps`.
+
+  Returns:
+    The task's query MSE after each number of steps in `steps`.
+  """
   trajectory = learner.adapt(task, seed=seed, num_steps=max(steps),
                              deterministic=deterministic,
                              return_trajectory=True).trajectory
-  axis.plot(grid[:, 0], truth, color="black", label="true")
+  axis.plot(grid[:, 0], truth, color="black", label="true curve")
+  axis.scatter(task.query_x[:, 0], task.query_y[:, 0], facecolors="none",
+               edgecolors="gray", zorder=3, label="query points")
   axis.scatter(task.support_x[:, 0], task.support_y[:, 0], color="red",
-               zorder=3, label=f"support (K={task.support_x.shape[0]})")
+               zorder=4, label=f"support points (K={task.support_x.shape[0]})")
+  errors = []
   for step in steps:
     adapted = [values[step] for values in trajectory]
     prediction = learner.predict(adapted, grid, training=False)
     axis.plot(grid[:, 0], prediction[:, 0], linestyle="--",
-              label=f"{step} step{'s' if step != 1 else ''}")
+              label=f"after {step} inner step{'s' if step != 1 else ''}")
+    query = learner.predict(adapted, task.query_x, training=False)
+    errors.append(float(tf.reduce_mean(tf.square(query - task.query_y))))
+  axis.set_xlabel("x")
+  axis.set_ylabel("y")
+  return errors
 
 
-def _save(figure, path):
-  figure.tight_layout()
+def _draw_losses_by_step(axis, results):
+  """The query MSE against inner steps, one line per K: mean and its 95%
+  interval (`evaluation.evaluate_sinusoid`'s results)."""
+  for shots, by_step in results.items():
+    steps = sorted(by_step, key=int)
+    mean = np.array([by_step[s]["mean"] for s in steps])
+    interval = np.array([by_step[s]["ci95"] for s in steps])
+    numbers = [int(s) for s in steps]
+    axis.plot(numbers, mean, marker="o", markersize=3, label=f"K={shots}")
+    axis.fill_between(numbers, mean - interval, mean + interval, alpha=0.25)
+  axis.set_yscale("log")
+  axis.set_xlabel("inner steps")
+  axis.set_ylabel("query MSE (mean, 95% interval)")
+  axis.set_title("held-out tasks")
+  axis.legend(fontsize="small")
+
+
+def _save(figure, path, layout=True):
+  if layout:
+    figure.tight_layout()
   with tf.io.gfile.GFile(path, "wb") as f:  # local paths and gs:// alike
     figure.savefig(f, format="png", dpi=100)
   plt.close(figure)
@@ -36,32 +66,45 @@ def _save(figure, path):
 
 
 def plot_sinusoid_adaptation(learner, task_distribution, path, num_tasks=4,
-                             seed=1234, steps=(0, 1, 10), deterministic=False):
-  """Writes a PNG with one panel per held-out task.
+                             seed=1234, steps=(0, 1, 10), deterministic=False,
+                             results=None):
+  """Writes a PNG with one panel per held-out task, and one of the losses.
 
-  Each panel shows the true curve, the K support points and the model's
-  prediction after each number of inner steps in `steps` (0 = before
-  adaptation).
+  Each task's panel shows the true curve, the K support points, the query
+  points and the model's prediction after each number of inner steps in
+  `steps` (0 = before adaptation); its title gives the task's query MSE
+  before and after. Where `results` (`evaluation.evaluate_sinusoid`'s) are
+  given, a first panel shows the query MSE against inner steps for each K.
+  The legend sits below the panels, off the data.
   """
   tasks, seeds, extras = task_distribution.evaluation_tasks(num_tasks, seed)
   low, high = task_distribution.input_range
   grid = tf.reshape(tf.linspace(low, high, 200), [-1, 1])
-  columns = min(num_tasks, 4)
-  rows = int(np.ceil(num_tasks / columns))
-  figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 3 * rows),
+  panels = num_tasks + (results is not None)
+  columns = min(panels, 5)
+  rows = int(np.ceil(panels / columns))
+  figure, axes = plt.subplots(rows, columns,
+                              figsize=(3.6 * columns, 3.2 * rows + 0.6),
                               squeeze=False)
+  axes = axes.ravel()
+  if results is not None:
+    _draw_losses_by_step(axes[0], results)
   for index in range(num_tasks):
     task = tf.nest.map_structure(lambda t: t[index], tasks)
-    axis = axes[index // columns][index % columns]
-    _draw_sinusoid_task(
+    axis = axes[index + (results is not None)]
+    errors = _draw_sinusoid_task(
         axis, learner, task, seeds[index],
         task_distribution.function(extras["data_seeds"][index], grid), grid,
         steps, deterministic)
-    axis.set_title(f"task {index}")
-  axes[0][0].legend(fontsize="small")
-  for extra in range(num_tasks, rows * columns):
-    axes[extra // columns][extra % columns].axis("off")
-  return _save(figure, path)
+    axis.set_title(f"task {index}: query MSE {errors[0]:.2f} \u2192 "
+                   f"{errors[-1]:.2f}", fontsize="medium")
+  for axis in axes[panels:]:
+    axis.axis("off")
+  handles, labels = axes[int(results is not None)].get_legend_handles_labels()
+  figure.legend(handles, labels, loc="lower center", ncol=len(labels),
+                fontsize="small", frameon=False)
+  figure.tight_layout(rect=(0, 0.08, 1, 1))
+  return _save(figure, path, layout=False)
 
 
 def plot_sinusoid_comparison(learners, task_distribution, path, num_tasks=2,

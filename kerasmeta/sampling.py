@@ -107,8 +107,9 @@ def uniform(shape, seed, minval=0.0, maxval=1.0, dtype=tf.float32):
   Args:
     shape: the output shape.
     seed: the stateless seed, int [2].
-    minval, maxval: the range: [minval, maxval) of floats, or of integers
+    minval: the range's start: [minval, maxval) of floats, or of integers
       for an integer dtype (int32 only).
+    maxval: the range's end (excluded).
     dtype: tf.float32 or tf.int32.
   """
   bits = random_bits(shape, seed)

@@ -40,6 +40,7 @@ def main(argv):
 
 def run():
   """The `kerasmeta-evaluate` console script."""
+  workdirs.print_help_if_asked(__name__, __doc__)
   flags.mark_flags_as_required(["workdir"])
   app.run(main)
 

@@ -73,6 +73,7 @@ def main(argv):
 
 def run():
   """The `kerasmeta-export` console script."""
+  workdirs.print_help_if_asked(__name__, __doc__)
   flags.mark_flags_as_required(["workdir", "output"])
   app.run(main)
 

@@ -23,6 +23,7 @@ from absl import logging
 from ml_collections import config_flags
 
 from kerasmeta import training
+from kerasmeta.apps import config_help
 from kerasmeta.apps import configs
 from kerasmeta.apps import workdirs
 from kerasmeta.training import signals
@@ -36,6 +37,11 @@ _TPU = flags.DEFINE_string(
     "a TPU VM); the same as --config.tpu_address.")
 _EVALUATE = flags.DEFINE_bool("evaluate", True,
                               "Evaluate the trained learner at the end.")
+flags.DEFINE_bool("list_configs", False,
+                  "List the configs by name, with their variants, and exit.")
+flags.DEFINE_bool("describe_config", False,
+                  "Print the --config's fields, each with its value and what "
+                  "it means, and exit.")
 _RESTART = flags.DEFINE_bool(
     "restart", False, "Start afresh even where the workdir holds a run "
     "(its files are moved into WORKDIR/previous-<time>/ first).")
@@ -88,9 +94,31 @@ def _train_and_evaluate(trainer):
       sys.exit(128 + signal.SIGTERM)
 
 
+def _answer_questions():
+  """`--help`, `--list_configs`, `--describe_config`: answered, then exits
+  (before the config flag, which would build the config first)."""
+  workdirs.print_help_if_asked(
+      __name__, __doc__,
+      "  --config: the config by name and variant, e.g. glyphs:mtnet,20,1 "
+      "(see --list_configs),\n    or a config file's path.\n"
+      "  --config.FIELD=VALUE: sets any field of the config (see "
+      "--describe_config).\n")
+  arguments = set(sys.argv[1:])
+  if "--list_configs" in arguments:
+    print(config_help.list_configs())
+    sys.exit(0)
+  if "--describe_config" in arguments:
+    try:
+      print(config_help.describe(configs.config_value(sys.argv)))
+    except ValueError as error:
+      sys.exit(f"FATAL Flags parsing error: {error}")
+    sys.exit(0)
+
+
 def run():
   """The `kerasmeta-train` console script."""
   global _CONFIG
+  _answer_questions()
   # The config flag applies --config.FIELD overrides as it is defined: the
   # command line is checked (configs by name, fields that exist, with near
   # matches) before, for one clear line instead of a traceback.

@@ -59,6 +59,7 @@ def _with_config(argv):
 def run():
   """The entry point (`python -m apps.pretrain_features`)."""
   global _CONFIG
+  workdirs.print_help_if_asked(__name__, __doc__)
   # As apps.meta_train: the command line is checked (configs by name,
   # fields that exist) before the config flag applies its overrides.
   try:

@@ -1,6 +1,6 @@
 # Copyright 2026 The kerasmeta Authors.
 # SPDX-License-Identifier: Apache-2.0
-"""What the apps share: workdir-level evaluation, and one-line errors."""
+"""What the apps share: workdir-level evaluation, one-line errors, help."""
 
 import contextlib
 import json
@@ -8,6 +8,7 @@ import os
 import sys
 import time
 
+from absl import flags
 from absl import logging
 import tensorflow as tf
 
@@ -25,6 +26,58 @@ def one_line_errors(*errors):
   except errors as error:
     print(f"{type(error).__name__}: {error}", file=sys.stderr)
     sys.exit(1)
+
+
+def print_help_if_asked(module_name, doc, more=""):
+  """Answers `--help` (`-h`, `-?`) with the command's description and its
+  own flags, then exits; absl's own lists only the flags of the program's
+  main module, which for an installed command is its launcher, not ours.
+
+  Args:
+    module_name: the app module that defines the command's flags.
+    doc: the command's description (its module docstring).
+    more: text after the flags.
+  """
+  if not {"-h", "-?", "--help", "--help=true"} & set(sys.argv[1:]):
+    return
+  program = os.path.basename(sys.argv[0])
+  print(f"{program}: {doc.strip()}\n\nFlags:\n"
+        f"{flags.FLAGS.module_help(module_name)}\n{more}".rstrip())
+  print("\nAbsl's and TensorFlow's flags: --helpfull.")
+  sys.exit(0)
+
+
+def write_tensorboard(results, directory, trained_step):
+  """Writes an evaluation's numbers as TensorBoard scalars in `directory`
+  (its own run, `eval`, beside the training's events).
+
+  A series by inner step (a dict keyed "0", "1", ...: the query loss after
+  each number of steps, per K) is written with the inner step as
+  TensorBoard's step, each of its statistics a tag (`eval/K=5/mean`,
+  `eval/K=5/ci95`); any other number is written at the trained step.
+  """
+  writer = tf.summary.create_file_writer(directory)
+
+  def walk(value, tag):
+    if isinstance(value, dict) and value and all(
+        str(key).isdigit() for key in value) and all(
+            isinstance(v, dict) and not any(isinstance(leaf, dict)
+                                            for leaf in v.values())
+            for v in value.values()):
+      for step, statistics in value.items():
+        for name, number in statistics.items():
+          if isinstance(number, (int, float)):
+            tf.summary.scalar(f"{tag}/{name}", number, step=int(step))
+    elif isinstance(value, dict):
+      for key, inner in value.items():
+        key = f"K={key}" if str(key).isdigit() and not tag.count("/") else key
+        walk(inner, f"{tag}/{key}")
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+      tf.summary.scalar(tag, value, step=trained_step)
+
+  with writer.as_default():
+    walk(results, "eval")
+  writer.close()
 
 
 def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
@@ -80,6 +133,8 @@ def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
                               json.dumps(output, indent=2, default=list))
     if plot:
       draw(os.path.join(workdir, "eval.png"))
+    write_tensorboard(results, os.path.join(workdir, "tensorboard", "eval"),
+                      trainer.step)
   except (OSError, tf.errors.OpError) as error:
     reason = (str(error).strip().splitlines() or [""])[-1][:200]
     raise training.WorkdirError(

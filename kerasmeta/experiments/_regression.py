@@ -41,7 +41,8 @@ class RegressionEvaluator(evaluators.Evaluator):
           num_tasks=eval_config.num_plot_tasks, seed=seed,
           steps=sorted({0, config.learner.num_inner_steps,
                         eval_config.max_inner_steps}),
-          deterministic=eval_config.deterministic_masks)
+          deterministic=eval_config.deterministic_masks,
+          results=results)
 
     summary = "; ".join(
         f"K={k}: " + ", ".join(f"{s} steps {v['mean']:.3f}±{v['ci95']:.3f}"

@@ -159,38 +159,72 @@ def step_ranges(steps):
 
 
 class Progress:
-  """A one-line progress bar on a terminal; silent log lines otherwise."""
+  """A one-line progress bar on a terminal; silent log lines otherwise.
+
+  The time left is estimated from the steps after the first call, whose
+  time is mostly tracing and compilation (counted from the start it would
+  promise hours for a run of seconds); until then the bar says it is
+  estimating. Log lines written while the bar is drawn (a checkpoint
+  saved) start on a line of their own: the bar is cleared first and
+  redrawn below them.
+  """
 
   def __init__(self, total, start):
     self.total, self.start = total, start
     self.began = self.drawn = time.perf_counter()
     self.interactive = sys.stderr.isatty()
     self.metrics = {}
+    self.origin = None  # (time, step) after the first call's steps
+    self.shown = False  # the bar is on the terminal's last line
+    if self.interactive:
+      logging.get_absl_handler().addFilter(self._clear_line)
+
+  def _clear_line(self, record):  # pylint: disable=unused-argument
+    """A logging filter: clears the bar before a log line is written."""
+    if self.shown:
+      sys.stderr.write("\r\033[K")
+      self.shown = False
+    return True
 
   def tick(self, step):
     """Redraws the bar (at most 5 times a second) between logged steps."""
     if self.interactive and time.perf_counter() - self.drawn > 0.2:
       self.update(step, self.metrics)
 
+  def _time_left(self, step, now):
+    if self.origin is None:
+      if step > self.start:
+        self.origin = (now, step)
+      return "estimating time left"
+    origin_time, origin_step = self.origin
+    if step <= origin_step:
+      return "estimating time left"
+    rate = (now - origin_time) / (step - origin_step)
+    return f"{_clock(rate * (self.total - step))} left"
+
   def update(self, step, metrics):
-    self.metrics, self.drawn = metrics, time.perf_counter()
-    done = step - self.start
-    elapsed = time.perf_counter() - self.began
-    remaining = elapsed / max(done, 1) * (self.total - step)
+    now = time.perf_counter()
+    self.metrics, self.drawn = metrics, now
     shown = " ".join(f"{k}={v:.4g}" for k, v in metrics.items())
     line = (f"step {step}/{self.total} {shown} "
-            f"[{_clock(elapsed)} elapsed, {_clock(remaining)} left]")
+            f"[{_clock(now - self.began)} elapsed, "
+            f"{self._time_left(step, now)}]")
     if self.interactive:
       width = 30
       filled = int(width * step / max(self.total, 1))
-      sys.stderr.write(f"\r[{'=' * filled}{'.' * (width - filled)}] {line}")
+      sys.stderr.write(f"\r\033[K[{'=' * filled}{'.' * (width - filled)}] "
+                       f"{line}")
       sys.stderr.flush()
+      self.shown = True
     else:
       logging.info(line)
 
   def close(self):
     if self.interactive:
-      sys.stderr.write("\n")
+      logging.get_absl_handler().removeFilter(self._clear_line)
+      if self.shown:
+        sys.stderr.write("\n")
+        self.shown = False
 
 
 def _clock(seconds):

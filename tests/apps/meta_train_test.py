@@ -180,3 +180,22 @@ def test_input_errors_end_in_one_line_not_a_traceback(tmp_path):
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(("ValueError: config.num_meta_steps must be >= 0",
                             "FileNotFoundError: No config.json")), last
+
+
+def test_the_command_explains_itself_without_tensorflows_start_up_lines():
+  helped = _run("apps.meta_train", "--help")
+  assert helped.returncode == 0, helped.stderr
+  for flag in ("--workdir", "--config.FIELD=VALUE", "--[no]list_configs",
+               "--[no]describe_config", "--[no]restart"):
+    assert flag in helped.stdout, flag
+  assert "InitializeLog" not in helped.stderr
+  assert "oneDNN" not in helped.stderr
+  described = _run("apps.meta_train", "--config=navigation:maml_trpo",
+                   "--describe_config")
+  assert described.returncode == 0, described.stderr
+  assert "learner.max_kl = " in described.stdout
+  assert not described.stderr.strip()
+  wrong = _run("apps.meta_train", "--config=navigaton", "--describe_config")
+  assert wrong.returncode == 1
+  assert wrong.stderr.strip().count("\n") == 0  # one line, no traceback
+  assert "Unknown config 'navigaton'" in wrong.stderr

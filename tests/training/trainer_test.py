@@ -1,12 +1,15 @@
 # Copyright 2026 The kerasmeta Authors.
 # SPDX-License-Identifier: Apache-2.0
+import io
 import json
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
 
+from absl import logging as absl_logging
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -16,6 +19,7 @@ from kerasmeta.apps.configs import sinusoid
 from kerasmeta import evaluation
 from kerasmeta import experiments
 from kerasmeta import training
+from kerasmeta.training import logs
 from tests import helpers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -219,14 +223,13 @@ def test_mixed_precision_trains_in_16_bits_with_float32_variables(tmp_path,
   assert keras.config.dtype_policy().name == "float32"
 
 
+class _Terminal(io.StringIO):
+  def isatty(self):
+    return True
+
+
 def test_progress_bar_redraws_one_line_on_a_terminal(monkeypatch):
-  import io
-
-  class Terminal(io.StringIO):
-    def isatty(self):
-      return True
-
-  terminal = Terminal()
+  terminal = _Terminal()
   monkeypatch.setattr("sys.stderr", terminal)
   progress = training.Progress(total=10, start=0)
   progress.update(5, {"query_loss": 0.5})
@@ -234,9 +237,37 @@ def test_progress_bar_redraws_one_line_on_a_terminal(monkeypatch):
   progress.tick(6)
   progress.close()
   lines = terminal.getvalue().split("\r")
-  assert lines[1].startswith("[===============...............] step 5/10 "
-                             "query_loss=0.5")
+  assert lines[1].startswith("\033[K[===============...............] step "
+                             "5/10 query_loss=0.5")
   assert "step 6/10" in lines[2] and lines[2].endswith("\n")
+
+
+def test_time_left_is_measured_after_the_first_call(monkeypatch):
+  # The first call traces and compiles: 100 s for its 10 steps, then a
+  # second a step. Counted from the start, 990 steps would take 2.75 h.
+  clock = iter([0.0, 100.0, 110.0])
+  monkeypatch.setattr(time, "perf_counter", lambda: next(clock))
+  progress = training.Progress(total=1000, start=0)
+  progress.interactive = False
+  lines = []
+  monkeypatch.setattr(logs.logging, "info", lines.append)
+  progress.update(10, {})
+  progress.update(20, {})
+  assert "estimating time left" in lines[0]
+  assert "0:16:20 left" in lines[1]  # 980 steps at 1 s
+
+
+def test_a_log_line_clears_the_bar_first(monkeypatch):
+  terminal = _Terminal()
+  monkeypatch.setattr("sys.stderr", terminal)
+  progress = training.Progress(total=10, start=0)
+  progress.update(5, {"query_loss": 0.5})
+  record = logging.LogRecord("absl", logging.INFO, "", 0, "Saved", (), None)
+  assert progress._clear_line(record)  # pylint: disable=protected-access
+  assert terminal.getvalue().endswith("\r\033[K")
+  progress.close()
+  assert terminal.getvalue().endswith("\r\033[K")  # no newline after it
+  assert progress._clear_line not in absl_logging.get_absl_handler().filters  # pylint: disable=protected-access
 
 
 def test_steps_skipped_by_loss_scaling_still_count_as_meta_steps(tmp_path):

@@ -43,6 +43,9 @@ PROBLEMS = {"quadratic": "quadratic", "mlp": "digits_mlp",
             "glyphs_mlp": "glyphs_mlp"}
 
 
+# What follows --config=NAME: (kerasmeta-train --list_configs).
+ARGUMENTS = "PROBLEM: quadratic (default), mlp or glyphs_mlp"
+
 def get_config(problem="quadratic"):
   """The config of PROBLEM (module docstring)."""
   if problem not in PROBLEMS:

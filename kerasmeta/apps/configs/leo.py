@@ -99,6 +99,11 @@ def _parse(spec):
           len(parts) == 4)
 
 
+# What follows --config=NAME: (kerasmeta-train --list_configs).
+ARGUMENTS = ("VARIANT[,DATASET[,SHOTS[,reference_eval]]]: VARIANT leo or a few-shot "
+             "learner (maml, meta_sgd, ...); DATASET mini (default), tiered, glyphs "
+             "or subspace; SHOTS 1 (default) or more")
+
 def get_config(spec="leo,mini,1"):
   """The config of `VARIANT[,DATASET[,SHOTS]]` (module docstring)."""
   variant, dataset, shots, reference_eval = _parse(spec)

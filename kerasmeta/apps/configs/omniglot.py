@@ -18,6 +18,10 @@ VARIANT: maml, fomaml, meta_sgd, mnet, tnet, mtnet.
 from kerasmeta.apps.configs import common
 
 
+# What follows --config=NAME: (kerasmeta-train --list_configs).
+ARGUMENTS = ("VARIANT[,WAYS[,SHOTS]]: 5-way 1-shot by default; VARIANT one of "
+             + ", ".join(v for v in common.FEW_SHOT_VARIANTS if v != "pretrained"))
+
 def get_config(spec="mtnet"):
   """The config of `VARIANT[,WAYS[,SHOTS]]` (see the module docstring)."""
   variant, ways, shots = common.parse_image_spec(spec)

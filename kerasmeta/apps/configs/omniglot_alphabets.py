@@ -23,6 +23,10 @@ from kerasmeta.apps.configs import execution
 OFFLINE = {"warp_leap": "warp_leap_offline", "warp_maml": "warp_maml_offline"}
 
 
+# What follows --config=NAME: (kerasmeta-train --list_configs).
+ARGUMENTS = ("VARIANT (default warp_leap), one of "
+             + ", ".join(v for v in common.FEW_SHOT_VARIANTS if v != "pretrained"))
+
 def get_config(variant="warp_leap"):
   """The config of one few-shot VARIANT (see the module docstring)."""
   config = common.new_config("omniglot_alphabets", variant)

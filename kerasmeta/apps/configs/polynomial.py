@@ -35,6 +35,10 @@ def parse_spec(spec):
   return parts[0], int(parts[1]) if len(parts) == 2 else 1
 
 
+# What follows --config=NAME: (kerasmeta-train --list_configs).
+ARGUMENTS = ("VARIANT[,ORDER]: ORDER 0, 1 (the default) or 2; VARIANT one of "
+             + ", ".join(common.FEW_SHOT_VARIANTS))
+
 def get_config(spec="mtnet"):
   """The config of one variant and order (see `parse_spec`)."""
   variant, order = parse_spec(spec)

@@ -27,6 +27,9 @@ from kerasmeta.apps.configs import execution
 TRAINING_SHOTS = {1: 5, 5: 15}  # test K -> meta-training K (appendix H)
 
 
+# What follows --config=NAME: (kerasmeta-train --list_configs).
+ARGUMENTS = "SHOTS: 1 (default) or 5"
+
 def get_config(spec="1"):
   """The config of SHOTS, the K evaluated at (1 or 5)."""
   if str(spec).strip() not in ("1", "5"):
