@@ -46,3 +46,11 @@ from kerasmeta.layers import Warp
 from kerasmeta.meta_model import MetaModel
 from kerasmeta.tasks import SinusoidTasks
 from kerasmeta.tasks import Task
+
+__all__ = [
+    "__version__", "adapt", "call_with_weights", "FOMAML", "GradientLearner",
+    "Leap", "LearnedOptimizer", "LearningToLearn", "LEO", "MAML",
+    "MetaGradients", "MetaLearner", "MetaModel", "MetaSGD",
+    "PolicyGradientMAML", "Pretrained", "Reptile", "SinusoidTasks", "Task",
+    "TConv2D", "TDense", "Warp", "WarpGrad", "WarpLeap", "WarpMAML",
+    "weight_roles"]

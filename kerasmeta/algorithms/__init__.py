@@ -56,3 +56,15 @@ def get(name):
     raise ValueError(f"Unknown algorithm {name!r}; expected one of "
                      f"{sorted(ALGORITHMS)}.")
   return ALGORITHMS[name]
+
+__all__ = [
+    "ALGORITHMS", "BatchedTasks", "continual_weights", "ContinualLearner",
+    "ContinualWarpGrad", "ExplicitWarpGrad", "FOMAML", "get",
+    "GradientLearner", "InnerOptimizer", "Leap", "leap_objective",
+    "LearningRates", "LearningToLearn", "LEO", "LEOAdaptation", "LEONetworks",
+    "LSTMMAML", "MAML", "map_tasks", "mapped_gradients", "MappedTasks",
+    "mean_over_tasks", "MetaGradients", "MetaLearner", "MetaSGD",
+    "OfflineWarpGrad", "PolicyAdaptation", "PolicyGradientMAML", "Pretrained",
+    "RecurrentActorCritic", "ReplayBuffer", "Reptile", "reptile_objective",
+    "TRPOPolicyGradientMAML", "warp_objective", "WarpGrad", "WarpLeap",
+    "WarpMAML"]

@@ -110,7 +110,8 @@ class ContinualLearner(base.ModelLearner):
 
     Args:
       sequence: one (unbatched) `TaskSequence`.
-      learning_rate, ewc_strength: override the learner's.
+      learning_rate: overrides the learner's.
+      ewc_strength: overrides the learner's.
       record: record every sub-task's validation loss at every step.
       keep_trajectory: return theta_0 .. theta_K.
       meta_values: warp weights to use instead of the variables (e.g.

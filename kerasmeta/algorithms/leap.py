@@ -66,8 +66,9 @@ class Leap(gradient_learner.GradientLearner):
   """Leap through the `MetaLearner` interface.
 
   Args:
-    model, **kwargs: as `GradientLearner` (the inner loop is first order:
-      no gradient flows through it).
+    model: as `GradientLearner`.
+    **kwargs: as `GradientLearner` (the inner loop is first order: no
+      gradient flows through it).
     use_loss: include the loss in the path (eq. 10).
   """
 

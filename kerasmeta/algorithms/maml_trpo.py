@@ -76,7 +76,8 @@ class TRPOPolicyGradientMAML(policy_gradient_maml.PolicyGradientMAML):
   itself, on the episodes it samples once per meta-step.
 
   Args:
-    model, environment: as `PolicyGradientMAML`'s.
+    model: as `PolicyGradientMAML`'s.
+    environment: as `PolicyGradientMAML`'s.
     max_kl: delta, the mean KL's bound (maml_rl: 0.01).
     cg_iterations: conjugate-gradient steps (rllab: 10).
     cg_damping: added to the Fisher matrix's diagonal (rllab: 1e-5).

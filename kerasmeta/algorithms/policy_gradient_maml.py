@@ -502,7 +502,8 @@ class PolicyGradientMAML(base.ModelLearner):
       seeds: int32 [tasks, 2].
       recorded: None (sample), or `sample_episodes`' result to replay.
       clip: PPO's clipping of the post-adaptation surrogate.
-      global_batch_size, scale_loss: as `compute_gradients`.
+      global_batch_size: as `compute_gradients`.
+      scale_loss: as `compute_gradients`.
 
     Returns:
       `(objective, {"return_before", "return_after"}` and, with the inner

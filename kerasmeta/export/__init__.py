@@ -80,3 +80,9 @@ from kerasmeta.export.registry import ExportOptions
 from kerasmeta.export.registry import export_adapter
 from kerasmeta.export.registry import register
 from kerasmeta.export.versions import next_version
+
+__all__ = [
+    "AdaptedModule", "AdapterModule", "check_class_labels", "check_options",
+    "CLASSIFIER_LOSSES", "DEFAULT_MAX_QUERY", "DEFAULT_MAX_STEPS",
+    "DEFAULT_MAX_SUPPORT", "export_adapted", "export_adapter",
+    "ExportOptions", "next_version", "register"]

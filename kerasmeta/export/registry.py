@@ -71,8 +71,11 @@ def export_adapter(learner, path: str, loss_name: Optional[str] = None,
       (the same adapt_and_predict signatures, no `predict`) or a
       `PolicyGradientMAML` (act, adapt_and_act).
     path: the SavedModel directory (for TF Serving: MODEL_DIR/<version>).
-    loss_name, max_steps, max_support, max_query, allow_transductive: see
-      `ExportOptions`.
+    loss_name: see `ExportOptions`.
+    max_steps: see `ExportOptions`.
+    max_support: see `ExportOptions`.
+    max_query: see `ExportOptions`.
+    allow_transductive: see `ExportOptions`.
 
   Returns:
     The module that was saved.

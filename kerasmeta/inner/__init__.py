@@ -22,3 +22,10 @@ from kerasmeta.inner.transforms import scale
 from kerasmeta.inner.transforms import scale_by_learning_rate
 from kerasmeta.inner.transforms import sgd
 from kerasmeta.inner.transforms import stop_gradient
+
+__all__ = [
+    "adapt", "AdaptResult", "as_transform", "BatchedGradientMasks", "chain",
+    "classic_optimizer", "GradientMasks", "GradientTransform", "heavy_ball",
+    "identity", "learned_update", "mask_gradients", "nesterov", "scale",
+    "scale_by_adam", "scale_by_learning_rate", "scale_by_rms", "sgd", "step",
+    "stop_gradient"]

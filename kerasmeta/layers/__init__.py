@@ -21,3 +21,10 @@ from kerasmeta.layers.warp import Residual
 from kerasmeta.layers.warp import Warp
 from kerasmeta.layers.warp import warp_block
 from kerasmeta.layers.warp_rnn import WarpRNNCell
+
+__all__ = [
+    "adapt_only", "ChannelScale", "CoordinatewiseLSTM", "HebbianRNNCell",
+    "insert_warps", "MaskSpec", "Meta", "most_probable_mask",
+    "RelationNetwork", "Residual", "sample_binary_concrete", "TConv2D",
+    "TDense", "TNetRNNCell", "to_tnet", "Warp", "warp_block", "WarpRNNCell",
+    "with_meta_layers"]

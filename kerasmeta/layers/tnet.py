@@ -147,7 +147,10 @@ class TConv2D(_CellMixin, keras.layers.Conv2D):
   Args:
     filters: output channels.
     kernel_size: convolution window.
-    transform, mask, mask_temperature, mask_initializer: as in `TDense`.
+    transform: as in `TDense`.
+    mask: as in `TDense`.
+    mask_temperature: as in `TDense`.
+    mask_initializer: as in `TDense`.
     **kwargs: passed to `keras.layers.Conv2D`.
   """
 

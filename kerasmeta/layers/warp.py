@@ -44,10 +44,8 @@ class Meta(keras.layers.Wrapper):
   Meta weights are fixed during adaptation and learned by the outer loop:
   ANIL's body, WarpGrad's warp layers. Batch-norm moving statistics inside
   the wrapped layer stay state weights. The role is the wrapper's type, so
-  it survives `.keras` save and load and `clone_model`.
-
-  Args:
-    layer: any Keras layer (or model).
+  it survives `.keras` save and load and `clone_model`. `Meta(layer)`
+  takes any Keras layer (or model).
   """
 
   @property
@@ -80,8 +78,7 @@ class Meta(keras.layers.Wrapper):
 class Warp(Meta):
   """A warp layer (WarpGrad): a `Meta` layer inside the task learner.
 
-  Args:
-    layer: any Keras layer (or model).
+  `Warp(layer)` takes any Keras layer (or model).
   """
 
 

@@ -26,3 +26,9 @@ from kerasmeta.tasks.surfaces import SurfaceTasks
 from kerasmeta.tasks.continual_sine import ContinualSineTasks
 from kerasmeta.tasks.continual_sine import TaskSequence
 from kerasmeta.tasks.alphabets import AlphabetTasks
+
+__all__ = [
+    "AlphabetTasks", "ContinualSineTasks", "EmbeddingTasks", "EpisodeSampler",
+    "EvaluationTasks", "MLPProblems", "PolynomialTasks", "QuadraticProblems",
+    "RepeatedBatches", "SinusoidTasks", "SurfaceTasks", "Task",
+    "task_from_points", "TaskSequence", "TaskStream", "validate_task"]

@@ -20,3 +20,10 @@ from kerasmeta.training.signals import Interrupted
 from kerasmeta.training.guards import NonFiniteError
 from kerasmeta.training.trainer import Trainer
 from kerasmeta.workdir import WorkdirError
+
+__all__ = [
+    "build_multi_step", "build_step", "Interrupted", "make_optimizer",
+    "make_outer_optimizer", "make_train_step", "MetricsLog",
+    "mixed_precision", "NonFiniteError", "OptimizerGroups", "Progress",
+    "REFERENCE_ADAM_EPSILON", "resolve_jit_compile", "Trainer", "TrainState",
+    "WorkdirError", "write_atomically"]
