@@ -47,7 +47,7 @@ setuptools.setup(
         # pytest-xdist: the suite runs on two processes (pytest.ini).
         "test": ["pytest", "pytest-xdist", "tensorflow-serving-api",
                  # the release's build and metadata check
-                 "build", "twine",
+                 "build", "twine", "wheel",
                  # the documentation site, built in the tests
                  "mkdocs", "mkdocs-material", "mkdocstrings[python]",
                  "latex2mathml"],

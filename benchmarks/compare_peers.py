@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 r"""kerasmeta's meta-step beside the JAX and PyTorch peers, in one run.
 
-Runs benchmarks/meta_step.py and the peers of ../shared/peers/ on the same
+Runs benchmarks/meta_step.py and the peer programs (JAX and PyTorch, kept
+outside this repository: --peers-dir) on the same
 workload (`PEERS`), interleaved over several rounds so that machine load
 falls on all of them alike, and prints the median ms per step of each and
 the ratios (kerasmeta / peer; below 1 is faster than the peer):
@@ -15,7 +16,7 @@ The PyTorch peers run with `--threads 1` (their README: the default two
 threads run several times slower on a shared 2-core machine).
 
 The peers need `pip install jax jaxlib torch` in their own environment
-(../shared/peers/README.md); --peer-python names its interpreter.
+(the peers' README); --peer-python names its interpreter.
 """
 
 import argparse

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """The newer peers' workloads as kerasmeta's own configs and trainer steps.
 
-`../shared/peers/README.md` defines them; each is a kerasmeta config with
+The peer programs' README defines them (benchmarks/README.md, "The
+peers"); each is a kerasmeta config with
 the overrides that make it the peer's workload:
 
   leo             `leo:leo,mini,1` (640-d embeddings, meta-batch 12), fed

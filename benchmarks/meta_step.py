@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 r"""Times one meta-training step on the peers' workloads.
 
-The workloads, sizes and defaults are those of ../shared/peers/README.md:
+The workloads, sizes and defaults are those of the peer programs' README
+(benchmarks/README.md, "The peers"):
 
   sinusoid: MLP 1-40-40-1 ReLU, K=10 support and 10 query points,
             meta-batch 25, 5 inner SGD steps, alpha 0.01, second order.

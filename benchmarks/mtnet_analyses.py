@@ -10,8 +10,8 @@ r"""MT-net's two analyses (Lee & Choi 2018): subspace and alpha robustness.
     held-out sinusoids) against the inner learning rate alpha, for MAML,
     Meta-SGD, T-net, M-net and MT-net (`mtnet_lr_robustness.py`).
 
-  python benchmarks/mtnet_analyses.py --root=/work/runs/mtnet_lr \
-      --reuse_roots=/work/runs/sinusoid_eps8 --num_meta_steps=60000 \
+  python benchmarks/mtnet_analyses.py --root=runs/mtnet_lr \
+      --reuse_roots=runs/sinusoid_eps8 --num_meta_steps=60000 \
       --output_dir=benchmarks/results
 
 Every run is `python -m apps.meta_train --noevaluate` then

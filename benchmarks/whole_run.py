@@ -9,7 +9,7 @@ Times, in one run on one machine, rounds interleaved:
              600-task evaluation at K = 5, 10, 20 after 0..10 steps)
   JAX        benchmarks/whole_run_jax.py --workdir W --num-meta-steps N
              (the same model, protocol, logging, checkpoints and
-             evaluation, written from ../shared/peers/maml_jax.py's step)
+             evaluation, written from the peer maml_jax.py's step)
 
 Each is a fresh process timed from start to exit (start-up, compilation,
 training, evaluation), so the ratio is what a user waits for:

@@ -3,7 +3,7 @@
 r"""The README's main job in plain JAX: the peer of benchmarks/whole_run.py.
 
 The same work as `python -m apps.meta_train --config=sinusoid:mtnet`
-followed by its evaluation, written from ../shared/peers/maml_jax.py's step
+followed by its evaluation, written from the peer maml_jax.py's step
 the way a JAX user would write the whole program:
 
   model     MT-net MLP 1-40-40-1, ReLU: every layer x W + b, then T (meta,

@@ -7,7 +7,7 @@ After learning task A to theta*_A, learning task B minimises
   L(theta) = L_B(theta) + sum_i lambda / 2 F_i (theta_i - theta*_A,i)^2
 
 with F the diagonal of the Fisher information at theta*_A
-(`../shared/papers/l2l-maml-ewc-slides.md`). The Fisher is the empirical
+(Kirkpatrick et al. 2017, eq. 3). The Fisher is the empirical
 one: the mean over A's examples of the squared per-example gradient of the
 negative log-likelihood (for a unit-variance Gaussian, the squared gradient
 of half the squared error). With several earlier tasks, one penalty per
