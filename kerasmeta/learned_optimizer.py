@@ -9,7 +9,7 @@ model.fit(x, y)
 ```
 
 Every step adds `learning_rate * m(grad)` to each variable, m being the
-`CoordinatewiseLSTM` meta-trained by `algorithms.LearnedOptimizerLearner`
+`CoordinatewiseLSTM` meta-trained by `algorithms.LearningToLearn`
 (learning_rate 1.0, the default, is the update m was trained to give).
 Each variable's coordinates keep their LSTM states as optimiser variables,
 so they are saved and restored with the model (`model.save`), and the
@@ -44,7 +44,7 @@ class LearnedOptimizer(keras.optimizers.Optimizer):
 
   @classmethod
   def from_checkpoint(cls, workdir, checkpoint=None, **kwargs):
-    """The optimiser of a `LearnedOptimizerLearner` training workdir."""
+    """The optimiser of a `LearningToLearn` training workdir."""
     from kerasmeta import workdir as workdir_lib  # pylint: disable=g-import-not-at-top
     _, learner, _ = workdir_lib.restore_learner(workdir, checkpoint)
     return cls(learner.network, learner.conv_network, **kwargs)

@@ -15,7 +15,10 @@ N-way K-shot task over fixed embeddings x (section 2.3, figure 2):
   fine-tune w <- w - eta * grad_w L_support(w)     (num_finetuning_steps)
   objective L_query(w) + beta KL(N(mu, sigma) || N(0, I))
             + gamma ||stop_gradient(z') - z||^2                (eq. 7)
-            + lambda_1 ||phi||^2 + lambda_2 ||W_d W_d^T - I||^2 (eq. 8)
+            + lambda_1 ||phi||^2 + lambda_2 ||C_d - I||^2         (eq. 8)
+
+with C_d the correlation matrix of the decoder kernel's rows
+(`layers.leo.orthogonality_penalty`, the paper's and the reference's).
 
 alpha (one rate per latent dimension) and eta (one per embedding feature)
 are meta-learned, part of phi.

@@ -3,9 +3,10 @@
 """MAML (Finn et al. 2017) and first-order MAML.
 
 The meta-objective of a task is the query loss of the model after
-`num_inner_steps` steps of SGD on the support loss (MAML eq. 1-2; MT-net
-eqs. 4-5 and 8 when the model holds T cells or masks). Second order
-differentiates through the inner gradients; first order stops them.
+`num_inner_steps` steps of SGD on the support loss (MAML's algorithm 1,
+which the MT-net paper writes as its eqs. 1-2; MT-net eqs. 4-5 and 8 when
+the model holds T cells or masks). Second order differentiates through the
+inner gradients; first order stops them.
 T-net, MT-net and M-net are MAML run on models built from their cells.
 """
 

@@ -75,9 +75,10 @@ are replayed. It is 0, with gradient 0, in the first epoch. With
 ProMP's: halved where the step's KL (after the update) is below target /
 1.5, doubled where above target * 1.5.
 
-Differences from the reference, said here: its outer step is TRPO (a KL
-trust region, conjugate gradients); ours is the trainer's optimiser (Adam)
-on the meta-gradient. With `num_inner_steps=0` the learner is the
+The outer step here is the trainer's optimiser (Adam) on the
+meta-gradient, or PPO's clipped epochs (`outer_epochs`); the reference's
+TRPO step (a KL trust region, conjugate gradients) is
+`TRPOPolicyGradientMAML` (`navigation:maml_trpo`). With `num_inner_steps=0` the learner is the
 "pretrained" baseline: one policy trained on all tasks jointly by the same
 policy gradient, adapted at test time with the same inner steps.
 """

@@ -6,7 +6,7 @@
 the transform's state is every coordinate's LSTM state, and its update is
 m's output, added by the inner loop as any transform's updates are. It
 fits anywhere `adapt` takes a transform: the learned optimiser's own
-meta-training (`algorithms.LearnedOptimizerLearner`) or MAML's inner loop
+meta-training (`algorithms.LearningToLearn`) or MAML's inner loop
 (Ravi & Larochelle's meta-learner LSTM is this idea for few-shot tasks).
 """
 

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 r"""Sinusoid regression, the MT-net protocol (Lee & Choi 2018, section 5.1).
 
-Meta-train (VARIANT: maml, fomaml, meta_sgd, mnet, tnet, mtnet, reptile, leap,
-warp_maml, warp_leap):
+Meta-train (VARIANT: any of `VARIANTS`, as `kerasmeta-train --list_configs`
+prints them):
 
   python -m apps.meta_train --config=sinusoid:mtnet \
       --workdir=/tmp/sine_mtnet --config.num_meta_steps=60000
