@@ -28,7 +28,10 @@ def _math(text):
   text = _DISPLAY.sub(
       lambda m: "\n\n<div class=\"math\">" + converter.convert(
           m.group(1).strip(), display="block") + "</div>\n\n", text)
-  return _INLINE.sub(lambda m: converter.convert(m.group(1)), text)
+  # In a span: a line that starts with <math> would be taken for a block
+  # of HTML and cut out of its paragraph.
+  return _INLINE.sub(lambda m: "<span class=\"math\">" + converter.convert(
+      m.group(1)) + "</span>", text)
 
 
 def _outside_code(text, function, pattern):

@@ -26,10 +26,12 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The site's pages first: a block the README repeats from them (its first
+# example is the getting-started page's) runs once, on the site's page.
 PAGES = sorted(
-    [os.path.relpath(path, ROOT) for path in
-     glob.glob(os.path.join(ROOT, "docs", "**", "*.md"), recursive=True)]
-    + ["README.md", "CONTRIBUTING.md"])
+    os.path.relpath(path, ROOT) for path in
+    glob.glob(os.path.join(ROOT, "docs", "**", "*.md"), recursive=True)) + [
+        "README.md", "CONTRIBUTING.md"]
 _BLOCK = re.compile(
     r"(?P<skip><!-- not run: [^>]+-->\s*)?^(?P<indent> *)```(?P<lang>\w*)[^\n]*\n"
     r"(?P<body>.*?)^(?P=indent)```[ \t]*$", re.DOTALL | re.MULTILINE)
@@ -45,7 +47,16 @@ def _blocks(page):
 
 
 def _examples(page):
-  """`[(code, shown output or None)]` of the page's Python blocks run."""
+  """`[(code, shown output or None)]` of the page's Python blocks run (a
+  block an earlier page holds with the same output is run there)."""
+  earlier = set()
+  for other in PAGES[:PAGES.index(page)]:
+    earlier |= set(_own_examples(other))
+  return [example for example in _own_examples(page)
+          if example not in earlier]
+
+
+def _own_examples(page):
   blocks, text = _blocks(page)
   examples = []
   for index, (language, body, skipped, end, _) in enumerate(blocks):
