@@ -45,7 +45,7 @@ setuptools.setup(
         # gRPC client of export/serving (REST needs nothing more).
         "serving": ["tensorflow-serving-api"],
         # pytest-xdist: the suite runs on two processes (pytest.ini).
-        "test": ["pytest", "pytest-xdist", "tensorflow-serving-api",
+        "test": ["pytest", "pytest-xdist", "mypy", "tensorflow-serving-api",
                  # the release's build and metadata check
                  "build", "twine", "wheel",
                  # the documentation site, built in the tests

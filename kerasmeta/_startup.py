@@ -12,6 +12,8 @@ pointed at /dev/null; `KERASMETA_TF_STARTUP_LOGS=1` shows the lines again.
 A program that imports kerasmeta as a library is left as it is.
 """
 
+from __future__ import annotations
+
 import os
 import sys
 
@@ -34,7 +36,7 @@ def _is_command():
   return False
 
 
-def import_tensorflow_quietly():
+def import_tensorflow_quietly() -> None:
   """Imports TensorFlow, its start-up lines hidden where a command runs."""
   if "tensorflow" in sys.modules or not _is_command() or os.environ.get(
       "KERASMETA_TF_STARTUP_LOGS"):

@@ -14,10 +14,17 @@ general path, `stateless_call` mapped over tasks (see
 `kerasmeta.algorithms.task_mappers`).
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TYPE_CHECKING
+
 import keras
 import tensorflow as tf
 
 from kerasmeta.layers import tnet
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import IntLike, Variables
 
 PASS_THROUGH = (keras.layers.InputLayer, keras.layers.Activation,
                 keras.layers.ReLU)
@@ -27,7 +34,7 @@ def _layers(model):
   return [layer for layer in getattr(model, "layers", [])]
 
 
-def supports(model):
+def supports(model: keras.Model) -> bool:
   """Whether `model` can run on the fast path."""
   if not isinstance(model, keras.Sequential):
     return False
@@ -51,13 +58,13 @@ class BatchedModel:
     adapted: the model's adapted variables (`weight_roles(model).adapted`).
   """
 
-  def __init__(self, model, adapted):
+  def __init__(self, model: keras.Model, adapted: Variables) -> None:
     if not supports(model):
       raise ValueError(
           f"Model {model.name!r} has layers the fast path does not support; "
           "use the general path (vectorize=False).")
     index = {id(w): i for i, w in enumerate(adapted)}
-    self.steps = []
+    self.steps: list[tuple[str, Any, Optional[int], Optional[int]]] = []
     for layer in _layers(model):
       if isinstance(layer, keras.layers.InputLayer):
         continue
@@ -68,7 +75,8 @@ class BatchedModel:
       bias = index.get(id(layer.bias)) if layer.bias is not None else None
       self.steps.append(("dense", layer, kernel, bias))
 
-  def __call__(self, values, inputs):
+  def __call__(self, values: Sequence[tf.Tensor],
+               inputs: tf.Tensor) -> tf.Tensor:
     """Outputs `[tasks, points, units]` for `[tasks, points, features]`."""
     x = inputs
     for kind, layer, kernel, bias in self.steps:
@@ -94,7 +102,8 @@ class BatchedModel:
     return x
 
 
-def tile_for_tasks(values, num_tasks):
+def tile_for_tasks(values: Sequence[tf.Tensor],
+                   num_tasks: IntLike) -> list[tf.Tensor]:
   """`[tasks, ...]` copies of the initial values (gradients sum back)."""
   return [tf.broadcast_to(v[tf.newaxis], tf.concat(
       [[num_tasks], tf.shape(v)], 0)) for v in values]

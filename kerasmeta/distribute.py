@@ -2,12 +2,16 @@
 # SPDX-License-Identifier: Apache-2.0
 """`tf.distribute` strategies by name."""
 
+from __future__ import annotations
+
+from typing import Optional
+
 import tensorflow as tf
 
 STRATEGIES = ("default", "one_device", "mirrored", "multi_worker", "tpu")
 
 
-def configure_cpu_devices(count):
+def configure_cpu_devices(count: int) -> None:
   """Splits the host CPU into `count` logical devices (before TF starts).
 
   With no accelerator this lets `mirrored` run replicas on one machine's
@@ -29,7 +33,8 @@ def configure_cpu_devices(count):
         from error
 
 
-def make_strategy(name, tpu_address=None):
+def make_strategy(name: str,
+                  tpu_address: Optional[str] = None) -> tf.distribute.Strategy:
   """The strategy called `name` (see `STRATEGIES`)."""
   if name == "default":
     return tf.distribute.get_strategy()
@@ -54,7 +59,7 @@ def make_strategy(name, tpu_address=None):
                    f"{STRATEGIES}.")
 
 
-def is_chief(strategy):
+def is_chief(strategy: tf.distribute.Strategy) -> bool:
   """Whether this process is the chief (the only one outside multi-worker)."""
   resolver = getattr(strategy, "cluster_resolver", None)
   if resolver is None or not resolver.cluster_spec().as_dict():
@@ -64,7 +69,7 @@ def is_chief(strategy):
                                   "chief" not in resolver.cluster_spec().jobs)
 
 
-def is_distributed(strategy):
+def is_distributed(strategy: tf.distribute.Strategy) -> bool:
   """Whether `strategy` is anything but the default, undistributed one."""
   return tf.distribute.has_strategy() or \
       strategy is not tf.distribute.get_strategy()

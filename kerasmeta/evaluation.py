@@ -8,7 +8,10 @@ interval (1.96 standard errors) over tasks. Tasks whose loss is not finite
 (adaptation can diverge) are counted and left out of the mean, never hidden.
 """
 
+from __future__ import annotations
+
 import math
+from typing import Any, Callable, Mapping, Optional, Sequence, TYPE_CHECKING
 
 import numpy as np
 import tensorflow as tf
@@ -16,8 +19,11 @@ import tensorflow as tf
 from kerasmeta import algorithms
 from kerasmeta import precision
 
+if TYPE_CHECKING:
+  from kerasmeta._typing import JitCompile, Metric, TaskBatch
 
-def summarize(values):
+
+def summarize(values: Any) -> dict[str, float]:
   """`{"mean", "ci95", "median", "num_tasks", "num_nonfinite"}` of values.
 
   The mean and CI are over the finite values; `num_nonfinite` counts the
@@ -35,15 +41,17 @@ def summarize(values):
           "num_nonfinite": int(len(values) - count)}
 
 
-def accuracy(labels, logits):
+def accuracy(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
   """The fraction of `logits` whose argmax is the label."""
   labels = tf.cast(tf.reshape(labels, tf.shape(logits)[:-1]), tf.int64)
   return tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, -1), labels),
                                 tf.float32))
 
 
-def metrics_by_step(learner, max_steps, metrics, deterministic=False,
-                    jit_compile=True):
+def metrics_by_step(
+    learner: Any, max_steps: int, metrics: Mapping[str, Metric],
+    deterministic: bool = False,
+    jit_compile: JitCompile = True) -> Callable[..., dict[str, np.ndarray]]:
   """A function `(tasks, seeds) -> {metric: [tasks, max_steps + 1] array}`.
 
   It adapts each task for 0..max_steps inner steps and evaluates every
@@ -138,8 +146,9 @@ def _batched_metrics_by_step(learner, max_steps, metrics, deterministic,
   return call
 
 
-def query_losses_by_step(learner, tasks, seeds, max_steps,
-                         deterministic=False, jit_compile=True):
+def query_losses_by_step(learner: Any, tasks: TaskBatch, seeds: tf.Tensor,
+                         max_steps: int, deterministic: bool = False,
+                         jit_compile: JitCompile = True) -> np.ndarray:
   """Per-task query losses after 0..max_steps inner steps.
 
   Returns:
@@ -150,9 +159,11 @@ def query_losses_by_step(learner, tasks, seeds, max_steps,
   return evaluate(tasks, seeds)["loss"]
 
 
-def evaluate_sinusoid(learner, task_distribution_for_shots, shots_list,
-                      num_tasks=600, max_steps=10, seed=1234,
-                      deterministic=False, jit_compile=True):
+def evaluate_sinusoid(
+    learner: Any, task_distribution_for_shots: Callable[[int], Any],
+    shots_list: Sequence[int], num_tasks: int = 600, max_steps: int = 10,
+    seed: int = 1234, deterministic: bool = False,
+    jit_compile: JitCompile = True) -> dict[str, dict[str, dict[str, float]]]:
   """The sinusoid table: for each K, the query loss after 0..max_steps.
 
   Args:
@@ -180,9 +191,11 @@ def evaluate_sinusoid(learner, task_distribution_for_shots, shots_list,
   return results
 
 
-def evaluate_classification(learner, sampler, num_tasks=600, num_steps=1,
-                            seed=1234, deterministic=False, jit_compile=False,
-                            chunk=50):
+def evaluate_classification(learner: Any, sampler: Any, num_tasks: int = 600,
+                            num_steps: int = 1, seed: int = 1234,
+                            deterministic: bool = False,
+                            jit_compile: JitCompile = False,
+                            chunk: int = 50) -> dict[str, Any]:
   """Few-shot classification: query accuracy and loss over held-out episodes.
 
   Args:
@@ -213,7 +226,8 @@ def evaluate_classification(learner, sampler, num_tasks=600, num_steps=1,
                                for step in range(num_steps + 1)}}
 
 
-def evaluate_surfaces(learner, distribution, num_tasks=200, seed=1234):
+def evaluate_surfaces(learner: Any, distribution: Any, num_tasks: int = 200,
+                      seed: int = 1234) -> dict[str, Any]:
   """Final losses of gradient descent and WarpGrad on held-out surfaces.
 
   Both start from each surface's initialisations and take the learner's
@@ -248,10 +262,13 @@ def evaluate_surfaces(learner, distribution, num_tasks=200, seed=1234):
           "warpgrad_better_fraction": float(np.mean(warped < plain))}
 
 
-def evaluate_continual(learner, distribution_for_order, num_tasks=100,
-                       seed=1234, learning_rates=None, ewc_strengths=None,
-                       validation_seed=4321, num_validation_tasks=50,
-                       orders=None):
+def evaluate_continual(
+    learner: Any, distribution_for_order: Callable[[Any], Any],
+    num_tasks: int = 100, seed: int = 1234,
+    learning_rates: Optional[Sequence[float]] = None,
+    ewc_strengths: Optional[Sequence[float]] = None,
+    validation_seed: int = 4321, num_validation_tasks: int = 50,
+    orders: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
   """Forgetting after a whole task sequence, as in WarpGrad figure 10.
 
   The learning rate (and EWC strength) is chosen from the grids by the

@@ -25,8 +25,15 @@ class MyEvaluator(evaluators.Evaluator):
 ```
 """
 
+from __future__ import annotations
+
 import abc
 import collections
+
+from typing import Any, Callable, Optional, Sequence, TYPE_CHECKING
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import Config, JitCompile
 
 Evaluation = collections.namedtuple("Evaluation",
                                     ["results", "draw", "summary"])
@@ -38,7 +45,7 @@ Attributes:
   summary: one line for the log.
 """
 
-_EVALUATORS = {}
+_EVALUATORS: dict[str, type[Evaluator]] = {}
 
 
 class Evaluator(abc.ABC):
@@ -53,13 +60,13 @@ class Evaluator(abc.ABC):
 
   name = None
 
-  def __init__(self, config):
+  def __init__(self, config: Config) -> None:
     self.config = config
 
   @abc.abstractmethod
-  def evaluate(self, learner, *, num_tasks: int, seed: int,
-               split: str = "test", shots=None,
-               jit_compile=False) -> Evaluation:
+  def evaluate(self, learner: Any, *, num_tasks: int, seed: int,
+               split: str = "test", shots: Any = None,
+               jit_compile: JitCompile = False) -> Evaluation:
     """Evaluates `learner` on `num_tasks` held-out tasks drawn with `seed`.
 
     Args:
@@ -82,7 +89,7 @@ class Evaluator(abc.ABC):
     raise ValueError(f"The {self.name!r} evaluator has no validation score: "
                      "config.select_checkpoint must be ''.")
 
-  def check_split(self, split):
+  def check_split(self, split: str) -> None:
     """Refuses a split other than "test" unless the evaluator validates."""
     allowed = ("test", "validation") if self.validates else ("test",)
     if split not in allowed:
@@ -90,7 +97,7 @@ class Evaluator(abc.ABC):
                        f"{' or '.join(allowed)}; received split={split!r}.")
 
 
-def register(name: str):
+def register(name: str) -> Callable[[type[Evaluator]], type[Evaluator]]:
   """A class decorator: registers an `Evaluator` under `name`."""
   def decorate(cls):
     if not (isinstance(cls, type) and issubclass(cls, Evaluator)):
@@ -110,7 +117,7 @@ def names() -> tuple:
   return tuple(sorted(_EVALUATORS))
 
 
-def get(name: str):
+def get(name: str) -> type[Evaluator]:
   """The `Evaluator` class registered as `name`."""
   if name not in _EVALUATORS:
     raise ValueError(f"Unknown evaluator {name!r}; expected one of "

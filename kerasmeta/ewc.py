@@ -14,10 +14,18 @@ of half the squared error). With several earlier tasks, one penalty per
 task is summed.
 """
 
+from __future__ import annotations
+
+from typing import Callable, Sequence, TYPE_CHECKING
+
 import tensorflow as tf
 
+if TYPE_CHECKING:
+  from kerasmeta._typing import Scalar
 
-def diagonal_fisher(per_example_nll_fn, params):
+
+def diagonal_fisher(per_example_nll_fn: Callable[[list[tf.Tensor]], tf.Tensor],
+                    params: Sequence[tf.Tensor]) -> list[tf.Tensor]:
   """The empirical diagonal Fisher information at `params`.
 
   Args:
@@ -35,7 +43,10 @@ def diagonal_fisher(per_example_nll_fn, params):
   return [tf.reduce_mean(tf.square(j), axis=0) for j in jacobians]
 
 
-def ewc_penalty(params, anchors, fishers, strength):
+def ewc_penalty(params: Sequence[tf.Tensor],
+                anchors: Sequence[Sequence[tf.Tensor]],
+                fishers: Sequence[Sequence[tf.Tensor]],
+                strength: Scalar) -> tf.Tensor:
   """`sum_tasks sum_i strength / 2 F_i (theta_i - theta*_i)^2`.
 
   Args:

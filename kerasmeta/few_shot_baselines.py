@@ -15,14 +15,22 @@
   papers' baseline; with K = 1 it is also the nearest class centroid).
 """
 
+from __future__ import annotations
+
+from typing import Callable, Optional, TYPE_CHECKING
+
 import keras
 import numpy as np
 import tensorflow as tf
 
 from kerasmeta import algorithms
 
+if TYPE_CHECKING:
+  from kerasmeta.tasks.base import Task
 
-def fine_tuning_learner(features, ways, learning_rate, num_steps=1):
+
+def fine_tuning_learner(features: keras.Model, ways: int, learning_rate: float,
+                        num_steps: int = 1) -> algorithms.MAML:
   """The pretrained baseline: `features`, a new N-way head, SGD steps.
 
   Args:
@@ -47,7 +55,9 @@ def fine_tuning_learner(features, ways, learning_rate, num_steps=1):
                          inner_learning_rate=learning_rate, training=False)
 
 
-def nearest_neighbour_accuracies(episodes, embed=None, batch_size=50):
+def nearest_neighbour_accuracies(
+    episodes: Task, embed: Optional[Callable[[tf.Tensor], tf.Tensor]] = None,
+    batch_size: int = 50) -> np.ndarray:
   """Each episode's query accuracy of the 1-nearest-neighbour classifier.
 
   Args:

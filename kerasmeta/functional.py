@@ -14,10 +14,17 @@ adapted weights through `stateless_call`, so the inner loop works on plain
 tensors and never assigns to a variable.
 """
 
+from __future__ import annotations
+
 import dataclasses
+from typing import Any, Optional, Sequence, TYPE_CHECKING, Union
 
 import keras
 import tensorflow as tf
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import Nest, Variables
+  from kerasmeta.layers.masks import MaskSpec
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,7 +35,7 @@ class WeightRoles:
   state: list
 
 
-def all_layers(model):
+def all_layers(model: keras.layers.Layer) -> list[keras.layers.Layer]:
   """The model and every layer nested in it, each once, outermost first.
 
   Found through the layers' attributes (Keras 3 has no public recursive
@@ -57,7 +64,7 @@ def _require_built(model):
         "input or give it an `Input`) before splitting its weights.")
 
 
-def meta_weight_ids(model):
+def meta_weight_ids(model: keras.Model) -> set[int]:
   """The ids of the weights that some layer of `model` declares meta."""
   ids = set()
   for layer in all_layers(model):
@@ -66,7 +73,7 @@ def meta_weight_ids(model):
   return ids
 
 
-def weight_roles(model):
+def weight_roles(model: keras.Model) -> WeightRoles:
   """Splits `model`'s weights into adapted, meta and state weights."""
   _require_built(model)
   meta_ids = meta_weight_ids(model)
@@ -77,7 +84,8 @@ def weight_roles(model):
       state=list(model.non_trainable_variables))
 
 
-def mask_specs(model, adapted=None):
+def mask_specs(model: keras.Model,
+               adapted: Optional[Variables] = None) -> list[Optional[MaskSpec]]:
   """`MaskSpec`s (or None) aligned with the model's adapted weights."""
   adapted = weight_roles(model).adapted if adapted is None else adapted
   by_weight = {}
@@ -87,8 +95,11 @@ def mask_specs(model, adapted=None):
   return [by_weight.get(id(w)) for w in adapted]
 
 
-def call_with_weights(model, adapted_values, inputs, training=False,
-                      roles=None, meta_values=None, return_state=False):
+def call_with_weights(model: keras.Model, adapted_values: Sequence[tf.Tensor],
+                      inputs: Nest, training: bool = False,
+                      roles: Optional[WeightRoles] = None,
+                      meta_values: Optional[Sequence[tf.Tensor]] = None,
+                      return_state: bool = False) -> Any:
   """Evaluates `model(inputs)` with `adapted_values` for its adapted weights.
 
   Meta weights are read from their variables, so gradients reach them
@@ -136,7 +147,8 @@ def call_with_weights(model, adapted_values, inputs, training=False,
   return outputs
 
 
-def current_values(variables):
+def current_values(
+    variables: Sequence[Union[keras.Variable, tf.Tensor]]) -> list[tf.Tensor]:
   """The current values of `variables` as tensors (reads, no copies)."""
   return [tf.convert_to_tensor(w.value if isinstance(w, keras.Variable) else w)
           for w in variables]

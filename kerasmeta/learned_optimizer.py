@@ -16,11 +16,18 @@ so they are saved and restored with the model (`model.save`), and the
 network's weights travel in the optimiser's config.
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, TYPE_CHECKING, Union
+
 import keras
 import numpy as np
 import tensorflow as tf
 
 from kerasmeta.layers import lstm_optimizer
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import Scalar, Variables
 
 
 @keras.saving.register_keras_serializable(package="kerasmeta")
@@ -35,15 +42,19 @@ class LearnedOptimizer(keras.optimizers.Optimizer):
     **kwargs: `keras.optimizers.Optimizer`'s (name, clipnorm, ...).
   """
 
-  def __init__(self, network, conv_network=None, learning_rate=1.0,
-               name="learned_optimizer", **kwargs):
+  def __init__(self, network: lstm_optimizer.CoordinatewiseLSTM,
+               conv_network: Optional[lstm_optimizer.CoordinatewiseLSTM] = None,
+               learning_rate: Any = 1.0, name: str = "learned_optimizer",
+               **kwargs: Any) -> None:
     super().__init__(learning_rate=learning_rate, name=name, **kwargs)
     self.network = _copy(network)
     self.conv_network = _copy(conv_network) if conv_network is not None \
         else None
 
   @classmethod
-  def from_checkpoint(cls, workdir, checkpoint=None, **kwargs):
+  def from_checkpoint(cls, workdir: str,
+                      checkpoint: Optional[Union[str, int]] = None,
+                      **kwargs: Any) -> LearnedOptimizer:
     """The optimiser of a `LearningToLearn` training workdir."""
     from kerasmeta import workdir as workdir_lib  # pylint: disable=g-import-not-at-top
     _, learner, _ = workdir_lib.restore_learner(workdir, checkpoint)
@@ -54,7 +65,7 @@ class LearnedOptimizer(keras.optimizers.Optimizer):
       return self.conv_network
     return self.network
 
-  def build(self, variables):
+  def build(self, variables: Variables) -> None:
     if self.built:
       return
     super().build(variables)
@@ -69,7 +80,8 @@ class LearnedOptimizer(keras.optimizers.Optimizer):
            for part in ("h", "c")]
           for layer, units in enumerate(network.units)])
 
-  def update_step(self, gradient, variable, learning_rate):
+  def update_step(self, gradient: tf.Tensor, variable: keras.Variable,
+                  learning_rate: Scalar) -> None:
     states = self._states[self._get_variable_index(variable)]
     update, new_states = self._network_for(variable)(
         tf.reshape(gradient, [-1]),
@@ -80,7 +92,7 @@ class LearnedOptimizer(keras.optimizers.Optimizer):
     update = tf.cast(tf.reshape(update, variable.shape), variable.dtype)
     self.assign_add(variable, tf.cast(learning_rate, variable.dtype) * update)
 
-  def get_config(self):
+  def get_config(self) -> dict[str, Any]:
     config = super().get_config()
     config["network"] = _network_config(self.network)
     config["conv_network"] = _network_config(self.conv_network) \
@@ -88,7 +100,9 @@ class LearnedOptimizer(keras.optimizers.Optimizer):
     return config
 
   @classmethod
-  def from_config(cls, config, custom_objects=None):
+  def from_config(
+      cls, config: dict[str, Any],
+      custom_objects: Optional[dict[str, Any]] = None) -> LearnedOptimizer:
     config = dict(config)
     network = _network_from_config(config.pop("network"))
     conv = config.pop("conv_network")

@@ -8,10 +8,14 @@ named losses compute both with one definition (the mean over every axis
 but the leading task axis); a user's loss function is mapped over tasks.
 """
 
+from __future__ import annotations
+
+from typing import Callable, Optional, Union
+
 import tensorflow as tf
 
 
-def at_least_float32(tensor):
+def at_least_float32(tensor: tf.Tensor) -> tf.Tensor:
   """Casts 16-bit floats (mixed precision outputs) up to float32."""
   if tensor.dtype in (tf.float16, tf.bfloat16):
     return tf.cast(tensor, tf.float32)
@@ -26,7 +30,8 @@ def _mean_after(values, task_axes):
   return tf.reduce_mean(values, axis=axes)
 
 
-def mean_squared_error(y_true, y_pred, task_axes=0):
+def mean_squared_error(y_true: tf.Tensor, y_pred: tf.Tensor,
+                       task_axes: int = 0) -> tf.Tensor:
   """The mean squared error over all points and outputs.
 
   Targets must have the predictions' shape: a broadcast (targets [K, 2]
@@ -41,7 +46,8 @@ def mean_squared_error(y_true, y_pred, task_axes=0):
                      task_axes)
 
 
-def sparse_softmax_cross_entropy(y_true, logits, task_axes=0):
+def sparse_softmax_cross_entropy(y_true: tf.Tensor, logits: tf.Tensor,
+                                 task_axes: int = 0) -> tf.Tensor:
   """The mean cross-entropy of integer labels (any shape `logits[..., 0]`)."""
   logits = at_least_float32(logits)
   labels = tf.cast(tf.reshape(y_true, tf.shape(logits)[:-1]), tf.int32)
@@ -59,15 +65,16 @@ class Loss:
     has_task_axes: whether `fn` takes `task_axes`.
   """
 
-  def __init__(self, fn, name=None, has_task_axes=False):
+  def __init__(self, fn: Callable[..., tf.Tensor], name: Optional[str] = None,
+               has_task_axes: bool = False) -> None:
     self.fn = fn
     self.name = name or getattr(fn, "__name__", "loss")
     self.has_task_axes = has_task_axes
 
-  def __call__(self, y_true, y_pred):
+  def __call__(self, y_true: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:
     return self.fn(y_true, y_pred)
 
-  def per_task(self, y_true, y_pred):
+  def per_task(self, y_true: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:
     """`[tasks]` losses of `[tasks, ...]` labels and predictions."""
     if self.has_task_axes:
       return self.fn(y_true, y_pred, task_axes=1)
@@ -82,7 +89,7 @@ LOSSES = {
 }
 
 
-def get(loss):
+def get(loss: Union[str, Loss, Callable[..., tf.Tensor]]) -> Loss:
   """The `Loss` called `loss`, or `loss` itself made a `Loss` if callable."""
   if isinstance(loss, Loss):
     return loss

@@ -28,13 +28,21 @@ seeds)` pair, as `TaskDistribution.dataset` yields them; seeds are int32
 * `predict` adapts on each task's support set and returns the predictions
   of its queries, `[tasks, queries, ...]`.
 
-Saving: `save_weights` / `load_weights` (so `ModelCheckpoint(...,
-save_weights_only=True)` and `BackupAndRestore`) save the network, the
-learner's own meta weights (Meta-SGD's rates, ...) and the optimiser. The
-network alone saves as any Keras model (`meta_model.network.save(...)`).
+Saving: `save("m.keras")` and `keras.models.load_model` round-trip the
+whole model (the learner by its name and settings, the network, every
+weight, the optimiser); `save_weights` / `load_weights` (so
+`ModelCheckpoint(..., save_weights_only=True)` and `BackupAndRestore`)
+save the network, the learner's own meta weights (Meta-SGD's rates, ...)
+and the optimiser. `export(path)` writes the adapter TF Serving serves.
 """
 
+from __future__ import annotations
+
+import inspect
+from typing import Any, Optional
+
 import keras
+import numpy as np
 import tensorflow as tf
 
 from kerasmeta import algorithms
@@ -122,8 +130,18 @@ def _owning_layers(learner):
   return found
 
 
+@keras.saving.register_keras_serializable(package="kerasmeta")
 class MetaModel(keras.Model):
   """A `keras.Model` that meta-trains a learner with `fit`.
+
+  Keras' conventions hold: `fit`, `evaluate` and `predict` take episodes
+  as arrays (`x` a dict of `support_x`, `support_y`, `query_x` with a
+  leading episode axis, `y` the queries' targets, `batch_size` episodes
+  per meta-step), datasets of batched tasks or task streams;
+  `predict` on plain inputs answers with the meta-learned (unadapted)
+  network; `save("m.keras")` and `keras.models.load_model` round-trip the
+  learner, its network and weights; `export(path)` writes the adapter
+  SavedModel TF Serving serves (`kerasmeta.export.export_adapter`).
 
   Args:
     learner: a kerasmeta learner with a model (`MAML`, `MetaSGD`,
@@ -139,8 +157,10 @@ class MetaModel(keras.Model):
     name: the model's name.
   """
 
-  def __init__(self, learner, metrics=None, num_eval_steps=None,
-               deterministic_eval=False, name="meta_model"):
+  def __init__(self, learner: algorithms.MetaLearner,
+               metrics: Any = None, num_eval_steps: Optional[int] = None,
+               deterministic_eval: bool = False,
+               name: str = "meta_model") -> None:
     if not isinstance(learner, algorithms.MetaLearner) or \
         learner.model is None:
       raise TypeError(f"MetaModel wraps a kerasmeta learner with a Keras "
@@ -167,7 +187,9 @@ class MetaModel(keras.Model):
       raise ValueError(f"num_eval_steps must be >= 0; received "
                        f"{num_eval_steps}.")
     super().__init__(name=name)
-    self.learner = learner
+    # Any: evaluation and prediction use what learners that adapt to a
+    # task have (`adapt`, `loss_fn`), beyond `MetaLearner`'s declaration.
+    self.learner: Any = learner
     self.network = learner.model
     self.meta_layers = _owning_layers(learner)[1:]
     for layer in self.meta_layers:  # their weights exist: nothing to build
@@ -181,6 +203,7 @@ class MetaModel(keras.Model):
                        f"Keras layer of it holds, which saving would lose: "
                        f"{missing}.")
     self.task_metrics = _task_metrics(metrics)
+    self._metrics_argument = metrics
     self.num_eval_steps = (None if num_eval_steps is None
                            else int(num_eval_steps))
     self.deterministic_eval = bool(deterministic_eval)
@@ -188,7 +211,7 @@ class MetaModel(keras.Model):
     # saved with the weights, so a restored fit continues the stream.
     self.batches_seen = keras.Variable(0, dtype="int64", trainable=False,
                                        name="batches_seen")
-    self._stream = None
+    self._stream: Optional[tuple] = None
     self.train_trackers = [keras.metrics.Mean(name=name)
                            for name in learner.metric_names]
     self.eval_trackers = [keras.metrics.Mean(name=name) for name in
@@ -197,13 +220,14 @@ class MetaModel(keras.Model):
 
   # ------------------------------------------------------------ Keras API
   @property
-  def trainable_weights(self):
+  def trainable_weights(self) -> list:
     """What the outer optimiser trains: the learner's variables, in its
     order."""
     return list(self.learner.trainable_variables)
 
-  def compile(self, optimizer=None, loss=None, metrics=None,
-              jit_compile="auto", steps_per_execution=1, **kwargs):
+  def compile(self, optimizer: Any = None, loss: Any = None,
+              metrics: Any = None, jit_compile: Any = "auto",
+              steps_per_execution: int = 1, **kwargs: Any) -> None:
     """Configures meta-training.
 
     Args:
@@ -235,7 +259,9 @@ class MetaModel(keras.Model):
     if not self.optimizer.built:
       self.optimizer.build(self.trainable_weights)
 
-  def fit(self, x=None, *args, tasks_per_batch=None, seed=0, **kwargs):
+  def fit(self, x: Any = None, *args: Any,
+          tasks_per_batch: Optional[int] = None, seed: int = 0,
+          **kwargs: Any) -> keras.callbacks.History:
     """`keras.Model.fit` over batches of tasks.
 
     `x` is a `tf.data.Dataset` of batches (it brings its own order:
@@ -246,6 +272,22 @@ class MetaModel(keras.Model):
     `keras.callbacks.BackupAndRestore` resumes continues the stream where
     the saved state stood, exactly. A stream needs `steps_per_epoch`.
     """
+    # Keras' positional arguments after x (y, batch_size, epochs, ...).
+    kwargs = {**dict(zip(_FIT_ARGUMENTS, args)), **kwargs}
+    if not isinstance(x, tasks_base.TaskStream):
+      x, batch_size = _episodes(x, kwargs.pop("y", None),
+                                kwargs.pop("batch_size", None), "fit")
+      validation = kwargs.get("validation_data")
+      if isinstance(validation, (tuple, list)) and validation and isinstance(
+          validation[0], dict):
+        kwargs["validation_data"] = _episodes(
+            validation[0], validation[1] if len(validation) > 1 else None,
+            batch_size, "fit")[0]
+      elif isinstance(validation, (dict, tasks_base.Task)):
+        kwargs["validation_data"] = _episodes(validation, None, batch_size,
+                                              "fit")[0]
+      if batch_size is not None:
+        kwargs["batch_size"] = batch_size
     if isinstance(x, tasks_base.TaskStream):
       if tasks_per_batch is None or kwargs.get("steps_per_epoch") is None:
         raise ValueError("fit on a task stream needs tasks_per_batch and "
@@ -262,22 +304,87 @@ class MetaModel(keras.Model):
       if tasks_per_batch is not None:
         raise ValueError("tasks_per_batch is for a task stream; a dataset "
                          "brings its batches.")
-    if not args:
-      kwargs.setdefault("shuffle", False)
+    kwargs.setdefault("shuffle", False)
     if stream != self._stream:
       self._stream = stream
       self.train_function = None  # traced again for the new data
-    return super().fit(x, *args, **kwargs)
+    return super().fit(x, **kwargs)
 
-  def call(self, inputs, training=False):
+  def call(self, inputs: Any, training: bool = False) -> Any:
     """The network with its meta-learned (initial) weights."""
     return self.network(inputs, training=training)
 
-  def get_config(self):
-    raise NotImplementedError(
-        "A MetaModel saves its weights (save_weights, ModelCheckpoint(..., "
-        "save_weights_only=True)); the network saves alone as any Keras "
-        "model: meta_model.network.save(path).")
+  def get_config(self) -> dict:
+    """The learner (its class by name and settings), its network and the
+    evaluation settings: what `keras.models.load_model` rebuilds from."""
+    metrics = self._metrics_argument
+    names = metrics if isinstance(metrics, (list, tuple)) else (
+        [] if metrics is None else [metrics])
+    if isinstance(metrics, dict) or not all(isinstance(n, str)
+                                            for n in names):
+      raise ValueError(
+          "A MetaModel saves with its config where its metrics are given by "
+          f"name; received {metrics!r}. Save the weights instead "
+          "(save_weights, ModelCheckpoint(..., save_weights_only=True)).")
+    return {"learner": {"class_name": self.learner.name,
+                        "config": self.learner.get_config()},
+            "network": keras.saving.serialize_keras_object(self.network),
+            "metrics": None if metrics is None else list(names),
+            "num_eval_steps": self.num_eval_steps,
+            "deterministic_eval": self.deterministic_eval,
+            "name": self.name}
+
+  @classmethod
+  def from_config(cls, config: dict) -> "MetaModel":
+    config = dict(config)
+    network = keras.saving.deserialize_keras_object(config.pop("network"))
+    learner = config.pop("learner")
+    learner = algorithms.get(learner["class_name"]).from_config(
+        learner["config"], model=network)
+    return cls(learner, **config)
+
+  def get_compile_config(self) -> dict:
+    """The optimiser and compile settings, without the loss and metrics
+    Keras adds (a MetaModel takes neither in `compile`)."""
+    config = super().get_compile_config() or {}
+    return {key: value for key, value in config.items()
+            if key not in ("loss", "loss_weights", "metrics",
+                           "weighted_metrics")}
+
+  def compile_from_config(self, config: dict) -> None:
+    """Compiles as `get_compile_config` recorded (`load_model` calls it;
+    Keras' own skips a model whose `compile` is its own)."""
+    self.compile(**keras.saving.deserialize_keras_object(config))
+
+  def export(self, filepath: str, format: str = "tf_saved_model",  # pylint: disable=redefined-builtin
+             verbose: bool = True, **options: Any) -> None:
+    """Writes the adapter SavedModel TF Serving serves: adaptation to a
+    support set inside the served graph (`export.export_adapter`, whose
+    keyword arguments `options` are: max_steps, max_support, ...)."""
+    if format != "tf_saved_model":
+      raise ValueError(f"A MetaModel exports its adapter as a "
+                       f"'tf_saved_model'; received format={format!r}.")
+    from kerasmeta import export as export_lib  # pylint: disable=g-import-not-at-top
+    export_lib.export_adapter(self.learner, filepath, **options)
+    if verbose:
+      print(f"Wrote the adapter SavedModel to {filepath}.")
+
+  # --------------------------------------------------- episodes as arrays
+  def evaluate(self, x: Any = None, y: Any = None,
+               batch_size: Optional[int] = None, **kwargs: Any) -> Any:
+    """`keras.Model.evaluate`: query metrics after adaptation, on a dataset
+    of batched tasks or on episodes as arrays (see the class docstring)."""
+    x, batch_size = _episodes(x, y, batch_size, "evaluate")
+    return super().evaluate(x, batch_size=batch_size, **kwargs)
+
+  def predict(self, x: Any, batch_size: Optional[int] = None,
+              **kwargs: Any) -> Any:
+    """`keras.Model.predict`: the queries' predictions after adapting to
+    each episode's support set (episodes as a dict of arrays, or a
+    dataset of batched tasks), or the meta-learned network's outputs for
+    plain inputs."""
+    x, batch_size = _episodes(x, None, batch_size, "predict")
+    return super().predict(x, batch_size=batch_size, **kwargs)
 
   # ------------------------------------------------------------ the steps
   def _unpack(self, data):
@@ -305,7 +412,7 @@ class MetaModel(keras.Model):
       return None
     return num_tasks * replicas
 
-  def train_step(self, data):
+  def train_step(self, data: Any) -> dict:
     if self._stream is not None:
       stream, seed, size = self._stream
       tasks, seeds = stream.batch(seed, self.batches_seen.value, size)
@@ -357,7 +464,7 @@ class MetaModel(keras.Model):
       return tf.cast(self.learner.predict(adapted, task.query_x), dtype)
     return per_task, tf.cast(seeds, tf.int32), dtype
 
-  def test_step(self, data):
+  def test_step(self, data: Any) -> dict:
     tasks, seeds = self._unpack(data)
     predict, seeds, _ = self._adapted_predict_fn(tasks, seeds)
     functions = {"loss": self.learner.loss_fn, **self.task_metrics}
@@ -374,9 +481,69 @@ class MetaModel(keras.Model):
       tracker.update_state(values[tracker.name])
     return {tracker.name: tracker.result() for tracker in self.eval_trackers}
 
-  def predict_step(self, data):
+  def predict_step(self, data: Any) -> Any:
+    if not _holds_tasks(data):  # plain inputs: the meta-learned network
+      inputs = data[0] if isinstance(data, tuple) else data
+      return self.network(inputs, training=False)
     tasks, seeds = self._unpack(data)
     predict, seeds, dtype = self._adapted_predict_fn(tasks, seeds)
     return tf.map_fn(lambda elements: predict(type(tasks)(*elements[0]),
                                               elements[1]),
                      (tuple(tasks), seeds), fn_output_signature=dtype)
+
+
+EPISODE_KEYS = ("support_x", "support_y", "query_x")
+_FIT_ARGUMENTS = list(inspect.signature(keras.Model.fit).parameters)[2:]
+
+
+def _holds_tasks(data: Any) -> bool:
+  return isinstance(data, tasks_base.Task) or (
+      isinstance(data, (tuple, list)) and len(data) == 2 and
+      isinstance(data[0], tasks_base.Task))
+
+
+def _episodes(x: Any, y: Any, batch_size: Optional[int],
+              method: str) -> tuple[Any, Optional[int]]:
+  """`(x, batch_size)` for Keras: episodes given as arrays (`x` a dict of
+  `EPISODE_KEYS` or a `Task` of arrays, `y` the queries' targets) become a
+  dataset of batched tasks of `batch_size` episodes; anything else is
+  passed on as it is."""
+  if isinstance(x, dict):
+    missing = [key for key in EPISODE_KEYS if key not in x]
+    unknown = sorted(set(x) - set(EPISODE_KEYS) - {"query_y"})
+    if missing or unknown:
+      raise ValueError(
+          f"MetaModel.{method} takes episodes as a dict of "
+          f"{', '.join(EPISODE_KEYS)} (and y, the queries' targets); "
+          f"missing {missing}, unknown {unknown}.")
+    query_y = x.get("query_y", y)
+    x = tasks_base.Task(x["support_x"], x["support_y"], x["query_x"],
+                        query_y)
+  elif isinstance(x, tasks_base.Task) and not isinstance(
+      x.support_x, tf.data.Dataset):
+    if y is not None:
+      raise ValueError(f"MetaModel.{method}: a Task holds its queries' "
+                       "targets; received y as well.")
+  else:
+    if y is not None:
+      raise TypeError(
+          f"MetaModel.{method} takes episodes: x a dict of "
+          f"{', '.join(EPISODE_KEYS)} with a leading episode axis and y the "
+          "queries' targets, a Task of arrays, or a dataset of batched tasks; "
+          f"received x of type {type(x).__name__} and y.")
+    return x, batch_size
+  if x.query_y is None:
+    if method != "predict":
+      raise ValueError(f"MetaModel.{method} needs the queries' targets: "
+                       "pass y (or query_y).")
+    support_y = np.asarray(x.support_y)
+    x = x._replace(query_y=np.zeros(
+        (len(x.support_y), np.shape(x.query_x)[1]) + support_y.shape[2:],
+        support_y.dtype))
+  sizes = {key: len(value) for key, value in zip(tasks_base.Task._fields, x)}
+  if len(set(sizes.values())) != 1:
+    raise ValueError(f"MetaModel.{method}: every part of the episodes needs "
+                     f"the same number of episodes; received {sizes}.")
+  dataset = tf.data.Dataset.from_tensor_slices(tuple(x)).map(
+      lambda *parts: tasks_base.Task(*parts)).batch(batch_size or 4)
+  return dataset, None

@@ -19,6 +19,10 @@ convolutional warp after each block of conv4 (`warp_block` picks another
 block of appendix F).
 """
 
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Sequence, Union
+
 import keras
 
 from kerasmeta import layers as km_layers
@@ -35,7 +39,7 @@ HEADS = ("flatten", "average")
 MLP_WARP_BLOCKS = ("linear", "scale", "residual_tanh")
 
 
-def check_cell(cell):
+def check_cell(cell: str) -> str:
   if cell == "warp":
     raise ValueError("cell='warp' is now warp=True (config.warp): a cell is "
                      "the kind of the weight layers, warps come between them.")
@@ -44,7 +48,7 @@ def check_cell(cell):
   return cell
 
 
-def check_mask_initializer(mask_initializer):
+def check_mask_initializer(mask_initializer: str) -> str:
   if mask_initializer not in MASK_INITIALIZERS:
     raise ValueError(f"mask_initializer must be one of {MASK_INITIALIZERS}; "
                      f"received {mask_initializer!r}.")
@@ -70,8 +74,10 @@ def _cell_options(cell, mask_temperature, mask_initializer="zeros",
               mask_initializer=initializer)
 
 
-def dense_layer(units, cell="dense", activation=None, mask_temperature=1.0,
-                mask_initializer="zeros", **kwargs):
+def dense_layer(units: int, cell: str = "dense",
+                activation: Optional[Union[str, Callable]] = None,
+                mask_temperature: float = 1.0, mask_initializer: str = "zeros",
+                **kwargs: Any) -> keras.layers.Layer:
   """A Dense layer or a T / MT / M cell of `units` outputs.
 
   `mask_initializer`: one of `MASK_INITIALIZERS` ("reference": per-weight
@@ -83,8 +89,10 @@ def dense_layer(units, cell="dense", activation=None, mask_temperature=1.0,
   return km_layers.TDense(units, activation=activation, **options, **kwargs)
 
 
-def conv_layer(filters, kernel_size, cell="dense", mask_temperature=1.0,
-               mask_initializer="zeros", **kwargs):
+def conv_layer(filters: int, kernel_size: Union[int, tuple[int, int]],
+               cell: str = "dense", mask_temperature: float = 1.0,
+               mask_initializer: str = "zeros",
+               **kwargs: Any) -> keras.layers.Layer:
   """A Conv2D layer or a convolutional T / MT / M cell.
 
   `mask_initializer`: one of `MASK_INITIALIZERS` ("reference": per-weight
@@ -96,10 +104,13 @@ def conv_layer(filters, kernel_size, cell="dense", mask_temperature=1.0,
   return km_layers.TConv2D(filters, kernel_size, **options, **kwargs)
 
 
-def mlp(input_dim=1, hidden_sizes=(40, 40), output_dim=1, cell="dense",
-        activation="relu", mask_temperature=1.0, name=None, warp=False,
-        warp_block="linear", seed=None, kernel_initializer="HeNormal",
-        mask_initializer="zeros"):
+def mlp(input_dim: int = 1, hidden_sizes: Sequence[int] = (40, 40),
+        output_dim: int = 1, cell: str = "dense",
+        activation: Optional[Union[str, Callable]] = "relu",
+        mask_temperature: float = 1.0, name: Optional[str] = None,
+        warp: bool = False, warp_block: str = "linear",
+        seed: Optional[int] = None, kernel_initializer: str = "HeNormal",
+        mask_initializer: str = "zeros") -> keras.Sequential:
   """A multilayer perceptron whose every weight layer is a `cell`.
 
   The default is the sinusoid learner of MAML and MT-net: 1-40-40-1 with
@@ -143,10 +154,12 @@ def mlp(input_dim=1, hidden_sizes=(40, 40), output_dim=1, cell="dense",
       layers, name=name or f"mlp_{cell}{'_warp' if warp else ''}")
 
 
-def conv4(input_shape=(28, 28, 1), num_classes=5, filters=64, cell="dense",
-          pooling="stride", mask_temperature=1.0, name=None, warp=False,
-          warp_block="conv", head="flatten", mask_initializer="zeros",
-          warp_after=None):
+def conv4(input_shape: Sequence[int] = (28, 28, 1), num_classes: int = 5,
+          filters: int = 64, cell: str = "dense", pooling: str = "stride",
+          mask_temperature: float = 1.0, name: Optional[str] = None,
+          warp: bool = False, warp_block: str = "conv", head: str = "flatten",
+          mask_initializer: str = "zeros",
+          warp_after: Optional[Sequence[int]] = None) -> keras.Sequential:
   """The 4-block convolutional learner of MAML / MT-net.
 
   Each block: 3x3 convolution (stride 2 with `pooling="stride"`, else

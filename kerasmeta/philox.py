@@ -18,8 +18,15 @@ words are the key, its last two the counter's high half, whose low half
 then counts the blocks drawn.
 """
 
+from __future__ import annotations
+
+from typing import Sequence, TYPE_CHECKING
+
 import numpy as np
 import tensorflow as tf
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import Seed
 
 # Philox-4x32's multipliers and Weyl key increments (philox_random.h).
 _MULTIPLIERS = (0xD2511F53, 0xCD9E8D57)
@@ -38,7 +45,8 @@ def _multiply_high_low(word, multiplier):
 
 
 @_plain
-def block(key, counter):
+def block(key: Sequence[tf.Tensor],
+          counter: Sequence[tf.Tensor]) -> tuple[tf.Tensor, ...]:
   """Philox-4x32-10 of `counter` under `key`.
 
   Args:
@@ -61,7 +69,8 @@ def block(key, counter):
 
 
 @_plain
-def key_counter(seeds):
+def key_counter(
+    seeds: Seed) -> tuple[tuple[tf.Tensor, ...], tuple[tf.Tensor, ...]]:
   """Each seed's Philox key (two words) and counter high half (two words),
   uint32 `[T]` each, as TensorFlow's kernel derives them.
 
@@ -81,7 +90,7 @@ def key_counter(seeds):
 
 
 @_plain
-def bits(seeds, count):
+def bits(seeds: Seed, count: int) -> tf.Tensor:
   """`count` uint32 Philox outputs of each seed, `[T, count]`: row t is the
   stream TensorFlow's stateless kernel draws from `seeds[t]` (block b at
   counter b, its four words in order).
@@ -94,7 +103,7 @@ def bits(seeds, count):
 
 
 @_plain
-def bits_many(seeds, counts):
+def bits_many(seeds: Sequence[Seed], counts: Sequence[int]) -> list[tf.Tensor]:
   """`[bits(seeds[i], counts[i]) for i]`, drawn by two Philox evaluations
   in all (one derives every seed's key, one draws every block), however
   many draws: the graph stays small, and XLA fuses each into one loop.

@@ -2,6 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """Pictures of adaptation: the true curve, the support set, the predictions."""
 
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Sequence
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -65,9 +69,11 @@ def _save(figure, path, layout=True):
   return path
 
 
-def plot_sinusoid_adaptation(learner, task_distribution, path, num_tasks=4,
-                             seed=1234, steps=(0, 1, 10), deterministic=False,
-                             results=None):
+def plot_sinusoid_adaptation(learner: Any, task_distribution: Any, path: str,
+                             num_tasks: int = 4, seed: int = 1234,
+                             steps: Sequence[int] = (0, 1, 10),
+                             deterministic: bool = False,
+                             results: Optional[dict[str, Any]] = None) -> str:
   """Writes a PNG with one panel per held-out task, and one of the losses.
 
   Each task's panel shows the true curve, the K support points, the query
@@ -107,8 +113,10 @@ def plot_sinusoid_adaptation(learner, task_distribution, path, num_tasks=4,
   return _save(figure, path, layout=False)
 
 
-def plot_sinusoid_comparison(learners, task_distribution, path, num_tasks=2,
-                             seed=1234, steps=(0, 1, 10)):
+def plot_sinusoid_comparison(learners: Mapping[str, Any],
+                             task_distribution: Any, path: str,
+                             num_tasks: int = 2, seed: int = 1234,
+                             steps: Sequence[int] = (0, 1, 10)) -> str:
   """MAML's figure 2: the same held-out tasks adapted by each learner.
 
   Args:
@@ -138,8 +146,9 @@ def plot_sinusoid_comparison(learners, task_distribution, path, num_tasks=2,
   return _save(figure, path)
 
 
-def plot_episodes(learner, sampler, path, num_tasks=3, seed=1234,
-                  num_steps=1, deterministic=False, queries_shown=10):
+def plot_episodes(learner: Any, sampler: Any, path: str, num_tasks: int = 3,
+                  seed: int = 1234, num_steps: int = 1,
+                  deterministic: bool = False, queries_shown: int = 10) -> str:
   """Writes a PNG with one row per held-out episode.
 
   Each row shows the support images with their labels, then query images
@@ -189,8 +198,9 @@ def plot_episodes(learner, sampler, path, num_tasks=3, seed=1234,
   return path
 
 
-def plot_surfaces(learner, distribution, path, num_tasks=3, seed=1234,
-                  extent=3.5, resolution=120):
+def plot_surfaces(learner: Any, distribution: Any, path: str,
+                  num_tasks: int = 3, seed: int = 1234, extent: float = 3.5,
+                  resolution: int = 120) -> None:
   """WarpGrad figure 5: trajectories on held-out surfaces.
 
   Bottom row: the surface in W with gradient descent (black) and WarpGrad
@@ -241,7 +251,8 @@ def plot_surfaces(learner, distribution, path, num_tasks=3, seed=1234,
   plt.close(figure)
 
 
-def plot_continual(curves_by_method, path, steps_per_subtask=20):
+def plot_continual(curves_by_method: Mapping[str, Any], path: str,
+                   steps_per_subtask: int = 20) -> None:
   """WarpGrad figure 10: each sub-task's mean loss over the sequence.
 
   Args:
@@ -268,7 +279,8 @@ def plot_continual(curves_by_method, path, steps_per_subtask=20):
   plt.close(figure)
 
 
-def plot_loss_curves(comparisons, path, trained_steps=None):
+def plot_loss_curves(comparisons: Mapping[str, Mapping[str, Any]], path: str,
+                     trained_steps: Optional[int] = None) -> None:
   """Optimisee loss along the steps, mean and 95% CI over problems, of each
   optimiser (learned: solid; hand-designed: dashed), one panel per
   optimisee (`{panel: {method: {"curves": [problems, steps + 1]}}}`)."""
@@ -299,8 +311,10 @@ def plot_loss_curves(comparisons, path, trained_steps=None):
   plt.close(figure)
 
 
-def plot_navigation_adaptation(goals, observations, alive, path,
-                               steps=None, title=None, max_episodes=5):
+def plot_navigation_adaptation(goals: Any, observations: Any, alive: Any,
+                               path: str, steps: Optional[Sequence[int]] = None,
+                               title: Optional[str] = None,
+                               max_episodes: int = 5) -> str:
   """MAML's figure 4 (bottom): a navigation policy's episodes before and
   after adaptation, one panel per goal.
 
@@ -344,7 +358,7 @@ def plot_navigation_adaptation(goals, observations, alive, path,
   return _save(figure, path)
 
 
-def plot_histogram(values, path, label):
+def plot_histogram(values: Any, path: str, label: str) -> str:
   """A histogram of `values` (e.g. returns over held-out tasks)."""
   figure, axis = plt.subplots(figsize=(5, 3.5))
   axis.hist(np.asarray(values), bins=20)

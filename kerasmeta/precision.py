@@ -2,18 +2,24 @@
 # SPDX-License-Identifier: Apache-2.0
 """Mixed precision and XLA: how a learner's step is computed."""
 
+from __future__ import annotations
+
 import contextlib
+from typing import Iterator, Optional, TYPE_CHECKING
 
 import keras
 import tensorflow as tf
 
 from kerasmeta import functional
 
+if TYPE_CHECKING:
+  from kerasmeta._typing import JitCompile
+
 MIXED_PRECISION_POLICIES = (None, "", "mixed_bfloat16", "mixed_float16")
 
 
 @contextlib.contextmanager
-def mixed_precision(policy):
+def mixed_precision(policy: Optional[str]) -> Iterator[None]:
   """Builds the model under a Keras dtype policy, then restores the old one.
 
   Variables stay float32; layers compute in bfloat16 or float16 (the latter
@@ -33,7 +39,8 @@ def mixed_precision(policy):
     keras.config.set_dtype_policy(previous)
 
 
-def resolve_jit_compile(jit_compile, model):
+def resolve_jit_compile(jit_compile: JitCompile,
+                        model: Optional[keras.Model]) -> bool:
   """Whether to use XLA: "on" / "off" as given, "auto" where it is faster.
 
   XLA speeds up dense learners several times on CPU, but its CPU

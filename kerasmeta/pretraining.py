@@ -23,8 +23,11 @@ epoch, and a finished run leaves `classifier.weights.h5`, from which a
 re-run writes the embeddings again without training.
 """
 
+from __future__ import annotations
+
 import collections
 import os
+from typing import Optional, Sequence, TYPE_CHECKING
 
 import keras
 import numpy as np
@@ -34,6 +37,10 @@ from kerasmeta import experiments
 from kerasmeta import models
 from kerasmeta.experiments import images
 from kerasmeta.tasks import embeddings
+
+if TYPE_CHECKING:
+  from keras.callbacks import Callback
+  from kerasmeta._typing import Config
 
 DATASET = "glyphs"
 CROP = "center"
@@ -55,7 +62,7 @@ Attributes:
 """
 
 
-def validate_config(config):
+def validate_config(config: Config) -> Config:
   """Checks a features config (`apps/configs/glyph_features.py`)."""
   if config.task != DATASET:
     raise ValueError(f"Features are pre-trained on {DATASET!r}; received "
@@ -83,13 +90,14 @@ def validate_config(config):
   return config
 
 
-def class_name(glyph_class, rotation=0):
+def class_name(glyph_class: int, rotation: int = 0) -> str:
   """`"c0123"` (or `"c0123r90"`): a glyph class (rotated) as a key names it."""
   suffix = f"r{rotation % 360}" if rotation % 360 else ""
   return f"c{glyph_class:04d}{suffix}"
 
 
-def rotated_classes(glyphs, first_class, rotations):
+def rotated_classes(glyphs: np.ndarray, first_class: int,
+                    rotations: Sequence[int]) -> tuple[np.ndarray, list[str]]:
   """The classes of a split with every rotation a class of its own.
 
   Args:
@@ -111,7 +119,7 @@ def rotated_classes(glyphs, first_class, rotations):
   return np.concatenate(rotated), names
 
 
-def glyph_splits(config):
+def glyph_splits(config: Config) -> dict[str, tuple[np.ndarray, list[str]]]:
   """{"train", "validation", "test"}: `(images, names)` of each split.
 
   The glyphs are those of the glyph experiments
@@ -127,7 +135,8 @@ def glyph_splits(config):
   return splits
 
 
-def build_models(config, num_classes):
+def build_models(config: Config,
+                 num_classes: int) -> tuple[keras.Model, keras.Model]:
   """`(features, classifier)`: conv4's blocks with global average pooling
   (`[batch, feature_size]`), and them with a Dense head of `num_classes`
   logits."""
@@ -141,7 +150,8 @@ def build_models(config, num_classes):
   return features, classifier
 
 
-def _examples(glyphs, first, last):
+def _examples(glyphs: np.ndarray, first: int,
+              last: Optional[int]) -> tuple[np.ndarray, np.ndarray]:
   """`(x, y)`: examples `first:last` of every class, labelled by class."""
   x = glyphs[:, first:last]
   y = np.repeat(np.arange(len(glyphs), dtype=np.int32), x.shape[1])
@@ -163,7 +173,10 @@ def _accelerated():
               tf.config.list_logical_devices("TPU"))
 
 
-def train(config, workdir, splits=None, verbose=2, callbacks=()):
+def train(config: Config, workdir: str,
+          splits: Optional[dict[str, tuple[np.ndarray, list[str]]]] = None,
+          verbose: int = 2,
+          callbacks: Sequence[Callback] = ()) -> tuple[keras.Model, float, str]:
   """Trains the classifier, resuming an interrupted run; or reloads it.
 
   Args:
@@ -219,7 +232,9 @@ def train(config, workdir, splits=None, verbose=2, callbacks=()):
   return features, float(accuracy), accuracy_of
 
 
-def write_embeddings(features, splits, output_dir, batch_size=256):
+def write_embeddings(features: keras.Model,
+                     splits: dict[str, tuple[np.ndarray, list[str]]],
+                     output_dir: str, batch_size: int = 256) -> dict[str, str]:
   """Writes every split's features in LEO's format; returns their paths.
 
   Args:
@@ -244,7 +259,7 @@ def write_embeddings(features, splits, output_dir, batch_size=256):
   return paths
 
 
-def output_dir(config, workdir):
+def output_dir(config: Config, workdir: str) -> str:
   """Where `run` writes the embeddings: `config.output_dir`, or
   `workdir/embeddings` where it is empty."""
   if config.output_dir:
@@ -252,7 +267,8 @@ def output_dir(config, workdir):
   return os.path.join(workdir, "embeddings")
 
 
-def run(config, workdir, verbose=2, callbacks=()):
+def run(config: Config, workdir: str, verbose: int = 2,
+        callbacks: Sequence[Callback] = ()) -> Result:
   """Pre-trains (or resumes, or reloads) and writes the embeddings.
 
   Args:

@@ -16,11 +16,18 @@ V2 ops explicitly (their XLA kernels then agree), and floats are made as
 TensorFlow makes them.
 """
 
+from __future__ import annotations
+
+from typing import Sequence, TYPE_CHECKING
+
 import numpy as np
 import tensorflow as tf
 
 from kerasmeta import philox
 from kerasmeta import precision
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import IntLike, Scalar, Seed, Shape
 
 _MANTISSA = 0x7FFFFF
 _ONE = 0x3F800000  # the float32 1.0
@@ -61,7 +68,7 @@ def _full_range(shape, seed, dtype):
 
 
 @_plain
-def split(seed, num=2):
+def split(seed: Seed, num: int = 2) -> tf.Tensor:
   """`tf.random.experimental.stateless_split(seed, num)`, bit for bit, under
   XLA too: `num` new seeds [num, 2] of the seed's dtype."""
   seed = tf.convert_to_tensor(seed)
@@ -72,7 +79,7 @@ def split(seed, num=2):
 
 
 @_plain
-def fold_in(seed, data):
+def fold_in(seed: Seed, data: IntLike) -> tf.Tensor:
   """`tf.random.experimental.stateless_fold_in(seed, data)`, bit for bit,
   under XLA too (`data` an int32 or a Python int)."""
   data = tf.convert_to_tensor(data, tf.int32)
@@ -80,7 +87,7 @@ def fold_in(seed, data):
 
 
 @_plain
-def random_bits(shape, seed):
+def random_bits(shape: Shape, seed: Seed) -> tf.Tensor:
   """uint32 Philox bits of the stateless `seed`: the same on every device,
   compiled or not.
 
@@ -100,7 +107,8 @@ def random_bits(shape, seed):
 
 
 @_plain
-def uniform(shape, seed, minval=0.0, maxval=1.0, dtype=tf.float32):
+def uniform(shape: Shape, seed: Seed, minval: Scalar = 0.0,
+            maxval: Scalar = 1.0, dtype: tf.DType = tf.float32) -> tf.Tensor:
   """`tf.random.stateless_uniform(shape, seed, minval, maxval, dtype,
   alg="philox")`, equal to it bit for bit, under XLA too.
 
@@ -132,7 +140,8 @@ def _unit(bits):
 
 
 @_plain
-def choose(seed, population, count, batch_shape=(), alg="philox"):
+def choose(seed: Seed, population: IntLike, count: int,
+           batch_shape: Sequence[int] = (), alg: str = "philox") -> tf.Tensor:
   """`count` distinct indices of `range(population)`, in random order.
 
   A draw without replacement that is a pure function of the stateless
@@ -162,7 +171,7 @@ def choose(seed, population, count, batch_shape=(), alg="philox"):
 
 
 @_plain
-def normal(shape, seed, dtype=tf.float32):
+def normal(shape: Shape, seed: Seed, dtype: tf.DType = tf.float32) -> tf.Tensor:
   """Standard normal draws by the Box-Muller transform of `uniform` pairs.
 
   Not `tf.random.stateless_normal`'s numbers (kerasmeta's own draw, like
@@ -199,7 +208,7 @@ def _box_muller(first, second, dtype):
 
 
 @_plain
-def dropout(x, rate, seed):
+def dropout(x: tf.Tensor, rate: float, seed: Seed) -> tf.Tensor:
   """Inverted dropout of `x`: each entry zeroed with probability `rate`,
   the rest scaled by 1 / (1 - rate); a pure function of `seed`."""
   if not 0.0 <= rate < 1.0:
@@ -209,7 +218,7 @@ def dropout(x, rate, seed):
   return apply_dropout(x, uniform(tf.shape(x), seed) >= rate, rate)
 
 
-def apply_dropout(x, keep, rate):
+def apply_dropout(x: tf.Tensor, keep: tf.Tensor, rate: float) -> tf.Tensor:
   """Inverted dropout of `x` with a drawn mask: `x / (1 - rate)` where
   `keep`, else 0 (`dropout`'s arithmetic, for masks drawn ahead)."""
   return tf.where(keep, x / tf.cast(1.0 - rate, x.dtype), tf.zeros_like(x))
@@ -221,7 +230,7 @@ def apply_dropout(x, keep, rate):
 
 
 @_plain
-def fold_in_each(seeds, values):
+def fold_in_each(seeds: Seed, values: Sequence[int]) -> list[tf.Tensor]:
   """`[fold_in(seeds[t], value) for t]` (int32 `[T, 2]`) of each of the
   Python ints `values`: a fold-in keeps the seed's first drawn word and
   appends the value, so one draw serves every value."""
@@ -232,7 +241,8 @@ def fold_in_each(seeds, values):
 
 
 @_plain
-def uniform_each(requests):
+def uniform_each(
+    requests: Sequence[tuple[Sequence[int], Seed]]) -> list[tf.Tensor]:
   """`[uniform(shape, seeds[t]) for t]` (float32 in [0, 1), `[T, *shape]`)
   of each `(shape, seeds)` request, all drawn together."""
   shapes = [[int(d) for d in shape] for shape, _ in requests]
@@ -243,7 +253,8 @@ def uniform_each(requests):
 
 
 @_plain
-def normal_each(requests, dtype=tf.float32):
+def normal_each(requests: Sequence[tuple[Sequence[int], Seed]],
+                dtype: tf.DType = tf.float32) -> list[tf.Tensor]:
   """`[normal(shape, seeds[t], dtype) for t]` (`[T, *shape]`) of each
   `(shape, seeds)` request, all drawn together (the seeds' splits in one
   draw, the uniforms in another)."""

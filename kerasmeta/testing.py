@@ -11,8 +11,11 @@ km.testing.run_meta_learner_test(
 ```
 """
 
+from __future__ import annotations
+
 import os
 import tempfile
+from typing import Any, Callable, Optional, TYPE_CHECKING
 
 import keras
 import numpy as np
@@ -23,13 +26,19 @@ from kerasmeta.algorithms import base
 from kerasmeta.algorithms import gradient_learner
 from kerasmeta.training import steps
 
+if TYPE_CHECKING:
+  from kerasmeta._typing import TaskBatch
 
-def run_meta_learner_test(make_learner, tasks, seeds, *,
-                          objective_fn=None, finite_differences=True,
-                          max_entries_per_variable=6, fast_path=True,
-                          learn_steps=30, learning_rate=0.01,
-                          learned_metric=None, means_over_tasks=True,
-                          compute_gradients=True, rtol=1e-5, atol=1e-8):
+
+def run_meta_learner_test(
+    make_learner: Callable[..., base.MetaLearner], tasks: TaskBatch,
+    seeds: tf.Tensor, *,
+    objective_fn: Optional[Callable[[Any, Any, tf.Tensor], tf.Tensor]] = None,
+    finite_differences: bool = True, max_entries_per_variable: int = 6,
+    fast_path: bool = True, learn_steps: int = 30, learning_rate: float = 0.01,
+    learned_metric: Optional[str] = None, means_over_tasks: bool = True,
+    compute_gradients: bool = True, rtol: float = 1e-5,
+    atol: float = 1e-8) -> base.MetaLearner:
   """Checks a meta-learner against the `MetaLearner` contract.
 
   Checks, in order:

@@ -19,6 +19,8 @@ the exporter without moving or rewriting any of the run's files.
   (evaluation, export), beside a live trainer if need be.
 """
 
+from __future__ import annotations
+
 import datetime
 import errno
 import fcntl
@@ -26,11 +28,15 @@ import json
 import os
 import re
 import socket
+from typing import Any, Callable, Optional, TYPE_CHECKING, Union
 
 from absl import logging
 import tensorflow as tf
 
 from kerasmeta import experiments
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import Config
 
 LOCK_NAME = "lock"
 UNREADABLE = "unreadable"
@@ -49,7 +55,7 @@ class WorkdirError(RuntimeError):
 # ---------------------------------------------------------------- the lock
 # This process's locks: path -> [descriptor, holds]. A flock belongs to an
 # open file, so the process re-enters its own instead of opening another.
-_HELD = {}
+_HELD: dict[str, list] = {}
 
 
 class Lock:
@@ -72,7 +78,7 @@ class Lock:
       locked (read-only).
   """
 
-  def __init__(self, workdir):
+  def __init__(self, workdir: str) -> None:
     self.path = os.path.join(workdir, LOCK_NAME)
     self.held = False
 
@@ -83,7 +89,7 @@ class Lock:
     except (tf.errors.OpError, ValueError):
       return None
 
-  def acquire(self):
+  def acquire(self) -> Lock:
     if "://" in self.path:
       # Object stores have no locks.
       logging.warning("Workdir %s is not local: it cannot be locked; run "
@@ -119,7 +125,7 @@ class Lock:
     self.held = True
     return self
 
-  def release(self):
+  def release(self) -> None:
     if not self.held:
       return
     self.held = False
@@ -135,10 +141,10 @@ class Lock:
       fcntl.flock(descriptor, fcntl.LOCK_UN)
       os.close(descriptor)
 
-  def __enter__(self):
+  def __enter__(self) -> Lock:
     return self.acquire()
 
-  def __exit__(self, *exc_info):
+  def __exit__(self, *exc_info: Any) -> None:
     self.release()
 
 
@@ -146,7 +152,7 @@ class Lock:
 _CHECKPOINT_FILE = re.compile(r"^(?P<prefix>.*-(?P<step>\d+))\.index$")
 
 
-def checkpoint_paths(directory):
+def checkpoint_paths(directory: str) -> list[str]:
   """The checkpoints in `directory`, from their index files, oldest first.
 
   The `checkpoint` list file is not read: it may be missing or garbled.
@@ -195,7 +201,9 @@ def _lists_as_latest(directory, path):
       state.model_checkpoint_path) == os.path.basename(path)
 
 
-def restore_newest(checkpoint, directory, verify=None, read_only=False):
+def restore_newest(checkpoint: tf.train.Checkpoint, directory: str,
+                   verify: Optional[Callable[[], None]] = None,
+                   read_only: bool = False) -> tuple[Optional[str], list[str]]:
   """Restores the newest checkpoint of `directory` that reads whole.
 
   A checkpoint whose files do not read whole, or that `verify` rejects, is
@@ -222,7 +230,7 @@ def restore_newest(checkpoint, directory, verify=None, read_only=False):
   Raises:
     WorkdirError: checkpoints exist but none restores.
   """
-  moved = []
+  moved: list[str] = []
   paths = checkpoint_paths(directory)
   if read_only:
     return _restore_read_only(checkpoint, paths, verify), moved
@@ -280,7 +288,7 @@ def restore_newest(checkpoint, directory, verify=None, read_only=False):
   return None, moved
 
 
-def is_full_disk(error):
+def is_full_disk(error: BaseException) -> bool:
   """Whether `error` (an `OSError` or a TensorFlow file error) says the
   device is full."""
   if isinstance(error, OSError) and error.errno == errno.ENOSPC:
@@ -288,7 +296,8 @@ def is_full_disk(error):
   return "No space left on device" in str(error)
 
 
-def restore_fitting(checkpoint, path, partial=False):
+def restore_fitting(checkpoint: tf.train.Checkpoint, path: str,
+                    partial: bool = False) -> None:
   """Restores `path` into `checkpoint` (`partial`: the checkpoint may hold
   more than `checkpoint` tracks), or raises a `WorkdirError` in one line
   where it does not fit (written by another config or model)."""
@@ -342,7 +351,7 @@ RUN_FILES = ("checkpoints", "metrics.jsonl", "metrics.superseded.jsonl",
              "eval.json", "eval.png")
 
 
-def set_aside(workdir):
+def set_aside(workdir: str) -> Optional[str]:
   """Moves a run's files into `workdir/previous-<time>/`.
 
   Returns:
@@ -362,7 +371,7 @@ def set_aside(workdir):
 
 
 # ---------------------------------------------------------------- configs
-def config_changes(stored, new):
+def config_changes(stored: Any, new: Any) -> list[tuple[str, Any, Any]]:
   """`[(field, stored value, new value)]` of the fields that differ and
   change what is trained (`RESUMABLE_FIELDS` may change)."""
   stored, new = experiments.flat_fields(stored), experiments.flat_fields(new)
@@ -380,7 +389,7 @@ def config_changes(stored, new):
   return changes
 
 
-def last_recorded_config(history_path):
+def last_recorded_config(history_path: str) -> Optional[dict[str, Any]]:
   """The config of the last whole line of `config_history.jsonl` (a dict),
   or None where there is none (a torn last line is passed over)."""
   if not tf.io.gfile.exists(history_path):
@@ -395,7 +404,7 @@ def last_recorded_config(history_path):
   return None
 
 
-def check_config(stored, new):
+def check_config(stored: dict[str, Any], new: dict[str, Any]) -> None:
   """Raises a `WorkdirError` with a diff if `new` changes what is trained.
 
   Args:
@@ -413,7 +422,9 @@ def check_config(stored, new):
 
 
 # ---------------------------------------------------------------- readers
-def restore_learner(workdir, checkpoint=None):
+def restore_learner(
+    workdir: str,
+    checkpoint: Optional[Union[str, int]] = None) -> tuple[Config, Any, str]:
   """The learner of a training workdir at its latest (or a named) checkpoint.
 
   Reads only: nothing in the workdir is moved or written, so it is safe

@@ -207,8 +207,8 @@ def test_what_keras_cannot_honour_is_refused():
   with pytest.raises(TypeError, match="batched Tasks or .tasks, seeds. pairs"):
     meta_model.compile(jit_compile=False)
     meta_model.fit(tf.data.Dataset.from_tensors(tf.zeros([2, 3])), verbose=0)
-  with pytest.raises(NotImplementedError, match="network.save"):
-    meta_model.get_config()
+  with pytest.raises(ValueError, match="metrics are given by name"):
+    km.MetaModel(_learner(), metrics={"mae": lambda t, p: 0.0}).get_config()
 
 
 def test_sampled_masks_without_seeds_are_refused_in_evaluation():
@@ -330,3 +330,99 @@ def test_offline_warpgrad_fits_and_resumes_exactly(tmp_path):
   resumed, _ = fit([keras.callbacks.BackupAndRestore(
       str(tmp_path / "backup"))], seed=3)
   _assert_all_close(resumed, uninterrupted, rtol=1e-12)
+
+
+# Keras' conventions: episodes as arrays, plain predict, save / load_model,
+# export.
+
+
+def _episode_arrays(num_episodes=6, seed=3):
+  tasks = helpers.random_tasks(num_episodes, seed=seed)
+  x = {"support_x": tasks.support_x.numpy(),
+       "support_y": tasks.support_y.numpy(), "query_x": tasks.query_x.numpy()}
+  return x, tasks.query_y.numpy(), tasks
+
+
+def test_fit_evaluate_predict_take_episodes_as_arrays():
+  x, y, tasks = _episode_arrays()
+  meta_model = km.MetaModel(_learner())
+  meta_model.compile(jit_compile=False)
+  history = meta_model.fit(x, y, batch_size=3, epochs=2, verbose=0,
+                           validation_data=(x, y))
+  assert len(history.history["query_loss"]) == 2
+  assert np.isfinite(history.history["val_loss"]).all()
+  # The same episodes as a dataset of batched tasks give the same answers.
+  as_dataset = tf.data.Dataset.from_tensor_slices(tuple(tasks)).map(
+      lambda *parts: km.Task(*parts)).batch(3)
+  np.testing.assert_allclose(meta_model.predict(x, batch_size=3, verbose=0),
+                             meta_model.predict(as_dataset, verbose=0))
+  assert meta_model.evaluate(x, y, batch_size=3, verbose=0) == \
+      meta_model.evaluate(as_dataset, verbose=0)
+
+
+def test_predict_on_plain_inputs_is_the_meta_learned_network():
+  meta_model = km.MetaModel(_learner())
+  inputs = np.linspace(-1, 1, 8).reshape(-1, 1)
+  np.testing.assert_allclose(meta_model.predict(inputs, verbose=0),
+                             meta_model.network(inputs).numpy())
+
+
+def test_episodes_in_another_form_are_refused_in_one_line():
+  meta_model = km.MetaModel(_learner())
+  meta_model.compile(jit_compile=False)
+  with pytest.raises(TypeError, match="takes episodes: x a dict of "
+                     "support_x, support_y, query_x"):
+    meta_model.fit(np.zeros([4, 1]), np.zeros([4, 1]), verbose=0)
+  x, y, _ = _episode_arrays()
+  with pytest.raises(ValueError, match=r"missing \['query_x'\]"):
+    meta_model.fit({k: v for k, v in x.items() if k != "query_x"}, y)
+  with pytest.raises(ValueError, match="needs the queries' targets"):
+    meta_model.evaluate(x, verbose=0)
+
+
+@pytest.mark.parametrize("algorithm", [km.MAML, km.MetaSGD])
+def test_save_and_load_model_round_trip_the_learner_and_weights(
+    tmp_path, algorithm):
+  x, y, _ = _episode_arrays()
+  meta_model = km.MetaModel(_learner(algorithm, loss="mse"),
+                            metrics=["mse"], num_eval_steps=2)
+  meta_model.compile(optimizer=keras.optimizers.Adam(1e-2),
+                     jit_compile=False)
+  meta_model.fit(x, y, batch_size=3, epochs=1, verbose=0)
+  path = str(tmp_path / "meta.keras")
+  meta_model.save(path)
+  loaded = keras.models.load_model(path)
+  assert isinstance(loaded, km.MetaModel)
+  assert type(loaded.learner) is algorithm
+  assert loaded.learner.get_config() == meta_model.learner.get_config()
+  assert loaded.num_eval_steps == 2
+  _assert_all_close(_values(loaded.trainable_weights),
+                    _values(meta_model.trainable_weights))
+  np.testing.assert_allclose(loaded.predict(x, verbose=0),
+                             meta_model.predict(x, verbose=0))
+  # Training continues from the saved optimiser state alike.
+  for model in (meta_model, loaded):
+    model.fit(x, y, batch_size=3, epochs=1, verbose=0)
+  _assert_all_close(_values(loaded.trainable_weights),
+                    _values(meta_model.trainable_weights), rtol=1e-6)
+
+
+def test_export_writes_the_adapter_that_answers_as_predict(tmp_path):
+  x, y, _ = _episode_arrays(num_episodes=1)
+  x = {key: value.astype(np.float32) for key, value in x.items()}
+  meta_model = km.MetaModel(km.MAML(helpers.tiny_mlp(dtype="float32"),
+                                    inner_learning_rate=0.1),
+                            num_eval_steps=1)
+  path = str(tmp_path / "adapter" / "1")
+  meta_model.export(path, verbose=False)
+  served = tf.saved_model.load(path).signatures["adapt_and_predict"]
+  request = {key: tf.constant(value[0], tf.float32)  # served in float32
+             for key, value in x.items()}
+  answer = served(**request)["predictions"]
+  np.testing.assert_allclose(answer.numpy(),
+                             meta_model.predict(x, verbose=0)[0], rtol=1e-5,
+                             atol=1e-6)
+  with pytest.raises(ValueError, match="received format='onnx'"):
+    meta_model.export(str(tmp_path / "other"), format="onnx")
+  with pytest.raises(ValueError, match=r"weights are \['float64'\]"):
+    km.MetaModel(_learner()).export(str(tmp_path / "float64"))

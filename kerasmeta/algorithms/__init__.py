@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Meta-learners behind one declared interface (`MetaLearner`)."""
 
+from __future__ import annotations
+
 from kerasmeta.algorithms.actor_critic import RecurrentActorCritic
 from kerasmeta.algorithms.base import MetaGradients
 from kerasmeta.algorithms.base import MetaLearner
@@ -50,7 +52,7 @@ ALGORITHMS = {learner.name: learner for learner in (
     ContinualLearner, ExplicitWarpGrad)}
 
 
-def get(name):
+def get(name: str) -> type[MetaLearner]:
   """The meta-learner class called `name`."""
   if name not in ALGORITHMS:
     raise ValueError(f"Unknown algorithm {name!r}; expected one of "

@@ -20,6 +20,10 @@ T-Nets-RNN (`tnets_rnn_actor_critic`, linear warps) is meta-trained the same
 way.
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, TYPE_CHECKING
+
 import tensorflow as tf
 
 from kerasmeta import functional
@@ -27,6 +31,10 @@ from kerasmeta.algorithms import base
 from kerasmeta.algorithms import warp_schemes
 from kerasmeta.envs import base as envs_base
 from kerasmeta.rl import actor_critic
+
+if TYPE_CHECKING:
+  import keras
+  from kerasmeta._typing import Metrics, ScaleLoss, Seed, TaskBatch
 
 
 class RecurrentActorCritic(base.MetaLearner):
@@ -53,11 +61,14 @@ class RecurrentActorCritic(base.MetaLearner):
   """
 
   name = "actor_critic"
+  model: keras.Model  # set by __init__: never None here
   metric_names = ("return", "loss")
 
-  def __init__(self, model, environment, discount=0.9, value_coefficient=0.1,
-               concentration_coefficient=0.03, warp_update_interval=1,
-               value_baseline="own", warp_gradient_reduction="mean"):
+  def __init__(self, model: keras.Model, environment: envs_base.Environment,
+               discount: float = 0.9, value_coefficient: float = 0.1,
+               concentration_coefficient: float = 0.03,
+               warp_update_interval: int = 1, value_baseline: str = "own",
+               warp_gradient_reduction: str = "mean") -> None:
     if not isinstance(environment, envs_base.Environment) or not getattr(
         environment, "discrete", False):
       raise TypeError(f"Expected a discrete kerasmeta Environment (one-hot "
@@ -93,18 +104,18 @@ class RecurrentActorCritic(base.MetaLearner):
                        f"received {warp_gradient_reduction!r}.")
     self.warp_gradient_reduction = warp_gradient_reduction
 
-  @property
-  def compiles_with_xla(self):
+  @property  # overrides MetaLearner's attribute: read-only here
+  def compiles_with_xla(self) -> str:  # type: ignore[override]
     """With warp updates every few steps, only the gradient computation
     compiles (XLA would recompile the optimisers' conditional update at
     every call)."""
     return "gradients" if self.warp_update_interval > 1 else "step"
 
-  @property
-  def distributes(self):
+  @property  # overrides MetaLearner's attribute: read-only here
+  def distributes(self) -> bool:  # type: ignore[override]
     return self.warp_update_interval == 1
 
-  def train_state(self, batch_size):
+  def train_state(self, batch_size: Optional[int]) -> dict:
     """The warp weights' gradient accumulators, with warp updates every few
     steps (none otherwise)."""
     del batch_size
@@ -112,8 +123,10 @@ class RecurrentActorCritic(base.MetaLearner):
       return {}
     return warp_schemes.accumulator_state(self.warp_variables)
 
-  def train_step(self, state, batch, optimizer,
-                 context=base.StepContext()):
+  def train_step(
+      self, state: dict, batch: tuple[TaskBatch, tf.Tensor],
+      optimizer: keras.optimizers.Optimizer,
+      context: base.StepContext = base.StepContext()) -> tuple[dict, Metrics]:
     """Algorithm 3 with one loss for task and warp (eq. 8: L_task = L_meta):
     the task variables step at every meta-step, the warp variables every
     `warp_update_interval` steps with the mean of the gradients accumulated
@@ -134,7 +147,7 @@ class RecurrentActorCritic(base.MetaLearner):
                                     self.warp_gradient_reduction)
     return state, metrics
 
-  def variable_groups(self):
+  def variable_groups(self) -> list[tuple[float, list[tf.Variable]]]:
     """Task and warp weights in groups of their own: each gets its own
     optimiser (Adam's bias correction counts its group's steps)."""
     if self.warp_update_interval == 1:
@@ -142,31 +155,33 @@ class RecurrentActorCritic(base.MetaLearner):
     return [(1.0, self.task_variables), (1.0, self.warp_variables)]
 
   @property
-  def task_variables(self):
+  def task_variables(self) -> list[tf.Variable]:
     """The task RNN's weights and heads (adapted at every step)."""
     return list(self.roles.adapted)
 
   @property
-  def warp_variables(self):
+  def warp_variables(self) -> list[tf.Variable]:
     """The warp weights (the Warp-RNN's meta-LSTM and projections)."""
     return list(self.roles.meta)
 
   @property
-  def trainable_variables(self):
+  def trainable_variables(self) -> list[tf.Variable]:
     return self.task_variables + self.warp_variables
 
-  def checkpoint_items(self):
+  def checkpoint_items(self) -> dict[str, Any]:
     return {"model": self.model}
 
-  def episodes(self, goals, seed):
+  def episodes(self, goals: tf.Tensor, seed: Seed) -> actor_critic.Episodes:
     """One episode per goal ([episodes, task_size]), as `Episodes`."""
     count = goals.shape[0]
     return actor_critic.rollout(
         self.environment, goals, lambda x, h: self.model([x, h]), count,
         seed, self.state_size)
 
-  def compute_gradients(self, tasks, seeds, global_batch_size=None,
-                        scale_loss=None):
+  def compute_gradients(
+      self, tasks: TaskBatch, seeds: tf.Tensor,
+      global_batch_size: Optional[int] = None,
+      scale_loss: Optional[ScaleLoss] = None) -> base.MetaGradients:
     with tf.GradientTape() as tape:
       episodes = self.episodes(tasks.parameters, seeds[0])
       losses = actor_critic.a2c_loss(

@@ -6,15 +6,22 @@ The trainer, the evaluator and the exporter call meta-learners only
 through `MetaLearner`; they never probe a learner for optional methods.
 """
 
+from __future__ import annotations
+
 import abc
 import inspect
-from typing import Callable, NamedTuple, Optional
+from typing import Any, Callable, NamedTuple, Optional, Sequence, TYPE_CHECKING
 
 import tensorflow as tf
 
 from kerasmeta import functional
 from kerasmeta import inner
 from kerasmeta.tasks import base as tasks_base
+
+if TYPE_CHECKING:
+  import keras
+  from kerasmeta._typing import (Adapted, Metrics, Nest, ScaleLoss, Seed,
+                                 TaskBatch, TaskObjective, Variables)
 
 
 class MetaGradients(NamedTuple):
@@ -45,7 +52,8 @@ TRAINER_MEMBERS = frozenset({
 XLA_MODES = ("step", "gradients", "never")
 
 
-def check_gradients(gradients, metrics):
+def check_gradients(gradients: Sequence[Optional[tf.Tensor]],
+                    metrics: Metrics) -> Metrics:
   """`metrics` with `NONFINITE_GRADIENTS`: one reduction per gradient,
   inside the compiled step."""
   finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(gradient))
@@ -209,14 +217,14 @@ class MetaLearner(abc.ABC):
             if _is_setting(value)}
 
   @classmethod
-  def from_config(cls, config: dict, **objects):
+  def from_config(cls, config: dict, **objects: Any) -> MetaLearner:
     """The learner of `config` (`get_config`'s), built around `objects`:
     `MAML.from_config(config, model=model)`."""
     return cls(**objects, **config)
 
-  model = None
+  model: Optional[keras.Model] = None
   name = "meta_learner"
-  metric_names = ()
+  metric_names: tuple[str, ...] = ()
   compiles_with_xla = "step"
   distributes = True
   updates_statistics = False
@@ -225,17 +233,19 @@ class MetaLearner(abc.ABC):
 
   @property
   @abc.abstractmethod
-  def trainable_variables(self):
+  def trainable_variables(self) -> list[tf.Variable]:
     """The variables the outer optimiser trains."""
 
   @abc.abstractmethod
-  def checkpoint_items(self):
+  def checkpoint_items(self) -> dict[str, Any]:
     """`{name: trackable}`: what a checkpoint saves to resume exactly
     (besides `train_state`, which the trainer saves)."""
 
   @abc.abstractmethod
-  def compute_gradients(self, tasks, seeds, global_batch_size=None,
-                        scale_loss=None):
+  def compute_gradients(
+      self, tasks: TaskBatch, seeds: tf.Tensor,
+      global_batch_size: Optional[int] = None,
+      scale_loss: Optional[ScaleLoss] = None) -> MetaGradients:
     """Gradients of the mean task objective for `trainable_variables`.
 
     Args:
@@ -252,7 +262,7 @@ class MetaLearner(abc.ABC):
       A `MetaGradients`, metrics as means over this call's tasks.
     """
 
-  def train_state(self, batch_size: int) -> dict:
+  def train_state(self, batch_size: Optional[int]) -> dict:
     """`{name: tensors}`: the initial values of what persists from one
     meta-step to the next (none by default).
 
@@ -263,8 +273,9 @@ class MetaLearner(abc.ABC):
     del batch_size
     return {}
 
-  def train_step(self, state: dict, batch, optimizer,
-                 context: StepContext = StepContext()):
+  def train_step(self, state: dict, batch: tuple[TaskBatch, tf.Tensor],
+                 optimizer: keras.optimizers.Optimizer,
+                 context: StepContext = StepContext()) -> tuple[dict, Metrics]:
     """One meta-step: `(state, batch) -> (new state, metrics)`.
 
     The default computes `compute_gradients` (through `context.compile`),
@@ -293,7 +304,9 @@ class MetaLearner(abc.ABC):
     optimizer.apply(gradients, self.trainable_variables)
     return state, metrics
 
-  def adapt(self, task, support_y=None, *, seed=None, num_steps=None):
+  def adapt(self, task: Any, support_y: Optional[Any] = None, *,
+            seed: Optional[Seed] = None,
+            num_steps: Optional[int] = None) -> inner.AdaptResult:
     """Adapts to one task: what every learner that adapts offers.
 
     One call for every family (gradient learners, LEO, policy gradients,
@@ -319,17 +332,17 @@ class MetaLearner(abc.ABC):
         f"own means (a recurrent state, a task sequence, a warped descent); "
         f"received adapt({type(task).__name__}).")
 
-  def predict(self, adapted, x):
+  def predict(self, adapted: Any, x: Nest) -> Nest:
     """The outputs on `x` of what `adapt` returned (`adapted`)."""
     raise NotImplementedError(
         f"{type(self).__name__} has no predictions of an adapted state; "
         f"read the `params` of what adapt returned.")
 
-  def variable_groups(self):
+  def variable_groups(self) -> list[tuple[float, list[tf.Variable]]]:
     """`[(learning-rate scale, variables)]`: one outer optimiser per group."""
     return [(1.0, list(self.trainable_variables))]
 
-  def update_statistics(self, tasks, seeds):
+  def update_statistics(self, tasks: TaskBatch, seeds: tf.Tensor) -> None:
     """Updates non-trained state after a meta-step (`updates_statistics`)."""
     del tasks, seeds
 
@@ -352,19 +365,22 @@ class ModelLearner(MetaLearner):
   """
 
   inference_training = False
+  model: keras.Model  # set by __init__: never None here
 
-  def __init__(self, model, roles=None):
+  def __init__(self, model: keras.Model,
+               roles: Optional[functional.WeightRoles] = None) -> None:
     self.model = model
     self.roles = roles or functional.weight_roles(model)
 
-  def checkpoint_items(self):
+  def checkpoint_items(self) -> dict[str, Any]:
     return {"model": self.model}
 
-  def initial_values(self):
+  def initial_values(self) -> list[tf.Tensor]:
     """The adapted weights' current values: theta_0."""
     return functional.current_values(self.roles.adapted)
 
-  def predict(self, adapted, x, training=False, meta_values=None):
+  def predict(self, adapted: Adapted, x: Nest, training: bool = False,
+              meta_values: Optional[Sequence[tf.Tensor]] = None) -> Nest:
     """The model's outputs on `x` with `adapted` values for adapted weights.
 
     `adapted` is what `adapt` returned (an `AdaptResult`) or its `params`;
@@ -376,12 +392,13 @@ class ModelLearner(MetaLearner):
                                         meta_values=meta_values)
 
 
-def adapted_params(adapted):
+def adapted_params(adapted: Adapted) -> Sequence[tf.Tensor]:
   """The adapted values of an `AdaptResult`, or `adapted` itself."""
   return adapted.params if isinstance(adapted, inner.AdaptResult) else adapted
 
 
-def mean_over_tasks(values, global_batch_size=None, scale_loss=None):
+def mean_over_tasks(values: tf.Tensor, global_batch_size: Optional[int] = None,
+                    scale_loss: Optional[ScaleLoss] = None) -> tf.Tensor:
   """The sum of per-task `values` over `global_batch_size` (default: their
   number), times the loss scale: what a replica differentiates."""
   denominator = global_batch_size or tf.shape(values)[0]
@@ -389,8 +406,10 @@ def mean_over_tasks(values, global_batch_size=None, scale_loss=None):
   return total if scale_loss is None else scale_loss(total)
 
 
-def map_tasks(fn, tasks, seeds, metric_names, dtype=tf.float32,
-              parallel_iterations=None):
+def map_tasks(
+    fn: TaskObjective, tasks: TaskBatch, seeds: tf.Tensor,
+    metric_names: Sequence[str], dtype: tf.DType = tf.float32,
+    parallel_iterations: Optional[int] = None) -> tuple[tf.Tensor, Metrics]:
   """Maps `fn(task, seed) -> (scalar, {name: scalar})` over a task batch.
 
   Tasks run through `tf.map_fn` (a loop the graph holds once, whatever the
@@ -416,9 +435,12 @@ def map_tasks(fn, tasks, seeds, metric_names, dtype=tf.float32,
       parallel_iterations=parallel_iterations or seeds.shape[0] or 10)
 
 
-def mapped_gradients(objective_fn, tasks, seeds, metric_names, variables,
-                     global_batch_size=None, scale_loss=None,
-                     dtype=tf.float32):
+def mapped_gradients(objective_fn: TaskObjective, tasks: TaskBatch,
+                     seeds: tf.Tensor, metric_names: Sequence[str],
+                     variables: Variables,
+                     global_batch_size: Optional[int] = None,
+                     scale_loss: Optional[ScaleLoss] = None,
+                     dtype: tf.DType = tf.float32) -> MetaGradients:
   """`compute_gradients` of a learner whose objective is mapped over tasks.
 
   Returns:
@@ -432,7 +454,8 @@ def mapped_gradients(objective_fn, tasks, seeds, metric_names, variables,
       name: tf.reduce_mean(value) for name, value in metrics.items()})
 
 
-def gradients(tape, target, variables):
+def gradients(tape: tf.GradientTape, target: tf.Tensor,
+              variables: Variables) -> list[tf.Tensor]:
   """`tape.gradient` with zeros (of each variable's dtype) where unconnected.
 
   (`UnconnectedGradients.ZERO` trips over Keras 3 variables, whose `dtype`
@@ -443,6 +466,6 @@ def gradients(tape, target, variables):
           for g, v in zip(grads, variables)]
 
 
-def validate_tasks(tasks):
+def validate_tasks(tasks: TaskBatch) -> None:
   """Raises a clear error for a batch that is not a batched `Task`."""
   tasks_base.validate_task(tasks, batched=True)

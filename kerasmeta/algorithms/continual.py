@@ -22,6 +22,10 @@ it explains ("normalising on number of appearances"): summed over a
 sequence's K parameterisations, every sub-task then carries weight 1.
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TYPE_CHECKING
+
 import numpy as np
 import tensorflow as tf
 
@@ -32,8 +36,12 @@ from kerasmeta.algorithms import base
 from kerasmeta.algorithms import warpgrad
 from kerasmeta.tasks import continual_sine
 
+if TYPE_CHECKING:
+  import keras
+  from kerasmeta._typing import Metrics, Scalar, ScaleLoss, Seed, TaskBatch
 
-def continual_weights(num_subtasks, steps_per_subtask):
+
+def continual_weights(num_subtasks: int, steps_per_subtask: int) -> np.ndarray:
   """Eq. 19's weights, `[K, T]`: w[k, i] = 1 / (n (T - i)) for i <= k // n.
 
   (0-based sub-task i; 1-based this is n (T - i + 1).)
@@ -45,7 +53,7 @@ def continual_weights(num_subtasks, steps_per_subtask):
   return weights
 
 
-def half_squared_error(y, predictions):
+def half_squared_error(y: tf.Tensor, predictions: tf.Tensor) -> tf.Tensor:
   """Eq. 18: 1 / (2 |D|) sum (h(x) - f(x))^2."""
   predictions = tf.cast(predictions, tf.float32)
   return 0.5 * tf.reduce_mean(tf.square(predictions - tf.cast(y, tf.float32)))
@@ -69,8 +77,10 @@ class ContinualLearner(base.ModelLearner):
   name = "continual"
   metric_names = ("final_loss", "warp_loss")
 
-  def __init__(self, model, tasks, learning_rate=0.001, ewc_strength=0.0,
-               exact=True, warp_samples=0):
+  def __init__(self, model: keras.Model,
+               tasks: continual_sine.ContinualSineTasks,
+               learning_rate: float = 0.001, ewc_strength: float = 0.0,
+               exact: bool = True, warp_samples: int = 0) -> None:
     if learning_rate <= 0:
       raise ValueError(f"learning_rate must be > 0; received {learning_rate}.")
     if ewc_strength < 0:
@@ -86,14 +96,17 @@ class ContinualLearner(base.ModelLearner):
                        f"received {warp_samples}.")
     self.weights = tf.constant(continual_weights(
         tasks.num_subtasks, tasks.steps_per_subtask), tf.float32)
-    self._curve_functions = {}  # traced `validation_curves`, by EWC use
+    # traced `validation_curves`, by EWC use
+    self._curve_functions: dict[bool, Any] = {}
 
   @property
-  def trainable_variables(self):
+  def trainable_variables(self) -> list[tf.Variable]:
     """phi: the warp weights (theta_0 is fixed)."""
     return list(self.roles.meta)
 
-  def validation_losses(self, params, sequence, meta_values=None):
+  def validation_losses(
+      self, params: Sequence[tf.Tensor], sequence: continual_sine.TaskSequence,
+      meta_values: Optional[Sequence[tf.Tensor]] = None) -> tf.Tensor:
     """`[T]`: the loss of every sub-task's validation points."""
     num_subtasks, num_val = sequence.val_x.shape[0], sequence.val_x.shape[1]
     flat = tf.reshape(sequence.val_x, [num_subtasks * num_val, 1])
@@ -104,8 +117,11 @@ class ContinualLearner(base.ModelLearner):
     return 0.5 * tf.reduce_mean(errors, axis=1)
 
   # ------------------------------------------------------------ the loop
-  def run(self, sequence, learning_rate=None, ewc_strength=None,
-          record=True, keep_trajectory=False, meta_values=None):
+  def run(self, sequence: continual_sine.TaskSequence,
+          learning_rate: Optional[Scalar] = None,
+          ewc_strength: Optional[Scalar] = None, record: bool = True,
+          keep_trajectory: bool = False,
+          meta_values: Optional[Sequence[tf.Tensor]] = None) -> tuple:
     """Learns a sequence online from theta_0.
 
     Args:
@@ -129,11 +145,13 @@ class ContinualLearner(base.ModelLearner):
     uses_ewc = tf.is_tensor(strength) or strength > 0
     steps = self.tasks.steps_per_subtask
     params = self.initial_values()
-    anchors, fishers = [], []
+    anchors: list[list[tf.Tensor]] = []
+    fishers: list[list[tf.Tensor]] = []
     records = [self.validation_losses(params, sequence,
                                       meta_values)[tf.newaxis]] \
         if record else []
-    trajectory = [[p[tf.newaxis]] for p in params] if keep_trajectory else []
+    trajectory: Any = [[p[tf.newaxis]] for p in params] \
+        if keep_trajectory else []
     for subtask in range(self.tasks.num_subtasks):
       penalty = _penalty(list(anchors), list(fishers), strength)
 
@@ -166,8 +184,9 @@ class ContinualLearner(base.ModelLearner):
         if keep_trajectory else None
     return params, val_losses, trajectory
 
-  def validation_curves(self, sequences, learning_rate=None,
-                        ewc_strength=None):
+  def validation_curves(self, sequences: continual_sine.TaskSequence,
+                        learning_rate: Optional[float] = None,
+                        ewc_strength: Optional[float] = None) -> np.ndarray:
     """`[sequences, K + 1, T]` numpy: `run`'s validation losses of each.
 
     The rates enter as tensors of one traced function per EWC use, so a
@@ -206,7 +225,8 @@ class ContinualLearner(base.ModelLearner):
         nll, [tf.stop_gradient(p) for p in params])]
 
   # ------------------------------------------------------------ meta-learning
-  def task_objective(self, sequence, seed):
+  def task_objective(self, sequence: continual_sine.TaskSequence,
+                     seed: Seed) -> tuple[tf.Tensor, Metrics]:
     """Eq. 15 with eq. 19's meta loss, over one sequence's trajectory."""
     if not self.roles.meta:
       raise ValueError("This learner has no warp layers to meta-learn.")
@@ -238,8 +258,10 @@ class ContinualLearner(base.ModelLearner):
     return objective, {"final_loss": tf.stop_gradient(final),
                        "warp_loss": tf.stop_gradient(objective)}
 
-  def compute_gradients(self, tasks, seeds, global_batch_size=None,
-                        scale_loss=None):
+  def compute_gradients(
+      self, tasks: TaskBatch, seeds: tf.Tensor,
+      global_batch_size: Optional[int] = None,
+      scale_loss: Optional[ScaleLoss] = None) -> base.MetaGradients:
     """Gradients of the mean objective over a batch of sequences."""
     if not self.roles.meta:
       raise ValueError(f"Model {self.model.name!r} has no warp layers: "

@@ -18,6 +18,10 @@ The objective `f(task, gamma)` is any function of points [..., d]; the
 synthetic experiment uses `kerasmeta.tasks.surfaces.surface_value`.
 """
 
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, TYPE_CHECKING
+
 import tensorflow as tf
 
 from kerasmeta import functional
@@ -25,6 +29,11 @@ from kerasmeta import inner
 from kerasmeta import sampling
 from kerasmeta.algorithms import base
 from kerasmeta.algorithms import warpgrad
+
+if TYPE_CHECKING:
+  import keras
+  from kerasmeta._typing import (IntLike, Metrics, Scalar, ScaleLoss, Seed,
+                                 TaskBatch)
 
 
 class ExplicitWarpGrad(base.ModelLearner):
@@ -44,8 +53,10 @@ class ExplicitWarpGrad(base.ModelLearner):
   name = "explicit_warp"
   metric_names = ("initial_loss", "final_loss", "warp_loss")
 
-  def __init__(self, warp_model, objective_fn, num_inner_steps=100,
-               inner_learning_rate=0.1, exact=True, warp_samples=0):
+  def __init__(self, warp_model: keras.Model,
+               objective_fn: Callable[[Any, tf.Tensor], tf.Tensor],
+               num_inner_steps: int = 100, inner_learning_rate: float = 0.1,
+               exact: bool = True, warp_samples: int = 0) -> None:
     if int(num_inner_steps) < 1:
       raise ValueError(f"num_inner_steps must be >= 1; received "
                        f"{num_inner_steps}.")
@@ -64,11 +75,11 @@ class ExplicitWarpGrad(base.ModelLearner):
     self.warp_samples = int(warp_samples or 0)
 
   @property
-  def trainable_variables(self):
+  def trainable_variables(self) -> list[tf.Variable]:
     return list(self.model.trainable_variables)
 
   # ------------------------------------------------------------ the warp
-  def warp(self, theta, start):
+  def warp(self, theta: tf.Tensor, start: tf.Tensor) -> tf.Tensor:
     """gamma(theta) for representations `theta` started at `start`."""
     return start + self.model(theta) - self.model(start)
 
@@ -79,8 +90,10 @@ class ExplicitWarpGrad(base.ModelLearner):
       return tf.reduce_sum(self.objective_fn(task, points))
     return loss
 
-  def descend(self, task, starts, num_steps=None, learning_rate=None,
-              warped=True):
+  def descend(self, task: Any, starts: tf.Tensor,
+              num_steps: Optional[IntLike] = None,
+              learning_rate: Optional[Scalar] = None,
+              warped: bool = True) -> tuple[tf.Tensor, tf.Tensor]:
     """Descends from `starts` [n, d]; returns the W trajectory [K + 1, n, d].
 
     With `warped`, gradient descent runs in P and the trajectory is mapped
@@ -105,7 +118,7 @@ class ExplicitWarpGrad(base.ModelLearner):
     return tf.reshape(self.warp(flat, repeated), tf.shape(path)), path
 
   # ------------------------------------------------------------ meta-learning
-  def task_objective(self, task, seed):
+  def task_objective(self, task: Any, seed: Seed) -> tuple[tf.Tensor, Metrics]:
     """The warp objective of one task over its trajectories' points."""
     starts = task.inits
     _, path = self.descend(task, starts)  # [K + 1, n, d]
@@ -129,8 +142,10 @@ class ExplicitWarpGrad(base.ModelLearner):
         "final_loss": tf.stop_gradient(final),
         "warp_loss": tf.stop_gradient(value)}
 
-  def compute_gradients(self, tasks, seeds, global_batch_size=None,
-                        scale_loss=None):
+  def compute_gradients(
+      self, tasks: TaskBatch, seeds: tf.Tensor,
+      global_batch_size: Optional[int] = None,
+      scale_loss: Optional[ScaleLoss] = None) -> base.MetaGradients:
     """Gradients of the mean warp objective over a batch of tasks."""
     return base.mapped_gradients(
         self.task_objective, tasks, seeds, self.metric_names,

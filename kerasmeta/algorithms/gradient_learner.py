@@ -9,6 +9,10 @@ any model, or all tasks at once on the fast path. The evaluator and the
 exporter call `adapt`, `predict`, `initial_values` and `loss_fn`.
 """
 
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Sequence, TYPE_CHECKING, Union
+
 import keras
 import tensorflow as tf
 
@@ -20,6 +24,11 @@ from kerasmeta import sampling
 from kerasmeta.algorithms import base
 from kerasmeta.algorithms import task_mappers
 from kerasmeta.tasks import base as tasks_base
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import (Adapted, IntLike, LearningRate, Mapper,
+                                 Metrics, Nest, Scalar, ScaleLoss, Seed,
+                                 TaskBatch)
 
 BATCH_NORM_MODES = ("task", "running")
 
@@ -64,14 +73,18 @@ class GradientLearner(base.ModelLearner):
       papers' settings set it to `config.ways`).
   """
 
-  metric_names = ("support_loss", "query_loss")
+  metric_names: tuple[str, ...] = ("support_loss", "query_loss")
   # Whether the objective is written for both task mappers.
   supports_fast_path = False
 
-  def __init__(self, model, loss="mse", num_inner_steps=1,
-               inner_learning_rate=0.01, first_order=False, training=True,
-               vectorize="auto", unroll_inner_steps=5, batch_norm="task",
-               inner_batch_size=None, inner_loss_scale=1.0):
+  def __init__(self, model: keras.Model,
+               loss: Union[str, Callable[..., tf.Tensor]] = "mse",
+               num_inner_steps: int = 1, inner_learning_rate: float = 0.01,
+               first_order: bool = False, training: bool = True,
+               vectorize: Union[bool, str] = "auto",
+               unroll_inner_steps: int = 5, batch_norm: str = "task",
+               inner_batch_size: Optional[int] = None,
+               inner_loss_scale: float = 1.0) -> None:
     if int(num_inner_steps) < 0:
       raise ValueError(
           f"num_inner_steps must be >= 0; received {num_inner_steps}.")
@@ -116,27 +129,28 @@ class GradientLearner(base.ModelLearner):
     self.uses_fast_path = bool(vectorize) and possible
 
   # ------------------------------------------------------------ interface
-  @property
-  def updates_statistics(self):
+  @property  # overrides MetaLearner's attribute: read-only here
+  def updates_statistics(self) -> bool:  # type: ignore[override]
     return self.batch_norm == "running" and bool(self.roles.state)
 
-  @property
-  def inference_training(self):
+  @property  # overrides ModelLearner's attribute: read-only here
+  def inference_training(self) -> bool:  # type: ignore[override]
     """The `training` flag outside meta-training (see `batch_norm`)."""
     return False if self.batch_norm == "running" else \
         self.meta_training_flag
 
   @property
-  def extra_variables(self):
+  def extra_variables(self) -> list[tf.Variable]:
     """Meta variables the algorithm owns besides the model's."""
     return []
 
   @property
-  def trainable_variables(self):
+  def trainable_variables(self) -> list[tf.Variable]:
     """What the outer optimiser trains: the model's and the algorithm's."""
     return list(self.model.trainable_variables) + list(self.extra_variables)
 
-  def predict(self, adapted, x, training=None, meta_values=None):
+  def predict(self, adapted: Adapted, x: Nest, training: Optional[bool] = None,
+              meta_values: Optional[Sequence[tf.Tensor]] = None) -> Nest:
     """The model's outputs on `x` with `adapted` values for adapted weights.
 
     Args:
@@ -148,7 +162,7 @@ class GradientLearner(base.ModelLearner):
     training = self.inference_training if training is None else training
     return super().predict(adapted, x, training, meta_values)
 
-  def adapted_model(self, adapted):
+  def adapted_model(self, adapted: Adapted) -> keras.Model:
     """A Keras model (a clone of `model`) holding the `adapted` values.
 
     Args:
@@ -172,24 +186,27 @@ class GradientLearner(base.ModelLearner):
     return clone
 
   # ------------------------------------------------------------ inner loop
-  def learning_rates(self, learning_rate=None):
+  def learning_rates(self,
+                     learning_rate: Optional[Scalar] = None) -> LearningRate:
     """The inner step size(s): alpha, or `learning_rate` where given."""
     return self.inner_learning_rate if learning_rate is None else \
         learning_rate
 
-  def inner_momentum(self):
+  def inner_momentum(self) -> Optional[Scalar]:
     """The inner loop's heavy-ball momentum; None for plain SGD."""
     return None
 
-  def loss_scaling(self):
+  def loss_scaling(self) -> Optional[inner.GradientTransform]:
     """`scale(inner_loss_scale)`, the first link of every inner chain; None
     where the scale is 1."""
     if self.inner_loss_scale == 1.0:
       return None
     return inner.scale(self.inner_loss_scale)
 
-  def inner_transform(self, mapper, seed, deterministic=False,
-                      learning_rate=None, first_order=None):
+  def inner_transform(
+      self, mapper: Mapper, seed: Optional[Seed], deterministic: bool = False,
+      learning_rate: Optional[Scalar] = None,
+      first_order: Optional[bool] = None) -> inner.GradientTransform:
     """The inner update: `chain(stop_gradient, loss scale, masks, momentum,
     -alpha)`.
 
@@ -212,7 +229,9 @@ class GradientLearner(base.ModelLearner):
         masks, inner.heavy_ball(momentum) if momentum is not None else None,
         inner.scale_by_learning_rate(self.learning_rates(learning_rate)))
 
-  def support_loss_fn(self, mapper, task, seed=None, meta_values=None):
+  def support_loss_fn(
+      self, mapper: Mapper, task: Any, seed: Optional[Seed] = None,
+      meta_values: Optional[Sequence[tf.Tensor]] = None) -> Callable:
     """The inner loop's loss: `params -> loss` on the whole support set, or
     with `inner_batch_size`, `(params, step) -> loss` on step's mini-batch.
     """
@@ -232,10 +251,14 @@ class GradientLearner(base.ModelLearner):
                          meta_values))
     return loss
 
-  def adapt_with(self, mapper, task, seed, num_steps=None,
-                 deterministic=False, return_trajectory=False,
-                 return_state_trajectory=False, max_steps=None,
-                 learning_rate=None, meta_values=None, first_order=None):
+  def adapt_with(self, mapper: Mapper, task: Any, seed: Optional[Seed],
+                 num_steps: Optional[IntLike] = None,
+                 deterministic: bool = False, return_trajectory: bool = False,
+                 return_state_trajectory: bool = False,
+                 max_steps: Optional[int] = None,
+                 learning_rate: Optional[Scalar] = None,
+                 meta_values: Optional[Sequence[tf.Tensor]] = None,
+                 first_order: Optional[bool] = None) -> inner.AdaptResult:
     """Adapts to `task` through `mapper`; returns an `inner.AdaptResult`."""
     num_steps = self.num_inner_steps if num_steps is None else num_steps
     return inner.adapt(
@@ -247,9 +270,11 @@ class GradientLearner(base.ModelLearner):
         return_state_trajectory=return_state_trajectory,
         step_loss=self.inner_batch_size is not None)
 
-  def adapt(self, task, support_y=None, *, seed=None, num_steps=None,
-            deterministic=False, return_trajectory=False, max_steps=None,
-            learning_rate=None):
+  def adapt(self, task: Any, support_y: Optional[Any] = None, *,
+            seed: Optional[Seed] = None, num_steps: Optional[IntLike] = None,
+            deterministic: bool = False, return_trajectory: bool = False,
+            max_steps: Optional[int] = None,
+            learning_rate: Optional[Scalar] = None) -> inner.AdaptResult:
     """Adapts the model to one task's support set (outside meta-training).
 
     `learner.adapt(support_x, support_y)` with plain arrays, or
@@ -278,7 +303,8 @@ class GradientLearner(base.ModelLearner):
                            return_trajectory, max_steps=max_steps,
                            learning_rate=learning_rate)
 
-  def support_loss_before(self, mapper, task, result):
+  def support_loss_before(self, mapper: Mapper, task: Any,
+                          result: inner.AdaptResult) -> tf.Tensor:
     """The support loss before adaptation (a metric; no gradient)."""
     if self.num_inner_steps > 0:
       return tf.stop_gradient(result.losses[0])
@@ -290,7 +316,8 @@ class GradientLearner(base.ModelLearner):
     return isinstance(num_steps, int) and num_steps <= self.unroll_inner_steps
 
   # ------------------------------------------------------------ outer loop
-  def objective(self, mapper, task, seed):
+  def objective(self, mapper: Mapper, task: Any,
+                seed: Optional[Seed]) -> tuple[tf.Tensor, Metrics]:
     """The differentiable meta-objective of a task and its metrics.
 
     Args:
@@ -306,21 +333,24 @@ class GradientLearner(base.ModelLearner):
     raise NotImplementedError(
         f"{type(self).__name__} does not define its objective.")
 
-  def task_objective(self, task, seed=None):
+  def task_objective(self, task: Any,
+                     seed: Optional[Seed] = None) -> tuple[tf.Tensor, Metrics]:
     """`objective` of one task on the general path (as meta-training sees
     it): `(scalar objective, metrics)`."""
     mapper = task_mappers.MappedTasks(self, self.meta_training_flag)
     return self.objective(mapper, task, seed)
 
-  def mapper(self, training=None):
+  def mapper(self, training: Optional[bool] = None) -> Mapper:
     """The task mapper of meta-training (the fast path where possible)."""
     training = self.meta_training_flag if training is None else training
     if self.uses_fast_path:
       return task_mappers.BatchedTasks(self, training)
     return task_mappers.MappedTasks(self, training)
 
-  def compute_gradients(self, tasks, seeds, global_batch_size=None,
-                        scale_loss=None):
+  def compute_gradients(
+      self, tasks: TaskBatch, seeds: Optional[tf.Tensor],
+      global_batch_size: Optional[int] = None,
+      scale_loss: Optional[ScaleLoss] = None) -> base.MetaGradients:
     base.validate_tasks(tasks)
     if seeds is None and any(self.mask_specs):
       raise ValueError(f"{type(self).__name__} on model {self.model.name!r} "
@@ -336,7 +366,7 @@ class GradientLearner(base.ModelLearner):
         base.gradients(tape, total, variables),
         {name: tf.reduce_mean(value) for name, value in metrics.items()})
 
-  def update_statistics(self, tasks, seeds):
+  def update_statistics(self, tasks: TaskBatch, seeds: tf.Tensor) -> None:
     """Moves batch-norm running statistics towards a batch's (running mode).
 
     Adapts the batch's first task and runs its query set through the

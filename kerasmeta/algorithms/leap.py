@@ -16,14 +16,23 @@ theta_{k-1}`. `leap_objective` is a surrogate whose gradient is exactly
 that: `theta_{k-1}` enters as `theta_0 + sg[theta_{k-1} - theta_0]`.
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TYPE_CHECKING
+
 import tensorflow as tf
 
 from kerasmeta.algorithms import gradient_learner
 from kerasmeta.algorithms import maml
 
+if TYPE_CHECKING:
+  import keras
+  from kerasmeta._typing import LossFn, Mapper, Metrics, Seed
 
-def leap_objective(loss_fn, initial, trajectory, use_loss=True,
-                   epsilon=1e-12):
+
+def leap_objective(loss_fn: LossFn, initial: Sequence[tf.Tensor],
+                   trajectory: Sequence[tf.Tensor], use_loss: bool = True,
+                   epsilon: float = 1e-12) -> tf.Tensor:
   """The Leap path length, differentiable in theta_0 as eq. 13 prescribes.
 
   Args:
@@ -74,12 +83,14 @@ class Leap(gradient_learner.GradientLearner):
 
   name = "leap"
 
-  def __init__(self, model, use_loss=True, **kwargs):
+  def __init__(self, model: keras.Model, use_loss: bool = True,
+               **kwargs: Any) -> None:
     maml.force_first_order(type(self).__name__, kwargs)
     super().__init__(model, **kwargs)
     self.use_loss = bool(use_loss)
 
-  def objective(self, mapper, task, seed):
+  def objective(self, mapper: Mapper, task: Any,
+                seed: Optional[Seed]) -> tuple[tf.Tensor, Metrics]:
     initial = mapper.initial_values(task)
     result = self.adapt_with(mapper, task, seed, return_trajectory=True)
     # The path's loss with the meta weights held fixed: Leap trains theta_0.

@@ -12,10 +12,17 @@ meta-gradient reaches them through the inner loop:
   appendix F).
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TYPE_CHECKING
+
 import keras
 import tensorflow as tf
 
 from kerasmeta import inner
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import Scalar, Shape
 
 
 @keras.saving.register_keras_serializable(package="kerasmeta")
@@ -27,7 +34,8 @@ class LearningRates(keras.layers.Layer):
     initial_value: every rate's initial value (alpha).
   """
 
-  def __init__(self, shapes, initial_value=0.01, **kwargs):
+  def __init__(self, shapes: Sequence[Shape], initial_value: float = 0.01,
+               **kwargs: Any) -> None:
     super().__init__(**kwargs)
     self.shapes = [tuple(int(d) for d in shape) for shape in shapes]
     self.initial_value = float(initial_value)
@@ -38,17 +46,17 @@ class LearningRates(keras.layers.Layer):
         for index, shape in enumerate(self.shapes)]
 
   @property
-  def meta_weights(self):
+  def meta_weights(self) -> list[keras.Variable]:
     return list(self.rates)
 
-  def values(self, scale=None):
+  def values(self, scale: Optional[Scalar] = None) -> list[tf.Tensor]:
     """The rates as tensors, multiplied by `scale` where given."""
     rates = [rate.value for rate in self.rates]
     if scale is None:
       return rates
     return [rate * tf.cast(scale, rate.dtype) for rate in rates]
 
-  def get_config(self):
+  def get_config(self) -> dict[str, Any]:
     config = super().get_config()
     config.update(shapes=self.shapes, initial_value=self.initial_value)
     return config
@@ -63,7 +71,8 @@ class InnerOptimizer(keras.layers.Layer):
     momentum: the momentum's initial value.
   """
 
-  def __init__(self, learning_rate=0.01, momentum=0.0, **kwargs):
+  def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0,
+               **kwargs: Any) -> None:
     super().__init__(**kwargs)
     self.initial_learning_rate = float(learning_rate)
     self.initial_momentum = float(momentum)
@@ -75,10 +84,10 @@ class InnerOptimizer(keras.layers.Layer):
         initializer=keras.initializers.Constant(self.initial_momentum))
 
   @property
-  def meta_weights(self):
+  def meta_weights(self) -> list[keras.Variable]:
     return [self.learning_rate, self.momentum]
 
-  def transform(self, frozen=False):
+  def transform(self, frozen: bool = False) -> inner.GradientTransform:
     """`chain(heavy_ball(mu), scale_by_learning_rate(alpha))` of the values.
 
     Args:
@@ -90,7 +99,7 @@ class InnerOptimizer(keras.layers.Layer):
         inner.heavy_ball(stop(self.momentum.value)),
         inner.scale_by_learning_rate(stop(self.learning_rate.value)))
 
-  def get_config(self):
+  def get_config(self) -> dict[str, Any]:
     config = super().get_config()
     config.update(learning_rate=self.initial_learning_rate,
                   momentum=self.initial_momentum)

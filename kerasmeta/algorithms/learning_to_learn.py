@@ -41,6 +41,10 @@ f(theta_1) .. f(theta_T) once (the code also adds f at the truncation's
 first point, which has no gradient).
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TYPE_CHECKING
+
 import tensorflow as tf
 
 from kerasmeta import inner
@@ -48,8 +52,14 @@ from kerasmeta.algorithms import base
 from kerasmeta.inner import transforms
 from kerasmeta.layers import lstm_optimizer
 
+if TYPE_CHECKING:
+  import keras
+  from kerasmeta._typing import (IntLike, Metrics, Nest, ScaleLoss, Seed,
+                                 TaskBatch)
 
-def starting_from(transform, state):
+
+def starting_from(transform: transforms.GradientTransform,
+                  state: Nest) -> transforms.GradientTransform:
   """`transform` whose state starts at `state` instead of `init`'s (a
   truncation continues the previous one's LSTM states)."""
   return transforms.GradientTransform(lambda params: state, transform.update)
@@ -61,7 +71,7 @@ DEFAULT_OPTIMIZER = {"preprocess": "log_and_sign", "p": 10.0,
                      "output_scale": 0.01, "gradient_scale": 1.0}
 
 
-def reference_optimizer(problems) -> dict:
+def reference_optimizer(problems: Any) -> dict:
   """The authors' code's optimiser settings for `problems` (its
   `reference_optimizer`, else `DEFAULT_OPTIMIZER`)."""
   return {**DEFAULT_OPTIMIZER, **getattr(problems, "reference_optimizer", {})}
@@ -97,10 +107,13 @@ class LearningToLearn(base.MetaLearner):
   distributes = False  # the optimisees' states live on one replica
   metric_names = ("meta_loss", "final_loss")
 
-  def __init__(self, problems, *, num_steps=100, truncation=20,
-               units=(20, 20), preprocess=None, p=None,
-               output_scale=None, gradient_scale=None, separate_conv=False,
-               second_order=False, dtype="float32"):
+  def __init__(self, problems: Any, *, num_steps: int = 100,
+               truncation: int = 20, units: Sequence[int] = (20, 20),
+               preprocess: Optional[str] = None, p: Optional[float] = None,
+               output_scale: Optional[float] = None,
+               gradient_scale: Optional[float] = None,
+               separate_conv: bool = False, second_order: bool = False,
+               dtype: str = "float32") -> None:
     for name in ("parameter_shapes", "initial_params", "loss", "sample"):
       if not hasattr(problems, name):
         raise TypeError(f"problems must be an optimisee distribution "
@@ -118,8 +131,9 @@ class LearningToLearn(base.MetaLearner):
     self.second_order = bool(second_order)
     given = {"preprocess": preprocess, "p": p, "output_scale": output_scale,
              "gradient_scale": gradient_scale}
-    settings = {name: given[name] if given[name] is not None else default
-                for name, default in reference_optimizer(problems).items()}
+    settings: dict[str, Any] = {
+        name: given[name] if given[name] is not None else default
+        for name, default in reference_optimizer(problems).items()}
     make = lambda name: lstm_optimizer.CoordinatewiseLSTM(
         units, **settings, dtype=dtype, name=name)
     self.network = make("optimizer")
@@ -130,19 +144,21 @@ class LearningToLearn(base.MetaLearner):
       self.conv_network.build()
 
   @property
-  def trainable_variables(self):
+  def trainable_variables(self) -> list[tf.Variable]:
     networks = [self.network] + ([self.conv_network]
                                  if self.conv_network is not None else [])
     return [v for n in networks for v in n.trainable_variables]
 
-  def checkpoint_items(self):
+  def checkpoint_items(self) -> dict[str, Any]:
     items = {"network": self.network}
     if self.conv_network is not None:
       items["conv_network"] = self.conv_network
     return items
 
-  def compute_gradients(self, tasks, seeds, global_batch_size=None,
-                        scale_loss=None):
+  def compute_gradients(
+      self, tasks: TaskBatch, seeds: Optional[tf.Tensor],
+      global_batch_size: Optional[int] = None,
+      scale_loss: Optional[ScaleLoss] = None) -> base.MetaGradients:
     """The gradient of the first truncation of fresh problems (theta_0,
     zero LSTM states); training continues truncations (`train_step`)."""
     del seeds
@@ -153,7 +169,7 @@ class LearningToLearn(base.MetaLearner):
     return base.MetaGradients(
         base.gradients(tape, total, self.trainable_variables), metrics)
 
-  def train_state(self, batch_size):
+  def train_state(self, batch_size: Optional[int]) -> dict:
     """Each problem's parameters and LSTM states where its next truncation
     starts, and that truncation's index (0: fresh problems)."""
     if batch_size is None:
@@ -167,8 +183,10 @@ class LearningToLearn(base.MetaLearner):
                 lambda s: tf.zeros([size, *s.shape], s.dtype), one_state),
             "truncation": tf.constant(0, tf.int64)}
 
-  def train_step(self, state, batch, optimizer,
-                 context=base.StepContext()):
+  def train_step(
+      self, state: dict, batch: tuple[TaskBatch, tf.Tensor],
+      optimizer: keras.optimizers.Optimizer,
+      context: base.StepContext = base.StepContext()) -> tuple[dict, Metrics]:
     """One truncation of every problem of the batch, one outer step on the
     mean of their summed losses; the problems continue from where it ends."""
     if context.scale_loss is not None:
@@ -219,18 +237,20 @@ class LearningToLearn(base.MetaLearner):
         tuple(tasks),
         fn_output_signature=[tf.TensorSpec(s, tf.float32) for s in shapes])
 
-  def update(self, batch_axes=0):
+  def update(self, batch_axes: int = 0) -> transforms.GradientTransform:
     """The inner transform of m (fresh LSTM states), of parameters with
     `batch_axes` leading problem axes."""
     return inner.learned_update(self.network, self.conv_network,
                                 second_order=self.second_order,
                                 batch_axes=batch_axes)
 
-  def initial_state(self, params):
+  def initial_state(self, params: Sequence[tf.Tensor]) -> Nest:
     """Zero LSTM states for `params`."""
     return self.update().init(params)
 
-  def truncation_objective(self, problem, params, state, first_step):
+  def truncation_objective(
+      self, problem: Any, params: Sequence[tf.Tensor], state: Nest,
+      first_step: IntLike) -> tuple[tf.Tensor, Metrics, list[tf.Tensor], Nest]:
     """One truncation of one problem from `params` and LSTM `state` (as
     `initial_state(params)` lays it out) at step `first_step`.
 
@@ -246,7 +266,9 @@ class LearningToLearn(base.MetaLearner):
     return loss[0], {name: value[0] for name, value in metrics.items()}, \
         [p[0] for p in params], state
 
-  def batch_truncation_objective(self, problems, params, state, first_step):
+  def batch_truncation_objective(
+      self, problems: TaskBatch, params: Sequence[tf.Tensor], state: Nest,
+      first_step: IntLike) -> tuple[tf.Tensor, Metrics, list[tf.Tensor], Nest]:
     """One truncation of a batch of problems at once.
 
     m is coordinate-wise, so the coordinates of every problem are rows of
@@ -274,7 +296,9 @@ class LearningToLearn(base.MetaLearner):
     return meta_loss, {"meta_loss": meta_loss, "final_loss": final}, \
         result.params, result.state
 
-  def adapt(self, problem, support_y=None, *, seed=None, num_steps=None):
+  def adapt(self, problem: Any, support_y: Optional[Any] = None, *,
+            seed: Optional[Seed] = None,
+            num_steps: Optional[IntLike] = None) -> inner.AdaptResult:
     """Runs the learned optimiser on one problem from its theta_0.
 
     Args:
@@ -299,7 +323,8 @@ class LearningToLearn(base.MetaLearner):
         step_loss=True)
 
 
-def problem_losses(problems, batch, params, step):
+def problem_losses(problems: Any, batch: TaskBatch, params: Sequence[tf.Tensor],
+                   step: IntLike) -> tf.Tensor:
   """Each problem's loss `[P]` at its stacked parameters (`[P, ...]`): the
   distribution's `batch_loss` where it has one, else its `loss` vectorised
   over the problems (`tf.vectorized_map`, whose gradients XLA may not

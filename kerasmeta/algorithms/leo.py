@@ -52,8 +52,10 @@ with several replicas, `train_step` sums their parts first and clips the
 sum (`compute_gradients`, which sees one replica's part, clips that).
 """
 
+from __future__ import annotations
+
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple, Optional, Sequence, TYPE_CHECKING, Union
 
 import keras
 import tensorflow as tf
@@ -64,6 +66,12 @@ from kerasmeta.algorithms import base
 from kerasmeta.algorithms import leo_draws
 from kerasmeta.layers import leo as leo_layers
 from kerasmeta.tasks import base as tasks_base
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import (InputShape, IntLike, Metrics, Scalar,
+                                 ScaleLoss, Seed, TaskBatch)
+  from kerasmeta.algorithms.leo_draws import LEODraws
+  from kerasmeta.tasks.base import Task
 
 _MIN_STDDEV = 1e-10
 
@@ -102,8 +110,10 @@ class LEONetworks(keras.layers.Layer):
       their initial values (an ablation).
   """
 
-  def __init__(self, features, num_latents=64, latent_learning_rate=1.0,
-               finetuning_learning_rate=1e-3, learn_rates=True, **kwargs):
+  def __init__(self, features: int, num_latents: int = 64,
+               latent_learning_rate: float = 1.0,
+               finetuning_learning_rate: float = 1e-3, learn_rates: bool = True,
+               **kwargs: Any) -> None:
     super().__init__(**kwargs)
     self.learn_rates = bool(learn_rates)
     self.features, self.num_latents = int(features), int(num_latents)
@@ -117,7 +127,7 @@ class LEONetworks(keras.layers.Layer):
     self.decoder = keras.layers.Dense(2 * self.features, use_bias=False,
                                       dtype=policy, name="decoder")
 
-  def build(self, input_shape=None):
+  def build(self, input_shape: Optional[InputShape] = None) -> None:
     del input_shape
     self.encoder.build((None, self.features))
     self.relation_network.build((None, self.num_latents))
@@ -131,18 +141,18 @@ class LEONetworks(keras.layers.Layer):
         initializer=keras.initializers.Constant(
             self.finetuning_learning_rate), trainable=self.learn_rates)
 
-  def call(self, inputs):
+  def call(self, inputs: Any) -> tf.Tensor:
     raise NotImplementedError(
         "LEONetworks holds LEO's weights; the LEO learner runs them.")
 
   @property
-  def kernels(self):
+  def kernels(self) -> list[keras.Variable]:
     """The kernels the L2 penalty weighs (the reference's regularised
     weights: encoder, relation network, decoder)."""
     return [self.encoder.kernel, self.decoder.kernel] + [
         layer.kernel for layer in self.relation_network.dense_layers]
 
-  def get_config(self):
+  def get_config(self) -> dict[str, Any]:
     return {**super().get_config(), "features": self.features,
             "num_latents": self.num_latents,
             "latent_learning_rate": self.latent_learning_rate,
@@ -194,14 +204,17 @@ class LEO(base.MetaLearner):
   metric_names = ("query_loss", "query_accuracy", "support_loss", "kl",
                   "encoder_penalty", "regularization")
 
-  def __init__(self, features, ways, *, num_latents=64, num_latent_steps=5,
-               num_finetuning_steps=5, latent_learning_rate=1.0,
-               finetuning_learning_rate=1e-3, learn_rates=True,
-               kl_weight=1e-3,
-               encoder_penalty_weight=1e-9, l2_penalty_weight=1e-8,
-               orthogonality_penalty_weight=1e-3, dropout_rate=0.5,
-               gradient_clip_value=0.1, gradient_clip_norm=0.1,
-               normalize_inputs=True, dtype="float32"):
+  def __init__(self, features: int, ways: int, *, num_latents: int = 64,
+               num_latent_steps: int = 5, num_finetuning_steps: int = 5,
+               latent_learning_rate: float = 1.0,
+               finetuning_learning_rate: float = 1e-3, learn_rates: bool = True,
+               kl_weight: float = 1e-3, encoder_penalty_weight: float = 1e-9,
+               l2_penalty_weight: float = 1e-8,
+               orthogonality_penalty_weight: float = 1e-3,
+               dropout_rate: float = 0.5, gradient_clip_value: float = 0.1,
+               gradient_clip_norm: float = 0.1, normalize_inputs: bool = True,
+               dtype: Union[str, tf.DType] = "float32") -> None:
+    value: float  # the checks below: ints, then floats
     for name, value, minimum in (
         ("features", features, 1), ("ways", ways, 2),
         ("num_latents", num_latents, 1),
@@ -246,21 +259,25 @@ class LEO(base.MetaLearner):
 
   # ------------------------------------------------------------ interface
   @property
-  def trainable_variables(self):
+  def trainable_variables(self) -> list[tf.Variable]:
     return list(self.networks.trainable_variables)
 
-  def checkpoint_items(self):
+  def checkpoint_items(self) -> dict[str, Any]:
     return {"leo": self.networks}
 
-  def compute_gradients(self, tasks, seeds, global_batch_size=None,
-                        scale_loss=None):
+  def compute_gradients(
+      self, tasks: TaskBatch, seeds: tf.Tensor,
+      global_batch_size: Optional[int] = None,
+      scale_loss: Optional[ScaleLoss] = None) -> base.MetaGradients:
     """The meta-gradient of this replica's tasks, clipped."""
     gradients, metrics = self._meta_gradients(tasks, seeds,
                                               global_batch_size, scale_loss)
     return base.MetaGradients(self.clip(gradients), metrics)
 
-  def train_step(self, state, batch, optimizer,
-                 context=base.StepContext()):
+  def train_step(
+      self, state: dict, batch: tuple[TaskBatch, tf.Tensor],
+      optimizer: keras.optimizers.Optimizer,
+      context: base.StepContext = base.StepContext()) -> tuple[dict, Metrics]:
     """The meta-step with the whole batch's meta-gradient clipped.
 
     Each replica computes its part; the parts are summed across replicas
@@ -312,14 +329,14 @@ class LEO(base.MetaLearner):
     return base.MetaGradients(gradients, metrics)
 
   # ------------------------------------------------------------ the model
-  def regularization(self):
+  def regularization(self) -> tf.Tensor:
     """lambda_1 L2 + lambda_2 orthogonality: the batch's penalties (eq. 8)."""
     networks = self.networks
     return (self.l2_penalty_weight * leo_layers.l2_penalty(networks.kernels)
             + self.orthogonality_penalty_weight
             * leo_layers.orthogonality_penalty(networks.decoder.kernel))
 
-  def clip(self, gradients):
+  def clip(self, gradients: list[tf.Tensor]) -> list[tf.Tensor]:
     """Each tensor clipped by value, then by norm (the reference's runner)."""
     if self.gradient_clip_value > 0:
       gradients = [tf.clip_by_value(g, -self.gradient_clip_value,
@@ -330,7 +347,8 @@ class LEO(base.MetaLearner):
                    for g in gradients]
     return gradients
 
-  def encode(self, support_x, draws=None):
+  def encode(self, support_x: tf.Tensor,
+             draws: Optional[LEODraws] = None) -> tuple[tf.Tensor, ...]:
     """The latent Gaussians of each class and z drawn from them.
 
     Args:
@@ -360,14 +378,16 @@ class LEO(base.MetaLearner):
       latents += stddevs[:, :, tf.newaxis] * draws.latent_noise
     return latents, means, stddevs
 
-  def decode(self, latents, noise=None):
+  def decode(self, latents: tf.Tensor,
+             noise: Optional[tf.Tensor] = None) -> tf.Tensor:
     """Classifier weights `[..., N, K, features]` from z: the means, or
     drawn with `noise` (meta-training)."""
     means, stddevs = self._gaussian(self.networks.decoder(latents),
                                     offset=self._weight_offset)
     return means if noise is None else means + stddevs * noise
 
-  def logits(self, weights, x, keep=None):
+  def logits(self, weights: tf.Tensor, x: tf.Tensor,
+             keep: Optional[tf.Tensor] = None) -> tf.Tensor:
     """`[..., M, N]`: each class's logit averaged over its K weights, of
     `x [..., M, features]` (its entries dropped out where `keep` is
     False: meta-training)."""
@@ -380,20 +400,21 @@ class LEO(base.MetaLearner):
     stddevs = tf.maximum(tf.exp(raw) - (1.0 - offset), _MIN_STDDEV)
     return means, stddevs
 
-  def inputs(self, x):
+  def inputs(self, x: tf.Tensor) -> tf.Tensor:
     """Embeddings as the networks read them: in `dtype`, L2-normalised per
     example where `normalize_inputs` (idempotent on normalised ones, up to
     rounding)."""
     x = tf.cast(x, self.dtype)
     return tf.nn.l2_normalize(x, axis=-1) if self.normalize_inputs else x
 
-  def support_loss(self, weights, task, keep=None):
+  def support_loss(self, weights: tf.Tensor, task: Task,
+                   keep: Optional[tf.Tensor] = None) -> tf.Tensor:
     """The support cross-entropy summed over examples (the inner loss):
     `[...]`, one per task of `task`'s leading axes."""
     logits = self.logits(weights, task.support_x, keep)
     return tf.reduce_sum(_cross_entropy(task.support_y, logits), axis=-1)
 
-  def class_major(self, tasks):
+  def class_major(self, tasks: Task) -> tf.Tensor:
     """The support inputs of a batch of tasks as `[T, N, K, features]`,
     each task's sorted by label.
 
@@ -428,7 +449,8 @@ class LEO(base.MetaLearner):
                          batch_dims=1)
     return tf.reshape(inputs, [count, self.ways, -1, self.features])
 
-  def draws(self, tasks, seeds, num_latent_steps=None):
+  def draws(self, tasks: Task, seeds: tf.Tensor,
+            num_latent_steps: Optional[int] = None) -> LEODraws:
     """Meta-training's `LEODraws` of a batch of tasks, each from its seed."""
     steps = self.num_latent_steps if num_latent_steps is None else \
         num_latent_steps
@@ -447,8 +469,10 @@ class LEO(base.MetaLearner):
         num_finetuning_steps=self.num_finetuning_steps,
         dropout_rate=self.dropout_rate, dtype=self.dtype)
 
-  def adapt(self, task, support_y=None, *, seed=None, num_steps=None,
-            training=False, max_steps=None, rate_scale=None):
+  def adapt(self, task: Any, support_y: Optional[Any] = None, *,
+            seed: Optional[Seed] = None, num_steps: Optional[IntLike] = None,
+            training: bool = False, max_steps: Optional[int] = None,
+            rate_scale: Optional[Scalar] = None) -> inner.AdaptResult:
     """Encodes, adapts z, decodes and fine-tunes: the task's classifier.
 
     Args:
@@ -477,8 +501,11 @@ class LEO(base.MetaLearner):
                   0),
         details=adaptation)
 
-  def adaptation(self, task, seed=None, training=False,
-                 num_latent_steps=None, max_steps=None, rate_scale=None):
+  def adaptation(self, task: Task, seed: Optional[Seed] = None,
+                 training: bool = False,
+                 num_latent_steps: Optional[IntLike] = None,
+                 max_steps: Optional[int] = None,
+                 rate_scale: Optional[Scalar] = None) -> LEOAdaptation:
     """`adapt`'s whole record of one `Task`: a `LEOAdaptation` (the latent
     codes and Gaussians the meta-objective's penalties read)."""
     if training and seed is None:
@@ -488,12 +515,15 @@ class LEO(base.MetaLearner):
         if training else None
     batch = self.batch_adaptation(tasks, draws, num_latent_steps, max_steps,
                                   rate_scale)
-    return LEOAdaptation(*[value[0] for value in batch[:5]],
-                         batch.latent_losses[:, 0],
-                         batch.finetuning_losses[:, 0])
+    # mypy counts a starred list as filling every field.
+    return LEOAdaptation(  # type: ignore[call-arg]
+        *[value[0] for value in batch[:5]], batch.latent_losses[:, 0],
+        batch.finetuning_losses[:, 0])
 
-  def batch_adaptation(self, tasks, draws=None, num_latent_steps=None,
-                       max_steps=None, rate_scale=None):
+  def batch_adaptation(self, tasks: Task, draws: Optional[LEODraws] = None,
+                       num_latent_steps: Optional[IntLike] = None,
+                       max_steps: Optional[int] = None,
+                       rate_scale: Optional[Scalar] = None) -> LEOAdaptation:
     """`adaptation` of a batch of tasks at once (a leading task axis on
     every field; the losses `[steps, T]`), with meta-training's `draws`
     or the means (None)."""
@@ -524,7 +554,7 @@ class LEO(base.MetaLearner):
     return LEOAdaptation(finetuned.params[0], adapted.params[0], latents,
                          means, stddevs, adapted.losses, finetuned.losses)
 
-  def predict(self, adapted, x):
+  def predict(self, adapted: Any, x: tf.Tensor) -> tf.Tensor:
     """Logits `[M, N]` of the adapted classifier (no dropout).
 
     Args:
@@ -538,7 +568,8 @@ class LEO(base.MetaLearner):
       (adapted,) = adapted
     return self.logits(adapted, x)
 
-  def task_objective(self, task, seed, training=True):
+  def task_objective(self, task: Task, seed: Seed,
+                     training: bool = True) -> tuple[tf.Tensor, Metrics]:
     """One task's meta-objective (eq. 7, without the batch's penalties of
     eq. 8: `regularization`) and its metrics."""
     tasks = _one_task_batch(task)
@@ -546,7 +577,8 @@ class LEO(base.MetaLearner):
         tasks, tf.expand_dims(seed, 0), training)
     return objective[0], {name: value[0] for name, value in metrics.items()}
 
-  def batch_objective(self, tasks, seeds, training=True):
+  def batch_objective(self, tasks: Task, seeds: tf.Tensor,
+                      training: bool = True) -> tuple[tf.Tensor, Metrics]:
     """`task_objective` of a batch of tasks at once: `[T]` each."""
     draws = self.draws(tasks, seeds) if training else None
     adapted = self.batch_adaptation(tasks, draws)
@@ -573,7 +605,7 @@ class LEO(base.MetaLearner):
         "support_loss": support_loss, "kl": kl, "encoder_penalty": penalty}
 
 
-def kl_divergence(means, stddevs):
+def kl_divergence(means: tf.Tensor, stddevs: tf.Tensor) -> tf.Tensor:
   """KL(N(means, stddevs) || N(0, I)), averaged over entries (eq. 7's beta
   term): tfp's closed form. The reference code takes a one-sample estimate,
   log q(z) - log p(z) at the drawn z, whose expectation this is; the closed

@@ -23,11 +23,16 @@ the meta-step run on the whole batch at once (a leading task axis on every
 tensor) instead of one task at a time.
 """
 
-from typing import NamedTuple
+from __future__ import annotations
+
+from typing import NamedTuple, Optional, TYPE_CHECKING
 
 import tensorflow as tf
 
 from kerasmeta import sampling
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import IntLike, Seed
 
 ENCODER_DROPOUT, LATENTS, LATENT_STEPS, FINETUNING, QUERY = range(5)
 
@@ -55,9 +60,9 @@ class LEODraws(NamedTuple):
   query_keep: tf.Tensor
 
 
-def draw(seeds, *, ways, shots, num_query, features, num_latents,
-         num_latent_steps, num_finetuning_steps, dropout_rate,
-         dtype=tf.float32):
+def draw(seeds: Seed, *, ways: int, shots: int, num_query: int, features: int,
+         num_latents: int, num_latent_steps: int, num_finetuning_steps: int,
+         dropout_rate: float, dtype: tf.DType = tf.float32) -> LEODraws:
   """Each task's draws from its seed (`seeds` int32 `[T, 2]`): a
   `LEODraws` (the module docstring gives each draw's seed).
 
@@ -105,13 +110,13 @@ def draw(seeds, *, ways, shots, num_query, features, num_latents,
       steps(finetuning_keeps, [support, features], tf.bool), keeps[-1])
 
 
-def dropped(x, keep, rate):
+def dropped(x: tf.Tensor, keep: Optional[tf.Tensor], rate: float) -> tf.Tensor:
   """`x` dropped out with the mask `keep` (None: kept whole)."""
   if keep is None or rate == 0.0:
     return x
   return sampling.apply_dropout(x, keep, rate)
 
 
-def at_step(draws, step):
+def at_step(draws: Optional[tf.Tensor], step: IntLike) -> Optional[tf.Tensor]:
   """Entry `step` of the per-step draws `[T, steps, ...]`, or None."""
   return None if draws is None else tf.gather(draws, step, axis=1)

@@ -14,9 +14,18 @@ outer gradient (`first_order=True`, the default, as both papers do) or
 differentiated through (`first_order=False`: second order).
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TYPE_CHECKING
+
 from kerasmeta import inner
 from kerasmeta.algorithms import maml
 from kerasmeta.layers import lstm_optimizer
+
+if TYPE_CHECKING:
+  import keras
+  import tensorflow as tf
+  from kerasmeta._typing import Mapper, Scalar, Seed
 
 
 class LSTMMAML(maml.MAML):
@@ -33,7 +42,8 @@ class LSTMMAML(maml.MAML):
   name = "lstm_maml"
   supports_fast_path = False
 
-  def __init__(self, model, units=(20, 20), output_scale=0.01, **kwargs):
+  def __init__(self, model: keras.Model, units: Sequence[int] = (20, 20),
+               output_scale: float = 0.01, **kwargs: Any) -> None:
     kwargs.setdefault("first_order", True)
     super().__init__(model, **kwargs)
     if any(self.mask_specs):
@@ -47,15 +57,17 @@ class LSTMMAML(maml.MAML):
     self.optimizer_network.build()
 
   @property
-  def extra_variables(self):
+  def extra_variables(self) -> list[tf.Variable]:
     return list(self.optimizer_network.trainable_variables)
 
-  def checkpoint_items(self):
+  def checkpoint_items(self) -> dict[str, Any]:
     return {**super().checkpoint_items(),
             "inner_lstm": self.optimizer_network}
 
-  def inner_transform(self, mapper, seed, deterministic=False,
-                      learning_rate=None, first_order=None):
+  def inner_transform(
+      self, mapper: Mapper, seed: Optional[Seed], deterministic: bool = False,
+      learning_rate: Optional[Scalar] = None,
+      first_order: Optional[bool] = None) -> inner.GradientTransform:
     del mapper, seed, deterministic  # no masks (refused at construction)
     first_order = self.first_order if first_order is None else first_order
     update = inner.chain(

@@ -10,10 +10,18 @@ inner gradients; first order stops them.
 T-net, MT-net and M-net are MAML run on models built from their cells.
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, TYPE_CHECKING
+
 from absl import logging
 import tensorflow as tf
 
 from kerasmeta.algorithms import gradient_learner
+
+if TYPE_CHECKING:
+  import keras
+  from kerasmeta._typing import Mapper, Metrics, Seed
 
 
 class MAML(gradient_learner.GradientLearner):
@@ -22,7 +30,8 @@ class MAML(gradient_learner.GradientLearner):
   name = "maml"
   supports_fast_path = True
 
-  def objective(self, mapper, task, seed):
+  def objective(self, mapper: Mapper, task: Any,
+                seed: Optional[Seed]) -> tuple[tf.Tensor, Metrics]:
     result = self.adapt_with(mapper, task, seed)
     query_loss = mapper.loss(task.query_y,
                              mapper.predict(result.params, task.query_x))
@@ -36,12 +45,12 @@ class FOMAML(MAML):
 
   name = "fomaml"
 
-  def __init__(self, model, **kwargs):
+  def __init__(self, model: keras.Model, **kwargs: Any) -> None:
     force_first_order(type(self).__name__, kwargs)
     super().__init__(model, **kwargs)
 
 
-def force_first_order(name, kwargs):
+def force_first_order(name: str, kwargs: dict[str, Any]) -> None:
   """Sets `first_order=True` (configs share a `first_order: False` default,
   so False is taken as "not asked for" and logged, not refused)."""
   if kwargs.get("first_order") is False:

@@ -21,6 +21,10 @@ of every task, as rllab averages over its samples; the Fisher-vector
 products add `cg_damping * v` (rllab's `reg_coeff`).
 """
 
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, TYPE_CHECKING
+
 import tensorflow as tf
 
 from kerasmeta.algorithms import base
@@ -28,9 +32,14 @@ from kerasmeta.algorithms import policy_gradient_maml
 from kerasmeta.envs import base as envs_base
 from kerasmeta.rl import policies
 
+if TYPE_CHECKING:
+  import keras
+  from kerasmeta._typing import Metrics, Nest, TaskBatch
 
-def conjugate_gradient(matrix_vector, vector, iterations,
-                       residual_tolerance=1e-10):
+
+def conjugate_gradient(matrix_vector: Callable[[tf.Tensor], tf.Tensor],
+                       vector: tf.Tensor, iterations: int,
+                       residual_tolerance: float = 1e-10) -> tf.Tensor:
   """x with A x = b for a symmetric positive-definite A, by `iterations`
   steps of conjugate gradients (rllab's `cg`), in the graph.
 
@@ -92,9 +101,10 @@ class TRPOPolicyGradientMAML(policy_gradient_maml.PolicyGradientMAML):
   compiles_with_xla = "never"  # while loops that assign the weights
   distributes = False  # the line search evaluates the whole batch
 
-  def __init__(self, model, environment, max_kl=0.01, cg_iterations=10,
-               cg_damping=1e-5, backtrack_ratio=0.8, max_backtracks=15,
-               **kwargs):
+  def __init__(self, model: keras.Model, environment: envs_base.Environment,
+               max_kl: float = 0.01, cg_iterations: int = 10,
+               cg_damping: float = 1e-5, backtrack_ratio: float = 0.8,
+               max_backtracks: int = 15, **kwargs: Any) -> None:
     if kwargs.get("outer_epochs", 1) != 1:
       raise ValueError("TRPO takes one step per batch of episodes; received "
                        f"outer_epochs={kwargs['outer_epochs']}.")
@@ -112,7 +122,8 @@ class TRPOPolicyGradientMAML(policy_gradient_maml.PolicyGradientMAML):
     self.backtrack_ratio = float(backtrack_ratio)
     self.max_backtracks = int(max_backtracks)
 
-  def post_update_outputs(self, tasks, seeds, recorded):
+  def post_update_outputs(self, tasks: TaskBatch, seeds: tf.Tensor,
+                          recorded: Nest) -> tf.Tensor:
     """The adapted policies' outputs on the recorded post-adaptation
     observations, [tasks, episodes, horizon, 2 * action_size]: the inner
     steps replayed on the recorded inner episodes, from the current
@@ -131,12 +142,16 @@ class TRPOPolicyGradientMAML(policy_gradient_maml.PolicyGradientMAML):
                      fn_output_signature=tf.TensorSpec(
                          [episodes, horizon, size], dtype))
 
-  def mean_kl(self, old_outputs, new_outputs, alive):
+  def mean_kl(self, old_outputs: tf.Tensor, new_outputs: tf.Tensor,
+              alive: tf.Tensor) -> tf.Tensor:
     """The KL of old and new post-adaptation policies, averaged over the
     live steps of every task's episodes."""
     return policies.mean_kl(old_outputs, new_outputs, alive)
 
-  def train_step(self, state, batch, optimizer, context=base.StepContext()):
+  def train_step(
+      self, state: dict, batch: tuple[TaskBatch, tf.Tensor],
+      optimizer: Optional[keras.optimizers.Optimizer],
+      context: base.StepContext = base.StepContext()) -> tuple[dict, Metrics]:
     """One TRPO step on one batch of episodes (the module)."""
     del optimizer  # TRPO moves the weights itself
     tasks, seeds = batch
@@ -163,6 +178,9 @@ class TRPOPolicyGradientMAML(policy_gradient_maml.PolicyGradientMAML):
             kl_gradients, _unflat(vector, variables))])
       return _flat(outer.gradient(dot, variables)) + self.cg_damping * vector
 
+    # Traced once and called twice (in the conjugate-gradient loop and for
+    # the curvature): its second-order graph is most of the step's trace.
+    fisher_vector = tf.function(fisher_vector, autograph=False)
     ascent = -_flat(gradients)
     direction = conjugate_gradient(fisher_vector, ascent, self.cg_iterations)
     curvature = tf.tensordot(direction, fisher_vector(direction), 1)

@@ -6,8 +6,17 @@ The inner update is `theta <- theta - alpha (.) grad`, where `alpha` has the
 shape of theta, role meta, and is learned by the outer loop with theta.
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, TYPE_CHECKING
+
 from kerasmeta.algorithms import learned_inner
 from kerasmeta.algorithms import maml
+
+if TYPE_CHECKING:
+  import keras
+  import tensorflow as tf
+  from kerasmeta._typing import LearningRate, Scalar
 
 
 class MetaSGD(maml.MAML):
@@ -15,7 +24,7 @@ class MetaSGD(maml.MAML):
 
   name = "meta_sgd"
 
-  def __init__(self, model, **kwargs):
+  def __init__(self, model: keras.Model, **kwargs: Any) -> None:
     super().__init__(model, **kwargs)
     self.learned_rates = learned_inner.LearningRates(
         [w.shape for w in self.roles.adapted],
@@ -23,16 +32,17 @@ class MetaSGD(maml.MAML):
         dtype=self.roles.adapted[0].dtype, name="meta_sgd_learning_rates")
 
   @property
-  def extra_variables(self):
+  def extra_variables(self) -> list[tf.Variable]:
     return list(self.learned_rates.rates)
 
-  def checkpoint_items(self):
+  def checkpoint_items(self) -> dict[str, Any]:
     # The variables themselves: a Keras layer's list of weights is not a
     # dependency TensorFlow's checkpoints follow (the layer saved nothing).
     return {**super().checkpoint_items(),
             "learning_rates": list(self.learned_rates.rates)}
 
-  def learning_rates(self, learning_rate=None):
+  def learning_rates(self,
+                     learning_rate: Optional[Scalar] = None) -> LearningRate:
     """The learned rates (one tensor per adapted weight); a `learning_rate`
     scales them by it / alpha."""
     if learning_rate is None:

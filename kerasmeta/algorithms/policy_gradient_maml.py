@@ -83,7 +83,9 @@ TRPO step (a KL trust region, conjugate gradients) is
 policy gradient, adapted at test time with the same inner steps.
 """
 
-from typing import NamedTuple
+from __future__ import annotations
+
+from typing import Any, NamedTuple, Optional, Sequence, TYPE_CHECKING, Union
 
 import tensorflow as tf
 
@@ -97,12 +99,18 @@ from kerasmeta.rl import dice
 from kerasmeta.rl import policies
 from kerasmeta.rl import rollouts
 
+if TYPE_CHECKING:
+  import keras
+  from kerasmeta._typing import (Adapted, Metrics, Nest, Scalar, ScaleLoss,
+                                 Seed, TaskBatch)
+
 
 META_GRADIENTS = ("unbiased", "dice_hessian", "maml_code", "lvc",
                   "first_order")
 
 
-def adapt_kl_coefficients(coefficients, kls, target):
+def adapt_kl_coefficients(coefficients: tf.Tensor, kls: tf.Tensor,
+                          target: float) -> tf.Tensor:
   """ProMP's `_adapt_kl_coeff` for each inner step: the coefficient halved
   where its KL is below target / 1.5, doubled where above target * 1.5."""
   kls = tf.cast(kls, coefficients.dtype)
@@ -205,14 +213,17 @@ class PolicyGradientMAML(base.ModelLearner):
   """
 
   name = "maml_rl"
-  metric_names = ("return_before", "return_after")
+  metric_names: tuple[str, ...] = ("return_before", "return_after")
 
-  def __init__(self, model, environment, num_inner_steps=1,
-               inner_learning_rate=0.1, num_episodes=20,
-               meta_gradient="dice_hessian", discount=0.99, gae_lambda=1.0,
-               baseline="linear", normalize_advantages=True, outer_epochs=1,
-               outer_clip=0.0, inner_kl_penalty=0.0, inner_kl_target=0.0,
-               batch_steps=0, roles=None):
+  def __init__(self, model: keras.Model, environment: envs_base.Environment,
+               num_inner_steps: int = 1, inner_learning_rate: float = 0.1,
+               num_episodes: int = 20, meta_gradient: str = "dice_hessian",
+               discount: float = 0.99, gae_lambda: float = 1.0,
+               baseline: str = "linear", normalize_advantages: bool = True,
+               outer_epochs: int = 1, outer_clip: float = 0.0,
+               inner_kl_penalty: float = 0.0, inner_kl_target: float = 0.0,
+               batch_steps: int = 0,
+               roles: Optional[functional.WeightRoles] = None) -> None:
     super().__init__(model, roles)
     if not isinstance(environment, envs_base.Environment):
       raise TypeError(f"Expected a kerasmeta Environment; received "
@@ -297,23 +308,24 @@ class PolicyGradientMAML(base.ModelLearner):
               self.inner_kl_penalty, self.roles.adapted[0].dtype)),
           trainable=False, name="inner_kl_coefficients")
 
-  @property
-  def distributes(self):
+  @property  # overrides MetaLearner's attribute: read-only here
+  def distributes(self) -> bool:  # type: ignore[override]
     """One outer epoch distributes; several replay episodes held on one
     replica."""
     return self.outer_epochs == 1
 
   @property
-  def trainable_variables(self):
+  def trainable_variables(self) -> list[tf.Variable]:
     return list(self.roles.adapted) + list(self.roles.meta)
 
-  def checkpoint_items(self):
+  def checkpoint_items(self) -> dict[str, Any]:
     items = super().checkpoint_items()
     if self.inner_kl_coefficients is not None:
       items["inner_kl_coefficients"] = self.inner_kl_coefficients
     return items
 
-  def policy_outputs(self, params, observations):
+  def policy_outputs(self, params: Sequence[tf.Tensor],
+                     observations: tf.Tensor) -> tf.Tensor:
     """The policy's outputs with `params` for its adapted weights, on
     observations of any leading shape [..., observation_size]."""
     dtype = params[0].dtype
@@ -324,13 +336,15 @@ class PolicyGradientMAML(base.ModelLearner):
     return tf.reshape(outputs, tf.concat(
         [tf.shape(observations)[:-1], [outputs.shape[-1]]], 0))
 
-  def log_probs(self, params, paths):
+  def log_probs(self, params: Sequence[tf.Tensor],
+                paths: rollouts.Paths) -> tf.Tensor:
     """log pi_params(a_t | s_t) of every step of `paths`, [episodes, T]."""
     return policies.log_prob(
         self.policy_outputs(params, paths.observations), paths.actions)
 
-  def sample(self, params, task, seed, num_episodes=None,
-             deterministic=False):
+  def sample(self, params: Sequence[tf.Tensor], task: Any, seed: Seed,
+             num_episodes: Optional[int] = None,
+             deterministic: bool = False) -> rollouts.Paths:
     """Episodes of `task` with the policy at `params` (constants), within
     the learner's `batch_steps` where it has one."""
     frozen = [tf.stop_gradient(p) for p in params]
@@ -342,13 +356,15 @@ class PolicyGradientMAML(base.ModelLearner):
       paths = rollouts.within_budget(paths, self.batch_steps)
     return paths
 
-  def advantages(self, paths):
+  def advantages(self, paths: rollouts.Paths) -> tf.Tensor:
     return returns_lib.advantages(
         paths, self.discount, self.gae_lambda, self.baseline,
         self.normalize_advantages)
 
-  def surrogate_loss(self, params, paths, advantages, reference=None,
-                     magic=True, clip=0.0):
+  def surrogate_loss(self, params: Sequence[tf.Tensor], paths: rollouts.Paths,
+                     advantages: tf.Tensor,
+                     reference: Optional[tf.Tensor] = None, magic: bool = True,
+                     clip: float = 0.0) -> tf.Tensor:
     """Minus the policy-gradient surrogate of `paths` at `params`: loaded
     DiCE (0 in value where `reference` is None or equals their
     log-probabilities), with `magic=False` the plain mean of logp * A,
@@ -372,7 +388,9 @@ class PolicyGradientMAML(base.ModelLearner):
     return -dice.policy_gradient_surrogate(
         log_probs, cast(advantages), cast(paths.alive), cast(reference))
 
-  def inner_surrogate_loss(self, params, paths, advantages, reference=None):
+  def inner_surrogate_loss(self, params: Sequence[tf.Tensor],
+                           paths: rollouts.Paths, advantages: tf.Tensor,
+                           reference: Optional[tf.Tensor] = None) -> tf.Tensor:
     """Minus the surrogate an inner step differentiates: loaded DiCE
     ("dice_hessian"), ProMP's LVC ("lvc") or the plain one (the rest)."""
     if self.meta_gradient == "lvc":
@@ -383,16 +401,22 @@ class PolicyGradientMAML(base.ModelLearner):
     return self.surrogate_loss(params, paths, advantages, reference,
                                magic=self.meta_gradient == "dice_hessian")
 
-  def inner_transform(self, learning_rate=None, first_order=None):
+  def inner_transform(
+      self, learning_rate: Optional[Scalar] = None,
+      first_order: Optional[bool] = None) -> inner.GradientTransform:
     if first_order is None:
       first_order = self.meta_gradient == "first_order"
     return inner.sgd(
         self.inner_learning_rate if learning_rate is None else learning_rate,
         first_order=first_order)
 
-  def task_objective(self, task, seed, params=None, paths=None,
-                     references=None, num_inner_steps=None, clip=0.0,
-                     outputs=None, with_inner_kls=None):
+  def task_objective(self, task: Any, seed: Seed,
+                     params: Optional[Sequence[tf.Tensor]] = None,
+                     paths: Optional[Sequence[rollouts.Paths]] = None,
+                     references: Optional[Sequence[tf.Tensor]] = None,
+                     num_inner_steps: Optional[int] = None, clip: float = 0.0,
+                     outputs: Optional[Sequence[tf.Tensor]] = None,
+                     with_inner_kls: Optional[bool] = None) -> TaskObjective:
     """The K inner steps and the meta-objective of one task.
 
     Args:
@@ -469,7 +493,9 @@ class PolicyGradientMAML(base.ModelLearner):
                          tf.cast(inner_kls, loss.dtype), params,
                          tf.cast(tf.reduce_all(filled), tf.float32))
 
-  def sample_episodes(self, tasks, seeds):
+  def sample_episodes(
+      self, tasks: TaskBatch,
+      seeds: tf.Tensor) -> tuple[list[rollouts.Paths], list, list]:
     """Every task's K + 1 batches of episodes with the current weights,
     their log-probabilities and the policy's outputs (what later epochs
     replay), with a task axis: `(paths, log_probs, outputs)`."""
@@ -494,8 +520,10 @@ class PolicyGradientMAML(base.ModelLearner):
         [tf.TensorSpec([episodes, horizon], dtype)] * steps,
         [tf.TensorSpec([episodes, horizon, size], dtype)] * steps))
 
-  def batch_objective(self, tasks, seeds, recorded=None, clip=0.0,
-                      global_batch_size=None, scale_loss=None):
+  def batch_objective(
+      self, tasks: TaskBatch, seeds: tf.Tensor, recorded: Optional[Nest] = None,
+      clip: float = 0.0, global_batch_size: Optional[int] = None,
+      scale_loss: Optional[ScaleLoss] = None) -> tuple[tf.Tensor, Metrics]:
     """The objective a replica differentiates, and its metrics.
 
     Args:
@@ -550,7 +578,8 @@ class PolicyGradientMAML(base.ModelLearner):
       metrics["inner_kl"] = tf.cast(tf.reduce_mean(step_kls), tf.float32)
     return total, metrics
 
-  def inner_step_kls(self, tasks, seeds, recorded):
+  def inner_step_kls(self, tasks: TaskBatch, seeds: tf.Tensor,
+                     recorded: Nest) -> tf.Tensor:
     """Each inner step's KL between the recorded sampling policies and the
     current weights' ones, averaged over live steps and tasks, [K]."""
     dtype = tf.as_dtype(self.roles.adapted[0].dtype)
@@ -567,8 +596,10 @@ class PolicyGradientMAML(base.ModelLearner):
         fn_output_signature=tf.TensorSpec([self.num_inner_steps], dtype)),
                           axis=0)
 
-  def compute_gradients(self, tasks, seeds, global_batch_size=None,
-                        scale_loss=None):
+  def compute_gradients(
+      self, tasks: TaskBatch, seeds: tf.Tensor,
+      global_batch_size: Optional[int] = None,
+      scale_loss: Optional[ScaleLoss] = None) -> base.MetaGradients:
     with tf.GradientTape() as tape:
       total, metrics = self.batch_objective(
           tasks, seeds, global_batch_size=global_batch_size,
@@ -576,8 +607,10 @@ class PolicyGradientMAML(base.ModelLearner):
     return base.MetaGradients(
         base.gradients(tape, total, self.trainable_variables), metrics)
 
-  def train_step(self, state, batch, optimizer,
-                 context=base.StepContext()):
+  def train_step(
+      self, state: dict, batch: tuple[TaskBatch, tf.Tensor],
+      optimizer: keras.optimizers.Optimizer,
+      context: base.StepContext = base.StepContext()) -> tuple[dict, Metrics]:
     """One meta-gradient step, or with `outer_epochs > 1` several outer
     steps on one batch of sampled episodes (PPO-style, as ProMP trains).
 
@@ -593,6 +626,7 @@ class PolicyGradientMAML(base.ModelLearner):
     tasks, seeds = batch
     variables = self.trainable_variables
     recorded = self.sample_episodes(tasks, seeds)
+    metrics: Any
     nonfinite, metrics = [], None
     for _ in range(self.outer_epochs):
       with tf.GradientTape() as tape:
@@ -615,8 +649,10 @@ class PolicyGradientMAML(base.ModelLearner):
     return state, {**metrics,
                    base.NONFINITE_GRADIENTS: tf.reduce_max(nonfinite)}
 
-  def adapt(self, task, support_y=None, *, seed=None, num_steps=None,
-            learning_rate=None, num_episodes=None):
+  def adapt(self, task: Any, support_y: Optional[Any] = None, *,
+            seed: Optional[Seed] = None, num_steps: Optional[int] = None,
+            learning_rate: Optional[Union[Scalar, Sequence[Scalar]]] = None,
+            num_episodes: Optional[int] = None) -> inner.AdaptResult:
     """Adapts the policy to `task` by `num_steps` first-order policy-gradient
     steps (evaluation: nothing is differentiated).
 
@@ -677,7 +713,9 @@ class PolicyGradientMAML(base.ModelLearner):
         trajectory=[tf.stack(values) for values in zip(*trajectory)],
         details=PolicyAdaptation(returns, all_paths))
 
-  def predict(self, adapted, x):
+  # No `training` or `meta_values`: a policy's outputs take neither.
+  def predict(self, adapted: Adapted,  # type: ignore[override]
+              x: tf.Tensor) -> tf.Tensor:
     """The policy's outputs on observations `x` (any leading shape) with
     the weights of what `adapt` returned (or those weights)."""
     return self.policy_outputs(base.adapted_params(adapted), x)

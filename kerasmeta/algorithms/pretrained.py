@@ -21,9 +21,16 @@ glyph baseline pretrains a classifier of all training classes instead
 (`kerasmeta.few_shot_baselines`, `benchmarks/glyph_baselines.py`).
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, TYPE_CHECKING
+
 import tensorflow as tf
 
 from kerasmeta.algorithms import gradient_learner
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import Mapper, Metrics, Seed
 
 
 class Pretrained(gradient_learner.GradientLearner):
@@ -32,7 +39,8 @@ class Pretrained(gradient_learner.GradientLearner):
   name = "pretrained"
   supports_fast_path = True
 
-  def objective(self, mapper, task, seed):
+  def objective(self, mapper: Mapper, task: Any,
+                seed: Optional[Seed]) -> tuple[tf.Tensor, Metrics]:
     del seed  # no masks are sampled: nothing adapts during training
     initial = mapper.initial_values(task)
     support_loss = mapper.loss(task.support_y,

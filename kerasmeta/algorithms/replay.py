@@ -9,9 +9,16 @@ there, e.g. its momentum buffer) and the task it came from, and deals them out i
 without replacement until it is empty.
 """
 
+from __future__ import annotations
+
+from typing import Optional, Sequence, TYPE_CHECKING
+
 import tensorflow as tf
 
 from kerasmeta import sampling
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import IntLike, Nest, Seed
 
 
 class ReplayBuffer:
@@ -25,7 +32,8 @@ class ReplayBuffer:
       nest of `[tasks, K + 1, ...]` tensors.
   """
 
-  def __init__(self, tasks, trajectories, states=None):
+  def __init__(self, tasks: Nest, trajectories: Sequence[tf.Tensor],
+               states: Optional[Nest] = None) -> None:
     self.tasks = tasks
     shape = tf.shape(trajectories[0])
     self.num_tasks, self.points_per_task = shape[0], shape[1]
@@ -39,7 +47,7 @@ class ReplayBuffer:
     self.task_index = entries // self.points_per_task
     self.step_index = entries % self.points_per_task
 
-  def batches(self, seed, batch_size):
+  def batches(self, seed: Seed, batch_size: int) -> tf.Tensor:
     """Every entry once, shuffled, in `[num_batches, batch_size]` indices.
 
     The last batch is padded with -1 where the buffer does not divide into
@@ -57,7 +65,8 @@ class ReplayBuffer:
     order = tf.concat([order, -tf.ones([padding], tf.int32)], 0)
     return tf.reshape(order, [num_batches, batch_size])
 
-  def entry(self, index):
+  def entry(self,
+            index: IntLike) -> tuple[Nest, list[tf.Tensor], Optional[Nest]]:
     """`(task, params, state or None)` of entry `index`."""
     task = tf.nest.map_structure(lambda t: t[self.task_index[index]],
                                  self.tasks)

@@ -9,13 +9,23 @@ gradient for the trainer's optimiser, the meta-gradient is
 `1/2 ||theta_0 - sg[theta_K]||^2`. No gradient flows through the inner loop.
 """
 
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Sequence, TYPE_CHECKING
+
 import tensorflow as tf
 
 from kerasmeta.algorithms import gradient_learner
 from kerasmeta.algorithms import maml
 
+if TYPE_CHECKING:
+  import keras
+  from kerasmeta._typing import Mapper, Metrics, Seed
 
-def reptile_objective(initial, adapted, sum_fn=tf.reduce_sum):
+
+def reptile_objective(
+    initial: Sequence[tf.Tensor], adapted: Sequence[tf.Tensor],
+    sum_fn: Callable[[tf.Tensor], tf.Tensor] = tf.reduce_sum) -> tf.Tensor:
   """`1/2 sum ||theta_0 - sg[theta_K]||^2`; its gradient is theta_0 - theta_K.
 
   `sum_fn` sums over one task's entries (per task on the fast path).
@@ -36,11 +46,12 @@ class Reptile(gradient_learner.GradientLearner):
   name = "reptile"
   supports_fast_path = True
 
-  def __init__(self, model, **kwargs):
+  def __init__(self, model: keras.Model, **kwargs: Any) -> None:
     maml.force_first_order(type(self).__name__, kwargs)
     super().__init__(model, **kwargs)
 
-  def objective(self, mapper, task, seed):
+  def objective(self, mapper: Mapper, task: Any,
+                seed: Optional[Seed]) -> tuple[tf.Tensor, Metrics]:
     initial = mapper.initial_values(task)
     result = self.adapt_with(mapper, task, seed)
     adapted = [tf.stop_gradient(a) for a in result.params]

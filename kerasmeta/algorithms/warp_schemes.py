@@ -18,6 +18,10 @@ runs a sinusoid step in milliseconds. The accumulation (`accumulate`) also
 serves the Warp-RNN's interval step (`RecurrentActorCritic`).
 """
 
+from __future__ import annotations
+
+from typing import Any, NoReturn, Optional, Sequence, TYPE_CHECKING
+
 import tensorflow as tf
 
 from kerasmeta import sampling
@@ -25,16 +29,21 @@ from kerasmeta.algorithms import base
 from kerasmeta.algorithms import replay
 from kerasmeta.algorithms import warpgrad
 
+if TYPE_CHECKING:
+  import keras
+  from kerasmeta._typing import Metrics, ScaleLoss, TaskBatch, Variables
 
-def accumulator_state(variables):
+
+def accumulator_state(variables: Variables) -> dict[str, Any]:
   """Zeroed warp-gradient accumulators of `variables` and their count."""
   return {"warp_gradients": [tf.zeros(v.shape, tf.as_dtype(v.dtype))
                              for v in variables],
           "warp_gradients_accumulated": tf.constant(0, tf.int64)}
 
 
-def accumulate(state, gradients, interval, optimizer, variables,
-               reduction="mean"):
+def accumulate(state: dict[str, Any], gradients: Sequence[tf.Tensor],
+               interval: int, optimizer: keras.optimizers.Optimizer,
+               variables: Variables, reduction: str = "mean") -> dict[str, Any]:
   """Adds `gradients` to the accumulators of `state`; every
   `interval`-th call steps `variables` with their mean (`reduction="sum"`:
   their sum, as WarpGrad's maze code) and zeroes them (algorithm 3's phi).
@@ -55,7 +64,7 @@ def accumulate(state, gradients, interval, optimizer, variables,
   return {"warp_gradients": list(sums), "warp_gradients_accumulated": count}
 
 
-def check_context(learner, context):
+def check_context(learner: base.MetaLearner, context: base.StepContext) -> None:
   """Refuses a loss-scaling optimiser (the schemes do not scale losses)."""
   if context.scale_loss is not None:
     raise ValueError(f"{type(learner).__name__} does not scale losses: use "
@@ -122,7 +131,10 @@ def _replay_warp_steps(learner, buffer, batches, optimizer, dtype):
   return losses.stack(), nonfinite
 
 
-def offline_step(learner, state, batch, optimizer, context):
+def offline_step(learner: OfflineWarpGrad, state: dict,
+                 batch: tuple[TaskBatch, tf.Tensor],
+                 optimizer: keras.optimizers.Optimizer,
+                 context: base.StepContext) -> tuple[dict, Metrics]:
   """Algorithm 2: collect a meta-batch, then replay it in mini-batches."""
   check_context(learner, context)
   tasks, seeds = batch
@@ -149,7 +161,10 @@ def offline_step(learner, state, batch, optimizer, context):
   return state, out
 
 
-def continual_step(learner, state, batch, optimizer, context):
+def continual_step(learner: ContinualWarpGrad, state: dict,
+                   batch: tuple[TaskBatch, tf.Tensor],
+                   optimizer: keras.optimizers.Optimizer,
+                   context: base.StepContext) -> tuple[dict, Metrics]:
   """Algorithm 3: theta every step (multi-task C), phi every eta steps."""
   check_context(learner, context)
   tasks, _ = batch
@@ -180,7 +195,7 @@ def continual_step(learner, state, batch, optimizer, context):
                                      metrics)
 
 
-def _refuse_one_gradient(learner):
+def _refuse_one_gradient(learner: base.MetaLearner) -> NoReturn:
   raise ValueError(
       f"{type(learner).__name__} is not one gradient per batch of tasks: it "
       "trains with its own train_step; the online WarpGrad's "
@@ -202,18 +217,24 @@ class OfflineWarpGrad(warpgrad.WarpGrad):
   compiles_with_xla = "never"
   distributes = False
 
-  def __init__(self, model, replay_batch_size=1, **kwargs):
+  def __init__(self, model: keras.Model, replay_batch_size: int = 1,
+               **kwargs: Any) -> None:
     super().__init__(model, **kwargs)
     if int(replay_batch_size) < 1:
       raise ValueError(f"replay_batch_size must be >= 1; received "
                        f"{replay_batch_size}.")
     self.replay_batch_size = int(replay_batch_size)
 
-  def compute_gradients(self, tasks, seeds, global_batch_size=None,
-                        scale_loss=None):
+  def compute_gradients(
+      self, tasks: TaskBatch, seeds: Optional[tf.Tensor],
+      global_batch_size: Optional[int] = None,
+      scale_loss: Optional[ScaleLoss] = None) -> base.MetaGradients:
     _refuse_one_gradient(self)
 
-  def train_step(self, state, batch, optimizer, context=base.StepContext()):
+  def train_step(
+      self, state: dict, batch: tuple[TaskBatch, tf.Tensor],
+      optimizer: keras.optimizers.Optimizer,
+      context: base.StepContext = base.StepContext()) -> tuple[dict, Metrics]:
     """Algorithm 2 on one meta-batch (`offline_step`)."""
     return offline_step(self, state, batch, optimizer, context)
 
@@ -233,22 +254,28 @@ class ContinualWarpGrad(warpgrad.WarpGrad):
   distributes = False
   min_inner_steps = 0  # theta is trained directly
 
-  def __init__(self, model, warp_update_interval=1, **kwargs):
+  def __init__(self, model: keras.Model, warp_update_interval: int = 1,
+               **kwargs: Any) -> None:
     super().__init__(model, **kwargs)
     if int(warp_update_interval) < 1:
       raise ValueError(f"warp_update_interval must be >= 1; received "
                        f"{warp_update_interval}.")
     self.warp_update_interval = int(warp_update_interval)
 
-  def compute_gradients(self, tasks, seeds, global_batch_size=None,
-                        scale_loss=None):
+  def compute_gradients(
+      self, tasks: TaskBatch, seeds: Optional[tf.Tensor],
+      global_batch_size: Optional[int] = None,
+      scale_loss: Optional[ScaleLoss] = None) -> base.MetaGradients:
     _refuse_one_gradient(self)
 
-  def train_state(self, batch_size):
+  def train_state(self, batch_size: Optional[int]) -> dict:
     """The warp-gradient accumulators and their count."""
     del batch_size
     return accumulator_state(self.warp_variables)
 
-  def train_step(self, state, batch, optimizer, context=base.StepContext()):
+  def train_step(
+      self, state: dict, batch: tuple[TaskBatch, tf.Tensor],
+      optimizer: keras.optimizers.Optimizer,
+      context: base.StepContext = base.StepContext()) -> tuple[dict, Metrics]:
     """Algorithm 3 on one meta-batch (`continual_step`)."""
     return continual_step(self, state, batch, optimizer, context)

@@ -36,6 +36,10 @@ subclasses with `train_step`s of their own
 and `continual_losses` from here.
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TYPE_CHECKING
+
 import tensorflow as tf
 
 from kerasmeta import inner
@@ -45,11 +49,19 @@ from kerasmeta.algorithms import leap
 from kerasmeta.algorithms import learned_inner
 from kerasmeta.algorithms import task_mappers
 
+if TYPE_CHECKING:
+  import keras
+  from kerasmeta._typing import (LearningRate, LossFn, Mapper, Metrics, Nest,
+                                 Scalar, Seed, TransformLike)
+  from kerasmeta.inner import AdaptResult
+
 INIT_OBJECTIVES = ("maml", "leap", "none")
 
 
-def warp_objective(task_loss_fn, meta_loss_fn, params, transform, state=None,
-                   exact=True):
+def warp_objective(task_loss_fn: LossFn, meta_loss_fn: LossFn,
+                   params: Sequence[tf.Tensor], transform: TransformLike,
+                   state: Optional[Nest] = None,
+                   exact: bool = True) -> tuple[tf.Tensor, tf.Tensor]:
   """The warp objective at one task parameterisation theta_k (eq. 7 / 8).
 
   theta_k (and the inner update's state there, e.g. its momentum buffer) is
@@ -104,14 +116,18 @@ class WarpGrad(gradient_learner.GradientLearner):
   """
 
   name = "warpgrad"
-  metric_names = ("support_loss", "query_loss", "warp_loss", "init_loss")
+  metric_names: tuple[str, ...] = ("support_loss", "query_loss",
+                                   "warp_loss", "init_loss")
   # The fewest inner steps: theta_k are sampled from trajectories.
   min_inner_steps = 1
   collect_metric_names = ("support_loss", "query_loss", "init_loss")
 
-  def __init__(self, model, init_objective="maml", init_step_scale=1.0,
-               exact=True, momentum=None, learn_inner_optimizer=False,
-               warp_samples=None, leap_use_loss=True, **kwargs):
+  def __init__(self, model: keras.Model, init_objective: str = "maml",
+               init_step_scale: float = 1.0, exact: bool = True,
+               momentum: Optional[float] = None,
+               learn_inner_optimizer: bool = False,
+               warp_samples: Optional[int] = None, leap_use_loss: bool = True,
+               **kwargs: Any) -> None:
     super().__init__(model, **kwargs)
     if init_objective not in INIT_OBJECTIVES:
       raise ValueError(f"init_objective must be one of {INIT_OBJECTIVES}; "
@@ -147,49 +163,51 @@ class WarpGrad(gradient_learner.GradientLearner):
 
   # ------------------------------------------------------------ variables
   @property
-  def extra_variables(self):
+  def extra_variables(self) -> list[tf.Variable]:
     return [] if self.inner_optimizer is None else \
         list(self.inner_optimizer.meta_weights)
 
   @property
-  def warp_variables(self):
+  def warp_variables(self) -> list[tf.Variable]:
     """phi: the model's meta weights and a learned inner optimiser's."""
     return list(self.roles.meta) + self.extra_variables
 
   @property
-  def init_variables(self):
+  def init_variables(self) -> list[tf.Variable]:
     """theta_0 where C trains it (none for init_objective "none")."""
     return [] if self.init_objective == "none" else list(self.roles.adapted)
 
   @property
-  def trainable_variables(self):
+  def trainable_variables(self) -> list[tf.Variable]:
     return self.init_variables + self.warp_variables
 
-  def variable_groups(self):
+  def variable_groups(self) -> list[tuple[float, list[tf.Variable]]]:
     """`[(learning-rate scale, variables)]`: theta_0 steps with lambda."""
     groups = [(1.0, self.warp_variables)]
     if self.init_variables:
       groups.insert(0, (self.init_step_scale, self.init_variables))
     return groups
 
-  def checkpoint_items(self):
+  def checkpoint_items(self) -> dict[str, Any]:
     items = super().checkpoint_items()
     if self.inner_optimizer is not None:
       items["inner_optimizer"] = self.inner_optimizer
     return items
 
   # ------------------------------------------------------------ inner loop
-  def learning_rates(self, learning_rate=None):
+  def learning_rates(self,
+                     learning_rate: Optional[Scalar] = None) -> LearningRate:
     if self.inner_optimizer is None or learning_rate is not None:
       return super().learning_rates(learning_rate)
     return self.inner_optimizer.learning_rate.value
 
-  def inner_momentum(self):
+  def inner_momentum(self) -> Optional[Scalar]:
     if self.inner_optimizer is not None:
       return self.inner_optimizer.momentum.value
     return self.momentum
 
-  def warp_transform(self, frozen=False, first_order=False):
+  def warp_transform(self, frozen: bool = False,
+                     first_order: bool = False) -> inner.GradientTransform:
     """The inner update, its rate and momentum constant where `frozen`."""
     stop = (lambda v: v if v is None or isinstance(v, float)
             else tf.stop_gradient(v)) if frozen else (lambda v: v)
@@ -202,22 +220,24 @@ class WarpGrad(gradient_learner.GradientLearner):
         inner.heavy_ball(momentum) if momentum is not None else None,
         inner.scale_by_learning_rate(stop(self.learning_rates())))
 
-  def collect_transform(self):
+  def collect_transform(self) -> inner.GradientTransform:
     """The inner update of `collect`: rate and momentum held constant,
     first order unless C is MAML's second-order objective."""
     first_order = self.first_order or self.init_objective != "maml"
     return self.warp_transform(frozen=True, first_order=first_order)
 
-  def frozen_meta_values(self):
+  def frozen_meta_values(self) -> list[tf.Tensor]:
     return [tf.stop_gradient(w.value) for w in self.roles.meta]
 
-  def task_loss_fn(self, mapper, x, y, meta_values=None):
+  def task_loss_fn(self, mapper: Mapper, x: Nest, y: tf.Tensor,
+                   meta_values: Optional[Sequence[tf.Tensor]] = None) -> LossFn:
     """`params -> loss` of the model on (x, y), through `mapper`."""
     return lambda params: mapper.loss(y, mapper.predict(params, x,
                                                         meta_values))
 
   # ------------------------------------------------------------ objectives
-  def warp_loss(self, mapper, task, params, state=None):
+  def warp_loss(self, mapper: Mapper, task: Any, params: Sequence[tf.Tensor],
+                state: Optional[Nest] = None) -> tf.Tensor:
     """The warp objective (eq. 7 / 8) of one task at theta_k."""
     value, _ = warp_objective(
         self.task_loss_fn(mapper, task.support_x, task.support_y),
@@ -225,7 +245,9 @@ class WarpGrad(gradient_learner.GradientLearner):
         self.warp_transform(), state, exact=self.exact)
     return value
 
-  def collect(self, mapper, task, seed=None):
+  def collect(
+      self, mapper: Mapper, task: Any,
+      seed: Optional[Seed] = None) -> tuple[tf.Tensor, Metrics, AdaptResult]:
     """Adapts with the warp fixed; returns C, metrics and the trajectory.
 
     Returns:
@@ -258,7 +280,7 @@ class WarpGrad(gradient_learner.GradientLearner):
     return init_loss, metrics, result
 
   @property
-  def shares_one_pass(self):
+  def shares_one_pass(self) -> bool:
     """Whether eq. 7 and MAML's C are one function (one inner step).
 
     With K = 1 the only theta_k is theta_0, and the exact warp objective at
@@ -272,13 +294,15 @@ class WarpGrad(gradient_learner.GradientLearner):
             and self.init_objective == "maml" and not self.first_order and
             self.inner_batch_size is None)
 
-  def objective(self, mapper, task, seed):
+  def objective(self, mapper: Mapper, task: Any,
+                seed: Optional[Seed]) -> tuple[tf.Tensor, Metrics]:
     """J = L + lambda C (eq. 9) of one task; lambda is in theta_0's step."""
     if self.shares_one_pass:
       return self.one_pass_objective(mapper, task, seed)
     return self.separate_objective(mapper, task, seed)
 
-  def one_pass_objective(self, mapper, task, seed):
+  def one_pass_objective(self, mapper: Mapper, task: Any,
+                         seed: Optional[Seed]) -> tuple[tf.Tensor, Metrics]:
     """L + C where both are the query loss after one step (see
     `shares_one_pass`)."""
     result = inner.adapt(self.support_loss_fn(mapper, task, seed),
@@ -291,7 +315,8 @@ class WarpGrad(gradient_learner.GradientLearner):
                         "query_loss": loss, "warp_loss": loss,
                         "init_loss": loss}
 
-  def separate_objective(self, mapper, task, seed):
+  def separate_objective(self, mapper: Mapper, task: Any,
+                         seed: Optional[Seed]) -> tuple[tf.Tensor, Metrics]:
     """L + C computed apart: phi only sees L, theta_0 only C."""
     init_loss, metrics, result = self.collect(mapper, task, seed)
     dtype = result.trajectory[0].dtype
@@ -308,14 +333,15 @@ class WarpGrad(gradient_learner.GradientLearner):
     metrics["warp_loss"] = tf.stop_gradient(warp_loss)
     return warp_loss + tf.cast(init_loss, dtype), metrics
 
-  def sampled_steps(self, seed):
+  def sampled_steps(self, seed: Optional[Seed]) -> tf.Tensor:
     """The steps k whose theta_k enter the online warp objective."""
     if self.warp_samples is None or self.warp_samples == self.num_inner_steps:
       return tf.range(self.num_inner_steps)
     return sampling.choose(sampling.fold_in(seed, 101),
                            self.num_inner_steps, self.warp_samples)
 
-  def continual_losses(self, mapper, task):
+  def continual_losses(self, mapper: Mapper,
+                       task: Any) -> tuple[tf.Tensor, tf.Tensor]:
     """Algorithm 3's two losses of one task at the current theta.
 
     Returns:
@@ -327,7 +353,7 @@ class WarpGrad(gradient_learner.GradientLearner):
                                 self.frozen_meta_values())(theta)
     return multitask, self.warp_loss(mapper, task, theta)
 
-  def mapped(self):
+  def mapped(self) -> task_mappers.MappedTasks:
     """The general task mapper of meta-training."""
     return task_mappers.MappedTasks(self, self.meta_training_flag)
 
@@ -337,7 +363,7 @@ class WarpMAML(WarpGrad):
 
   name = "warp_maml"
 
-  def __init__(self, model, **kwargs):
+  def __init__(self, model: keras.Model, **kwargs: Any) -> None:
     kwargs.setdefault("init_objective", "maml")
     super().__init__(model, **kwargs)
 
@@ -347,6 +373,6 @@ class WarpLeap(WarpGrad):
 
   name = "warp_leap"
 
-  def __init__(self, model, **kwargs):
+  def __init__(self, model: keras.Model, **kwargs: Any) -> None:
     kwargs.setdefault("init_objective", "leap")
     super().__init__(model, **kwargs)

@@ -9,15 +9,21 @@ described where they are defined: the learner class's docstring (its
 `Args:` section). Every other field is described in `field_help.FIELDS`.
 """
 
+from __future__ import annotations
+
 import importlib.util
 import inspect
 import re
 import textwrap
+from typing import Any, TYPE_CHECKING
 
 from kerasmeta import algorithms
 from kerasmeta import experiments
 from kerasmeta.apps import configs
 from kerasmeta.apps import field_help
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import Config
 
 _WIDTH = 79
 
@@ -62,10 +68,10 @@ def list_configs() -> str:
   return "\n".join(lines)
 
 
-def argument_help(learner_class) -> dict:
+def argument_help(learner_class: Any) -> dict:
   """`{argument: description}` from the `Args:` sections of a learner's
   class and constructor docstrings, and those of its base classes."""
-  found = {}
+  found: dict[str, str] = {}
   for cls in learner_class.__mro__:
     for doc in (cls.__doc__, getattr(cls.__init__, "__doc__", None)):
       for name, text in _args_section(doc or "").items():
@@ -90,7 +96,7 @@ def _args_section(doc):
   return entries
 
 
-def field_descriptions(config) -> dict:
+def field_descriptions(config: Config) -> dict:
   """`{field: description}` of every field of `config` (None where none
   is written)."""
   learner_help = {}

@@ -10,6 +10,10 @@ steps at each K, mean and 95% CI over 600 held-out tasks) and
 workdir/eval.png (a few tasks before and after adaptation).
 """
 
+from __future__ import annotations
+
+from typing import Sequence
+
 from absl import app
 from absl import flags
 
@@ -28,7 +32,7 @@ _OUTPUT = flags.DEFINE_string("output", "eval.json",
 _PLOT = flags.DEFINE_bool("plot", True, "Also write eval.png.")
 
 
-def main(argv):
+def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   shots = [int(k) for k in _SHOTS.value] if _SHOTS.value else None
@@ -38,7 +42,7 @@ def main(argv):
                               output_name=_OUTPUT.value, plot=_PLOT.value)
 
 
-def run():
+def run() -> None:
   """The `kerasmeta-evaluate` console script."""
   workdirs.print_help_if_asked(__name__, __doc__)
   flags.mark_flags_as_required(["workdir"])

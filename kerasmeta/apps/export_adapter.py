@@ -12,7 +12,10 @@ predict (see kerasmeta/export/); `saved_model_cli show --all --dir ...`
 lists them.
 """
 
+from __future__ import annotations
+
 import os
+from typing import Sequence
 
 from absl import app
 from absl import flags
@@ -49,7 +52,7 @@ _ALLOW_TRANSDUCTIVE = flags.DEFINE_bool(
     "queries of a request.")
 
 
-def main(argv):
+def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   version = _VERSION.value if _VERSION.value is not None else \
@@ -71,7 +74,7 @@ def main(argv):
   print(path)
 
 
-def run():
+def run() -> None:
   """The `kerasmeta-export` console script."""
   workdirs.print_help_if_asked(__name__, __doc__)
   flags.mark_flags_as_required(["workdir", "output"])

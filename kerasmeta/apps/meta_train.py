@@ -14,8 +14,11 @@ With --evaluate (the default) the run ends with `kerasmeta-evaluate`'s
 evaluation, writing eval.json and eval.png into the workdir.
 """
 
+from __future__ import annotations
+
 import signal
 import sys
+from typing import Any, Sequence
 
 from absl import app
 from absl import flags
@@ -29,7 +32,7 @@ from kerasmeta.apps import workdirs
 from kerasmeta.training import signals
 from kerasmeta import workdir as workdir_lib
 
-_CONFIG = None  # defined by run(): it reads the command line as it is made
+_CONFIG: Any = None  # defined by run(): it reads the command line as it is made
 _WORKDIR = flags.DEFINE_string("workdir", None,
                                "Directory for checkpoints, logs, results.")
 _TPU = flags.DEFINE_string(
@@ -47,7 +50,7 @@ _RESTART = flags.DEFINE_bool(
     "(its files are moved into WORKDIR/previous-<time>/ first).")
 
 
-def main(argv):
+def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   config = _CONFIG.value
@@ -115,7 +118,7 @@ def _answer_questions():
     sys.exit(0)
 
 
-def run():
+def run() -> None:
   """The `kerasmeta-train` console script."""
   global _CONFIG
   _answer_questions()

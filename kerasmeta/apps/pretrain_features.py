@@ -15,8 +15,11 @@ command resumes an interrupted run from its last finished epoch; a finished
 run only writes the embeddings again.
 """
 
+from __future__ import annotations
+
 import signal
 import sys
+from typing import Any, Sequence
 
 from absl import app
 from absl import flags
@@ -24,15 +27,16 @@ from ml_collections import config_flags
 
 from kerasmeta import pretraining
 from kerasmeta.apps import configs
+from kerasmeta.apps import workdirs
 
 DEFAULT = "glyph_features"
-_CONFIG = None  # defined by run(): it reads the command line as it is made
+_CONFIG: Any = None  # defined by run(): it reads the command line as it is made
 _WORKDIR = flags.DEFINE_string(
     "workdir", None, "Directory for the run's backups, weights and (unless "
     "--config.output_dir) embeddings.")
 
 
-def main(argv):
+def main(argv: Sequence[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   try:
@@ -56,7 +60,7 @@ def _with_config(argv):
   return [*argv[:1], f"--config={DEFAULT}", *argv[1:]]
 
 
-def run():
+def run() -> None:
   """The entry point (`python -m apps.pretrain_features`)."""
   global _CONFIG
   workdirs.print_help_if_asked(__name__, __doc__)

@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 """What the apps share: workdir-level evaluation, one-line errors, help."""
 
+from __future__ import annotations
+
 import contextlib
 import json
 import os
 import sys
 import time
+from typing import Any, Iterator, Optional, Sequence
 
 from absl import flags
 from absl import logging
@@ -17,7 +20,7 @@ from kerasmeta import training
 
 
 @contextlib.contextmanager
-def one_line_errors(*errors):
+def one_line_errors(*errors: type[BaseException]) -> Iterator[None]:
   """Ends the process with one line, `Type: message`, and exit code 1 on
   `errors` (input the user can fix: a bad config, a missing workdir), not
   with a traceback."""
@@ -28,7 +31,7 @@ def one_line_errors(*errors):
     sys.exit(1)
 
 
-def print_help_if_asked(module_name, doc, more=""):
+def print_help_if_asked(module_name: str, doc: str, more: str = "") -> None:
   """Answers `--help` (`-h`, `-?`) with the command's description and its
   own flags, then exits; absl's own lists only the flags of the program's
   main module, which for an installed command is its launcher, not ours.
@@ -47,7 +50,8 @@ def print_help_if_asked(module_name, doc, more=""):
   sys.exit(0)
 
 
-def write_tensorboard(results, directory, trained_step):
+def write_tensorboard(results: dict[str, Any], directory: str,
+                      trained_step: int) -> None:
   """Writes an evaluation's numbers as TensorBoard scalars in `directory`
   (its own run, `eval`, beside the training's events).
 
@@ -80,8 +84,12 @@ def write_tensorboard(results, directory, trained_step):
   writer.close()
 
 
-def evaluate_workdir(workdir, trainer=None, num_tasks=None, seed=None,
-                     shots=None, output_name="eval.json", plot=True):
+def evaluate_workdir(workdir: str, trainer: Optional[training.Trainer] = None,
+                     num_tasks: Optional[int] = None,
+                     seed: Optional[int] = None,
+                     shots: Optional[Sequence[int]] = None,
+                     output_name: str = "eval.json",
+                     plot: bool = True) -> dict[str, Any]:
   """Evaluates `workdir`'s latest checkpoint (or, where the config selects
   one, its best validated checkpoint); returns what it writes.
 

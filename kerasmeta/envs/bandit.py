@@ -10,10 +10,17 @@ meta-gradients of one inner step have closed forms (the tests of
 over several, where discounting and per-step averaging matter).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import tensorflow as tf
 
 from kerasmeta import sampling
 from kerasmeta.envs import base
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import IntLike, Seed
 
 
 class Bandit(base.Environment):
@@ -26,19 +33,21 @@ class Bandit(base.Environment):
 
   observation_size = 1
 
-  def __init__(self, action_size=1, horizon=1):
+  def __init__(self, action_size: int = 1, horizon: int = 1) -> None:
     self.action_size = int(action_size)
     self.horizon = int(horizon)
 
-  def sample_task(self, seed):
+  def sample_task(self, seed: Seed) -> tf.Tensor:
     return sampling.uniform([self.action_size], seed, -1.0, 1.0)
 
-  def reset(self, task, num_episodes, seed):
+  def reset(self, task: tf.Tensor, num_episodes: IntLike,
+            seed: Seed) -> tf.Tensor:
     return tf.zeros([num_episodes, 1])  # nothing to see
 
-  def observe(self, task, state):
+  def observe(self, task: tf.Tensor, state: tf.Tensor) -> tf.Tensor:
     return state
 
-  def step(self, task, state, action, seed):
+  def step(self, task: tf.Tensor, state: tf.Tensor, action: tf.Tensor,
+           seed: Seed) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     reward = -tf.reduce_sum(tf.square(action - task), axis=-1)
     return state, reward, tf.zeros_like(reward, tf.bool)

@@ -16,12 +16,18 @@ A new environment implements `sample_task`, `reset`, `observe` and
 complete one.
 """
 
+from __future__ import annotations
+
 import abc
 import collections
+from typing import Any, TYPE_CHECKING
 
 import tensorflow as tf
 
 from kerasmeta.tasks import base as tasks_base
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import IntLike, Nest, Seed
 
 EnvironmentTask = collections.namedtuple("EnvironmentTask", ["parameters"])
 EnvironmentTask.__doc__ = """A reinforcement-learning task (or a batch of them).
@@ -41,25 +47,27 @@ class Environment(abc.ABC):
     horizon: steps per episode.
   """
 
-  observation_size = None
-  action_size = None
-  horizon = None
+  # None here; every environment sets them (positive ints: `check`).
+  observation_size: Any = None
+  action_size: Any = None
+  horizon: Any = None
 
   @abc.abstractmethod
-  def sample_task(self, seed):
+  def sample_task(self, seed: Seed) -> tf.Tensor:
     """A task's parameters (float32 [task_size]) from a stateless seed."""
 
   @abc.abstractmethod
-  def reset(self, task, num_episodes, seed):
+  def reset(self, task: tf.Tensor, num_episodes: IntLike, seed: Seed) -> Nest:
     """The state of `num_episodes` new episodes of `task` (a nest of
     tensors with a leading episode axis)."""
 
   @abc.abstractmethod
-  def observe(self, task, state):
+  def observe(self, task: tf.Tensor, state: Nest) -> tf.Tensor:
     """What the agent sees: float32 [episodes, observation_size]."""
 
   @abc.abstractmethod
-  def step(self, task, state, action, seed):
+  def step(self, task: tf.Tensor, state: Nest, action: tf.Tensor,
+           seed: Seed) -> tuple[Nest, tf.Tensor, tf.Tensor]:
     """Applies `action` [episodes, action_size] (as the policy sampled it;
     the environment clips or scales it).
 
@@ -68,7 +76,7 @@ class Environment(abc.ABC):
       that is done receives nothing more (`rollout` masks its later steps).
     """
 
-  def check(self):
+  def check(self) -> Environment:
     """Raises a ValueError naming a size that is not a positive int."""
     for name in ("observation_size", "action_size", "horizon"):
       value = getattr(self, name)
@@ -85,12 +93,12 @@ class EnvironmentTasks(tasks_base.TaskStream):
     environment: an `Environment`.
   """
 
-  def __init__(self, environment):
+  def __init__(self, environment: Environment) -> None:
     if not isinstance(environment, Environment):
       raise TypeError(f"Expected a kerasmeta Environment; received "
                       f"{type(environment).__name__}.")
     self.environment = environment.check()
 
-  def sample(self, seed):
+  def sample(self, seed: Seed) -> EnvironmentTask:
     return EnvironmentTask(
         tf.cast(self.environment.sample_task(seed), tf.float32))

@@ -20,17 +20,24 @@ one-hot. Actions are discrete: `step` takes them one-hot (or as scores,
 their argmax), [episodes, 4].
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 import tensorflow as tf
 
 from kerasmeta import sampling
 from kerasmeta.envs import base
 
+if TYPE_CHECKING:
+  from kerasmeta._typing import IntLike, Seed
+
 # Row and column moves of the actions up, down, left, right.
 MOVES = ((-1, 0), (1, 0), (0, -1), (0, 1))
 
 
-def grid_maze(size):
+def grid_maze(size: int) -> np.ndarray:
   """Miconi's maze: 1 for walls, [size, size] int32 (size odd, >= 5)."""
   if size < 5 or size % 2 == 0:
     raise ValueError(f"The maze's size must be odd and >= 5; received "
@@ -61,8 +68,8 @@ class Maze(base.Environment):
   action_size = 4
   discrete = True
 
-  def __init__(self, size=11, horizon=200, goal_reward=10.0,
-               wall_penalty=0.0):
+  def __init__(self, size: int = 11, horizon: int = 200,
+               goal_reward: float = 10.0, wall_penalty: float = 0.0) -> None:
     self.size, self.horizon = int(size), int(horizon)
     self.goal_reward, self.wall_penalty = float(goal_reward), float(
         wall_penalty)
@@ -74,19 +81,20 @@ class Maze(base.Environment):
     self.goal_cells = tf.constant(goals, tf.int32)  # [F - 1, 2]
     self._walls = tf.constant(self.walls, tf.int32)
 
-  def sample_task(self, seed):
+  def sample_task(self, seed: Seed) -> tf.Tensor:
     index = sampling.uniform([], seed, 0, int(self.goal_cells.shape[0]),
                              dtype=tf.int32)
     return tf.cast(tf.gather(self.goal_cells, index), tf.float32)
 
-  def reset(self, task, num_episodes, seed):
+  def reset(self, task: tf.Tensor, num_episodes: IntLike,
+            seed: Seed) -> tuple[tf.Tensor, ...]:
     del task, seed  # every episode starts at the centre
     centre = self.size // 2
     return (tf.fill([num_episodes, 2], centre), tf.zeros([num_episodes],
                                                           tf.int32),
             tf.zeros([num_episodes]), tf.constant(0))
 
-  def observe(self, task, state):
+  def observe(self, task: tf.Tensor, state: tuple[tf.Tensor, ...]) -> tf.Tensor:
     position, previous_action, previous_reward, step = state
     offsets = tf.constant([[r, c] for r in (-1, 0, 1) for c in (-1, 0, 1)],
                           tf.int32)
@@ -99,7 +107,9 @@ class Maze(base.Environment):
         previous_reward[:, None],
         tf.one_hot(previous_action, self.action_size, dtype=tf.float32)], axis=1)
 
-  def step(self, task, state, action, seed):
+  def step(self, task: tf.Tensor, state: tuple[tf.Tensor, ...],
+           action: tf.Tensor,
+           seed: Seed) -> tuple[tuple[tf.Tensor, ...], tf.Tensor, tf.Tensor]:
     position, _, _, step = state
     goal = tf.broadcast_to(tf.cast(task, tf.int32), tf.shape(position))
     chosen = tf.argmax(action, axis=-1, output_type=tf.int32)

@@ -18,10 +18,17 @@ Euclidean distance, `-(x ** 2 + y ** 2) ** 0.5`. We take the code's reading
 paper's figure 4 plots. `squared_distance=True` gives the other reading.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import tensorflow as tf
 
 from kerasmeta import sampling
 from kerasmeta.envs import base
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import IntLike, Seed
 
 
 class Navigation2D(base.Environment):
@@ -40,9 +47,10 @@ class Navigation2D(base.Environment):
   observation_size = 2
   action_size = 2
 
-  def __init__(self, horizon=100, goal_range=0.5, max_speed=0.1,
-               action_scale=0.1, goal_tolerance=0.01,
-               squared_distance=False):
+  def __init__(self, horizon: int = 100, goal_range: float = 0.5,
+               max_speed: float = 0.1, action_scale: float = 0.1,
+               goal_tolerance: float = 0.01,
+               squared_distance: bool = False) -> None:
     self.horizon = int(horizon)
     for name, value in (("goal_range", goal_range), ("max_speed", max_speed),
                         ("action_scale", action_scale)):
@@ -56,17 +64,19 @@ class Navigation2D(base.Environment):
     self.goal_tolerance = float(goal_tolerance)
     self.squared_distance = bool(squared_distance)
 
-  def sample_task(self, seed):
+  def sample_task(self, seed: Seed) -> tf.Tensor:
     return sampling.uniform([2], seed, -self.goal_range, self.goal_range)
 
-  def reset(self, task, num_episodes, seed):
+  def reset(self, task: tf.Tensor, num_episodes: IntLike,
+            seed: Seed) -> tf.Tensor:
     del seed  # every episode starts at the origin
     return tf.zeros([num_episodes, 2], task.dtype)
 
-  def observe(self, task, state):
+  def observe(self, task: tf.Tensor, state: tf.Tensor) -> tf.Tensor:
     return state
 
-  def step(self, task, state, action, seed):
+  def step(self, task: tf.Tensor, state: tf.Tensor, action: tf.Tensor,
+           seed: Seed) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     del seed  # deterministic
     velocity = tf.clip_by_value(self.action_scale * action, -self.max_speed,
                                 self.max_speed)

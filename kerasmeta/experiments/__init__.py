@@ -30,11 +30,14 @@ exporter build everything through the functions below, so a workdir's saved
 config rebuilds exactly what was trained.
 """
 
+from __future__ import annotations
+
 import importlib
 import json
 import math
 import os
 import pkgutil
+from typing import Any, Callable, Mapping, Optional, Sequence, TYPE_CHECKING
 
 import ml_collections
 import tensorflow as tf
@@ -42,6 +45,13 @@ import tensorflow as tf
 from kerasmeta import algorithms
 from kerasmeta import evaluators
 from kerasmeta.experiments import _config_upgrades
+
+if TYPE_CHECKING:
+  from types import ModuleType
+  import keras
+  from kerasmeta._typing import Config, JitCompile
+  from kerasmeta.algorithms.base import MetaLearner
+  from kerasmeta.tasks.base import TaskStream
 
 # Tasks whose family module has another name: task -> module.
 TASK_MODULES = {
@@ -65,18 +75,18 @@ def _modules(package_path):
                 if not info.ispkg and not info.name.startswith("_"))
 
 
-def known_tasks():
+def known_tasks() -> tuple[str, ...]:
   """Every task name a config may give, sorted."""
   families = set(_modules(__path__)) - set(TASK_MODULES.values())
   return tuple(sorted(families | set(TASK_MODULES)))
 
 
-def known_models():
+def known_models() -> tuple[str, ...]:
   """Every model name a few-shot config may give, sorted."""
   return tuple(_modules([os.path.join(path, "models") for path in __path__]))
 
 
-def family(task):
+def family(task: str) -> ModuleType:
   """The family module of `task` (e.g. `kerasmeta.experiments.sinusoid`)."""
   tasks = known_tasks()
   if task not in tasks:
@@ -86,7 +96,7 @@ def family(task):
       f"{__name__}.{TASK_MODULES.get(task, task)}")
 
 
-def model_builder(name):
+def model_builder(name: str) -> Callable[[Config], keras.Model]:
   """`config -> keras.Model`: the `build` of the model module `name`."""
   models = known_models()
   if name not in models:
@@ -95,7 +105,8 @@ def model_builder(name):
   return importlib.import_module(f"{__name__}.models.{name}").build
 
 
-def check_at_least(config, minimum, *fields, group="config"):
+def check_at_least(config: Config, minimum: int, *fields: str,
+                   group: str = "config") -> None:
   """Raises a ValueError unless every `config.field` is >= `minimum`
   (`group` names `config` in the message, e.g. "config.learner")."""
   for field in fields:
@@ -104,7 +115,7 @@ def check_at_least(config, minimum, *fields, group="config"):
                        f"{config[field]}.")
 
 
-def validate_config(config):
+def validate_config(config: Config) -> Config:
   """Checks the fields the config's experiment needs; raises a ValueError."""
   module = family(config.get("task"))
   _check_finite(config.to_dict() if hasattr(config, "to_dict") else config)
@@ -128,7 +139,7 @@ def validate_config(config):
   return module.validate_config(config)
 
 
-def flat_fields(fields, prefix=""):
+def flat_fields(fields: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
   """`{"group.field": value}`: a config's (or its dict's) leaf fields under
   their dotted names, as `--config.group.field` names them."""
   flat = {}
@@ -149,7 +160,8 @@ def _check_finite(fields):
         raise ValueError(f"config.{name} must be finite; received {value}.")
 
 
-def task_distribution(config, shots=None, split="train"):
+def task_distribution(config: Config, shots: Optional[int] = None,
+                      split: str = "train") -> TaskStream:
   """The config's task distribution.
 
   Args:
@@ -162,7 +174,7 @@ def task_distribution(config, shots=None, split="train"):
                                                 split=split)
 
 
-def check_data(config):
+def check_data(config: Config) -> None:
   """Checks that every split the run will use can give its tasks (a family
   that has splits defines `check_data`)."""
   check = getattr(family(config.task), "check_data", None)
@@ -170,7 +182,7 @@ def check_data(config):
     check(config)
 
 
-def evaluator(config):
+def evaluator(config: Config) -> evaluators.Evaluator:
   """The config's `evaluators.Evaluator`: the one `config.eval.evaluator`
   names, else its family's (`EVALUATOR`)."""
   module = family(config.task)
@@ -181,7 +193,7 @@ def evaluator(config):
   return evaluators.get(name)(config)
 
 
-def checkpoint_selector(config):
+def checkpoint_selector(config: Config) -> Callable[[MetaLearner], float]:
   """`learner -> score` that picks the checkpoint to evaluate and serve
   (`config.select_checkpoint`: "validation"): the config's evaluator on
   `config.eval.num_validation_tasks` tasks of the validation split (seed
@@ -207,12 +219,12 @@ def checkpoint_selector(config):
   return score
 
 
-def build_model(config):
+def build_model(config: Config) -> Optional[keras.Model]:
   """The config's model (its family's default for the config)."""
   return family(config.task).build_model(config)
 
 
-def check_algorithm(config, allowed):
+def check_algorithm(config: Config, allowed: Sequence[str]) -> None:
   """Refuses a `config.algorithm` that is unknown or not one of `allowed`."""
   algorithms.get(config.algorithm)  # "Unknown algorithm ..." first
   if config.algorithm not in allowed:
@@ -222,7 +234,9 @@ def check_algorithm(config, allowed):
                      f"received {config.algorithm!r}.")
 
 
-def learner_from_config(config, *inputs, algorithms_allowed=None):
+def learner_from_config(
+    config: Config, *inputs: Any,
+    algorithms_allowed: Optional[Sequence[str]] = None) -> MetaLearner:
   """`algorithms.get(config.algorithm)(*inputs, **config.learner)`.
 
   The one convention of every family (big_vision's `Model(**config.model)`):
@@ -258,14 +272,17 @@ def learner_from_config(config, *inputs, algorithms_allowed=None):
         f"{sorted(arguments)}.") from None
 
 
-def build_learner(config, model=None):
+def build_learner(config: Config,
+                  model: Optional[keras.Model] = None) -> MetaLearner:
   """The config's learner around `model` (built from config if None)."""
   module = family(config.task)
   model = module.build_model(config) if model is None else model
   return module.build_learner(config, model)
 
 
-def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
+def evaluate(learner: MetaLearner, config: Config, num_tasks: int, seed: int,
+             shots: Any = None,
+             jit_compile: JitCompile = False) -> evaluators.Evaluation:
   """Evaluates `learner` on the test split with the config's evaluator, as
   the config's papers do; returns an `evaluators.Evaluation`.
 
@@ -282,17 +299,17 @@ def evaluate(learner, config, num_tasks, seed, shots=None, jit_compile=False):
                                     shots=shots, jit_compile=jit_compile)
 
 
-def config_to_json(config):
+def config_to_json(config: Config) -> str:
   return json.dumps(config.to_dict(), indent=2, sort_keys=True, default=list)
 
 
-def config_from_json(text):
+def config_from_json(text: str) -> Config:
   """A config from its JSON, with fields renamed since then brought up to
   date (a workdir written by an older kerasmeta resumes and evaluates)."""
   return ml_collections.ConfigDict(_config_upgrades.upgrade(json.loads(text)))
 
 
-def load_config(workdir):
+def load_config(workdir: str) -> Config:
   """The config a workdir was trained with (workdir/config.json)."""
   path = os.path.join(workdir, "config.json")
   if not tf.io.gfile.exists(path):

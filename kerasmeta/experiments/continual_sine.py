@@ -10,6 +10,10 @@ order and a random one, with the learning rate (and EWC strength) chosen on
 validation sequences (figure 10).
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TYPE_CHECKING
+
 from kerasmeta import algorithms
 from kerasmeta import evaluation
 from kerasmeta import evaluators
@@ -17,10 +21,16 @@ from kerasmeta import experiments
 from kerasmeta import models
 from kerasmeta import tasks as tasks_lib
 
+if TYPE_CHECKING:
+  import keras
+  from kerasmeta._typing import Config, JitCompile
+  from kerasmeta.algorithms.base import MetaLearner
+  from kerasmeta.tasks.base import TaskStream
+
 ALGORITHM = "continual"  # the one learner of this family
 
 
-def validate_config(config):
+def validate_config(config: Config) -> Config:
   """Checks the algorithm and the sequence sizes; returns config."""
   experiments.check_algorithm(config, (ALGORITHM,))
   experiments.check_at_least(config, 1, "num_subtasks", "steps_per_subtask",
@@ -28,7 +38,8 @@ def validate_config(config):
   return config
 
 
-def task_distribution(config, shots=None, split="train"):
+def task_distribution(config: Config, shots: Optional[int] = None,
+                      split: str = "train") -> TaskStream:
   """`ContinualSineTasks` in config.order (() or None: left to right)."""
   del shots, split  # sequences have batches per step, not shots or splits
   return tasks_lib.ContinualSineTasks(
@@ -38,7 +49,7 @@ def task_distribution(config, shots=None, split="train"):
       order=tuple(config.order) if config.get("order") else None)
 
 
-def build_model(config):
+def build_model(config: Config) -> keras.Model:
   """The MLP from its fixed initialisation (seeded by config.seed)."""
   return models.mlp(hidden_sizes=tuple(config.hidden_sizes),
                     cell=config.cell, warp=config.get("warp", False),
@@ -47,7 +58,7 @@ def build_model(config):
                     kernel_initializer=config.kernel_initializer)
 
 
-def build_learner(config, model):
+def build_learner(config: Config, model: keras.Model) -> MetaLearner:
   """The `ContinualLearner` of `model` over the config's sequences."""
   return experiments.learner_from_config(
       config, model, task_distribution(config),
@@ -58,8 +69,9 @@ def build_learner(config, model):
 class ContinualEvaluator(evaluators.Evaluator):
   """Forgetting after whole task sequences (figure 10)."""
 
-  def evaluate(self, learner, *, num_tasks, seed, split="test",
-               shots=None, jit_compile=False):
+  def evaluate(self, learner: Any, *, num_tasks: int, seed: int,
+               split: str = "test", shots: Any = None,
+               jit_compile: JitCompile = False) -> evaluators.Evaluation:
     self.check_split(split)
     config = self.config
     del shots, jit_compile  # the learner traces its own evaluation

@@ -23,8 +23,11 @@ Evaluation: query accuracy over `config.eval.num_tasks` test episodes, mean
 and 95% CI, and the nearest class centroid's on the same episodes.
 """
 
+from __future__ import annotations
+
 
 import os
+from typing import Any, Optional, Sequence, TYPE_CHECKING
 
 import numpy as np
 import tensorflow as tf
@@ -36,6 +39,12 @@ from kerasmeta import experiments
 from kerasmeta.experiments import _few_shot
 from kerasmeta.tasks import embeddings as embeddings_lib
 
+if TYPE_CHECKING:
+  import keras
+  from kerasmeta._typing import Config, JitCompile
+  from kerasmeta.algorithms.base import MetaLearner
+  from kerasmeta.tasks.base import TaskStream
+
 # task -> the dataset's name in the files' layout.
 DATASETS = {
     "glyph_embeddings": "glyphs",
@@ -43,10 +52,10 @@ DATASETS = {
     "mini_imagenet_embeddings": "miniImageNet",
     "tiered_imagenet_embeddings": "tieredImageNet",
 }
-_SPLITS = {}
+_SPLITS: dict[tuple, dict[str, embeddings_lib.EmbeddingSplit]] = {}
 
 
-def validate_config(config):
+def validate_config(config: Config) -> Config:
   """Checks the task, the learner and the episode sizes; returns config."""
   if config.task not in DATASETS:
     raise ValueError(f"Task {config.task!r} is not an embedding task; "
@@ -70,7 +79,7 @@ def validate_config(config):
   return config
 
 
-def splits(config):
+def splits(config: Config) -> dict[str, embeddings_lib.EmbeddingSplit]:
   """{"train", "validation", "test"}: the embeddings, loaded once. With
   `config.train_on_val` (the reference's option, with which the paper's
   figures were trained: deepmind/leo#14) the training split holds the
@@ -89,7 +98,9 @@ def splits(config):
   return _SPLITS[key]
 
 
-def evaluation_queries(config, split_data, shots):
+def evaluation_queries(config: Config,
+                       split_data: embeddings_lib.EmbeddingSplit,
+                       shots: int) -> int:
   """Query examples per class of the held-out episodes: config.eval's
   `num_query` (None: config.num_query, as in training); 0 takes every
   example the support set leaves (the reference's protocol: 600 - K on
@@ -102,7 +113,8 @@ def evaluation_queries(config, split_data, shots):
   return int(queries)
 
 
-def task_distribution(config, shots=None, split="train"):
+def task_distribution(config: Config, shots: Optional[int] = None,
+                      split: str = "train") -> TaskStream:
   """Episodes of the classes of `split` (held-out splits with
   `evaluation_queries` per class)."""
   parts = splits(config)
@@ -121,20 +133,20 @@ def task_distribution(config, shots=None, split="train"):
   return tasks
 
 
-def check_data(config):
+def check_data(config: Config) -> None:
   """Builds every split's episodes, so that a bad file fails first."""
   for split in ("train", "validation", "test"):
     task_distribution(config, split=split)
 
 
-def build_model(config):
+def build_model(config: Config) -> Optional[keras.Model]:
   """The linear classifier (None for LEO, whose learner builds phi)."""
   if config.algorithm == "leo":
     return None
   return _few_shot.build_model(config)
 
 
-def build_learner(config, model):
+def build_learner(config: Config, model: Optional[keras.Model]) -> MetaLearner:
   """`LEO(features, ways, **config.learner)`, or the few-shot learner
   around `model`."""
   if config.algorithm == "leo":
@@ -143,7 +155,7 @@ def build_learner(config, model):
   return _few_shot.build_learner(config, model)
 
 
-def nearest_centroid_accuracies(tasks):
+def nearest_centroid_accuracies(tasks: Any) -> np.ndarray:
   """Per-episode query accuracy of the nearest class centroid (Euclidean,
   on the normalised embeddings), for a batch of episodes."""
   support_x = tasks.support_x.numpy()
@@ -160,7 +172,9 @@ def nearest_centroid_accuracies(tasks):
   return np.array(accuracies)
 
 
-def adapted_accuracies(learner, tasks, seeds, num_steps, chunk=50):
+def adapted_accuracies(learner: MetaLearner, tasks: Any, seeds: tf.Tensor,
+                       num_steps: int,
+                       chunk: int = 50) -> tuple[np.ndarray, ...]:
   """Per-episode query accuracy and loss after `learner.adapt`, compiled.
 
   Every learner goes through the one adapt contract: `adapt(task,
@@ -204,8 +218,9 @@ class FewShotEmbeddingsEvaluator(evaluators.Evaluator):
   validation accuracy picks the checkpoint, as the paper's meta-validation
   accuracy does."""
 
-  def evaluate(self, learner, *, num_tasks, seed, split="test",
-               shots=None, jit_compile=False):
+  def evaluate(self, learner: Any, *, num_tasks: int, seed: int,
+               split: str = "test", shots: Any = None,
+               jit_compile: JitCompile = False) -> evaluators.Evaluation:
     self.check_split(split)
     del shots, jit_compile  # episodes have the config's K; tf.function
     config = self.config
@@ -242,7 +257,7 @@ class FewShotEmbeddingsEvaluator(evaluators.Evaluator):
       pyplot.close(figure)
     return evaluators.Evaluation(results, draw, summary)
 
-  def score(self, results):
+  def score(self, results: dict) -> float:
     """The mean query accuracy (checkpoint selection)."""
     return results["accuracy"]["mean"]
 

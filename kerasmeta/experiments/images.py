@@ -11,15 +11,23 @@ meta-learner around conv4. Evaluation: query accuracy over held-out
 episodes of the test classes, mean and 95% CI.
 """
 
+from __future__ import annotations
+
 import collections
 import json
 import os
+from typing import Any, Optional, Sequence, TYPE_CHECKING
 
 from kerasmeta import evaluation
 from kerasmeta import evaluators
 from kerasmeta import experiments
 from kerasmeta import tasks as tasks_lib
 from kerasmeta.experiments import _few_shot
+
+if TYPE_CHECKING:
+  import numpy as np
+  from kerasmeta._typing import Config, JitCompile
+  from kerasmeta.tasks.base import TaskStream
 
 build_model = _few_shot.build_model
 build_learner = _few_shot.build_learner
@@ -93,7 +101,7 @@ def _image_task(config):
   return TASKS[config.task]
 
 
-def validate_config(config):
+def validate_config(config: Config) -> Config:
   """The few-shot checks, and conv4 as the model."""
   _image_task(config)
   _few_shot.validate_config(config)
@@ -109,7 +117,9 @@ def validate_config(config):
   return config
 
 
-def task_distribution(config, shots=None, split="train", queries=None):
+def task_distribution(config: Config, shots: Optional[int] = None,
+                      split: str = "train",
+                      queries: Optional[int] = None) -> TaskStream:
   """Tasks from the classes of `split` ("train", "validation" or "test"),
   with `shots` and `queries` per class (default: the config's)."""
   image_task = _image_task(config)
@@ -121,7 +131,7 @@ def task_distribution(config, shots=None, split="train", queries=None):
                                  int(shots or config.shots), queries)
 
 
-def check_data(config):
+def check_data(config: Config) -> None:
   """Builds the test split's tasks too, as training and as evaluation take
   them (`config.eval.shots`, `config.eval.num_query`), so that a split too
   small for the config (more ways or queries than it has) fails before
@@ -137,14 +147,14 @@ def check_data(config):
                      f"config's tasks: {error}") from error
 
 
-_CLASS_SPLITS = {}
+_CLASS_SPLITS: dict[str, dict[str, Any]] = {}
 # The fields the loaded images depend on.
 _DATA_FIELDS = ("task", "data_dir", "input_shape", "omniglot_protocol",
                 "glyphs", "ways", "test_alphabets", "validation_alphabets",
                 "split_seed", "examples_per_class")
 
 
-def class_splits(config):
+def class_splits(config: Config) -> dict[str, np.ndarray]:
   """{"train", "validation", "test"}: the image classes of each split.
 
   Loaded (or generated) once per process and data config: the trainer and
@@ -172,8 +182,9 @@ class FewShotEvaluator(evaluators.Evaluator):
   measure the same expected accuracy more precisely), else the config's.
   """
 
-  def evaluate(self, learner, *, num_tasks, seed, split="test",
-               shots=None, jit_compile=False):
+  def evaluate(self, learner: Any, *, num_tasks: int, seed: int,
+               split: str = "test", shots: Any = None,
+               jit_compile: JitCompile = False) -> evaluators.Evaluation:
     self.check_split(split)
     config = self.config
     eval_config = config.eval
@@ -203,7 +214,7 @@ class FewShotEvaluator(evaluators.Evaluator):
                f"{accuracy['mean']:.4f} ± {accuracy['ci95']:.4f}")
     return evaluators.Evaluation(results, draw, summary)
 
-  def score(self, results):
+  def score(self, results: dict) -> float:
     """The mean query accuracy (checkpoint selection)."""
     return results["accuracy"]["mean"]
 

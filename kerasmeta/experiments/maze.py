@@ -8,6 +8,10 @@ goal, 30 per meta-step. Evaluation: the mean return of one episode on each
 of the held-out goals (the y axis of WarpGrad's figure 3).
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TYPE_CHECKING
+
 import numpy as np
 import tensorflow as tf
 
@@ -18,17 +22,23 @@ from kerasmeta import evaluators
 from kerasmeta import experiments
 from kerasmeta.rl import actor_critic
 
+if TYPE_CHECKING:
+  import keras
+  from kerasmeta._typing import Config, JitCompile
+  from kerasmeta.algorithms.base import MetaLearner
+  from kerasmeta.tasks.base import TaskStream
+
 ALGORITHM = "actor_critic"
 MODELS = ("recurrent_actor_critic", "warp_rnn", "tnets_rnn", "hebbian_rnn")
 
 
-def environment(config):
+def environment(config: Config) -> envs.Maze:
   return envs.Maze(size=config.maze_size, horizon=config.horizon,
                    goal_reward=config.goal_reward,
                    wall_penalty=config.wall_penalty)
 
 
-def validate_config(config):
+def validate_config(config: Config) -> Config:
   experiments.check_algorithm(config, (ALGORITHM,))
   if config.model not in MODELS:
     raise ValueError(f"Task {config.task!r} builds one of the models "
@@ -47,12 +57,13 @@ def validate_config(config):
   return config
 
 
-def task_distribution(config, shots=None, split="train"):
+def task_distribution(config: Config, shots: Optional[int] = None,
+                      split: str = "train") -> TaskStream:
   del shots, split  # goals have neither
   return envs.EnvironmentTasks(environment(config))
 
 
-def build_model(config):
+def build_model(config: Config) -> keras.Model:
   """The plain RNN, the Warp-RNN of eq. 16, the T-Nets-RNN or a plastic
   (Hebbian) RNN."""
   maze = environment(config)
@@ -69,7 +80,7 @@ def build_model(config):
   return actor_critic.recurrent_actor_critic(*sizes, seed=config.seed)
 
 
-def build_learner(config, model):
+def build_learner(config: Config, model: keras.Model) -> MetaLearner:
   """`RecurrentActorCritic(model, environment, **config.learner)`."""
   return experiments.learner_from_config(
       config, model, environment(config), algorithms_allowed=(ALGORITHM,))
@@ -79,8 +90,9 @@ def build_learner(config, model):
 class MazeReturns(evaluators.Evaluator):
   """Mean return of one episode on each of `num_tasks` held-out goals."""
 
-  def evaluate(self, learner, *, num_tasks, seed, split="test",
-               shots=None, jit_compile=False):
+  def evaluate(self, learner: Any, *, num_tasks: int, seed: int,
+               split: str = "test", shots: Any = None,
+               jit_compile: JitCompile = False) -> evaluators.Evaluation:
     self.check_split(split)
     config = self.config
     del shots, jit_compile

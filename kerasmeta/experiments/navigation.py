@@ -9,6 +9,10 @@ policy-gradient steps on held-out goals, with episodes before and after
 adaptation drawn for a few of them.
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TYPE_CHECKING
+
 import numpy as np
 
 from kerasmeta import algorithms
@@ -19,17 +23,23 @@ from kerasmeta import rl
 from kerasmeta.algorithms import policy_gradient_maml
 from kerasmeta.rl import evaluation as rl_evaluation
 
+if TYPE_CHECKING:
+  import keras
+  from kerasmeta._typing import Config, JitCompile
+  from kerasmeta.algorithms.base import MetaLearner
+  from kerasmeta.tasks.base import TaskStream
+
 ALGORITHM = "maml_rl"
 ALGORITHMS = (ALGORITHM, "maml_trpo")  # the outer step: Adam's or TRPO's
 
 
-def environment(config):
+def environment(config: Config) -> envs.Navigation2D:
   return envs.Navigation2D(
       horizon=config.horizon, goal_tolerance=config.goal_tolerance,
       squared_distance=config.squared_distance)
 
 
-def validate_config(config):
+def validate_config(config: Config) -> Config:
   """Checks the algorithm, the counts and the estimator; returns config."""
   if config.model != "gaussian_mlp":
     raise ValueError(f"Task {config.task!r} builds the policy "
@@ -52,13 +62,14 @@ def validate_config(config):
   return config
 
 
-def task_distribution(config, shots=None, split="train"):
+def task_distribution(config: Config, shots: Optional[int] = None,
+                      split: str = "train") -> TaskStream:
   """Goals of `Navigation2D` (held-out goals come from another seed)."""
   del shots, split  # tasks have neither
   return envs.EnvironmentTasks(environment(config))
 
 
-def build_model(config):
+def build_model(config: Config) -> keras.Model:
   """MAML's policy: two hidden layers of 100 units (`config.activation`),
   learned log-std (floored at `config.min_std` where set)."""
   plane = environment(config)
@@ -69,13 +80,13 @@ def build_model(config):
       min_std=config.min_std, seed=config.seed)
 
 
-def build_learner(config, model):
+def build_learner(config: Config, model: keras.Model) -> MetaLearner:
   """`PolicyGradientMAML(model, environment, **config.learner)`."""
   return experiments.learner_from_config(
       config, model, environment(config), algorithms_allowed=ALGORITHMS)
 
 
-def evaluation_rates(config):
+def evaluation_rates(config: Config) -> tuple[float, float]:
   """The step sizes of the evaluation's steps: MAML's test script takes its
   first step at eval.inner_learning_rate (0.5) and the later ones at
   eval.later_learning_rate (0.25; configs written before the field existed
@@ -90,8 +101,9 @@ class ReturnsAfterAdaptation(evaluators.Evaluator):
   """Return after 0..N policy-gradient steps on `num_tasks` held-out goals
   (MAML's figure 4), and a PNG of episodes before and after adaptation."""
 
-  def evaluate(self, learner, *, num_tasks, seed, split="test",
-               shots=None, jit_compile=False):
+  def evaluate(self, learner: Any, *, num_tasks: int, seed: int,
+               split: str = "test", shots: Any = None,
+               jit_compile: JitCompile = False) -> evaluators.Evaluation:
     self.check_split(split)
     config = self.config
     del shots, jit_compile  # navigation has no shots; rollouts run uncompiled

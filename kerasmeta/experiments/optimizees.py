@@ -27,6 +27,10 @@ the trained horizon on `config.eval.num_validation_tasks` validation
 problems.
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TYPE_CHECKING
+
 import numpy as np
 import tensorflow as tf
 
@@ -38,11 +42,17 @@ from kerasmeta import inner
 from kerasmeta.tasks import base as tasks_base
 from kerasmeta.tasks import optimizees
 
+if TYPE_CHECKING:
+  from kerasmeta._typing import Config, JitCompile
+  from kerasmeta.algorithms.base import MetaLearner
+  from kerasmeta.algorithms.learning_to_learn import LearningToLearn
+  from kerasmeta.tasks.base import TaskStream
+
 ALGORITHM = "learning_to_learn"
 TASKS = ("quadratic", "digits_mlp", "glyphs_mlp")
 
 
-def validate_config(config):
+def validate_config(config: Config) -> Config:
   """Checks the task, the learner and the horizons; returns config."""
   if config.task not in TASKS:
     raise ValueError(f"Task {config.task!r} is not an optimisee task; "
@@ -57,7 +67,9 @@ def validate_config(config):
   return config
 
 
-def problems(config, hidden_sizes=None, activation=None, split="train"):
+def problems(config: Config, hidden_sizes: Optional[Sequence[int]] = None,
+             activation: Optional[str] = None,
+             split: str = "train") -> TaskStream:
   """The config's optimisee distribution on the data of `split` ("train",
   "validation" or "test"; quadratics have no data: other seeds of the same
   distribution are held out), an MLP's layers overridable."""
@@ -72,7 +84,8 @@ def problems(config, hidden_sizes=None, activation=None, split="train"):
       batch_size=config.batch_size, initializer=config.initializer)
 
 
-def task_distribution(config, shots=None, split="train"):
+def task_distribution(config: Config, shots: Optional[int] = None,
+                      split: str = "train") -> TaskStream:
   """Training: each batch of problems for all of its truncations."""
   del shots
   distribution = problems(config, split=split)
@@ -83,19 +96,20 @@ def task_distribution(config, shots=None, split="train"):
                                     // config.learner.truncation)
 
 
-def build_model(config):
+def build_model(config: Config) -> None:
   del config
   return None  # the learner builds its LSTM
 
 
-def build_learner(config, model):
+def build_learner(config: Config, model: None) -> MetaLearner:
   """`LearningToLearn(problems, **config.learner)` (it builds its LSTM)."""
   del model
   return experiments.learner_from_config(config, problems(config),
                                          algorithms_allowed=(ALGORITHM,))
 
 
-def loss_curves(distribution, transform, held_out, num_steps):
+def loss_curves(distribution: Any, transform: inner.GradientTransform,
+                held_out: Any, num_steps: int) -> np.ndarray:
   """`[problems, num_steps + 1]`: f at steps 0..num_steps of `transform`
   from each problem's theta_0 (one compiled map over the problems)."""
   task_type = type(held_out)
@@ -121,7 +135,8 @@ def _mean_loss(curves):
   return float(np.mean(np.where(np.isfinite(curves), curves, np.inf)))
 
 
-def compare(learner, config, num_tasks, seed, **changes):
+def compare(learner: LearningToLearn, config: Config, num_tasks: int, seed: int,
+            **changes: Any) -> dict[str, dict[str, Any]]:
   """Loss curves of the learned optimiser and (`config.eval.baselines`)
   the tuned baselines on the test split's problems.
 
@@ -149,7 +164,7 @@ def compare(learner, config, num_tasks, seed, **changes):
     scores = {rate: _mean_loss(loss_curves(
         validation, inner.classic_optimizer(name, rate), validation_tasks,
         learner.num_steps)) for rate in config.eval.learning_rates}
-    rate = min(scores, key=scores.get)
+    rate = min(scores, key=scores.__getitem__)
     methods[name] = {"learning_rate": rate, "curves": loss_curves(
         test, inner.classic_optimizer(name, rate), held_out, horizon)}
   return methods
@@ -167,8 +182,9 @@ def _summaries(methods, steps):
 class OptimizeeCurves(evaluators.Evaluator):
   """The loss curves of every optimiser on held-out problems."""
 
-  def evaluate(self, learner, *, num_tasks, seed, split="test",
-               shots=None, jit_compile=False):
+  def evaluate(self, learner: Any, *, num_tasks: int, seed: int,
+               split: str = "test", shots: Any = None,
+               jit_compile: JitCompile = False) -> evaluators.Evaluation:
     self.check_split(split)
     config = self.config
     del shots, jit_compile
@@ -210,7 +226,7 @@ class OptimizeeCurves(evaluators.Evaluator):
                                 trained_steps=learner.num_steps)
     return evaluators.Evaluation(results, draw, summary)
 
-  def score(self, results):
+  def score(self, results: dict) -> float:
     """Minus the validation problems' mean loss (lower loss is better)."""
     return -results["mean_loss"]
 

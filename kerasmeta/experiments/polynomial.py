@@ -9,15 +9,23 @@ polynomials), learned by a few-shot meta-learner around a model by name
 steps at each K, mean and 95% CI over held-out tasks.
 """
 
+from __future__ import annotations
+
+from typing import Optional, TYPE_CHECKING
+
 from kerasmeta import tasks as tasks_lib
 from kerasmeta.experiments import _few_shot
 from kerasmeta.experiments import _regression
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import Config
+  from kerasmeta.tasks.base import TaskStream
 
 build_model = _few_shot.build_model
 build_learner = _few_shot.build_learner
 
 
-def validate_config(config):
+def validate_config(config: Config) -> Config:
   """The few-shot checks, and an order >= 0; returns config."""
   order = config.get("polynomial_order")
   if not isinstance(order, int) or isinstance(order, bool) or order < 0:
@@ -26,7 +34,8 @@ def validate_config(config):
   return _few_shot.validate_config(config)
 
 
-def task_distribution(config, shots=None, split="train"):
+def task_distribution(config: Config, shots: Optional[int] = None,
+                      split: str = "train") -> TaskStream:
   """`PolynomialTasks` with K = `shots` (default config.shots); no splits."""
   del split  # every polynomial comes from the one distribution
   return tasks_lib.PolynomialTasks(

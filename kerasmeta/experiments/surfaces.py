@@ -8,6 +8,10 @@ meta-learned by `ExplicitWarpGrad` over random surfaces
 WarpGrad from the same initialisations on held-out surfaces (figure 5).
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TYPE_CHECKING
+
 import keras
 
 from kerasmeta import algorithms
@@ -17,10 +21,15 @@ from kerasmeta import experiments
 from kerasmeta import tasks as tasks_lib
 from kerasmeta.layers import warp
 
+if TYPE_CHECKING:
+  from kerasmeta._typing import Config, JitCompile
+  from kerasmeta.algorithms.base import MetaLearner
+  from kerasmeta.tasks.base import TaskStream
+
 ALGORITHM = "explicit_warp"  # the one learner of this family
 
 
-def validate_config(config):
+def validate_config(config: Config) -> Config:
   """Checks the algorithm and the counts; returns config."""
   experiments.check_algorithm(config, (ALGORITHM,))
   experiments.check_at_least(config, 1, "num_inits")
@@ -29,13 +38,14 @@ def validate_config(config):
   return config
 
 
-def task_distribution(config, shots=None, split="train"):
+def task_distribution(config: Config, shots: Optional[int] = None,
+                      split: str = "train") -> TaskStream:
   """`SurfaceTasks` with config.num_inits initialisations per surface."""
   del shots, split  # a surface has initialisations, not shots or splits
   return tasks_lib.SurfaceTasks(num_inits=config.num_inits)
 
 
-def build_model(config):
+def build_model(config: Config) -> keras.Model:
   """The explicit warp Omega: x + W2 tanh(W1 x + b1) + b2 (appendix D)."""
   return keras.Sequential(
       [keras.Input((2,)),
@@ -44,7 +54,7 @@ def build_model(config):
       name="explicit_warp")
 
 
-def build_learner(config, model):
+def build_learner(config: Config, model: keras.Model) -> MetaLearner:
   """`ExplicitWarpGrad` of `model` over the surfaces' values."""
   return experiments.learner_from_config(
       config, model, tasks_lib.surfaces.surface_value,
@@ -55,8 +65,9 @@ def build_learner(config, model):
 class SurfaceEvaluator(evaluators.Evaluator):
   """Gradient descent vs WarpGrad on held-out surfaces (figure 5)."""
 
-  def evaluate(self, learner, *, num_tasks, seed, split="test",
-               shots=None, jit_compile=False):
+  def evaluate(self, learner: Any, *, num_tasks: int, seed: int,
+               split: str = "test", shots: Any = None,
+               jit_compile: JitCompile = False) -> evaluators.Evaluation:
     self.check_split(split)
     config = self.config
     del shots, jit_compile  # surfaces have neither

@@ -9,8 +9,15 @@ bad request fails with a message saying what was wrong and what was
 expected.
 """
 
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Sequence, TYPE_CHECKING
+
 import keras
 import tensorflow as tf
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import IntLike, Scalar, Variables
 
 CLASSIFIER_LOSSES = ("sparse_softmax_cross_entropy",)
 DEFAULT_MAX_STEPS = 100
@@ -21,13 +28,13 @@ DEFAULT_MAX_QUERY = 10_000
 MAX_TASKS = 64
 
 
-def raw_variables(variables):
+def raw_variables(variables: Variables) -> list[tf.Variable]:
   """The `tf.Variable`s behind Keras variables (what TF Serving's loader
   finds)."""
   return [v.value if isinstance(v, keras.Variable) else v for v in variables]
 
 
-def refuse_nonfinite(named_values):
+def refuse_nonfinite(named_values: Sequence[tuple[str, tf.Tensor]]) -> None:
   """Refuses to export `(name, value)` pairs holding NaN or Inf."""
   nonfinite = [name for name, value in named_values
                if not bool(tf.reduce_all(tf.math.is_finite(value)))]
@@ -36,21 +43,21 @@ def refuse_nonfinite(named_values):
                      "finite (a diverged run); every answer would be NaN.")
 
 
-def feature_shape(model):
+def feature_shape(model: keras.Model) -> list[int]:
   """A model's input shape without the batch axis."""
   shape = model.inputs[0].shape if getattr(model, "inputs", None) else \
       model.input_shape
   return [int(d) for d in shape[1:]]
 
 
-def after(checks, *values):
+def after(checks: Sequence[Optional[tf.Operation]], *values: tf.Tensor) -> Any:
   """`values` made to wait for `checks`, so no op sees an unchecked input."""
   with tf.control_dependencies([c for c in checks if c is not None]):
-    values = [tf.identity(v) for v in values]
-  return values[0] if len(values) == 1 else values
+    checked = [tf.identity(v) for v in values]
+  return checked[0] if len(checked) == 1 else checked
 
 
-def shape_is(tensor, expected_tail):
+def shape_is(tensor: tf.Tensor, expected_tail: Sequence[int]) -> tf.Tensor:
   """Whether `tensor` is [n, *expected_tail] (safe for any rank)."""
   shape = tf.shape(tensor)
   rank = len(expected_tail) + 1
@@ -60,7 +67,8 @@ def shape_is(tensor, expected_tail):
       tf.reduce_all(tf.equal(padded, tf.constant(expected_tail, tf.int32))))
 
 
-def check_features(x, name, feature_shape, max_points=None):
+def check_features(x: tf.Tensor, name: str, feature_shape: Sequence[int],
+                   max_points: Optional[int] = None) -> tf.Tensor:
   """x, checked at run time to be [points >= 1, *feature_shape] and finite
   (and at most `max_points` points)."""
   wanted = f"[points, {', '.join(map(str, feature_shape))}]"
@@ -82,7 +90,8 @@ def check_features(x, name, feature_shape, max_points=None):
   return tf.debugging.check_numerics(x, f"{name} holds NaN or Inf values")
 
 
-def check_task_batch(x, name, feature_shape, max_points):
+def check_task_batch(x: tf.Tensor, name: str, feature_shape: Sequence[int],
+                     max_points: int) -> tf.Tensor:
   """x, checked at run time to be [tasks >= 1, points >= 1,
   *feature_shape] (every task the same number of points) with at most
   `max_points` points in all; its rank and feature sizes set statically."""
@@ -108,7 +117,7 @@ def check_task_batch(x, name, feature_shape, max_points):
   return tf.debugging.check_numerics(x, f"{name} holds NaN or Inf values")
 
 
-def same_tasks(**tensors):
+def same_tasks(**tensors: tf.Tensor) -> tf.Operation:
   """Checks that the inputs of a batched request hold the same number of
   tasks (their first dimension); returns the check."""
   names = list(tensors)
@@ -120,7 +129,7 @@ def same_tasks(**tensors):
        "first dimension); received", counts])
 
 
-def same_count(support_x, support_y):
+def same_count(support_x: tf.Tensor, support_y: tf.Tensor) -> tf.Operation:
   """Checks that support_x and support_y hold the same number of points
   (support_y of rank 0 refused by rank first, not by a slice error)."""
   has_points = tf.debugging.Assert(
@@ -134,7 +143,8 @@ def same_count(support_x, support_y):
                 "points")
 
 
-def check_class_labels(support_x, support_y, num_classes):
+def check_class_labels(support_x: tf.Tensor, support_y: tf.Tensor,
+                       num_classes: int) -> tf.Tensor:
   """Integer labels `[points]` or `[points, 1]` in 0..num_classes-1, one
   per support point (checked at run time); returned as `[points, 1]`."""
   rank = tf.size(tf.shape(support_y))
@@ -153,7 +163,8 @@ def check_class_labels(support_x, support_y, num_classes):
   return after(checks, tf.reshape(support_y, [-1, 1]))
 
 
-def check_options(num_steps, learning_rate, max_steps):
+def check_options(num_steps: IntLike, learning_rate: Scalar,
+                  max_steps: int) -> Any:
   """A request's `num_steps` (0..max_steps) and `learning_rate` (finite,
   >= 0), checked at run time."""
   learning_rate = tf.debugging.check_numerics(
@@ -170,7 +181,7 @@ def check_options(num_steps, learning_rate, max_steps):
   return after(checks, num_steps, learning_rate)
 
 
-def diverged_check(values, what):
+def diverged_check(values: Sequence[tf.Tensor], what: str) -> list[tf.Tensor]:
   """`values`, checked to be finite: else "adaptation diverged"."""
   return [tf.debugging.check_numerics(
       value, f"adaptation diverged: the {what} are not finite; lower "
@@ -178,7 +189,7 @@ def diverged_check(values, what):
              "of meta-training") for value in values]
 
 
-def named_outputs(outputs, classifier):
+def named_outputs(outputs: tf.Tensor, classifier: bool) -> dict[str, tf.Tensor]:
   """`predictions`, and for classifiers `probabilities` and `classes`."""
   if not classifier:
     return {"predictions": outputs}
@@ -187,7 +198,9 @@ def named_outputs(outputs, classifier):
           "classes": tf.argmax(outputs, axis=-1, output_type=tf.int32)}
 
 
-def adapt_and_predict_functions(defaults_fn, options_fn, label_dtype):
+def adapt_and_predict_functions(defaults_fn: Callable[..., Any],
+                                options_fn: Callable[..., Any],
+                                label_dtype: tf.DType) -> tuple[Any, Any]:
   """The `adapt_and_predict` and `adapt_and_predict_with_options`
   functions of an adapter, with their input signatures.
 

@@ -9,6 +9,10 @@ Keras model, so that TF Serving's C++ loader finds every variable
 (tensorflow#72963, keras#20095).
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TYPE_CHECKING
+
 import keras
 import tensorflow as tf
 
@@ -20,6 +24,9 @@ from kerasmeta.export import registry
 from kerasmeta.export import states
 from kerasmeta.export import versions
 from kerasmeta.tasks import base as tasks_base
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import IntLike, Seed
 
 
 class AdapterModule(tf.Module):
@@ -34,9 +41,10 @@ class AdapterModule(tf.Module):
     max_query: the most query points a request may send.
   """
 
-  def __init__(self, learner, loss_name, max_steps=checks.DEFAULT_MAX_STEPS,
-               max_support=checks.DEFAULT_MAX_SUPPORT,
-               max_query=checks.DEFAULT_MAX_QUERY):
+  def __init__(self, learner: gradient_learner.GradientLearner, loss_name: str,
+               max_steps: int = checks.DEFAULT_MAX_STEPS,
+               max_support: int = checks.DEFAULT_MAX_SUPPORT,
+               max_query: int = checks.DEFAULT_MAX_QUERY) -> None:
     super().__init__(name="kerasmeta_adapter")
     model = learner.model
     # A MetaLearner is a plain object, so tf.Module does not track it (nor
@@ -183,10 +191,18 @@ class AdapterModule(tf.Module):
                                 self.classifier)
 
 
-def export_gradient_adapter(learner, path, options):
+def export_gradient_adapter(learner: gradient_learner.GradientLearner,
+                            path: str,
+                            options: registry.ExportOptions) -> AdapterModule:
   """Writes the adapter SavedModel of a `GradientLearner` (see
   `kerasmeta.export`); returns the saved `AdapterModule`."""
   refuse_transductive(learner, options.allow_transductive)
+  dtypes = {v.dtype for v in learner.roles.adapted}
+  if dtypes != {"float32"}:
+    raise ValueError(
+        f"The adapter serves float32 requests; this network's adapted "
+        f"weights are {sorted(dtypes)}: export a float32 copy of it (mixed "
+        "precision keeps float32 weights and exports).")
   module = AdapterModule(learner, options.loss_name or loss_name_of(learner),
                          options.max_steps,
                          options.max_support or checks.DEFAULT_MAX_SUPPORT,
@@ -208,7 +224,8 @@ def export_gradient_adapter(learner, path, options):
 registry.register(gradient_learner.GradientLearner, export_gradient_adapter)
 
 
-def refuse_transductive(learner, allow_transductive):
+def refuse_transductive(learner: gradient_learner.GradientLearner,
+                        allow_transductive: bool) -> None:
   """Refuses a model whose batch-norm normalises with each batch's
   statistics outside meta-training, unless `allow_transductive`."""
   has_batch_norm = any(
@@ -223,7 +240,7 @@ def refuse_transductive(learner, allow_transductive):
         "--allow_transductive) if that is what you want.")
 
 
-def loss_name_of(learner):
+def loss_name_of(learner: gradient_learner.GradientLearner) -> str:
   for name, fn in losses.LOSSES.items():
     if fn is learner.loss_fn:
       return name
@@ -233,7 +250,8 @@ def loss_name_of(learner):
 class AdaptedModule(tf.Module):
   """A model already adapted to one support set: `serving_default(x)`."""
 
-  def __init__(self, learner, adapted, loss_name):
+  def __init__(self, learner: gradient_learner.GradientLearner,
+               adapted: Sequence[tf.Tensor], loss_name: str) -> None:
     super().__init__(name="kerasmeta_adapted")
     self._learner = learner
     roles = learner.roles
@@ -257,8 +275,10 @@ class AdaptedModule(tf.Module):
         [v.read_value() for v in self.adapted_weights], x), self.classifier)
 
 
-def export_adapted(learner, support, path, num_steps=None, seed=None,
-                   loss_name=None, allow_transductive=False):
+def export_adapted(learner: gradient_learner.GradientLearner, support: Any,
+                   path: str, num_steps: Optional[IntLike] = None,
+                   seed: Optional[Seed] = None, loss_name: Optional[str] = None,
+                   allow_transductive: bool = False) -> list[tf.Tensor]:
   """Adapts `learner` to `support` in Python and saves the adapted model.
 
   Args:

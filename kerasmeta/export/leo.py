@@ -30,6 +30,10 @@ check theirs (shapes, finite values, caps on points), and the support set
 must hold K >= 1 examples of each of the N trained classes 0..N-1.
 """
 
+from __future__ import annotations
+
+from typing import Optional
+
 import tensorflow as tf
 
 from kerasmeta.algorithms import leo as leo_learner
@@ -50,8 +54,10 @@ class LEOAdapterModule(tf.Module):
     max_query: the most query points a request may send.
   """
 
-  def __init__(self, learner, max_steps=checks.DEFAULT_MAX_STEPS,
-               max_support=None, max_query=checks.DEFAULT_MAX_QUERY):
+  def __init__(self, learner: leo_learner.LEO,
+               max_steps: int = checks.DEFAULT_MAX_STEPS,
+               max_support: Optional[int] = None,
+               max_query: int = checks.DEFAULT_MAX_QUERY) -> None:
     super().__init__(name="kerasmeta_leo_adapter")
     if learner.dtype != tf.float32:
       raise ValueError(f"A LEO adapter serves float32 weights; the learner "
@@ -182,7 +188,8 @@ DEFAULT_MAX_SHOTS = 25
 MAX_SHOTS = 100
 
 
-def support_cap(learner, max_support=None):
+def support_cap(learner: leo_learner.LEO,
+                max_support: Optional[int] = None) -> int:
   """A LEO adapter's most support points: `ways * DEFAULT_MAX_SHOTS`, or
   `max_support` where given (at most `ways * MAX_SHOTS`)."""
   if max_support is None:
@@ -196,8 +203,11 @@ def support_cap(learner, max_support=None):
   return max_support
 
 
-def export_leo_adapter(learner, path, max_steps=checks.DEFAULT_MAX_STEPS,
-                       max_support=None, max_query=checks.DEFAULT_MAX_QUERY):
+def export_leo_adapter(
+    learner: leo_learner.LEO, path: str,
+    max_steps: int = checks.DEFAULT_MAX_STEPS,
+    max_support: Optional[int] = None,
+    max_query: int = checks.DEFAULT_MAX_QUERY) -> LEOAdapterModule:
   """Writes the adapter SavedModel of a `LEO` learner to `path`.
 
   `max_support` defaults to ways x `DEFAULT_MAX_SHOTS` (`support_cap`).

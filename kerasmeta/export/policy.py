@@ -33,6 +33,8 @@ sizes, finite values, `alive` in {0, 1}, caps on transitions and queries)
 and so are outputs.
 """
 
+from __future__ import annotations
+
 import tensorflow as tf
 
 from kerasmeta.export import checks
@@ -55,8 +57,9 @@ class PolicyAdapterModule(tf.Module):
     max_query: the most query observations a request may send.
   """
 
-  def __init__(self, learner, max_transitions=100_000,
-               max_query=checks.DEFAULT_MAX_QUERY):
+  def __init__(self, learner: policy_gradient_maml.PolicyGradientMAML,
+               max_transitions: int = 100_000,
+               max_query: int = checks.DEFAULT_MAX_QUERY) -> None:
     super().__init__(name="kerasmeta_policy_adapter")
     if tf.as_dtype(learner.roles.adapted[0].dtype) != tf.float32:
       raise ValueError("A policy adapter serves float32 weights; the policy "
@@ -235,8 +238,10 @@ class PolicyAdapterModule(tf.Module):
     return checks.diverged_check(params, "adapted weights")
 
 
-def export_policy_adapter(learner, path, max_transitions=100_000,
-                          max_query=checks.DEFAULT_MAX_QUERY):
+def export_policy_adapter(
+    learner: policy_gradient_maml.PolicyGradientMAML, path: str,
+    max_transitions: int = 100_000,
+    max_query: int = checks.DEFAULT_MAX_QUERY) -> PolicyAdapterModule:
   """Writes the adapter SavedModel of a `PolicyGradientMAML` to `path`.
 
   Returns:

@@ -8,9 +8,15 @@ new family adds an adapter module and one `register` line, and touches
 nothing else.
 """
 
-from typing import Callable, NamedTuple, Optional
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple, Optional, TYPE_CHECKING
 
 from kerasmeta.export import checks
+
+if TYPE_CHECKING:
+  import tensorflow as tf
+  from kerasmeta.algorithms import base
 
 
 class ExportOptions(NamedTuple):
@@ -35,16 +41,17 @@ class ExportOptions(NamedTuple):
 
 
 # learner class -> `(learner, path, ExportOptions) -> saved module`.
-_EXPORTERS = {}
+_EXPORTERS: dict[type, Callable] = {}
 
 
-def register(learner_class: type, exporter: Callable) -> None:
+def register(learner_class: type,
+             exporter: Callable[[Any, str, ExportOptions], tf.Module]) -> None:
   """Makes `exporter` write the adapters of `learner_class` and its
   subclasses (unless a subclass registers its own)."""
   _EXPORTERS[learner_class] = exporter
 
 
-def exporter_for(learner) -> Callable:
+def exporter_for(learner: base.MetaLearner) -> Callable[..., tf.Module]:
   """The exporter registered for the nearest class of `learner`.
 
   Raises:
@@ -58,11 +65,12 @@ def exporter_for(learner) -> Callable:
                   f"adapters serve: {known} (and their subclasses).")
 
 
-def export_adapter(learner, path: str, loss_name: Optional[str] = None,
+def export_adapter(learner: base.MetaLearner, path: str,
+                   loss_name: Optional[str] = None,
                    max_steps: int = checks.DEFAULT_MAX_STEPS,
                    max_support: Optional[int] = None,
                    max_query: int = checks.DEFAULT_MAX_QUERY,
-                   allow_transductive: bool = False):
+                   allow_transductive: bool = False) -> tf.Module:
   """Writes the adapter SavedModel of `learner` to `path`.
 
   Args:

@@ -24,18 +24,24 @@ leading task axis on every input and output, the fingerprints included
 (`[tasks]`), so that TF Serving's batcher can merge requests along it.
 """
 
+from __future__ import annotations
+
 import hashlib
+from typing import Any, Iterable, Sequence, TYPE_CHECKING
 
 import numpy as np
 import tensorflow as tf
 
 from kerasmeta.export import checks
 
+if TYPE_CHECKING:
+  from kerasmeta._typing import IntLike, Variables
+
 STATE_VERSION = 1
 PREFIX = f"kerasmeta-state-v{STATE_VERSION}:"
 
 
-def fingerprint(named_values):
+def fingerprint(named_values: Iterable[tuple[str, Any]]) -> str:
   """The state fingerprint of an adapter whose weights are `(name, value)`
   pairs (the layout version and a SHA-256 of names, shapes, dtypes and
   values)."""
@@ -47,7 +53,8 @@ def fingerprint(named_values):
   return PREFIX + digest.hexdigest()[:32]
 
 
-def state_functions(module, label_dtype):
+def state_functions(module: tf.Module,
+                    label_dtype: tf.DType) -> tuple[Any, ...]:
   """`(adapt, predict_with_state, adapt_batch, predict_with_state_batch)`:
   `module`'s `_adapt`, `_predict_with_state`, `_adapt_batch` and
   `_predict_with_state_batch` as `tf.function`s with their input
@@ -66,7 +73,7 @@ def state_functions(module, label_dtype):
                    (module._predict_with_state_batch, stored)))  # pylint: disable=protected-access
 
 
-def layout(weights):
+def layout(weights: Variables) -> tuple[list[tuple[int, ...]], list[Any], int]:
   """`(shapes, dtypes, size)` of the state of adapted `weights` (in
   order)."""
   shapes = [tuple(int(d) for d in w.shape) for w in weights]
@@ -74,13 +81,14 @@ def layout(weights):
           sum(int(np.prod(shape)) for shape in shapes))
 
 
-def flatten(tensors):
+def flatten(tensors: Sequence[tf.Tensor]) -> tf.Tensor:
   """The state vector of adapted weights `tensors` (float32 [size])."""
   return tf.concat([tf.reshape(tf.cast(t, tf.float32), [-1])
                     for t in tensors], 0)
 
 
-def unflatten(state, shapes, dtypes):
+def unflatten(state: tf.Tensor, shapes: Sequence[Sequence[int]],
+              dtypes: Sequence[Any]) -> list[tf.Tensor]:
   """The adapted weights of a state vector, in `shapes` and `dtypes`."""
   sizes = [int(np.prod(shape)) for shape in shapes]
   parts = tf.split(state, sizes)
@@ -88,7 +96,8 @@ def unflatten(state, shapes, dtypes):
           for part, shape, dtype in zip(parts, shapes, dtypes)]
 
 
-def fingerprint_checks(state_fingerprint, expected_fingerprint):
+def fingerprint_checks(state_fingerprint: tf.Tensor,
+                       expected_fingerprint: tf.Tensor) -> list[tf.Operation]:
   """The run-time checks that states belong to this adapter: their layout
   version, then their fingerprint (both refused by name). One fingerprint
   `[]`, or one per task `[tasks]`."""
@@ -104,7 +113,8 @@ def fingerprint_checks(state_fingerprint, expected_fingerprint):
            "adapter; this adapter's states have", expected_fingerprint])]
 
 
-def check_state(state, state_fingerprint, expected_fingerprint, size):
+def check_state(state: tf.Tensor, state_fingerprint: tf.Tensor,
+                expected_fingerprint: tf.Tensor, size: int) -> tf.Tensor:
   """`state`, checked at run time to belong to this adapter
   (`fingerprint_checks`), to have `size` entries and to be finite."""
   conditions = fingerprint_checks(state_fingerprint, expected_fingerprint)
@@ -117,8 +127,9 @@ def check_state(state, state_fingerprint, expected_fingerprint, size):
   return tf.debugging.check_numerics(state, "state holds NaN or Inf values")
 
 
-def check_state_batch(state, state_fingerprint, expected_fingerprint, size,
-                      tasks):
+def check_state_batch(state: tf.Tensor, state_fingerprint: tf.Tensor,
+                      expected_fingerprint: tf.Tensor, size: int,
+                      tasks: IntLike) -> tf.Tensor:
   """`state` `[tasks, size]` and `state_fingerprint` `[tasks]`, one row per
   task (a leading axis on every input, as TF Serving's batcher merges
   requests), checked as `check_state` checks one."""

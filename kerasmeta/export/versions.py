@@ -11,13 +11,16 @@ folder, never a broken version. (Object stores cannot rename a folder:
 there the export is written in place, with a warning.)
 """
 
+from __future__ import annotations
+
 import os
+from typing import Any, Union
 
 from absl import logging
 import tensorflow as tf
 
 
-def next_version(model_dir):
+def next_version(model_dir: str) -> int:
   """1 + the largest numeric version folder in `model_dir` (1 if none)."""
   if not os.path.isdir(model_dir):
     return 1
@@ -25,7 +28,8 @@ def next_version(model_dir):
   return max(versions, default=0) + 1
 
 
-def save_atomically(module, path, signatures):
+def save_atomically(module: tf.Module, path: Union[str, os.PathLike],
+                    signatures: dict[str, Any]) -> None:
   """`tf.saved_model.save(module, path, signatures)`, all or nothing.
 
   Raises:

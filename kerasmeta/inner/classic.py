@@ -13,14 +13,21 @@ the Keras optimiser of the same name (tested):
 Chain each with `scale_by_learning_rate` (or use `classic_optimizer`).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import tensorflow as tf
 
 from kerasmeta.inner import transforms
 
+if TYPE_CHECKING:
+  from kerasmeta._typing import Scalar
+
 CLASSIC = ("sgd", "nesterov", "rmsprop", "adam")
 
 
-def nesterov(momentum=0.9):
+def nesterov(momentum: Scalar = 0.9) -> transforms.GradientTransform:
   """`v <- mu v + g`, passing on `g + mu v` (Nesterov's look-ahead)."""
   def init(params):
     return [tf.zeros_like(p) for p in params]
@@ -31,7 +38,8 @@ def nesterov(momentum=0.9):
   return transforms.GradientTransform(init, update)
 
 
-def scale_by_rms(decay=0.9, epsilon=1e-7):
+def scale_by_rms(decay: Scalar = 0.9,
+                 epsilon: float = 1e-7) -> transforms.GradientTransform:
   """`s <- decay s + (1 - decay) g^2`, passing on `g / sqrt(s + eps)`."""
   def init(params):
     return [tf.zeros_like(p) for p in params]
@@ -43,7 +51,8 @@ def scale_by_rms(decay=0.9, epsilon=1e-7):
   return transforms.GradientTransform(init, update)
 
 
-def scale_by_adam(beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+def scale_by_adam(beta_1: Scalar = 0.9, beta_2: Scalar = 0.999,
+                  epsilon: float = 1e-7) -> transforms.GradientTransform:
   """Adam's direction as Keras (and TF1) compute it:
   `sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)`."""
   def init(params):
@@ -63,7 +72,8 @@ def scale_by_adam(beta_1=0.9, beta_2=0.999, epsilon=1e-7):
   return transforms.GradientTransform(init, update)
 
 
-def classic_optimizer(name, learning_rate):
+def classic_optimizer(name: str,
+                      learning_rate: Scalar) -> transforms.GradientTransform:
   """A baseline by name (`CLASSIC`), its learning rate applied."""
   directions = {"sgd": None, "nesterov": nesterov(),
                 "rmsprop": scale_by_rms(), "adam": scale_by_adam()}

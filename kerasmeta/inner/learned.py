@@ -10,10 +10,17 @@ meta-training (`algorithms.LearningToLearn`) or MAML's inner loop
 (Ravi & Larochelle's meta-learner LSTM is this idea for few-shot tasks).
 """
 
+from __future__ import annotations
+
+from typing import Optional, TYPE_CHECKING
+
 import numpy as np
 import tensorflow as tf
 
 from kerasmeta.inner import transforms
+
+if TYPE_CHECKING:
+  import keras
 
 
 def _size(param):
@@ -22,8 +29,10 @@ def _size(param):
   return tf.size(param)
 
 
-def learned_update(network, conv_network=None, second_order=False,
-                   batch_axes=0):
+def learned_update(network: keras.layers.Layer,
+                   conv_network: Optional[keras.layers.Layer] = None,
+                   second_order: bool = False,
+                   batch_axes: int = 0) -> transforms.GradientTransform:
   """The update of a `CoordinatewiseLSTM` (or two: dense and conv).
 
   Args:

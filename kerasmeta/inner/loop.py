@@ -14,11 +14,16 @@ gradient of its sum, which is every task's own gradient, and the losses
 are recorded with their shape.
 """
 
-from typing import Any, NamedTuple
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple, Optional, Sequence, TYPE_CHECKING
 
 import tensorflow as tf
 
 from kerasmeta.inner import transforms as transforms_lib
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import IntLike, LossFn, Nest, TransformLike
 
 
 class AdaptResult(NamedTuple):
@@ -49,7 +54,7 @@ class AdaptResult(NamedTuple):
   details: Any = None
 
 
-def as_transform(transform):
+def as_transform(transform: TransformLike) -> transforms_lib.GradientTransform:
   """A `GradientTransform`, or a learning rate made plain SGD."""
   if isinstance(transform, transforms_lib.GradientTransform):
     return transform
@@ -60,7 +65,9 @@ def as_transform(transform):
                   f"received {transform!r}.")
 
 
-def step(loss_fn, params, transform, state):
+def step(loss_fn: Callable[..., tf.Tensor], params: list[tf.Tensor],
+         transform: transforms_lib.GradientTransform,
+         state: Nest) -> tuple[list[tf.Tensor], tf.Tensor, Nest]:
   """One inner step from `params` with the transform in `state`.
 
   Returns:
@@ -76,9 +83,12 @@ def step(loss_fn, params, transform, state):
       state
 
 
-def adapt(loss_fn, params, transform, num_steps, *, max_steps=None,
-          unroll=False, return_trajectory=False,
-          return_state_trajectory=False, step_loss=False):
+def adapt(loss_fn: Callable[..., tf.Tensor], params: Sequence[tf.Tensor],
+          transform: TransformLike, num_steps: IntLike, *,
+          max_steps: Optional[int] = None, unroll: bool = False,
+          return_trajectory: bool = False,
+          return_state_trajectory: bool = False,
+          step_loss: bool = False) -> AdaptResult:
   """Adapts `params` by `num_steps` steps of `transform` on `loss_fn`.
 
   Args:

@@ -9,10 +9,17 @@ draws for task i alone, so both paths adapt identically. Both feed
 `transforms.mask_gradients`.
 """
 
+from __future__ import annotations
+
+from typing import Optional, Sequence, TYPE_CHECKING
+
 import tensorflow as tf
 
 from kerasmeta import sampling
 from kerasmeta.layers import masks as masks_lib
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import IntLike, Seed, Shape
 
 
 class GradientMasks:
@@ -25,16 +32,17 @@ class GradientMasks:
       serving).
   """
 
-  def __init__(self, specs, deterministic=False):
+  def __init__(self, specs: Sequence[Optional[masks_lib.MaskSpec]],
+               deterministic: bool = False) -> None:
     self.specs = list(specs)
     self.deterministic = deterministic
 
   @property
-  def active(self):
+  def active(self) -> bool:
     return any(spec is not None for spec in self.specs)
 
   @property
-  def has_step_masks(self):
+  def has_step_masks(self) -> bool:
     """Whether some mask is drawn anew at every inner step."""
     return any(spec is not None and spec.per_step for spec in self.specs)
 
@@ -48,11 +56,14 @@ class GradientMasks:
     # A unit mask has one entry per output unit, the weight's last axis.
     return tf.broadcast_to(mask, weight_shape)
 
-  def sample(self, params, seed, step=None):
+  def sample(self, params: Sequence[tf.Tensor], seed: Seed,
+             step: Optional[IntLike] = None) -> list[Optional[tf.Tensor]]:
     """Masks for `params` (None where unmasked); see `sample_for_shapes`."""
     return self.sample_for_shapes([tf.shape(p) for p in params], seed, step)
 
-  def sample_for_shapes(self, shapes, seed, step=None):
+  def sample_for_shapes(
+      self, shapes: Sequence[Shape], seed: Seed,
+      step: Optional[IntLike] = None) -> list[Optional[tf.Tensor]]:
     """Masks for adapted tensors of `shapes` (None where unmasked).
 
     Args:
@@ -65,7 +76,7 @@ class GradientMasks:
       A list aligned with `shapes`: a mask tensor, or None where this call
       samples no mask.
     """
-    out = []
+    out: list[Optional[tf.Tensor]] = []
     for index, (spec, shape) in enumerate(zip(self.specs, shapes)):
       if spec is None or spec.per_step != (step is not None):
         out.append(None)
@@ -93,20 +104,21 @@ class BatchedGradientMasks:
     masks: the `GradientMasks` of one task's weights.
   """
 
-  def __init__(self, masks):
+  def __init__(self, masks: GradientMasks) -> None:
     self.masks = masks
     self.specs = masks.specs
     self.deterministic = masks.deterministic
 
   @property
-  def active(self):
+  def active(self) -> bool:
     return self.masks.active
 
   @property
-  def has_step_masks(self):
+  def has_step_masks(self) -> bool:
     return self.masks.has_step_masks
 
-  def sample(self, params, seeds, step=None):
+  def sample(self, params: Sequence[tf.Tensor], seeds: tf.Tensor,
+             step: Optional[IntLike] = None) -> list[Optional[tf.Tensor]]:
     """Masks for `[tasks, ...]` params from `[tasks, 2]` seeds."""
     unbatched = [p[0] for p in params]
     shapes = [tf.shape(p) for p in unbatched]

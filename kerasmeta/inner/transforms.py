@@ -28,15 +28,21 @@ and coefficients may be tensors, so a transform built from a meta weight's
 value passes the meta-gradient through the inner loop.
 """
 
-from typing import Any, Callable, NamedTuple
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple, Optional, TYPE_CHECKING, Union
 
 import tensorflow as tf
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import LearningRate, Scalar, Seed
+  from kerasmeta.inner import masks as masks_lib
 
 
 class GradientTransform(NamedTuple):
   """A gradient transformation: `init(params)`, `update(grads, state, params)`."""
-  init: Callable[[list], Any]
-  update: Callable[[list, Any, list], tuple]
+  init: Callable[..., Any]
+  update: Callable[..., tuple]
 
 
 def _like(value, dtype):
@@ -46,28 +52,28 @@ def _like(value, dtype):
   return tf.constant(value, dtype)
 
 
-def identity():
+def identity() -> GradientTransform:
   """Passes the gradients on unchanged (stateless)."""
   return GradientTransform(lambda params: (),
                            lambda grads, state, params=None: (list(grads),
                                                                state))
 
 
-def stop_gradient():
+def stop_gradient() -> GradientTransform:
   """First order: the inner gradient is a constant of the outer one."""
   def update(grads, state, params=None):
     return [tf.stop_gradient(g) for g in grads], state
   return GradientTransform(lambda params: (), update)
 
 
-def scale(factor):
+def scale(factor: Scalar) -> GradientTransform:
   """Multiplies every gradient by a scalar `factor` (a float or tensor)."""
   def update(grads, state, params=None):
     return [_like(factor, g.dtype) * g for g in grads], state
   return GradientTransform(lambda params: (), update)
 
 
-def scale_by_learning_rate(learning_rate):
+def scale_by_learning_rate(learning_rate: LearningRate) -> GradientTransform:
   """`-learning_rate * g`: the descent step of SGD.
 
   Args:
@@ -96,7 +102,7 @@ def scale_by_learning_rate(learning_rate):
   return GradientTransform(init, update)
 
 
-def heavy_ball(momentum):
+def heavy_ball(momentum: Scalar) -> GradientTransform:
   """Heavy-ball momentum: `v <- momentum * v + g`, passing `v` on.
 
   The state is the velocities, zero at the start; `momentum` may be a
@@ -112,7 +118,9 @@ def heavy_ball(momentum):
   return GradientTransform(init, update)
 
 
-def mask_gradients(masks, seed=None):
+def mask_gradients(
+    masks: Union[masks_lib.GradientMasks, masks_lib.BatchedGradientMasks],
+    seed: Optional[Seed] = None) -> GradientTransform:
   """MT-net's masked update (eq. 8): `M * g`, with masks sampled per task.
 
   Unit masks are drawn once per task (at `init`), per-weight masks at every
@@ -151,23 +159,24 @@ def mask_gradients(masks, seed=None):
   return GradientTransform(init, update)
 
 
-def chain(*transforms):
+def chain(*transforms: Optional[GradientTransform]) -> GradientTransform:
   """Applies `transforms` in order; the state is the tuple of their states."""
-  transforms = [t for t in transforms if t is not None]
+  active = [t for t in transforms if t is not None]
 
   def init(params):
-    return tuple(t.init(params) for t in transforms)
+    return tuple(t.init(params) for t in active)
 
   def update(grads, state, params=None):
     new_states = []
-    for transform, inner_state in zip(transforms, state):
+    for transform, inner_state in zip(active, state):
       grads, inner_state = transform.update(grads, inner_state, params)
       new_states.append(inner_state)
     return grads, tuple(new_states)
   return GradientTransform(init, update)
 
 
-def sgd(learning_rate, momentum=None, first_order=False):
+def sgd(learning_rate: LearningRate, momentum: Optional[Scalar] = None,
+        first_order: bool = False) -> GradientTransform:
   """The common inner optimiser: (first-order) SGD, heavy ball optional."""
   return chain(stop_gradient() if first_order else None,
                heavy_ball(momentum) if momentum is not None else None,

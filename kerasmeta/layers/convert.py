@@ -21,6 +21,10 @@ of the original's weights. The roles live in the layers' types, so they
 survive `.keras` save and load and `clone_model`.
 """
 
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
 import keras
 
 from kerasmeta import functional
@@ -61,7 +65,9 @@ def _check_names(model, names):
                      f"it has {sorted(known)}.")
 
 
-def to_tnet(model, mask=None, transform=True, layer_names=None):
+def to_tnet(model: keras.Model, mask: Optional[str] = None,
+            transform: bool = True,
+            layer_names: Optional[Sequence[str]] = None) -> keras.Model:
   """The model with its Dense and Conv2D layers turned into T cells.
 
   Args:
@@ -103,7 +109,8 @@ def to_tnet(model, mask=None, transform=True, layer_names=None):
   return _convert(model, convert)
 
 
-def with_meta_layers(model, layer_names):
+def with_meta_layers(model: keras.Model,
+                     layer_names: Sequence[str]) -> keras.Model:
   """The model with the named layers' weights made meta (wrapped in `Meta`).
 
   Args:
@@ -128,7 +135,7 @@ def with_meta_layers(model, layer_names):
   return _convert(model, convert)
 
 
-def adapt_only(model, layer_names):
+def adapt_only(model: keras.Model, layer_names: Sequence[str]) -> keras.Model:
   """The model with only the named layers adapted; every other layer with
   trainable weights is made meta (ANIL: `adapt_only(model, ["head"])`).
 
@@ -157,7 +164,9 @@ def adapt_only(model, layer_names):
   return with_meta_layers(model, [layer.name for layer in others])
 
 
-def insert_warps(model, block="linear", layer_names=None):
+def insert_warps(
+    model: keras.Sequential, block: str = "linear",
+    layer_names: Optional[Sequence[str]] = None) -> keras.Sequential:
   """A Sequential model with a warp block after each hidden weight layer.
 
   Args:

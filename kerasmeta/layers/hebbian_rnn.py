@@ -25,8 +25,15 @@ and the outer product pairs the previous state (row i) with the new one
 learned scalar here, started at 0.1 (`trace_rate`).
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TYPE_CHECKING
+
 import keras
 import tensorflow as tf
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import InputShape
 
 MODULATIONS = ("simple", "retroactive")
 CLIP = 2.0
@@ -47,8 +54,9 @@ class HebbianRNNCell(keras.layers.Layer):
     seed: seeds the initialisers (None: Keras' global seed).
   """
 
-  def __init__(self, units=100, modulation="simple", trace_rate=0.1,
-               seed=None, **kwargs):
+  def __init__(self, units: int = 100, modulation: str = "simple",
+               trace_rate: float = 0.1, seed: Optional[int] = None,
+               **kwargs: Any) -> None:
     super().__init__(**kwargs)
     if int(units) < 1:
       raise ValueError(f"units must be >= 1; received {units}.")
@@ -62,11 +70,11 @@ class HebbianRNNCell(keras.layers.Layer):
     self.trace_rate, self.seed = float(trace_rate), seed
 
   @property
-  def state_size(self):
+  def state_size(self) -> int:
     traces = 2 if self.modulation == "retroactive" else 1
     return self.units + traces * self.units * self.units
 
-  def build(self, input_shape):
+  def build(self, input_shape: Sequence[Sequence[Any]]) -> None:
     inputs, units = int(input_shape[0][-1]), self.units
     seeded = lambda initializer, offset, **kw: initializer(
         seed=None if self.seed is None else self.seed + offset, **kw)
@@ -96,7 +104,7 @@ class HebbianRNNCell(keras.layers.Layer):
           name="trace_rate", shape=(),
           initializer=keras.initializers.Constant(self.trace_rate))
 
-  def call(self, inputs):
+  def call(self, inputs: Sequence[tf.Tensor]) -> tuple[tf.Tensor, tf.Tensor]:
     x, state = inputs
     units = self.units
     square = units * units
@@ -124,11 +132,12 @@ class HebbianRNNCell(keras.layers.Layer):
     flat = [tf.reshape(t, [-1, square]) for t in traces]
     return h_new, tf.concat([h_new] + flat, axis=-1)
 
-  def compute_output_shape(self, input_shape):
+  def compute_output_shape(
+      self, input_shape: Sequence[InputShape]) -> tuple[InputShape, InputShape]:
     batch = input_shape[0][0]
     return (batch, self.units), (batch, self.state_size)
 
-  def get_config(self):
+  def get_config(self) -> dict[str, Any]:
     return {**super().get_config(), "units": self.units,
             "modulation": self.modulation, "trace_rate": self.trace_rate,
             "seed": self.seed}

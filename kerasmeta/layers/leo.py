@@ -9,8 +9,15 @@ every other one, itself included, and averages what it finds, so that each
 example's latent code depends on the whole task.
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TYPE_CHECKING
+
 import keras
 import tensorflow as tf
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import InitializerLike, InputShape
 
 
 @keras.saving.register_keras_serializable(package="kerasmeta")
@@ -34,8 +41,9 @@ class RelationNetwork(keras.layers.Layer):
   Output shape: `[..., M, units]`.
   """
 
-  def __init__(self, units, num_layers=3, kernel_initializer="glorot_uniform",
-               **kwargs):
+  def __init__(self, units: int, num_layers: int = 3,
+               kernel_initializer: InitializerLike = "glorot_uniform",
+               **kwargs: Any) -> None:
     super().__init__(**kwargs)
     if int(units) < 1 or int(num_layers) < 1:
       raise ValueError(f"units and num_layers must be >= 1; received "
@@ -52,10 +60,10 @@ class RelationNetwork(keras.layers.Layer):
           dtype=self.dtype_policy, name=f"dense_{i}"))
 
   @property
-  def dense_layers(self):
+  def dense_layers(self) -> list[keras.layers.Dense]:
     return [getattr(self, f"dense_{i}") for i in range(self.num_layers)]
 
-  def build(self, input_shape):
+  def build(self, input_shape: InputShape) -> None:
     if len(input_shape) < 2 or input_shape[-1] is None:
       raise ValueError(f"RelationNetwork takes codes [..., M, codes] with a "
                        f"known last axis; received shape {input_shape}.")
@@ -64,7 +72,7 @@ class RelationNetwork(keras.layers.Layer):
       layer.build((None, size))
       size = self.units
 
-  def call(self, codes):
+  def call(self, codes: tf.Tensor) -> tf.Tensor:
     # pairs[..., i, j] = concat(e_i, e_j); static shapes where known (XLA).
     shape = codes.shape if codes.shape.is_fully_defined() else \
         tf.shape(codes)
@@ -77,17 +85,18 @@ class RelationNetwork(keras.layers.Layer):
       outputs = layer(outputs)
     return tf.reduce_mean(outputs, axis=-2)
 
-  def compute_output_shape(self, input_shape):
+  def compute_output_shape(
+      self, input_shape: InputShape) -> tuple[Optional[int], ...]:
     return (*input_shape[:-1], self.units)
 
-  def get_config(self):
+  def get_config(self) -> dict[str, Any]:
     return {**super().get_config(), "units": self.units,
             "num_layers": self.num_layers,
             "kernel_initializer": keras.initializers.serialize(
                 self.kernel_initializer)}
 
 
-def orthogonality_penalty(kernel):
+def orthogonality_penalty(kernel: tf.Tensor) -> tf.Tensor:
   """The decoder's orthogonality penalty before its weight lambda_2.
 
   The mean squared difference between the correlation matrix of the
@@ -102,7 +111,7 @@ def orthogonality_penalty(kernel):
   return tf.reduce_mean(tf.square(correlations - identity))
 
 
-def l2_penalty(kernels):
+def l2_penalty(kernels: Sequence[tf.Tensor]) -> tf.Tensor:
   """`sum_w ||w||^2 / 2` over `kernels` (TF1's `l2_regularizer`, whose
   weight lambda_1 the caller applies)."""
   return tf.add_n([tf.reduce_sum(tf.square(k)) / 2 for k in kernels])

@@ -9,13 +9,19 @@ own gradient history alone and not on the parameters' order (figure 3).
 Each gradient coordinate is a row of the LSTM's batch.
 """
 
+from __future__ import annotations
+
 import math
+from typing import Any, Optional, Sequence, TYPE_CHECKING
 
 import keras
 import tensorflow as tf
 
+if TYPE_CHECKING:
+  from kerasmeta._typing import InputShape, IntLike, Nest
 
-def log_and_sign(gradients, p=10.0):
+
+def log_and_sign(gradients: tf.Tensor, p: float = 10.0) -> tf.Tensor:
   """The paper's gradient preprocessing (appendix A), two inputs per entry:
 
     (log|g| / p, sign(g))   if |g| >= exp(-p)
@@ -65,8 +71,10 @@ class CoordinatewiseLSTM(keras.layers.Layer):
     `[n, units]` each.
   """
 
-  def __init__(self, units=(20, 20), preprocess="log_and_sign", p=10.0,
-               output_scale=0.01, gradient_scale=1.0, **kwargs):
+  def __init__(self, units: Sequence[int] = (20, 20),
+               preprocess: Optional[str] = "log_and_sign", p: float = 10.0,
+               output_scale: float = 0.01, gradient_scale: float = 1.0,
+               **kwargs: Any) -> None:
     super().__init__(**kwargs)
     self.units = tuple(int(u) for u in units)
     if not self.units or min(self.units) < 1:
@@ -94,14 +102,14 @@ class CoordinatewiseLSTM(keras.layers.Layer):
                                            name="output")
 
   @property
-  def cells(self):
+  def cells(self) -> list[keras.layers.LSTMCell]:
     return [getattr(self, f"lstm_{i}") for i in range(len(self.units))]
 
   @property
-  def input_size(self):
+  def input_size(self) -> int:
     return 2 if self.preprocess else 1
 
-  def build(self, input_shape=None):
+  def build(self, input_shape: Optional[InputShape] = None) -> None:
     del input_shape
     size = self.input_size
     for cell in self.cells:
@@ -109,13 +117,15 @@ class CoordinatewiseLSTM(keras.layers.Layer):
       size = cell.units
     self.output_layer.build((None, size))
 
-  def initial_state(self, count, dtype=None):
+  def initial_state(self, count: IntLike,
+                    dtype: Optional[tf.DType] = None) -> list[list[tf.Tensor]]:
     """Zero states for `count` coordinates."""
     dtype = dtype or self.compute_dtype
     return [[tf.zeros([count, units], dtype), tf.zeros([count, units], dtype)]
             for units in self.units]
 
-  def call(self, gradients, states):
+  def call(self, gradients: tf.Tensor,
+           states: Nest) -> tuple[tf.Tensor, list[list[tf.Tensor]]]:
     gradients = tf.cast(gradients, self.compute_dtype)
     if self.gradient_scale != 1.0:
       gradients = gradients * self.gradient_scale
@@ -128,7 +138,7 @@ class CoordinatewiseLSTM(keras.layers.Layer):
     updates = self.output_layer(inputs)[:, 0] * self.output_scale
     return updates, new_states
 
-  def get_config(self):
+  def get_config(self) -> dict[str, Any]:
     return {**super().get_config(), "units": list(self.units),
             "preprocess": self.preprocess, "p": self.p,
             "output_scale": self.output_scale,

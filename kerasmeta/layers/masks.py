@@ -10,16 +10,22 @@ is exactly 0 or 1, the gradient is the relaxed sample's gradient with
 respect to `zeta`.
 """
 
+from __future__ import annotations
+
 import dataclasses
+from typing import Optional, TYPE_CHECKING
 
 import tensorflow as tf
 
 from kerasmeta import sampling
 
+if TYPE_CHECKING:
+  from kerasmeta._typing import Scalar, Seed, TensorLike
+
 MASK_KINDS = ("unit", "weight")
 
 
-def check_mask_kind(mask):
+def check_mask_kind(mask: Optional[str]) -> Optional[str]:
   """Returns `mask` if it names a mask kind or is None, else raises."""
   if mask is not None and mask not in MASK_KINDS:
     raise ValueError(
@@ -27,7 +33,8 @@ def check_mask_kind(mask):
   return mask
 
 
-def sample_binary_concrete(logits, temperature, seed, hard=True):
+def sample_binary_concrete(logits: TensorLike, temperature: Scalar, seed: Seed,
+                           hard: bool = True) -> tf.Tensor:
   """Samples a relaxed Bernoulli of probability sigmoid(logits).
 
   With g1, g2 ~ Gumbel(0, 1), eq. 11 of the MT-net paper is
@@ -59,7 +66,7 @@ def sample_binary_concrete(logits, temperature, seed, hard=True):
   return hard_sample + (soft - tf.stop_gradient(soft))
 
 
-def most_probable_mask(logits):
+def most_probable_mask(logits: TensorLike) -> tf.Tensor:
   """The mode of Bernoulli(sigmoid(logits)): 1 where zeta > 0, else 0."""
   logits = tf.convert_to_tensor(logits)
   return tf.cast(logits > 0, logits.dtype)
@@ -83,5 +90,5 @@ class MaskSpec:
   temperature: float = 1.0
 
   @property
-  def per_step(self):
+  def per_step(self) -> bool:
     return self.kind == "weight"

@@ -13,9 +13,15 @@ P > 1/2 (zeta > 0): the mask's most probable value
 exactly) count as inactive.
 """
 
+from __future__ import annotations
+
 import collections
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+  import keras
 
 UnitSubspace = collections.namedtuple(
     "UnitSubspace",
@@ -31,7 +37,7 @@ Attributes:
 """
 
 
-def unit_mask_probabilities(layer):
+def unit_mask_probabilities(layer: keras.layers.Layer) -> np.ndarray:
   """P(m_j = 1) = sigmoid(zeta_j) of each unit of `layer` (eq. 9).
 
   Args:
@@ -51,7 +57,8 @@ def unit_mask_probabilities(layer):
   return 1.0 / (1.0 + np.exp(-logits))
 
 
-def layer_subspace(layer, threshold=0.5):
+def layer_subspace(layer: keras.layers.Layer,
+                   threshold: float = 0.5) -> UnitSubspace:
   """`UnitSubspace` of one unit-masked layer.
 
   Args:
@@ -74,7 +81,8 @@ def _layers(model):
       yield layer
 
 
-def model_subspace(model, threshold=0.5):
+def model_subspace(model: keras.Model,
+                   threshold: float = 0.5) -> list[UnitSubspace]:
   """`UnitSubspace` of each unit-masked layer of `model`, input to output.
 
   Layers without masks (warps, plain Dense) are skipped; a per-weight mask

@@ -11,10 +11,17 @@ Keras kernel) the inner loop may change. `transform=False` with a mask is the
 paper's M-net.
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, TYPE_CHECKING, Union
+
 import keras
 import tensorflow as tf
 
 from kerasmeta.layers import masks as masks_lib
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import InitializerLike
 
 
 class _CellMixin:
@@ -122,8 +129,10 @@ class TDense(_CellMixin, keras.layers.Dense):
     **kwargs: passed to `keras.layers.Dense` (activation, initialisers, ...).
   """
 
-  def __init__(self, units, transform=True, mask=None, mask_temperature=1.0,
-               mask_initializer="zeros", **kwargs):
+  def __init__(self, units: int, transform: bool = True,
+               mask: Optional[str] = None, mask_temperature: float = 1.0,
+               mask_initializer: InitializerLike = "zeros",
+               **kwargs: Any) -> None:
     super().__init__(units, **kwargs)
     self._init_cell(transform, mask, mask_temperature, mask_initializer)
 
@@ -154,8 +163,11 @@ class TConv2D(_CellMixin, keras.layers.Conv2D):
     **kwargs: passed to `keras.layers.Conv2D`.
   """
 
-  def __init__(self, filters, kernel_size, transform=True, mask=None,
-               mask_temperature=1.0, mask_initializer="zeros", **kwargs):
+  def __init__(self, filters: int, kernel_size: Union[int, tuple[int, int]],
+               transform: bool = True, mask: Optional[str] = None,
+               mask_temperature: float = 1.0,
+               mask_initializer: InitializerLike = "zeros",
+               **kwargs: Any) -> None:
     super().__init__(filters, kernel_size, **kwargs)
     if self.data_format != "channels_last":
       raise ValueError("TConv2D supports data_format='channels_last' only; "

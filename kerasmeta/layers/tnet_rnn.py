@@ -18,8 +18,15 @@ T-Nets-RNN is the plain RNN. In row-vector notation, as Keras computes it:
 `h_t = tanh((h V) T_h + (x W) T_x + b T_b)`.
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TYPE_CHECKING
+
 import keras
 import tensorflow as tf
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import InputShape
 
 
 @keras.saving.register_keras_serializable(package="kerasmeta")
@@ -34,7 +41,8 @@ class TNetRNNCell(keras.layers.Layer):
   Output shape: `[[batch, units], [batch, units]]`.
   """
 
-  def __init__(self, units=100, seed=None, **kwargs):
+  def __init__(self, units: int = 100, seed: Optional[int] = None,
+               **kwargs: Any) -> None:
     super().__init__(**kwargs)
     if int(units) < 1:
       raise ValueError(f"units must be >= 1; received {units}.")
@@ -42,10 +50,10 @@ class TNetRNNCell(keras.layers.Layer):
     self.seed = seed
 
   @property
-  def state_size(self):
+  def state_size(self) -> int:
     return self.units
 
-  def build(self, input_shape):
+  def build(self, input_shape: Sequence[Sequence[Any]]) -> None:
     inputs, units = int(input_shape[0][-1]), self.units
     seeded = lambda initializer, offset: initializer(
         seed=None if self.seed is None else self.seed + offset)
@@ -66,12 +74,12 @@ class TNetRNNCell(keras.layers.Layer):
         name="bias_transform", shape=(units, units), initializer=identity)
 
   @property
-  def meta_weights(self):
+  def meta_weights(self) -> list[keras.Variable]:
     """The linear warps T_h, T_x and T_b."""
     return [self.recurrent_transform, self.input_transform,
             self.bias_transform]
 
-  def call(self, inputs):
+  def call(self, inputs: Sequence[tf.Tensor]) -> tuple[tf.Tensor, tf.Tensor]:
     x, h = inputs
     recurrent = tf.matmul(tf.matmul(h, self.recurrent_kernel),
                           self.recurrent_transform)
@@ -81,9 +89,10 @@ class TNetRNNCell(keras.layers.Layer):
     h = tf.tanh(recurrent + incoming + bias)
     return h, h
 
-  def compute_output_shape(self, input_shape):
+  def compute_output_shape(
+      self, input_shape: Sequence[InputShape]) -> tuple[InputShape, InputShape]:
     batch = input_shape[0][0]
     return (batch, self.units), (batch, self.units)
 
-  def get_config(self):
+  def get_config(self) -> dict[str, Any]:
     return {**super().get_config(), "units": self.units, "seed": self.seed}

@@ -29,8 +29,16 @@ A model interleaves task and warp layers, `h = w_L o h_L o ... o w_1 o h_1`;
 model into meta layers (the paper's "model partitioning").
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, TYPE_CHECKING
+
 import keras
 import numpy as np
+
+if TYPE_CHECKING:
+  import tensorflow as tf
+  from kerasmeta._typing import InputShape, Shape
 
 
 WARP_BLOCKS = ("linear", "conv", "conv1x1", "scale", "conv_bn",
@@ -49,25 +57,29 @@ class Meta(keras.layers.Wrapper):
   """
 
   @property
-  def meta_weights(self):
+  def meta_weights(self) -> list[keras.Variable]:
     """Every trainable weight of the wrapped layer."""
     return list(self.layer.trainable_weights)
 
-  def build(self, input_shape=None):
+  def build(self, input_shape: Optional[InputShape] = None) -> None:
     if not self.layer.built:
       self.layer.build(input_shape)
     self.built = True
 
-  def call(self, inputs, training=None, mask=None):
+  def call(self, inputs: tf.Tensor, training: Optional[bool] = None,
+           mask: Optional[tf.Tensor] = None) -> tf.Tensor:
     # A Keras mask (from a functional graph) is passed on where given.
     if mask is None:
       return self.layer(inputs, training=training)
     return self.layer(inputs, training=training, mask=mask)
 
-  def compute_output_shape(self, input_shape):
+  def compute_output_shape(
+      self, input_shape: InputShape) -> tuple[Optional[int], ...]:
     return self.layer.compute_output_shape(input_shape)
 
-  def compute_output_spec(self, inputs, training=None, mask=None):
+  def compute_output_spec(
+      self, inputs: keras.KerasTensor, training: Optional[bool] = None,
+      mask: Optional[tf.Tensor] = None) -> keras.KerasTensor:
     # The wrapped layer computes in its own dtype policy, which need not be
     # the wrapper's: its spec, not this layer's compute dtype, is the truth.
     del training, mask  # The output spec depends on neither.
@@ -91,7 +103,7 @@ class ChannelScale(keras.layers.Layer):
   as `compute_output_spec` declares.
   """
 
-  def build(self, input_shape):
+  def build(self, input_shape: InputShape) -> None:
     channels = input_shape[-1]
     if channels is None:
       raise ValueError(
@@ -104,12 +116,13 @@ class ChannelScale(keras.layers.Layer):
     self.input_spec = keras.layers.InputSpec(min_ndim=1,
                                              axes={-1: channels})
 
-  def call(self, inputs):
+  def call(self, inputs: tf.Tensor) -> tf.Tensor:
     dtype = self.compute_dtype
     return (keras.ops.cast(inputs, dtype) * keras.ops.cast(self.scale, dtype)
             + keras.ops.cast(self.offset, dtype))
 
-  def compute_output_shape(self, input_shape):
+  def compute_output_shape(
+      self, input_shape: InputShape) -> tuple[Optional[int], ...]:
     return tuple(input_shape)
 
 
@@ -121,11 +134,11 @@ class Residual(keras.layers.Layer):
     block: a Keras layer or model whose output has its input's shape.
   """
 
-  def __init__(self, block, **kwargs):
+  def __init__(self, block: keras.layers.Layer, **kwargs: Any) -> None:
     super().__init__(**kwargs)
     self.block = block
 
-  def build(self, input_shape):
+  def build(self, input_shape: InputShape) -> None:
     if not self.block.built:
       self.block.build(input_shape)
     output_shape = tuple(self.block.compute_output_shape(input_shape))
@@ -134,22 +147,23 @@ class Residual(keras.layers.Layer):
           f"A residual block must keep its input's shape; block "
           f"{self.block.name!r} maps {tuple(input_shape)} to {output_shape}.")
 
-  def call(self, inputs, training=None):
+  def call(self, inputs: tf.Tensor,
+           training: Optional[bool] = None) -> tf.Tensor:
     # A block with a dtype policy of its own answers in its compute dtype;
     # the sum is in this layer's, as `compute_output_spec` declares.
     residual = self.block(inputs, training=training)
     return inputs + keras.ops.cast(residual, inputs.dtype)
 
-  def compute_output_shape(self, input_shape):
+  def compute_output_shape(self, input_shape: InputShape) -> InputShape:
     return input_shape
 
-  def get_config(self):
+  def get_config(self) -> dict[str, Any]:
     config = super().get_config()
     config["block"] = keras.saving.serialize_keras_object(self.block)
     return config
 
   @classmethod
-  def from_config(cls, config):
+  def from_config(cls, config: dict[str, Any]) -> Residual:
     config = dict(config)
     config["block"] = keras.saving.deserialize_keras_object(config["block"])
     return cls(**config)
@@ -159,7 +173,7 @@ class Residual(keras.layers.Layer):
 class ConvIdentity(keras.initializers.Initializer):
   """A conv kernel that maps each channel to itself (centre tap = 1)."""
 
-  def __call__(self, shape, dtype=None):
+  def __call__(self, shape: Shape, dtype: Optional[str] = None) -> tf.Tensor:
     height, width, channels_in, channels_out = shape
     kernel = np.zeros(shape, dtype="float64")
     for channel in range(min(channels_in, channels_out)):
@@ -167,14 +181,16 @@ class ConvIdentity(keras.initializers.Initializer):
     return keras.ops.convert_to_tensor(kernel, dtype=dtype or "float32")
 
 
-def linear_warp(units, name=None, dtype=None):
+def linear_warp(units: int, name: Optional[str] = None,
+                dtype: Optional[str] = None) -> Warp:
   """A Dense warp of `units` outputs, identity-initialised."""
   return Warp(keras.layers.Dense(
       units, kernel_initializer="identity", dtype=dtype),
       name=name, dtype=dtype)
 
 
-def conv_warp(filters, kernel_size=3, name=None, dtype=None):
+def conv_warp(filters: int, kernel_size: int = 3, name: Optional[str] = None,
+              dtype: Optional[str] = None) -> Warp:
   """A conv warp (zero padding, stride 1), identity-initialised."""
   return Warp(keras.layers.Conv2D(
       filters, kernel_size, padding="same",
@@ -182,13 +198,14 @@ def conv_warp(filters, kernel_size=3, name=None, dtype=None):
       name=name, dtype=dtype)
 
 
-def scale_warp(name=None, dtype=None):
+def scale_warp(name: Optional[str] = None, dtype: Optional[str] = None) -> Warp:
   """Channel-wise scale and offset (a FiLM layer), starting at identity."""
   return Warp(ChannelScale(dtype=dtype), name=name,
               dtype=dtype)
 
 
-def conv_bn_warp(filters, relu=False, name=None, dtype=None):
+def conv_bn_warp(filters: int, relu: bool = False, name: Optional[str] = None,
+                 dtype: Optional[str] = None) -> Warp:
   """3x3 conv + batch-norm (+ ReLU), the conv starting at identity."""
   layers = [keras.layers.Conv2D(filters, 3, padding="same",
                                 kernel_initializer=ConvIdentity(), dtype=dtype),
@@ -201,7 +218,9 @@ def conv_bn_warp(filters, relu=False, name=None, dtype=None):
               dtype=dtype)
 
 
-def residual_conv_warp(filters, hidden_filters=128, name=None, dtype=None):
+def residual_conv_warp(filters: int, hidden_filters: int = 128,
+                       name: Optional[str] = None,
+                       dtype: Optional[str] = None) -> Warp:
   """`x + BN(conv(ReLU(BN(conv(x)))))`: appendix F's 2-layer residual warp.
 
   The second batch-norm's scale starts at zero, so the block starts as the
@@ -219,8 +238,9 @@ def residual_conv_warp(filters, hidden_filters=128, name=None, dtype=None):
               name=name, dtype=dtype)
 
 
-def residual_tanh_warp(units, hidden_units=100, name=None, dtype=None,
-                       seed=None):
+def residual_tanh_warp(units: int, hidden_units: int = 100,
+                       name: Optional[str] = None, dtype: Optional[str] = None,
+                       seed: Optional[int] = None) -> Warp:
   """`x + W2 tanh(W1 x + b1) + b2`: appendix J's residual warp block.
 
   The output layer starts at zero, so the block starts as the identity.
@@ -235,7 +255,8 @@ def residual_tanh_warp(units, hidden_units=100, name=None, dtype=None,
               name=name, dtype=dtype)
 
 
-def warp_block(kind, channels, name=None, dtype=None, seed=None):
+def warp_block(kind: str, channels: int, name: Optional[str] = None,
+               dtype: Optional[str] = None, seed: Optional[int] = None) -> Warp:
   """The warp block called `kind` (see `WARP_BLOCKS`) for `channels`.
 
   `seed` seeds the random initialiser of the blocks that have one.

@@ -24,8 +24,15 @@ learned bias to P z_t, started at the given value, so that U starts near
 tanh(bias): 1.0 starts the warped RNN near the plain one.
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TYPE_CHECKING
+
 import keras
 import tensorflow as tf
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import InputShape
 
 
 @keras.saving.register_keras_serializable(package="kerasmeta")
@@ -46,8 +53,9 @@ class WarpRNNCell(keras.layers.Layer):
   Output shape: `[[batch, units], [batch, units + 2 * meta_units]]`.
   """
 
-  def __init__(self, units=100, meta_units=32, seed=None,
-               projection_bias=None, **kwargs):
+  def __init__(self, units: int = 100, meta_units: int = 32,
+               seed: Optional[int] = None,
+               projection_bias: Optional[float] = None, **kwargs: Any) -> None:
     super().__init__(**kwargs)
     self.seed = seed
     self.projection_bias = (None if projection_bias is None
@@ -58,10 +66,10 @@ class WarpRNNCell(keras.layers.Layer):
     self.units, self.meta_units = int(units), int(meta_units)
 
   @property
-  def state_size(self):
+  def state_size(self) -> int:
     return self.units + 2 * self.meta_units
 
-  def build(self, input_shape):
+  def build(self, input_shape: Sequence[Sequence[Any]]) -> None:
     inputs = int(input_shape[0][-1])
     self.inputs_size = inputs
     units, meta = self.units, self.meta_units
@@ -97,14 +105,14 @@ class WarpRNNCell(keras.layers.Layer):
           initializer=keras.initializers.Constant(self.projection_bias))
 
   @property
-  def meta_weights(self):
+  def meta_weights(self) -> list[keras.Variable]:
     """The warp: the meta-LSTM and the projections P (and their bias)."""
     weights = [self.meta_kernel, self.meta_recurrent_kernel, self.meta_bias,
                self.projections]
     return weights + ([self.projections_bias] if self.projections_bias
                       is not None else [])
 
-  def call(self, inputs):
+  def call(self, inputs: Sequence[tf.Tensor]) -> tuple[tf.Tensor, tf.Tensor]:
     x, state = inputs
     units, meta = self.units, self.meta_units
     h, z, c = tf.split(state, [units, meta, meta], axis=-1)
@@ -124,11 +132,12 @@ class WarpRNNCell(keras.layers.Layer):
                 + u_b * self.bias)
     return h, tf.concat([h, z, c], axis=-1)
 
-  def compute_output_shape(self, input_shape):
+  def compute_output_shape(
+      self, input_shape: Sequence[InputShape]) -> tuple[InputShape, InputShape]:
     batch = input_shape[0][0]
     return (batch, self.units), (batch, self.state_size)
 
-  def get_config(self):
+  def get_config(self) -> dict[str, Any]:
     return {**super().get_config(), "units": self.units,
             "meta_units": self.meta_units, "seed": self.seed,
             "projection_bias": self.projection_bias}

@@ -20,7 +20,9 @@ the advantage R_t - V_t a constant in the first term, c_v = 0.1, gamma =
 for an entropy bonus).
 """
 
-from typing import NamedTuple
+from __future__ import annotations
+
+from typing import Callable, NamedTuple, Optional, Sequence, TYPE_CHECKING
 
 import keras
 import tensorflow as tf
@@ -28,9 +30,14 @@ import tensorflow_probability as tfp
 
 from kerasmeta import sampling
 
+if TYPE_CHECKING:
+  from kerasmeta._typing import Seed
+  from kerasmeta.envs import base as envs_base
 
-def recurrent_actor_critic(observation_size, num_actions, hidden_units=100,
-                           seed=None, name="actor_critic"):
+
+def recurrent_actor_critic(observation_size: int, num_actions: int,
+                           hidden_units: int = 100, seed: Optional[int] = None,
+                           name: str = "actor_critic") -> keras.Model:
   """The basic-RNN actor-critic, `[x_t, h_{t-1}] -> [scores, value, h_t]`.
 
   Args:
@@ -67,9 +74,10 @@ def _heads(hidden, num_actions, init):
                              name="value")(hidden)]
 
 
-def warp_rnn_actor_critic(observation_size, num_actions, hidden_units=100,
-                          meta_units=32, seed=None, name="warp_rnn",
-                          projection_bias=None):
+def warp_rnn_actor_critic(
+    observation_size: int, num_actions: int, hidden_units: int = 100,
+    meta_units: int = 32, seed: Optional[int] = None, name: str = "warp_rnn",
+    projection_bias: Optional[float] = None) -> keras.Model:
   """The Warp-RNN actor-critic (WarpGrad eq. 16): the task RNN's step is a
   `WarpRNNCell`, whose meta-LSTM and projections are warp weights; the
   policy and value heads as `recurrent_actor_critic`'s. `projection_bias`:
@@ -87,8 +95,9 @@ def warp_rnn_actor_critic(observation_size, num_actions, hidden_units=100,
   return _cell_actor_critic(cell, observation_size, num_actions, seed, name)
 
 
-def tnets_rnn_actor_critic(observation_size, num_actions, hidden_units=100,
-                           seed=None, name="tnets_rnn"):
+def tnets_rnn_actor_critic(observation_size: int, num_actions: int,
+                           hidden_units: int = 100, seed: Optional[int] = None,
+                           name: str = "tnets_rnn") -> keras.Model:
   """The T-Nets-RNN actor-critic (WarpGrad appendix I): the task RNN's step
   is a `TNetRNNCell`, whose linear maps T_h, T_x, T_b are warp weights; the
   heads as `recurrent_actor_critic`'s.
@@ -104,9 +113,11 @@ def tnets_rnn_actor_critic(observation_size, num_actions, hidden_units=100,
   return _cell_actor_critic(cell, observation_size, num_actions, seed, name)
 
 
-def hebbian_rnn_actor_critic(observation_size, num_actions, hidden_units=100,
-                             modulation="simple", seed=None,
-                             name="hebbian_rnn"):
+def hebbian_rnn_actor_critic(observation_size: int, num_actions: int,
+                             hidden_units: int = 100,
+                             modulation: str = "simple",
+                             seed: Optional[int] = None,
+                             name: str = "hebbian_rnn") -> keras.Model:
   """A neuromodulated plastic RNN actor-critic (Miconi et al. 2019): the
   step is a `HebbianRNNCell`, every weight trained by the actor-critic loss
   (no warp); the heads as `recurrent_actor_critic`'s.
@@ -148,7 +159,9 @@ class Episodes(NamedTuple):
   concentration: tf.Tensor
 
 
-def rollout(environment, tasks, network, num_episodes, seed, state_size):
+def rollout(environment: envs_base.Environment, tasks: tf.Tensor,
+            network: Callable[[tf.Tensor, tf.Tensor], Sequence[tf.Tensor]],
+            num_episodes: int, seed: Seed, state_size: int) -> Episodes:
   """Runs episodes of a discrete environment with a recurrent network.
 
   Args:
@@ -194,7 +207,7 @@ def rollout(environment, tasks, network, num_episodes, seed, state_size):
   return Episodes(*[r.stack() for r in records])
 
 
-def discounted(rewards, discount):
+def discounted(rewards: tf.Tensor, discount: float) -> tf.Tensor:
   """R_t = r_t + discount * R_{t+1} over the leading (step) axis."""
   return tf.scan(lambda later, r: r + discount * later, rewards,
                  initializer=tf.zeros_like(rewards[0]), reverse=True)
@@ -203,8 +216,10 @@ def discounted(rewards, discount):
 VALUE_BASELINES = ("own", "first_episode")
 
 
-def a2c_loss(episodes, discount=0.9, value_coefficient=0.1,
-             concentration_coefficient=0.03, value_baseline="own"):
+def a2c_loss(episodes: Episodes, discount: float = 0.9,
+             value_coefficient: float = 0.1,
+             concentration_coefficient: float = 0.03,
+             value_baseline: str = "own") -> tf.Tensor:
   """Miconi's actor-critic loss of `Episodes` (the module docstring), per
   episode [episodes].
 

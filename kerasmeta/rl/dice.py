@@ -24,17 +24,23 @@ Which of the two an inner step wants depends on the meta-gradient
 estimator (`kerasmeta.algorithms.policy_gradient_maml`).
 """
 
+from __future__ import annotations
+
+from typing import Optional
+
 import tensorflow as tf
 
 
-def magic_box(x, reference=None):
+def magic_box(x: tf.Tensor, reference: Optional[tf.Tensor] = None) -> tf.Tensor:
   """`exp(x - reference)`, reference = stop_gradient(x) by default: 1 in
   value, the score function in its derivatives."""
   reference = tf.stop_gradient(x) if reference is None else reference
   return tf.exp(x - reference)
 
 
-def policy_gradient_surrogate(log_probs, advantages, alive, reference=None):
+def policy_gradient_surrogate(
+    log_probs: tf.Tensor, advantages: tf.Tensor, alive: tf.Tensor,
+    reference: Optional[tf.Tensor] = None) -> tf.Tensor:
   """Loaded DiCE of a batch of episodes, averaged over the live steps.
 
   Args:
@@ -62,7 +68,9 @@ def policy_gradient_surrogate(log_probs, advantages, alive, reference=None):
   return total / tf.stop_gradient(tf.reduce_sum(alive))
 
 
-def low_variance_surrogate(log_probs, advantages, alive, reference=None):
+def low_variance_surrogate(log_probs: tf.Tensor, advantages: tf.Tensor,
+                           alive: tf.Tensor,
+                           reference: Optional[tf.Tensor] = None) -> tf.Tensor:
   """ProMP's low-variance curvature (LVC) surrogate (Rothfuss et al. 2019,
   eq. 12; `pro_mp.py` `_adapt_objective_sym`): the mean over the live
   steps of `M(logp_t) A_t`, each action's own likelihood ratio.

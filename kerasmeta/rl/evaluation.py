@@ -3,15 +3,27 @@
 """Meta-RL evaluation as MAML's figure 4: return after 0..N policy-gradient
 steps on held-out tasks, mean and 95% confidence interval over tasks."""
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TYPE_CHECKING, Union
+
 import numpy as np
 import tensorflow as tf
 
 from kerasmeta import evaluation
 from kerasmeta.envs import base as envs_base
 
+if TYPE_CHECKING:
+  from kerasmeta._typing import Scalar, TaskBatch
+  from kerasmeta.algorithms import policy_gradient_maml
 
-def returns_by_step(learner, tasks, seeds, num_steps, learning_rate=None,
-                    num_episodes=None, keep_paths=False):
+
+def returns_by_step(
+    learner: policy_gradient_maml.PolicyGradientMAML, tasks: TaskBatch,
+    seeds: tf.Tensor, num_steps: int,
+    learning_rate: Optional[Union[Scalar, Sequence[Scalar]]] = None,
+    num_episodes: Optional[int] = None,
+    keep_paths: bool = False) -> Union[np.ndarray, tuple[np.ndarray, ...]]:
   """Adapts the learner's policy to every task; the returns at each step.
 
   Every step samples `num_episodes` fresh episodes with the current weights
@@ -64,7 +76,7 @@ def returns_by_step(learner, tasks, seeds, num_steps, learning_rate=None,
   return returns
 
 
-def summarize_by_step(returns):
+def summarize_by_step(returns: Any) -> dict[str, list]:
   """`{"steps": [0..N], "return": [summary per step]}` of [tasks, N + 1]
   returns (`evaluation.summarize`: mean, 95% CI, non-finite count)."""
   returns = np.asarray(returns)

@@ -20,11 +20,17 @@ draws are the same with and without XLA (tfp's samplers do not promise
 that).
 """
 
+from __future__ import annotations
+
 import math
+from typing import Any, Callable, Optional, Sequence, TYPE_CHECKING, Union
 
 import keras
 import tensorflow as tf
 import tensorflow_probability as tfp
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import InputShape
 
 
 @keras.saving.register_keras_serializable(package="kerasmeta")
@@ -43,8 +49,8 @@ class GaussianHead(keras.layers.Layer):
   Output shape: `[batch, 2 * action_size]`: means, then log stds.
   """
 
-  def __init__(self, initial_std=1.0, trainable_std=True, min_std=None,
-               **kwargs):
+  def __init__(self, initial_std: float = 1.0, trainable_std: bool = True,
+               min_std: Optional[float] = None, **kwargs: Any) -> None:
     super().__init__(**kwargs)
     if not initial_std > 0:
       raise ValueError(f"initial_std must be > 0; received {initial_std}.")
@@ -55,31 +61,35 @@ class GaussianHead(keras.layers.Layer):
     self.trainable_std = bool(trainable_std)
     self.min_std = None if min_std is None else float(min_std)
 
-  def build(self, input_shape):
+  def build(self, input_shape: InputShape) -> None:
     self.log_std = self.add_weight(
         name="log_std", shape=(input_shape[-1],),
         initializer=keras.initializers.Constant(math.log(self.initial_std)),
         trainable=self.trainable_std)
 
-  def call(self, means):
+  def call(self, means: tf.Tensor) -> tf.Tensor:
     log_std = tf.cast(self.log_std, means.dtype)
     if self.min_std is not None:
       log_std = tf.maximum(log_std, math.log(self.min_std))
     log_std = tf.broadcast_to(log_std, tf.shape(means))
     return tf.concat([means, log_std], axis=-1)
 
-  def compute_output_shape(self, input_shape):
+  def compute_output_shape(
+      self, input_shape: InputShape) -> tuple[Optional[int], ...]:
     return tuple(input_shape[:-1]) + (2 * input_shape[-1],)
 
-  def get_config(self):
+  def get_config(self) -> dict[str, Any]:
     return {**super().get_config(), "initial_std": self.initial_std,
             "trainable_std": self.trainable_std, "min_std": self.min_std}
 
 
-def gaussian_mlp_policy(observation_size, action_size, hidden_units=(100, 100),
-                        activation="relu", initial_std=1.0,
-                        trainable_std=True, seed=None, dtype=None,
-                        name="policy", min_std=None):
+def gaussian_mlp_policy(observation_size: int, action_size: int,
+                        hidden_units: Sequence[int] = (100, 100),
+                        activation: Union[str, Callable] = "relu",
+                        initial_std: float = 1.0, trainable_std: bool = True,
+                        seed: Optional[int] = None, dtype: Optional[str] = None,
+                        name: str = "policy",
+                        min_std: Optional[float] = None) -> keras.Model:
   """MAML's Gaussian MLP policy, as a Keras model.
 
   Args:
@@ -118,7 +128,7 @@ def gaussian_mlp_policy(observation_size, action_size, hidden_units=(100, 100),
   return keras.Model(inputs, outputs, name=name)
 
 
-def split_outputs(outputs):
+def split_outputs(outputs: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
   """`(means, log_stds)` of a policy's outputs [..., 2 * action_size]."""
   if outputs.shape[-1] is not None and outputs.shape[-1] % 2:
     raise ValueError(f"A Gaussian policy outputs means and log standard "
@@ -128,7 +138,7 @@ def split_outputs(outputs):
   return means, log_stds
 
 
-def distribution(outputs):
+def distribution(outputs: tf.Tensor) -> tfp.distributions.Distribution:
   """The diagonal Gaussian of a policy's outputs: tfp's
   `Independent(Normal(means, exp(log_stds)))` over the action
   coordinates."""
@@ -138,26 +148,27 @@ def distribution(outputs):
       reinterpreted_batch_ndims=1)
 
 
-def log_prob(outputs, actions):
+def log_prob(outputs: tf.Tensor, actions: tf.Tensor) -> tf.Tensor:
   """log pi(action): the diagonal Gaussian's log density, summed over the
   action coordinates ([...])."""
   return distribution(outputs).log_prob(tf.cast(actions, outputs.dtype))
 
 
-def sample(outputs, noise):
+def sample(outputs: tf.Tensor, noise: tf.Tensor) -> tf.Tensor:
   """Actions `mean + std * noise` for standard-normal `noise`."""
   means, log_stds = split_outputs(outputs)
   return means + tf.exp(log_stds) * tf.cast(noise, means.dtype)
 
 
-def mean_kl(old_outputs, new_outputs, alive):
+def mean_kl(old_outputs: tf.Tensor, new_outputs: tf.Tensor,
+            alive: tf.Tensor) -> tf.Tensor:
   """`kl_divergence` averaged over the live steps (`alive` 1) of episodes."""
   alive = tf.cast(alive, old_outputs.dtype)
   return tf.reduce_sum(kl_divergence(old_outputs, new_outputs) * alive) / \
       tf.reduce_sum(alive)
 
 
-def kl_divergence(old_outputs, new_outputs):
+def kl_divergence(old_outputs: tf.Tensor, new_outputs: tf.Tensor) -> tf.Tensor:
   """KL(old || new) of the diagonal Gaussians two policies output, summed
   over the action coordinates, [...] (tfp's closed form)."""
   return tfp.distributions.kl_divergence(distribution(old_outputs),

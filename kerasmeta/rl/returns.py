@@ -12,9 +12,16 @@ a constant of the policy's parameters: the estimators differentiate only
 log-probabilities.
 """
 
+from __future__ import annotations
+
+from typing import Any, TYPE_CHECKING
+
 import tensorflow as tf
 
 from kerasmeta import precision
+
+if TYPE_CHECKING:
+  from kerasmeta.rl import rollouts
 
 
 def _reverse_discounted_sum(values, alive, factor):
@@ -26,12 +33,14 @@ def _reverse_discounted_sum(values, alive, factor):
   return tf.transpose(tf.reverse(sums, [0])) * alive
 
 
-def discounted_returns(rewards, alive, discount):
+def discounted_returns(rewards: tf.Tensor, alive: tf.Tensor,
+                       discount: float) -> tf.Tensor:
   """G_t = sum_{l >= 0} discount^l r_{t+l} within each episode, [N, T]."""
   return _reverse_discounted_sum(rewards, alive, discount)
 
 
-def baseline_features(observations, alive, time_scale=100.0):
+def baseline_features(observations: tf.Tensor, alive: tf.Tensor,
+                      time_scale: float = 100.0) -> tf.Tensor:
   """rllab's linear-baseline features of each step, [N, T, 2 * obs + 4].
 
   The observation clipped to +-10, its square, t / 100 and its square and
@@ -51,7 +60,9 @@ def baseline_features(observations, alive, time_scale=100.0):
   return features * alive[..., None]
 
 
-def fit_linear_baseline(features, returns, alive, regularizer=1e-5):
+def fit_linear_baseline(features: tf.Tensor, returns: tf.Tensor,
+                        alive: tf.Tensor,
+                        regularizer: float = 1e-5) -> tf.Tensor:
   """Ridge regression of returns on features over the live steps.
 
   Solves `(X^T X + regularizer I) c = X^T y` in float64, the reference's
@@ -73,7 +84,7 @@ def fit_linear_baseline(features, returns, alive, regularizer=1e-5):
   moment = tf.matmul(x, y, transpose_a=True)
   identity = tf.eye(features.shape[-1], dtype=wide)
   tries = 1 if wide == tf.float64 else 5
-  coefficients = None
+  coefficients: Any = None  # set by the first try
   for attempt in reversed(range(tries)):  # the largest regularizer first
     solution = tf.linalg.solve(
         gram + regularizer * 10.0**attempt * identity, moment)
@@ -82,15 +93,18 @@ def fit_linear_baseline(features, returns, alive, regularizer=1e-5):
   return tf.cast(coefficients[:, 0], features.dtype)
 
 
-def linear_baseline(observations, returns, alive, time_scale=100.0,
-                    regularizer=1e-5):
+def linear_baseline(observations: tf.Tensor, returns: tf.Tensor,
+                    alive: tf.Tensor, time_scale: float = 100.0,
+                    regularizer: float = 1e-5) -> tf.Tensor:
   """The linear feature baseline fitted to these episodes, at each step."""
   features = baseline_features(observations, alive, time_scale)
   coefficients = fit_linear_baseline(features, returns, alive, regularizer)
   return tf.linalg.matvec(features, coefficients) * alive
 
 
-def generalized_advantages(rewards, values, alive, discount, gae_lambda=1.0):
+def generalized_advantages(rewards: tf.Tensor, values: tf.Tensor,
+                           alive: tf.Tensor, discount: float,
+                           gae_lambda: float = 1.0) -> tf.Tensor:
   """GAE (Schulman et al. 2016): sum_l (discount * lambda)^l delta_{t+l},
   delta_t = r_t + discount * V_{t+1} - V_t, with V = 0 after an episode
   ends (or runs out of time, as the reference treats its last step)."""
@@ -100,12 +114,14 @@ def generalized_advantages(rewards, values, alive, discount, gae_lambda=1.0):
   return _reverse_discounted_sum(deltas, alive, discount * gae_lambda)
 
 
-def normalize(advantages, alive, epsilon=1e-8):
+def normalize(advantages: tf.Tensor, alive: tf.Tensor,
+              epsilon: float = 1e-8) -> tf.Tensor:
   """Centred and scaled to unit standard deviation over the live steps."""
   return normalize_with_scale(advantages, alive, epsilon)[0]
 
 
-def normalize_with_scale(advantages, alive, epsilon=1e-8):
+def normalize_with_scale(advantages: tf.Tensor, alive: tf.Tensor,
+                         epsilon: float = 1e-8) -> tuple[tf.Tensor, tf.Tensor]:
   """`normalize`'s result and the factor 1 / (std + epsilon) it applied."""
   count = tf.reduce_sum(alive)
   mean = tf.reduce_sum(advantages * alive) / count
@@ -114,16 +130,19 @@ def normalize_with_scale(advantages, alive, epsilon=1e-8):
   return (advantages - mean) * scale * alive, scale
 
 
-def advantages(paths, discount=0.99, gae_lambda=1.0, baseline="linear",
-               normalize_advantages=True):
+def advantages(paths: rollouts.Paths, discount: float = 0.99,
+               gae_lambda: float = 1.0, baseline: str = "linear",
+               normalize_advantages: bool = True) -> tf.Tensor:
   """The advantages of a task's episodes, as MAML's code computes them
   (`advantages_and_scale`'s first part)."""
   return advantages_and_scale(paths, discount, gae_lambda, baseline,
                               normalize_advantages)[0]
 
 
-def advantages_and_scale(paths, discount=0.99, gae_lambda=1.0,
-                         baseline="linear", normalize_advantages=True):
+def advantages_and_scale(
+    paths: rollouts.Paths, discount: float = 0.99, gae_lambda: float = 1.0,
+    baseline: str = "linear",
+    normalize_advantages: bool = True) -> tuple[tf.Tensor, tf.Tensor]:
   """The advantages of a task's episodes, as MAML's code computes them,
   and the factor the normalisation multiplied them by.
 

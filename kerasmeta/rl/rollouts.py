@@ -2,12 +2,18 @@
 # SPDX-License-Identifier: Apache-2.0
 """Rollouts of a policy in an environment, batched, in one graph loop."""
 
-from typing import NamedTuple
+from __future__ import annotations
+
+from typing import Callable, NamedTuple, TYPE_CHECKING
 
 import tensorflow as tf
 
 from kerasmeta import sampling
 from kerasmeta.rl import policies
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import Seed
+  from kerasmeta.envs import base as envs_base
 
 
 class Paths(NamedTuple):
@@ -26,8 +32,9 @@ class Paths(NamedTuple):
   alive: tf.Tensor
 
 
-def rollout(environment, task, policy_fn, num_episodes, seed,
-            deterministic=False):
+def rollout(environment: envs_base.Environment, task: tf.Tensor,
+            policy_fn: Callable[[tf.Tensor], tf.Tensor], num_episodes: int,
+            seed: Seed, deterministic: bool = False) -> Paths:
   """Runs `num_episodes` episodes of `task` in a `tf.while_loop`.
 
   Nothing of it is differentiated: the actions are samples (constants of
@@ -80,12 +87,12 @@ def rollout(environment, task, policy_fn, num_episodes, seed,
                  for s in stacked])
 
 
-def episode_returns(paths):
+def episode_returns(paths: Paths) -> tf.Tensor:
   """The undiscounted return of each episode, [episodes]."""
   return tf.reduce_sum(paths.rewards * paths.alive, axis=-1)
 
 
-def within_budget(paths, num_steps):
+def within_budget(paths: Paths, num_steps: int) -> Paths:
   """rllab's time-step budget (`batch_size` in maml_rl's samplers): the
   episodes, in order, that start before `num_steps` steps were taken by
   the ones before them; the others' steps are marked not alive (and their
@@ -109,7 +116,7 @@ def within_budget(paths, num_steps):
                         alive=paths.alive * kept)
 
 
-def mean_return(paths):
+def mean_return(paths: Paths) -> tf.Tensor:
   """The mean undiscounted return of the episodes that happened (alive at
   their first step; `within_budget` drops the rest)."""
   happened = paths.alive[:, 0]

@@ -16,8 +16,11 @@ chosen by a seed, are held out for meta-testing.
 `AlphabetTasks` samples tasks from the resulting arrays.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import math
+from typing import Any, Optional, TYPE_CHECKING
 
 import numpy as np
 import tensorflow as tf
@@ -28,9 +31,13 @@ from kerasmeta.tasks import base
 from kerasmeta.tasks import omniglot
 from kerasmeta.tasks.base import Task
 
+if TYPE_CHECKING:
+  from kerasmeta._typing import IntLike, Seed
 
-def load(data_dir=None, size=28, characters=20, samples=20,
-         test_alphabets=10, validation_alphabets=0, seed=0):
+
+def load(data_dir: Optional[str] = None, size: int = 28, characters: int = 20,
+         samples: int = 20, test_alphabets: int = 10,
+         validation_alphabets: int = 0, seed: int = 0) -> dict[str, np.ndarray]:
   """`{"train", "validation", "test"}`: `[alphabets, characters, samples,
   size, size, 1]` uint8 arrays of the alphabets with enough characters.
 
@@ -43,9 +50,9 @@ def load(data_dir=None, size=28, characters=20, samples=20,
     images.append(batch[0])
     labels.append(batch[1])
     alphabets.append(batch[2])
-  images, labels, alphabets = (np.concatenate(v) for v in
-                               (images, labels, alphabets))
-  grouped = []
+  images, labels, alphabets = (  # type: ignore[assignment]  # lists: arrays
+      np.concatenate(v) for v in (images, labels, alphabets))
+  grouped: Any = []  # a list, then its stack
   for alphabet in np.unique(alphabets):
     members = alphabets == alphabet
     try:
@@ -73,7 +80,9 @@ def _prepare(size):
                           example["alphabet"])
 
 
-def random_affine(images, seed, scale=(0.8, 1.2), max_shift=0.2):
+def random_affine(images: tf.Tensor, seed: Seed,
+                  scale: tuple[float, float] = (0.8, 1.2),
+                  max_shift: float = 0.2) -> tf.Tensor:
   """Random scaling, rotation in [0, 360) and shift, one per image.
 
   Args:
@@ -130,13 +139,13 @@ class AlphabetTasks(base.TaskStream):
                        f"; received {self.train_per_character}.")
     self._alphabets = tf.convert_to_tensor(self.alphabets)
 
-  @property
-  def compiles_with_xla(self):
+  @property  # overrides TaskStream's attribute: read-only here
+  def compiles_with_xla(self) -> bool:  # type: ignore[override]
     """The affine augmentation (`ImageProjectiveTransformV3`) has no XLA
     kernel."""
     return not self.augment
 
-  def sample(self, seed):
+  def sample(self, seed: Seed) -> Task:
     """The task of a random alphabet (see `task`)."""
     seed = tf.convert_to_tensor(seed)
     alphabet = sampling.uniform(
@@ -144,7 +153,7 @@ class AlphabetTasks(base.TaskStream):
         self.num_alphabets, dtype=tf.int32)
     return self.task(alphabet, seed)
 
-  def task(self, alphabet, seed):
+  def task(self, alphabet: IntLike, seed: Seed) -> Task:
     """Alphabet `alphabet`'s task: support `[C*15, H, W, 1]` (each
     character's first 15 drawings), query `[C*5, ...]` (its last 5, held
     out as in appendix E), labels the character's index; `seed` draws the
@@ -171,7 +180,8 @@ class AlphabetTasks(base.TaskStream):
                 flat(labels, query)[:, tf.newaxis])
 
 
-  def evaluation_tasks(self, num_tasks, seed):
+  def evaluation_tasks(self, num_tasks: int,
+                       seed: Seed) -> base.EvaluationTasks:
     """`base.EvaluationTasks`: task i is alphabet i mod the number of
     alphabets, so every held-out alphabet counts (nearly) equally;
     `extras["alphabets"]` holds each task's alphabet index."""

@@ -2,12 +2,18 @@
 # SPDX-License-Identifier: Apache-2.0
 """The batch-of-tasks structure every task distribution produces."""
 
+from __future__ import annotations
+
 import abc
 import collections
+from typing import Any, Callable, Optional, Sequence, TYPE_CHECKING, Union
 
 import tensorflow as tf
 
 from kerasmeta import sampling
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import IntLike, Nest, Seed, TensorLike
 
 
 class Task(collections.namedtuple(
@@ -23,7 +29,8 @@ class Task(collections.namedtuple(
   __slots__ = ()
 
 
-def as_task(task, support_y=None):
+def as_task(task: Union[Task, Sequence[TensorLike], TensorLike],
+            support_y: Optional[TensorLike] = None) -> Task:
   """A `Task` from a `Task`, a `(support_x, support_y)` pair, or both arrays.
 
   Adapting reads only the support set; arrays get empty query fields.
@@ -77,7 +84,7 @@ class EvaluationTasks(collections.namedtuple(
   __slots__ = ()
 
 
-def validate_task(task, batched=True):
+def validate_task(task: Any, batched: bool = True) -> Any:
   """Checks static shapes; raises a ValueError naming what was received."""
   shapes = {name: tf.TensorShape(getattr(task, name).shape)
             for name in Task._fields}
@@ -109,7 +116,8 @@ def validate_task(task, batched=True):
   return task
 
 
-def task_from_points(x, y, shots, num_query=None):
+def task_from_points(x: TensorLike, y: TensorLike, shots: int,
+                     num_query: Optional[int] = None) -> Task:
   """Splits one task's labelled points into K support and the rest query.
 
   Args:
@@ -136,7 +144,7 @@ def task_from_points(x, y, shots, num_query=None):
   return Task(x[:shots], y[:shots], x[shots:end], y[shots:end])
 
 
-def task_seeds(seed, index):
+def task_seeds(seed: Seed, index: IntLike) -> tuple[tf.Tensor, tf.Tensor]:
   """(data seed, learner seed) of task `index` of the stream `seed`.
 
   The data seed draws the task itself; the learner seed (int32 [2]) seeds
@@ -156,7 +164,9 @@ def _task_of_index(sample, seed):
   return task
 
 
-def task_stream(sample, seed, batch_size, start_batch=0, num_batches=None):
+def task_stream(sample: Callable[[tf.Tensor], Nest], seed: Seed,
+                batch_size: int, start_batch: int = 0,
+                num_batches: Optional[int] = None) -> tf.data.Dataset:
   """Batches of `(tasks, learner_seeds)` from batch `start_batch` on.
 
   Task i of the stream is `sample(data seed of (seed, i))`, a pure function
@@ -186,7 +196,9 @@ def task_stream(sample, seed, batch_size, start_batch=0, num_batches=None):
           .prefetch(tf.data.AUTOTUNE))
 
 
-def task_batch(sample, seed, batch_index, batch_size, first=0, count=None):
+def task_batch(sample: Callable[[tf.Tensor], Nest], seed: Seed,
+               batch_index: IntLike, batch_size: int, first: IntLike = 0,
+               count: Optional[int] = None) -> tuple[Nest, tf.Tensor]:
   """Batch `batch_index` of the stream `seed`, or a slice of it, in the graph.
 
   Equal to the batch `task_stream(sample, seed, batch_size)` yields at that
@@ -242,7 +254,7 @@ class TaskStream(abc.ABC):
   """
 
   @abc.abstractmethod
-  def sample(self, seed):
+  def sample(self, seed: tf.Tensor) -> Nest:
     """One task, a pure function of `seed` (int64 [2]).
 
     Every random number is drawn through `kerasmeta.sampling` from `seed`
@@ -258,24 +270,28 @@ class TaskStream(abc.ABC):
 
   compiles_with_xla = True
 
-  def dataset(self, seed, batch_size, start_batch=0, num_batches=None):
+  def dataset(self, seed: Seed, batch_size: int, start_batch: int = 0,
+              num_batches: Optional[int] = None) -> tf.data.Dataset:
     """Batches of `(tasks, learner_seeds)` from batch `start_batch` on
     (`task_stream`)."""
     return task_stream(self.sample, seed, batch_size, start_batch,
                        num_batches)
 
-  def batch(self, seed, batch_index, batch_size, first=0, count=None):
+  def batch(self, seed: Seed, batch_index: IntLike, batch_size: int,
+            first: IntLike = 0,
+            count: Optional[int] = None) -> tuple[Nest, tf.Tensor]:
     """Batch `batch_index` of `dataset(seed, batch_size)` (or a slice of
     it), made in the graph (`task_batch`)."""
     return task_batch(self.sample, seed, batch_index, batch_size, first,
                       count)
 
-  def evaluation_tasks(self, num_tasks, seed):
+  def evaluation_tasks(self, num_tasks: int, seed: Seed) -> EvaluationTasks:
     """`EvaluationTasks` of the first `num_tasks` tasks of stream `seed`."""
     return evaluation_batch(self.sample, seed, num_tasks)
 
 
-def evaluation_batch(sample, seed, num_tasks):
+def evaluation_batch(sample: Callable[[tf.Tensor], Nest], seed: Seed,
+                     num_tasks: int) -> EvaluationTasks:
   """`EvaluationTasks`: the first `num_tasks` tasks of stream `seed`.
 
   A fixed, batched set of held-out tasks: task i is `sample` of the data
@@ -286,7 +302,9 @@ def evaluation_batch(sample, seed, num_tasks):
   return EvaluationTasks(tasks, seeds, {})
 
 
-def evaluation_batch_with_data_seeds(sample, seed, num_tasks):
+def evaluation_batch_with_data_seeds(sample: Callable[[tf.Tensor], Nest],
+                                     seed: Seed,
+                                     num_tasks: int) -> EvaluationTasks:
   """`EvaluationTasks` of the first `num_tasks` tasks of stream `seed`, with
   `extras["data_seeds"]`: task i's data seed, from which a distribution of
   curves redraws task i's true function (sinusoids, polynomials).
@@ -319,16 +337,17 @@ class RepeatedBatches(TaskStream):
     times: consecutive meta-steps per batch.
   """
 
-  def __init__(self, tasks, times):
+  def __init__(self, tasks: TaskStream, times: int) -> None:
     if int(times) < 1:
       raise ValueError(f"times must be >= 1; received {times}.")
     self.tasks, self.times = tasks, int(times)
     self.compiles_with_xla = tasks.compiles_with_xla
 
-  def sample(self, seed):
+  def sample(self, seed: tf.Tensor) -> Nest:
     return self.tasks.sample(seed)
 
-  def dataset(self, seed, batch_size, start_batch=0, num_batches=None):
+  def dataset(self, seed: Seed, batch_size: int, start_batch: int = 0,
+              num_batches: Optional[int] = None) -> tf.data.Dataset:
     first = start_batch // self.times
     count = None if num_batches is None else \
         (start_batch + num_batches - 1) // self.times - first + 1
@@ -337,6 +356,8 @@ class RepeatedBatches(TaskStream):
         (tasks, seeds)).repeat(self.times)).skip(start_batch % self.times)
     return data if num_batches is None else data.take(num_batches)
 
-  def batch(self, seed, batch_index, batch_size, first=0, count=None):
+  def batch(self, seed: Seed, batch_index: IntLike, batch_size: int,
+            first: IntLike = 0,
+            count: Optional[int] = None) -> tuple[Nest, tf.Tensor]:
     return self.tasks.batch(seed, batch_index // self.times, batch_size,
                             first, count)

@@ -15,14 +15,20 @@ held-out validation points, on which the meta-objective (eq. 19) and the
 forgetting evaluation measure it.
 """
 
+from __future__ import annotations
+
 import collections
 import dataclasses
 import math
+from typing import Optional, TYPE_CHECKING
 
 import tensorflow as tf
 
 from kerasmeta import sampling
 from kerasmeta.tasks import base
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import Seed
 
 TaskSequence = collections.namedtuple(
     "TaskSequence", ["train_x", "train_y", "val_x", "val_y"])
@@ -51,7 +57,7 @@ class ContinualSineTasks(base.TaskStream):
   steps_per_subtask: int = 20
   batch_size: int = 5
   num_validation: int = 10
-  order: tuple = None
+  order: Optional[tuple] = None
   input_range: tuple = (-5.0, 5.0)
   amplitude_range: tuple = (0.1, 5.0)
   phase_range: tuple = (0.0, math.pi)
@@ -69,21 +75,21 @@ class ContinualSineTasks(base.TaskStream):
                        f"received {self.order}.")
 
   @property
-  def num_steps(self):
+  def num_steps(self) -> int:
     """K = T n."""
     return self.num_subtasks * self.steps_per_subtask
 
   @property
-  def presentation(self):
+  def presentation(self) -> tuple[int, ...]:
     return tuple(self.order) if self.order is not None else tuple(
         range(self.num_subtasks))
 
-  def subinterval(self, index):
+  def subinterval(self, index: int) -> tuple[float, float]:
     low, high = self.input_range
     width = (high - low) / self.num_subtasks
     return low + index * width, low + (index + 1) * width
 
-  def parameters(self, seed):
+  def parameters(self, seed: Seed) -> tuple[tf.Tensor, ...]:
     """(a1, b1, a2, b2, o) of the sequence `sample(seed)` returns."""
     seeds = sampling.split(
         sampling.split(seed, 2)[0], 5)
@@ -94,7 +100,7 @@ class ContinualSineTasks(base.TaskStream):
             uniform(seeds[3], self.phase_range),
             uniform(seeds[4], self.offset_range))
 
-  def function(self, seed, x):
+  def function(self, seed: Seed, x: tf.Tensor) -> tf.Tensor:
     """The target f of sequence `sample(seed)` at `x` (eq. 17)."""
     a1, b1, a2, b2, offset = self.parameters(seed)
     gate = tf.sigmoid(x + offset)
@@ -113,7 +119,7 @@ class ContinualSineTasks(base.TaskStream):
       del position
     return tf.concat(parts, 0)
 
-  def sample(self, seed):
+  def sample(self, seed: Seed) -> TaskSequence:
     """One `TaskSequence`."""
     seed = tf.convert_to_tensor(seed)
     train_seed, val_seed = tf.unstack(

@@ -2,11 +2,18 @@
 # SPDX-License-Identifier: Apache-2.0
 """Regression on random curves: what sinusoid and polynomial tasks share."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import tensorflow as tf
 
 from kerasmeta import sampling
 from kerasmeta.tasks import base
 from kerasmeta.tasks.base import Task
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import Seed
 
 
 class CurveTasks(base.TaskStream):
@@ -18,11 +25,18 @@ class CurveTasks(base.TaskStream):
   task is a pure function of its seed.
   """
 
-  def function(self, seed, x):
+  if TYPE_CHECKING:  # given by the subclass
+    shots: int
+    input_range: tuple
+
+    @property
+    def query_size(self) -> int: ...
+
+  def function(self, seed: Seed, x: tf.Tensor) -> tf.Tensor:
     """The true curve of the task `sample(seed)` returns, at `x`."""
     raise NotImplementedError
 
-  def sample(self, seed):
+  def sample(self, seed: Seed) -> Task:
     """One `Task` with support [K, 1] and query [Q, 1] tensors."""
     seed = tf.convert_to_tensor(seed)
     input_seed = sampling.split(seed, 2)[1]
@@ -32,7 +46,8 @@ class CurveTasks(base.TaskStream):
     return Task(x[:self.shots], y[:self.shots], x[self.shots:],
                 y[self.shots:])
 
-  def evaluation_tasks(self, num_tasks, seed):
+  def evaluation_tasks(self, num_tasks: int,
+                       seed: Seed) -> base.EvaluationTasks:
     """A fixed set of held-out tasks, `base.EvaluationTasks`.
 
     `extras["data_seeds"][i]` gives task i's true curve through

@@ -26,10 +26,13 @@ dataset's three splits and `EmbeddingTasks` draws episodes from a split,
 the features L2-normalised per example as LEO's reference loader does.
 """
 
+from __future__ import annotations
+
 import collections
 import dataclasses
 import os
 import pickle
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
 import tensorflow as tf
@@ -37,6 +40,9 @@ import tensorflow as tf
 from kerasmeta import sampling
 from kerasmeta.tasks import base
 from kerasmeta.tasks.base import Task
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import Seed
 
 # dataset -> the crops its embeddings were released for.
 DATASETS = {"miniImageNet": ("center", "multiview"),
@@ -65,17 +71,17 @@ class EmbeddingSplit:
   labels: tuple
 
   @property
-  def counts(self):
+  def counts(self) -> tuple[int, ...]:
     """Examples per class, in class order."""
     return tuple(len(e) for e in self.embeddings)
 
   @property
-  def feature_size(self):
+  def feature_size(self) -> int:
     """D, the size of an embedding."""
     return int(self.embeddings[0].shape[1])
 
 
-def class_of_key(key):
+def class_of_key(key: str) -> str:
   """The class a key `"<prefix>-<class>-<class>_<image>"` names.
 
   Raises:
@@ -117,7 +123,8 @@ def _checked_fields(keys, embeddings, labels, source):
   return keys, embeddings, labels
 
 
-def group_by_class(keys, embeddings, labels, source="embeddings"):
+def group_by_class(keys: Any, embeddings: Any, labels: Any,
+                   source: str = "embeddings") -> EmbeddingSplit:
   """An `EmbeddingSplit` of a file's three fields.
 
   Args:
@@ -130,7 +137,8 @@ def group_by_class(keys, embeddings, labels, source="embeddings"):
     ValueError: mismatched lengths, a malformed key or a repeated image.
   """
   keys, embeddings, labels = _checked_fields(keys, embeddings, labels, source)
-  members = collections.OrderedDict()
+  members: collections.OrderedDict[str, list[int]] = \
+      collections.OrderedDict()
   images = set()
   for index, key in enumerate(keys.tolist()):
     label = class_of_key(key)
@@ -176,7 +184,7 @@ class _DataUnpickler(pickle.Unpickler):
         "do not trust)")
 
 
-def read_split(path):
+def read_split(path: str) -> EmbeddingSplit:
   """The `EmbeddingSplit` of one `<split>_embeddings.pkl` file.
 
   The file is read as data: an unpickler that builds only dicts, lists,
@@ -205,7 +213,7 @@ def read_split(path):
                         source=path)
 
 
-def write_split(path, keys, embeddings, labels):
+def write_split(path: str, keys: Any, embeddings: Any, labels: Any) -> str:
   """Writes one split in LEO's format (atomically: readers never see half).
 
   Args:
@@ -231,8 +239,8 @@ def write_split(path, keys, embeddings, labels):
   return path
 
 
-def split_path(data_dir, dataset="miniImageNet", crop="center",
-               split="train"):
+def split_path(data_dir: str, dataset: str = "miniImageNet",
+               crop: str = "center", split: str = "train") -> str:
   """The file of one split: `data_dir/dataset/crop/<split>_embeddings.pkl`.
 
   Args:
@@ -254,7 +262,8 @@ def split_path(data_dir, dataset="miniImageNet", crop="center",
                       f"{SPLIT_FILES[split]}_embeddings.pkl")
 
 
-def load(data_dir, dataset="miniImageNet", crop="center"):
+def load(data_dir: str, dataset: str = "miniImageNet",
+         crop: str = "center") -> dict[str, EmbeddingSplit]:
   """`{"train", "validation", "test"}`: the `EmbeddingSplit` of each split.
 
   Args:
@@ -283,7 +292,7 @@ def load(data_dir, dataset="miniImageNet", crop="center"):
   return {split: read_split(path) for split, path in paths.items()}
 
 
-def merged(first, second):
+def merged(first: EmbeddingSplit, second: EmbeddingSplit) -> EmbeddingSplit:
   """One `EmbeddingSplit` of the classes of both (the reference's
   `train_on_val`: meta-training on the training and validation classes).
 
@@ -373,11 +382,11 @@ class EmbeddingTasks(base.TaskStream):
     self._max_count = max(self.counts)
 
   @property
-  def feature_size(self):
+  def feature_size(self) -> int:
     """D, the size of an embedding."""
     return int(self._table.shape[1])
 
-  def sample(self, seed):
+  def sample(self, seed: Seed) -> Task:
     """One episode: support `[N*K, D]` float32, labels `[N*K, 1]` int32, ..."""
     seed = tf.convert_to_tensor(seed)
     class_seed, example_seed = tf.unstack(sampling.split(seed, 2))

@@ -11,7 +11,10 @@ restarts exactly and evaluation episodes are fixed by their seed; shapes are
 static (`[N*K, H, W, C]`), as compiled steps and TPUs want.
 """
 
+from __future__ import annotations
+
 import dataclasses
+from typing import TYPE_CHECKING
 
 import numpy as np
 import tensorflow as tf
@@ -19,6 +22,9 @@ import tensorflow as tf
 from kerasmeta import sampling
 from kerasmeta.tasks import base
 from kerasmeta.tasks.base import Task
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import Seed
 
 
 @dataclasses.dataclass
@@ -69,7 +75,7 @@ class EpisodeSampler(base.TaskStream):
                                       tf.int32)
 
   @property
-  def image_shape(self):
+  def image_shape(self) -> tuple[int, ...]:
     return tuple(int(d) for d in self._images.shape[2:])
 
   def _to_float(self, images):
@@ -77,7 +83,7 @@ class EpisodeSampler(base.TaskStream):
       return tf.cast(images, tf.float32) / 255.0
     return tf.cast(images, tf.float32)
 
-  def sample(self, seed):
+  def sample(self, seed: Seed) -> Task:
     """One episode: support `[N*K, H, W, C]`, labels `[N*K, 1]` int32, ..."""
     seed = tf.convert_to_tensor(seed)
     class_seed, example_seed = tf.unstack(

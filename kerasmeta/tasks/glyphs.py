@@ -15,9 +15,12 @@ The layout is that of `EpisodeSampler`: `[classes, samples, size, size, 1]`
 uint8, classes ordered by alphabet.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import hashlib
 import os
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -43,10 +46,10 @@ class GlyphConfig:
   jitter: float = 0.06
 
   @property
-  def num_classes(self):
+  def num_classes(self) -> int:
     return self.num_alphabets * self.characters_per_alphabet
 
-  def key(self):
+  def key(self) -> str:
     text = repr(dataclasses.astuple(self)).encode()
     return hashlib.sha256(text).hexdigest()[:16]
 
@@ -101,7 +104,8 @@ def _sample(config, control, alphabet, character, sample):
   return _render(posed, config.size, pen)
 
 
-def generate(config=GlyphConfig(), cache_dir=None):
+def generate(config: GlyphConfig = GlyphConfig(),
+             cache_dir: Optional[str] = None) -> np.ndarray:
   """The dataset `[classes, samples, size, size, 1]` uint8 (and caches it).
 
   Args:
@@ -128,14 +132,17 @@ def generate(config=GlyphConfig(), cache_dir=None):
         image = _sample(config, control, alphabet, character, sample)
         images[index, sample, :, :, 0] = np.round(np.clip(image, 0, 1) * 255)
   if path:
-    os.makedirs(cache_dir, exist_ok=True)
+    # cache_dir is set wherever path is.
+    os.makedirs(cache_dir, exist_ok=True)  # type: ignore[arg-type]
     temporary = path + f".{os.getpid()}.tmp.npz"
     np.savez_compressed(temporary, images=images)
     os.replace(temporary, path)  # atomic: readers never see half a file
   return images
 
 
-def split_by_alphabet(images, config, fractions=(0.7, 0.1, 0.2)):
+def split_by_alphabet(
+    images: np.ndarray, config: GlyphConfig,
+    fractions: Sequence[float] = (0.7, 0.1, 0.2)) -> tuple[np.ndarray, ...]:
   """(train, validation, test) class sets, whole alphabets in each."""
   counts = np.round(np.array(fractions) / sum(fractions)
                     * config.num_alphabets).astype(int)

@@ -17,6 +17,10 @@ layout of `EpisodeSampler`; every class keeps `examples_per_class` images
 each keeps the first 600 by default to bound memory).
 """
 
+from __future__ import annotations
+
+from typing import Optional
+
 import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
@@ -27,7 +31,8 @@ SPLIT_NAMES = {"train": ("train",), "validation": ("val", "validation"),
                "test": ("test",)}
 
 
-def load(data_dir, size=84, examples_per_class=600):
+def load(data_dir: str, size: int = 84,
+         examples_per_class: Optional[int] = 600) -> dict[str, np.ndarray]:
   """`{"train", "validation", "test"}` image arrays for `EpisodeSampler`.
 
   Args:

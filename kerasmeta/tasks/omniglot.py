@@ -19,6 +19,10 @@ tfds downloads the data on first use into `data_dir` (default
 ~/tensorflow_datasets); tests run the same code on `tfds.testing.mock_data`.
 """
 
+from __future__ import annotations
+
+from typing import Callable, Optional
+
 import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
@@ -27,7 +31,7 @@ PROTOCOLS = ("maml", "background")
 MAML_SPLIT = (1100, 100, 423)
 
 
-def prepare_image(size):
+def prepare_image(size: int) -> Callable[[tf.Tensor], tf.Tensor]:
   """`image -> [size, size, 1]` uint8 with bright ink (Omniglot draws black
   on white)."""
   def prepare(image):
@@ -38,7 +42,8 @@ def prepare_image(size):
   return prepare
 
 
-def _read(split, data_dir, size):
+def _read(split: str, data_dir: Optional[str],
+          size: int) -> tuple[np.ndarray, np.ndarray]:
   """(images [n, size, size, 1] uint8, character labels [n]) of a split."""
   prepare_image_fn = prepare_image(size)
 
@@ -52,7 +57,8 @@ def _read(split, data_dir, size):
   return np.concatenate(images), np.concatenate(labels)
 
 
-def group_by_class(images, labels, examples_per_class=20):
+def group_by_class(images: np.ndarray, labels: np.ndarray,
+                   examples_per_class: int = 20) -> np.ndarray:
   """`[classes, examples_per_class, ...]`, classes in label order.
 
   Classes with fewer examples are left out; extra examples are dropped.
@@ -67,8 +73,8 @@ def group_by_class(images, labels, examples_per_class=20):
   return np.stack(classes)
 
 
-def load(protocol="maml", data_dir=None, size=28, examples_per_class=20,
-         seed=1):
+def load(protocol: str = "maml", data_dir: Optional[str] = None, size: int = 28,
+         examples_per_class: int = 20, seed: int = 1) -> dict[str, np.ndarray]:
   """`{"train", "validation", "test"}` image arrays for `EpisodeSampler`."""
   if protocol not in PROTOCOLS:
     raise ValueError(f"protocol must be one of {PROTOCOLS}; received "

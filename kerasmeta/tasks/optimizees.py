@@ -26,15 +26,21 @@ default optimiser's (quadratics); `LearningToLearn` takes them by default
 (`learning_to_learn.reference_optimizer`).
 """
 
+from __future__ import annotations
+
 import collections
 import dataclasses
 import functools
+from typing import Any, Optional, Sequence, TYPE_CHECKING
 
 import numpy as np
 import tensorflow as tf
 
 from kerasmeta import sampling
 from kerasmeta.tasks import base
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import IntLike, Seed
 
 Quadratic = collections.namedtuple("Quadratic",
                                    ["weights", "targets", "initial"])
@@ -67,10 +73,10 @@ class QuadraticProblems(base.TaskStream):
       raise ValueError(f"dimension must be >= 1; received {self.dimension}.")
 
   @property
-  def parameter_shapes(self):
+  def parameter_shapes(self) -> list[tuple[int, ...]]:
     return [(self.dimension,)]
 
-  def sample(self, seed):
+  def sample(self, seed: Seed) -> Quadratic:
     weight_seed, target_seed, initial_seed = tf.unstack(
         sampling.split(tf.convert_to_tensor(seed), 3))
     d = self.dimension
@@ -79,14 +85,16 @@ class QuadraticProblems(base.TaskStream):
         sampling.uniform([d], target_seed),
         self.initial_stddev * sampling.normal([d], initial_seed))
 
-  def initial_params(self, problem):
+  def initial_params(self, problem: Quadratic) -> list[tf.Tensor]:
     return [problem.initial]
 
-  def loss(self, problem, params, step=None):
+  def loss(self, problem: Quadratic, params: Sequence[tf.Tensor],
+           step: Optional[IntLike] = None) -> tf.Tensor:
     """||W theta - y||^2."""
     return self.batch_loss(problem, params, step)
 
-  def batch_loss(self, problems, params, step=None):
+  def batch_loss(self, problems: Quadratic, params: Sequence[tf.Tensor],
+                 step: Optional[IntLike] = None) -> tf.Tensor:
     """`loss` of problems and parameters with any leading batch axes."""
     del step  # deterministic
     residual = tf.linalg.matvec(problems.weights, params[0]) - \
@@ -94,7 +102,8 @@ class QuadraticProblems(base.TaskStream):
     return tf.reduce_sum(tf.square(residual), axis=-1)
 
 
-def load_digits(split="train", validation_fraction=0.2, test_fraction=0.2):
+def load_digits(split: str = "train", validation_fraction: float = 0.2,
+                test_fraction: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
   """scikit-learn's 8x8 digits, features scaled to [0, 1], split by a fixed
   shuffle: `(x [n, 64] float32, y [n] int32)` of "train", "validation" or
   "test"."""
@@ -119,8 +128,9 @@ GLYPH_HELD_OUT_SAMPLES = 14
 
 
 @functools.lru_cache(maxsize=8)
-def load_glyph_characters(num_classes=10, samples=40, size=14, seed=0,
-                          split="train"):
+def load_glyph_characters(
+    num_classes: int = 10, samples: int = 40, size: int = 14, seed: int = 0,
+    split: str = "train") -> tuple[np.ndarray, np.ndarray]:
   """`num_classes` procedural glyph characters (one alphabet, `size` x
   `size`) as `(x [n, size * size] in [0, 1], y [n] int32)`: a second
   optimisee dataset, no download.
@@ -170,8 +180,8 @@ class MLPProblems(base.TaskStream):
       "glorot" (Glorot-uniform kernels, zero biases).
     initial_stddev: the "normal" draw's scale (0.01).
   """
-  x: object = None
-  y: object = None
+  x: Any = None  # an array after __post_init__
+  y: Any = None
   hidden_sizes: tuple = (20,)
   activation: str = "sigmoid"
   batch_size: int = 128
@@ -202,17 +212,17 @@ class MLPProblems(base.TaskStream):
     self._x, self._y = tf.constant(self.x), tf.constant(self.y)
 
   @property
-  def parameter_shapes(self):
+  def parameter_shapes(self) -> list[tuple[int, ...]]:
     sizes = [self.x.shape[1], *self.hidden_sizes, self.num_classes]
     shapes = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
       shapes += [(fan_in, fan_out), (fan_out,)]
     return shapes
 
-  def sample(self, seed):
+  def sample(self, seed: Seed) -> MLPProblem:
     return MLPProblem(tf.cast(tf.convert_to_tensor(seed), tf.int32))
 
-  def initial_params(self, problem):
+  def initial_params(self, problem: MLPProblem) -> list[tf.Tensor]:
     """theta_0 drawn from the seed (`initializer`)."""
     params = []
     for index, shape in enumerate(self.parameter_shapes):
@@ -226,7 +236,7 @@ class MLPProblems(base.TaskStream):
         params.append(sampling.uniform(shape, seed, -limit, limit))
     return params
 
-  def logits(self, params, x):
+  def logits(self, params: Sequence[tf.Tensor], x: tf.Tensor) -> tf.Tensor:
     """The MLP's logits of `x`; with a leading problem axis on `params`,
     `x` has it too (`[problems, examples, features]`)."""
     out = x
@@ -238,13 +248,15 @@ class MLPProblems(base.TaskStream):
         out = act(out)
     return out
 
-  def loss(self, problem, params, step=None):
+  def loss(self, problem: MLPProblem, params: Sequence[tf.Tensor],
+           step: Optional[IntLike] = None) -> tf.Tensor:
     """The cross-entropy of the mini-batch of `step`."""
     one = lambda value: tf.expand_dims(value, 0)
     return self.batch_loss(MLPProblem(one(problem.seed)),
                            [one(p) for p in params], step)[0]
 
-  def batch_loss(self, problems, params, step=None):
+  def batch_loss(self, problems: MLPProblem, params: Sequence[tf.Tensor],
+                 step: Optional[IntLike] = None) -> tf.Tensor:
     """`loss` of a batch of problems (`seed [P, 2]`) at their stacked
     parameters (`[P, ...]`): `[P]`."""
     step = tf.constant(0) if step is None else step
@@ -257,7 +269,9 @@ class MLPProblems(base.TaskStream):
     return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
         tf.gather(self._y, indices), logits), axis=-1)
 
-  def full_loss(self, params, x=None, y=None):
+  def full_loss(self, params: Sequence[tf.Tensor],
+                x: Optional[np.ndarray] = None,
+                y: Optional[np.ndarray] = None) -> tf.Tensor:
     """The cross-entropy on all of `x` (default: the training data)."""
     x = self._x if x is None else tf.constant(x)
     y = self._y if y is None else tf.constant(y)

@@ -14,12 +14,18 @@ in shape, not in scale. Every task is a pure function of (seed, task index)
 through stateless RNG, as the sinusoids are.
 """
 
+from __future__ import annotations
+
 import dataclasses
+from typing import TYPE_CHECKING
 
 import tensorflow as tf
 
 from kerasmeta import sampling
 from kerasmeta.tasks import curves
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import Seed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,10 +53,10 @@ class PolynomialTasks(curves.CurveTasks):
                          f"{value!r}.")
 
   @property
-  def query_size(self):
+  def query_size(self) -> int:
     return int(self.num_query)
 
-  def coefficients(self, seed):
+  def coefficients(self, seed: Seed) -> tf.Tensor:
     """c_0 ... c_n of the task `sample(seed)` returns, float32 [n + 1]."""
     task_seed = sampling.split(seed, 2)[0]
     low, high = self.coefficient_range
@@ -58,7 +64,7 @@ class PolynomialTasks(curves.CurveTasks):
     scales = 2.0 ** -tf.range(self.order + 1, dtype=tf.float32)
     return draws * scales
 
-  def function(self, seed, x):
+  def function(self, seed: Seed, x: tf.Tensor) -> tf.Tensor:
     """The task's polynomial at `x` (Horner's rule)."""
     coefficients = self.coefficients(seed)
     y = tf.zeros_like(x)

@@ -8,13 +8,19 @@ Every task is a pure function of (seed, task index) through stateless RNG,
 so a pipeline restarted at any step yields exactly the same tasks.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import math
+from typing import Optional, TYPE_CHECKING
 
 import tensorflow as tf
 
 from kerasmeta import sampling
 from kerasmeta.tasks import curves
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import Seed
 
 VARIANTS = ("mtnet", "maml")
 
@@ -33,7 +39,7 @@ class SinusoidTasks(curves.CurveTasks):
       of A, w, b and x.
   """
   shots: int = 10
-  num_query: int = None
+  num_query: Optional[int] = None
   variant: str = "mtnet"
   amplitude_range: tuple = (0.1, 5.0)
   frequency_range: tuple = (0.8, 1.2)
@@ -50,12 +56,12 @@ class SinusoidTasks(curves.CurveTasks):
       raise ValueError(f"num_query must be >= 1; received {self.num_query}.")
 
   @property
-  def query_size(self):
+  def query_size(self) -> int:
     if self.num_query is not None:
       return int(self.num_query)
     return 10 if self.variant == "mtnet" else int(self.shots)
 
-  def parameters(self, seed):
+  def parameters(self, seed: Seed) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     """(amplitude, frequency, phase) of the task `sample(seed)` returns."""
     task_seed = sampling.split(seed, 2)[0]
     seeds = sampling.split(task_seed, 3)
@@ -68,7 +74,7 @@ class SinusoidTasks(curves.CurveTasks):
       frequency = uniform(seeds[2], self.frequency_range)
     return amplitude, frequency, phase
 
-  def function(self, seed, x):
+  def function(self, seed: Seed, x: tf.Tensor) -> tf.Tensor:
     """The true curve of the task `sample(seed)` returns, at `x`."""
     amplitude, frequency, phase = self.parameters(seed)
     return amplitude * tf.sin(frequency * x - phase)

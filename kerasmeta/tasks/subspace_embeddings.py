@@ -23,6 +23,8 @@ projecting onto U about 78% and 92%.
 loader: `--config=leo:VARIANT,subspace,SHOTS --config.data_dir=DIR`.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import os
 
@@ -66,7 +68,7 @@ class SubspaceConfig:
           f"examples_per_class={self.examples_per_class}.")
 
 
-def generate(config=SubspaceConfig()):
+def generate(config: SubspaceConfig = SubspaceConfig()) -> dict[str, tuple]:
   """`{split: (keys, embeddings float32 [n, features], labels int)}` of the
   three splits (classes numbered across splits, as the released files)."""
   rng = np.random.default_rng(config.seed)
@@ -87,7 +89,7 @@ def generate(config=SubspaceConfig()):
   return splits
 
 
-def write(data_dir, config=SubspaceConfig()):
+def write(data_dir: str, config: SubspaceConfig = SubspaceConfig()) -> str:
   """Writes the splits under `data_dir/subspace/center/` (skipping files
   that exist); returns `data_dir`."""
   for split, fields in generate(config).items():

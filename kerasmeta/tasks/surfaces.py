@@ -14,13 +14,19 @@ structure (a "peaks" function) but differ in scale, shift and sign.
 Every surface is a pure function of (seed, index), as for the other tasks.
 """
 
+from __future__ import annotations
+
 import collections
 import dataclasses
+from typing import TYPE_CHECKING
 
 import tensorflow as tf
 
 from kerasmeta import sampling
 from kerasmeta.tasks import base
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import Seed, TensorLike
 
 Surface = collections.namedtuple("Surface", ["a", "b", "s", "inits"])
 Surface.__doc__ = """One surface and its initialisations.
@@ -33,7 +39,7 @@ Attributes:
 """
 
 
-def surface_value(surface, x):
+def surface_value(surface: Surface, x: TensorLike) -> tf.Tensor:
   """f(x) for points `x` [..., points, 2] on `surface` (unbatched)."""
   a, b, s = surface.a, surface.b, surface.s
   x = tf.convert_to_tensor(x)
@@ -54,7 +60,7 @@ class SurfaceTasks(base.TaskStream):
     if int(self.num_inits) < 1:
       raise ValueError(f"num_inits must be >= 1; received {self.num_inits}.")
 
-  def sample(self, seed):
+  def sample(self, seed: Seed) -> Surface:
     seeds = sampling.split(
         tf.convert_to_tensor(seed), 4)
     categorical = lambda s, low, high, shape: sampling.uniform(

@@ -3,7 +3,10 @@
 """What stops or warns a run before it goes wrong: bad arguments, a
 non-finite step, a meta-batch too big for the machine."""
 
+from __future__ import annotations
+
 import os
+from typing import Any, Optional, Sequence, TYPE_CHECKING, Union
 
 from absl import logging
 import numpy as np
@@ -12,14 +15,18 @@ import tensorflow as tf
 from kerasmeta import algorithms
 from kerasmeta.training import steps
 
+if TYPE_CHECKING:
+  from kerasmeta.algorithms import base
+
 
 class NonFiniteError(FloatingPointError):
   """Training produced a non-finite loss, gradient or weight."""
 
 
-def check_arguments(learner, tasks, *, meta_batch_size, seed, log_every,
-                    checkpoint_every, max_checkpoints, num_meta_steps,
-                    steps_per_call):
+def check_arguments(learner: Any, tasks: Any, *, meta_batch_size: int,
+                    seed: Optional[int], log_every: int, checkpoint_every: int,
+                    max_checkpoints: int, num_meta_steps: Optional[int],
+                    steps_per_call: Union[int, str]) -> None:
   """Raises a one-line error for a `Trainer` argument that is wrong."""
   if not isinstance(learner, algorithms.MetaLearner):
     raise TypeError(f"Trainer trains a kerasmeta MetaLearner; received "
@@ -44,7 +51,9 @@ def check_arguments(learner, tasks, *, meta_batch_size, seed, log_every,
                      f"received {steps_per_call!r}.")
 
 
-def pending_metrics(pending, first_step, latest_checkpoint):
+def pending_metrics(pending: Sequence[tuple[dict[str, Any], Optional[int]]],
+                    first_step: int,
+                    latest_checkpoint: Optional[str]) -> dict[str, np.ndarray]:
   """`{metric: numpy [steps]}` of the pending steps, after raising
   `NonFiniteError` naming the first step whose loss or gradient was not
   finite.
@@ -63,12 +72,12 @@ def pending_metrics(pending, first_step, latest_checkpoint):
     values = {name: np.concatenate([
         np.reshape(np.asarray(m[name]), [-1])[:count or 1]
         for m, count in pending]) for name in names}
-  bad = {name: np.flatnonzero(
+  bad: dict[str, Any] = {name: np.flatnonzero(
       (column > 0) if name == steps.NONFINITE_GRADIENTS
       else ~np.isfinite(column)) for name, column in values.items()}
   bad = {name: int(where[0]) for name, where in bad.items() if where.size}
   if bad:
-    name = min(bad, key=bad.get)
+    name = min(bad, key=bad.__getitem__)
     what = "gradient" if name == steps.NONFINITE_GRADIENTS else name
     raise NonFiniteError(
         f"The {what} is not finite at step {first_step + bad[name]}: "
@@ -78,7 +87,7 @@ def pending_metrics(pending, first_step, latest_checkpoint):
   return values
 
 
-def warn_if_too_big(learner, batch):
+def warn_if_too_big(learner: base.MetaLearner, batch: tuple[Any, Any]) -> None:
   """Warns when a meta-step's activations alone would take much of this
   machine's memory (a rough lower bound: every layer output of every
   point, kept for each inner step and for the backward pass)."""

@@ -2,16 +2,19 @@
 # SPDX-License-Identifier: Apache-2.0
 """What a run writes as it goes: metrics.jsonl and a progress line."""
 
+from __future__ import annotations
+
 import json
 import os
 import sys
 import time
+from typing import Any, Iterable, Optional
 
 from absl import logging
 import tensorflow as tf
 
 
-def write_atomically(path, text):
+def write_atomically(path: str, text: str) -> None:
   """Writes `text` to `path` through a temporary file and a rename, so a
   reader (or a crash) never sees half a file."""
   temporary = f"{path}.{os.getpid()}.tmp"
@@ -20,7 +23,7 @@ def write_atomically(path, text):
   tf.io.gfile.rename(temporary, path, overwrite=True)
 
 
-def append_line(path, line):
+def append_line(path: str, line: str) -> None:
   """Appends one line (object stores, which cannot append, rewrite)."""
   if "://" in path:
     text = ""
@@ -51,7 +54,7 @@ def _read_lines(path):
     return lines
 
 
-def logged_steps(path):
+def logged_steps(path: str) -> list[int]:
   """The steps a metrics file holds lines for."""
   return [step for step, _ in _read_lines(path) if step is not None]
 
@@ -74,7 +77,9 @@ class MetricsLog:
     log_every: the run's logging interval (None: no gap check).
   """
 
-  def __init__(self, path, resume_step=0, log_every=None, events_dir=None):
+  def __init__(self, path: str, resume_step: int = 0,
+               log_every: Optional[int] = None,
+               events_dir: Optional[str] = None) -> None:
     self.path = path
     self.missing_steps = []
     lines = _read_lines(path)
@@ -111,15 +116,17 @@ class MetricsLog:
           "resumes at step %d and logs from there.", path,
           step_ranges(self.missing_steps), resume_step)
 
-  def write(self, step, metrics):
+  def write(self, step: int, metrics: dict[str, Any]) -> None:
     append_line(self.path, json.dumps({"step": step, **metrics}))
 
 
-def scalars_from_events(directory, steps):
+def scalars_from_events(directory: str,
+                        steps: Iterable[int]) -> dict[int, dict[str, float]]:
   """`{step: {tag: float}}` of the scalars the event files under
   `directory` hold for `steps`, where every tag of the step is there (the
   first value of each, to float32 precision, as summaries store them; a
   damaged file is read up to its damage)."""
+  found: dict[int, dict[str, float]]
   wanted, found = set(steps), {}
   for path in sorted(tf.io.gfile.glob(os.path.join(directory,
                                                    "events.out.tfevents.*"))):
@@ -140,7 +147,7 @@ def scalars_from_events(directory, steps):
           if set(values) == tags}
 
 
-def step_ranges(steps):
+def step_ranges(steps: Iterable[int]) -> str:
   """"1-3, 7, 9-10": sorted steps as ranges of consecutive ones (steps one
   logging interval apart, the smallest gap, count as consecutive)."""
   steps = sorted(steps)
@@ -169,11 +176,11 @@ class Progress:
   redrawn below them.
   """
 
-  def __init__(self, total, start):
+  def __init__(self, total: int, start: int) -> None:
     self.total, self.start = total, start
     self.began = self.drawn = time.perf_counter()
     self.interactive = sys.stderr.isatty()
-    self.metrics = {}
+    self.metrics: dict[str, float] = {}
     self.origin = None  # (time, step) after the first call's steps
     self.shown = False  # the bar is on the terminal's last line
     if self.interactive:
@@ -186,7 +193,7 @@ class Progress:
       self.shown = False
     return True
 
-  def tick(self, step):
+  def tick(self, step: int) -> None:
     """Redraws the bar (at most 5 times a second) between logged steps."""
     if self.interactive and time.perf_counter() - self.drawn > 0.2:
       self.update(step, self.metrics)
@@ -202,7 +209,7 @@ class Progress:
     rate = (now - origin_time) / (step - origin_step)
     return f"{_clock(rate * (self.total - step))} left"
 
-  def update(self, step, metrics):
+  def update(self, step: int, metrics: dict[str, float]) -> None:
     now = time.perf_counter()
     self.metrics, self.drawn = metrics, now
     shown = " ".join(f"{k}={v:.4g}" for k, v in metrics.items())
@@ -219,7 +226,7 @@ class Progress:
     else:
       logging.info(line)
 
-  def close(self):
+  def close(self) -> None:
     if self.interactive:
       logging.get_absl_handler().removeFilter(self._clear_line)
       if self.shown:

@@ -8,8 +8,16 @@ it): Keras' own default, 1e-7, damps the tiny early gradients of T
 matrices, mask logits and warps (~1e-6 with 0.01-scale initial kernels).
 """
 
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TYPE_CHECKING
+
 import keras
 import tensorflow as tf
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import OuterOptimizer, Variables
+  from kerasmeta.algorithms import base
 
 REFERENCE_ADAM_EPSILON = 1e-8
 
@@ -24,18 +32,19 @@ class OptimizerGroups(tf.Module):
   (Adam's bias correction stays right when one group steps more often).
   """
 
-  def __init__(self, optimizers, variable_groups):
+  def __init__(self, optimizers: Sequence[keras.optimizers.Optimizer],
+               variable_groups: Sequence[Variables]) -> None:
     super().__init__(name="optimizer_groups")
     self.optimizers = list(optimizers)
     self._group = {id(v): index for index, variables in
                    enumerate(variable_groups) for v in variables}
 
   @property
-  def iterations(self):
+  def iterations(self) -> keras.Variable:
     return self.optimizers[0].iterations
 
-  def apply(self, gradients, variables):
-    grouped = [([], []) for _ in self.optimizers]
+  def apply(self, gradients: Sequence[tf.Tensor], variables: Variables) -> None:
+    grouped: list[tuple[list, list]] = [([], []) for _ in self.optimizers]
     for gradient, variable in zip(gradients, variables):
       grads, group_variables = grouped[self._group[id(variable)]]
       grads.append(gradient)
@@ -45,8 +54,10 @@ class OptimizerGroups(tf.Module):
         optimizer.apply(grads, group_variables)
 
 
-def make_outer_optimizer(learner, name, learning_rate, loss_scaling=False,
-                         epsilon=REFERENCE_ADAM_EPSILON, global_clipnorm=None):
+def make_outer_optimizer(
+    learner: base.MetaLearner, name: str, learning_rate: float,
+    loss_scaling: bool = False, epsilon: float = REFERENCE_ADAM_EPSILON,
+    global_clipnorm: Optional[float] = None) -> OuterOptimizer:
   """The outer optimiser of `learner`, built for its variables.
 
   A learner may ask for several variable groups with their own learning
@@ -72,8 +83,9 @@ def make_outer_optimizer(learner, name, learning_rate, loss_scaling=False,
   return OptimizerGroups(optimizers, [v for _, v in groups])
 
 
-def make_optimizer(name, learning_rate, epsilon=REFERENCE_ADAM_EPSILON,
-                   global_clipnorm=None):
+def make_optimizer(
+    name: str, learning_rate: Any, epsilon: float = REFERENCE_ADAM_EPSILON,
+    global_clipnorm: Optional[float] = None) -> keras.optimizers.Optimizer:
   """The outer optimiser: "adam" (default) or "sgd" (e.g. Reptile's).
 
   Args:
@@ -97,7 +109,8 @@ def make_optimizer(name, learning_rate, epsilon=REFERENCE_ADAM_EPSILON,
   return keras.optimizers.SGD(learning_rate, global_clipnorm=global_clipnorm)
 
 
-def check_optimizer(optimizer, learner):
+def check_optimizer(optimizer: OuterOptimizer,
+                    learner: base.MetaLearner) -> None:
   """Refuses one optimiser for a learner that asks for scaled groups."""
   scales = {scale for scale, variables in learner.variable_groups()
             if variables}

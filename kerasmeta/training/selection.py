@@ -11,15 +11,21 @@ stopped between a checkpoint and its score (kill -9, a full disk) scores
 that checkpoint when it resumes, and no checkpoint is scored twice.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import time
+from typing import Any, Callable, Optional, TYPE_CHECKING
 
 from absl import logging
 import numpy as np
 import tensorflow as tf
 
 from kerasmeta.training import logs
+
+if TYPE_CHECKING:
+  from kerasmeta.algorithms import base
 
 
 class BestCheckpoint:
@@ -31,7 +37,13 @@ class BestCheckpoint:
     validate: `learner -> float`, higher is better (None: only reading).
   """
 
-  def __init__(self, checkpoint, checkpoint_dir, validate=None):
+  # Set where it validates (`consider` needs both), None where it reads.
+  validate: Any
+  _manager: Any
+
+  def __init__(
+      self, checkpoint: tf.train.Checkpoint, checkpoint_dir: str,
+      validate: Optional[Callable[[base.MetaLearner], float]] = None) -> None:
     self.checkpoint, self.validate = checkpoint, validate
     self.directory = os.path.join(checkpoint_dir, "best")
     self.record_path = os.path.join(checkpoint_dir, "best.json")
@@ -40,14 +52,14 @@ class BestCheckpoint:
         checkpoint, self.directory, max_to_keep=1, checkpoint_name="best") \
         if validate is not None else None
 
-  def record(self):
+  def record(self) -> Optional[dict[str, Any]]:
     """`{"step", "score", "path"}` of the best so far, or None."""
     if not tf.io.gfile.exists(self.record_path):
       return None
     with tf.io.gfile.GFile(self.record_path) as f:
       return json.load(f)
 
-  def scored_steps(self):
+  def scored_steps(self) -> set[int]:
     """The steps scored so far (with a workdir written before the scores
     file existed: the best step)."""
     best = self.record()
@@ -63,7 +75,7 @@ class BestCheckpoint:
         continue  # a line cut short by a crash: that step scores again
     return steps
 
-  def consider(self, learner, step):
+  def consider(self, learner: base.MetaLearner, step: int) -> None:
     """Scores `learner` at `step` unless that step was scored already;
     keeps the checkpoint if it is the best.
 
@@ -89,7 +101,7 @@ class BestCheckpoint:
     logs.append_line(self.scores_path, json.dumps({"step": step,
                                                     "score": score}))
 
-  def restore(self):
+  def restore(self) -> dict[str, Any]:
     """Restores the best checkpoint into `checkpoint`; returns its record.
 
     Raises:

@@ -13,9 +13,12 @@ middle of a long compiled call; a second Ctrl-C raises `KeyboardInterrupt`
 at once; neither saves.
 """
 
+from __future__ import annotations
+
 import os
 import signal
 import threading
+from typing import Any, Callable
 
 from absl import logging
 
@@ -31,11 +34,11 @@ class StopRequests:
     received: the first signal's number, or None.
   """
 
-  def __init__(self):
+  def __init__(self) -> None:
     self.received = None
     self._uninstall = lambda: None
 
-  def __enter__(self):
+  def __enter__(self) -> StopRequests:
     try:
       previous = {number: signal.signal(number, self._handle)
                   for number in (signal.SIGTERM, signal.SIGINT)}
@@ -50,7 +53,7 @@ class StopRequests:
     self._uninstall = uninstall
     return self
 
-  def __exit__(self, *exc_info):
+  def __exit__(self, *exc_info: Any) -> None:
     self._uninstall()
 
   def _handle(self, number, frame):
@@ -63,7 +66,7 @@ class StopRequests:
     elif number == signal.SIGINT:
       raise KeyboardInterrupt  # a second Ctrl-C: now, unsaved
 
-  def raise_if_received(self):
+  def raise_if_received(self) -> None:
     """Raises `KeyboardInterrupt` (Ctrl-C) or `Interrupted` (SIGTERM) if a
     stop was requested."""
     if self.received == signal.SIGINT:
@@ -107,14 +110,14 @@ class RaiseOnSigterm:
   once: for work with nothing to save, such as a final evaluation, which
   then ends with one line instead of a silent kill."""
 
-  def __enter__(self):
+  def __enter__(self) -> RaiseOnSigterm:
     try:
       self._previous = signal.signal(signal.SIGTERM, self._handle)
     except ValueError:  # not the main thread
       self._previous = None
     return self
 
-  def __exit__(self, *exc_info):
+  def __exit__(self, *exc_info: Any) -> None:
     if self._previous is not None:
       signal.signal(signal.SIGTERM, self._previous)
 
@@ -124,7 +127,7 @@ class RaiseOnSigterm:
     raise Interrupted(f"signal {number}")
 
 
-def install_sigterm_handler():
+def install_sigterm_handler() -> Callable[..., None]:
   """Installs `StopRequests` without a context (for scripts that run one
   long call); returns a function that uninstalls it."""
   requests = StopRequests().__enter__()

@@ -11,7 +11,9 @@ where the task stream makes its batches in the graph, taken many times in
 one compiled call.
 """
 
-from typing import Any, Callable, NamedTuple
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple, Optional, TYPE_CHECKING
 
 import keras
 import tensorflow as tf
@@ -20,6 +22,9 @@ from kerasmeta import distribute
 from kerasmeta.algorithms import base
 from kerasmeta.tasks import base as tasks_base
 from kerasmeta import precision
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import JitCompile, Metrics, Nest, OuterOptimizer, Seed
 
 NONFINITE_GRADIENTS = base.NONFINITE_GRADIENTS
 
@@ -32,7 +37,8 @@ class TrainState:
     batch_size: tasks per meta-step.
   """
 
-  def __init__(self, learner, batch_size):
+  def __init__(self, learner: base.MetaLearner,
+               batch_size: Optional[int]) -> None:
     initial = learner.train_state(batch_size)
     self.variables = {
         name: tf.nest.map_structure(
@@ -40,16 +46,16 @@ class TrainState:
                 value, trainable=False, name=name), value)
         for name, value in initial.items()}
 
-  def read(self):
+  def read(self) -> Nest:
     """The current values, in `train_state`'s structure."""
     return tf.nest.map_structure(lambda v: v.read_value(), self.variables)
 
-  def write(self, values):
+  def write(self, values: Nest) -> None:
     """Assigns a step's new state."""
     tf.nest.map_structure(lambda v, value: v.assign(value), self.variables,
                           values)
 
-  def checkpoint_items(self):
+  def checkpoint_items(self) -> dict[str, Any]:
     """`{name: variable or list of variables}` for `tf.train.Checkpoint`."""
     return {name: value if isinstance(value, tf.Variable)
             else tf.nest.flatten(value)
@@ -61,7 +67,8 @@ def _scale_loss(optimizer):
       optimizer, keras.optimizers.LossScaleOptimizer) else None
 
 
-def resolve_jit_compile(learner, jit_compile):
+def resolve_jit_compile(learner: base.MetaLearner,
+                        jit_compile: JitCompile) -> bool:
   """Whether XLA compiles `learner`'s step: `precision.resolve_jit_compile`,
   "auto" off for learners whose step never compiles.
 
@@ -127,8 +134,11 @@ class Step(NamedTuple):
   state: TrainState
 
 
-def build_step(learner, optimizer, strategy=None, global_batch_size=None,
-               jit_compile="auto", state=None):
+def build_step(learner: base.MetaLearner, optimizer: OuterOptimizer,
+               strategy: Optional[tf.distribute.Strategy] = None,
+               global_batch_size: Optional[int] = None,
+               jit_compile: JitCompile = "auto",
+               state: Optional[TrainState] = None) -> Step:
   """The compiled meta-step of `learner`: `batch -> metrics`.
 
   Without distribution, one XLA cluster holds the whole step where the
@@ -176,8 +186,11 @@ def build_step(learner, optimizer, strategy=None, global_batch_size=None,
   return Step(run, state)
 
 
-def make_train_step(learner, optimizer, strategy=None, global_batch_size=None,
-                    jit_compile="auto"):
+def make_train_step(
+    learner: base.MetaLearner, optimizer: OuterOptimizer,
+    strategy: Optional[tf.distribute.Strategy] = None,
+    global_batch_size: Optional[int] = None,
+    jit_compile: JitCompile = "auto") -> Callable[[Any], Metrics]:
   """`build_step`'s step as a callable `batch -> metrics`, without
   `NONFINITE_GRADIENTS` (the trainer's check)."""
   run = build_step(learner, optimizer, strategy, global_batch_size,
@@ -207,7 +220,9 @@ class MultiStep(NamedTuple):
   state: TrainState
 
 
-def makes_tasks_in_graph(learner, tasks, strategy, jit_compile):
+def makes_tasks_in_graph(learner: base.MetaLearner, tasks: Any,
+                         strategy: tf.distribute.Strategy,
+                         jit_compile: bool) -> bool:
   """Whether `build_multi_step` can run `learner` on `tasks`.
 
   The distribution makes its batches in the graph (a
@@ -221,8 +236,11 @@ def makes_tasks_in_graph(learner, tasks, strategy, jit_compile):
                    and distribute.is_distributed(strategy)))
 
 
-def build_multi_step(learner, optimizer, strategy, global_batch_size, tasks,
-                     seed, max_steps, jit_compile=True, state=None):
+def build_multi_step(learner: base.MetaLearner, optimizer: OuterOptimizer,
+                     strategy: tf.distribute.Strategy, global_batch_size: int,
+                     tasks: tasks_base.TaskStream, seed: Seed, max_steps: int,
+                     jit_compile: JitCompile = True,
+                     state: Optional[TrainState] = None) -> MultiStep:
   """The learner's step, several times per call, on tasks made in the graph.
 
   One call runs a bounded loop of meta-steps: each makes its batch of the
@@ -383,12 +401,12 @@ class CallSizes:
 
   SECONDS_PER_CALL = 0.5
 
-  def __init__(self, maximum, fixed=False):
+  def __init__(self, maximum: int, fixed: bool = False) -> None:
     self.maximum, self.fixed = maximum, fixed
     self.size = maximum if fixed else 1
     self._calls = 0
 
-  def update(self, count, seconds):
+  def update(self, count: int, seconds: float) -> None:
     self._calls += 1
     if self.fixed or self._calls < 2:  # the first call compiled
       return

@@ -26,9 +26,12 @@ functions of (seed, step), so the resumed run sees what an uninterrupted run
 would have seen.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import time
+from typing import Any, Callable, Optional, TYPE_CHECKING, Union
 
 from absl import logging
 import keras
@@ -45,6 +48,10 @@ from kerasmeta.training import selection
 from kerasmeta.training import signals
 from kerasmeta.training import steps
 from kerasmeta import workdir as workdir_lib
+
+if TYPE_CHECKING:
+  from kerasmeta._typing import Config, JitCompile, OuterOptimizer
+  from kerasmeta.algorithms import base
 
 
 class Trainer:
@@ -94,11 +101,16 @@ class Trainer:
       meta-validation accuracy; `restore_best`).
   """
 
-  def __init__(self, learner, tasks, workdir, *, meta_batch_size,
-               optimizer=None, num_meta_steps=None, seed=None, strategy=None,
-               log_every=100, checkpoint_every=1000, max_checkpoints=3,
-               jit_compile="auto", steps_per_call="auto", config=None,
-               restart=False, validate=None):
+  def __init__(
+      self, learner: base.MetaLearner, tasks: Any, workdir: str, *,
+      meta_batch_size: int, optimizer: Optional[OuterOptimizer] = None,
+      num_meta_steps: Optional[int] = None, seed: Optional[int] = None,
+      strategy: Optional[tf.distribute.Strategy] = None, log_every: int = 100,
+      checkpoint_every: int = 1000, max_checkpoints: int = 3,
+      jit_compile: JitCompile = "auto",
+      steps_per_call: Union[int, str] = "auto", config: Optional[Config] = None,
+      restart: bool = False,
+      validate: Optional[Callable[[base.MetaLearner], float]] = None) -> None:
     guards.check_arguments(learner, tasks, meta_batch_size=meta_batch_size,
                      seed=seed, log_every=log_every,
                      checkpoint_every=checkpoint_every,
@@ -139,7 +151,8 @@ class Trainer:
       self.global_step = tf.Variable(0, dtype=tf.int64, trainable=False,
                                      name="global_step")
     self._step = 0
-    self.restored_from = None  # the checkpoint `restore` restored
+    # the checkpoint `restore` restored
+    self.restored_from: Optional[str] = None
     state = self._build_steps(jit_compile)
     self.checkpoint = tf.train.Checkpoint(
         step=self.global_step, optimizer=self.optimizer,
@@ -177,7 +190,8 @@ class Trainer:
                                       max_to_keep=self.max_checkpoints)
 
   @classmethod
-  def from_config(cls, config, workdir, restart=False):
+  def from_config(cls, config: Config, workdir: str,
+                  restart: bool = False) -> Trainer:
     """The trainer of an experiment config (see `kerasmeta/apps/configs/`)."""
     config = experiments.validate_config(config)
     distribute.configure_cpu_devices(config.get("num_cpu_devices", 0))
@@ -211,12 +225,12 @@ class Trainer:
                config=config, restart=restart, validate=validate)
 
   @property
-  def step(self):
+  def step(self) -> int:
     """Meta-steps taken so far."""
     return self._step
 
   # ------------------------------------------------------------ the data
-  def dataset(self, start_step):
+  def dataset(self, start_step: int) -> tf.data.Dataset:
     """The batches from meta-step `start_step` on (distributed if need be)."""
     if isinstance(self.tasks, tf.data.Dataset):
       data = self.tasks.skip(start_step)
@@ -234,7 +248,7 @@ class Trainer:
         data.with_options(options))
 
   # ------------------------------------------------------------ the loop
-  def restore(self, read_only=False):
+  def restore(self, read_only: bool = False) -> int:
     """Restores the newest checkpoint that restores, if any. Returns the
     step.
 
@@ -269,7 +283,7 @@ class Trainer:
     logging.info("Restored %s at step %d.", path, self.step)
     return self.step
 
-  def save(self, validate=True):
+  def save(self, validate: bool = True) -> str:
     """Saves a checkpoint of the current step (its weights checked first),
     and with `validate` (and a `validate` function) scores it."""
     self._check_weights()
@@ -295,12 +309,12 @@ class Trainer:
     except FloatingPointError as error:
       raise NonFiniteError(str(error)) from None
 
-  def best(self):
+  def best(self) -> Optional[dict[str, Any]]:
     """`{"step", "score", "path"}` of the best validated checkpoint, or
     None (no `validate`, or none validated yet)."""
     return self.selection.record()
 
-  def restore_best(self):
+  def restore_best(self) -> dict[str, Any]:
     """Restores the best validated checkpoint; returns its record.
 
     Raises:
@@ -324,7 +338,8 @@ class Trainer:
     return guards.pending_metrics(pending, first_step,
                                   self.manager.latest_checkpoint)
 
-  def train(self, num_steps=None):
+  def train(self,
+            num_steps: Optional[int] = None) -> Optional[dict[str, float]]:
     """Trains until meta-step `num_steps` (default: `num_meta_steps`).
 
     Returns:

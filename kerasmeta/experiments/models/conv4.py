@@ -11,11 +11,19 @@ all) and meta_layers (names of layers made meta, `with_meta_layers`:
 WarpGrad's model partitioning).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from kerasmeta import layers
 from kerasmeta import models
 
+if TYPE_CHECKING:
+  import keras
+  from kerasmeta._typing import Config
 
-def build(config):
+
+def build(config: Config) -> keras.Model:
   """The 4-block convolutional classifier of the config."""
   warp_options = ({"warp_block": config.warp_block}
                   if config.get("warp_block") else {})

@@ -7,10 +7,17 @@ layer from the `config.features` embedding features to `config.ways`
 logits, every weight adapted.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import keras
 
+if TYPE_CHECKING:
+  from kerasmeta._typing import Config
 
-def build(config):
+
+def build(config: Config) -> keras.Model:
   """`Dense(ways)` on `[features]` inputs."""
   return keras.Sequential([keras.Input((int(config.features),)),
                            keras.layers.Dense(int(config.ways), name="head")],

@@ -6,10 +6,18 @@ Fields: hidden_sizes, cell, mask_temperature (default 1.0),
 mask_initializer (default "zeros"), warp (default False) and warp_block (default: the MLP's linear warp).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from kerasmeta import models
 
+if TYPE_CHECKING:
+  import keras
+  from kerasmeta._typing import Config
 
-def build(config):
+
+def build(config: Config) -> keras.Model:
   """The MLP of the config (1-D inputs and outputs, ReLU)."""
   warp_options = ({"warp_block": config.warp_block}
                   if config.get("warp_block") else {})
