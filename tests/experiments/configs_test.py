@@ -210,13 +210,13 @@ def test_a_learner_argument_set_at_the_top_level_is_refused():
 # Settings changed on purpose since the fixture was stored: an old run
 # keeps its stored value (config name -> {field: the old run's value}).
 SETTINGS_CHANGED_SINCE = {
-    # The authors' code's optimiser settings and protocol (issue 29).
+    # The authors' code's optimiser settings and protocol.
     "learned_optimizer:quadratic": {
         "learner.preprocess": "log_and_sign",
         "learner.output_scale": 0.1, "learner.gradient_scale": 1.0,
         "select_checkpoint": None, "eval.num_validation_tasks": None,
         "eval.baselines": None,
-        # XLA runs the problems batched as one LSTM batch faster (issue 31).
+        # XLA runs the problems batched as one LSTM batch faster.
         "jit_compile": "off"},
     "learned_optimizer:mlp": {
         "learner.output_scale": 0.1,
