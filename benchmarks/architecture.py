@@ -88,11 +88,28 @@ def _module_of(name, found):
   return None
 
 
+def _type_checking_only(tree):
+  """The ids of the nodes under `if TYPE_CHECKING:`: imports for the type
+  checker, which the program never runs."""
+  skipped = set()
+  for node in ast.walk(tree):
+    if isinstance(node, ast.If) and (
+        getattr(node.test, "id", None) == "TYPE_CHECKING" or
+        getattr(node.test, "attr", None) == "TYPE_CHECKING"):
+      for statement in node.body:
+        skipped |= {id(inner) for inner in ast.walk(statement)}
+  return skipped
+
+
 def imports(found):
-  """`{module: {imported module: [imported names]}}` within kerasmeta."""
+  """`{module: {imported module: [imported names]}}` within kerasmeta, as
+  the program runs them (not those under `if TYPE_CHECKING:`)."""
   graph = collections.defaultdict(lambda: collections.defaultdict(list))
   for name, (_, tree) in found.items():
+    skipped = _type_checking_only(tree)
     for node in ast.walk(tree):
+      if id(node) in skipped:
+        continue
       if isinstance(node, ast.ImportFrom) and node.module and \
           node.module.startswith("kerasmeta"):
         for alias in node.names:
@@ -166,7 +183,8 @@ def private_imports(graph, found):
   found_private = [(source, target, name)
                    for source, targets in graph.items()
                    for target, names in targets.items()
-                   for name in names if name.startswith("_")]
+                   for name in names
+                   if name.startswith("_") and not name.endswith("__")]
   for source, (_, tree) in found.items():
     aliases = {}
     for node in ast.walk(tree):

@@ -45,6 +45,8 @@ InputShape: TypeAlias = Sequence[Any]
 InitializerLike: TypeAlias = Union[str, keras.initializers.Initializer]
 # Keras variables (a model's weights, or a subset of them), in order.
 Variables: TypeAlias = Sequence[keras.Variable]
+# Tensors, one per weight (parameters, their gradients, outputs).
+Tensors: TypeAlias = Sequence[tf.Tensor]
 # Whether XLA compiles: True, False, or "auto" (also "on" and "off").
 JitCompile: TypeAlias = Union[bool, str]
 

@@ -102,7 +102,7 @@ from kerasmeta.rl import rollouts
 if TYPE_CHECKING:
   import keras
   from kerasmeta._typing import (Adapted, Metrics, Nest, Scalar, ScaleLoss,
-                                 Seed, TaskBatch)
+                                 Seed, TaskBatch, Tensors)
 
 
 META_GRADIENTS = ("unbiased", "dice_hessian", "maml_code", "lvc",
@@ -410,13 +410,12 @@ class PolicyGradientMAML(base.ModelLearner):
         self.inner_learning_rate if learning_rate is None else learning_rate,
         first_order=first_order)
 
-  def task_objective(self, task: Any, seed: Seed,
-                     params: Optional[Sequence[tf.Tensor]] = None,
-                     paths: Optional[Sequence[rollouts.Paths]] = None,
-                     references: Optional[Sequence[tf.Tensor]] = None,
-                     num_inner_steps: Optional[int] = None, clip: float = 0.0,
-                     outputs: Optional[Sequence[tf.Tensor]] = None,
-                     with_inner_kls: Optional[bool] = None) -> TaskObjective:
+  def task_objective(
+      self, task: Any, seed: Seed, params: Tensors | None = None,
+      paths: Sequence[rollouts.Paths] | None = None,
+      references: Tensors | None = None, num_inner_steps: int | None = None,
+      clip: float = 0.0, outputs: Tensors | None = None,
+      with_inner_kls: bool | None = None) -> TaskObjective:
     """The K inner steps and the meta-objective of one task.
 
     Args:
@@ -432,8 +431,7 @@ class PolicyGradientMAML(base.ModelLearner):
       with_inner_kls: compute each inner step's KL (default: where the
         inner-KL penalty needs it; else `inner_kls` is zeros).
       num_inner_steps: K (default: the learner's).
-      clip: PPO's clipping of the post-adaptation surrogate (0: loaded
-        DiCE).
+      clip: PPO's clipping of the post-adaptation surrogate (0: DiCE's).
 
     Returns:
       A `TaskObjective`.

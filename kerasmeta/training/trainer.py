@@ -107,16 +107,14 @@ class Trainer:
       num_meta_steps: Optional[int] = None, seed: Optional[int] = None,
       strategy: Optional[tf.distribute.Strategy] = None, log_every: int = 100,
       checkpoint_every: int = 1000, max_checkpoints: int = 3,
-      jit_compile: JitCompile = "auto",
+      jit_compile: JitCompile = "auto", restart: bool = False,
       steps_per_call: Union[int, str] = "auto", config: Optional[Config] = None,
-      restart: bool = False,
       validate: Optional[Callable[[base.MetaLearner], float]] = None) -> None:
-    guards.check_arguments(learner, tasks, meta_batch_size=meta_batch_size,
-                     seed=seed, log_every=log_every,
-                     checkpoint_every=checkpoint_every,
-                     max_checkpoints=max_checkpoints,
-                     num_meta_steps=num_meta_steps,
-                     steps_per_call=steps_per_call)
+    guards.check_arguments(
+        learner, tasks, meta_batch_size=meta_batch_size, seed=seed,
+        log_every=log_every, checkpoint_every=checkpoint_every,
+        max_checkpoints=max_checkpoints, num_meta_steps=num_meta_steps,
+        steps_per_call=steps_per_call)
     self.learner, self.tasks, self.config = learner, tasks, config
     self.meta_batch_size = int(meta_batch_size)
     self.num_meta_steps = num_meta_steps
@@ -151,8 +149,7 @@ class Trainer:
       self.global_step = tf.Variable(0, dtype=tf.int64, trainable=False,
                                      name="global_step")
     self._step = 0
-    # the checkpoint `restore` restored
-    self.restored_from: Optional[str] = None
+    self.restored_from: Optional[str] = None  # the checkpoint restored
     state = self._build_steps(jit_compile)
     self.checkpoint = tf.train.Checkpoint(
         step=self.global_step, optimizer=self.optimizer,
