@@ -282,7 +282,7 @@ def export_adapted(learner: gradient_learner.GradientLearner, support: Any,
   """Adapts `learner` to `support` in Python and saves the adapted model.
 
   Args:
-    learner: a `MetaLearner`.
+    learner: a `GradientLearner` (it adapts with `deterministic=True`).
     support: `(support_x, support_y)` or a `Task` (its support set is used).
     path: the SavedModel directory.
     num_steps: inner steps (default: the trained number).
