@@ -326,6 +326,16 @@ class MetaModel(keras.Model):
           "A MetaModel saves with its config where its metrics are given by "
           f"name; received {metrics!r}. Save the weights instead "
           "(save_weights, ModelCheckpoint(..., save_weights_only=True)).")
+    objects = [name for name in self.learner.constructor_objects()
+               if name != "model"]
+    if objects:
+      # from_config would rebuild the learner with their defaults instead.
+      raise ValueError(
+          f"A MetaModel saves its learner by its settings; "
+          f"{type(self.learner).__name__} was also given {objects}, which "
+          "are not settings (a loss function, ...) and would come back as "
+          "their defaults. Save the weights instead (save_weights), or pass "
+          "them by name.")
     return {"learner": {"class_name": self.learner.name,
                         "config": self.learner.get_config()},
             "network": keras.saving.serialize_keras_object(self.network),
@@ -516,6 +526,9 @@ def _episodes(x: Any, y: Any, batch_size: Optional[int],
           f"MetaModel.{method} takes episodes as a dict of "
           f"{', '.join(EPISODE_KEYS)} (and y, the queries' targets); "
           f"missing {missing}, unknown {unknown}.")
+    if "query_y" in x and y is not None:
+      raise ValueError(f"MetaModel.{method}: the queries' targets were given "
+                       "twice, as x['query_y'] and as y.")
     query_y = x.get("query_y", y)
     x = tasks_base.Task(x["support_x"], x["support_y"], x["query_x"],
                         query_y)

@@ -64,8 +64,6 @@ def resolve_jit_compile(jit_compile: JitCompile,
   return accelerated or not has_conv
 
 
-
-
 def wide_float() -> tf.DType:
   """The dtype of the few computations kerasmeta widens past float32.
 

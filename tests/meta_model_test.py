@@ -426,3 +426,16 @@ def test_export_writes_the_adapter_that_answers_as_predict(tmp_path):
     meta_model.export(str(tmp_path / "other"), format="onnx")
   with pytest.raises(ValueError, match=r"weights are \['float64'\]"):
     km.MetaModel(_learner()).export(str(tmp_path / "float64"))
+
+
+def test_a_learner_given_objects_besides_its_model_is_not_saved_by_config(
+    tmp_path):
+  # A loss function is not a setting: loaded from the config it would
+  # come back as the default loss.
+  custom = km.MetaModel(_learner(loss=lambda y, p: tf.reduce_mean(
+      tf.abs(y - p))))
+  with pytest.raises(ValueError, match=r"also given \['loss'\]"):
+    custom.save(str(tmp_path / "custom.keras"))
+  x, y, _ = _episode_arrays()
+  with pytest.raises(ValueError, match="given twice"):
+    custom.evaluate({**x, "query_y": y}, y, verbose=0)

@@ -216,6 +216,14 @@ class MetaLearner(abc.ABC):
     return {name: value for name, value in arguments.items()
             if _is_setting(value)}
 
+  def constructor_objects(self) -> list[str]:
+    """The names of the constructor's arguments that are not settings (the
+    model, an environment, a loss function): what `get_config` leaves out
+    and `from_config` must be given again."""
+    arguments = self.__dict__.get("_constructor_arguments") or {}
+    return sorted(name for name, value in arguments.items()
+                  if not _is_setting(value))
+
   @classmethod
   def from_config(cls, config: dict, **objects: Any) -> MetaLearner:
     """The learner of `config` (`get_config`'s), built around `objects`:

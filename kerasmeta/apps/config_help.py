@@ -11,7 +11,6 @@ described where they are defined: the learner class's docstring (its
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import re
 import textwrap
@@ -26,14 +25,6 @@ if TYPE_CHECKING:
   from kerasmeta._typing import Config
 
 _WIDTH = 79
-
-
-def _config_module(name):
-  spec = importlib.util.spec_from_file_location(f"kerasmeta_config_{name}",
-                                                configs.path(name))
-  module = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(module)
-  return module
 
 
 def _summary(module):
@@ -58,7 +49,7 @@ def list_configs() -> str:
   lines = ["Configs (--config=NAME[:VARIANT]; --describe_config for one "
            "config's fields):", ""]
   for name in configs.names():
-    module = _config_module(name)
+    module = configs.module(name)
     default = configs.DEFAULT.startswith(name + ":")
     lines.append(f"{name}{' (the default: ' + configs.DEFAULT + ')' if default else ''}")
     lines += textwrap.wrap(_summary(module), _WIDTH, initial_indent="    ",
@@ -120,7 +111,7 @@ def describe(value: str) -> str:
   lines = [f"Config {value} (override any field with "
            "--config.FIELD=VALUE):", ""]
   if name in configs.names():
-    lines += textwrap.wrap(_summary(_config_module(name)) + ".", _WIDTH)
+    lines += textwrap.wrap(_summary(configs.module(name)) + ".", _WIDTH)
     lines.append("")
   for field, setting in fields.items():
     lines.append(f"{field} = {setting!r}")

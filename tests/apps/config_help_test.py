@@ -51,7 +51,7 @@ def test_learner_arguments_are_read_from_the_docstring():
 
 @pytest.mark.parametrize("name", configs.names())
 def test_every_config_taking_an_argument_says_what_it_takes(name):
-  module = config_help._config_module(name)  # pylint: disable=protected-access
+  module = configs.module(name)
   import inspect  # pylint: disable=g-import-not-at-top
   takes = bool(inspect.signature(module.get_config).parameters)
   assert takes == (hasattr(module, "ARGUMENTS") or

@@ -87,13 +87,22 @@ def resolve_argv(argv):
   return argv
 
 
+def module(value):
+  """The config file of a `--config` value, read as a module (its
+  `get_config`, `VARIANTS` or `ARGUMENTS`, docstring)."""
+  target = resolve(value).partition(":")[0]
+  spec = importlib.util.spec_from_file_location("kerasmeta_config", target)
+  loaded = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(loaded)
+  return loaded
+
+
 def load(value):
   """The config of a `--config` value (`NAME[:ARGS]` or `PATH[:ARGS]`)."""
-  target, _, arguments = resolve(value).partition(":")
-  spec = importlib.util.spec_from_file_location("kerasmeta_config", target)
-  module = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(module)
-  return module.get_config(arguments) if arguments else module.get_config()
+  arguments = resolve(value).partition(":")[2]
+  config_file = module(value)
+  return config_file.get_config(arguments) if arguments else \
+      config_file.get_config()
 
 
 def check_overrides(argv):
